@@ -1,0 +1,270 @@
+import { InputError, jsonPath } from './input-error.js';
+import {
+  type ParseWarning,
+  type SecfixId,
+  type SecfixVersion,
+  decodeUtf8,
+  parseSecfixEntry,
+  versionKeyProblem,
+} from './secfix-id.js';
+
+/** One `packages[].pkg` of a secdb document: an origin (source) package and its fixes. */
+export interface SecdbPackage {
+  readonly name: string;
+  /**
+   * In file order, except that JSON.parse lists integer-like keys (`0`) first; Alpine's key
+   * order carries no meaning. A key repeated inside one object keeps only its last list.
+   */
+  readonly secfixes: readonly SecfixVersion[];
+}
+
+/** A whole secdb document, as served at `https://secdb.alpinelinux.org/<branch>/<repo>.json`. */
+export interface SecdbDocument {
+  /** `3.16` for distroversion `v3.16`; `edge` stays `edge`. */
+  readonly branch: string;
+  readonly distroversion: string;
+  /** The document's `reponame`, e.g. `main`. */
+  readonly repo: string;
+  readonly archs: readonly string[];
+  readonly urlprefix: string | undefined;
+  readonly apkurl: string | undefined;
+  readonly packages: readonly SecdbPackage[];
+  readonly warnings: readonly ParseWarning[];
+}
+
+type JsonObject = Record<string, unknown>;
+type PathStep = string | number;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads only own properties, so a missing field never resolves to something on Object.prototype. */
+function field(object: JsonObject, name: string): unknown {
+  return Object.hasOwn(object, name) ? object[name] : undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * Parses a secdb JSON document. Missing or null `secfixes` and null id lists read as empty;
+ * unusual version keys and branch names are kept and listed in `warnings`.
+ */
+export function parseSecdb(input: Buffer | string, source: string): SecdbDocument {
+  const text = decodeUtf8(input, source);
+  const root = parseJson(text, source);
+  const fail = (steps: PathStep[], problem: string): InputError => new InputError(source, jsonPath(steps), problem);
+  if (!isObject(root)) throw fail([], `expected a secdb object, found ${describe(root)}`);
+
+  const requiredString = (name: string): string => {
+    const value = field(root, name);
+    if (typeof value !== 'string' || value === '') {
+      throw fail([name], value === undefined ? `missing "${name}"` : `expected a non-empty string, found ${describe(value)}`);
+    }
+    return value;
+  };
+  const optionalString = (name: string): string | undefined => {
+    const value = field(root, name);
+    if (value === undefined || typeof value === 'string') return value;
+    throw fail([name], `expected a string, found ${describe(value)}`);
+  };
+
+  const distroversion = requiredString('distroversion');
+  const repo = requiredString('reponame');
+  const urlprefix = optionalString('urlprefix');
+  const apkurl = optionalString('apkurl');
+  const archs = readArchs(field(root, 'archs'), fail);
+  const warnings: ParseWarning[] = [];
+  const branch = branchOf(distroversion);
+  if (branch === distroversion && branch !== 'edge') {
+    warnings.push({ place: jsonPath(['distroversion']), problem: `distroversion ${JSON.stringify(distroversion)} is neither vX.Y nor edge; used as the branch name` });
+  }
+
+  const rawPackages = field(root, 'packages');
+  if (rawPackages === undefined) throw fail([], 'missing "packages"');
+  if (!Array.isArray(rawPackages)) throw fail(['packages'], `expected an array, found ${describe(rawPackages)}`);
+  const packages = rawPackages.map((entry: unknown, index) => readPackage(entry, ['packages', index], source, warnings));
+
+  return { branch, distroversion, repo, archs, urlprefix, apkurl, packages, warnings };
+}
+
+/** `v3.16` → `3.16`; anything else (such as `edge`) is already a branch name. */
+function branchOf(distroversion: string): string {
+  return /^v\d+\.\d+$/.test(distroversion) ? distroversion.slice(1) : distroversion;
+}
+
+function readArchs(value: unknown, fail: (steps: PathStep[], problem: string) => InputError): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw fail(['archs'], `expected an array of strings, found ${describe(value)}`);
+  return value.map((arch: unknown, index) => {
+    if (typeof arch !== 'string') throw fail(['archs', index], `expected a string, found ${describe(arch)}`);
+    return arch;
+  });
+}
+
+function readPackage(entry: unknown, at: PathStep[], source: string, warnings: ParseWarning[]): SecdbPackage {
+  const fail = (steps: PathStep[], problem: string): InputError => new InputError(source, jsonPath([...at, ...steps]), problem);
+  if (!isObject(entry)) throw fail([], `expected a package object, found ${describe(entry)}`);
+  const pkg = field(entry, 'pkg');
+  if (!isObject(pkg)) throw fail(['pkg'], pkg === undefined ? 'missing "pkg"' : `expected an object, found ${describe(pkg)}`);
+  const name = field(pkg, 'name');
+  if (typeof name !== 'string' || name === '') {
+    throw fail(['pkg', 'name'], name === undefined ? 'missing package name' : `expected a non-empty string, found ${describe(name)}`);
+  }
+  const rawSecfixes = field(pkg, 'secfixes');
+  if (rawSecfixes === undefined || rawSecfixes === null) return { name, secfixes: [] };
+  if (!isObject(rawSecfixes)) throw fail(['pkg', 'secfixes'], `expected an object mapping versions to id lists, found ${describe(rawSecfixes)}`);
+
+  const secfixes = Object.entries(rawSecfixes).map(([version, list]): SecfixVersion => {
+    const listAt = [...at, 'pkg', 'secfixes', version];
+    const problem = versionKeyProblem(version);
+    if (problem !== undefined) warnings.push({ place: jsonPath(listAt), problem });
+    if (list === null) return { version, ids: [] };
+    if (!Array.isArray(list)) throw new InputError(source, jsonPath(listAt), `expected a list of ids, found ${describe(list)}`);
+    const ids = list.map((item: unknown, index): SecfixId => {
+      const place = jsonPath([...listAt, index]);
+      if (typeof item !== 'string') throw new InputError(source, place, `expected an id string, found ${describe(item)}`);
+      return parseSecfixEntry(item, source, place);
+    });
+    return { version, ids };
+  });
+  return { name, secfixes };
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    // JSON.parse messages differ between Node versions and often lack a position, so find it ourselves.
+    const found = locateJsonSyntaxError(text);
+    if (found === undefined) throw new InputError(source, undefined, `malformed JSON: ${(error as Error).message}`);
+    throw new InputError(source, lineAndColumn(text, found.offset), `malformed JSON: ${found.problem}`);
+  }
+}
+
+function lineAndColumn(text: string, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let newline = text.indexOf('\n'); newline !== -1 && newline < offset; newline = text.indexOf('\n', newline + 1)) {
+    line += 1;
+    lineStart = newline + 1;
+  }
+  return `line ${line}, column ${offset - lineStart + 1}`;
+}
+
+interface JsonSyntaxError {
+  readonly offset: number;
+  readonly problem: string;
+}
+
+/** What the scanner expects next; containers are tracked on an explicit stack so depth cannot overflow. */
+type Expect = 'value' | 'valueOrClose' | 'key' | 'keyOrClose' | 'colon' | 'commaOrClose' | 'end';
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const HEX4 = /[0-9A-Fa-f]{4}/y;
+
+/** Finds the first RFC 8259 syntax error in one linear pass, or undefined when there is none. */
+export function locateJsonSyntaxError(text: string): JsonSyntaxError | undefined {
+  const open: ('{' | '[')[] = [];
+  let expect: Expect = 'value';
+  let at = 0;
+  const afterValue = (): Expect => (open.length === 0 ? 'end' : 'commaOrClose');
+  for (;;) {
+    while (at < text.length && ' \t\n\r'.includes(text.charAt(at))) at += 1;
+    if (at >= text.length) return expect === 'end' ? undefined : { offset: at, problem: 'unexpected end of input' };
+    const char = text.charAt(at);
+    switch (expect) {
+      case 'end':
+        return { offset: at, problem: 'unexpected text after the JSON value' };
+      case 'colon':
+        if (char !== ':') return { offset: at, problem: "expected ':' after a property name" };
+        at += 1;
+        expect = 'value';
+        continue;
+      case 'commaOrClose': {
+        const container = open[open.length - 1];
+        const close = container === '{' ? '}' : ']';
+        if (char === ',') {
+          at += 1;
+          expect = container === '{' ? 'key' : 'value';
+        } else if (char === close) {
+          at += 1;
+          open.pop();
+          expect = afterValue();
+        } else return { offset: at, problem: `expected ',' or '${close}'` };
+        continue;
+      }
+      case 'keyOrClose':
+      case 'key': {
+        if (expect === 'keyOrClose' && char === '}') {
+          at += 1;
+          open.pop();
+          expect = afterValue();
+          continue;
+        }
+        if (char !== '"') return { offset: at, problem: 'expected a property name in double quotes' };
+        const end = scanString(text, at);
+        if (typeof end !== 'number') return end;
+        at = end;
+        expect = 'colon';
+        continue;
+      }
+      case 'valueOrClose':
+      case 'value': {
+        if (expect === 'valueOrClose' && char === ']') {
+          at += 1;
+          open.pop();
+          expect = afterValue();
+          continue;
+        }
+        if (char === '{' || char === '[') {
+          open.push(char);
+          at += 1;
+          expect = char === '{' ? 'keyOrClose' : 'valueOrClose';
+          continue;
+        }
+        if (char === '"') {
+          const end = scanString(text, at);
+          if (typeof end !== 'number') return end;
+          at = end;
+        } else if (char === '-' || (char >= '0' && char <= '9')) {
+          NUMBER.lastIndex = at;
+          if (!NUMBER.test(text)) return { offset: at, problem: 'invalid number' };
+          at = NUMBER.lastIndex;
+        } else {
+          const literal = ['true', 'false', 'null'].find((word) => text.startsWith(word, at));
+          if (literal === undefined) return { offset: at, problem: `unexpected character ${JSON.stringify(char)}` };
+          at += literal.length;
+        }
+        expect = afterValue();
+        continue;
+      }
+    }
+  }
+}
+
+/** Returns the offset just past the closing quote of the string starting at `start`, or the error in it. */
+function scanString(text: string, start: number): number | JsonSyntaxError {
+  let at = start + 1;
+  for (;;) {
+    if (at >= text.length) return { offset: at, problem: 'unterminated string' };
+    const code = text.charCodeAt(at);
+    if (code === 0x22) return at + 1;
+    if (code < 0x20) return { offset: at, problem: 'control character in string' };
+    if (code !== 0x5c) {
+      at += 1;
+      continue;
+    }
+    const escaped = text.charAt(at + 1);
+    if (escaped !== '' && '"\\/bfnrt'.includes(escaped)) at += 2;
+    else if (escaped === 'u') {
+      HEX4.lastIndex = at + 2;
+      if (!HEX4.test(text)) return { offset: at, problem: 'invalid \\u escape' };
+      at += 6;
+    } else return { offset: at, problem: 'invalid escape in string' };
+  }
+}

@@ -1,0 +1,111 @@
+import { InputError } from './input-error.js';
+
+/** Which naming scheme a secfixes id follows; `other` covers XSA, GNUTLS-SA, ZBX and junk alike. */
+export type SecfixIdKind = 'cve' | 'ghsa' | 'alpine' | 'other';
+
+/** One secfixes entry: its id (the first token) and whatever text followed it. */
+export interface SecfixId {
+  readonly id: string;
+  readonly kind: SecfixIdKind;
+  /** The rest of the entry after the id, e.g. `(+ regression fix)` or an alias `GHSL-2021-045`. */
+  readonly note?: string;
+}
+
+/** The ids listed under one version key of a package's secfixes, in source order. */
+export interface SecfixVersion {
+  /** The key's source text, e.g. `1.35.0-r17`; `0` means "never affected this package". */
+  readonly version: string;
+  readonly ids: readonly SecfixId[];
+}
+
+/** Something kept as-is that a consumer may want to look at, with where it was found. */
+export interface ParseWarning {
+  readonly place: string;
+  readonly problem: string;
+}
+
+/** The secfixes key Alpine uses for ids that never affected its package. */
+export const NOT_AFFECTED_VERSION = '0';
+
+const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
+// GitHub advisory ids are "GHSA-" and three groups of four lowercase letters/digits, as in
+// https://github.com/github/advisory-database (e.g. GHSA-572g-rvwr-6c7f in the squid secfixes).
+const GHSA_ID = /^GHSA-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$/;
+const ALPINE_ID = /^ALPINE-\d+$/;
+// Loose on purpose: whether the pkgver part is a valid apk version is the version module's call.
+const PKGVER_PKGREL = /^\d[0-9A-Za-z._+~]*-r\d+$/;
+
+/** Classifies an id token by its scheme; case matters, as it does for lookups in NVD or GHSA. */
+export function classifySecfixId(id: string): SecfixIdKind {
+  if (CVE_ID.test(id)) return 'cve';
+  if (GHSA_ID.test(id)) return 'ghsa';
+  if (ALPINE_ID.test(id)) return 'alpine';
+  return 'other';
+}
+
+/**
+ * Splits one secfixes entry into its id (first whitespace-separated token, as Alpine's own
+ * tooling reads it) and a note (the rest, trimmed). An entry with no token is bad input.
+ */
+export function parseSecfixEntry(text: string, source: string, place: string): SecfixId {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new InputError(source, place, 'empty secfixes entry, expected an id such as CVE-2021-1234');
+  const gap = /\s/.exec(trimmed);
+  if (gap === null) return { id: trimmed, kind: classifySecfixId(trimmed) };
+  const id = trimmed.slice(0, gap.index);
+  return { id, kind: classifySecfixId(id), note: trimmed.slice(gap.index).trim() };
+}
+
+/** Why a version key is unusual, or undefined when it is `0` or looks like `pkgver-rN`. */
+export function versionKeyProblem(key: string): string | undefined {
+  if (key === NOT_AFFECTED_VERSION || PKGVER_PKGREL.test(key)) return undefined;
+  return `version key ${JSON.stringify(key)} does not look like pkgver-rN; kept as written`;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes UTF-8 input (dropping a byte order mark); bytes that are not UTF-8 are bad input,
+ * reported at the offset of the first such byte so the data file can be fixed.
+ */
+export function decodeUtf8(input: Buffer | string, source: string): string {
+  if (typeof input === 'string') return input.startsWith('\uFEFF') ? input.slice(1) : input;
+  try {
+    return strictUtf8.decode(input);
+  } catch {
+    throw new InputError(source, `byte ${firstInvalidUtf8Byte(input)}`, 'not valid UTF-8');
+  }
+}
+
+/** Offset of the first byte that does not start or continue a well-formed UTF-8 sequence (RFC 3629; Unicode table 3-7). */
+function firstInvalidUtf8Byte(bytes: Uint8Array): number {
+  let index = 0;
+  while (index < bytes.length) {
+    const lead = bytes[index] ?? 0;
+    if (lead < 0x80) {
+      index += 1;
+      continue;
+    }
+    let length: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) length = 2;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      if (lead === 0xe0) low = 0xa0;
+      if (lead === 0xed) high = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      if (lead === 0xf0) low = 0x90;
+      if (lead === 0xf4) high = 0x8f;
+    } else return index;
+    for (let step = 1; step < length; step += 1) {
+      const next = bytes[index + step];
+      const min = step === 1 ? low : 0x80;
+      const max = step === 1 ? high : 0xbf;
+      if (next === undefined || next < min || next > max) return index;
+    }
+    index += length;
+  }
+  return index;
+}
