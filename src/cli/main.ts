@@ -1,0 +1,54 @@
+import { Command, CommanderError } from 'commander';
+import { InputError } from '../formats/input-error.js';
+import { inspectCommand } from './inspect/command.js';
+import { type CliIo, type CliStatus, UsageError, processIo } from './io.js';
+import { versionCommand } from './version.js';
+
+const FIRST_STEPS = `Try it on the bundled Alpine sample data:
+  secfix inspect apkindex --keys data/alpine-sample/keys data/alpine-sample/apkindex/v3.16-main-x86_64/APKINDEX.tar.gz
+  secfix inspect secdb data/alpine-sample/secdb/v3.16/main.json
+  secfix inspect nvd data/alpine-sample/nvd/feed-1.1/nvdcve-1.1-2023.json
+  secfix version compare 1.2.3_rc1-r2 1.2.3-r0
+`;
+
+/** Builds the `secfix` command tree; `status` collects the exit code commands set. */
+export function buildProgram(io: CliIo, status: CliStatus): Command {
+  const program = new Command('secfix')
+    .description('Security tracker for apk-based Linux distributions (Alpine, Wolfi, postmarketOS).')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  program.addCommand(versionCommand(io, status));
+  program.addCommand(inspectCommand(io, status));
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit status: 0 success, 1 a negative answer (e.g. an invalid
+ * version), 2 bad input or usage. Bad input is reported as one line, never a stack trace.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const status: CliStatus = { exitCode: 0 };
+  const program = buildProgram(io, status);
+  if (argv.length === 0) {
+    io.stdout.write(`${program.helpInformation()}\n${FIRST_STEPS}`);
+    return 0;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return status.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version output are successful exits; commander already printed its message.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof InputError || error instanceof UsageError) {
+      io.stderr.write(`secfix: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
