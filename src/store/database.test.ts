@@ -1,0 +1,153 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type TestStore, backends, openTestStore, useTestStore } from '../test-support/databases.js';
+import {
+  DEFAULT_DATABASE_URL,
+  DatabaseUrlError,
+  type Store,
+  openDatabase,
+  parseDatabaseUrl,
+  resolveDatabaseUrl,
+  transaction,
+  withWriteLock,
+} from './database.js';
+import { migrateToLatest } from './migrate.js';
+import { ensureBranch, listBranches } from './queries/branches.js';
+
+describe('resolveDatabaseUrl', () => {
+  it('prefers the --db flag, then SECFIX_DB, then the default file', () => {
+    expect(resolveDatabaseUrl('sqlite:a.db', { SECFIX_DB: 'sqlite:b.db' })).toBe('sqlite:a.db');
+    expect(resolveDatabaseUrl(undefined, { SECFIX_DB: 'sqlite:b.db' })).toBe('sqlite:b.db');
+    expect(resolveDatabaseUrl(undefined, {})).toBe(DEFAULT_DATABASE_URL);
+    expect(resolveDatabaseUrl('', { SECFIX_DB: '' })).toBe('sqlite:./secfix.db');
+  });
+});
+
+describe('parseDatabaseUrl', () => {
+  it('reads SQLite paths, memory and PostgreSQL URLs', () => {
+    expect(parseDatabaseUrl('sqlite:./secfix.db')).toEqual({ dialect: 'sqlite', path: './secfix.db' });
+    expect(parseDatabaseUrl('sqlite:/var/lib/secfix.db')).toEqual({ dialect: 'sqlite', path: '/var/lib/secfix.db' });
+    expect(parseDatabaseUrl('sqlite:///var/lib/secfix.db')).toEqual({ dialect: 'sqlite', path: '/var/lib/secfix.db' });
+    expect(parseDatabaseUrl('sqlite::memory:')).toEqual({ dialect: 'sqlite', path: ':memory:' });
+    expect(parseDatabaseUrl('postgres://u@h/db')).toEqual({ dialect: 'postgres', connectionString: 'postgres://u@h/db' });
+    expect(parseDatabaseUrl('postgresql://u@h/db').dialect).toBe('postgres');
+  });
+
+  it('rejects other schemes without echoing the rest of the URL', () => {
+    expect(() => parseDatabaseUrl('mysql://root:hunter2@db/x')).toThrow(DatabaseUrlError);
+    expect(() => parseDatabaseUrl('mysql://root:hunter2@db/x')).toThrow(/unsupported scheme "mysql:"/);
+    expect(() => parseDatabaseUrl('mysql://root:hunter2@db/x')).not.toThrow(/hunter2/);
+    expect(() => parseDatabaseUrl('./secfix.db')).toThrow(/has no scheme; use sqlite:PATH/);
+    expect(() => parseDatabaseUrl('sqlite:')).toThrow(DatabaseUrlError);
+  });
+});
+
+describe('openDatabase', () => {
+  it('rejects an unknown scheme with DatabaseUrlError', async () => {
+    await expect(openDatabase('mongodb://x')).rejects.toBeInstanceOf(DatabaseUrlError);
+  });
+
+  it('opens an in-memory SQLite database', async () => {
+    const store = await openDatabase('sqlite::memory:');
+    try {
+      expect(store.dialect).toBe('sqlite');
+      expect(await migrateToLatest(store)).toEqual(['0001-initial']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('names the server, not the password, when PostgreSQL cannot be reached', async () => {
+    const failure = openDatabase('postgres://someone:secret@127.0.0.1:1/nothing');
+    await expect(failure).rejects.toThrow(/cannot connect to PostgreSQL at 127\.0\.0\.1:1\/nothing/);
+    await expect(failure).rejects.not.toThrow(/secret/);
+  });
+});
+
+describe('SQLite connection settings', () => {
+  let store: TestStore;
+  beforeEach(async () => {
+    store = await openTestStore('sqlite');
+  });
+  afterEach(async () => {
+    await store.dispose();
+  });
+
+  it('uses WAL, NORMAL sync, foreign keys and a busy timeout', async () => {
+    const pragma = async (name: string) =>
+      Object.values((await sql.raw(`pragma ${name}`).execute(store.db)).rows[0] as object)[0] as unknown;
+    expect(await pragma('journal_mode')).toBe('wal');
+    expect(await pragma('synchronous')).toBe(1);
+    expect(await pragma('foreign_keys')).toBe(1);
+    expect(await pragma('busy_timeout')).toBeGreaterThan(0);
+  });
+});
+
+describe.each(backends)('%s store', (backend) => {
+  const testStore = useTestStore(backend);
+  let store: TestStore;
+  beforeEach(() => {
+    store = testStore();
+  });
+
+  it('returns counts and ids as numbers', async () => {
+    const id = await ensureBranch(store.db, 'edge');
+    const { count } = await store.db
+      .selectFrom('branch')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .executeTakeFirstOrThrow();
+    expect(count).toBe(1);
+    expect(typeof id).toBe('number');
+  });
+
+  it('enforces foreign keys', async () => {
+    await expect(store.db.insertInto('repository').values({ branch_id: 999, name: 'main' }).execute()).rejects.toThrow();
+  });
+
+  it('rolls a failed transaction back completely', async () => {
+    await expect(
+      transaction(store, async (db) => {
+        await ensureBranch(db, '3.16');
+        throw new Error('import failed');
+      }),
+    ).rejects.toThrow('import failed');
+    expect(await listBranches(store.db)).toEqual([]);
+  });
+
+  it('rolls a failed write-locked transaction back and releases the lock', async () => {
+    await expect(
+      withWriteLock(store, async (db) => {
+        await ensureBranch(db, '3.16');
+        throw new Error('import failed');
+      }),
+    ).rejects.toThrow('import failed');
+    expect(await listBranches(store.db)).toEqual([]);
+    await withWriteLock(store, (db) => ensureBranch(db, '3.17'));
+    expect((await listBranches(store.db)).map((branch) => branch.name)).toEqual(['3.17']);
+  });
+
+  it('serializes write-locked transactions from two connections', async () => {
+    const other = await openDatabase(store.url);
+    try {
+      const intervals: [number, number][] = [];
+      // Each writer reads, waits, then writes what it read: interleaving would lose a write.
+      const writer = (writerStore: Store) =>
+        withWriteLock(writerStore, async (db) => {
+          const start = performance.now();
+          const branches = await db.selectFrom('branch').select('id').execute();
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          await ensureBranch(db, `b${branches.length}`);
+          intervals.push([start, performance.now()]);
+        });
+      await Promise.all([writer(store), writer(other), writer(store), writer(other)]);
+
+      expect((await listBranches(store.db)).map((branch) => branch.name)).toEqual(['b0', 'b1', 'b2', 'b3']);
+      intervals.sort((a, b) => a[0] - b[0]);
+      for (let index = 1; index < intervals.length; index += 1) {
+        expect(intervals[index]?.[0]).toBeGreaterThanOrEqual(intervals[index - 1]?.[1] ?? Infinity);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+});

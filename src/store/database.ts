@@ -1,0 +1,184 @@
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Schema } from './schema.js';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/** An open database: the typed query builder plus which dialect it speaks. */
+export interface Store {
+  readonly db: Kysely<Schema>;
+  readonly dialect: StoreDialect;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./secfix.db';
+
+/** A `--db`/`SECFIX_DB` value that names no database secfix can open. */
+export class DatabaseUrlError extends Error {
+  override readonly name = 'DatabaseUrlError';
+}
+
+export type DatabaseLocation =
+  | { readonly dialect: 'sqlite'; readonly path: string }
+  | { readonly dialect: 'postgres'; readonly connectionString: string };
+
+/** The database to use: the `--db` flag value, else `SECFIX_DB`, else `sqlite:./secfix.db`. */
+export function resolveDatabaseUrl(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  if (flag !== undefined && flag !== '') return flag;
+  const fromEnv = env['SECFIX_DB'];
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_DATABASE_URL;
+}
+
+/** Splits a database URL into dialect and location; `sqlite::memory:` is an in-memory database. */
+export function parseDatabaseUrl(url: string): DatabaseLocation {
+  if (url.startsWith('sqlite:')) {
+    // `sqlite:///abs/path` is accepted too, the form many tools print.
+    const rest = url.slice('sqlite:'.length);
+    const path = rest.startsWith('//') ? rest.slice(2) : rest;
+    if (path === '') throw new DatabaseUrlError('database URL "sqlite:" has no file path; use sqlite:PATH');
+    return { dialect: 'sqlite', path };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    return { dialect: 'postgres', connectionString: url };
+  }
+  // Only the scheme is echoed: the rest may hold a password.
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(url)?.[0];
+  const what = scheme === undefined ? 'has no scheme' : `has the unsupported scheme "${scheme}"`;
+  throw new DatabaseUrlError(`database URL ${what}; use sqlite:PATH, sqlite::memory: or postgres://USER@HOST/DB`);
+}
+
+/** Milliseconds a statement waits for another process's lock before failing with SQLITE_BUSY. */
+const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+const PG_INT8_OID = 20;
+const PG_NUMERIC_OID = 1700;
+
+// int8 (counts, ids) and numeric arrive as strings by default; secfix's values all fit a number.
+// Per-pool parsers rather than pg.types.setTypeParser, which would change every pg user in the process.
+function pgTypeParser(oid: number): (value: string) => unknown {
+  if (oid === PG_INT8_OID || oid === PG_NUMERIC_OID) return Number;
+  return pg.types.getTypeParser(oid) as (value: string) => unknown;
+}
+const pgTypes: pg.CustomTypesConfig = { getTypeParser: pgTypeParser };
+
+/** Opens (creating if needed) the database a URL names. Run `migrateToLatest` before use. */
+export async function openDatabase(url: string): Promise<Store> {
+  const location = parseDatabaseUrl(url);
+  return location.dialect === 'sqlite' ? openSqlite(location.path) : openPostgres(location.connectionString);
+}
+
+function openSqlite(path: string): Store {
+  const database = new Database(path);
+  // busy_timeout first: switching to WAL needs a lock another process may hold.
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+async function openPostgres(connectionString: string): Promise<Store> {
+  const pool = new pg.Pool({ connectionString, types: pgTypes });
+  // An idle client's error (server restart, dropped database) must not crash the process;
+  // the pool discards that client and the next query reports the problem.
+  pool.on('error', () => {});
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    await db.destroy();
+    const target = describePostgresTarget(connectionString);
+    throw new Error(`cannot connect to PostgreSQL ${target}: ${(error as Error).message}`, { cause: error });
+  }
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+function describePostgresTarget(connectionString: string): string {
+  try {
+    const parsed = new URL(connectionString);
+    return `at ${parsed.host}${parsed.pathname}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/**
+ * Runs `fn` in one transaction: everything it writes is committed together or not at all.
+ * For reads that need one consistent view; writes that may meet another process's import or
+ * update belong in `withWriteLock`, since on SQLite a plain transaction would wait for the
+ * other writer synchronously and may fail with SQLITE_BUSY.
+ */
+export function transaction<T>(store: Store, fn: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
+  return store.db.transaction().execute(fn);
+}
+
+/**
+ * Runs `fn` in one transaction that holds secfix's writer lock from its first statement, so
+ * imports and updates in any number of processes run one after another, never interleaved.
+ * A second writer waits (without blocking the event loop) until the first commits or rolls back.
+ * `fn` must not start transactions of its own.
+ */
+export function withWriteLock<T>(store: Store, fn: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
+  return store.dialect === 'postgres' ? withPostgresWriteLock(store.db, fn) : withSqliteWriteLock(store.db, fn);
+}
+
+/** Advisory-lock key: the bytes of "secfix", to stay clear of other applications' keys on a shared server. */
+const WRITE_LOCK_KEY = 0x736563666978;
+
+// Relies on READ COMMITTED (PostgreSQL's default): each statement after the lock sees everything
+// the previous holder committed. Under REPEATABLE READ the snapshot would predate the wait.
+function withPostgresWriteLock<T>(db: Kysely<Schema>, fn: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${WRITE_LOCK_KEY}::bigint)`.execute(trx);
+    return fn(trx);
+  });
+}
+
+// Kysely begins SQLite transactions DEFERRED, which take the write lock only at the first write
+// and can then fail with SQLITE_BUSY; BEGIN IMMEDIATE takes it up front.
+function withSqliteWriteLock<T>(db: Kysely<Schema>, fn: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await beginImmediate(connection);
+    try {
+      const result = await fn(connection);
+      await sql`commit`.execute(connection);
+      return result;
+    } catch (error) {
+      try {
+        await sql`rollback`.execute(connection);
+      } catch {
+        // SQLite already rolled back (it does on some errors); the original error is what matters.
+      }
+      throw error;
+    }
+  });
+}
+
+const LOCK_POLL_MIN_MS = 5;
+const LOCK_POLL_MAX_MS = 100;
+
+/**
+ * better-sqlite3 waits for locks synchronously, which would freeze the event loop (and deadlock
+ * two stores in one process). So the busy timeout is off while polling for the write lock.
+ */
+async function beginImmediate(connection: Kysely<Schema>): Promise<void> {
+  await sql`pragma busy_timeout = 0`.execute(connection);
+  try {
+    for (let delay = LOCK_POLL_MIN_MS; ; delay = Math.min(delay * 2, LOCK_POLL_MAX_MS)) {
+      try {
+        await sql`begin immediate`.execute(connection);
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  } finally {
+    await sql.raw(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`).execute(connection);
+  }
+}

@@ -1,0 +1,13 @@
+// The store's public surface: open a database, migrate it, and read or write it through typed
+// functions. Nothing here decides anything about vulnerabilities.
+export * from './database.js';
+export * from './migrate.js';
+export * from './schema.js';
+export * from './queries/branches.js';
+export * from './queries/dirty.js';
+export * from './queries/import-runs.js';
+export * from './queries/packages.js';
+export * from './queries/rejections.js';
+export * from './queries/secfixes.js';
+export * from './queries/states.js';
+export * from './queries/vulnerabilities.js';

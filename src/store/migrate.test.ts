@@ -1,0 +1,101 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
+import { openDatabase } from './database.js';
+import { migrateToLatest } from './migrate.js';
+
+const TABLES = [
+  'binary_package',
+  'branch',
+  'branch_arch',
+  'cpe_criterion',
+  'dirty',
+  'import_run',
+  'package_version',
+  'rejection',
+  'repository',
+  'secfix',
+  'source_package',
+  'state',
+  'state_history',
+  'vulnerability',
+  'vulnerability_reference',
+];
+
+describe.each(backends)('%s migrations', (backend) => {
+  let store: TestStore;
+  beforeEach(async () => {
+    store = await openTestStore(backend, { migrate: false });
+  });
+  afterEach(async () => {
+    await store.dispose();
+  });
+
+  async function tableNames(): Promise<string[]> {
+    const tables = await store.db.introspection.getTables();
+    return tables.map((table) => table.name).filter((name) => !name.startsWith('kysely_')).sort();
+  }
+
+  it('creates every table, and a second run does nothing', async () => {
+    expect(await migrateToLatest(store)).toEqual(['0001-initial']);
+    expect(await tableNames()).toEqual(TABLES);
+    expect(await migrateToLatest(store)).toEqual([]);
+    expect(await tableNames()).toEqual(TABLES);
+  });
+
+  it('lets two connections migrate at once, applying each migration once', async () => {
+    const other = await openDatabase(store.url);
+    try {
+      const applied = await Promise.all([migrateToLatest(store), migrateToLatest(other)]);
+      expect(applied.flat()).toEqual(['0001-initial']);
+      expect(await tableNames()).toEqual(TABLES);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('compares text by bytes, whatever the server locale', async () => {
+    await migrateToLatest(store);
+    const keys = ['pkg_0', 'pkg1', 'a', 'Pkg2', 'pkg-1'];
+    await store.db.insertInto('dirty').values(keys.map((key) => ({ kind: 'package' as const, key }))).execute();
+    const rows = await store.db.selectFrom('dirty').select('key').orderBy('key').execute();
+    expect(rows.map((row) => row.key)).toEqual(['Pkg2', 'a', 'pkg-1', 'pkg1', 'pkg_0']);
+    if (backend === 'postgres') {
+      const collations = await sql<{ collation_name: string | null }>`
+        select distinct collation_name from information_schema.columns
+        where table_schema = 'public' and data_type = 'text' and table_name not like 'kysely%'`.execute(store.db);
+      expect(collations.rows).toEqual([{ collation_name: 'C' }]);
+    }
+  });
+
+  it('stores times and JSON as text and rejects unknown states', async () => {
+    await migrateToLatest(store);
+    const branch = await store.db
+      .insertInto('branch')
+      .values({ name: 'edge', end_of_support: null, created_at: '2024-01-01T00:00:00.000Z' })
+      .returning(['id', 'created_at'])
+      .executeTakeFirstOrThrow();
+    expect(branch.created_at).toBe('2024-01-01T00:00:00.000Z');
+    const repository = await store.db
+      .insertInto('repository')
+      .values({ branch_id: branch.id, name: 'main' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const state = {
+      repository_id: repository.id,
+      package: 'curl',
+      vulnerability_id: 'CVE-2023-38545',
+      version: null,
+      fixed_version: null,
+      evidence: '{}',
+      updated_at: '2024-01-01T00:00:00.000Z',
+    };
+    await expect(
+      store.db
+        .insertInto('state')
+        .values({ ...state, state: 'maybe' as 'unknown' })
+        .execute(),
+    ).rejects.toThrow();
+    await store.db.insertInto('state').values({ ...state, state: 'unknown' }).execute();
+  });
+});

@@ -1,0 +1,37 @@
+import { type Kysely, type Migration, Migrator } from 'kysely';
+import { type Store, type StoreDialect, withWriteLock } from './database.js';
+import type { Schema } from './schema.js';
+import { initialMigration } from './migrations/0001-initial.js';
+
+/** Every migration in order; names sort in the order they must run. */
+function migrations(dialect: StoreDialect): Record<string, Migration> {
+  return {
+    '0001-initial': initialMigration(dialect),
+  };
+}
+
+/**
+ * Brings the schema up to date and returns the names of the migrations it applied (none when
+ * already current). Safe to run from several processes at once.
+ */
+export async function migrateToLatest(store: Store): Promise<string[]> {
+  // Kysely locks and wraps migrations in a transaction on PostgreSQL only; on SQLite the writer
+  // lock gives the same: one process migrates, the others then find nothing to do.
+  return store.dialect === 'sqlite'
+    ? withWriteLock(store, (connection) => runMigrations(connection, store.dialect))
+    : runMigrations(store.db, store.dialect);
+}
+
+async function runMigrations(db: Kysely<Schema>, dialect: StoreDialect): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations(dialect)) },
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((result) => result.status === 'Error')?.migrationName;
+    const where = failed === undefined ? '' : ` in ${failed}`;
+    throw new Error(`database migration failed${where}: ${(error as Error).message}`, { cause: error });
+  }
+  return results.map((result) => result.migrationName);
+}

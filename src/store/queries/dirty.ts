@@ -1,0 +1,33 @@
+import type { Kysely } from 'kysely';
+import type { DirtyKind, Schema } from '../schema.js';
+import { IN_LIST_SIZE, chunks, rowsPerInsert } from './batches.js';
+
+/*
+ * Dirty marks say what changed since the last `update`. Keys are opaque to the store: the code
+ * that writes them and the code that reads them agree on their format.
+ */
+
+/** Marks keys as changed; marking an already marked key is a no-op. */
+export async function markDirty(db: Kysely<Schema>, kind: DirtyKind, keys: readonly string[]): Promise<void> {
+  const rows = [...new Set(keys)].map((key) => ({ kind, key }));
+  for (const batch of chunks(rows, rowsPerInsert(2))) {
+    await db
+      .insertInto('dirty')
+      .values(batch)
+      .onConflict((conflict) => conflict.columns(['kind', 'key']).doNothing())
+      .execute();
+  }
+}
+
+/** The keys of one kind currently marked, sorted. */
+export async function listDirty(db: Kysely<Schema>, kind: DirtyKind): Promise<string[]> {
+  const rows = await db.selectFrom('dirty').select('key').where('kind', '=', kind).orderBy('key').execute();
+  return rows.map((row) => row.key);
+}
+
+/** Removes exactly these marks, so marks added after they were read survive. */
+export async function clearDirty(db: Kysely<Schema>, kind: DirtyKind, keys: readonly string[]): Promise<void> {
+  for (const batch of chunks([...new Set(keys)], IN_LIST_SIZE)) {
+    await db.deleteFrom('dirty').where('kind', '=', kind).where('key', 'in', batch).execute();
+  }
+}

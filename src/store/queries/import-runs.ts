@@ -1,0 +1,123 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { ImportRunStatus, ImportRunTable, Schema } from '../schema.js';
+import { nowIso } from './batches.js';
+
+export interface ImportRunStart {
+  /** File path or URL the data comes from. */
+  readonly source: string;
+  /** What kind of data it is (`nvd`, `secdb`, `apkindex`, ...). */
+  readonly kind: string;
+  readonly checksum?: string | null;
+  readonly etag?: string | null;
+  /** The HTTP Last-Modified header, as sent. */
+  readonly lastModified?: string | null;
+  /** ISO time to record; defaults to now. */
+  readonly at?: string;
+}
+
+export interface ImportRunFinish {
+  readonly status: Exclude<ImportRunStatus, 'running'>;
+  readonly counts?: Readonly<Record<string, number>> | null;
+  readonly error?: string | null;
+  /** Known only once the source was read; undefined keeps what the start recorded. */
+  readonly checksum?: string | null;
+  readonly etag?: string | null;
+  readonly lastModified?: string | null;
+  /** ISO time to record; defaults to now. */
+  readonly at?: string;
+}
+
+export interface ImportRun {
+  readonly id: number;
+  readonly source: string;
+  readonly kind: string;
+  readonly checksum: string | null;
+  readonly etag: string | null;
+  readonly lastModified: string | null;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly status: ImportRunStatus;
+  readonly counts: Record<string, number> | null;
+  readonly error: string | null;
+  readonly durationMs: number | null;
+}
+
+/**
+ * Records that an import began and returns its id. Write it outside the import's own transaction,
+ * so a failed import still leaves its run behind.
+ */
+export async function startImportRun(db: Kysely<Schema>, start: ImportRunStart): Promise<number> {
+  const row = await db
+    .insertInto('import_run')
+    .values({
+      source: start.source,
+      kind: start.kind,
+      checksum: start.checksum ?? null,
+      etag: start.etag ?? null,
+      last_modified: start.lastModified ?? null,
+      started_at: start.at ?? nowIso(),
+      status: 'running',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Records how an import ended; the duration is measured from its recorded start. */
+export async function finishImportRun(db: Kysely<Schema>, id: number, finish: ImportRunFinish): Promise<void> {
+  const run = await db.selectFrom('import_run').select('started_at').where('id', '=', id).executeTakeFirstOrThrow();
+  const finishedAt = finish.at ?? nowIso();
+  await db
+    .updateTable('import_run')
+    .set({
+      status: finish.status,
+      finished_at: finishedAt,
+      duration_ms: Date.parse(finishedAt) - Date.parse(run.started_at),
+      counts: finish.counts === undefined || finish.counts === null ? null : JSON.stringify(finish.counts),
+      error: finish.error ?? null,
+      ...(finish.checksum === undefined ? {} : { checksum: finish.checksum }),
+      ...(finish.etag === undefined ? {} : { etag: finish.etag }),
+      ...(finish.lastModified === undefined ? {} : { last_modified: finish.lastModified }),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+function importRun(row: Selectable<ImportRunTable>): ImportRun {
+  return {
+    id: row.id,
+    source: row.source,
+    kind: row.kind,
+    checksum: row.checksum,
+    etag: row.etag,
+    lastModified: row.last_modified,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    status: row.status,
+    counts: row.counts === null ? null : (JSON.parse(row.counts) as Record<string, number>),
+    error: row.error,
+    durationMs: row.duration_ms,
+  };
+}
+
+/**
+ * The latest run of a source that ended well (`ok` or `unchanged`): its checksum or ETag tells
+ * whether the source changed since.
+ */
+export async function findLastSuccessfulImportRun(db: Kysely<Schema>, source: string): Promise<ImportRun | undefined> {
+  const row = await db
+    .selectFrom('import_run')
+    .selectAll()
+    .where('source', '=', source)
+    .where('status', 'in', ['ok', 'unchanged'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : importRun(row);
+}
+
+/** The most recent runs, newest first. */
+export async function listImportRuns(db: Kysely<Schema>, limit: number): Promise<ImportRun[]> {
+  const rows = await db.selectFrom('import_run').selectAll().orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(importRun);
+}

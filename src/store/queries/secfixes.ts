@@ -1,0 +1,148 @@
+import type { Kysely } from 'kysely';
+import type { Schema, SecfixSource } from '../schema.js';
+import { IN_LIST_SIZE, chunks, rowsPerInsert } from './batches.js';
+
+/** One `version: [ids]` line of a package's secfixes. */
+export interface SecfixEntry {
+  readonly package: string;
+  /** The version that fixed it, or `0` for "never affected". */
+  readonly version: string;
+  readonly vulnerabilityId: string;
+  readonly note: string | null;
+}
+
+/** Which stored secfixes a file replaces. */
+export interface SecfixScope {
+  readonly repositoryId: number;
+  readonly source: SecfixSource;
+  /** Only these packages' rows (an aports APKBUILD); undefined means the whole repository (a secdb file). */
+  readonly packages?: readonly string[];
+}
+
+export interface SecfixReplaceResult {
+  /** Packages with any secfix added, removed or re-noted. */
+  readonly changedPackages: string[];
+  readonly added: number;
+  readonly removed: number;
+}
+
+const entryKey = (row: { package: string; version: string; vulnerabilityId: string }) =>
+  `${row.package}\u0000${row.version}\u0000${row.vulnerabilityId}`;
+
+/**
+ * Makes `entries` the complete set of secfixes in `scope`. Unchanged rows are left alone (they
+ * keep the import run that first brought them), so replacing with the same file changes nothing.
+ */
+export async function replaceSecfixes(
+  db: Kysely<Schema>,
+  scope: SecfixScope,
+  entries: readonly SecfixEntry[],
+  importRunId: number | null,
+): Promise<SecfixReplaceResult> {
+  if (scope.packages !== undefined) {
+    const allowed = new Set(scope.packages);
+    const outside = entries.find((entry) => !allowed.has(entry.package));
+    if (outside !== undefined) {
+      throw new RangeError(`secfix for ${outside.package} is outside the replaced packages`);
+    }
+  }
+  const wanted = new Map(entries.map((entry) => [entryKey(entry), entry]));
+
+  const existing = await loadScope(db, scope);
+  const changedPackages = new Set<string>();
+  const removals: number[] = [];
+  const noteUpdates: { id: number; note: string | null }[] = [];
+  for (const row of existing) {
+    const key = entryKey(row);
+    const entry = wanted.get(key);
+    if (entry === undefined) {
+      removals.push(row.id);
+      changedPackages.add(row.package);
+    } else {
+      wanted.delete(key);
+      if (entry.note !== row.note) {
+        noteUpdates.push({ id: row.id, note: entry.note });
+        changedPackages.add(row.package);
+      }
+    }
+  }
+  // What is left in `wanted` is new.
+  for (const entry of wanted.values()) changedPackages.add(entry.package);
+
+  for (const batch of chunks(removals, IN_LIST_SIZE)) {
+    await db.deleteFrom('secfix').where('id', 'in', batch).execute();
+  }
+  for (const update of noteUpdates) {
+    await db.updateTable('secfix').set({ note: update.note }).where('id', '=', update.id).execute();
+  }
+  const rows = [...wanted.values()].map((entry) => ({
+    repository_id: scope.repositoryId,
+    package: entry.package,
+    version: entry.version,
+    vulnerability_id: entry.vulnerabilityId,
+    note: entry.note,
+    source: scope.source,
+    import_run_id: importRunId,
+  }));
+  for (const batch of chunks(rows, rowsPerInsert(7))) {
+    await db.insertInto('secfix').values(batch).execute();
+  }
+  return { changedPackages: [...changedPackages].sort(), added: rows.length, removed: removals.length };
+}
+
+async function loadScope(db: Kysely<Schema>, scope: SecfixScope) {
+  const query = db
+    .selectFrom('secfix')
+    .select(['id', 'package', 'version', 'vulnerability_id as vulnerabilityId', 'note'])
+    .where('repository_id', '=', scope.repositoryId)
+    .where('source', '=', scope.source);
+  if (scope.packages === undefined) return query.execute();
+  const batches = await Promise.all(
+    chunks(scope.packages, IN_LIST_SIZE).map((batch) => query.where('package', 'in', batch).execute()),
+  );
+  return batches.flat();
+}
+
+export interface StoredSecfix extends SecfixEntry {
+  readonly repositoryId: number;
+  readonly source: SecfixSource;
+}
+
+/** A repository's secfixes from every source, optionally only of some packages. */
+export async function listSecfixes(
+  db: Kysely<Schema>,
+  repositoryId: number,
+  packages?: readonly string[],
+): Promise<StoredSecfix[]> {
+  const query = db
+    .selectFrom('secfix')
+    .select(['repository_id as repositoryId', 'package', 'version', 'vulnerability_id as vulnerabilityId', 'note', 'source'])
+    .where('repository_id', '=', repositoryId)
+    .orderBy('package')
+    .orderBy('id');
+  if (packages === undefined) return query.execute();
+  const batches = await Promise.all(
+    chunks([...new Set(packages)], IN_LIST_SIZE).map((batch) => query.where('package', 'in', batch).execute()),
+  );
+  return batches.flat();
+}
+
+/** Secfixes naming any of the given vulnerability ids, across repositories. */
+export async function listSecfixesByVulnerability(
+  db: Kysely<Schema>,
+  vulnerabilityIds: readonly string[],
+): Promise<StoredSecfix[]> {
+  const batches = await Promise.all(
+    chunks([...new Set(vulnerabilityIds)], IN_LIST_SIZE).map((batch) =>
+      db
+        .selectFrom('secfix')
+        .select(['repository_id as repositoryId', 'package', 'version', 'vulnerability_id as vulnerabilityId', 'note', 'source'])
+        .where('vulnerability_id', 'in', batch)
+        .orderBy('repository_id')
+        .orderBy('package')
+        .orderBy('id')
+        .execute(),
+    ),
+  );
+  return batches.flat();
+}

@@ -1,0 +1,122 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { backends, useTestStore } from '../../test-support/databases.js';
+import { ensureBranch, ensureRepository } from './branches.js';
+import {
+  type StateRecord,
+  deleteStates,
+  listStateHistory,
+  listStates,
+  listStatesByVulnerability,
+  writeStates,
+} from './states.js';
+
+const T1 = '2024-01-01T00:00:00.000Z';
+const T2 = '2024-01-02T00:00:00.000Z';
+const T3 = '2024-01-03T00:00:00.000Z';
+
+describe.each(backends)('%s states', (backend) => {
+  const store = useTestStore(backend);
+  let repositoryId: number;
+  let state: (pkg: string, vulnerabilityId: string, overrides?: Partial<StateRecord>) => StateRecord;
+  beforeEach(async () => {
+    const { db } = store();
+    repositoryId = await ensureRepository(db, await ensureBranch(db, '3.18'), 'main');
+    state = (pkg, vulnerabilityId, overrides = {}) => ({
+      repositoryId,
+      package: pkg,
+      vulnerabilityId,
+      state: 'vulnerable',
+      version: '8.3.0-r0',
+      fixedVersion: null,
+      evidence: { criteria: [1] },
+      ...overrides,
+    });
+  });
+
+  it('writes new states with a history row each, and the same states again write nothing', async () => {
+    const { db } = store();
+    const states = [state('curl', 'CVE-2023-38545'), state('curl', 'CVE-2023-38546', { state: 'fixed', fixedVersion: '8.4.0-r0' })];
+    expect(await writeStates(db, states, { cause: 'update', at: T1 })).toEqual({ written: 2, transitions: 2 });
+    expect(await writeStates(db, states, { cause: 'update', at: T2 })).toEqual({ written: 0, transitions: 0 });
+    const key = { repositoryId, package: 'curl', vulnerabilityId: 'CVE-2023-38545' };
+    expect(await listStateHistory(db, key)).toEqual([{ oldState: null, newState: 'vulnerable', changedAt: T1, cause: 'update' }]);
+    expect((await listStates(db, repositoryId))[0]).toEqual({ ...states[0], updatedAt: T1 });
+  });
+
+  it('records a transition when the state changes, but not when only the details do', async () => {
+    const { db } = store();
+    const key = { repositoryId, package: 'curl', vulnerabilityId: 'CVE-2023-38545' };
+    await writeStates(db, [state('curl', 'CVE-2023-38545')], { cause: 'update', at: T1 });
+    expect(
+      await writeStates(db, [state('curl', 'CVE-2023-38545', { version: '8.3.0-r1', evidence: { criteria: [2] } })], {
+        cause: 'update',
+        at: T2,
+      }),
+    ).toEqual({ written: 1, transitions: 0 });
+    expect(
+      await writeStates(db, [state('curl', 'CVE-2023-38545', { state: 'fixed', fixedVersion: '8.4.0-r0' })], {
+        cause: 'import secdb 3.18/main',
+        at: T3,
+      }),
+    ).toEqual({ written: 1, transitions: 1 });
+    expect(await listStateHistory(db, key)).toEqual([
+      { oldState: null, newState: 'vulnerable', changedAt: T1, cause: 'update' },
+      { oldState: 'vulnerable', newState: 'fixed', changedAt: T3, cause: 'import secdb 3.18/main' },
+    ]);
+    expect((await listStates(db, repositoryId, ['curl']))[0]).toMatchObject({ state: 'fixed', updatedAt: T3 });
+  });
+
+  it('keeps the last record of a pair listed twice', async () => {
+    const { db } = store();
+    const result = await writeStates(
+      db,
+      [state('curl', 'CVE-1'), state('curl', 'CVE-1', { state: 'not-affected' })],
+      { cause: 'update', at: T1 },
+    );
+    expect(result).toEqual({ written: 1, transitions: 1 });
+    expect((await listStates(db, repositoryId))[0]?.state).toBe('not-affected');
+  });
+
+  it('deletes states with a history row and ignores pairs without a state', async () => {
+    const { db } = store();
+    await writeStates(db, [state('curl', 'CVE-1'), state('zlib', 'CVE-2')], { cause: 'update', at: T1 });
+    const gone = { repositoryId, package: 'curl', vulnerabilityId: 'CVE-1' };
+    const never = { repositoryId, package: 'curl', vulnerabilityId: 'CVE-9' };
+    expect(await deleteStates(db, [gone, never, gone], { cause: 'criteria changed', at: T2 })).toBe(1);
+    expect((await listStates(db, repositoryId)).map((row) => row.package)).toEqual(['zlib']);
+    expect((await listStateHistory(db, gone)).at(-1)).toEqual({
+      oldState: 'vulnerable',
+      newState: null,
+      changedAt: T2,
+      cause: 'criteria changed',
+    });
+  });
+
+  it('lists the states of vulnerabilities across repositories', async () => {
+    const { db } = store();
+    const edge = await ensureRepository(db, await ensureBranch(db, 'edge'), 'main');
+    await writeStates(
+      db,
+      [state('curl', 'CVE-1'), { ...state('curl', 'CVE-1'), repositoryId: edge, state: 'fixed' }, state('zlib', 'CVE-2')],
+      { cause: 'update', at: T1 },
+    );
+    const found = await listStatesByVulnerability(db, ['CVE-1']);
+    expect(found.map((row) => [row.repositoryId, row.state])).toEqual([
+      [repositoryId, 'vulnerable'],
+      [edge, 'fixed'],
+    ]);
+  });
+
+  it('writes thousands of states in batches', async () => {
+    const { db } = store();
+    const many = Array.from({ length: 12_000 }, (_, index) => state(`pkg${index % 3_000}`, `CVE-2024-${index}`));
+    expect(await writeStates(db, many, { cause: 'update --full', at: T1 })).toEqual({ written: 12_000, transitions: 12_000 });
+    const flipped = many.map((row, index) => (index % 4 === 0 ? { ...row, state: 'fixed' as const } : row));
+    expect(await writeStates(db, flipped, { cause: 'update', at: T2 })).toEqual({ written: 3_000, transitions: 3_000 });
+    const { count } = await db
+      .selectFrom('state_history')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .executeTakeFirstOrThrow();
+    expect(count).toBe(15_000);
+  });
+});

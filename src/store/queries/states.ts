@@ -1,0 +1,274 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Schema, StateName, StateTable } from '../schema.js';
+import { IN_LIST_SIZE, chunks, nowIso, rowsPerInsert } from './batches.js';
+
+/** Identifies a (repository, package, vulnerability) pair. */
+export interface StateKey {
+  readonly repositoryId: number;
+  readonly package: string;
+  readonly vulnerabilityId: string;
+}
+
+/** A pair's state as the engine decided it. */
+export interface StateRecord extends StateKey {
+  readonly state: StateName;
+  /** The newest published version the decision was made for. */
+  readonly version: string | null;
+  readonly fixedVersion: string | null;
+  /** Why: whatever the engine wants to show; stored as JSON. */
+  readonly evidence: unknown;
+}
+
+export interface StoredState extends StateRecord {
+  readonly updatedAt: string;
+}
+
+export interface StateChangeOptions {
+  /** What caused the change, e.g. `update`, `import secdb v3.16/main`; kept in the history. */
+  readonly cause: string;
+  /** ISO time to record; defaults to now. */
+  readonly at?: string;
+}
+
+export interface StateWriteResult {
+  /** Rows inserted or updated (anything differed). */
+  readonly written: number;
+  /** Rows whose state name changed, each with a history row. */
+  readonly transitions: number;
+}
+
+const pairKey = (key: StateKey) => `${key.repositoryId}\u0000${key.package}\u0000${key.vulnerabilityId}`;
+
+/**
+ * Stores states, writing only those that differ from the stored ones, and a history row for each
+ * pair whose state name changed (including its first state). Writing the same states again
+ * changes nothing.
+ */
+export async function writeStates(
+  db: Kysely<Schema>,
+  states: readonly StateRecord[],
+  options: StateChangeOptions,
+): Promise<StateWriteResult> {
+  const at = options.at ?? nowIso();
+  const current = await loadStates(db, states);
+  const rows: Selectable<StateTable>[] = [];
+  const history: { old: StateName | null; row: Selectable<StateTable> }[] = [];
+  const seen = new Set<string>();
+  // Walk backwards so a pair listed twice keeps its last record, as sequential writes would.
+  for (let index = states.length - 1; index >= 0; index -= 1) {
+    const record = states[index] as StateRecord;
+    const key = pairKey(record);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const row = stateRow(record, at);
+    const stored = current.get(key);
+    if (
+      stored !== undefined &&
+      stored.state === row.state &&
+      stored.version === row.version &&
+      stored.fixed_version === row.fixed_version &&
+      stored.evidence === row.evidence
+    ) {
+      continue;
+    }
+    rows.push(row);
+    if (stored?.state !== row.state) history.push({ old: stored?.state ?? null, row });
+  }
+  rows.reverse();
+  history.reverse();
+
+  for (const batch of chunks(rows, rowsPerInsert(8))) {
+    await db
+      .insertInto('state')
+      .values(batch)
+      .onConflict((conflict) =>
+        conflict.columns(['repository_id', 'package', 'vulnerability_id']).doUpdateSet((eb) => ({
+          state: eb.ref('excluded.state'),
+          version: eb.ref('excluded.version'),
+          fixed_version: eb.ref('excluded.fixed_version'),
+          evidence: eb.ref('excluded.evidence'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+  await insertHistory(
+    db,
+    history.map(({ old, row }) => ({ key: storedKey(row), old, new: row.state })),
+    options.cause,
+    at,
+  );
+  return { written: rows.length, transitions: history.length };
+}
+
+/** Deletes the states of pairs that no longer apply, with a history row (new state null) for each. */
+export async function deleteStates(
+  db: Kysely<Schema>,
+  keys: readonly StateKey[],
+  options: StateChangeOptions,
+): Promise<number> {
+  const at = options.at ?? nowIso();
+  const current = await loadStates(db, keys);
+  const doomed = [...new Map(keys.map((key) => [pairKey(key), key])).entries()].flatMap(([pair, key]) => {
+    const stored = current.get(pair);
+    return stored === undefined ? [] : [{ key, old: stored.state }];
+  });
+  for (const batch of chunks(doomed, IN_LIST_SIZE)) {
+    await db
+      .deleteFrom('state')
+      .where((eb) =>
+        eb(
+          eb.refTuple('repository_id', 'package', 'vulnerability_id'),
+          'in',
+          batch.map(({ key }) => eb.tuple(key.repositoryId, key.package, key.vulnerabilityId)),
+        ),
+      )
+      .execute();
+  }
+  await insertHistory(
+    db,
+    doomed.map(({ key, old }) => ({ key, old, new: null })),
+    options.cause,
+    at,
+  );
+  return doomed.length;
+}
+
+async function insertHistory(
+  db: Kysely<Schema>,
+  changes: readonly { key: StateKey; old: StateName | null; new: StateName | null }[],
+  cause: string,
+  at: string,
+): Promise<void> {
+  const rows = changes.map((change) => ({
+    repository_id: change.key.repositoryId,
+    package: change.key.package,
+    vulnerability_id: change.key.vulnerabilityId,
+    old_state: change.old,
+    new_state: change.new,
+    changed_at: at,
+    cause,
+  }));
+  for (const batch of chunks(rows, rowsPerInsert(7))) {
+    await db.insertInto('state_history').values(batch).execute();
+  }
+}
+
+function stateRow(record: StateRecord, at: string): Selectable<StateTable> {
+  return {
+    repository_id: record.repositoryId,
+    package: record.package,
+    vulnerability_id: record.vulnerabilityId,
+    state: record.state,
+    version: record.version,
+    fixed_version: record.fixedVersion,
+    evidence: JSON.stringify(record.evidence ?? null),
+    updated_at: at,
+  };
+}
+
+function storedKey(row: Selectable<StateTable>): StateKey {
+  return { repositoryId: row.repository_id, package: row.package, vulnerabilityId: row.vulnerability_id };
+}
+
+function storedState(row: Selectable<StateTable>): StoredState {
+  return {
+    ...storedKey(row),
+    state: row.state,
+    version: row.version,
+    fixedVersion: row.fixed_version,
+    evidence: JSON.parse(row.evidence) as unknown,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Stored rows of the given pairs by pair key, read per (repository, packages) through the primary key. */
+async function loadStates(db: Kysely<Schema>, keys: readonly StateKey[]): Promise<Map<string, Selectable<StateTable>>> {
+  const packagesByRepository = new Map<number, Set<string>>();
+  for (const key of keys) {
+    const packages = packagesByRepository.get(key.repositoryId) ?? new Set<string>();
+    packages.add(key.package);
+    packagesByRepository.set(key.repositoryId, packages);
+  }
+  const wanted = new Set(keys.map(pairKey));
+  const found = new Map<string, Selectable<StateTable>>();
+  for (const [repositoryId, packages] of packagesByRepository) {
+    for (const batch of chunks([...packages], IN_LIST_SIZE)) {
+      const rows = await db
+        .selectFrom('state')
+        .selectAll()
+        .where('repository_id', '=', repositoryId)
+        .where('package', 'in', batch)
+        .execute();
+      for (const row of rows) {
+        const key = pairKey(storedKey(row));
+        if (wanted.has(key)) found.set(key, row);
+      }
+    }
+  }
+  return found;
+}
+
+/** A repository's states, optionally only of some packages. */
+export async function listStates(
+  db: Kysely<Schema>,
+  repositoryId: number,
+  packages?: readonly string[],
+): Promise<StoredState[]> {
+  const query = db
+    .selectFrom('state')
+    .selectAll()
+    .where('repository_id', '=', repositoryId)
+    .orderBy('package')
+    .orderBy('vulnerability_id');
+  if (packages === undefined) return (await query.execute()).map(storedState);
+  const batches = await Promise.all(
+    chunks([...new Set(packages)], IN_LIST_SIZE).map((batch) => query.where('package', 'in', batch).execute()),
+  );
+  return batches.flat().map(storedState);
+}
+
+/** The states of the given vulnerabilities in every repository. */
+export async function listStatesByVulnerability(
+  db: Kysely<Schema>,
+  vulnerabilityIds: readonly string[],
+): Promise<StoredState[]> {
+  const batches = await Promise.all(
+    chunks([...new Set(vulnerabilityIds)], IN_LIST_SIZE).map((batch) =>
+      db
+        .selectFrom('state')
+        .selectAll()
+        .where('vulnerability_id', 'in', batch)
+        .orderBy('vulnerability_id')
+        .orderBy('repository_id')
+        .orderBy('package')
+        .execute(),
+    ),
+  );
+  return batches.flat().map(storedState);
+}
+
+export interface StateChange {
+  readonly oldState: StateName | null;
+  readonly newState: StateName | null;
+  readonly changedAt: string;
+  readonly cause: string;
+}
+
+/** A pair's state changes, oldest first. */
+export async function listStateHistory(db: Kysely<Schema>, key: StateKey): Promise<StateChange[]> {
+  const rows = await db
+    .selectFrom('state_history')
+    .select(['old_state', 'new_state', 'changed_at', 'cause'])
+    .where('repository_id', '=', key.repositoryId)
+    .where('package', '=', key.package)
+    .where('vulnerability_id', '=', key.vulnerabilityId)
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({
+    oldState: row.old_state,
+    newState: row.new_state,
+    changedAt: row.changed_at,
+    cause: row.cause,
+  }));
+}

@@ -1,0 +1,311 @@
+import { createHash } from 'node:crypto';
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { CpeCriterionTable, Schema, VulnerabilityTable } from '../schema.js';
+import { IN_LIST_SIZE, chunks, rowsPerInsert } from './batches.js';
+
+/** One CPE match from a vulnerability's configurations, at its place in the tree. */
+export interface CpeCriterion {
+  readonly configurationIndex: number;
+  readonly nodeIndex: number;
+  readonly matchIndex: number;
+  readonly vulnerable: boolean;
+  /** The whole CPE 2.3 string. */
+  readonly criteria: string;
+  readonly vendor: string;
+  readonly product: string;
+  /** The CPE's version field (`*`, `-` or a version). */
+  readonly version: string;
+  readonly startIncluding: string | null;
+  readonly startExcluding: string | null;
+  readonly endIncluding: string | null;
+  readonly endExcluding: string | null;
+}
+
+export interface VulnerabilityReference {
+  readonly url: string;
+  readonly tags: readonly string[];
+}
+
+/** A vulnerability as an importer read it, with everything stored about it. */
+export interface VulnerabilityRecord {
+  readonly id: string;
+  /** Which feed it came from: `nvd`, `cve5`, ... */
+  readonly source: string;
+  readonly status: string | null;
+  readonly description: string | null;
+  readonly published: string | null;
+  readonly lastModified: string | null;
+  readonly cvssScore: number | null;
+  readonly cvssVector: string | null;
+  readonly cvssVersion: string | null;
+  readonly severity: string | null;
+  readonly cwes: readonly string[];
+  readonly aliases: readonly string[];
+  /** CISA KEV entry, or null when not known exploited. */
+  readonly kev: unknown;
+  readonly ssvc: unknown;
+  /** The source's whole configuration tree. */
+  readonly configurations: readonly unknown[];
+  readonly references: readonly VulnerabilityReference[];
+  readonly criteria: readonly CpeCriterion[];
+}
+
+export interface VulnerabilityUpsertResult {
+  /** Ids whose stored content changed (new or different), in input order. */
+  readonly changed: string[];
+  readonly unchanged: number;
+}
+
+/** Records per round of reading hashes and writing; bounds memory, not correctness. */
+const RECORDS_PER_ROUND = 2_000;
+
+/**
+ * Stores vulnerabilities with their references and criteria, replacing earlier copies. A record
+ * identical to the stored one (same content hash) is skipped, so re-importing a feed writes
+ * nothing; ids not in `records` are never touched.
+ */
+export async function upsertVulnerabilities(
+  db: Kysely<Schema>,
+  records: Iterable<VulnerabilityRecord>,
+): Promise<VulnerabilityUpsertResult> {
+  // Later duplicates of an id win, as they would if imported one after another.
+  const unique = new Map<string, VulnerabilityRecord>();
+  for (const record of records) {
+    unique.delete(record.id);
+    unique.set(record.id, record);
+  }
+  const changed: string[] = [];
+  let unchanged = 0;
+  for (const round of chunks([...unique.values()], RECORDS_PER_ROUND)) {
+    const stored = await db
+      .selectFrom('vulnerability')
+      .select(['id', 'content_hash'])
+      .where('id', 'in', round.map((record) => record.id))
+      .execute();
+    const storedHashes = new Map(stored.map((row) => [row.id, row.content_hash]));
+    const rows: Insertable<VulnerabilityTable>[] = [];
+    const writes: VulnerabilityRecord[] = [];
+    for (const record of round) {
+      const row = vulnerabilityRow(record);
+      if (storedHashes.get(record.id) === row.content_hash) {
+        unchanged += 1;
+        continue;
+      }
+      rows.push(row);
+      writes.push(record);
+    }
+    if (writes.length === 0) continue;
+    await writeVulnerabilityRows(db, rows, writes, stored.length > 0);
+    changed.push(...writes.map((record) => record.id));
+  }
+  return { changed, unchanged };
+}
+
+async function writeVulnerabilityRows(
+  db: Kysely<Schema>,
+  rows: readonly Insertable<VulnerabilityTable>[],
+  records: readonly VulnerabilityRecord[],
+  someExisted: boolean,
+): Promise<void> {
+  for (const batch of chunks(rows, rowsPerInsert(16))) {
+    await db
+      .insertInto('vulnerability')
+      .values(batch)
+      .onConflict((conflict) =>
+        conflict.column('id').doUpdateSet((eb) => ({
+          source: eb.ref('excluded.source'),
+          status: eb.ref('excluded.status'),
+          description: eb.ref('excluded.description'),
+          published: eb.ref('excluded.published'),
+          last_modified: eb.ref('excluded.last_modified'),
+          cvss_score: eb.ref('excluded.cvss_score'),
+          cvss_vector: eb.ref('excluded.cvss_vector'),
+          cvss_version: eb.ref('excluded.cvss_version'),
+          severity: eb.ref('excluded.severity'),
+          cwes: eb.ref('excluded.cwes'),
+          aliases: eb.ref('excluded.aliases'),
+          kev: eb.ref('excluded.kev'),
+          ssvc: eb.ref('excluded.ssvc'),
+          configurations: eb.ref('excluded.configurations'),
+          content_hash: eb.ref('excluded.content_hash'),
+        })),
+      )
+      .execute();
+  }
+  const ids = records.map((record) => record.id);
+  if (someExisted) {
+    for (const batch of chunks(ids, IN_LIST_SIZE)) {
+      await db.deleteFrom('vulnerability_reference').where('vulnerability_id', 'in', batch).execute();
+      await db.deleteFrom('cpe_criterion').where('vulnerability_id', 'in', batch).execute();
+    }
+  }
+  const references = records.flatMap((record) => referenceRows(record));
+  for (const batch of chunks(references, rowsPerInsert(3))) {
+    await db.insertInto('vulnerability_reference').values(batch).execute();
+  }
+  const criteria = records.flatMap((record) => record.criteria.map((criterion) => criterionRow(record.id, criterion)));
+  for (const batch of chunks(criteria, rowsPerInsert(13))) {
+    await db.insertInto('cpe_criterion').values(batch).execute();
+  }
+}
+
+function vulnerabilityRow(record: VulnerabilityRecord): Insertable<VulnerabilityTable> {
+  const row = {
+    id: record.id,
+    source: record.source,
+    status: record.status,
+    description: record.description,
+    published: record.published,
+    last_modified: record.lastModified,
+    cvss_score: record.cvssScore,
+    cvss_vector: record.cvssVector,
+    cvss_version: record.cvssVersion,
+    severity: record.severity,
+    cwes: JSON.stringify(record.cwes),
+    aliases: JSON.stringify(record.aliases),
+    kev: jsonOrNull(record.kev),
+    ssvc: jsonOrNull(record.ssvc),
+    configurations: JSON.stringify(record.configurations),
+  };
+  // The hash covers exactly what is stored, in a fixed order: the fields joined by NUL (SOH marks
+  // null) rather than serialized again as JSON, which would escape the long ones a second time.
+  const fields = Object.values(row).map((value) => (value === null ? '\u0001' : String(value)));
+  fields.push(JSON.stringify(record.references), JSON.stringify(record.criteria));
+  const hash = createHash('sha256').update(fields.join('\u0000'));
+  return { ...row, content_hash: hash.digest('base64url') };
+}
+
+function jsonOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+/** One row per URL: sources sometimes repeat a URL, and the tags of the repeats are merged. */
+function referenceRows(record: VulnerabilityRecord) {
+  const tagsByUrl = new Map<string, Set<string>>();
+  for (const reference of record.references) {
+    const tags = tagsByUrl.get(reference.url) ?? new Set<string>();
+    for (const tag of reference.tags) tags.add(tag);
+    tagsByUrl.set(reference.url, tags);
+  }
+  return [...tagsByUrl].map(([url, tags]) => ({ vulnerability_id: record.id, url, tags: JSON.stringify([...tags]) }));
+}
+
+function criterionRow(vulnerabilityId: string, criterion: CpeCriterion): Insertable<CpeCriterionTable> {
+  return {
+    vulnerability_id: vulnerabilityId,
+    configuration_index: criterion.configurationIndex,
+    node_index: criterion.nodeIndex,
+    match_index: criterion.matchIndex,
+    vulnerable: criterion.vulnerable ? 1 : 0,
+    criteria: criterion.criteria,
+    vendor: criterion.vendor,
+    product: criterion.product,
+    version: criterion.version,
+    start_including: criterion.startIncluding,
+    start_excluding: criterion.startExcluding,
+    end_including: criterion.endIncluding,
+    end_excluding: criterion.endExcluding,
+  };
+}
+
+/** A stored criterion with the vulnerability it belongs to. */
+export interface StoredCpeCriterion extends CpeCriterion {
+  readonly id: number;
+  readonly vulnerabilityId: string;
+}
+
+function storedCriterion(row: Selectable<CpeCriterionTable>): StoredCpeCriterion {
+  return {
+    id: row.id,
+    vulnerabilityId: row.vulnerability_id,
+    configurationIndex: row.configuration_index,
+    nodeIndex: row.node_index,
+    matchIndex: row.match_index,
+    vulnerable: row.vulnerable === 1,
+    criteria: row.criteria,
+    vendor: row.vendor,
+    product: row.product,
+    version: row.version,
+    startIncluding: row.start_including,
+    startExcluding: row.start_excluding,
+    endIncluding: row.end_including,
+    endExcluding: row.end_excluding,
+  };
+}
+
+async function criteriaWhere(
+  db: Kysely<Schema>,
+  column: 'product' | 'vulnerability_id',
+  values: readonly string[],
+): Promise<StoredCpeCriterion[]> {
+  const batches = await Promise.all(
+    chunks([...new Set(values)], IN_LIST_SIZE).map((batch) =>
+      db
+        .selectFrom('cpe_criterion')
+        .selectAll()
+        .where(column, 'in', batch)
+        .orderBy('vulnerability_id')
+        .orderBy('configuration_index')
+        .orderBy('node_index')
+        .orderBy('match_index')
+        .execute(),
+    ),
+  );
+  return batches.flat().map(storedCriterion);
+}
+
+/** Criteria whose CPE product is one of `products`: the candidate vulnerabilities of those packages. */
+export function findCriteriaByProducts(db: Kysely<Schema>, products: readonly string[]): Promise<StoredCpeCriterion[]> {
+  return criteriaWhere(db, 'product', products);
+}
+
+/** All criteria of the given vulnerabilities. */
+export function findCriteriaByVulnerabilities(
+  db: Kysely<Schema>,
+  vulnerabilityIds: readonly string[],
+): Promise<StoredCpeCriterion[]> {
+  return criteriaWhere(db, 'vulnerability_id', vulnerabilityIds);
+}
+
+/** A stored vulnerability without its references and criteria. */
+export type StoredVulnerability = Omit<VulnerabilityRecord, 'references' | 'criteria'>;
+
+/** The stored vulnerabilities among `ids`; unknown ids are left out. */
+export async function getVulnerabilities(db: Kysely<Schema>, ids: readonly string[]): Promise<StoredVulnerability[]> {
+  const batches = await Promise.all(
+    chunks([...new Set(ids)], IN_LIST_SIZE).map((batch) =>
+      db.selectFrom('vulnerability').selectAll().where('id', 'in', batch).orderBy('id').execute(),
+    ),
+  );
+  return batches.flat().map((row) => ({
+    id: row.id,
+    source: row.source,
+    status: row.status,
+    description: row.description,
+    published: row.published,
+    lastModified: row.last_modified,
+    cvssScore: row.cvss_score,
+    cvssVector: row.cvss_vector,
+    cvssVersion: row.cvss_version,
+    severity: row.severity,
+    cwes: JSON.parse(row.cwes) as string[],
+    aliases: JSON.parse(row.aliases) as string[],
+    kev: row.kev === null ? null : (JSON.parse(row.kev) as unknown),
+    ssvc: row.ssvc === null ? null : (JSON.parse(row.ssvc) as unknown),
+    configurations: JSON.parse(row.configurations) as unknown[],
+  }));
+}
+
+/** The references of one vulnerability, in URL order. */
+export async function listVulnerabilityReferences(
+  db: Kysely<Schema>,
+  vulnerabilityId: string,
+): Promise<VulnerabilityReference[]> {
+  const rows = await db
+    .selectFrom('vulnerability_reference')
+    .select(['url', 'tags'])
+    .where('vulnerability_id', '=', vulnerabilityId)
+    .orderBy('url')
+    .execute();
+  return rows.map((row) => ({ url: row.url, tags: JSON.parse(row.tags) as string[] }));
+}

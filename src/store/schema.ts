@@ -1,0 +1,224 @@
+import type { Generated } from 'kysely';
+
+/*
+ * The typed shape of the database, identical on SQLite and PostgreSQL.
+ *
+ * Conventions, chosen so both dialects return the same values:
+ * - times are ISO-8601 UTC text (`2024-03-01T12:00:00.000Z`), never native timestamp types;
+ * - JSON is text, parsed and serialized by the query functions, never by SQL;
+ * - booleans are integers 0/1;
+ * - ids are integers (`bigint` on PostgreSQL, read back as numbers).
+ */
+
+/** ISO-8601 UTC time as text. */
+export type IsoTime = string;
+/** JSON document stored as text. */
+export type JsonText = string;
+
+/** States a (repository, package, vulnerability) pair can be in. */
+export const STATE_NAMES = ['vulnerable', 'fixed', 'not-affected', 'rejected', 'unknown'] as const;
+export type StateName = (typeof STATE_NAMES)[number];
+
+/** VEX justifications (CISA "minimum requirements for VEX") a rejection may give. */
+export const VEX_JUSTIFICATIONS = [
+  'component_not_present',
+  'vulnerable_code_not_present',
+  'vulnerable_code_not_in_execute_path',
+  'vulnerable_code_cannot_be_controlled_by_adversary',
+  'inline_mitigations_already_exist',
+] as const;
+export type VexJustification = (typeof VEX_JUSTIFICATIONS)[number];
+
+/** Where a secfix entry was read: the published secdb JSON or an aports APKBUILD. */
+export const SECFIX_SOURCES = ['secdb', 'aports'] as const;
+export type SecfixSource = (typeof SECFIX_SOURCES)[number];
+
+/** `running` until the import finishes; `unchanged` when the source was skipped by checksum or ETag. */
+export const IMPORT_RUN_STATUSES = ['running', 'ok', 'failed', 'unchanged'] as const;
+export type ImportRunStatus = (typeof IMPORT_RUN_STATUSES)[number];
+
+/** What an import marked as changed, for `update` to recompute. */
+export const DIRTY_KINDS = ['package', 'vulnerability'] as const;
+export type DirtyKind = (typeof DIRTY_KINDS)[number];
+
+export interface BranchTable {
+  id: Generated<number>;
+  name: string;
+  end_of_support: string | null;
+  created_at: IsoTime;
+}
+
+export interface RepositoryTable {
+  id: Generated<number>;
+  branch_id: number;
+  name: string;
+}
+
+export interface BranchArchTable {
+  branch_id: number;
+  arch: string;
+}
+
+/** One origin (source package) per repository. */
+export interface SourcePackageTable {
+  id: Generated<number>;
+  repository_id: number;
+  name: string;
+  maintainer: string | null;
+}
+
+/** One row per origin version ever seen in the repository's indexes. */
+export interface PackageVersionTable {
+  id: Generated<number>;
+  source_package_id: number;
+  version: string;
+  /** Sortable key computed by the version module, so SQL can order versions. */
+  version_key: string | null;
+  first_seen: IsoTime;
+  last_seen: IsoTime;
+  /** Set when no index lists the version any more; cleared if it comes back. */
+  removed_at: IsoTime | null;
+  maintainer: string | null;
+  build_time: IsoTime | null;
+  commit: string | null;
+}
+
+/** A binary package currently listed by one architecture's index. */
+export interface BinaryPackageTable {
+  id: Generated<number>;
+  package_version_id: number;
+  name: string;
+  arch: string;
+}
+
+export interface VulnerabilityTable {
+  id: string;
+  source: string;
+  status: string | null;
+  description: string | null;
+  published: IsoTime | null;
+  last_modified: IsoTime | null;
+  cvss_score: number | null;
+  cvss_vector: string | null;
+  cvss_version: string | null;
+  severity: string | null;
+  cwes: JsonText;
+  aliases: JsonText;
+  kev: JsonText | null;
+  ssvc: JsonText | null;
+  configurations: JsonText;
+  content_hash: string;
+}
+
+export interface VulnerabilityReferenceTable {
+  vulnerability_id: string;
+  url: string;
+  tags: JsonText;
+}
+
+/** One CPE match of a vulnerability's configuration tree, flattened so it can be found by product. */
+export interface CpeCriterionTable {
+  id: Generated<number>;
+  vulnerability_id: string;
+  configuration_index: number;
+  node_index: number;
+  match_index: number;
+  vulnerable: number;
+  criteria: string;
+  vendor: string;
+  product: string;
+  version: string;
+  start_including: string | null;
+  start_excluding: string | null;
+  end_including: string | null;
+  end_excluding: string | null;
+}
+
+export interface SecfixTable {
+  id: Generated<number>;
+  repository_id: number;
+  package: string;
+  /** The fixed version, or `0` for "never affected". */
+  version: string;
+  /** Not a foreign key: secfixes name GHSA, ALPINE and other ids NVD does not have. */
+  vulnerability_id: string;
+  note: string | null;
+  source: SecfixSource;
+  import_run_id: number | null;
+}
+
+export interface RejectionTable {
+  id: Generated<number>;
+  package: string;
+  vulnerability_id: string;
+  /** JSON array of branch names; null means every branch. */
+  branches: JsonText | null;
+  justification: VexJustification | null;
+  rationale: string | null;
+  author: string | null;
+  created_at: IsoTime;
+  source: string;
+}
+
+export interface StateTable {
+  repository_id: number;
+  package: string;
+  vulnerability_id: string;
+  state: StateName;
+  version: string | null;
+  fixed_version: string | null;
+  evidence: JsonText;
+  updated_at: IsoTime;
+}
+
+export interface StateHistoryTable {
+  id: Generated<number>;
+  repository_id: number;
+  package: string;
+  vulnerability_id: string;
+  /** Null when the pair first got a state. */
+  old_state: StateName | null;
+  /** Null when the pair's state was deleted. */
+  new_state: StateName | null;
+  changed_at: IsoTime;
+  cause: string;
+}
+
+export interface ImportRunTable {
+  id: Generated<number>;
+  source: string;
+  kind: string;
+  checksum: string | null;
+  etag: string | null;
+  /** The HTTP Last-Modified header of the source, as sent. */
+  last_modified: string | null;
+  started_at: IsoTime;
+  finished_at: IsoTime | null;
+  status: ImportRunStatus;
+  counts: JsonText | null;
+  error: string | null;
+  duration_ms: number | null;
+}
+
+export interface DirtyTable {
+  kind: DirtyKind;
+  key: string;
+}
+
+export interface Schema {
+  branch: BranchTable;
+  repository: RepositoryTable;
+  branch_arch: BranchArchTable;
+  source_package: SourcePackageTable;
+  package_version: PackageVersionTable;
+  binary_package: BinaryPackageTable;
+  vulnerability: VulnerabilityTable;
+  vulnerability_reference: VulnerabilityReferenceTable;
+  cpe_criterion: CpeCriterionTable;
+  secfix: SecfixTable;
+  rejection: RejectionTable;
+  state: StateTable;
+  state_history: StateHistoryTable;
+  import_run: ImportRunTable;
+  dirty: DirtyTable;
+}
