@@ -1,0 +1,208 @@
+import { parseCpe } from '../formats/cpe.js';
+import type { Cpe } from '../formats/cpe.js';
+import type { NvdConfiguration, NvdCpeMatch, NvdOperator } from '../formats/nvd.js';
+import { criterionNameOf, mapCriterionToPackages } from './cpe-mapping.js';
+import type { MappingIndex } from './cpe-mapping.js';
+import type { CriterionBounds, CriterionEvidence, CriterionOutcome, MatchRule, NvdOutcome } from './state.js';
+import { compareUpstream, cpeVersionText, normalizeNvdVersion, upstreamVersion } from './upstream-version.js';
+
+/**
+ * Evaluates a CVE's NVD configurations for one package. Each match is true, false or unknown
+ * for the package's version; nodes and configurations combine them with AND/OR and negate.
+ * A match that does not concern the package (another product, or a `vulnerable: false`
+ * platform) is context we cannot check, so it never decides: it takes the value that leaves
+ * its operator's result to the other operands. A node or configuration made only of context
+ * does the same one level up, so an AND with "running on macOS" reduces to the package's own
+ * criteria.
+ */
+
+/** A match with its CPE parsed and mapped once, so many packages can be evaluated against it. */
+export interface PreparedMatch {
+  readonly match: NvdCpeMatch;
+  readonly cpe: Cpe;
+  readonly bounds: CriterionBounds;
+  /** Origin → the rule that mapped it; empty for `vulnerable: false` matches. */
+  readonly packages: ReadonlyMap<string, MatchRule>;
+}
+
+export interface PreparedNode {
+  readonly operator: NvdOperator;
+  readonly negate: boolean;
+  readonly matches: readonly PreparedMatch[];
+}
+
+export interface PreparedConfiguration {
+  readonly operator: NvdOperator;
+  readonly negate: boolean;
+  readonly nodes: readonly PreparedNode[];
+}
+
+export interface PreparedCve {
+  readonly configurations: readonly PreparedConfiguration[];
+  /** Every origin a vulnerable match maps to: the packages this CVE concerns. */
+  readonly origins: ReadonlySet<string>;
+}
+
+/** What NVD says about one package version, with every criterion that concerned it. */
+export interface NvdEvaluation {
+  readonly outcome: NvdOutcome;
+  readonly criteria: readonly CriterionEvidence[];
+}
+
+/** Three-valued truth; `undefined` is unknown. */
+type Truth = boolean | undefined;
+
+/** A match or node outside the package: it leaves the decision to its siblings. */
+const CONTEXT = 'context';
+type Value = Truth | typeof CONTEXT;
+
+/** Parses and maps every criterion of a CVE once. */
+export function prepareCve(configurations: readonly NvdConfiguration[], index: MappingIndex): PreparedCve {
+  const origins = new Set<string>();
+  const prepared = configurations.map((configuration) => ({
+    operator: configuration.operator,
+    negate: configuration.negate,
+    nodes: configuration.nodes.map((node) => ({
+      operator: node.operator,
+      negate: node.negate,
+      matches: node.matches.map((match): PreparedMatch => {
+        // Criteria were checked when the NVD record was read, so this parse cannot fail on them.
+        const cpe = parseCpe(match.criteria, 'NVD criterion');
+        const name = match.vulnerable ? criterionNameOf(cpe) : undefined;
+        const mapped = name === undefined ? [] : mapCriterionToPackages(name, index);
+        for (const { origin } of mapped) origins.add(origin);
+        const packages = new Map(mapped.map(({ origin, rule }) => [origin, rule]));
+        return { match, cpe, bounds: boundsOf(match, cpe), packages };
+      }),
+    })),
+  }));
+  return { configurations: prepared, origins };
+}
+
+function boundsOf(match: NvdCpeMatch, cpe: Cpe): CriterionBounds {
+  const { version, update } = cpe;
+  return {
+    ...(match.versionStartIncluding === undefined ? {} : { startIncluding: match.versionStartIncluding }),
+    ...(match.versionStartExcluding === undefined ? {} : { startExcluding: match.versionStartExcluding }),
+    ...(match.versionEndIncluding === undefined ? {} : { endIncluding: match.versionEndIncluding }),
+    ...(match.versionEndExcluding === undefined ? {} : { endExcluding: match.versionEndExcluding }),
+    ...(version.kind === 'literal' ? { exact: version.text } : {}),
+    ...(version.kind === 'literal' && update.kind === 'literal' ? { update: update.text } : {}),
+  };
+}
+
+/** `upstream` against one bound: true or false for the stated relation, undefined if incomparable. */
+function relation(upstream: string | undefined, bound: string | undefined, holds: (order: number) => boolean): Truth {
+  if (bound === undefined) return false;
+  const order = upstream === undefined ? undefined : compareUpstream(upstream, bound);
+  return order === undefined ? undefined : holds(order);
+}
+
+function rangeOutcome(bounds: CriterionBounds, upstream: string | undefined): CriterionOutcome {
+  const below = [
+    relation(upstream, bounds.startIncluding, (order) => order < 0),
+    relation(upstream, bounds.startExcluding, (order) => order <= 0),
+  ];
+  const past = [
+    relation(upstream, bounds.endIncluding, (order) => order > 0),
+    relation(upstream, bounds.endExcluding, (order) => order >= 0),
+  ];
+  // One bound that clearly excludes the version settles it, whatever the other bound says.
+  if (below.includes(true)) return 'before-range';
+  if (past.includes(true)) return 'after-range';
+  return [...below, ...past].includes(undefined) ? 'unknown' : 'affected';
+}
+
+function exactOutcome(cpe: Cpe, upstream: string | undefined): CriterionOutcome {
+  const { version, update } = cpe;
+  if (version.kind !== 'literal' || version.leadingWildcard !== '' || version.trailingWildcard !== '') return 'unknown';
+  if (update.kind === 'literal' && (update.leadingWildcard !== '' || update.trailingWildcard !== '')) return 'unknown';
+  if (upstream === undefined) return 'unknown';
+  // With update ANY the CPE covers every update of that release, which apk spells `_p1`, `_rc2`, ….
+  const release = normalizeNvdVersion(version.text);
+  if (update.kind === 'any' && release !== undefined && upstream.startsWith(`${release}_`)) return 'affected';
+  const order = compareUpstream(upstream, cpeVersionText(version.text, update.kind === 'literal' ? update.text : undefined));
+  if (order === undefined) return 'unknown';
+  return order === 0 ? 'affected' : order < 0 ? 'before-range' : 'after-range';
+}
+
+/**
+ * One criterion against the package's upstream version. ANY with no bounds is every version,
+ * whatever the package's version; NA (`-`) names no version we could compare.
+ */
+function criterionOutcome({ cpe, bounds }: PreparedMatch, upstream: string | undefined): CriterionOutcome {
+  if (cpe.version.kind === 'literal') return exactOutcome(cpe, upstream);
+  if (cpe.version.kind === 'na') return 'unknown';
+  const hasBounds = bounds.startIncluding ?? bounds.startExcluding ?? bounds.endIncluding ?? bounds.endExcluding;
+  return hasBounds === undefined ? 'affected' : rangeOutcome(bounds, upstream);
+}
+
+/**
+ * NVD often names only the release a bug was reported against (CVE-2023-42363: busybox 1.36.1,
+ * yet Alpine fixed it in 1.35.0-r31), so being older than an exact version does not show a
+ * package unaffected: that criterion counts as unknown, never as a no.
+ */
+function truthOf(outcome: CriterionOutcome, bounds: CriterionBounds): Truth {
+  if (outcome === 'affected') return true;
+  if (outcome === 'unknown' || (outcome === 'before-range' && bounds.exact !== undefined)) return undefined;
+  return false;
+}
+
+/** AND/OR over three-valued operands, skipping context; all context stays context. */
+function combine(operator: NvdOperator, negate: boolean, values: readonly Value[]): Value {
+  const decisive = values.filter((value): value is Truth => value !== CONTEXT);
+  if (decisive.length === 0) return CONTEXT;
+  const dominant = operator === 'OR';
+  const result: Truth = decisive.includes(dominant) ? dominant : decisive.includes(undefined) ? undefined : !dominant;
+  return negate && result !== undefined ? !result : result;
+}
+
+function configurationOutcome(result: Value, criteria: readonly CriterionEvidence[]): NvdOutcome {
+  if (result === true) return 'affected';
+  if (result === undefined) return 'unknown';
+  return criteria.every((criterion) => criterion.outcome === 'after-range') ? 'fixed-upstream' : 'not-affected';
+}
+
+/** Strongest first: one affected configuration makes the CVE apply. */
+const OUTCOME_PRECEDENCE: readonly NvdOutcome[] = ['affected', 'unknown', 'fixed-upstream', 'not-affected'];
+
+/**
+ * What the CVE's configurations say about `origin` at `version` (full apk version, or undefined
+ * when the repo publishes none). Undefined when no configuration concerns the package.
+ */
+export function evaluateCve(cve: PreparedCve, origin: string, version: string | undefined): NvdEvaluation | undefined {
+  if (!cve.origins.has(origin)) return undefined;
+  const upstream = version === undefined ? undefined : upstreamVersion(version);
+  const outcomes: NvdOutcome[] = [];
+  const allCriteria: CriterionEvidence[] = [];
+  cve.configurations.forEach((configuration, cveConfigurationIndex) => {
+    const criteria: CriterionEvidence[] = [];
+    const nodeValues = configuration.nodes.map((node) =>
+      combine(
+        node.operator,
+        node.negate,
+        node.matches.map((prepared): Value => {
+          const rule = prepared.packages.get(origin);
+          if (rule === undefined) return CONTEXT;
+          const outcome = criterionOutcome(prepared, upstream);
+          criteria.push({
+            kind: 'criterion',
+            cveConfigurationIndex,
+            criteria: prepared.match.criteria,
+            bounds: prepared.bounds,
+            rule,
+            comparedVersion: upstream ?? null,
+            outcome,
+          });
+          return truthOf(outcome, prepared.bounds);
+        }),
+      ),
+    );
+    const result = combine(configuration.operator, configuration.negate, nodeValues);
+    if (result === CONTEXT) return;
+    outcomes.push(configurationOutcome(result, criteria));
+    allCriteria.push(...criteria);
+  });
+  const outcome = OUTCOME_PRECEDENCE.find((candidate) => outcomes.includes(candidate)) ?? 'not-affected';
+  return { outcome, criteria: allCriteria };
+}

@@ -1,0 +1,220 @@
+import type { Cpe, CpeValue } from '../formats/cpe.js';
+import type { MatchRule } from './state.js';
+
+/**
+ * From a CPE criterion (vendor, product, target software) to the origin packages of one branch
+ * that may ship that product. Missing a real vulnerability is worse than a false alarm, so the
+ * default rules cast wide and the configuration narrows them: it names the CPE vendors of a
+ * package (a product of the same name from another vendor is someone else's), denies products,
+ * and maps products whose names differ from Alpine's.
+ */
+
+/** One branch's packages: its origins and which origin each binary package is built from. */
+export interface PackageUniverse {
+  readonly origins: ReadonlySet<string>;
+  readonly originOfBinary: ReadonlyMap<string, string>;
+}
+
+/** A product the configuration maps by hand; without `vendor` it matches every vendor. */
+export interface ProductRule {
+  readonly vendor?: string;
+  readonly product: string;
+  /** Origin names. */
+  readonly packages: readonly string[];
+}
+
+/** A product that never maps to any package; without `vendor` it is denied for every vendor. */
+export interface DenyRule {
+  readonly vendor?: string;
+  readonly product: string;
+}
+
+/** Mapping rules from the configuration; names are compared in lower case, as CPE matching is. */
+export interface MappingRules {
+  readonly products: readonly ProductRule[];
+  readonly deny: readonly DenyRule[];
+  /** Origin → the CPE vendors known to make it. A criterion from any other vendor does not map. */
+  readonly vendors: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The parts of a CPE criterion that decide which packages it names, lower case. */
+export interface CriterionName {
+  /** Undefined when the criterion's vendor is ANY. */
+  readonly vendor: string | undefined;
+  readonly product: string;
+  /** Undefined when ANY or NA. */
+  readonly targetSw?: string;
+}
+
+export interface PackageMatch {
+  readonly origin: string;
+  readonly rule: MatchRule;
+}
+
+/** Lookup tables for one universe and one rule set, built once and reused for every criterion. */
+export interface MappingIndex {
+  readonly origins: ReadonlySet<string>;
+  readonly originOfBinary: ReadonlyMap<string, string>;
+  /** `openssl` → [`openssl3`], `postgresql` → [`postgresql13`, `postgresql14`]. */
+  readonly versionedOrigins: ReadonlyMap<string, readonly string[]>;
+  readonly productRules: ReadonlyMap<string, readonly ProductRule[]>;
+  readonly deniedVendors: ReadonlyMap<string, readonly (string | undefined)[]>;
+  readonly vendorsOfOrigin: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Answers already worked out, by vendor, product and target software: NVD repeats names a lot. */
+  readonly answers: Map<string, readonly PackageMatch[]>;
+}
+
+/**
+ * Alpine names language modules with a prefix (`py3-lxml`, `perl-dbd-pg`, `lua5.4-posix`); the
+ * CPE's target software says which language when NVD records it, which it often does not.
+ */
+const LANGUAGE_PREFIXES: ReadonlyMap<string, readonly string[]> = new Map([
+  ['python', ['py3-']],
+  ['perl', ['perl-']],
+  ['ruby', ['ruby-']],
+  ['lua', ['lua-', 'lua5.1-', 'lua5.2-', 'lua5.3-', 'lua5.4-']],
+]);
+const ALL_LANGUAGE_PREFIXES = [...LANGUAGE_PREFIXES.values()].flat();
+
+/** An origin that is a product name plus a release series: `openssl3`, `php81`, `lua5.4`, `gtk+3.0`. */
+const VERSIONED_NAME = /^(.*[a-z+])\d+(?:\.\d+)*$/;
+
+/** Builds a universe from index entries (APKINDEX packages have both fields). */
+export function packageUniverse(packages: Iterable<{ readonly name: string; readonly origin: string }>): PackageUniverse {
+  const origins = new Set<string>();
+  const originOfBinary = new Map<string, string>();
+  for (const { name, origin } of packages) {
+    origins.add(origin);
+    originOfBinary.set(name, origin);
+  }
+  return { origins, originOfBinary };
+}
+
+function groupBy<T, K>(items: Iterable<T>, key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
+/** Builds the lookup tables for one branch and rule set; build once, map every criterion with it. */
+export function buildMappingIndex(universe: PackageUniverse, rules: MappingRules): MappingIndex {
+  const seriesBase = (origin: string) => VERSIONED_NAME.exec(origin)?.[1];
+  const versioned = groupBy([...universe.origins].filter((origin) => seriesBase(origin) !== undefined).sort(), (origin) => seriesBase(origin) ?? '');
+  const lowerRule = <T extends { vendor?: string; product: string }>(rule: T): T => ({
+    ...rule,
+    product: rule.product.toLowerCase(),
+    ...(rule.vendor === undefined ? {} : { vendor: rule.vendor.toLowerCase() }),
+  });
+  const denied = groupBy(rules.deny.map(lowerRule), (rule) => rule.product);
+  return {
+    origins: universe.origins,
+    originOfBinary: universe.originOfBinary,
+    versionedOrigins: versioned,
+    productRules: groupBy(rules.products.map(lowerRule), (rule) => rule.product),
+    deniedVendors: new Map([...denied].map(([product, list]) => [product, list.map((rule) => rule.vendor)])),
+    vendorsOfOrigin: new Map(Object.entries(rules.vendors).map(([origin, vendors]) => [origin, new Set(vendors.map((v) => v.toLowerCase()))])),
+    answers: new Map(),
+  };
+}
+
+function exactText(value: CpeValue): string | undefined {
+  if (value.kind !== 'literal' || value.leadingWildcard !== '' || value.trailingWildcard !== '') return undefined;
+  return value.text.toLowerCase();
+}
+
+/**
+ * The name parts of a parsed criterion, or undefined when it cannot name a package: hardware
+ * (`h`), or a product that is ANY, NA or has wildcards.
+ */
+export function criterionNameOf(cpe: Cpe): CriterionName | undefined {
+  const part = exactText(cpe.part);
+  const product = exactText(cpe.product);
+  if (part === 'h' || product === undefined) return undefined;
+  const targetSw = exactText(cpe.targetSw);
+  return { vendor: exactText(cpe.vendor), product, ...(targetSw === undefined ? {} : { targetSw }) };
+}
+
+/** NVD joins words with `_` where Alpine uses `-`, and the reverse happens too (`py3-sphinx_rtd_theme`). */
+function spellings(product: string): string[] {
+  return [...new Set([product, product.replaceAll('_', '-'), product.replaceAll('-', '_')])];
+}
+
+function prefixesFor(targetSw: string | undefined): readonly string[] {
+  return (targetSw === undefined ? undefined : LANGUAGE_PREFIXES.get(targetSw)) ?? ALL_LANGUAGE_PREFIXES;
+}
+
+/**
+ * Default-rule matches for the spellings of one name, strongest rule first, so an origin reached
+ * several ways is credited to the most direct one; names behind a language prefix all count as
+ * `language-prefix`.
+ */
+function defaultMatches(names: readonly string[], prefixed: boolean, index: MappingIndex, into: Map<string, MatchRule>): void {
+  const add = (origin: string, rule: MatchRule) => {
+    if (!into.has(origin)) into.set(origin, prefixed ? 'language-prefix' : rule);
+  };
+  for (const name of names) if (index.origins.has(name)) add(name, 'origin-name');
+  for (const name of names) {
+    const origin = index.originOfBinary.get(name);
+    if (origin !== undefined) add(origin, 'binary-name');
+  }
+  for (const name of names) for (const origin of index.versionedOrigins.get(name) ?? []) add(origin, 'versioned-origin');
+}
+
+function isDenied(criterion: CriterionName, index: MappingIndex): boolean {
+  const vendors = index.deniedVendors.get(criterion.product);
+  return vendors !== undefined && vendors.some((vendor) => vendor === undefined || vendor === criterion.vendor);
+}
+
+/** A vendor the configuration does not list for the origin belongs to some other project's product. */
+function isVendorCollision(origin: string, vendor: string | undefined, index: MappingIndex): boolean {
+  const known = index.vendorsOfOrigin.get(origin);
+  return vendor !== undefined && known !== undefined && !known.has(vendor);
+}
+
+function computeMatches(criterion: CriterionName, index: MappingIndex): PackageMatch[] {
+  // A criterion whose vendor is ANY may be any vendor's, so it meets vendor-specific rules too.
+  const configured = (index.productRules.get(criterion.product) ?? []).filter(
+    (rule) => rule.vendor === undefined || criterion.vendor === undefined || rule.vendor === criterion.vendor,
+  );
+  if (configured.length > 0) {
+    const origins = new Set(configured.flatMap((rule) => rule.packages).filter((origin) => index.origins.has(origin)));
+    return [...origins].sort().map((origin) => ({ origin, rule: 'config-product' }));
+  }
+  if (isDenied(criterion, index)) return [];
+  const names = spellings(criterion.product);
+  const found = new Map<string, MatchRule>();
+  defaultMatches(names, false, index, found);
+  // A product Alpine ships under its own name is that product, not a language binding of it
+  // (haxx:curl is not lua-curl), unless the target software names the language.
+  const languageNamed = criterion.targetSw !== undefined && LANGUAGE_PREFIXES.has(criterion.targetSw);
+  if (languageNamed || found.size === 0) {
+    for (const prefix of prefixesFor(criterion.targetSw)) {
+      defaultMatches(names.map((name) => prefix + name), true, index, found);
+    }
+  }
+  return [...found]
+    .filter(([origin]) => !isVendorCollision(origin, criterion.vendor, index))
+    .map(([origin, rule]) => ({ origin, rule }));
+}
+
+/**
+ * The origins a criterion names in the index's universe, each with the rule that matched it.
+ * Configured products win over everything; then the deny-list; then the default rules, in the
+ * order origin name, binary name, versioned origin, and language prefix (when the target
+ * software names the language, or the bare name matches nothing), minus vendor collisions.
+ */
+export function mapCriterionToPackages(criterion: CriterionName, index: MappingIndex): readonly PackageMatch[] {
+  // CPE text is printable ASCII, so a newline cannot occur inside a name.
+  const key = `${criterion.vendor ?? '*'}\n${criterion.product}\n${criterion.targetSw ?? '*'}`;
+  let answer = index.answers.get(key);
+  if (answer === undefined) {
+    answer = computeMatches(criterion, index);
+    index.answers.set(key, answer);
+  }
+  return answer;
+}

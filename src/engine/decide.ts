@@ -1,0 +1,189 @@
+import { NOT_AFFECTED_VERSION } from '../formats/secfix-id.js';
+import { compareVersions, isValidVersion } from '../version/index.js';
+import type { NvdEvaluation } from './configuration.js';
+import type { Evidence, NvdOutcome, PairState, StateName } from './state.js';
+
+/**
+ * Decides the state of one (branch, repo, origin package, vulnerability) pair from its inputs
+ * alone, so a state always follows its inputs, both ways: new evidence can turn `fixed` back
+ * into `vulnerable`. Fix evidence comes only from this package's own secfixes in this branch;
+ * the caller filters, and nothing here looks at other packages.
+ */
+
+/** One secfixes entry of the package in this branch. */
+export interface SecfixLine {
+  /** The repo whose secdb (or APKBUILD) holds the line; a package can move between repos. */
+  readonly repo: string;
+  /** The secfixes key: a full apk version with `-rN`, or `0` for "never affected". */
+  readonly version: string;
+  /** The entry's id (first token). */
+  readonly id: string;
+  /** The entry as written, id and note. */
+  readonly text: string;
+}
+
+/** A rejection of this vulnerability for this package. */
+export interface RejectionRecord {
+  readonly id: string;
+  readonly source: string;
+  readonly author?: string;
+  readonly rationale?: string;
+  readonly justification?: string;
+}
+
+export interface PairInput {
+  readonly repo: string;
+  /** The newest version the repo publishes (full, with `-rN`); undefined when it publishes none. */
+  readonly version: string | undefined;
+  /** The package's secfixes lines in this branch, all repos, naming this vulnerability or an alias. */
+  readonly secfixes: readonly SecfixLine[];
+  readonly rejections: readonly RejectionRecord[];
+  /** evaluateCve's answer for this package and version; undefined when no configuration concerns it. */
+  readonly nvd: NvdEvaluation | undefined;
+}
+
+function state(name: StateName, fixedVersion: string | null, evidence: readonly Evidence[]): PairState {
+  return { state: name, fixedVersion, evidence };
+}
+
+function rejectionEvidence(rejection: RejectionRecord): Evidence {
+  const { id, source, author, rationale, justification } = rejection;
+  return {
+    kind: 'rejection',
+    id,
+    source,
+    ...(author === undefined ? {} : { author }),
+    ...(rationale === undefined ? {} : { rationale }),
+    ...(justification === undefined ? {} : { justification }),
+  };
+}
+
+function versionEvidence(repo: string, version: string | undefined): Evidence {
+  return version === undefined ? { kind: 'no-version', repo } : { kind: 'published-version', repo, version };
+}
+
+/** Code-unit order: unlike localeCompare, the same on every machine. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Newest fix first, then by repo and text, so equal inputs in any order give equal evidence. */
+function byFixVersionDescending(a: SecfixLine, b: SecfixLine): number {
+  return compareVersions(b.version, a.version) || compareText(a.repo, b.repo) || compareText(a.text, b.text);
+}
+
+/** `ordered`: the fix lines, newest first; `fixedVersion`: the newest, which alone counts. */
+function fromSecfixes(input: PairInput, ordered: readonly SecfixLine[], fixedVersion: string, notAffected: readonly Evidence[]): PairState {
+  const { repo, version } = input;
+  const incomparable = [version, fixedVersion].filter((text): text is string => text !== undefined && !isValidVersion(text));
+  const evidence: Evidence[] = [
+    ...ordered.map((line): Evidence => ({ kind: 'secfix', repo: line.repo, version: line.version, text: line.text })),
+    ...notAffected,
+    versionEvidence(repo, version),
+    ...incomparable.map((text): Evidence => ({ kind: 'incomparable-version', version: text })),
+  ];
+  if (version === undefined || incomparable.length > 0) return state('unknown', fixedVersion, evidence);
+  return state(compareVersions(version, fixedVersion) >= 0 ? 'fixed' : 'vulnerable', fixedVersion, evidence);
+}
+
+const NVD_STATES = {
+  affected: 'vulnerable',
+  'fixed-upstream': 'fixed',
+  'not-affected': 'not-affected',
+  unknown: 'unknown',
+} as const satisfies Record<NvdOutcome, StateName>;
+
+function fromNvd(input: PairInput): PairState {
+  const { repo, version, nvd } = input;
+  if (nvd === undefined) return state('unknown', null, [versionEvidence(repo, version), { kind: 'no-criteria' }]);
+  const evidence = [versionEvidence(repo, version), ...nvd.criteria];
+  // Without a published version only an every-version criterion could be compared; nothing is shipped to judge.
+  if (version === undefined) return state('unknown', null, evidence);
+  return state(NVD_STATES[nvd.outcome], null, evidence);
+}
+
+/**
+ * The state of one pair. In order: a rejection gives `rejected`; a fix version from secfixes
+ * (the highest listed) gives `fixed` when the published version reaches it, `vulnerable` when it
+ * does not yet, `unknown` when nothing is published or a version is not comparable; a `0` line
+ * alone gives `not-affected`; otherwise NVD decides. A `0` line beside a real fix version is
+ * contradictory, and the fix version wins, since it says the package was affected.
+ */
+export function decidePairState(input: PairInput): PairState {
+  if (input.rejections.length > 0) return state('rejected', null, input.rejections.map(rejectionEvidence));
+  const notAffected = input.secfixes
+    .filter((line) => line.version === NOT_AFFECTED_VERSION)
+    .sort((a, b) => compareText(a.repo, b.repo) || compareText(a.text, b.text))
+    .map((line): Evidence => ({ kind: 'not-affected-secfix', repo: line.repo, text: line.text }));
+  // A regression re-fix lists the id under a later version too; only the latest fix counts.
+  const fixes = input.secfixes.filter((line) => line.version !== NOT_AFFECTED_VERSION).sort(byFixVersionDescending);
+  const newest = fixes[0];
+  if (newest !== undefined) return fromSecfixes(input, fixes, newest.version, notAffected);
+  if (notAffected.length > 0) return state('not-affected', null, notAffected);
+  return fromNvd(input);
+}
+
+/** Everything known about one package in one repo of one branch, for deciding all its pairs at once. */
+export interface PackageBatch {
+  readonly repo: string;
+  readonly version: string | undefined;
+  /** Every secfixes line of the package in this branch, all repos. */
+  readonly secfixes: readonly SecfixLine[];
+  readonly rejections: readonly RejectionRecord[];
+  /** evaluateCve's answers for this package, by CVE id; only CVEs that concern the package. */
+  readonly nvd: ReadonlyMap<string, NvdEvaluation>;
+  /** Alias id → the id it stands for (e.g. a GHSA id → its CVE), so both are one pair. */
+  readonly aliasOf?: ReadonlyMap<string, string>;
+}
+
+/** The states of every vulnerability the batch mentions, by (canonical) id in id order. */
+export function decideStates(batch: PackageBatch): Map<string, PairState> {
+  const canonical = (id: string) => batch.aliasOf?.get(id) ?? id;
+  const linesById = new Map<string, SecfixLine[]>();
+  const rejectionsById = new Map<string, RejectionRecord[]>();
+  const nvdById = new Map<string, NvdEvaluation>();
+  const addTo = <T>(map: Map<string, T[]>, id: string, item: T) => {
+    const list = map.get(id);
+    if (list === undefined) map.set(id, [item]);
+    else list.push(item);
+  };
+  for (const line of batch.secfixes) addTo(linesById, canonical(line.id), line);
+  for (const rejection of batch.rejections) addTo(rejectionsById, canonical(rejection.id), rejection);
+  // When NVD has records under both an alias and its canonical id, the canonical record speaks.
+  for (const [id, evaluation] of batch.nvd) if (canonical(id) === id || !nvdById.has(canonical(id))) nvdById.set(canonical(id), evaluation);
+  const ids = [...new Set([...linesById.keys(), ...rejectionsById.keys(), ...nvdById.keys()])].sort();
+  return new Map(
+    ids.map((id) => [
+      id,
+      decidePairState({
+        repo: batch.repo,
+        version: batch.version,
+        secfixes: linesById.get(id) ?? [],
+        rejections: rejectionsById.get(id) ?? [],
+        nvd: nvdById.get(id),
+      }),
+    ]),
+  );
+}
+
+/** JSON text with object keys sorted, so a state compares equal to itself after a database round trip. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, member]) => member !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, member]) => `${JSON.stringify(key)}:${canonicalJson(member)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A stable text for a state: equal exactly when state, fixed version and evidence are equal. */
+export function stateDigest(pairState: PairState): string {
+  return canonicalJson(pairState);
+}
+
+/** Whether two states say the same thing, so the store writes only changes. */
+export function sameState(a: PairState, b: PairState): boolean {
+  return stateDigest(a) === stateDigest(b);
+}

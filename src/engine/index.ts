@@ -1,0 +1,49 @@
+/** The matching engine: pure functions from packages, secfixes, rejections and NVD data to states. */
+export {
+  CRITERION_OUTCOMES,
+  MATCH_RULES,
+  NVD_OUTCOMES,
+  STATE_NAMES,
+  type CriterionBounds,
+  type CriterionEvidence,
+  type CriterionOutcome,
+  type Evidence,
+  type MatchRule,
+  type NvdOutcome,
+  type PairState,
+  type StateName,
+} from './state.js';
+export { compareUpstream, cpeVersionText, normalizeNvdVersion, upstreamVersion } from './upstream-version.js';
+export {
+  buildMappingIndex,
+  criterionNameOf,
+  mapCriterionToPackages,
+  packageUniverse,
+  type CriterionName,
+  type DenyRule,
+  type MappingIndex,
+  type MappingRules,
+  type PackageMatch,
+  type PackageUniverse,
+  type ProductRule,
+} from './cpe-mapping.js';
+export {
+  evaluateCve,
+  prepareCve,
+  type NvdEvaluation,
+  type PreparedConfiguration,
+  type PreparedCve,
+  type PreparedMatch,
+  type PreparedNode,
+} from './configuration.js';
+export {
+  decidePairState,
+  decideStates,
+  sameState,
+  stateDigest,
+  type PackageBatch,
+  type PairInput,
+  type RejectionRecord,
+  type SecfixLine,
+} from './decide.js';
+export { QUALITY_KINDS, checkSecfixQuality, type QualityFinding, type QualityInput, type QualityKind } from './quality.js';

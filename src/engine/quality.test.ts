@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { parseSecdb } from '../formats/secdb.js';
+import { buildMappingIndex, packageUniverse } from './cpe-mapping.js';
+import { prepareCve } from './configuration.js';
+import type { PreparedCve } from './configuration.js';
+import { checkSecfixQuality } from './quality.js';
+import type { QualityFinding } from './quality.js';
+import { SAMPLE_RULES } from './test-support/alpine-rules.js';
+import { loadApkIndex, loadNvd, loadSecdb } from './test-support/alpine-sample.js';
+
+const nvd = loadNvd();
+
+/** The quality input for a branch of the sample: its secdb, its one index snapshot, all NVD records. */
+function sampleInput(folder: 'v3.16-main-x86_64' | 'v3.17-main-aarch64', branch: 'v3.16' | 'v3.17') {
+  const packages = loadApkIndex(folder);
+  const index = buildMappingIndex(packageUniverse(packages), SAMPLE_RULES);
+  const versionsSeen = new Map<string, Set<string>>();
+  for (const { origin, version } of packages) {
+    if (version !== undefined) versionsSeen.set(origin, (versionsSeen.get(origin) ?? new Set()).add(version));
+  }
+  const prepared = new Map<string, PreparedCve>([...nvd].map(([id, record]) => [id, prepareCve(record.configurations, index)]));
+  return { branch, secdb: [loadSecdb(branch, 'main'), loadSecdb(branch, 'community')], versionsSeen, nvd: prepared };
+}
+
+const v316 = checkSecfixQuality(sampleInput('v3.16-main-x86_64', 'v3.16'));
+const v317 = checkSecfixQuality(sampleInput('v3.17-main-aarch64', 'v3.17'));
+const ofKind = (findings: readonly QualityFinding[], kind: QualityFinding['kind']) => findings.filter((finding) => finding.kind === kind);
+
+describe('checkSecfixQuality on the sample', () => {
+  it('reports secdb packages no index of the branch has', () => {
+    // The sample has only the v3.16 main index, so exactly the 11 community packages are missing.
+    expect(ofKind(v316, 'package-not-in-index').map((finding) => `${finding.repo}/${finding.package}`)).toEqual(
+      ['containerd', 'docker', 'exim', 'ffmpeg', 'go', 'imagemagick', 'libssh', 'php8', 'php81', 'runc', 'sudo'].map((name) => `community/${name}`),
+    );
+  });
+
+  it('reports fix versions the index never listed', () => {
+    // The v3.16 index lists expat 2.5.0-r0 only; every other expat key is reported, in file order.
+    const expat = ofKind(v316, 'fix-version-not-in-index').filter((finding) => finding.package === 'expat');
+    expect(expat.map((finding) => finding.version)).toEqual(['2.2.0-r1', '2.2.7-r0', '2.2.7-r1', '2.4.3-r0', '2.4.4-r0', '2.4.5-r0', '2.4.9-r0', '2.6.0-r0', '2.6.2-r0']);
+    // Packages that no index has get the package finding, not one per version.
+    expect(ofKind(v316, 'fix-version-not-in-index').some((finding) => finding.package === 'sudo')).toBe(false);
+  });
+
+  it('reports a fix version apk cannot read', () => {
+    // v3.16 community sudo: "1.9.5p2-r0": ["CVE-2021-3156"], upstream's spelling of 1.9.5_p2.
+    expect(ofKind(v316, 'invalid-fix-version')).toEqual([
+      { kind: 'invalid-fix-version', branch: 'v3.16', repo: 'community', package: 'sudo', version: '1.9.5p2-r0', detail: '1.9.5p2-r0 is not a valid apk version' },
+    ]);
+  });
+
+  it('reports fixes older than every NVD range for the package', () => {
+    const below = (findings: readonly QualityFinding[]) => ofKind(findings, 'fix-below-affected-range').map(({ package: name, id, version }) => `${name} ${id} ${version}`);
+    // Each checked against its record: pcre's only criterion is exactly 8.41, above 7.8; NVD lists
+    // CVE-2023-39418 for PostgreSQL 15.0–15.4 only; CVE-2022-37967 and CVE-2022-38023 name samba
+    // 4.16.x, 4.17.x and "> 4.15.13", none of which holds 4.15.13.
+    expect(below(v316)).toEqual([
+      'pcre CVE-2017-16231 7.8-r0',
+      'postgresql14 CVE-2023-39418 14.9-r0',
+      'samba CVE-2022-37967 4.15.13-r0',
+      'samba CVE-2022-38023 4.15.13-r0',
+    ]);
+    // v3.17 fixes busybox CVE-2023-42363 in 1.35.0-r31, but NVD names only 1.36.1: NVD under-specifies.
+    expect(below(v317)).toContain('busybox CVE-2023-42363 1.35.0-r31');
+    expect(ofKind(v317, 'fix-below-affected-range').find((finding) => finding.package === 'busybox')?.detail).toBe(
+      'fix 1.35.0 is older than every NVD range of CVE-2023-42363 for busybox: =1.36.1',
+    );
+  });
+
+  it('finds no unrecognized ids in the sample, whose ids are all CVE, GHSA or ALPINE', () => {
+    expect(ofKind(v316, 'unrecognized-id')).toEqual([]);
+  });
+});
+
+describe('checkSecfixQuality on hand-written secdb', () => {
+  // Junk ids the old tracker stored (prior art §8.1), and one id listed as both 0 and fixed.
+  const secdb = parseSecdb(
+    JSON.stringify({
+      distroversion: 'v3.16',
+      reponame: 'main',
+      packages: [
+        { pkg: { name: 'xen', secfixes: { '4.16.1-r0': ['XSA-252', 'CVE_2019-2426', 'CVE-2022-26356'] } } },
+        { pkg: { name: 'curl', secfixes: { '0': ['CVE-2021-22897'], '7.83.1-r4': ['CVE-2021-22897'] } } },
+      ],
+    }),
+    'main.json',
+  );
+  const findings = checkSecfixQuality({
+    branch: 'v3.16',
+    secdb: [secdb],
+    versionsSeen: new Map([
+      ['xen', new Set(['4.16.1-r0'])],
+      ['curl', new Set(['7.83.1-r4'])],
+    ]),
+    nvd: new Map(),
+  });
+
+  it('reports ids that are not CVE, GHSA or ALPINE ids', () => {
+    expect(ofKind(findings, 'unrecognized-id').map((finding) => finding.id)).toEqual(['XSA-252', 'CVE_2019-2426']);
+  });
+
+  it('reports an id listed as never affecting and as fixed', () => {
+    expect(ofKind(findings, 'not-affected-and-fixed')).toEqual([
+      { kind: 'not-affected-and-fixed', branch: 'v3.16', repo: 'main', package: 'curl', id: 'CVE-2021-22897', version: '7.83.1-r4', detail: 'CVE-2021-22897 is listed under 0 and as fixed in 7.83.1-r4' },
+    ]);
+    // Every version is in its index, so nothing else is reported.
+    expect(findings).toHaveLength(3);
+  });
+});

@@ -1,0 +1,104 @@
+import type { SecdbDocument } from '../formats/secdb.js';
+import { NOT_AFFECTED_VERSION } from '../formats/secfix-id.js';
+import { isValidVersion } from '../version/index.js';
+import { evaluateCve } from './configuration.js';
+import type { PreparedCve } from './configuration.js';
+import type { CriterionBounds } from './state.js';
+import { upstreamVersion } from './upstream-version.js';
+
+/** Data-quality checks behind `secfix check`: secdb lines that cannot be right as written. */
+
+export const QUALITY_KINDS = [
+  /** A fix version no index of the branch ever listed: a typo, or a release never built. */
+  'fix-version-not-in-index',
+  /** A fix version apk cannot order (`1.9.5p2-r0`), so no published version can be judged against it. */
+  'invalid-fix-version',
+  /** A fix older than every NVD range the CVE has for the package: wrong id, or wrong package. */
+  'fix-below-affected-range',
+  /** An id that is not a CVE, GHSA or ALPINE id, so nothing else can refer to it. */
+  'unrecognized-id',
+  /** An id listed both as never affecting the package (`0`) and as fixed in a version. */
+  'not-affected-and-fixed',
+  /** A secdb package that no index of the branch has. */
+  'package-not-in-index',
+] as const;
+export type QualityKind = (typeof QUALITY_KINDS)[number];
+
+export interface QualityFinding {
+  readonly kind: QualityKind;
+  readonly branch: string;
+  readonly repo?: string;
+  readonly package: string;
+  readonly id?: string;
+  readonly version?: string;
+  readonly detail: string;
+}
+
+export interface QualityInput {
+  readonly branch: string;
+  /** The branch's secdb documents, one per repo. */
+  readonly secdb: readonly SecdbDocument[];
+  /** Origin → every version any index of the branch ever listed (all repos, every snapshot seen). */
+  readonly versionsSeen: ReadonlyMap<string, ReadonlySet<string>>;
+  /** NVD data by CVE id, prepared against the branch's packages. */
+  readonly nvd: ReadonlyMap<string, PreparedCve>;
+}
+
+/** A criterion's bounds in a short form for a message: `>=15.0 <15.4`, `=8.41`. */
+function describeBounds(bounds: CriterionBounds): string {
+  if (bounds.exact !== undefined) return `=${bounds.exact}${bounds.update === undefined ? '' : ` ${bounds.update}`}`;
+  const parts = [
+    bounds.startIncluding === undefined ? '' : `>=${bounds.startIncluding}`,
+    bounds.startExcluding === undefined ? '' : `>${bounds.startExcluding}`,
+    bounds.endIncluding === undefined ? '' : `<=${bounds.endIncluding}`,
+    bounds.endExcluding === undefined ? '' : `<${bounds.endExcluding}`,
+  ];
+  return parts.filter((part) => part !== '').join(' ');
+}
+
+/** Findings in secdb order: by document, package, version key, id. */
+export function checkSecfixQuality(input: QualityInput): QualityFinding[] {
+  const { branch } = input;
+  const findings: QualityFinding[] = [];
+  for (const { repo, packages } of input.secdb) {
+    for (const { name, secfixes } of packages) {
+      const at = { branch, repo, package: name };
+      const seen = input.versionsSeen.get(name);
+      if (seen === undefined) {
+        findings.push({ kind: 'package-not-in-index', ...at, detail: `no index of ${branch} has a package built from ${name}` });
+      }
+      const notAffectedIds = new Set(secfixes.filter((entry) => entry.version === NOT_AFFECTED_VERSION).flatMap((entry) => entry.ids.map(({ id }) => id)));
+      for (const { version, ids } of secfixes) {
+        const isFix = version !== NOT_AFFECTED_VERSION;
+        if (isFix && seen !== undefined && !seen.has(version)) {
+          findings.push({ kind: 'fix-version-not-in-index', ...at, version, detail: `${name} ${version} never appeared in an index of ${branch}` });
+        }
+        if (isFix && !isValidVersion(version)) {
+          findings.push({ kind: 'invalid-fix-version', ...at, version, detail: `${version} is not a valid apk version` });
+        }
+        for (const { id, kind } of ids) {
+          if (kind === 'other') {
+            findings.push({ kind: 'unrecognized-id', ...at, id, version, detail: `"${id}" is not a CVE, GHSA or ALPINE id` });
+          }
+          if (!isFix) continue;
+          if (notAffectedIds.has(id)) {
+            findings.push({ kind: 'not-affected-and-fixed', ...at, id, version, detail: `${id} is listed under 0 and as fixed in ${version}` });
+          }
+          const cve = input.nvd.get(id);
+          const criteria = cve === undefined ? [] : (evaluateCve(cve, name, version)?.criteria ?? []);
+          if (criteria.length > 0 && criteria.every((criterion) => criterion.outcome === 'before-range')) {
+            const ranges = criteria.map((criterion) => describeBounds(criterion.bounds)).join(', ');
+            findings.push({
+              kind: 'fix-below-affected-range',
+              ...at,
+              id,
+              version,
+              detail: `fix ${upstreamVersion(version)} is older than every NVD range of ${id} for ${name}: ${ranges}`,
+            });
+          }
+        }
+      }
+    }
+  }
+  return findings;
+}
