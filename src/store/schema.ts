@@ -127,6 +127,8 @@ export interface CpeCriterionTable {
   criteria: string;
   vendor: string;
   product: string;
+  /** The CPE's target_sw when it names one (`python`, `node.js`, ...), else null. */
+  target_sw: string | null;
   version: string;
   start_including: string | null;
   start_excluding: string | null;

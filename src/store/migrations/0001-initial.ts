@@ -125,6 +125,7 @@ export function initialMigration(dialect: StoreDialect): Migration {
         .addColumn('criteria', text, (c) => c.notNull())
         .addColumn('vendor', text, (c) => c.notNull())
         .addColumn('product', text, (c) => c.notNull())
+        .addColumn('target_sw', text)
         .addColumn('version', text, (c) => c.notNull())
         .addColumn('start_including', text)
         .addColumn('start_excluding', text)

@@ -4,6 +4,7 @@ import { ensureBranch, ensureRepository } from './branches.js';
 import {
   type IndexedOriginVersion,
   findOriginsByBinaryNames,
+  listPublishedBinaries,
   listPublishedVersions,
   replaceIndexSnapshot,
 } from './packages.js';
@@ -155,6 +156,17 @@ describe.each(backends)('%s index snapshots', (backend) => {
       { binary: 'libcurl', arch: 'x86_64', repositoryId, origin: 'curl', version: '8.3.0-r0' },
       { binary: 'zlib-dev', arch: 'x86_64', repositoryId, origin: 'zlib', version: '1.2.13-r0' },
     ]);
+  });
+
+  it('lists the binaries of published versions only', async () => {
+    await snapshot('x86_64', [CURL_8_3, ZLIB], DAY1);
+    await snapshot('x86_64', [CURL_8_4], DAY2);
+    expect(await listPublishedBinaries(store().db, [repositoryId])).toEqual([
+      { binary: 'curl', origin: 'curl' },
+      { binary: 'curl-doc', origin: 'curl' },
+      { binary: 'libcurl', origin: 'curl' },
+    ]);
+    expect(await listPublishedBinaries(store().db, [])).toEqual([]);
   });
 
   it('keeps repositories apart', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
 import {
+  listVulnerableCriterionNames,
   type CpeCriterion,
   type VulnerabilityRecord,
   findCriteriaByProducts,
@@ -11,7 +12,7 @@ import {
 } from './vulnerabilities.js';
 
 function criterion(product: string, matchIndex: number, range: Partial<CpeCriterion> = {}): CpeCriterion {
-  return {
+  const base: CpeCriterion = {
     configurationIndex: 0,
     nodeIndex: 0,
     matchIndex,
@@ -19,13 +20,14 @@ function criterion(product: string, matchIndex: number, range: Partial<CpeCriter
     criteria: `cpe:2.3:a:haxx:${product}:*:*:*:*:*:*:*:*`,
     vendor: 'haxx',
     product,
+    targetSw: null,
     version: '*',
     startIncluding: null,
     startExcluding: null,
     endIncluding: null,
     endExcluding: null,
-    ...range,
   };
+  return { ...base, ...range } as CpeCriterion;
 }
 
 function vulnerability(id: string, overrides: Partial<VulnerabilityRecord> = {}): VulnerabilityRecord {
@@ -92,6 +94,17 @@ describe.each(backends)('%s vulnerabilities', (backend) => {
     expect(await listVulnerabilityReferences(db, 'CVE-2023-38545')).toEqual([{ url: 'https://example.org/new', tags: [] }]);
     expect((await getVulnerabilities(db, ['CVE-2023-38545']))[0]?.lastModified).toBe('2024-02-01T00:00:00.000Z');
     expect(await findCriteriaByVulnerabilities(db, ['CVE-2023-38546'])).toEqual(otherBefore);
+  });
+
+  it('lists the distinct names of vulnerable criteria, with target_sw', async () => {
+    const { db } = store();
+    await upsertVulnerabilities(db, [
+      vulnerability('CVE-2023-0001', { criteria: [criterion('curl', 0), criterion('curl', 1, { targetSw: 'python' }), criterion('libcurl', 2, { vulnerable: false })] }),
+      vulnerability('CVE-2023-0002', { criteria: [criterion('curl', 0)] }),
+    ]);
+    const names = await listVulnerableCriterionNames(db);
+    const sorted = names.map((name) => `${name.vendor}:${name.product}:${name.targetSw ?? '-'}`).sort();
+    expect(sorted).toEqual(['haxx:curl:-', 'haxx:curl:python']);
   });
 
   it('finds candidate criteria by product', async () => {

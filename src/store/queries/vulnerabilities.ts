@@ -13,6 +13,8 @@ export interface CpeCriterion {
   readonly criteria: string;
   readonly vendor: string;
   readonly product: string;
+  /** The CPE's target_sw when it is a literal (`python`, `node.js`, ...), else null. */
+  readonly targetSw: string | null;
   /** The CPE's version field (`*`, `-` or a version). */
   readonly version: string;
   readonly startIncluding: string | null;
@@ -200,6 +202,7 @@ function criterionRow(vulnerabilityId: string, criterion: CpeCriterion): Inserta
     criteria: criterion.criteria,
     vendor: criterion.vendor,
     product: criterion.product,
+    target_sw: criterion.targetSw,
     version: criterion.version,
     start_including: criterion.startIncluding,
     start_excluding: criterion.startExcluding,
@@ -225,6 +228,7 @@ function storedCriterion(row: Selectable<CpeCriterionTable>): StoredCpeCriterion
     criteria: row.criteria,
     vendor: row.vendor,
     product: row.product,
+    targetSw: row.target_sw,
     version: row.version,
     startIncluding: row.start_including,
     startExcluding: row.start_excluding,
@@ -257,6 +261,24 @@ async function criteriaWhere(
 /** Criteria whose CPE product is one of `products`: the candidate vulnerabilities of those packages. */
 export function findCriteriaByProducts(db: Kysely<Schema>, products: readonly string[]): Promise<StoredCpeCriterion[]> {
   return criteriaWhere(db, 'product', products);
+}
+
+/** A vulnerable criterion's name as the package mapping reads it. */
+export interface CriterionName {
+  readonly vendor: string;
+  readonly product: string;
+  readonly targetSw: string | null;
+}
+
+/** Every distinct vendor/product/target_sw among vulnerable criteria: what the mapping must place. */
+export async function listVulnerableCriterionNames(db: Kysely<Schema>): Promise<CriterionName[]> {
+  const rows = await db
+    .selectFrom('cpe_criterion')
+    .select(['vendor', 'product', 'target_sw'])
+    .distinct()
+    .where('vulnerable', '=', 1)
+    .execute();
+  return rows.map((row) => ({ vendor: row.vendor, product: row.product, targetSw: row.target_sw }));
 }
 
 /** All criteria of the given vulnerabilities. */
