@@ -27,7 +27,7 @@ function criterion(product: string, matchIndex: number, range: Partial<CpeCriter
     endIncluding: null,
     endExcluding: null,
   };
-  return { ...base, ...range } as CpeCriterion;
+  return { ...base, ...range };
 }
 
 function vulnerability(id: string, overrides: Partial<VulnerabilityRecord> = {}): VulnerabilityRecord {
