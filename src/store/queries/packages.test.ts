@@ -5,6 +5,7 @@ import {
   type IndexedOriginVersion,
   findOriginsByBinaryNames,
   listPublishedBinaries,
+  listSeenVersions,
   listPublishedVersions,
   replaceIndexSnapshot,
 } from './packages.js';
@@ -167,6 +168,12 @@ describe.each(backends)('%s index snapshots', (backend) => {
       { binary: 'libcurl', origin: 'curl' },
     ]);
     expect(await listPublishedBinaries(store().db, [])).toEqual([]);
+    // Seen versions keep the removed 8.3.0 and the vanished zlib.
+    expect(await listSeenVersions(store().db, [repositoryId])).toEqual([
+      { origin: 'curl', version: '8.3.0-r0' },
+      { origin: 'curl', version: '8.4.0-r0' },
+      { origin: 'zlib', version: '1.2.13-r0' },
+    ]);
   });
 
   it('keeps repositories apart', async () => {

@@ -326,3 +326,20 @@ export async function listPublishedBinaries(
     .orderBy('bp.name')
     .execute();
 }
+
+/** Every version each origin ever had in these repositories' indexes, removed ones included. */
+export async function listSeenVersions(
+  db: Kysely<Schema>,
+  repositoryIds: readonly number[],
+): Promise<{ readonly origin: string; readonly version: string }[]> {
+  if (repositoryIds.length === 0) return [];
+  return db
+    .selectFrom('package_version as pv')
+    .innerJoin('source_package as sp', 'sp.id', 'pv.source_package_id')
+    .select(['sp.name as origin', 'pv.version'])
+    .distinct()
+    .where('sp.repository_id', 'in', repositoryIds)
+    .orderBy('sp.name')
+    .orderBy('pv.version')
+    .execute();
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
 import type { VexJustification } from '../schema.js';
-import { type RejectionEntry, listRejections, replaceRejections } from './rejections.js';
+import { type RejectionEntry, listRejections, listRejectionsFromSource, replaceRejections } from './rejections.js';
 
 const reject = (pkg: string, vulnerabilityId: string, overrides: Partial<RejectionEntry> = {}): RejectionEntry => ({
   package: pkg,
@@ -64,5 +64,16 @@ describe.each(backends)('%s rejections', (backend) => {
     const { db } = store();
     const invalid = reject('curl', 'CVE-1', { justification: 'because' as VexJustification });
     await expect(replaceRejections(db, 'rejections.yaml', [invalid])).rejects.toThrow();
+  });
+  it('lists the rejections of one source only', async () => {
+    const { db } = store();
+    await replaceRejections(db, 'rejections.yaml', FILE);
+    await replaceRejections(db, 'web', [reject('musl', 'CVE-2023-3')]);
+    const rows = await listRejectionsFromSource(db, 'rejections.yaml');
+    expect(rows.map((row) => [row.package, row.vulnerabilityId, row.branches])).toEqual([
+      ['curl', 'CVE-2023-1', null],
+      ['zlib', 'CVE-2023-2', ['3.17', '3.18']],
+    ]);
+    expect(await listRejectionsFromSource(db, 'absent.yaml')).toEqual([]);
   });
 });

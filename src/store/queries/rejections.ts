@@ -126,3 +126,15 @@ export async function listRejections(db: Kysely<Schema>, packages: readonly stri
   );
   return batches.flat().map(storedRejection);
 }
+
+/** Every rejection one source (a file path or name) holds. */
+export async function listRejectionsFromSource(db: Kysely<Schema>, source: string): Promise<StoredRejection[]> {
+  const rows = await db
+    .selectFrom('rejection')
+    .selectAll()
+    .where('source', '=', source)
+    .orderBy('package')
+    .orderBy('vulnerability_id')
+    .execute();
+  return rows.map(storedRejection);
+}

@@ -272,3 +272,53 @@ export async function listStateHistory(db: Kysely<Schema>, key: StateKey): Promi
     cause: row.cause,
   }));
 }
+
+/** Filters for `findStates`; each given one must hold. */
+export interface StateFilter {
+  readonly branch?: string;
+  readonly repo?: string;
+  readonly package?: string;
+  readonly vulnerabilityId?: string;
+  readonly state?: StateName;
+}
+
+/** A state with the names of its branch and repository. */
+export interface NamedState extends StoredState {
+  readonly branch: string;
+  readonly repo: string;
+}
+
+/** States matching `filter`, ordered by branch, repository, package and vulnerability. */
+export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promise<NamedState[]> {
+  let query = db
+    .selectFrom('state as s')
+    .innerJoin('repository as r', 'r.id', 's.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .selectAll('s')
+    .select(['b.name as branch', 'r.name as repo']);
+  if (filter.branch !== undefined) query = query.where('b.name', '=', filter.branch);
+  if (filter.repo !== undefined) query = query.where('r.name', '=', filter.repo);
+  if (filter.package !== undefined) query = query.where('s.package', '=', filter.package);
+  if (filter.vulnerabilityId !== undefined) query = query.where('s.vulnerability_id', '=', filter.vulnerabilityId);
+  if (filter.state !== undefined) query = query.where('s.state', '=', filter.state);
+  const rows = await query.orderBy('b.name').orderBy('r.name').orderBy('s.package').orderBy('s.vulnerability_id').execute();
+  return rows.map((row) => ({ ...storedState(row), branch: row.branch, repo: row.repo }));
+}
+
+/** How many states each (branch, repository) has of each state name. */
+export async function countStates(
+  db: Kysely<Schema>,
+): Promise<{ readonly branch: string; readonly repo: string; readonly state: StateName; readonly count: number }[]> {
+  const rows = await db
+    .selectFrom('state as s')
+    .innerJoin('repository as r', 'r.id', 's.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .select(['b.name as branch', 'r.name as repo', 's.state'])
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .groupBy(['b.name', 'r.name', 's.state'])
+    .orderBy('b.name')
+    .orderBy('r.name')
+    .orderBy('s.state')
+    .execute();
+  return rows.map((row) => ({ branch: row.branch, repo: row.repo, state: row.state, count: Number(row.count) }));
+}

@@ -7,6 +7,7 @@ import {
   findCriteriaByProducts,
   findCriteriaByVulnerabilities,
   getVulnerabilities,
+  getVulnerabilityAnnotations,
   listVulnerabilityReferences,
   upsertVulnerabilities,
 } from './vulnerabilities.js';
@@ -149,5 +150,16 @@ describe.each(backends)('%s vulnerabilities', (backend) => {
     );
     expect(await upsertVulnerabilities(db, half)).toMatchObject({ unchanged: 2_250 });
     expect((await findCriteriaByProducts(db, ['curl'])).length).toBe(4_500);
+  });
+  it('reads the annotations importers merge on, without the configuration tree', async () => {
+    const { db } = store();
+    await upsertVulnerabilities(db, [
+      vulnerability('CVE-2023-38545', { kev: { dateAdded: '2023-10-20' } }),
+      vulnerability('CVE-2024-3931', { source: 'cve5', configurations: [], criteria: [], ssvc: { exploitation: 'poc' } }),
+    ]);
+    const annotations = await getVulnerabilityAnnotations(db, ['CVE-2024-3931', 'CVE-2023-38545', 'CVE-0000-0000']);
+    expect([...annotations.keys()].sort()).toEqual(['CVE-2023-38545', 'CVE-2024-3931']);
+    expect(annotations.get('CVE-2023-38545')).toEqual({ source: 'nvd', hasConfigurations: true, kev: { dateAdded: '2023-10-20' }, ssvc: null });
+    expect(annotations.get('CVE-2024-3931')).toEqual({ source: 'cve5', hasConfigurations: false, kev: null, ssvc: { exploitation: 'poc' } });
   });
 });

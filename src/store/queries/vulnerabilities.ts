@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { CpeCriterionTable, Schema, VulnerabilityTable } from '../schema.js';
 import { IN_LIST_SIZE, chunks, rowsPerInsert } from './batches.js';
 
@@ -330,4 +330,42 @@ export async function listVulnerabilityReferences(
     .orderBy('url')
     .execute();
   return rows.map((row) => ({ url: row.url, tags: JSON.parse(row.tags) as string[] }));
+}
+
+/** What importers of different feeds merge on: a stored record's origin, analysis and enrichments. */
+export interface VulnerabilityAnnotations {
+  readonly source: string;
+  /** Whether the stored configuration tree has any configuration. */
+  readonly hasConfigurations: boolean;
+  readonly kev: unknown;
+  readonly ssvc: unknown;
+}
+
+/** The annotations of the stored vulnerabilities among `ids`, by id; unknown ids are left out. */
+export async function getVulnerabilityAnnotations(
+  db: Kysely<Schema>,
+  ids: readonly string[],
+): Promise<Map<string, VulnerabilityAnnotations>> {
+  const batches = await Promise.all(
+    chunks([...new Set(ids)], IN_LIST_SIZE).map((batch) =>
+      db
+        .selectFrom('vulnerability')
+        .select(['id', 'source', 'kev', 'ssvc'])
+        // Compared in SQL so the (possibly large) tree is not sent back; `[]` is how an empty one is stored.
+        .select(sql<number>`case when configurations = '[]' then 0 else 1 end`.as('has_configurations'))
+        .where('id', 'in', batch)
+        .execute(),
+    ),
+  );
+  return new Map(
+    batches.flat().map((row) => [
+      row.id,
+      {
+        source: row.source,
+        hasConfigurations: Number(row.has_configurations) === 1,
+        kev: row.kev === null ? null : (JSON.parse(row.kev) as unknown),
+        ssvc: row.ssvc === null ? null : (JSON.parse(row.ssvc) as unknown),
+      },
+    ]),
+  );
 }
