@@ -1,0 +1,56 @@
+import { type Store, migrateToLatest, openDatabase, parseDatabaseUrl, resolveDatabaseUrl } from '../store/index.js';
+import { UsageError } from './io.js';
+
+/** An open, migrated database and how to name it to the user. */
+export interface CliStore {
+  readonly store: Store;
+  /** For messages: never includes a password. */
+  readonly description: string;
+  /** Migrations this opening applied (empty when the schema was current). */
+  readonly appliedMigrations: readonly string[];
+}
+
+/** Names a database for messages: the SQLite file, or the PostgreSQL host and database without credentials. */
+export function describeDatabase(url: string): string {
+  const location = parseDatabaseUrl(url);
+  if (location.dialect === 'sqlite') return `SQLite database ${location.path}`;
+  try {
+    const parsed = new URL(location.connectionString);
+    return `PostgreSQL database ${parsed.host}${parsed.pathname}`;
+  } catch {
+    return 'PostgreSQL database (unparseable URL)';
+  }
+}
+
+/**
+ * Opens the database `--db` names (else SECFIX_DB, else `sqlite:./secfix.db`) and migrates it,
+ * so no command needs `secfix init` first. A database that cannot be opened is a usage error:
+ * one line, exit 2.
+ */
+export async function openCliStore(flag: string | undefined): Promise<CliStore> {
+  const url = resolveDatabaseUrl(flag);
+  let description: string;
+  let store: Store;
+  try {
+    description = describeDatabase(url);
+    store = await openDatabase(url);
+  } catch (error) {
+    throw new UsageError(`cannot open the database: ${(error as Error).message}`);
+  }
+  try {
+    return { store, description, appliedMigrations: await migrateToLatest(store) };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** Runs `fn` with the database open, closing it afterwards whatever happens. */
+export async function withCliStore<T>(flag: string | undefined, fn: (opened: CliStore) => Promise<T>): Promise<T> {
+  const opened = await openCliStore(flag);
+  try {
+    return await fn(opened);
+  } finally {
+    await opened.store.close();
+  }
+}

@@ -1,0 +1,99 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { clearDirty, listBranches, listDirty, listSecfixes } from '../store/index.js';
+import { backends, useTestStore } from '../test-support/databases.js';
+import { inputErrorFromAsync } from '../test-support/input-errors.js';
+import { importAports } from './import-aports.js';
+import { dataDigest } from './test-support/store-digest.js';
+
+const ZLIB = `pkgname=zlib
+pkgver=1.2.13
+pkgrel=0
+# secfixes:
+#   1.2.12-r2:
+#     - CVE-2022-37434
+#   1.2.12-r0:
+#     - CVE-2018-25032 (+ regression fix)
+#   0:
+#     - CVE-2023-45853
+`;
+
+const MUSL = `pkgname=musl
+pkgver=1.2.4
+pkgrel=0
+# secfixes:
+#   1.2.2_pre2-r0:
+#     - CVE-2020-28928
+`;
+
+/** A small aports checkout: main/zlib, main/busybox (no secfixes), community/musl. */
+function aportsTree(name: string, files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), `secfix-aports-${name}-`));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+const baseTree = () => ({
+  'main/zlib/APKBUILD': ZLIB,
+  'main/busybox/APKBUILD': 'pkgname=busybox\npkgver=1.36.1\npkgrel=0\n',
+  'community/musl/APKBUILD': MUSL,
+});
+
+describe.each(backends)('%s importAports', (backend) => {
+  const store = useTestStore(backend);
+
+  async function storedRows(): Promise<string[]> {
+    const branches = await listBranches(store().db);
+    const rows: string[] = [];
+    for (const branch of branches) {
+      for (const repository of branch.repositories) {
+        for (const row of await listSecfixes(store().db, repository.id)) {
+          rows.push(`${branch.name}/${repository.name} ${row.package} ${row.version} ${row.vulnerabilityId} ${row.source} ${row.note ?? '-'}`);
+        }
+      }
+    }
+    return rows.sort();
+  }
+
+  it('imports the secfixes of every APKBUILD, one repository per top folder', async () => {
+    const root = aportsTree(`${backend}-base`, baseTree());
+    const progress: number[] = [];
+    const summary = await importAports(store(), { dir: root, branch: 'edge', progress: (done) => progress.push(done) });
+    expect(summary.counts).toMatchObject({ repositories: 2, apkbuilds: 3, secfixes: 4, added: 4, changedPackages: 2 });
+    expect(progress).toEqual([1, 2, 3]);
+    expect(await storedRows()).toEqual([
+      'edge/community musl 1.2.2_pre2-r0 CVE-2020-28928 aports -',
+      'edge/main zlib 0 CVE-2023-45853 aports -',
+      'edge/main zlib 1.2.12-r0 CVE-2018-25032 aports (+ regression fix)',
+      'edge/main zlib 1.2.12-r2 CVE-2022-37434 aports -',
+    ]);
+    expect(await listDirty(store().db, 'package')).toEqual(['edge:musl', 'edge:zlib']);
+  });
+
+  it('skips an unchanged tree and marks only the package whose block changed', async () => {
+    const root = aportsTree(`${backend}-edit`, baseTree());
+    await importAports(store(), { dir: root, branch: 'edge' });
+    const before = await dataDigest(store());
+    expect((await importAports(store(), { dir: root, branch: 'edge' })).status).toBe('unchanged');
+    expect(await dataDigest(store())).toBe(before);
+
+    await clearDirty(store().db, 'package', await listDirty(store().db, 'package'));
+    writeFileSync(join(root, 'main', 'zlib', 'APKBUILD'), ZLIB.replace('#   0:\n#     - CVE-2023-45853\n', ''));
+    const summary = await importAports(store(), { dir: root, branch: 'edge' });
+    expect(summary.counts).toMatchObject({ added: 0, removed: 1, changedPackages: 1 });
+    expect(await listDirty(store().db, 'package')).toEqual(['edge:zlib']);
+  });
+
+  it('names the APKBUILD and line of a broken block and writes nothing', async () => {
+    const root = aportsTree(`${backend}-broken`, { ...baseTree(), 'main/zlib/APKBUILD': '# secfixes:\n#   - CVE-2022-37434\n' });
+    const before = await dataDigest(store());
+    const error = await inputErrorFromAsync(() => importAports(store(), { dir: root, branch: 'edge' }));
+    expect(error.message).toBe(`${join(root, 'main', 'zlib', 'APKBUILD')}: line 2: list item before any version key`);
+    expect(await dataDigest(store())).toBe(before);
+  });
+});

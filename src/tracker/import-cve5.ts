@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+import type { Kysely } from 'kysely';
+import { type Cve5Affected, type Cve5Record, type Cve5Version, parseCve5 } from '../formats/cve5.js';
+import { jsonPath } from '../formats/input-error.js';
+import type { NvdConfiguration, NvdCpeMatch } from '../formats/nvd.js';
+import { isUrl } from '../sources/acquire.js';
+import { isDirectory } from '../sources/aports.js';
+import { readInputBytes } from '../sources/file.js';
+import {
+  type Schema,
+  type Store,
+  type VulnerabilityRecord,
+  getVulnerabilityAnnotations,
+  markDirty,
+  upsertVulnerabilities,
+} from '../store/index.js';
+import { type ImportSummary, type ProgressCallback, prepareFile, qualifiedSource, runImport } from './import-run.js';
+import { mergeCve5Record } from './vulnerability-merge.js';
+import { englishDescription, flattenCriteria, loadStoredRecords, normalizeReferences } from './vulnerability-record.js';
+
+export interface Cve5ImportOptions {
+  /** One CVE JSON 5 record (path or URL), or a folder searched for `CVE-*.json` at any depth. */
+  readonly location: string;
+  readonly progress?: ProgressCallback;
+}
+
+/** A record file: where to read it, and its name in messages. */
+interface RecordFile {
+  readonly path: string;
+  readonly label: string;
+}
+
+const RECORDS_PER_BATCH = 2_000;
+const RECORD_FILE = /^CVE-\d{4}-\d+\.json$/;
+const CVSS_VERSION_PREFERENCE = ['3.1', '3.0', '4.0', '2.0'] as const;
+/** `version` values that name no lower bound. */
+const OPEN_START = new Set(['0', '*']);
+
+/**
+ * Imports CVE JSON 5 records, a folder of them in one transaction, merged with what the store
+ * holds by the policy in vulnerability-merge.ts (CVE 5 never erases NVD's configurations).
+ * Vulnerabilities whose stored content changed are marked dirty as `vulnerability` `<CVE id>`.
+ */
+export function importCve5(store: Store, options: Cve5ImportOptions): Promise<ImportSummary> {
+  const { location, progress } = options;
+  return runImport(store, { kind: 'cve5', location, runSource: qualifiedSource(location, []) }, async (previous) => {
+    if (isUrl(location) || !(await isDirectory(location))) {
+      return prepareFile(location, previous, (path) =>
+        Promise.resolve((db) => writeRecords(db, [{ path, label: location }], progress)),
+      );
+    }
+    const files = await listRecordFiles(location);
+    const checksum = await digestFiles(location, files);
+    if (checksum === previous?.checksum) return { status: 'unchanged' };
+    return {
+      status: 'changed',
+      checksum,
+      etag: null,
+      lastModified: null,
+      write: (db) => writeRecords(db, files, progress),
+      dispose: () => Promise.resolve(),
+    };
+  });
+}
+
+async function listRecordFiles(dir: string): Promise<RecordFile[]> {
+  const names = await readdir(dir, { recursive: true });
+  return names
+    .filter((name) => RECORD_FILE.test(basename(name)))
+    .sort()
+    .map((name) => ({ path: join(dir, name), label: join(dir, name) }));
+}
+
+/** The folder's fingerprint: SHA-256 over each record file's relative place and bytes, in order. */
+async function digestFiles(dir: string, files: readonly RecordFile[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of files) {
+    const bytes = await readInputBytes(file.path);
+    hash.update(`${relative(dir, file.path)}\u0000${bytes.length}\u0000`).update(bytes);
+  }
+  return hash.digest('hex');
+}
+
+async function writeRecords(db: Kysely<Schema>, files: readonly RecordFile[], progress: ProgressCallback | undefined): Promise<Record<string, number>> {
+  const counts = { records: 0, changed: 0, unchanged: 0, enrichedNvd: 0 };
+  let batch: VulnerabilityRecord[] = [];
+  const flush = async () => {
+    const stored = await getVulnerabilityAnnotations(db, batch.map((record) => record.id));
+    const writes: VulnerabilityRecord[] = [];
+    const enrichments = new Map<string, { kev: unknown; ssvc: unknown }>();
+    for (const record of batch) {
+      const merge = mergeCve5Record(record, stored.get(record.id));
+      if (merge.action === 'store') writes.push(merge.record);
+      else if (merge.action === 'enrich') enrichments.set(record.id, { kev: merge.kev, ssvc: merge.ssvc });
+      else counts.unchanged += 1;
+    }
+    for (const [id, record] of await loadStoredRecords(db, [...enrichments.keys()])) {
+      writes.push({ ...record, ...enrichments.get(id) });
+    }
+    counts.enrichedNvd += enrichments.size;
+    const result = await upsertVulnerabilities(db, writes);
+    await markDirty(db, 'vulnerability', result.changed);
+    counts.changed += result.changed.length;
+    counts.unchanged += result.unchanged;
+    batch = [];
+    progress?.(counts.records, files.length);
+  };
+  for (const file of files) {
+    batch.push(cve5Record(parseCve5(await readInputBytes(file.path), file.label), file.label));
+    counts.records += 1;
+    if (batch.length >= RECORDS_PER_BATCH) await flush();
+  }
+  await flush();
+  return counts;
+}
+
+/** A CVE 5 record as the store keeps it (source `cve5`), before merging with the stored one. */
+export function cve5Record(cve: Cve5Record, source: string): VulnerabilityRecord {
+  const cvss = CVSS_VERSION_PREFERENCE.map((version) => cve.cvss.find((score) => score.version === version)).find(
+    (score) => score !== undefined,
+  );
+  const configurations = cve5Configurations(cve.affected);
+  const rejected = cve.state === 'REJECTED';
+  return {
+    id: cve.id,
+    source: 'cve5',
+    status: rejected ? 'Rejected' : 'Published',
+    description: rejected ? (cve.rejectedReason ?? null) : englishDescription(cve.descriptions),
+    published: cve.datePublished ?? null,
+    lastModified: cve.dateUpdated ?? null,
+    cvssScore: cvss?.baseScore ?? null,
+    cvssVector: cvss?.vector ?? null,
+    cvssVersion: cvss?.version ?? null,
+    severity: cvss?.baseSeverity ?? null,
+    cwes: cve.cwes,
+    aliases: [],
+    kev: cve.kev ?? null,
+    ssvc: cve.ssvc ?? null,
+    configurations,
+    references: normalizeReferences(cve.references),
+    // The parser already checked every CPE, so this cannot fail on the record's data.
+    criteria: flattenCriteria(configurations, source, () => jsonPath(['containers'])),
+  };
+}
+
+/**
+ * NVD-shaped configurations from the `affected` entries that list CPEs: one configuration per
+ * entry, an OR node of its CPEs, each with the version range of every affected version. Versions
+ * (and entries) with status `unaffected` or `unknown` produce nothing; an entry with no versions
+ * and `defaultStatus: affected` affects every version.
+ */
+export function cve5Configurations(affected: readonly Cve5Affected[]): NvdConfiguration[] {
+  const configurations: NvdConfiguration[] = [];
+  for (const entry of affected) {
+    const ranges =
+      entry.versions.length === 0
+        ? entry.defaultStatus === 'affected' ? [{}] : []
+        : entry.versions.filter((version) => version.status === 'affected').map(versionRange);
+    const matches = entry.cpes.flatMap((criteria) => ranges.map((range): NvdCpeMatch => ({ vulnerable: true, criteria, ...range })));
+    if (matches.length > 0) configurations.push({ operator: 'OR', negate: false, nodes: [{ operator: 'OR', negate: false, matches }] });
+  }
+  return configurations;
+}
+
+type VersionBounds = Pick<NvdCpeMatch, 'versionStartIncluding' | 'versionEndIncluding' | 'versionEndExcluding'>;
+
+/** `version` starts the range (unless `0` or `*`), `lessThan` ends it excluded, `lessThanOrEqual` included. */
+function versionRange(version: Cve5Version): VersionBounds {
+  const start: VersionBounds = OPEN_START.has(version.version) ? {} : { versionStartIncluding: version.version };
+  if (version.lessThan !== undefined) return version.lessThan === '*' ? start : { ...start, versionEndExcluding: version.lessThan };
+  if (version.lessThanOrEqual !== undefined) {
+    return version.lessThanOrEqual === '*' ? start : { ...start, versionEndIncluding: version.lessThanOrEqual };
+  }
+  // No range: that one version, or every version for `*`.
+  return version.version === '*' ? {} : { versionStartIncluding: version.version, versionEndIncluding: version.version };
+}
+

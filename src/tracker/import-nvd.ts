@@ -1,0 +1,111 @@
+import type { Kysely } from 'kysely';
+import { jsonPath } from '../formats/input-error.js';
+import { type NvdCve, type NvdCvss, type NvdCvssVersion, type NvdFormat, readNvd } from '../formats/nvd.js';
+import { streamInput } from '../sources/file.js';
+import {
+  type Schema,
+  type Store,
+  type VulnerabilityRecord,
+  getVulnerabilityAnnotations,
+  markDirty,
+  upsertVulnerabilities,
+} from '../store/index.js';
+import { type ImportSummary, type ProgressCallback, prepareFile, qualifiedSource, runImport } from './import-run.js';
+import { type CriterionPlace, englishDescription, flattenCriteria, normalizeReferences } from './vulnerability-record.js';
+import { mergeNvdRecord } from './vulnerability-merge.js';
+
+export interface NvdImportOptions {
+  /** An NVD 2.0 or 1.1 feed, API page or single 2.0 record (`.json` or `.json.gz`), path or URL. */
+  readonly location: string;
+  readonly progress?: ProgressCallback;
+}
+
+/** Records written per round: bounds memory while the whole feed is one transaction. */
+const RECORDS_PER_BATCH = 2_000;
+
+const NVD_SCORER = 'nvd@nist.gov';
+/** NVD's own Primary score is preferred; among scores of one standing, newer CVSS 3 first. */
+const CVSS_VERSION_PREFERENCE: readonly NvdCvssVersion[] = ['3.1', '3.0', '4.0', '2.0'];
+
+/**
+ * Imports an NVD document, streamed, in one transaction: a bad record anywhere rolls the whole
+ * feed back. Only the CVEs it holds are touched (a `modified` feed updates just those), and
+ * those whose stored content changed are marked dirty as `vulnerability` `<CVE id>`.
+ */
+export function importNvd(store: Store, options: NvdImportOptions): Promise<ImportSummary> {
+  const { location } = options;
+  return runImport(store, { kind: 'nvd', location, runSource: qualifiedSource(location, []) }, (previous) =>
+    prepareFile(location, previous, (path) => Promise.resolve((db) => writeFeed(db, path, location, options.progress))),
+  );
+}
+
+async function writeFeed(db: Kysely<Schema>, path: string, source: string, progress: ProgressCallback | undefined): Promise<Record<string, number>> {
+  const counts = { records: 0, changed: 0, unchanged: 0, keptCve5: 0 };
+  let batch: VulnerabilityRecord[] = [];
+  const flush = async (total: number | undefined) => {
+    const stored = await getVulnerabilityAnnotations(db, batch.map((record) => record.id));
+    const writes: VulnerabilityRecord[] = [];
+    for (const record of batch) {
+      const merged = mergeNvdRecord(record, stored.get(record.id));
+      if (merged === undefined) counts.keptCve5 += 1;
+      else writes.push(merged);
+    }
+    const result = await upsertVulnerabilities(db, writes);
+    await markDirty(db, 'vulnerability', result.changed);
+    counts.changed += result.changed.length;
+    counts.unchanged += result.unchanged;
+    batch = [];
+    progress?.(counts.records, total);
+  };
+  const reader = readNvd(streamInput(path), source);
+  for await (const cve of reader) {
+    batch.push(nvdRecord(cve, source, criterionPlace(reader.header?.format, counts.records)));
+    counts.records += 1;
+    if (batch.length >= RECORDS_PER_BATCH) await flush(reader.header?.totalResults);
+  }
+  await flush(reader.header?.totalResults);
+  return counts;
+}
+
+/** The JSON path of a criterion in the document, as far as the normalized record still tells it. */
+function criterionPlace(format: NvdFormat | undefined, recordIndex: number): CriterionPlace {
+  if (format === 'feed-1.1') {
+    // 1.1 nests nodes differently from the normalized tree, so only the record's configurations can be named.
+    return () => jsonPath(['CVE_Items', recordIndex, 'configurations']);
+  }
+  const prefix = format === 'cve-2.0' ? [] : ['vulnerabilities', recordIndex, 'cve'];
+  return (configuration, node, match) =>
+    jsonPath([...prefix, 'configurations', configuration, 'nodes', node, 'cpeMatch', match, 'criteria']);
+}
+
+function preferredCvss(scores: readonly NvdCvss[]): NvdCvss | undefined {
+  const rank = (score: NvdCvss) =>
+    (score.source === NVD_SCORER && score.type === 'Primary' ? 0 : CVSS_VERSION_PREFERENCE.length) + CVSS_VERSION_PREFERENCE.indexOf(score.version);
+  let best: NvdCvss | undefined;
+  for (const score of scores) if (best === undefined || rank(score) < rank(best)) best = score;
+  return best;
+}
+
+/** An NVD record as the store keeps it (source `nvd`); KEV and SSVC are merged with the stored record later. */
+export function nvdRecord(cve: NvdCve, source: string, place: CriterionPlace): VulnerabilityRecord {
+  const cvss = preferredCvss(cve.cvss);
+  return {
+    id: cve.id,
+    source: 'nvd',
+    status: cve.status ?? null,
+    description: englishDescription(cve.descriptions),
+    published: cve.published,
+    lastModified: cve.lastModified,
+    cvssScore: cvss?.baseScore ?? null,
+    cvssVector: cvss?.vector ?? null,
+    cvssVersion: cvss?.version ?? null,
+    severity: cvss?.baseSeverity ?? null,
+    cwes: cve.cwes,
+    aliases: [],
+    kev: cve.kev ?? null,
+    ssvc: null,
+    configurations: cve.configurations,
+    references: normalizeReferences(cve.references),
+    criteria: flattenCriteria(cve.configurations, source, place),
+  };
+}

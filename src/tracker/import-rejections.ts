@@ -1,0 +1,79 @@
+import type { Kysely } from 'kysely';
+import { type Rejection, parseRejections } from '../formats/rejections.js';
+import { readInput } from '../sources/file.js';
+import {
+  type RejectionEntry,
+  type Schema,
+  type Store,
+  type StoredRejection,
+  listRejectionsFromSource,
+  markDirty,
+  replaceRejections,
+} from '../store/index.js';
+import { type ImportSummary, branchName, normalizeLocation, prepareFile, qualifiedSource, runImport } from './import-run.js';
+
+export interface RejectionsImportOptions {
+  /** A security-rejections YAML file, path or URL. */
+  readonly location: string;
+  /** The branches the rejections hold for; undefined means every branch. */
+  readonly branches?: readonly string[];
+}
+
+/**
+ * Imports a rejections file as the complete set of rejections from that source (its absolute
+ * path or URL). Packages whose rejections changed are marked dirty as `package` `*:${package}`
+ * (every branch) or `${branch}:${package}` per branch concerned, before and after.
+ */
+export function importRejections(store: Store, options: RejectionsImportOptions): Promise<ImportSummary> {
+  const { location } = options;
+  const branches = options.branches === undefined ? null : [...new Set(options.branches.map(branchName))].sort();
+  const qualifiers = branches === null ? [] : [`branches ${branches.join(' ')}`];
+  const source = normalizeLocation(location);
+  return runImport(store, { kind: 'rejections', location, runSource: qualifiedSource(location, qualifiers) }, (previous) =>
+    prepareFile(location, previous, async (path) => {
+      const rejections = parseRejections(await readInput(path), location);
+      return (db) => writeRejections(db, source, rejections, branches);
+    }),
+  );
+}
+
+async function writeRejections(
+  db: Kysely<Schema>,
+  source: string,
+  rejections: readonly Rejection[],
+  branches: readonly string[] | null,
+): Promise<Record<string, number>> {
+  const stored = await listRejectionsFromSource(db, source);
+  const storedByKey = new Map(stored.map((row) => [`${row.package}\u0000${row.vulnerabilityId}`, row]));
+  // The file has no dates: a rejection keeps the time it was first imported, so an unchanged one stays unchanged.
+  const at = new Date().toISOString();
+  const entries: RejectionEntry[] = rejections.map((rejection) => ({
+    package: rejection.package,
+    vulnerabilityId: rejection.id,
+    branches,
+    justification: null,
+    rationale: [rejection.rationale, rejection.note].filter((text) => text !== undefined).join('\n') || null,
+    author: null,
+    createdAt: storedByKey.get(`${rejection.package}\u0000${rejection.id}`)?.createdAt ?? at,
+  }));
+  const result = await replaceRejections(db, source, entries);
+  await markDirty(db, 'package', dirtyKeys(result.changedPackages, branches, stored));
+  return {
+    rejections: entries.length,
+    added: result.added,
+    removed: result.removed,
+    updated: result.updated,
+    changedPackages: result.changedPackages.length,
+  };
+}
+
+/** A changed package is dirty on the branches its rejections covered before and cover now. */
+function dirtyKeys(changed: readonly string[], branches: readonly string[] | null, stored: readonly StoredRejection[]): string[] {
+  const keys: string[] = [];
+  for (const pkg of changed) {
+    const covered = [branches, ...stored.filter((row) => row.package === pkg).map((row) => row.branches)];
+    if (covered.includes(null)) keys.push(`*:${pkg}`);
+    else keys.push(...covered.flatMap((list) => (list ?? []).map((branch) => `${branch}:${pkg}`)));
+  }
+  return keys;
+}

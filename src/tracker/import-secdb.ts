@@ -1,0 +1,45 @@
+import { parseSecdb } from '../formats/secdb.js';
+import type { SecfixVersion } from '../formats/secfix-id.js';
+import { readInput } from '../sources/file.js';
+import { type SecfixEntry, type Store, ensureBranch, ensureRepository, markDirty, replaceSecfixes } from '../store/index.js';
+import { type ImportSummary, prepareFile, qualifiedSource, runImport } from './import-run.js';
+
+export interface SecdbImportOptions {
+  /** A secdb JSON document (`https://secdb.alpinelinux.org/<branch>/<repo>.json`), path or URL. */
+  readonly location: string;
+}
+
+/** The secfix rows of one package's `version: [ids]` lists, `0` (never affected) included. */
+export function secfixEntries(pkg: string, secfixes: readonly SecfixVersion[]): SecfixEntry[] {
+  return secfixes.flatMap(({ version, ids }) =>
+    ids.map((id) => ({ package: pkg, version, vulnerabilityId: id.id, note: id.note ?? null })),
+  );
+}
+
+/**
+ * Imports a secdb document as the complete secdb secfixes of its repository; the branch
+ * (`distroversion`) and repository (`reponame`) come from the file and are created if new.
+ * Packages whose secfixes changed are marked dirty as `package` `${branch}:${package}`.
+ */
+export function importSecdb(store: Store, options: SecdbImportOptions): Promise<ImportSummary> {
+  const { location } = options;
+  return runImport(store, { kind: 'secdb', location, runSource: qualifiedSource(location, []) }, (previous) =>
+    prepareFile(location, previous, async (path) => {
+      const document = parseSecdb(await readInput(path), location);
+      const entries = document.packages.flatMap((pkg) => secfixEntries(pkg.name, pkg.secfixes));
+      return async (db, importRunId) => {
+        const repositoryId = await ensureRepository(db, await ensureBranch(db, document.branch), document.repo);
+        const result = await replaceSecfixes(db, { repositoryId, source: 'secdb' }, entries, importRunId);
+        await markDirty(db, 'package', result.changedPackages.map((pkg) => `${document.branch}:${pkg}`));
+        return {
+          packages: document.packages.length,
+          secfixes: entries.length,
+          added: result.added,
+          removed: result.removed,
+          changedPackages: result.changedPackages.length,
+          warnings: document.warnings.length,
+        };
+      };
+    }),
+  );
+}
