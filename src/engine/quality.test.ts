@@ -35,9 +35,10 @@ describe('checkSecfixQuality on the sample', () => {
   });
 
   it('reports fix versions the index never listed', () => {
-    // The v3.16 index lists expat 2.5.0-r0 only; every other expat key is reported, in file order.
+    // The v3.16 index lists expat 2.5.0-r0 only. Keys newer than that never appeared in the index
+    // history we have; older ones (2.2.0-r1 … 2.4.9-r0) may have been published before it began.
     const expat = ofKind(v316, 'fix-version-not-in-index').filter((finding) => finding.package === 'expat');
-    expect(expat.map((finding) => finding.version)).toEqual(['2.2.0-r1', '2.2.7-r0', '2.2.7-r1', '2.4.3-r0', '2.4.4-r0', '2.4.5-r0', '2.4.9-r0', '2.6.0-r0', '2.6.2-r0']);
+    expect(expat.map((finding) => finding.version)).toEqual(['2.6.0-r0', '2.6.2-r0']);
     // Packages that no index has get the package finding, not one per version.
     expect(ofKind(v316, 'fix-version-not-in-index').some((finding) => finding.package === 'sudo')).toBe(false);
   });

@@ -1,6 +1,6 @@
 import type { SecdbDocument } from '../formats/secdb.js';
 import { NOT_AFFECTED_VERSION } from '../formats/secfix-id.js';
-import { isValidVersion } from '../version/index.js';
+import { compareVersions, isValidVersion } from '../version/index.js';
 import { evaluateCve } from './configuration.js';
 import type { PreparedCve } from './configuration.js';
 import type { CriterionBounds } from './state.js';
@@ -36,8 +36,8 @@ export interface QualityFinding {
 
 export interface QualityInput {
   readonly branch: string;
-  /** The branch's secdb documents, one per repo. */
-  readonly secdb: readonly SecdbDocument[];
+  /** The branch's secfixes, one entry per repo, as a secdb document lists them. */
+  readonly secdb: readonly Pick<SecdbDocument, 'repo' | 'packages'>[];
   /** Origin → every version any index of the branch ever listed (all repos, every snapshot seen). */
   readonly versionsSeen: ReadonlyMap<string, ReadonlySet<string>>;
   /** NVD data by CVE id, prepared against the branch's packages. */
@@ -56,6 +56,18 @@ function describeBounds(bounds: CriterionBounds): string {
   return parts.filter((part) => part !== '').join(' ');
 }
 
+/**
+ * Whether `version` falls in the stretch of history the tracker saw: at or after the oldest
+ * version any index snapshot listed. An older fix may well have been published before the
+ * tracker started watching, so its absence proves nothing.
+ */
+function isWithinObservedHistory(version: string, seen: ReadonlySet<string>): boolean {
+  if (!isValidVersion(version)) return true;
+  let oldest: string | undefined;
+  for (const candidate of seen) if (isValidVersion(candidate) && (oldest === undefined || compareVersions(candidate, oldest) < 0)) oldest = candidate;
+  return oldest === undefined || compareVersions(version, oldest) >= 0;
+}
+
 /** Findings in secdb order: by document, package, version key, id. */
 export function checkSecfixQuality(input: QualityInput): QualityFinding[] {
   const { branch } = input;
@@ -70,7 +82,7 @@ export function checkSecfixQuality(input: QualityInput): QualityFinding[] {
       const notAffectedIds = new Set(secfixes.filter((entry) => entry.version === NOT_AFFECTED_VERSION).flatMap((entry) => entry.ids.map(({ id }) => id)));
       for (const { version, ids } of secfixes) {
         const isFix = version !== NOT_AFFECTED_VERSION;
-        if (isFix && seen !== undefined && !seen.has(version)) {
+        if (isFix && seen !== undefined && !seen.has(version) && isWithinObservedHistory(version, seen)) {
           findings.push({ kind: 'fix-version-not-in-index', ...at, version, detail: `${name} ${version} never appeared in an index of ${branch}` });
         }
         if (isFix && !isValidVersion(version)) {
