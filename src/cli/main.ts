@@ -1,7 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../formats/input-error.js';
+import { checkCommand } from './check.js';
+import { demoCommand } from './demo.js';
+import { importCommand } from './import.js';
+import { initCommand } from './init.js';
 import { inspectCommand } from './inspect/command.js';
 import { type CliIo, type CliStatus, UsageError, processIo } from './io.js';
+import { queryCommand } from './query.js';
+import { syncCommand } from './sync.js';
+import { updateCommand } from './update.js';
 import { versionCommand } from './version.js';
 
 const FIRST_STEPS = `Try it on the bundled Alpine sample data:
@@ -23,6 +30,13 @@ export function buildProgram(io: CliIo, status: CliStatus): Command {
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(versionCommand(io, status));
   program.addCommand(inspectCommand(io, status));
+  program.addCommand(initCommand(io, status));
+  program.addCommand(importCommand(io, status));
+  program.addCommand(updateCommand(io, status));
+  program.addCommand(queryCommand(io, status));
+  program.addCommand(checkCommand(io, status));
+  program.addCommand(syncCommand(io, status));
+  program.addCommand(demoCommand(io, status));
   return program;
 }
 

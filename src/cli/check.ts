@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { checkData } from '../tracker/check.js';
+import { withCliStore } from './database.js';
+import type { CliIo, CliStatus } from './io.js';
+import { CONFIG_OPTION_HELP, DB_OPTION_HELP, mappingRulesFor } from './options.js';
+import { subcommand } from './subcommand.js';
+
+/** `secfix check`: data-quality problems in the stored secfixes. */
+export function checkCommand(io: CliIo, status: CliStatus): Command {
+  return subcommand(io, 'check')
+    .description('report data-quality problems: fix versions no index ever had, fixes below the affected range, unrecognized ids, packages no index has')
+    .option('--db <url>', DB_OPTION_HELP)
+    .option('--config <file>', CONFIG_OPTION_HELP)
+    .option('--json', 'print one JSON object {findings, skipped}', false)
+    .addHelpText('after', '\nExits 1 when it finds a problem, 0 when none.\n')
+    .action(async (flags: { db?: string; config?: string; json?: boolean }) => {
+      const rules = await mappingRulesFor(flags.config);
+      await withCliStore(flags.db, async ({ store }) => {
+        const report = await checkData(store, rules);
+        if (flags.json === true) {
+          io.stdout.write(`${JSON.stringify(report)}\n`);
+        } else {
+          const lines = report.findings.map((finding) => `${finding.branch}/${finding.repo ?? '-'} ${finding.package}: ${finding.kind}: ${finding.detail}`);
+          const skipped = report.skipped.map(({ branch, repo }) => `${branch}/${repo}: not checked, no index imported`);
+          io.stdout.write([...lines, ...skipped, `${report.findings.length} problems found`].join('\n') + '\n');
+        }
+        if (report.findings.length > 0) status.exitCode = 1;
+      });
+    });
+}

@@ -1,0 +1,109 @@
+import { type Command, Option } from 'commander';
+import { STATE_NAMES, type StateName } from '../engine/index.js';
+import { type Store, countStates, findStates } from '../store/index.js';
+import { withCliStore } from './database.js';
+import type { CliIo, CliStatus } from './io.js';
+import { DB_OPTION_HELP } from './options.js';
+import { subcommand } from './subcommand.js';
+
+interface StatesFlags {
+  db?: string;
+  branch?: string;
+  repo?: string;
+  package?: string;
+  cve?: string;
+  state?: StateName;
+  json?: boolean;
+}
+
+/** Fixed-width text columns, for people; scripts use --json. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
+
+function statesCommand(io: CliIo): Command {
+  return subcommand(io, 'states')
+    .description('list the state of every (branch, repo, package, CVE) pair with a CPE match, a secfix or a rejection')
+    .option('--db <url>', DB_OPTION_HELP)
+    .option('--branch <branch>', 'only this branch (e.g. 3.16, edge)')
+    .option('--repo <repo>', 'only this repository (e.g. main)')
+    .option('--package <origin>', 'only this origin (source) package')
+    .option('--cve <id>', 'only this vulnerability id')
+    .addOption(new Option('--state <state>', 'only this state').choices(STATE_NAMES))
+    .option('--json', 'print one JSON array of rows with their evidence', false)
+    .addHelpText('after', '\nExamples:\n  secfix query states --branch 3.16 --state vulnerable\n  secfix query states --cve CVE-2023-42366 --json\n')
+    .action(async (flags: StatesFlags) => {
+      await withCliStore(flags.db, async ({ store }) => {
+        const states = await findStates(store.db, {
+          ...(flags.branch === undefined ? {} : { branch: flags.branch.replace(/^v(?=\d)/, '') }),
+          ...(flags.repo === undefined ? {} : { repo: flags.repo }),
+          ...(flags.package === undefined ? {} : { package: flags.package }),
+          ...(flags.cve === undefined ? {} : { vulnerabilityId: flags.cve.toUpperCase() }),
+          ...(flags.state === undefined ? {} : { state: flags.state }),
+        });
+        const rows = states.map((state) => ({
+          branch: state.branch,
+          repo: state.repo,
+          package: state.package,
+          version: state.version,
+          cve: state.vulnerabilityId,
+          state: state.state,
+          fixedVersion: state.fixedVersion,
+          evidence: state.evidence,
+        }));
+        if (flags.json === true) {
+          io.stdout.write(`${JSON.stringify(rows)}\n`);
+          return;
+        }
+        io.stdout.write(
+          table(
+            ['BRANCH', 'REPO', 'PACKAGE', 'VERSION', 'CVE', 'STATE', 'FIXED IN'],
+            rows.map((row) => [row.branch, row.repo, row.package, row.version ?? '-', row.cve, row.state, row.fixedVersion ?? '-']),
+          ),
+        );
+        io.stdout.write(`${rows.length} pairs\n`);
+      });
+    });
+}
+
+export interface RepositoryCounts {
+  readonly branch: string;
+  readonly repo: string;
+  readonly counts: Record<StateName, number>;
+}
+
+/** Pair counts per (branch, repository), every state name present. */
+export async function stateSummary(db: Store['db']): Promise<RepositoryCounts[]> {
+  const byRepo = new Map<string, RepositoryCounts>();
+  for (const { branch, repo, state, count } of await countStates(db)) {
+    const key = `${branch}\u0000${repo}`;
+    const entry = byRepo.get(key) ?? { branch, repo, counts: Object.fromEntries(STATE_NAMES.map((name) => [name, 0])) as Record<StateName, number> };
+    entry.counts[state] = count;
+    byRepo.set(key, entry);
+  }
+  return [...byRepo.values()];
+}
+
+export function stateSummaryTable(summary: readonly RepositoryCounts[]): string {
+  return table(['BRANCH', 'REPO', ...STATE_NAMES.map((name) => name.toUpperCase())], summary.map((row) => [row.branch, row.repo, ...STATE_NAMES.map((name) => String(row.counts[name]))]));
+}
+
+function summaryCommand(io: CliIo): Command {
+  return subcommand(io, 'summary')
+    .description('count pairs per branch, repository and state')
+    .option('--db <url>', DB_OPTION_HELP)
+    .option('--json', 'print one JSON array of {branch, repo, counts}', false)
+    .action(async (flags: { db?: string; json?: boolean }) => {
+      await withCliStore(flags.db, async ({ store }) => {
+        const summary = await stateSummary(store.db);
+        io.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : stateSummaryTable(summary));
+      });
+    });
+}
+
+/** `secfix query states|summary`. */
+export function queryCommand(io: CliIo, _status: CliStatus): Command {
+  return subcommand(io, 'query').description('read vulnerability states from the database').addCommand(statesCommand(io)).addCommand(summaryCommand(io));
+}

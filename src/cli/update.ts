@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { updateStates } from '../tracker/update.js';
+import { withCliStore } from './database.js';
+import type { CliIo, CliStatus } from './io.js';
+import { CONFIG_OPTION_HELP, DB_OPTION_HELP, mappingRulesFor } from './options.js';
+import { subcommand } from './subcommand.js';
+
+interface UpdateFlags {
+  db?: string;
+  config?: string;
+  full?: boolean;
+  json?: boolean;
+}
+
+/** `secfix update [--full]`: recompute the states whose inputs changed (or all of them). */
+export function updateCommand(io: CliIo, _status: CliStatus): Command {
+  return subcommand(io, 'update')
+    .description('recompute vulnerability states from the stored data: only pairs whose inputs changed since the last update, or all with --full')
+    .option('--db <url>', DB_OPTION_HELP)
+    .option('--config <file>', CONFIG_OPTION_HELP)
+    .option('--full', 'recompute every pair (gives the same result as the incremental update)', false)
+    .option('--json', 'print the summary as one JSON object', false)
+    .addHelpText('after', '\nExamples:\n  secfix update\n  secfix update --full --db postgres://postgres@127.0.0.1/secfix\n')
+    .action(async (flags: UpdateFlags) => {
+      const rules = await mappingRulesFor(flags.config);
+      await withCliStore(flags.db, async ({ store }) => {
+        const summary = await updateStates(store, { full: flags.full === true, rules });
+        io.stdout.write(
+          flags.json === true
+            ? `${JSON.stringify(summary)}\n`
+            : `${summary.mode} update in ${summary.durationMs} ms: ${summary.originsRecomputed} packages recomputed over ${summary.branches} branches, ` +
+                `${summary.pairs} pairs, ${summary.written} states written, ${summary.transitions} state changes, ${summary.deleted} removed\n`,
+        );
+      });
+    });
+}

@@ -1,0 +1,79 @@
+import { type QualityFinding, buildMappingIndex, checkSecfixQuality, packageUniverse, prepareCve } from '../engine/index.js';
+import type { MappingRules, PreparedCve } from '../engine/index.js';
+import type { NvdConfiguration } from '../formats/nvd.js';
+import type { SecdbPackage } from '../formats/secdb.js';
+import { type SecfixId, classifySecfixId } from '../formats/secfix-id.js';
+import {
+  type Store,
+  getVulnerabilities,
+  listBranches,
+  listPublishedBinaries,
+  listSecfixes,
+  listSeenVersions,
+} from '../store/index.js';
+
+export interface CheckReport {
+  readonly findings: readonly QualityFinding[];
+  /** Repositories whose secfixes were not checked against an index because none was imported. */
+  readonly skipped: readonly { readonly branch: string; readonly repo: string }[];
+}
+
+/**
+ * `secfix check`: data-quality problems in the stored secfixes of every branch (fix versions no
+ * index ever had, fixes below NVD's affected range, ids that are not CVE/GHSA/ALPINE ids,
+ * packages no index has). A repository without any imported index cannot be checked against
+ * one, so it is listed as skipped instead of flooding the report.
+ */
+export async function checkData(store: Store, rules: MappingRules): Promise<CheckReport> {
+  const { db } = store;
+  const findings: QualityFinding[] = [];
+  const skipped: { branch: string; repo: string }[] = [];
+  for (const branch of await listBranches(db)) {
+    const repositoryIds = branch.repositories.map((repository) => repository.id);
+    const versionsSeen = new Map<string, Set<string>>();
+    const indexedRepositories = new Set<number>();
+    for (const repository of branch.repositories) {
+      for (const { origin, version } of await listSeenVersions(db, [repository.id])) {
+        versionsSeen.set(origin, (versionsSeen.get(origin) ?? new Set()).add(version));
+        indexedRepositories.add(repository.id);
+      }
+    }
+
+    const secdb: { repo: string; packages: SecdbPackage[] }[] = [];
+    const ids = new Set<string>();
+    for (const repository of branch.repositories) {
+      const lines = await listSecfixes(db, repository.id);
+      if (lines.length === 0) continue;
+      if (!indexedRepositories.has(repository.id)) {
+        skipped.push({ branch: branch.name, repo: repository.name });
+        continue;
+      }
+      const packages = new Map<string, Map<string, SecfixId[]>>();
+      for (const line of lines) {
+        const versions = packages.get(line.package) ?? new Map<string, SecfixId[]>();
+        const entries = versions.get(line.version) ?? [];
+        entries.push({ id: line.vulnerabilityId, kind: classifySecfixId(line.vulnerabilityId), ...(line.note === null ? {} : { note: line.note }) });
+        versions.set(line.version, entries);
+        packages.set(line.package, versions);
+        ids.add(line.vulnerabilityId);
+      }
+      secdb.push({
+        repo: repository.name,
+        packages: [...packages].map(([name, versions]) => ({ name, secfixes: [...versions].map(([version, entries]) => ({ version, ids: entries })) })),
+      });
+    }
+    if (secdb.length === 0) continue;
+
+    const binaries = await listPublishedBinaries(db, repositoryIds);
+    const index = buildMappingIndex(
+      packageUniverse([...binaries.map((row) => ({ name: row.binary, origin: row.origin })), ...[...versionsSeen.keys()].map((origin) => ({ name: origin, origin }))]),
+      rules,
+    );
+    const nvd = new Map<string, PreparedCve>();
+    for (const vulnerability of await getVulnerabilities(db, [...ids])) {
+      nvd.set(vulnerability.id, prepareCve(vulnerability.configurations as NvdConfiguration[], index));
+    }
+    findings.push(...checkSecfixQuality({ branch: branch.name, secdb, versionsSeen, nvd }));
+  }
+  return { findings, skipped };
+}

@@ -1,0 +1,347 @@
+import type { Kysely } from 'kysely';
+import {
+  type MappingIndex,
+  type MappingRules,
+  type NvdEvaluation,
+  type PairState,
+  type PreparedCve,
+  type RejectionRecord,
+  type SecfixLine,
+  buildMappingIndex,
+  decideStates,
+  evaluateCve,
+  mapCriterionToPackages,
+  packageUniverse,
+  prepareCve,
+} from '../engine/index.js';
+import type { NvdConfiguration } from '../formats/nvd.js';
+import {
+  type BranchSummary,
+  type CriterionName,
+  type Schema,
+  type StateKey,
+  type StateRecord,
+  type Store,
+  type StoredState,
+  clearDirty,
+  deleteStates,
+  findCriteriaByProducts,
+  getVulnerabilities,
+  listBranches,
+  listDirty,
+  listPublishedBinaries,
+  listPublishedVersions,
+  listRejections,
+  listSecfixes,
+  listSecfixesByVulnerability,
+  listStates,
+  listStatesByVulnerability,
+  listVulnerableCriterionNames,
+  withWriteLock,
+  writeStates,
+} from '../store/index.js';
+import { compareVersions } from '../version/index.js';
+
+/**
+ * `secfix update`: recomputes states from what is stored. The incremental form recomputes only
+ * the pairs whose inputs changed since the last update (the dirty marks importers leave: an
+ * origin in a branch, or a vulnerability); `full` recomputes every pair. Both run the same
+ * per-origin computation, so they give identical results, and the whole update holds the write
+ * lock, so it never interleaves with an import.
+ */
+
+export interface UpdateOptions {
+  readonly full: boolean;
+  readonly rules: MappingRules;
+  /** Written into the state history. */
+  readonly cause?: string;
+  /** ISO time recorded on changed states; defaults to now. */
+  readonly at?: string;
+}
+
+export interface UpdateSummary {
+  readonly mode: 'full' | 'incremental';
+  readonly branches: number;
+  /** Origins whose pairs were recomputed, over all branches. */
+  readonly originsRecomputed: number;
+  /** Pairs decided. */
+  readonly pairs: number;
+  /** States inserted or changed. */
+  readonly written: number;
+  /** States whose name changed (each has a history row). */
+  readonly transitions: number;
+  /** States removed because nothing ties the package to the vulnerability any more. */
+  readonly deleted: number;
+  readonly durationMs: number;
+}
+
+/** Dirty-mark keys for packages: `branch:origin`, or `*:origin` for every branch. */
+export const ANY_BRANCH = '*';
+export function packageDirtyKey(branch: string, origin: string): string {
+  return `${branch}:${origin}`;
+}
+
+/** Origins recomputed per round: bounds memory (loaded vulnerabilities) on big databases. */
+const ORIGINS_PER_ROUND = 400;
+
+/** What one branch looks like while its states are recomputed. */
+interface BranchContext {
+  readonly branch: BranchSummary;
+  readonly repositoryName: ReadonlyMap<number, string>;
+  readonly index: MappingIndex;
+  /** Origin → (repository id → newest published version). */
+  readonly published: ReadonlyMap<string, ReadonlyMap<number, string>>;
+  /** Origin → the criterion names that map to it, keyed `vendor\0product\0targetSw`. */
+  readonly namesByOrigin: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+const nameKey = (vendor: string, product: string, targetSw: string | null) => `${vendor}\u0000${product}\u0000${targetSw ?? ''}`;
+
+/**
+ * The store keeps CPE fields as written (`*`, `-`, or text with any end wildcards); the mapping
+ * wants exact names only, as `criterionNameOf` gives them. Undefined when the product is not exact.
+ */
+function engineName(name: CriterionName) {
+  const exact = (text: string) => (text === '*' || text === '-' || /^[*?]|[*?]$/.test(text) ? undefined : text);
+  const product = exact(name.product);
+  if (product === undefined) return undefined;
+  return { vendor: exact(name.vendor), product, ...(name.targetSw === null ? {} : { targetSw: name.targetSw }) };
+}
+
+async function loadBranchContext(
+  db: Kysely<Schema>,
+  branch: BranchSummary,
+  rules: MappingRules,
+  criterionNames: readonly CriterionName[],
+): Promise<BranchContext> {
+  const repositoryIds = branch.repositories.map((repository) => repository.id);
+  const binaries = await listPublishedBinaries(db, repositoryIds);
+  const published = new Map<string, Map<number, string>>();
+  for (const repository of branch.repositories) {
+    for (const row of await listPublishedVersions(db, repository.id)) {
+      const byRepo = published.get(row.origin) ?? new Map<number, string>();
+      const current = byRepo.get(repository.id);
+      // Several architectures may publish different builds: the newest one speaks for the repo.
+      if (current === undefined || compareVersions(row.version, current) > 0) byRepo.set(repository.id, row.version);
+      published.set(row.origin, byRepo);
+    }
+  }
+  const universe = packageUniverse([
+    ...binaries.map((row) => ({ name: row.binary, origin: row.origin })),
+    ...[...published.keys()].map((origin) => ({ name: origin, origin })),
+  ]);
+  const index = buildMappingIndex(universe, rules);
+  const namesByOrigin = new Map<string, Set<string>>();
+  for (const name of criterionNames) {
+    const mappable = engineName(name);
+    if (mappable === undefined) continue;
+    for (const match of mapCriterionToPackages(mappable, index)) {
+      const names = namesByOrigin.get(match.origin) ?? new Set<string>();
+      names.add(nameKey(name.vendor, name.product, name.targetSw));
+      namesByOrigin.set(match.origin, names);
+    }
+  }
+  return {
+    branch,
+    repositoryName: new Map(branch.repositories.map((repository) => [repository.id, repository.name])),
+    index,
+    published,
+    namesByOrigin,
+  };
+}
+
+/** Which vulnerabilities of an origin to recompute: all of them, or only some. */
+type Scope = 'all' | Set<string>;
+
+function widen(targets: Map<string, Scope>, origin: string, vulnerabilityId?: string): void {
+  const scope = targets.get(origin);
+  if (scope === 'all') return;
+  if (vulnerabilityId === undefined) {
+    targets.set(origin, 'all');
+    return;
+  }
+  if (scope === undefined) targets.set(origin, new Set([vulnerabilityId]));
+  else scope.add(vulnerabilityId);
+}
+
+async function preparedVulnerabilities(db: Kysely<Schema>, ids: readonly string[], index: MappingIndex): Promise<Map<string, PreparedCve>> {
+  const prepared = new Map<string, PreparedCve>();
+  for (const vulnerability of await getVulnerabilities(db, ids)) {
+    prepared.set(vulnerability.id, prepareCve(vulnerability.configurations as NvdConfiguration[], index));
+  }
+  return prepared;
+}
+
+/** The origins (and their vulnerabilities) an incremental update must recompute in this branch. */
+async function dirtyTargets(
+  db: Kysely<Schema>,
+  context: BranchContext,
+  dirtyPackages: readonly string[],
+  dirtyVulnerabilities: readonly string[],
+): Promise<Map<string, Scope>> {
+  const targets = new Map<string, Scope>();
+  for (const key of dirtyPackages) {
+    const separator = key.indexOf(':');
+    const branch = key.slice(0, separator);
+    if (branch === ANY_BRANCH || branch === context.branch.name) widen(targets, key.slice(separator + 1));
+  }
+  if (dirtyVulnerabilities.length === 0) return targets;
+  const inBranch = (repositoryId: number) => context.repositoryName.has(repositoryId);
+  const prepared = await preparedVulnerabilities(db, dirtyVulnerabilities, context.index);
+  for (const [id, cve] of prepared) for (const origin of cve.origins) widen(targets, origin, id);
+  for (const line of await listSecfixesByVulnerability(db, dirtyVulnerabilities)) {
+    if (inBranch(line.repositoryId)) widen(targets, line.package, line.vulnerabilityId);
+  }
+  for (const state of await listStatesByVulnerability(db, dirtyVulnerabilities)) {
+    if (inBranch(state.repositoryId)) widen(targets, state.package, state.vulnerabilityId);
+  }
+  return targets;
+}
+
+/** Every origin that has or may have pairs in this branch: published, with secfixes, or with states. */
+async function allTargets(db: Kysely<Schema>, context: BranchContext): Promise<Map<string, Scope>> {
+  const targets = new Map<string, Scope>();
+  for (const origin of context.published.keys()) targets.set(origin, 'all');
+  for (const repository of context.branch.repositories) {
+    for (const line of await listSecfixes(db, repository.id)) targets.set(line.package, 'all');
+    for (const state of await listStates(db, repository.id)) targets.set(state.package, 'all');
+  }
+  return targets;
+}
+
+interface RoundResult {
+  readonly records: StateRecord[];
+  readonly obsolete: StateKey[];
+  readonly pairs: number;
+}
+
+/** Recomputes the given origins of one branch and returns the states to write and to delete. */
+async function recomputeRound(db: Kysely<Schema>, context: BranchContext, targets: ReadonlyMap<string, Scope>): Promise<RoundResult> {
+  const origins = [...targets.keys()];
+  const { branch, repositoryName } = context;
+
+  const secfixes = new Map<string, SecfixLine[]>();
+  const secfixRepos = new Map<string, Set<number>>();
+  const states = new Map<string, StoredState[]>();
+  for (const repository of branch.repositories) {
+    for (const line of await listSecfixes(db, repository.id, origins)) {
+      const lines = secfixes.get(line.package) ?? [];
+      lines.push({ repo: repository.name, version: line.version, id: line.vulnerabilityId, text: line.note === null ? line.vulnerabilityId : `${line.vulnerabilityId} ${line.note}` });
+      secfixes.set(line.package, lines);
+      secfixRepos.set(line.package, (secfixRepos.get(line.package) ?? new Set()).add(repository.id));
+    }
+    for (const state of await listStates(db, repository.id, origins)) {
+      states.set(state.package, [...(states.get(state.package) ?? []), state]);
+    }
+  }
+  const rejections = new Map<string, RejectionRecord[]>();
+  for (const rejection of await listRejections(db, origins)) {
+    if (rejection.branches !== null && !rejection.branches.includes(branch.name)) continue;
+    const record: RejectionRecord = {
+      id: rejection.vulnerabilityId,
+      source: rejection.source,
+      ...(rejection.author === null ? {} : { author: rejection.author }),
+      ...(rejection.rationale === null ? {} : { rationale: rejection.rationale }),
+      ...(rejection.justification === null ? {} : { justification: rejection.justification }),
+    };
+    rejections.set(rejection.package, [...(rejections.get(rejection.package) ?? []), record]);
+  }
+
+  // Candidate vulnerabilities: every criterion whose name maps to the origin (whole-origin scope),
+  // or just the dirty ids (narrow scope).
+  const candidates = new Map<string, Set<string>>();
+  const wholeOrigins = origins.filter((origin) => targets.get(origin) === 'all');
+  const names = new Map<string, Set<string>>();
+  for (const origin of wholeOrigins) {
+    for (const key of context.namesByOrigin.get(origin) ?? []) names.set(key, (names.get(key) ?? new Set()).add(origin));
+  }
+  const products = [...new Set([...names.keys()].map((key) => key.split('\u0000')[1]!))];
+  for (const criterion of await findCriteriaByProducts(db, products)) {
+    for (const origin of names.get(nameKey(criterion.vendor, criterion.product, criterion.targetSw)) ?? []) {
+      candidates.set(origin, (candidates.get(origin) ?? new Set()).add(criterion.vulnerabilityId));
+    }
+  }
+  for (const [origin, scope] of targets) if (scope !== 'all') candidates.set(origin, new Set(scope));
+  const prepared = await preparedVulnerabilities(db, [...new Set([...candidates.values()].flatMap((ids) => [...ids]))], context.index);
+
+  const records: StateRecord[] = [];
+  const obsolete: StateKey[] = [];
+  let pairs = 0;
+  for (const [origin, scope] of targets) {
+    const byRepo = context.published.get(origin);
+    // A package lives in the repos that publish it; one nobody publishes, where its secfixes are.
+    const repositories = new Set<number>(byRepo?.keys() ?? secfixRepos.get(origin) ?? []);
+    for (const state of states.get(origin) ?? []) repositories.add(state.repositoryId);
+    for (const repositoryId of repositories) {
+      const version = byRepo?.get(repositoryId);
+      const nvd = new Map<string, NvdEvaluation>();
+      for (const id of candidates.get(origin) ?? []) {
+        const cve = prepared.get(id);
+        const evaluation = cve === undefined ? undefined : evaluateCve(cve, origin, version);
+        if (evaluation !== undefined) nvd.set(id, evaluation);
+      }
+      const isLivingRepo = byRepo === undefined ? (secfixRepos.get(origin)?.has(repositoryId) ?? false) : byRepo.has(repositoryId);
+      const decided: Map<string, PairState> = isLivingRepo
+        ? decideStates({
+            repo: repositoryName.get(repositoryId)!,
+            version,
+            secfixes: secfixes.get(origin) ?? [],
+            rejections: rejections.get(origin) ?? [],
+            nvd,
+          })
+        : new Map<string, PairState>();
+      const inScope = (id: string) => scope === 'all' || scope.has(id);
+      for (const [vulnerabilityId, pairState] of decided) {
+        if (!inScope(vulnerabilityId)) continue;
+        pairs += 1;
+        records.push({
+          repositoryId,
+          package: origin,
+          vulnerabilityId,
+          state: pairState.state,
+          version: version ?? null,
+          fixedVersion: pairState.fixedVersion,
+          evidence: pairState.evidence,
+        });
+      }
+      for (const state of states.get(origin) ?? []) {
+        if (state.repositoryId === repositoryId && inScope(state.vulnerabilityId) && !decided.has(state.vulnerabilityId)) {
+          obsolete.push({ repositoryId, package: origin, vulnerabilityId: state.vulnerabilityId });
+        }
+      }
+    }
+  }
+  return { records, obsolete, pairs };
+}
+
+/** Runs `secfix update` (see the module comment). */
+export async function updateStates(store: Store, options: UpdateOptions): Promise<UpdateSummary> {
+  const started = process.hrtime.bigint();
+  const mode = options.full ? 'full' : 'incremental';
+  const cause = options.cause ?? (options.full ? 'update --full' : 'update');
+  const totals = { branches: 0, originsRecomputed: 0, pairs: 0, written: 0, transitions: 0, deleted: 0 };
+  await withWriteLock(store, async (db) => {
+    const dirtyPackages = await listDirty(db, 'package');
+    const dirtyVulnerabilities = await listDirty(db, 'vulnerability');
+    if (!options.full && dirtyPackages.length === 0 && dirtyVulnerabilities.length === 0) return;
+    const criterionNames = await listVulnerableCriterionNames(db);
+    for (const branch of await listBranches(db)) {
+      const context = await loadBranchContext(db, branch, options.rules, criterionNames);
+      const targets = options.full ? await allTargets(db, context) : await dirtyTargets(db, context, dirtyPackages, dirtyVulnerabilities);
+      totals.branches += 1;
+      totals.originsRecomputed += targets.size;
+      const entries = [...targets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      for (let start = 0; start < entries.length; start += ORIGINS_PER_ROUND) {
+        const round = await recomputeRound(db, context, new Map(entries.slice(start, start + ORIGINS_PER_ROUND)));
+        const written = await writeStates(db, round.records, { cause, ...(options.at === undefined ? {} : { at: options.at }) });
+        totals.pairs += round.pairs;
+        totals.written += written.written;
+        totals.transitions += written.transitions;
+        totals.deleted += await deleteStates(db, round.obsolete, { cause, ...(options.at === undefined ? {} : { at: options.at }) });
+      }
+    }
+    await clearDirty(db, 'package', dirtyPackages);
+    await clearDirty(db, 'vulnerability', dirtyVulnerabilities);
+  });
+  return { mode, ...totals, durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6) };
+}
