@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
 import pg from 'pg';
+import { inheritSqliteConnection, registerSqliteConnection } from './bulk-write.js';
 import type { Schema } from './schema.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -78,8 +79,34 @@ function openSqlite(path: string): Store {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  registerSqliteConnection(db, database);
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Distinct SQL texts kept prepared; imports use a few dozen (one per batch shape). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely asks better-sqlite3 to prepare every statement it sends, and preparing costs more than
+ * running a batch insert. Importers send the same batch SQL thousands of times, so prepared
+ * statements are kept by their text (oldest dropped first). Safe because Kysely runs one statement
+ * at a time per connection and never leaves an iteration open between queries.
+ */
+function withStatementCache(database: Database.Database): SqliteDatabase {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (statement === undefined) {
+        statement = database.prepare(text);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 async function openPostgres(connectionString: string): Promise<Store> {
@@ -143,6 +170,7 @@ function withPostgresWriteLock<T>(db: Kysely<Schema>, fn: (db: Kysely<Schema>) =
 // and can then fail with SQLITE_BUSY; BEGIN IMMEDIATE takes it up front.
 function withSqliteWriteLock<T>(db: Kysely<Schema>, fn: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
   return db.connection().execute(async (connection) => {
+    inheritSqliteConnection(db, connection);
     await beginImmediate(connection);
     try {
       const result = await fn(connection);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import { writeRows } from '../bulk-write.js';
 import type { CpeCriterionTable, Schema, VulnerabilityTable } from '../schema.js';
-import { IN_LIST_SIZE, chunks, rowsPerInsert } from './batches.js';
+import { IN_LIST_SIZE, chunks } from './batches.js';
 
 /** One CPE match from a vulnerability's configurations, at its place in the tree. */
 export interface CpeCriterion {
@@ -109,31 +110,7 @@ async function writeVulnerabilityRows(
   records: readonly VulnerabilityRecord[],
   someExisted: boolean,
 ): Promise<void> {
-  for (const batch of chunks(rows, rowsPerInsert(16))) {
-    await db
-      .insertInto('vulnerability')
-      .values(batch)
-      .onConflict((conflict) =>
-        conflict.column('id').doUpdateSet((eb) => ({
-          source: eb.ref('excluded.source'),
-          status: eb.ref('excluded.status'),
-          description: eb.ref('excluded.description'),
-          published: eb.ref('excluded.published'),
-          last_modified: eb.ref('excluded.last_modified'),
-          cvss_score: eb.ref('excluded.cvss_score'),
-          cvss_vector: eb.ref('excluded.cvss_vector'),
-          cvss_version: eb.ref('excluded.cvss_version'),
-          severity: eb.ref('excluded.severity'),
-          cwes: eb.ref('excluded.cwes'),
-          aliases: eb.ref('excluded.aliases'),
-          kev: eb.ref('excluded.kev'),
-          ssvc: eb.ref('excluded.ssvc'),
-          configurations: eb.ref('excluded.configurations'),
-          content_hash: eb.ref('excluded.content_hash'),
-        })),
-      )
-      .execute();
-  }
+  await writeRows(db, 'vulnerability', rows, ['id']);
   const ids = records.map((record) => record.id);
   if (someExisted) {
     for (const batch of chunks(ids, IN_LIST_SIZE)) {
@@ -141,14 +118,8 @@ async function writeVulnerabilityRows(
       await db.deleteFrom('cpe_criterion').where('vulnerability_id', 'in', batch).execute();
     }
   }
-  const references = records.flatMap((record) => referenceRows(record));
-  for (const batch of chunks(references, rowsPerInsert(3))) {
-    await db.insertInto('vulnerability_reference').values(batch).execute();
-  }
-  const criteria = records.flatMap((record) => record.criteria.map((criterion) => criterionRow(record.id, criterion)));
-  for (const batch of chunks(criteria, rowsPerInsert(13))) {
-    await db.insertInto('cpe_criterion').values(batch).execute();
-  }
+  await writeRows(db, 'vulnerability_reference', records.flatMap((record) => referenceRows(record)));
+  await writeRows(db, 'cpe_criterion', records.flatMap((record) => record.criteria.map((criterion) => criterionRow(record.id, criterion))));
 }
 
 function vulnerabilityRow(record: VulnerabilityRecord): Insertable<VulnerabilityTable> {
