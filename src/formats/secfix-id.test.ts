@@ -94,3 +94,23 @@ function captureError(action: () => unknown): unknown {
   }
   throw new Error('expected an error');
 }
+
+describe('parseSecfixEntry on forms seen in real secfixes (prior-art report, section 9.1)', () => {
+  it('keeps the CVE as the id when an alias is written before it', () => {
+    expect(parseSecfixEntry('XSA-252 CVE-2018-7540', 'x', 'line 1')).toEqual({ id: 'CVE-2018-7540', kind: 'cve', note: 'XSA-252' });
+    expect(parseSecfixEntry('CVE-2022-42332 XSA-427', 'x', 'line 1')).toEqual({ id: 'CVE-2022-42332', kind: 'cve', note: 'XSA-427' });
+  });
+
+  it('repairs CVE_ and .patch spellings', () => {
+    expect(parseSecfixEntry('CVE_2019-2426', 'x', 'line 1')).toEqual({ id: 'CVE-2019-2426', kind: 'cve' });
+    expect(parseSecfixEntry('CVE-2021-35940.patch', 'x', 'line 1')).toEqual({ id: 'CVE-2021-35940', kind: 'cve' });
+  });
+
+  it('does not take ids out of a parenthesized remark', () => {
+    expect(parseSecfixEntry('ZBX-11023 (see CVE-2016-9999)', 'x', 'line 1')).toEqual({ id: 'ZBX-11023', kind: 'other', note: '(see CVE-2016-9999)' });
+  });
+
+  it('leaves unrepairable junk as written, for check to report', () => {
+    expect(parseSecfixEntry('CVE-????-????? TS-2024-005', 'x', 'line 1')).toEqual({ id: 'CVE-????-?????', kind: 'other', note: 'TS-2024-005' });
+  });
+});

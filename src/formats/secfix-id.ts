@@ -44,16 +44,32 @@ export function classifySecfixId(id: string): SecfixIdKind {
 }
 
 /**
- * Splits one secfixes entry into its id (first whitespace-separated token, as Alpine's own
- * tooling reads it) and a note (the rest, trimmed). An entry with no token is bad input.
+ * Repairs spellings seen in real secfixes (prior-art report, section 9.1): `CVE_2019-2426`,
+ * `cve-2019-2426`, `CVE-2021-35940.patch`. Anything else is returned as written.
+ */
+function repairIdToken(token: string): string {
+  const repaired = token.replace(/^cve[-_]/i, 'CVE-').replace(/\.patch$/, '');
+  return CVE_ID.test(repaired) ? repaired : token;
+}
+
+/**
+ * Splits one secfixes entry into its id and a note (the rest of the entry, trimmed). The id is
+ * the first whitespace-separated token, as Alpine's own tooling reads it, except that a CVE id
+ * wins over an alias written before it (`XSA-252 CVE-2018-1234`): the CVE is what NVD and
+ * scanners know, so losing it would hide the fix. An entry with no token is bad input.
  */
 export function parseSecfixEntry(text: string, source: string, place: string): SecfixId {
   const trimmed = text.trim();
   if (trimmed === '') throw new InputError(source, place, 'empty secfixes entry, expected an id such as CVE-2021-1234');
-  const gap = /\s/.exec(trimmed);
-  if (gap === null) return { id: trimmed, kind: classifySecfixId(trimmed) };
-  const id = trimmed.slice(0, gap.index);
-  return { id, kind: classifySecfixId(id), note: trimmed.slice(gap.index).trim() };
+  // Tokens inside a parenthesized remark are prose, not ids.
+  const idPart = trimmed.split('(', 1)[0]!;
+  const tokens = idPart.split(/\s+/).filter((token) => token !== '').map(repairIdToken);
+  const first = tokens[0] ?? repairIdToken(trimmed.split(/\s+/, 1)[0]!);
+  const id = classifySecfixId(first) === 'cve' ? first : (tokens.find((token) => classifySecfixId(token) === 'cve') ?? first);
+  const rest = trimmed.replace(/\s+/g, ' ');
+  const originalToken = rest.split(' ').find((token) => repairIdToken(token) === id) ?? id;
+  const note = rest === originalToken ? '' : rest.replace(originalToken, '').replace(/\s+/g, ' ').trim();
+  return note === '' ? { id, kind: classifySecfixId(id) } : { id, kind: classifySecfixId(id), note };
 }
 
 /** Why a version key is unusual, or undefined when it is `0` or looks like `pkgver-rN`. */
