@@ -200,6 +200,11 @@ export interface ImportRunTable {
   counts: JsonText | null;
   error: string | null;
   duration_ms: number | null;
+  /**
+   * What the run's data replaces, for sources that replace a whole target: `apkindex:<branch>/<repo>/<arch>`,
+   * `secdb:<branch>/<repo>` or `aports:<branch>`. Null for the others and for runs that wrote nothing.
+   */
+  target: string | null;
 }
 
 export interface DirtyTable {

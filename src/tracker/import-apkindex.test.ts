@@ -69,6 +69,44 @@ describe.each(backends)('%s importApkIndex', (backend) => {
     expect((await listImportRuns(store().db, 1))[0]).toMatchObject({ id: again.importRunId, status: 'unchanged' });
   });
 
+  /** What branch 3.16's main repository publishes, as `origin version maintainer build-time commit`. */
+  async function published316(): Promise<string[]> {
+    const main = (await listBranches(store().db)).find((branch) => branch.name === '3.16')?.repositories.find((repo) => repo.name === 'main');
+    const rows = await listPublishedVersions(store().db, main?.id ?? -1);
+    return rows.map((row) => [row.origin, row.version, row.maintainer, row.buildTime, row.commit].join(' ')).sort();
+  }
+
+  it('imports an index again when another index replaced its repository and architecture since (A, B, A)', async () => {
+    const plain = join(SAMPLE, 'APKINDEX');
+    const stanzas = readFileSync(plain, 'utf8').split(/\n\n/).filter((text) => text.trim() !== '');
+    const trimmed = writeIndex(`trimmed-${backend}`, `${stanzas.slice(0, 40).join('\n\n')}\n\n`);
+
+    expect((await importApkIndex(store(), { branch: '3.16', repo: 'main', location: plain })).counts).toMatchObject({ packages: 4929 });
+    const publishedByA = await published316();
+    expect(publishedByA).toHaveLength(1543);
+    const replaced = await importApkIndex(store(), { branch: '3.16', repo: 'main', location: trimmed });
+    expect(replaced).toMatchObject({ status: 'imported', counts: { packages: 40 } });
+    expect((await published316()).length).toBeLessThan(1543);
+
+    const again = await importApkIndex(store(), { branch: '3.16', repo: 'main', location: plain });
+    expect(again).toMatchObject({ status: 'imported', counts: { packages: 4929 } });
+    expect(await published316()).toEqual(publishedByA);
+    expect(await importApkIndex(store(), { branch: '3.16', repo: 'main', location: plain })).toMatchObject({ status: 'unchanged' });
+    expect((await listImportRuns(store().db, 1))[0]).toMatchObject({ status: 'unchanged', target: 'apkindex:3.16/main/x86_64' });
+  });
+
+  it('still skips an unchanged index after indexes of other branches (A, C, A)', async () => {
+    const plain = join(SAMPLE, 'APKINDEX');
+    const other = repoPath('data', 'alpine-sample', 'apkindex', 'v3.17-main-aarch64', 'APKINDEX');
+    expect((await importApkIndex(store(), { branch: '3.16', repo: 'main', location: plain })).status).toBe('imported');
+    expect((await importApkIndex(store(), { branch: '3.16', repo: 'main', location: plain })).status).toBe('unchanged');
+    expect((await importApkIndex(store(), { branch: '3.17', repo: 'main', location: other })).status).toBe('imported');
+    const before = await dataDigest(store());
+    expect(await importApkIndex(store(), { branch: '3.16', repo: 'main', location: plain })).toMatchObject({ status: 'unchanged', counts: {} });
+    expect(await dataDigest(store())).toBe(before);
+    expect((await listImportRuns(store().db, 2)).map((run) => run.target)).toEqual(['apkindex:3.16/main/x86_64', 'apkindex:3.17/main/aarch64']);
+  });
+
   it('imports the same file for another branch: the branch is part of what was imported', async () => {
     await importApkIndex(store(), { branch: '3.16', repo: 'main', location: ARCHIVE, keysDir: KEYS });
     const other = await importApkIndex(store(), { branch: '3.17', repo: 'main', location: ARCHIVE, keysDir: KEYS });

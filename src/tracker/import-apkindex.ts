@@ -15,7 +15,7 @@ import {
   setBranchArchs,
 } from '../store/index.js';
 import { parseVersion } from '../version/index.js';
-import { type ImportSummary, branchName, prepareFile, qualifiedSource, runImport } from './import-run.js';
+import { type ImportSummary, type ImportWritten, branchName, prepareFile, qualifiedSource, runImport } from './import-run.js';
 
 export interface ApkIndexImportOptions {
   readonly branch: string;
@@ -110,14 +110,15 @@ function groupIndex(packages: readonly ApkPackage[], source: string): ReadIndex 
   return { arch, packages: packages.length, originVersions: [...groups.values()].map((group) => group.entry), invalidVersions };
 }
 
-async function writeIndex(db: Kysely<Schema>, branch: string, repo: string, index: ReadIndex): Promise<Record<string, number>> {
+/** Replaces the snapshot of the repository's architecture: the target `apkindex:<branch>/<repo>/<arch>`. */
+async function writeIndex(db: Kysely<Schema>, branch: string, repo: string, index: ReadIndex): Promise<ImportWritten> {
   const branchId = await ensureBranch(db, branch);
   const repositoryId = await ensureRepository(db, branchId, repo);
   const known = (await listBranches(db)).find((summary) => summary.id === branchId)?.archs ?? [];
   if (!known.includes(index.arch)) await setBranchArchs(db, branchId, [...known, index.arch]);
   const changes = await replaceIndexSnapshot(db, { repositoryId, arch: index.arch, packages: index.originVersions });
   await markDirty(db, 'package', changes.changedOrigins.map((origin) => `${branch}:${origin}`));
-  return {
+  const counts = {
     packages: index.packages,
     originVersions: index.originVersions.length,
     versionsAdded: changes.versionsAdded,
@@ -126,4 +127,5 @@ async function writeIndex(db: Kysely<Schema>, branch: string, repo: string, inde
     changedOrigins: changes.changedOrigins.length,
     invalidVersions: index.invalidVersions,
   };
+  return { counts, target: `apkindex:${branch}/${repo}/${index.arch}` };
 }

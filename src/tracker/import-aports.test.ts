@@ -89,6 +89,20 @@ describe.each(backends)('%s importAports', (backend) => {
     expect(await listDirty(store().db, 'package')).toEqual(['edge:zlib']);
   });
 
+  it('imports a tree again when another tree of the branch replaced its secfixes since (A, B, A)', async () => {
+    const a = aportsTree(`${backend}-a`, baseTree());
+    const b = aportsTree(`${backend}-b`, { 'main/zlib/APKBUILD': 'pkgname=zlib\npkgver=1.2.13\npkgrel=0\n' });
+    await importAports(store(), { dir: a, branch: 'edge' });
+    const rowsOfA = await storedRows();
+    expect(await importAports(store(), { dir: b, branch: 'edge' })).toMatchObject({ status: 'imported', counts: { removed: 3 } });
+    expect(await importAports(store(), { dir: a, branch: 'edge' })).toMatchObject({ status: 'imported', counts: { added: 3 } });
+    expect(await storedRows()).toEqual(rowsOfA);
+    expect((await importAports(store(), { dir: a, branch: 'edge' })).status).toBe('unchanged');
+    // A tree of another branch is another target.
+    await importAports(store(), { dir: b, branch: '3.18' });
+    expect((await importAports(store(), { dir: a, branch: 'edge' })).status).toBe('unchanged');
+  });
+
   it('names the APKBUILD and line of a broken block and writes nothing', async () => {
     const root = aportsTree(`${backend}-broken`, { ...baseTree(), 'main/zlib/APKBUILD': '# secfixes:\n#   - CVE-2022-37434\n' });
     const before = await dataDigest(store());

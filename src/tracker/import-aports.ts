@@ -63,7 +63,7 @@ export function importAports(store: Store, options: AportsImportOptions): Promis
           changed.push(...result.changedPackages);
         }
         await markDirty(db, 'package', changed.map((pkg) => `${branch}:${pkg}`));
-        return {
+        const counts = {
           repositories: tree.repositories.size,
           apkbuilds: tree.apkbuilds,
           secfixes: [...tree.repositories.values()].reduce((sum, repository) => sum + repository.entries.length, 0),
@@ -72,6 +72,10 @@ export function importAports(store: Store, options: AportsImportOptions): Promis
           changedPackages: new Set(changed).size,
           warnings: tree.warnings,
         };
+        // A tree replaces the aports secfixes of the packages it has, in each of its repositories.
+        // The target is the branch, a superset of that: one value to compare, and another tree of
+        // the same branch (even of other repositories) at worst costs this one a needless re-import.
+        return { counts, target: `aports:${branch}` };
       },
     };
   });

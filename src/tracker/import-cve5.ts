@@ -45,10 +45,11 @@ const OPEN_START = new Set(['0', '*']);
  */
 export function importCve5(store: Store, options: Cve5ImportOptions): Promise<ImportSummary> {
   const { location, progress } = options;
+  // Records are upserted per CVE id, so the import replaces no target: its writer names none.
   return runImport(store, { kind: 'cve5', location, runSource: qualifiedSource(location, []) }, async (previous) => {
     if (isUrl(location) || !(await isDirectory(location))) {
       return prepareFile(location, previous, (path) =>
-        Promise.resolve((db) => writeRecords(db, [{ path, label: location }], progress)),
+        Promise.resolve(async (db) => ({ counts: await writeRecords(db, [{ path, label: location }], progress) })),
       );
     }
     const files = await listRecordFiles(location);
@@ -59,7 +60,7 @@ export function importCve5(store: Store, options: Cve5ImportOptions): Promise<Im
       checksum,
       etag: null,
       lastModified: null,
-      write: (db) => writeRecords(db, files, progress),
+      write: async (db) => ({ counts: await writeRecords(db, files, progress) }),
       dispose: () => Promise.resolve(),
     };
   });

@@ -35,7 +35,8 @@ const CVSS_VERSION_PREFERENCE: readonly NvdCvssVersion[] = ['3.1', '3.0', '4.0',
 export function importNvd(store: Store, options: NvdImportOptions): Promise<ImportSummary> {
   const { location } = options;
   return runImport(store, { kind: 'nvd', location, runSource: qualifiedSource(location, []) }, (previous) =>
-    prepareFile(location, previous, (path) => Promise.resolve((db) => writeFeed(db, path, location, options.progress))),
+    // Records are upserted per CVE id, so the import replaces no target: it names none.
+    prepareFile(location, previous, (path) => Promise.resolve(async (db) => ({ counts: await writeFeed(db, path, location, options.progress) }))),
   );
 }
 

@@ -32,7 +32,8 @@ export function importRejections(store: Store, options: RejectionsImportOptions)
   return runImport(store, { kind: 'rejections', location, runSource: qualifiedSource(location, qualifiers) }, (previous) =>
     prepareFile(location, previous, async (path) => {
       const rejections = parseRejections(await readInput(path), location);
-      return (db) => writeRejections(db, source, rejections, branches);
+      // Stored per source: no other file can replace them, so the import names no target.
+      return async (db) => ({ counts: await writeRejections(db, source, rejections, branches) });
     }),
   );
 }

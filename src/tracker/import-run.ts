@@ -7,6 +7,7 @@ import {
   type Schema,
   type Store,
   findLastSuccessfulImportRun,
+  findLaterRunForTarget,
   finishImportRun,
   startImportRun,
   withWriteLock,
@@ -29,8 +30,21 @@ export type ProgressCallback = (done: number, total?: number) => void;
 
 export type ImportCounts = Record<string, number>;
 
+/** What a writer did. */
+export interface ImportWritten {
+  readonly counts: ImportCounts;
+  /**
+   * What the data replaces, for sources whose import replaces a whole target (an index snapshot
+   * of a repository and architecture, a repository's secdb secfixes, a branch's aports secfixes):
+   * `apkindex:<branch>/<repo>/<arch>`, `secdb:<branch>/<repo>`, `aports:<branch>`. Another source
+   * that later writes the same target undoes this one's import, which then no longer counts as
+   * unchanged. Omitted by sources that only add or update records.
+   */
+  readonly target?: string;
+}
+
 /** Writes one source's data; runs inside the write lock, so everything it does commits together. */
-export type ImportWriter = (db: Kysely<Schema>, importRunId: number) => Promise<ImportCounts>;
+export type ImportWriter = (db: Kysely<Schema>, importRunId: number) => Promise<ImportWritten>;
 
 /** A source read far enough to know whether it changed since the last successful import. */
 export type PreparedImport =
@@ -83,7 +97,9 @@ export async function runImport(
   prepare: (previous: ImportRun | undefined) => Promise<PreparedImport>,
 ): Promise<ImportSummary> {
   const started = performance.now();
-  const previous = await findLastSuccessfulImportRun(store.db, target.runSource);
+  const last = await findLastSuccessfulImportRun(store.db, target.runSource);
+  // Without a previous run to compare with, the source is read and written whatever its fingerprint.
+  const previous = last !== undefined && (await replacedSince(store.db, last, target.runSource)) ? undefined : last;
   const importRunId = await withWriteLock(store, (db) => startImportRun(db, { source: target.runSource, kind: target.kind }));
   const summary = (status: ImportSummary['status'], counts: ImportCounts): ImportSummary => ({
     kind: target.kind,
@@ -98,7 +114,7 @@ export async function runImport(
   try {
     prepared = await prepare(previous);
     if (prepared.status === 'unchanged') {
-      // Carry the previous fingerprint over: this run becomes the one the next import compares with.
+      // Carry the previous fingerprint (and target) over: this run becomes the one the next import compares with.
       await withWriteLock(store, (db) =>
         finishImportRun(db, importRunId, {
           status: 'unchanged',
@@ -106,24 +122,47 @@ export async function runImport(
           checksum: previous?.checksum ?? null,
           etag: previous?.etag ?? null,
           lastModified: previous?.lastModified ?? null,
+          target: previous?.target ?? null,
         }),
       );
       return summary('unchanged', {});
     }
-    const { write } = prepared;
-    let counts: ImportCounts;
+    const { write, checksum, etag, lastModified } = prepared;
+    let written: ImportWritten;
     try {
-      counts = await withWriteLock(store, (db) => write(db, importRunId));
+      written = await withWriteLock(store, async (db) => {
+        const result = await write(db, importRunId);
+        // Finished in the write's own transaction: the data and the `ok` run (with its target)
+        // commit together, so no other import can find the data without the run that wrote it.
+        await finishImportRun(db, importRunId, { status: 'ok', counts: result.counts, checksum, etag, lastModified, target: result.target ?? null });
+        return result;
+      });
     } finally {
       await prepared.dispose();
     }
-    const { checksum, etag, lastModified } = prepared;
-    await withWriteLock(store, (db) => finishImportRun(db, importRunId, { status: 'ok', counts, checksum, etag, lastModified }));
-    return summary('imported', counts);
+    return summary('imported', written.counts);
   } catch (error) {
     await recordFailure(store, importRunId, prepared, error);
     throw error;
   }
+}
+
+/**
+ * Whether the data of a source's last successful run `last` was replaced since by another source
+ * writing the same target (a secdb file of the same repository from another path or URL, another
+ * index of the same repository and architecture, another aports tree of the same branch): then the
+ * source must be imported again even though it did not change. It is compared with the source's
+ * last `ok` run, the one that wrote its data (an `unchanged` run wrote nothing).
+ *
+ * Only sources that replace a whole target record one. Rejections are stored per source, so no
+ * other source can replace them. NVD and CVE 5 imports upsert per CVE id: a later feed's record
+ * wins over the same CVE from an earlier, unchanged feed, which is then still skipped; that is
+ * by design (the latest feed is the freshest), so they record no target.
+ */
+async function replacedSince(db: Kysely<Schema>, last: ImportRun, source: string): Promise<boolean> {
+  const written = last.status === 'ok' ? last : await findLastSuccessfulImportRun(db, source, ['ok']);
+  if (written === undefined || written.target === null) return false;
+  return (await findLaterRunForTarget(db, written.target, written.id, source)) !== undefined;
 }
 
 async function recordFailure(store: Store, importRunId: number, prepared: PreparedImport | undefined, error: unknown): Promise<void> {

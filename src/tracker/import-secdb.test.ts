@@ -11,6 +11,7 @@ import { dataDigest } from './test-support/store-digest.js';
 
 const MAIN = repoPath('data', 'alpine-sample', 'secdb', 'v3.16', 'main.json');
 const COMMUNITY = repoPath('data', 'alpine-sample', 'secdb', 'v3.16', 'community.json');
+const MAIN_3_17 = repoPath('data', 'alpine-sample', 'secdb', 'v3.17', 'main.json');
 const dir = mkdtempSync(join(tmpdir(), 'secfix-import-secdb-'));
 
 interface SecdbFile {
@@ -55,6 +56,43 @@ describe.each(backends)('%s importSecdb', (backend) => {
     const before = await dataDigest(store());
     expect(await importSecdb(store(), { location: MAIN })).toMatchObject({ status: 'unchanged', counts: {} });
     expect(await dataDigest(store())).toBe(before);
+  });
+
+  /** Every stored secfix of branch 3.16's main repository, as `package version id`. */
+  async function mainRows(): Promise<string[]> {
+    const main = (await listBranches(store().db)).find((branch) => branch.name === '3.16')?.repositories.find((repo) => repo.name === 'main');
+    const stored = await listSecfixes(store().db, main?.id ?? -1);
+    return stored.map((row) => `${row.package} ${row.version} ${row.vulnerabilityId}`).sort();
+  }
+
+  it('imports a file again when another file replaced its repository since (A, B, A)', async () => {
+    const document = JSON.parse(readFileSync(MAIN, 'utf8')) as SecdbFile;
+    const trimmed = join(dir, `trimmed-${backend}.json`);
+    writeFileSync(trimmed, JSON.stringify({ ...document, packages: document.packages.slice(0, 5) }));
+
+    expect((await importSecdb(store(), { location: MAIN })).counts).toMatchObject({ secfixes: 1317 });
+    const rowsOfMain = await mainRows();
+    expect(rowsOfMain).toHaveLength(1317);
+    const replaced = await importSecdb(store(), { location: trimmed });
+    expect(replaced.status).toBe('imported');
+    expect(await mainRows()).toHaveLength(replaced.counts['secfixes'] ?? -1);
+    expect(replaced.counts['secfixes']).toBeLessThan(1317);
+
+    const again = await importSecdb(store(), { location: MAIN });
+    expect(again).toMatchObject({ status: 'imported', counts: { secfixes: 1317 } });
+    expect(await mainRows()).toEqual(rowsOfMain);
+    expect(await importSecdb(store(), { location: MAIN })).toMatchObject({ status: 'unchanged' });
+    expect((await listImportRuns(store().db, 1))[0]).toMatchObject({ status: 'unchanged', target: 'secdb:3.16/main' });
+  });
+
+  it('still skips an unchanged file after files of other repositories (A, C, A)', async () => {
+    expect((await importSecdb(store(), { location: MAIN })).status).toBe('imported');
+    expect((await importSecdb(store(), { location: MAIN })).status).toBe('unchanged');
+    expect((await importSecdb(store(), { location: MAIN_3_17 })).status).toBe('imported');
+    const before = await dataDigest(store());
+    expect(await importSecdb(store(), { location: MAIN })).toMatchObject({ status: 'unchanged', counts: {} });
+    expect(await dataDigest(store())).toBe(before);
+    expect((await listImportRuns(store().db, 3)).map((run) => run.target)).toEqual(['secdb:3.16/main', 'secdb:3.17/main', 'secdb:3.16/main']);
   });
 
   it('marks only the packages whose secfixes changed', async () => {

@@ -31,7 +31,7 @@ export function importSecdb(store: Store, options: SecdbImportOptions): Promise<
         const repositoryId = await ensureRepository(db, await ensureBranch(db, document.branch), document.repo);
         const result = await replaceSecfixes(db, { repositoryId, source: 'secdb' }, entries, importRunId);
         await markDirty(db, 'package', result.changedPackages.map((pkg) => `${document.branch}:${pkg}`));
-        return {
+        const counts = {
           packages: document.packages.length,
           secfixes: entries.length,
           added: result.added,
@@ -39,6 +39,8 @@ export function importSecdb(store: Store, options: SecdbImportOptions): Promise<
           changedPackages: result.changedPackages.length,
           warnings: document.warnings.length,
         };
+        // The file replaces every secdb secfix of its repository.
+        return { counts, target: `secdb:${document.branch}/${document.repo}` };
       };
     }),
   );

@@ -151,9 +151,13 @@ export function initialMigration(dialect: StoreDialect): Migration {
         .addColumn('counts', text)
         .addColumn('error', text)
         .addColumn('duration_ms', 'integer')
+        // What the run's data replaces (e.g. `secdb:3.16/main`), for sources that replace a whole
+        // target; null for sources that only add or update records (NVD, CVE 5, rejections).
+        .addColumn('target', text)
         .addCheckConstraint('import_run_status', oneOf('status', IMPORT_RUN_STATUSES))
         .execute();
       await db.schema.createIndex('import_run_source').on('import_run').columns(['source', 'id']).execute();
+      await db.schema.createIndex('import_run_target').on('import_run').columns(['target', 'id']).execute();
 
       // The unique key includes the source: secdb and aports may both list a fix, and each
       // import replaces only its own rows.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
-import { findLastSuccessfulImportRun, finishImportRun, listImportRuns, startImportRun } from './import-runs.js';
+import { findLastSuccessfulImportRun, findLaterRunForTarget, finishImportRun, listImportRuns, startImportRun } from './import-runs.js';
 
 const SOURCE = 'https://secdb.alpinelinux.org/v3.16/main.json';
 
@@ -31,6 +31,7 @@ describe.each(backends)('%s import runs', (backend) => {
         counts: { secfixes: 12 },
         error: null,
         durationMs: 1250,
+        target: null,
       },
     ]);
   });
@@ -51,5 +52,50 @@ describe.each(backends)('%s import runs', (backend) => {
     expect(last?.id).toBe(second);
     expect(last?.checksum).toBe('one');
     expect((await listImportRuns(db, 10)).find((run) => run.id === failed)?.error).toBe('truncated JSON');
+    expect((await findLastSuccessfulImportRun(db, SOURCE, ['ok']))?.id).toBe(first);
+  });
+
+  describe('findLaterRunForTarget', () => {
+    const TARGET = 'secdb:3.16/main';
+    const MIRROR = 'https://mirror.example.org/v3.16/main.json';
+
+    async function run(source: string, status: 'ok' | 'unchanged' | 'failed', target: string | null, at?: string): Promise<number> {
+      const { db } = store();
+      const id = await startImportRun(db, { source, kind: 'secdb', ...(at === undefined ? {} : { at }) });
+      await finishImportRun(db, id, { status, target, ...(at === undefined ? {} : { at }) });
+      return id;
+    }
+
+    it('finds an ok run of another source that wrote the same target later', async () => {
+      const { db } = store();
+      const mine = await run(SOURCE, 'ok', TARGET);
+      expect(await findLaterRunForTarget(db, TARGET, mine, SOURCE)).toBeUndefined();
+      const other = await run(MIRROR, 'ok', TARGET);
+      expect(await findLaterRunForTarget(db, TARGET, mine, SOURCE)).toMatchObject({ id: other, source: MIRROR, target: TARGET });
+      // Nothing after the other source's own run, and runs of the excluded source never count.
+      expect(await findLaterRunForTarget(db, TARGET, other, MIRROR)).toBeUndefined();
+    });
+
+    it('ignores earlier runs, other targets, and runs that did not write', async () => {
+      const { db } = store();
+      // Distinct times: a run finishing in the same millisecond as `mine` counts as later.
+      await run(MIRROR, 'ok', TARGET, '2024-01-01T00:00:00.000Z');
+      const mine = await run(SOURCE, 'ok', TARGET, '2024-01-01T00:00:01.000Z');
+      await run(MIRROR, 'ok', 'secdb:3.17/main');
+      await run(MIRROR, 'unchanged', TARGET);
+      await run(MIRROR, 'failed', TARGET);
+      await startImportRun(db, { source: MIRROR, kind: 'secdb' });
+      await run(SOURCE, 'ok', TARGET);
+      expect(await findLaterRunForTarget(db, TARGET, mine, SOURCE)).toBeUndefined();
+    });
+
+    it('counts a run that started earlier but finished (committed) after', async () => {
+      const { db } = store();
+      const other = await startImportRun(db, { source: MIRROR, kind: 'secdb', at: '2024-01-01T00:00:00.000Z' });
+      const mine = await run(SOURCE, 'ok', TARGET, '2024-01-01T00:00:01.000Z');
+      expect(await findLaterRunForTarget(db, TARGET, mine, SOURCE)).toBeUndefined();
+      await finishImportRun(db, other, { status: 'ok', target: TARGET, at: '2024-01-01T00:00:02.000Z' });
+      expect((await findLaterRunForTarget(db, TARGET, mine, SOURCE))?.id).toBe(other);
+    });
   });
 });

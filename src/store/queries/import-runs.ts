@@ -23,6 +23,8 @@ export interface ImportRunFinish {
   readonly checksum?: string | null;
   readonly etag?: string | null;
   readonly lastModified?: string | null;
+  /** What the run's data replaces (see `ImportRun.target`); undefined keeps what was recorded. */
+  readonly target?: string | null;
   /** ISO time to record; defaults to now. */
   readonly at?: string;
 }
@@ -40,6 +42,11 @@ export interface ImportRun {
   readonly counts: Record<string, number> | null;
   readonly error: string | null;
   readonly durationMs: number | null;
+  /**
+   * What the run's data replaces, for sources whose import replaces a whole target
+   * (`apkindex:<branch>/<repo>/<arch>`, `secdb:<branch>/<repo>`, `aports:<branch>`); else null.
+   */
+  readonly target: string | null;
 }
 
 /**
@@ -78,6 +85,7 @@ export async function finishImportRun(db: Kysely<Schema>, id: number, finish: Im
       ...(finish.checksum === undefined ? {} : { checksum: finish.checksum }),
       ...(finish.etag === undefined ? {} : { etag: finish.etag }),
       ...(finish.lastModified === undefined ? {} : { last_modified: finish.lastModified }),
+      ...(finish.target === undefined ? {} : { target: finish.target }),
     })
     .where('id', '=', id)
     .execute();
@@ -97,20 +105,56 @@ function importRun(row: Selectable<ImportRunTable>): ImportRun {
     counts: row.counts === null ? null : (JSON.parse(row.counts) as Record<string, number>),
     error: row.error,
     durationMs: row.duration_ms,
+    target: row.target,
   };
 }
 
 /**
  * The latest run of a source that ended well (`ok` or `unchanged`): its checksum or ETag tells
- * whether the source changed since.
+ * whether the source changed since. `['ok']` finds the latest run that wrote the source's data.
  */
-export async function findLastSuccessfulImportRun(db: Kysely<Schema>, source: string): Promise<ImportRun | undefined> {
+export async function findLastSuccessfulImportRun(
+  db: Kysely<Schema>,
+  source: string,
+  statuses: readonly ('ok' | 'unchanged')[] = ['ok', 'unchanged'],
+): Promise<ImportRun | undefined> {
   const row = await db
     .selectFrom('import_run')
     .selectAll()
     .where('source', '=', source)
-    .where('status', 'in', ['ok', 'unchanged'])
+    .where('status', 'in', [...statuses])
     .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : importRun(row);
+}
+
+/**
+ * The first `ok` run of a source other than `excludingSource` that wrote `target` after run
+ * `afterRunId` (the run that wrote the excluded source's data): if there is one, that data has
+ * been replaced since. "After" means started later (a higher id) or finished no earlier: an `ok`
+ * run finishes inside its write transaction, so the finish times follow the order in which
+ * concurrent imports committed, even when they started in the other order.
+ */
+export async function findLaterRunForTarget(
+  db: Kysely<Schema>,
+  target: string,
+  afterRunId: number,
+  excludingSource: string,
+): Promise<ImportRun | undefined> {
+  const row = await db
+    .selectFrom('import_run')
+    .selectAll()
+    .where('target', '=', target)
+    .where('status', '=', 'ok')
+    .where('source', '<>', excludingSource)
+    .where((eb) =>
+      eb.or([
+        eb('id', '>', afterRunId),
+        eb('finished_at', '>=', eb.selectFrom('import_run as after').select('after.finished_at').where('after.id', '=', afterRunId)),
+      ]),
+    )
+    .orderBy('id')
     .limit(1)
     .executeTakeFirst();
   return row === undefined ? undefined : importRun(row);

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema, StateName, StateTable } from '../schema.js';
 import { IN_LIST_SIZE, chunks, nowIso, rowsPerInsert } from './batches.js';
 
@@ -321,4 +321,26 @@ export async function countStates(
     .orderBy('s.state')
     .execute();
   return rows.map((row) => ({ branch: row.branch, repo: row.repo, state: row.state, count: Number(row.count) }));
+}
+
+/**
+ * Packages whose stored evidence contains `fragment` (a piece of the evidence JSON, such as
+ * `"rule":"language-prefix"`), in these repositories: the pairs that rest on one kind of reason.
+ */
+export async function listPackagesWithEvidence(
+  db: Kysely<Schema>,
+  repositoryIds: readonly number[],
+  fragment: string,
+): Promise<string[]> {
+  if (repositoryIds.length === 0) return [];
+  const pattern = `%${fragment.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+  const rows = await db
+    .selectFrom('state')
+    .select('package')
+    .distinct()
+    .where('repository_id', 'in', repositoryIds)
+    .where(sql<boolean>`evidence like ${pattern} escape '\\'`)
+    .orderBy('package')
+    .execute();
+  return rows.map((row) => row.package);
 }
