@@ -30,6 +30,7 @@ import {
   listBranches,
   listDirty,
   listPublishedBinaries,
+  listPackagesWithEvidence,
   listPublishedVersions,
   listRejections,
   listSecfixes,
@@ -93,7 +94,12 @@ interface BranchContext {
   readonly published: ReadonlyMap<string, ReadonlyMap<number, string>>;
   /** Origin → the criterion names that map to it, keyed `vendor\0product\0targetSw`. */
   readonly namesByOrigin: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Origins reached through a language prefix, a rule that applies only while the bare name maps nowhere. */
+  readonly fallbackOrigins: ReadonlySet<string>;
 }
+
+/** The mapping rule whose matches depend on which other packages exist (haxx:curl reaches lua-curl only without curl). */
+const FALLBACK_RULE = 'language-prefix';
 
 const nameKey = (vendor: string, product: string, targetSw: string | null) => `${vendor}\u0000${product}\u0000${targetSw ?? ''}`;
 
@@ -132,10 +138,12 @@ async function loadBranchContext(
   ]);
   const index = buildMappingIndex(universe, rules);
   const namesByOrigin = new Map<string, Set<string>>();
+  const fallbackOrigins = new Set<string>();
   for (const name of criterionNames) {
     const mappable = engineName(name);
     if (mappable === undefined) continue;
     for (const match of mapCriterionToPackages(mappable, index)) {
+      if (match.rule === FALLBACK_RULE) fallbackOrigins.add(match.origin);
       const names = namesByOrigin.get(match.origin) ?? new Set<string>();
       names.add(nameKey(name.vendor, name.product, name.targetSw));
       namesByOrigin.set(match.origin, names);
@@ -147,6 +155,7 @@ async function loadBranchContext(
     index,
     published,
     namesByOrigin,
+    fallbackOrigins,
   };
 }
 
@@ -184,6 +193,13 @@ async function dirtyTargets(
     const separator = key.indexOf(':');
     const branch = key.slice(0, separator);
     if (branch === ANY_BRANCH || branch === context.branch.name) widen(targets, key.slice(separator + 1));
+  }
+  if (targets.size > 0) {
+    // A package that came or went can change where fallback matches land for other packages:
+    // recompute those that get one now and those whose stored states rest on one.
+    for (const origin of context.fallbackOrigins) widen(targets, origin);
+    const repositoryIds = context.branch.repositories.map((repository) => repository.id);
+    for (const origin of await listPackagesWithEvidence(db, repositoryIds, `"rule":"${FALLBACK_RULE}"`)) widen(targets, origin);
   }
   if (dirtyVulnerabilities.length === 0) return targets;
   const inBranch = (repositoryId: number) => context.repositoryName.has(repositoryId);
