@@ -97,7 +97,8 @@ describe('checkSecfixQuality on hand-written secdb', () => {
   });
 
   it('reports ids that are not CVE, GHSA or ALPINE ids', () => {
-    expect(ofKind(findings, 'unrecognized-id').map((finding) => finding.id)).toEqual(['XSA-252', 'CVE_2019-2426']);
+    // CVE_2019-2426 is read as CVE-2019-2426 (src/formats/secfix-id.ts repairs that spelling), so only XSA-252 is left.
+    expect(ofKind(findings, 'unrecognized-id').map((finding) => finding.id)).toEqual(['XSA-252']);
   });
 
   it('reports an id listed as never affecting and as fixed', () => {
@@ -105,6 +106,6 @@ describe('checkSecfixQuality on hand-written secdb', () => {
       { kind: 'not-affected-and-fixed', branch: 'v3.16', repo: 'main', package: 'curl', id: 'CVE-2021-22897', version: '7.83.1-r4', detail: 'CVE-2021-22897 is listed under 0 and as fixed in 7.83.1-r4' },
     ]);
     // Every version is in its index, so nothing else is reported.
-    expect(findings).toHaveLength(3);
+    expect(findings).toHaveLength(2);
   });
 });
