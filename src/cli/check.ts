@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { checkData } from '../tracker/check.js';
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';
 import { CONFIG_OPTION_HELP, DB_OPTION_HELP, mappingRulesFor } from './options.js';
@@ -14,7 +13,7 @@ export function checkCommand(io: CliIo, status: CliStatus): Command {
     .option('--json', 'print one JSON object {findings, skipped}', false)
     .addHelpText('after', '\nExits 1 when it finds a problem, 0 when none.\n')
     .action(async (flags: { db?: string; config?: string; json?: boolean }) => {
-      const rules = await mappingRulesFor(flags.config);
+      const [rules, { checkData }] = await Promise.all([mappingRulesFor(flags.config), import('../tracker/check.js')]);
       await withCliStore(flags.db, async ({ store }) => {
         const report = await checkData(store, rules);
         if (flags.json === true) {

@@ -1,4 +1,5 @@
-import { type Store, migrateToLatest, openDatabase, parseDatabaseUrl, resolveDatabaseUrl } from '../store/index.js';
+import { parseDatabaseUrl, resolveDatabaseUrl } from '../store/database-url.js';
+import type { Store } from '../store/index.js';
 import { UsageError } from './io.js';
 
 /** An open, migrated database and how to name it to the user. */
@@ -29,6 +30,8 @@ export function describeDatabase(url: string): string {
  */
 export async function openCliStore(flag: string | undefined): Promise<CliStore> {
   const url = resolveDatabaseUrl(flag);
+  // Loaded here, not at the top: commands that open no database start without the drivers.
+  const { migrateToLatest, openDatabase } = await import('../store/index.js');
   let description: string;
   let store: Store;
   try {

@@ -1,8 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { BUNDLED_DEMO_CONFIG, loadConfig } from '../sources/config.js';
-import { syncFromConfig } from '../tracker/sync.js';
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';
 import { stateSummary, stateSummaryTable } from './query.js';
@@ -17,6 +15,7 @@ export function demoCommand(io: CliIo, _status: CliStatus): Command {
     .action(async (flags: { file: string; json?: boolean }) => {
       const file = resolve(flags.file);
       await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(`${file}${suffix}`, { force: true })));
+      const [{ BUNDLED_DEMO_CONFIG, loadConfig }, { syncFromConfig }] = await Promise.all([import('../sources/config.js'), import('../tracker/sync.js')]);
       const config = await loadConfig(BUNDLED_DEMO_CONFIG);
       const started = Date.now();
       await withCliStore(`sqlite:${file}`, async ({ store }) => {

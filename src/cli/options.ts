@@ -1,5 +1,4 @@
 import type { MappingRules } from '../engine/index.js';
-import { loadConfig, loadMappingRules } from '../sources/config.js';
 
 export const DB_OPTION_HELP = 'database URL: sqlite:PATH or postgres://USER@HOST/DB (default: $SECFIX_DB, else sqlite:./secfix.db)';
 
@@ -7,5 +6,6 @@ export const CONFIG_OPTION_HELP = 'configuration file (YAML); its CPE mapping ru
 
 /** The mapping rules of `--config`, or Alpine's bundled rules when none is given. */
 export async function mappingRulesFor(configFlag: string | undefined): Promise<MappingRules> {
+  const { loadConfig, loadMappingRules } = await import('../sources/config.js');
   return configFlag === undefined ? loadMappingRules() : (await loadConfig(configFlag)).mapping;
 }

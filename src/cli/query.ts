@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { STATE_NAMES, type StateName } from '../engine/index.js';
-import { type Store, countStates, findStates } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
@@ -36,6 +36,7 @@ function statesCommand(io: CliIo): Command {
     .addHelpText('after', '\nExamples:\n  secfix query states --branch 3.16 --state vulnerable\n  secfix query states --cve CVE-2023-42366 --json\n')
     .action(async (flags: StatesFlags) => {
       await withCliStore(flags.db, async ({ store }) => {
+        const { findStates } = await import('../store/index.js');
         const states = await findStates(store.db, {
           ...(flags.branch === undefined ? {} : { branch: flags.branch.replace(/^v(?=\d)/, '') }),
           ...(flags.repo === undefined ? {} : { repo: flags.repo }),
@@ -76,6 +77,7 @@ export interface RepositoryCounts {
 
 /** Pair counts per (branch, repository), every state name present. */
 export async function stateSummary(db: Store['db']): Promise<RepositoryCounts[]> {
+  const { countStates } = await import('../store/index.js');
   const byRepo = new Map<string, RepositoryCounts>();
   for (const { branch, repo, state, count } of await countStates(db)) {
     const key = `${branch}\u0000${repo}`;

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { ImportSummary } from '../tracker/import.js';
-import { type SyncSummary, syncFromConfig } from '../tracker/sync.js';
-import { loadConfig } from '../sources/config.js';
+import type { SyncSummary } from '../tracker/sync.js';
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
@@ -31,6 +30,7 @@ export function syncCommand(io: CliIo, _status: CliStatus): Command {
     .option('--json', 'print the summary as one JSON object', false)
     .addHelpText('after', '\nExamples:\n  secfix sync --config config/alpine.yaml\n  secfix sync --config data/demo.yaml --db sqlite:demo.db\n')
     .action(async (flags: { config: string; db?: string; allowUntrusted?: boolean; json?: boolean }) => {
+      const [{ loadConfig }, { syncFromConfig }] = await Promise.all([import('../sources/config.js'), import('../tracker/sync.js')]);
       const config = await loadConfig(flags.config);
       await withCliStore(flags.db, async ({ store }) => {
         let bar: ReturnType<typeof startProgressBar>;

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { updateStates } from '../tracker/update.js';
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';
 import { CONFIG_OPTION_HELP, DB_OPTION_HELP, mappingRulesFor } from './options.js';
@@ -22,7 +21,7 @@ export function updateCommand(io: CliIo, _status: CliStatus): Command {
     .option('--json', 'print the summary as one JSON object', false)
     .addHelpText('after', '\nExamples:\n  secfix update\n  secfix update --full --db postgres://postgres@127.0.0.1/secfix\n')
     .action(async (flags: UpdateFlags) => {
-      const rules = await mappingRulesFor(flags.config);
+      const [rules, { updateStates }] = await Promise.all([mappingRulesFor(flags.config), import('../tracker/update.js')]);
       await withCliStore(flags.db, async ({ store }) => {
         const summary = await updateStates(store, { full: flags.full === true, rules });
         io.stdout.write(

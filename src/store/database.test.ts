@@ -1,16 +1,8 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TestStore, backends, openTestStore, useTestStore } from '../test-support/databases.js';
-import {
-  DEFAULT_DATABASE_URL,
-  DatabaseUrlError,
-  type Store,
-  openDatabase,
-  parseDatabaseUrl,
-  resolveDatabaseUrl,
-  transaction,
-  withWriteLock,
-} from './database.js';
+import { DEFAULT_DATABASE_URL, DatabaseUrlError, parseDatabaseUrl, resolveDatabaseUrl } from './database-url.js';
+import { type Store, openDatabase, transaction, withWriteLock } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import { ensureBranch, listBranches } from './queries/branches.js';
 

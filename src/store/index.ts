@@ -1,6 +1,7 @@
 // The store's public surface: open a database, migrate it, and read or write it through typed
 // functions. Nothing here decides anything about vulnerabilities.
 export * from './database.js';
+export * from './database-url.js';
 export * from './migrate.js';
 export * from './schema.js';
 export * from './queries/branches.js';

@@ -1,4 +1,3 @@
-import { parseRejections } from '../../formats/rejections.js';
 import { readInput } from '../../sources/file.js';
 import type { InspectKind } from './kind.js';
 
@@ -7,6 +6,8 @@ export const rejectionsKind: InspectKind = {
   name: 'rejections',
   description: 'Alpine security-rejections YAML (package: [CVE-ID, ...])',
   async inspect(file, _options, emit) {
+    // The YAML library is loaded only when needed: every other command starts faster without it.
+    const { parseRejections } = await import('../../formats/rejections.js');
     const rejections = parseRejections(await readInput(file), file);
     const packages = new Set<string>();
     let nonCve = 0;
