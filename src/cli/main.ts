@@ -7,6 +7,7 @@ import { initCommand } from './init.js';
 import { inspectCommand } from './inspect/command.js';
 import { type CliIo, type CliStatus, UsageError, processIo } from './io.js';
 import { queryCommand } from './query.js';
+import { scanCommand } from './scan.js';
 import { syncCommand } from './sync.js';
 import { updateCommand } from './update.js';
 import { versionCommand } from './version.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: CliIo, status: CliStatus): Command {
   program.addCommand(updateCommand(io, status));
   program.addCommand(queryCommand(io, status));
   program.addCommand(checkCommand(io, status));
+  program.addCommand(scanCommand(io, status));
   program.addCommand(syncCommand(io, status));
   program.addCommand(demoCommand(io, status));
   return program;

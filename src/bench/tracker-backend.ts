@@ -1,0 +1,168 @@
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { loadMappingRules } from '../sources/config.js';
+import { type Store, countStates, migrateToLatest, openDatabase } from '../store/index.js';
+import { importApkIndex, importNvd, importSecdb } from '../tracker/import.js';
+import { type UpdateSummary, updateStates } from '../tracker/update.js';
+import type { DatasetManifest } from './dataset.js';
+import { elapsedMs, peakRssMb } from './measure.js';
+
+/**
+ * One backend's run of the tracker benchmark, in its own process so peak RSS is its own:
+ * `node tracker-backend.js sqlite|postgres MANIFEST`. Imports the generated indexes, secdbs and
+ * NVD feed, runs a full update, imports the modified feed, runs an incremental update, and
+ * prints one JSON object; `cpuSeconds` is this process's CPU time in a phase (not the PostgreSQL
+ * server's), to tell work from waiting on a busy machine. Progress goes to stderr. With
+ * SECFIX_BENCH_PROFILE=DIR, each phase's CPU profile is written to DIR/<phase>.cpuprofile.
+ */
+
+const [backend, manifestPath] = process.argv.slice(2);
+if ((backend !== 'sqlite' && backend !== 'postgres') || manifestPath === undefined) {
+  console.error('usage: tracker-backend.js sqlite|postgres MANIFEST');
+  process.exit(2);
+}
+const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as DatasetManifest;
+const POSTGRES_ADMIN_URL = process.env.SECFIX_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const PROFILE_DIR = process.env.SECFIX_BENCH_PROFILE;
+const log = (message: string) => console.error(`tracker[${backend}]: ${message}`);
+const seconds = (ms: number) => Math.round(ms / 10) / 100;
+
+async function adminStatement(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+interface Database {
+  readonly url: string;
+  size(store: Store): Promise<number>;
+  drop(): Promise<void>;
+}
+
+async function createDatabase(): Promise<Database> {
+  if (backend === 'sqlite') {
+    const path = join(manifest.dir, `secfix-bench-${process.pid}.db`);
+    return {
+      url: `sqlite:${path}`,
+      size: () => Promise.resolve(statSync(path).size),
+      drop: () => {
+        for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+        return Promise.resolve();
+      },
+    };
+  }
+  const name = `secfix_bench_${process.pid}`;
+  await adminStatement(`create database ${name}`);
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    size: async (store) => {
+      const result = await sql<{ size: number }>`select pg_database_size(current_database()) as size`.execute(store.db);
+      return Number(result.rows[0]?.size ?? 0);
+    },
+    drop: () => adminStatement(`drop database if exists ${name} with (force)`),
+  };
+}
+
+/** Times `fn` and notes the peak RSS reached by the end of it. */
+async function phase<T>(name: string, peaks: Record<string, number>, fn: () => Promise<T>): Promise<{ result: T; ms: number; cpuSeconds: number }> {
+  const session = PROFILE_DIR === undefined ? undefined : new Session();
+  if (session !== undefined) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
+  const result = await fn();
+  const ms = elapsedMs(start);
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = seconds((cpu.user + cpu.system) / 1000);
+  if (session !== undefined) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(join(PROFILE_DIR!, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+  peaks[name] = peakRssMb();
+  log(`${name}: ${seconds(ms)} s (${cpuSeconds} s CPU in this process), peak RSS so far ${peaks[name]} MB`);
+  return { result, ms, cpuSeconds };
+}
+
+const updateFigures = (summary: UpdateSummary, ms: number, cpuSeconds: number) => ({
+  seconds: seconds(ms),
+  cpuSeconds,
+  branches: summary.branches,
+  originsRecomputed: summary.originsRecomputed,
+  pairs: summary.pairs,
+  written: summary.written,
+  transitions: summary.transitions,
+  deleted: summary.deleted,
+});
+
+const rules = await loadMappingRules();
+const database = await createDatabase();
+let output: Record<string, unknown>;
+try {
+  const store = await openDatabase(database.url);
+  try {
+    await migrateToLatest(store);
+    const peaks: Record<string, number> = {};
+    const indexes = await phase('indexes', peaks, async () => {
+      let originVersions = 0;
+      for (const index of manifest.indexes) {
+        const summary = await importApkIndex(store, { branch: index.branch, repo: index.repo, location: index.path });
+        originVersions += summary.counts.originVersions ?? 0;
+      }
+      return { originVersions };
+    });
+    const secdbs = await phase('secdbs', peaks, async () => {
+      let secfixes = 0;
+      for (const location of manifest.secdbs) secfixes += (await importSecdb(store, { location })).counts.secfixes ?? 0;
+      return { secfixes };
+    });
+    const nvd = await phase('nvdImport', peaks, () => importNvd(store, { location: manifest.feed }));
+    const full = await phase('fullUpdate', peaks, () => updateStates(store, { full: true, rules }));
+    const statesByName: Record<string, number> = {};
+    for (const row of await countStates(store.db)) statesByName[row.state] = (statesByName[row.state] ?? 0) + row.count;
+    const modified = await phase('modifiedImport', peaks, () => importNvd(store, { location: manifest.modifiedFeed }));
+    const incremental = await phase('incrementalUpdate', peaks, () => updateStates(store, { full: false, rules }));
+    const records = nvd.result.counts.records ?? 0;
+    const recordsPerSecond = Math.round(records / (nvd.ms / 1000));
+    const peak = peakRssMb();
+    output = {
+      scale: { cves: manifest.size.cves, packagesPerRepo: manifest.size.packagesPerRepo },
+      indexImport: { files: manifest.indexes.length, originVersions: indexes.result.originVersions, seconds: seconds(indexes.ms), cpuSeconds: indexes.cpuSeconds },
+      secdbImport: { files: manifest.secdbs.length, secfixes: secdbs.result.secfixes, seconds: seconds(secdbs.ms), cpuSeconds: secdbs.cpuSeconds },
+      nvdImport: { records, changed: nvd.result.counts.changed ?? 0, seconds: seconds(nvd.ms), cpuSeconds: nvd.cpuSeconds, recordsPerSecond },
+      fullUpdate: { ...updateFigures(full.result, full.ms, full.cpuSeconds), statesByName },
+      modifiedImport: { records: modified.result.counts.records ?? 0, changed: modified.result.counts.changed ?? 0, seconds: seconds(modified.ms), cpuSeconds: modified.cpuSeconds },
+      incrementalUpdate: updateFigures(incremental.result, incremental.ms, incremental.cpuSeconds),
+      peakRssMb: peak,
+      peakRssMbAfter: peaks,
+      databaseMegabytes: Math.round((await database.size(store)) / 1e6),
+    };
+    // The targets are stated for SQLite on a 2-core machine at full size; elsewhere they mean nothing.
+    if (backend === 'sqlite' && manifest.size.cves >= 300_000 && manifest.size.packagesPerRepo >= 5_000) {
+      output.targetsMet = {
+        importAtLeast10000PerSecond: recordsPerSecond >= 10_000,
+        fullUpdateUnder30Seconds: full.ms < 30_000,
+        incrementalUpdateUnder2Seconds: incremental.ms < 2_000,
+        peakRssUnder500Mb: peak < 500,
+      };
+    }
+  } finally {
+    await store.close();
+  }
+} finally {
+  await database.drop();
+}
+console.log(JSON.stringify(output));

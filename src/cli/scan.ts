@@ -1,0 +1,126 @@
+import { existsSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { FINDING_KINDS, type FindingKind } from '../scan/model.js';
+import { renderJson, renderSarif, renderText, renderWarnings } from '../scan/report.js';
+import { type ScanOptions, type ScanReport, type SecurityDataLoader, runScan, secdbLoader } from '../scan/run.js';
+import { type CliIo, type CliStatus, UsageError } from './io.js';
+import { subcommand } from './subcommand.js';
+
+interface ScanFlags {
+  installed?: string;
+  branch?: string;
+  secdb?: string[];
+  db?: string;
+  server?: string;
+  index?: string[];
+  keys?: string;
+  format: 'text' | 'json' | 'sarif';
+  failOn: string;
+}
+
+const EXAMPLES = `
+Reads lib/apk/db/installed, etc/apk/repositories, etc/apk/arch, etc/alpine-release and
+etc/os-release from a root folder, a container image (docker save or OCI layout, tarball or
+folder, layers applied with their whiteouts) or just an installed database (--installed).
+The branch comes from etc/alpine-release (else the alpine-release package, os-release or the
+repositories); --branch overrides it. Fix data comes only from the package's origin in that
+branch.
+
+Exit status: 0 nothing to do, 1 findings of a --fail-on kind, 2 bad input or usage.
+
+Examples:
+  secfix scan / --secdb ./secdb
+  secfix scan alpine.tar --secdb secdb/v3.20/main.json secdb/v3.20/community.json --format sarif
+  secfix scan --installed data/alpine-sample/apkindex/installed/syft-multiple-2.installed \\
+      --branch 3.16 --secdb data/alpine-sample/secdb \\
+      --index data/alpine-sample/apkindex/v3.16-main-x86_64/APKINDEX.tar.gz --keys data/alpine-sample/keys
+  secfix scan rootfs/ --db sqlite:./secfix.db --fail-on upgrade,unfixed
+`;
+
+/** `v3.16` and `3.16` name the same branch; anything but X.Y or edge is a usage error. */
+function normalizeBranch(flag: string): string {
+  const branch = flag.startsWith('v') ? flag.slice(1) : flag;
+  if (branch !== 'edge' && !/^\d+\.\d+$/.test(branch)) throw new UsageError(`--branch ${JSON.stringify(flag)}: expected X.Y (e.g. 3.20) or edge`);
+  return branch;
+}
+
+function parseFailOn(text: string): Set<FindingKind> {
+  const kinds = text.split(',').map((kind) => kind.trim()).filter((kind) => kind !== '');
+  const unknown = kinds.filter((kind) => !(FINDING_KINDS as readonly string[]).includes(kind));
+  if (kinds.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--fail-on ${JSON.stringify(text)}: expected a comma-separated list of ${FINDING_KINDS.join(', ')}`);
+  }
+  return new Set(kinds as FindingKind[]);
+}
+
+/**
+ * Runs the scan with tracker data. The store is imported only here, so file-only scans never
+ * load the database drivers.
+ */
+async function scanWithDatabase(url: string, options: Omit<ScanOptions, 'loadSecurityData'>): Promise<ScanReport> {
+  const [{ withCliStore }, { parseDatabaseUrl }, { trackerSecurityData }] = await Promise.all([
+    import('./database.js'),
+    import('../store/index.js'),
+    import('../scan/tracker.js'),
+  ]);
+  let location;
+  try {
+    location = parseDatabaseUrl(url);
+  } catch (error) {
+    throw new UsageError(`--db: ${(error as Error).message}`);
+  }
+  // Opening a missing SQLite file would create an empty database; a scan must not.
+  if (location.dialect === 'sqlite' && location.path !== ':memory:' && !existsSync(location.path)) {
+    throw new UsageError(`--db: no database at ${location.path}`);
+  }
+  return withCliStore(url, ({ store, description }) => {
+    const loadSecurityData: SecurityDataLoader = (branch, origins) => trackerSecurityData(store, description, branch, origins);
+    return runScan({ ...options, loadSecurityData });
+  });
+}
+
+/** `secfix scan`: which security upgrades a system, image or installed database needs. */
+export function scanCommand(io: CliIo, status: CliStatus): Command {
+  return subcommand(io, 'scan')
+    .description('list the security upgrades an apk-based system, container image or installed database needs')
+    .argument('[target]', 'root filesystem folder, image tarball (docker save or OCI archive) or OCI layout folder')
+    .option('--installed <file>', 'scan this installed database (lib/apk/db/installed) instead of a target')
+    .option('--branch <branch>', 'branch to scan against (3.20, edge); overrides what the system says')
+    .option('--secdb <path...>', 'secdb JSON files or folders of them (e.g. a copy of secdb.alpinelinux.org)')
+    .option('--db <url>', 'tracker database (sqlite:PATH or postgres://…): also reports unfixed vulnerabilities')
+    .option('--server <url>', 'a running secfix tracker (not available until the web API exists)')
+    .option('--index <file...>', 'APKINDEX.tar.gz or APKINDEX files of the branch: what is published now')
+    .option('--keys <dir>', 'folder of trusted apk public keys to verify signed indexes')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--fail-on <kinds>', `finding kinds that make the exit status 1 (${FINDING_KINDS.join(', ')})`, 'upgrade')
+    .addHelpText('after', EXAMPLES)
+    .action(async (target: string | undefined, flags: ScanFlags) => {
+      if (flags.server !== undefined) {
+        throw new UsageError('--server is not available until the tracker web API exists; use --db URL or --secdb PATH');
+      }
+      const input = target === undefined ? (flags.installed === undefined ? undefined : { installed: flags.installed }) : { target };
+      if (input === undefined || (target !== undefined && flags.installed !== undefined)) {
+        throw new UsageError('give exactly one of a target (root folder or image) and --installed FILE');
+      }
+      if ((flags.secdb === undefined) === (flags.db === undefined)) {
+        throw new UsageError('give exactly one source of security data: --secdb PATH... or --db URL');
+      }
+      const failOn = parseFailOn(flags.failOn);
+      const options: Omit<ScanOptions, 'loadSecurityData'> = {
+        input,
+        ...(flags.branch === undefined ? {} : { branch: normalizeBranch(flags.branch) }),
+        ...(flags.index === undefined ? {} : { index: flags.index }),
+        ...(flags.keys === undefined ? {} : { keysDir: flags.keys }),
+        today: new Date().toISOString().slice(0, 10),
+      };
+      const report =
+        flags.db !== undefined ? await scanWithDatabase(flags.db, options) : await runScan({ ...options, loadSecurityData: secdbLoader(flags.secdb ?? []) });
+      if (flags.format === 'text') {
+        io.stderr.write(renderWarnings(report));
+        io.stdout.write(renderText(report));
+      } else {
+        io.stdout.write(flags.format === 'json' ? renderJson(report) : `${JSON.stringify(renderSarif(report), null, 2)}\n`);
+      }
+      status.exitCode = report.findings.some((finding) => failOn.has(finding.kind)) ? 1 : 0;
+    });
+}

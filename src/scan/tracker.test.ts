@@ -1,0 +1,86 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MappingRules } from '../engine/index.js';
+import { loadMappingRules } from '../sources/config.js';
+import { ensureBranch } from '../store/index.js';
+import { backends, useTestStore } from '../test-support/databases.js';
+import { inputErrorFromAsync } from '../test-support/input-errors.js';
+import { repoPath } from '../test-support/paths.js';
+import { importApkIndex, importNvd, importRejections, importSecdb } from '../tracker/import.js';
+import { updateStates } from '../tracker/update.js';
+import type { Finding } from './model.js';
+import { runScan } from './run.js';
+import { trackerSecurityData } from './tracker.js';
+
+const S = ['data', 'alpine-sample'];
+const SYFT = repoPath(...S, 'apkindex', 'installed', 'syft-multiple-2.installed');
+const dir = mkdtempSync(join(tmpdir(), 'secfix-scan-tracker-'));
+let rules: MappingRules;
+beforeAll(async () => {
+  rules = await loadMappingRules();
+});
+
+const brief = (findings: readonly Finding[]) => findings.map((finding) => [finding.kind, finding.origin, finding.targetVersion ?? null, finding.vulnerabilities.map((v) => v.id)]);
+
+/** The ten v3.16 openssl ids fixed after syft's 1.1.1q-r0 (advise.test.ts derives them). */
+const OPENSSL_IDS = ['CVE-2022-4304', 'CVE-2022-4450', 'CVE-2023-0215', 'CVE-2023-0286', 'CVE-2023-0464', 'CVE-2023-0465', 'CVE-2023-2650', 'CVE-2023-3446', 'CVE-2023-3817', 'CVE-2023-5678'];
+
+describe.each(backends)('%s tracker-backed scan', (backend) => {
+  const store = useTestStore(backend);
+
+  /** The v3.16 index, both v3.16 secdb files and the NVD 2.0 sample, then states decided. */
+  async function importV316(rejections?: string): Promise<void> {
+    await importApkIndex(store(), { branch: '3.16', repo: 'main', location: repoPath(...S, 'apkindex', 'v3.16-main-x86_64', 'APKINDEX.tar.gz'), keysDir: repoPath(...S, 'keys') });
+    await importSecdb(store(), { location: repoPath(...S, 'secdb', 'v3.16', 'main.json') });
+    await importSecdb(store(), { location: repoPath(...S, 'secdb', 'v3.16', 'community.json') });
+    await importNvd(store(), { location: repoPath(...S, 'nvd', 'api-2.0', 'nvdcve-2.0-sample.json') });
+    if (rejections !== undefined) await importRejections(store(), { location: rejections });
+    await updateStates(store(), { full: true, rules });
+  }
+
+  const scan = (branch = '3.16') =>
+    runScan({
+      input: { installed: SYFT },
+      branch,
+      loadSecurityData: (name, origins) => trackerSecurityData(store(), 'test database', name, origins),
+      today: '2026-01-15',
+    });
+
+  it('reports published-later fixes from the stored index and the open vulnerability NVD gives', async () => {
+    await importV316();
+    const report = await scan();
+    // The stored index publishes busybox 1.35.0-r17 and openssl 1.1.1s-r0, below every fix
+    // syft needs, so both wait. NVD's CVE-2023-0466 record covers openssl 1.1.1s and no v3.16
+    // secfix names it: the tracker holds it vulnerable with no fix, so it is `unfixed`.
+    expect(brief(report.findings)).toEqual([
+      ['fix-not-published', 'busybox', '1.35.0-r18', ['CVE-2023-42366']],
+      ['fix-not-published', 'openssl', '1.1.1w-r1', OPENSSL_IDS],
+      ['unfixed', 'openssl', null, ['CVE-2023-0466']],
+    ]);
+    expect(report.findings[2]?.vulnerabilities).toEqual([{ id: 'CVE-2023-0466', state: 'vulnerable' }]);
+    // Importing both secdb files created both repositories; listBranches names them in order.
+    expect(report.securityData).toEqual({ kind: 'tracker', sources: ['test database'], repos: ['community', 'main'] });
+  });
+
+  it('leaves out what the tracker rejected, whether fixed later or open', async () => {
+    const rejections = join(dir, `${backend}-rejections.yaml`);
+    writeFileSync(rejections, 'busybox:\n  - CVE-2023-42366\nopenssl:\n  - CVE-2023-0466\n');
+    await importV316(rejections);
+    expect(brief((await scan()).findings)).toEqual([['fix-not-published', 'openssl', '1.1.1w-r1', OPENSSL_IDS]]);
+  });
+
+  it("uses the tracker's end-of-support date over the built-in one", async () => {
+    await importV316();
+    // The built-in 2024-05-23 would warn on 2026-01-15; the stored date says support goes on.
+    await ensureBranch(store().db, '3.16', { endOfSupport: '2099-01-01' });
+    expect((await scan()).warnings.map((warning) => warning.code)).toEqual(['release-unknown']);
+  });
+
+  it('names the database and the branches it has when the scanned branch is missing', async () => {
+    await importV316();
+    const error = await inputErrorFromAsync(() => scan('3.17'));
+    expect(error.message).toBe('test database: no security data for branch 3.17 (it has 3.16)');
+  });
+});

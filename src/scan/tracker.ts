@@ -1,0 +1,59 @@
+import { InputError } from '../formats/input-error.js';
+import { type Store, listBranches, listPublishedVersions, listSecfixes, listStates } from '../store/index.js';
+import { compareVersions, isValidVersion } from '../version/index.js';
+import type { FixLine, OpenVulnerability, SecurityData } from './model.js';
+
+/*
+ * Security data from the tracker database: every stored secfix of the branch (secdb and
+ * APKBUILD sources alike), the versions its repositories publish now, its end-of-support date,
+ * and the decided states: `vulnerable` without a fix version is an open vulnerability,
+ * `rejected` removes the id from the scan's findings, as it does from the tracker's.
+ * Only the given origins are read, so a scan touches a few hundred rows, not the branch.
+ */
+
+function append<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+/** Throws InputError naming the database when it has no such branch. */
+export async function trackerSecurityData(store: Store, description: string, branch: string, origins: readonly string[]): Promise<SecurityData> {
+  const branches = await listBranches(store.db);
+  const found = branches.find((candidate) => candidate.name === branch);
+  if (found === undefined) {
+    const known = branches.length === 0 ? 'it has none; import data first' : `it has ${branches.map((candidate) => candidate.name).join(', ')}`;
+    throw new InputError(description, undefined, `no security data for branch ${branch} (${known})`);
+  }
+  const fixes = new Map<string, FixLine[]>();
+  const open = new Map<string, OpenVulnerability[]>();
+  const rejected = new Map<string, Set<string>>();
+  const published = new Map<string, string>();
+  for (const repository of found.repositories) {
+    const [secfixes, versions, states] = await Promise.all([
+      listSecfixes(store.db, repository.id, origins),
+      listPublishedVersions(store.db, repository.id, origins),
+      listStates(store.db, repository.id, origins),
+    ]);
+    for (const secfix of secfixes) append(fixes, secfix.package, { version: secfix.version, id: secfix.vulnerabilityId, repo: repository.name });
+    for (const { origin, version } of versions) {
+      const known = published.get(origin);
+      if (isValidVersion(version) && (known === undefined || compareVersions(version, known) > 0)) published.set(origin, version);
+    }
+    for (const state of states) {
+      if (state.state === 'vulnerable' && state.fixedVersion === null) append(open, state.package, { id: state.vulnerabilityId, state: state.state });
+      if (state.state === 'rejected') rejected.set(state.package, (rejected.get(state.package) ?? new Set<string>()).add(state.vulnerabilityId));
+    }
+  }
+  return {
+    kind: 'tracker',
+    branch,
+    sources: [description],
+    repos: found.repositories.map((repository) => repository.name),
+    fixes,
+    open,
+    rejected,
+    published,
+    ...(found.endOfSupport === null ? {} : { endOfSupport: found.endOfSupport }),
+  };
+}
