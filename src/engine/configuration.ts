@@ -56,8 +56,11 @@ type Truth = boolean | undefined;
 const CONTEXT = 'context';
 type Value = Truth | typeof CONTEXT;
 
-/** Parses and maps every criterion of a CVE once. */
-export function prepareCve(configurations: readonly NvdConfiguration[], index: MappingIndex): PreparedCve {
+/**
+ * Parses and maps every criterion of a CVE once. `parsedCpes` may carry parses across calls: the
+ * same CVE is prepared once per branch, and NVD repeats criteria across CVEs.
+ */
+export function prepareCve(configurations: readonly NvdConfiguration[], index: MappingIndex, parsedCpes?: Map<string, Cpe>): PreparedCve {
   const origins = new Set<string>();
   const prepared = configurations.map((configuration) => ({
     operator: configuration.operator,
@@ -67,7 +70,11 @@ export function prepareCve(configurations: readonly NvdConfiguration[], index: M
       negate: node.negate,
       matches: node.matches.map((match): PreparedMatch => {
         // Criteria were checked when the NVD record was read, so this parse cannot fail on them.
-        const cpe = parseCpe(match.criteria, 'NVD criterion');
+        let cpe = parsedCpes?.get(match.criteria);
+        if (cpe === undefined) {
+          cpe = parseCpe(match.criteria, 'NVD criterion');
+          parsedCpes?.set(match.criteria, cpe);
+        }
         const name = match.vulnerable ? criterionNameOf(cpe) : undefined;
         const mapped = name === undefined ? [] : mapCriterionToPackages(name, index);
         for (const { origin } of mapped) origins.add(origin);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseCpe } from '../formats/cpe.js';
-import { buildMappingIndex, criterionNameOf, mapCriterionToPackages, packageUniverse } from './cpe-mapping.js';
+import { buildMappingIndex, criterionNameOf, mapCriterionToPackages, packageUniverse, productKey, productKeysReaching } from './cpe-mapping.js';
 import type { CriterionName, MappingRules } from './cpe-mapping.js';
 import { SAMPLE_RULES } from './test-support/alpine-rules.js';
-import { loadApkIndex, loadSecdb } from './test-support/alpine-sample.js';
+import { loadApkIndex, loadNvd, loadSecdb } from './test-support/alpine-sample.js';
 
 const v316 = packageUniverse(loadApkIndex('v3.16-main-x86_64'));
 const v317 = packageUniverse(loadApkIndex('v3.17-main-aarch64'));
@@ -135,5 +135,37 @@ describe('mapCriterionToPackages', () => {
   it('works each name out once per index', () => {
     const first = mapCriterionToPackages(criterion('openssl', 'openssl'), index316);
     expect(mapCriterionToPackages(criterion('openssl', 'openssl'), index316)).toBe(first);
+  });
+});
+
+describe('productKeysReaching', () => {
+  it('lists the key of every product that maps to an origin, for every criterion of the sample', () => {
+    // The incremental update maps only the criteria whose product key reaches a changed package,
+    // so a mapping outside these keys would be a missed vulnerability.
+    const names = [...loadNvd().values()].flatMap((cve) =>
+      cve.configurations.flatMap((configuration) => configuration.nodes.flatMap((node) => node.matches.map((match) => criterionNameOf(parseCpe(match.criteria, cve.id))))),
+    );
+    const extra = [criterion('haxx', 'libcurl'), criterion(undefined, 'sphinx_rtd_theme', 'python'), criterion('openssl', 'openssl'), criterion('mozilla', 'network_security_services')];
+    let checked = 0;
+    for (const index of [index316, index317, buildMappingIndex(v316, NO_RULES)]) {
+      for (const name of [...names, ...extra]) {
+        if (name === undefined) continue;
+        for (const match of mapCriterionToPackages(name, index)) {
+          expect(productKeysReaching(match.origin, index).has(productKey(name.product)), `${name.product} -> ${match.origin}`).toBe(true);
+          checked += 1;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(500);
+  });
+
+  it('covers binaries, release series, language prefixes and configured products', () => {
+    // curl's binary libcurl; openssl3 is a release of openssl; py3-* modules; tiff is libtiff by the rules.
+    expect(productKeysReaching('curl', index316)).toContain('libcurl');
+    expect(productKeysReaching('openssl3', index316)).toContain('openssl');
+    const python = [...v316.origins].find((origin) => origin.startsWith('py3-'));
+    expect(python).toBeDefined();
+    expect(productKeysReaching(python!, index316)).toContain(python!.slice('py3-'.length));
+    expect(productKeysReaching('tiff', index316)).toContain('libtiff');
   });
 });

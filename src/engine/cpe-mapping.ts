@@ -60,6 +60,8 @@ export interface MappingIndex {
   readonly productRules: ReadonlyMap<string, readonly ProductRule[]>;
   readonly deniedVendors: ReadonlyMap<string, readonly (string | undefined)[]>;
   readonly vendorsOfOrigin: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Origin → the binary packages built from it. */
+  readonly binariesOfOrigin: ReadonlyMap<string, readonly string[]>;
   /** Answers already worked out, by vendor, product and target software: NVD repeats names a lot. */
   readonly answers: Map<string, readonly PackageMatch[]>;
 }
@@ -118,6 +120,9 @@ export function buildMappingIndex(universe: PackageUniverse, rules: MappingRules
     productRules: groupBy(rules.products.map(lowerRule), (rule) => rule.product),
     deniedVendors: new Map([...denied].map(([product, list]) => [product, list.map((rule) => rule.vendor)])),
     vendorsOfOrigin: new Map(Object.entries(rules.vendors).map(([origin, vendors]) => [origin, new Set(vendors.map((v) => v.toLowerCase()))])),
+    binariesOfOrigin: new Map(
+      [...groupBy(universe.originOfBinary, ([, origin]) => origin)].map(([origin, pairs]) => [origin, pairs.map(([binary]) => binary)]),
+    ),
     answers: new Map(),
   };
 }
@@ -218,3 +223,38 @@ export function mapCriterionToPackages(criterion: CriterionName, index: MappingI
   }
   return answer;
 }
+
+/**
+ * A product name with `_` and `-` made alike: every spelling the mapping tries for a product has
+ * the same key, so products that may reach a name can be found by key.
+ */
+export function productKey(product: string): string {
+  return product.replaceAll('_', '-');
+}
+
+/** Whether a package name carries a language-module prefix (`py3-`, `perl-`, `lua5.4-`, ...). */
+export function hasLanguagePrefix(name: string): boolean {
+  return ALL_LANGUAGE_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+/**
+ * The product keys (see `productKey`) of every CPE product some rule could map to `origin`: its
+ * own name and its binaries' names, its release-series base (`openssl` for `openssl3`), those
+ * names without a language prefix, and configured products naming it. A superset, so a caller
+ * can map only the criteria whose product key is listed and still miss nothing for this origin.
+ */
+export function productKeysReaching(origin: string, index: MappingIndex): Set<string> {
+  const names = [origin, ...(index.binariesOfOrigin.get(origin) ?? [])];
+  const base = VERSIONED_NAME.exec(origin)?.[1];
+  if (base !== undefined) names.push(base);
+  const keys = new Set<string>();
+  for (const name of names) {
+    keys.add(productKey(name));
+    for (const prefix of ALL_LANGUAGE_PREFIXES) if (name.startsWith(prefix)) keys.add(productKey(name.slice(prefix.length)));
+  }
+  for (const [product, rules] of index.productRules) {
+    if (rules.some((rule) => rule.packages.includes(origin))) keys.add(productKey(product));
+  }
+  return keys;
+}
+

@@ -17,8 +17,11 @@ export { compareUpstream, cpeVersionText, normalizeNvdVersion, upstreamVersion }
 export {
   buildMappingIndex,
   criterionNameOf,
+  hasLanguagePrefix,
   mapCriterionToPackages,
   packageUniverse,
+  productKey,
+  productKeysReaching,
   type CriterionName,
   type DenyRule,
   type MappingIndex,

@@ -10,10 +10,14 @@ import {
   buildMappingIndex,
   decideStates,
   evaluateCve,
+  hasLanguagePrefix,
   mapCriterionToPackages,
   packageUniverse,
   prepareCve,
+  productKey,
+  productKeysReaching,
 } from '../engine/index.js';
+import type { Cpe } from '../formats/cpe.js';
 import type { NvdConfiguration } from '../formats/nvd.js';
 import {
   type BranchSummary,
@@ -22,6 +26,7 @@ import {
   type StateKey,
   type StateRecord,
   type Store,
+  type StoredCpeCriterion,
   type StoredState,
   clearDirty,
   deleteStates,
@@ -92,10 +97,50 @@ interface BranchContext {
   readonly index: MappingIndex;
   /** Origin → (repository id → newest published version). */
   readonly published: ReadonlyMap<string, ReadonlyMap<number, string>>;
-  /** Origin → the criterion names that map to it, keyed `vendor\0product\0targetSw`. */
-  readonly namesByOrigin: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Origin → the criterion names that map to it, keyed `vendor\0product\0targetSw`; filled by `mapNamesReaching`. */
+  readonly namesByOrigin: Map<string, Set<string>>;
+  /** Product keys whose criterion names are already mapped in this branch. */
+  readonly mappedKeys: Set<string>;
   /** Origins reached through a language prefix, a rule that applies only while the bare name maps nowhere. */
-  readonly fallbackOrigins: ReadonlySet<string>;
+  readonly fallbackOrigins: Set<string>;
+}
+
+/** The vulnerable criterion names of the database, by product key (see `productKey`). */
+type NamesByKey = ReadonlyMap<string, readonly { readonly key: string; readonly name: NonNullable<ReturnType<typeof engineName>> }[]>;
+
+function groupNamesByKey(criterionNames: readonly CriterionName[]): NamesByKey {
+  const byKey = new Map<string, { key: string; name: NonNullable<ReturnType<typeof engineName>> }[]>();
+  for (const name of criterionNames) {
+    const mappable = engineName(name);
+    if (mappable === undefined) continue;
+    const key = productKey(mappable.product);
+    const group = byKey.get(key) ?? [];
+    group.push({ key: nameKey(name.vendor, name.product, name.targetSw), name: mappable });
+    byKey.set(key, group);
+  }
+  return byKey;
+}
+
+/**
+ * Maps, once per branch, every criterion name that could reach one of `origins`, recording which
+ * origins each maps to: after this, `namesByOrigin` is complete for those origins. Mapping only
+ * these keeps an incremental update from mapping every name of the database for every branch.
+ */
+function mapNamesReaching(context: BranchContext, namesByKey: NamesByKey, origins: Iterable<string>): void {
+  for (const origin of origins) {
+    for (const key of productKeysReaching(origin, context.index)) {
+      if (context.mappedKeys.has(key)) continue;
+      context.mappedKeys.add(key);
+      for (const { key: name, name: criterion } of namesByKey.get(key) ?? []) {
+        for (const match of mapCriterionToPackages(criterion, context.index)) {
+          if (match.rule === FALLBACK_RULE) context.fallbackOrigins.add(match.origin);
+          const names = context.namesByOrigin.get(match.origin) ?? new Set<string>();
+          names.add(name);
+          context.namesByOrigin.set(match.origin, names);
+        }
+      }
+    }
+  }
 }
 
 /** The mapping rule whose matches depend on which other packages exist (haxx:curl reaches lua-curl only without curl). */
@@ -114,12 +159,7 @@ function engineName(name: CriterionName) {
   return { vendor: exact(name.vendor), product, ...(name.targetSw === null ? {} : { targetSw: name.targetSw }) };
 }
 
-async function loadBranchContext(
-  db: Kysely<Schema>,
-  branch: BranchSummary,
-  rules: MappingRules,
-  criterionNames: readonly CriterionName[],
-): Promise<BranchContext> {
+async function loadBranchContext(db: Kysely<Schema>, branch: BranchSummary, rules: MappingRules, namesByKey: NamesByKey): Promise<BranchContext> {
   const repositoryIds = branch.repositories.map((repository) => repository.id);
   const binaries = await listPublishedBinaries(db, repositoryIds);
   const published = new Map<string, Map<number, string>>();
@@ -137,26 +177,19 @@ async function loadBranchContext(
     ...[...published.keys()].map((origin) => ({ name: origin, origin })),
   ]);
   const index = buildMappingIndex(universe, rules);
-  const namesByOrigin = new Map<string, Set<string>>();
-  const fallbackOrigins = new Set<string>();
-  for (const name of criterionNames) {
-    const mappable = engineName(name);
-    if (mappable === undefined) continue;
-    for (const match of mapCriterionToPackages(mappable, index)) {
-      if (match.rule === FALLBACK_RULE) fallbackOrigins.add(match.origin);
-      const names = namesByOrigin.get(match.origin) ?? new Set<string>();
-      names.add(nameKey(name.vendor, name.product, name.targetSw));
-      namesByOrigin.set(match.origin, names);
-    }
-  }
-  return {
+  const context: BranchContext = {
     branch,
     repositoryName: new Map(branch.repositories.map((repository) => [repository.id, repository.name])),
     index,
     published,
-    namesByOrigin,
-    fallbackOrigins,
+    namesByOrigin: new Map(),
+    mappedKeys: new Set(),
+    fallbackOrigins: new Set(),
   };
+  // Only origins with a language-prefixed name can be reached through the fallback rule.
+  const prefixed = [...universe.origins].filter((origin) => [origin, ...(index.binariesOfOrigin.get(origin) ?? [])].some(hasLanguagePrefix));
+  mapNamesReaching(context, namesByKey, prefixed);
+  return context;
 }
 
 /** Which vulnerabilities of an origin to recompute: all of them, or only some. */
@@ -173,10 +206,36 @@ function widen(targets: Map<string, Scope>, origin: string, vulnerabilityId?: st
   else scope.add(vulnerabilityId);
 }
 
-async function preparedVulnerabilities(db: Kysely<Schema>, ids: readonly string[], index: MappingIndex): Promise<Map<string, PreparedCve>> {
+/**
+ * What one round of origins loads for every branch alike, so that the branches share it: the
+ * criteria of the round's products, the configurations of its vulnerabilities, and CPE parses.
+ */
+interface RoundCache {
+  readonly criteriaByProduct: Map<string, StoredCpeCriterion[]>;
+  readonly configurations: Map<string, NvdConfiguration[]>;
+  readonly parsedCpes: Map<string, Cpe>;
+}
+
+function newRoundCache(): RoundCache {
+  return { criteriaByProduct: new Map(), configurations: new Map(), parsedCpes: new Map() };
+}
+
+async function criteriaOfProducts(db: Kysely<Schema>, cache: RoundCache, products: readonly string[]): Promise<StoredCpeCriterion[]> {
+  const missing = products.filter((product) => !cache.criteriaByProduct.has(product));
+  for (const product of missing) cache.criteriaByProduct.set(product, []);
+  for (const criterion of await findCriteriaByProducts(db, missing)) cache.criteriaByProduct.get(criterion.product)?.push(criterion);
+  return products.flatMap((product) => cache.criteriaByProduct.get(product) ?? []);
+}
+
+async function preparedVulnerabilities(db: Kysely<Schema>, cache: RoundCache, ids: readonly string[], index: MappingIndex): Promise<Map<string, PreparedCve>> {
+  const missing = ids.filter((id) => !cache.configurations.has(id));
+  for (const vulnerability of await getVulnerabilities(db, missing)) {
+    cache.configurations.set(vulnerability.id, vulnerability.configurations as NvdConfiguration[]);
+  }
   const prepared = new Map<string, PreparedCve>();
-  for (const vulnerability of await getVulnerabilities(db, ids)) {
-    prepared.set(vulnerability.id, prepareCve(vulnerability.configurations as NvdConfiguration[], index));
+  for (const id of ids) {
+    const configurations = cache.configurations.get(id);
+    if (configurations !== undefined) prepared.set(id, prepareCve(configurations, index, cache.parsedCpes));
   }
   return prepared;
 }
@@ -203,7 +262,7 @@ async function dirtyTargets(
   }
   if (dirtyVulnerabilities.length === 0) return targets;
   const inBranch = (repositoryId: number) => context.repositoryName.has(repositoryId);
-  const prepared = await preparedVulnerabilities(db, dirtyVulnerabilities, context.index);
+  const prepared = await preparedVulnerabilities(db, newRoundCache(), dirtyVulnerabilities, context.index);
   for (const [id, cve] of prepared) for (const origin of cve.origins) widen(targets, origin, id);
   for (const line of await listSecfixesByVulnerability(db, dirtyVulnerabilities)) {
     if (inBranch(line.repositoryId)) widen(targets, line.package, line.vulnerabilityId);
@@ -232,7 +291,7 @@ interface RoundResult {
 }
 
 /** Recomputes the given origins of one branch and returns the states to write and to delete. */
-async function recomputeRound(db: Kysely<Schema>, context: BranchContext, targets: ReadonlyMap<string, Scope>): Promise<RoundResult> {
+async function recomputeRound(db: Kysely<Schema>, context: BranchContext, targets: ReadonlyMap<string, Scope>, cache: RoundCache): Promise<RoundResult> {
   const origins = [...targets.keys()];
   const { branch, repositoryName } = context;
 
@@ -272,13 +331,13 @@ async function recomputeRound(db: Kysely<Schema>, context: BranchContext, target
     for (const key of context.namesByOrigin.get(origin) ?? []) names.set(key, (names.get(key) ?? new Set()).add(origin));
   }
   const products = [...new Set([...names.keys()].map((key) => key.split('\u0000')[1]!))];
-  for (const criterion of await findCriteriaByProducts(db, products)) {
+  for (const criterion of await criteriaOfProducts(db, cache, products)) {
     for (const origin of names.get(nameKey(criterion.vendor, criterion.product, criterion.targetSw)) ?? []) {
       candidates.set(origin, (candidates.get(origin) ?? new Set()).add(criterion.vulnerabilityId));
     }
   }
   for (const [origin, scope] of targets) if (scope !== 'all') candidates.set(origin, new Set(scope));
-  const prepared = await preparedVulnerabilities(db, [...new Set([...candidates.values()].flatMap((ids) => [...ids]))], context.index);
+  const prepared = await preparedVulnerabilities(db, cache, [...new Set([...candidates.values()].flatMap((ids) => [...ids]))], context.index);
 
   const records: StateRecord[] = [];
   const obsolete: StateKey[] = [];
@@ -340,20 +399,36 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
     const dirtyPackages = await listDirty(db, 'package');
     const dirtyVulnerabilities = await listDirty(db, 'vulnerability');
     if (!options.full && dirtyPackages.length === 0 && dirtyVulnerabilities.length === 0) return;
-    const criterionNames = await listVulnerableCriterionNames(db);
+    const namesByKey = groupNamesByKey(await listVulnerableCriterionNames(db));
+    const branches: { context: BranchContext; targets: Map<string, Scope> }[] = [];
     for (const branch of await listBranches(db)) {
-      const context = await loadBranchContext(db, branch, options.rules, criterionNames);
+      const context = await loadBranchContext(db, branch, options.rules, namesByKey);
       const targets = options.full ? await allTargets(db, context) : await dirtyTargets(db, context, dirtyPackages, dirtyVulnerabilities);
+      mapNamesReaching(context, namesByKey, [...targets].filter(([, scope]) => scope === 'all').map(([origin]) => origin));
+      branches.push({ context, targets });
       totals.branches += 1;
       totals.originsRecomputed += targets.size;
-      const entries = [...targets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      for (let start = 0; start < entries.length; start += ORIGINS_PER_ROUND) {
-        const round = await recomputeRound(db, context, new Map(entries.slice(start, start + ORIGINS_PER_ROUND)));
-        const written = await writeStates(db, round.records, { cause, ...(options.at === undefined ? {} : { at: options.at }) });
+    }
+    // Rounds of origin names across all branches: a package's vulnerabilities are mostly the same
+    // in every branch, so each round loads them once for all branches.
+    const origins = [...new Set(branches.flatMap(({ targets }) => [...targets.keys()]))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const at = options.at === undefined ? {} : { at: options.at };
+    for (let start = 0; start < origins.length; start += ORIGINS_PER_ROUND) {
+      const roundOrigins = origins.slice(start, start + ORIGINS_PER_ROUND);
+      const cache = newRoundCache();
+      for (const { context, targets } of branches) {
+        const roundTargets = new Map<string, Scope>();
+        for (const origin of roundOrigins) {
+          const scope = targets.get(origin);
+          if (scope !== undefined) roundTargets.set(origin, scope);
+        }
+        if (roundTargets.size === 0) continue;
+        const round = await recomputeRound(db, context, roundTargets, cache);
+        const written = await writeStates(db, round.records, { cause, ...at });
         totals.pairs += round.pairs;
         totals.written += written.written;
         totals.transitions += written.transitions;
-        totals.deleted += await deleteStates(db, round.obsolete, { cause, ...(options.at === undefined ? {} : { at: options.at }) });
+        totals.deleted += await deleteStates(db, round.obsolete, { cause, ...at });
       }
     }
     await clearDirty(db, 'package', dirtyPackages);

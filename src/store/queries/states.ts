@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { writeRows } from '../bulk-write.js';
 import type { Schema, StateName, StateTable } from '../schema.js';
-import { IN_LIST_SIZE, chunks, nowIso, rowsPerInsert } from './batches.js';
+import { IN_LIST_SIZE, chunks, nowIso } from './batches.js';
 
 /** Identifies a (repository, package, vulnerability) pair. */
 export interface StateKey {
@@ -77,21 +78,7 @@ export async function writeStates(
   rows.reverse();
   history.reverse();
 
-  for (const batch of chunks(rows, rowsPerInsert(8))) {
-    await db
-      .insertInto('state')
-      .values(batch)
-      .onConflict((conflict) =>
-        conflict.columns(['repository_id', 'package', 'vulnerability_id']).doUpdateSet((eb) => ({
-          state: eb.ref('excluded.state'),
-          version: eb.ref('excluded.version'),
-          fixed_version: eb.ref('excluded.fixed_version'),
-          evidence: eb.ref('excluded.evidence'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
-  }
+  await writeRows(db, 'state', rows, ['repository_id', 'package', 'vulnerability_id']);
   await insertHistory(
     db,
     history.map(({ old, row }) => ({ key: storedKey(row), old, new: row.state })),
@@ -149,9 +136,7 @@ async function insertHistory(
     changed_at: at,
     cause,
   }));
-  for (const batch of chunks(rows, rowsPerInsert(7))) {
-    await db.insertInto('state_history').values(batch).execute();
-  }
+  await writeRows(db, 'state_history', rows);
 }
 
 function stateRow(record: StateRecord, at: string): Selectable<StateTable> {
