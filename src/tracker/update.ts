@@ -88,7 +88,7 @@ export function packageDirtyKey(branch: string, origin: string): string {
 }
 
 /** Origins recomputed per round: bounds memory (loaded vulnerabilities) on big databases. */
-const ORIGINS_PER_ROUND = 400;
+const ORIGINS_PER_ROUND = 150;
 
 /** What one branch looks like while its states are recomputed. */
 interface BranchContext {
@@ -295,9 +295,15 @@ async function recomputeRound(db: Kysely<Schema>, context: BranchContext, target
   const origins = [...targets.keys()];
   const { branch, repositoryName } = context;
 
+  const wholeOrigins = origins.filter((origin) => targets.get(origin) === 'all');
   const secfixes = new Map<string, SecfixLine[]>();
   const secfixRepos = new Map<string, Set<number>>();
   const states = new Map<string, StoredState[]>();
+  const addState = (state: StoredState) => {
+    const list = states.get(state.package);
+    if (list === undefined) states.set(state.package, [state]);
+    else list.push(state);
+  };
   for (const repository of branch.repositories) {
     for (const line of await listSecfixes(db, repository.id, origins)) {
       const lines = secfixes.get(line.package) ?? [];
@@ -305,8 +311,16 @@ async function recomputeRound(db: Kysely<Schema>, context: BranchContext, target
       secfixes.set(line.package, lines);
       secfixRepos.set(line.package, (secfixRepos.get(line.package) ?? new Set()).add(repository.id));
     }
-    for (const state of await listStates(db, repository.id, origins)) {
-      states.set(state.package, [...(states.get(state.package) ?? []), state]);
+    if (wholeOrigins.length > 0) {
+      for (const state of await listStates(db, repository.id, wholeOrigins)) addState(state);
+    }
+  }
+  // An origin recomputed for a few vulnerabilities needs only their states, not all it has.
+  const narrowIds = new Set([...targets.values()].flatMap((scope) => (scope === 'all' ? [] : [...scope])));
+  if (narrowIds.size > 0) {
+    for (const state of await listStatesByVulnerability(db, [...narrowIds])) {
+      const scope = targets.get(state.package);
+      if (repositoryName.has(state.repositoryId) && scope !== undefined && scope !== 'all' && scope.has(state.vulnerabilityId)) addState(state);
     }
   }
   const rejections = new Map<string, RejectionRecord[]>();
@@ -325,7 +339,6 @@ async function recomputeRound(db: Kysely<Schema>, context: BranchContext, target
   // Candidate vulnerabilities: every criterion whose name maps to the origin (whole-origin scope),
   // or just the dirty ids (narrow scope).
   const candidates = new Map<string, Set<string>>();
-  const wholeOrigins = origins.filter((origin) => targets.get(origin) === 'all');
   const names = new Map<string, Set<string>>();
   for (const origin of wholeOrigins) {
     for (const key of context.namesByOrigin.get(origin) ?? []) names.set(key, (names.get(key) ?? new Set()).add(origin));
@@ -405,6 +418,10 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
       const context = await loadBranchContext(db, branch, options.rules, namesByKey);
       const targets = options.full ? await allTargets(db, context) : await dirtyTargets(db, context, dirtyPackages, dirtyVulnerabilities);
       mapNamesReaching(context, namesByKey, [...targets].filter(([, scope]) => scope === 'all').map(([origin]) => origin));
+      // Every branch stays loaded for the rounds below; the answers cached while mapping the names
+      // (one per criterion name of the database) are not needed again, and would hold hundreds of MB.
+      context.mappedKeys.clear();
+      context.index.answers.clear();
       branches.push({ context, targets });
       totals.branches += 1;
       totals.originsRecomputed += targets.size;
