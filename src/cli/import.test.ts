@@ -1,24 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { repoPath } from '../test-support/paths.js';
-import type { CliIo } from './io.js';
-import { main } from './main.js';
-
-async function run(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdin: Readable.from([]),
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  };
-  const status = await main(argv, io);
-  return { status, stdout, stderr };
-}
+import { runCli } from '../test-support/cli.js';
 
 const SECDB = repoPath('data', 'alpine-sample', 'secdb', 'v3.16', 'main.json');
 const NVD = [repoPath('data', 'alpine-sample', 'nvd', 'feed-1.1', 'nvdcve-1.1-2000.json'), repoPath('data', 'alpine-sample', 'nvd', 'api-2.0', 'nvdcve-2.0-sample.json')];
@@ -28,15 +14,15 @@ describe.each(backends)('%s secfix import', (backend) => {
   const store = useTestStore(backend);
 
   it('prints one JSON summary with --json, and reports the second import as unchanged', async () => {
-    const first = await run(['import', 'secdb', '--db', store().url, '--json', SECDB]);
+    const first = await runCli(['import', 'secdb', '--db', store().url, '--json', SECDB]);
     expect(first).toMatchObject({ status: 0, stderr: '' });
     expect(JSON.parse(first.stdout)).toMatchObject({ kind: 'secdb', source: SECDB, status: 'imported', counts: { packages: 68, secfixes: 1317 } });
-    const second = await run(['import', 'secdb', '--db', store().url, SECDB]);
+    const second = await runCli(['import', 'secdb', '--db', store().url, SECDB]);
     expect(second).toEqual({ status: 0, stdout: `unchanged secdb ${SECDB}: same as the last import, nothing written\n`, stderr: '' });
   });
 
   it('prints an array for several files', async () => {
-    const result = await run(['import', 'nvd', '--db', store().url, '--json', ...NVD]);
+    const result = await runCli(['import', 'nvd', '--db', store().url, '--json', ...NVD]);
     expect(result.status).toBe(0);
     const summaries = JSON.parse(result.stdout) as { source: string; counts: Record<string, number> }[];
     expect(summaries.map((summary) => [summary.source, summary.counts['records']])).toEqual([[NVD[0], 1], [NVD[1], 6]]);
@@ -45,7 +31,7 @@ describe.each(backends)('%s secfix import', (backend) => {
   it('reports bad input as one line naming the file and place, exit 2', async () => {
     const broken = join(dir, `broken-${backend}.json`);
     writeFileSync(broken, '{"distroversion":"v3.16","reponame":"main","packages":[{"pkg":{"name":"zlib","secfixes":{"1.2-r0":["CVE-2022-37434",7]}}}]}');
-    const result = await run(['import', 'secdb', '--db', store().url, '--json', broken]);
+    const result = await runCli(['import', 'secdb', '--db', store().url, '--json', broken]);
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(`secfix: ${broken}: $.packages[0].pkg.secfixes["1.2-r0"][1]: expected an id string, found a number\n`);
@@ -54,13 +40,13 @@ describe.each(backends)('%s secfix import', (backend) => {
 
 describe('secfix import usage', () => {
   it('exits 2 on a missing option without leaving the process', async () => {
-    const result = await run(['import', 'apkindex', '--repo', 'main', 'APKINDEX.tar.gz']);
+    const result = await runCli(['import', 'apkindex', '--repo', 'main', 'APKINDEX.tar.gz']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^error: required option '--branch <branch>' not specified\n/);
   });
 
   it('exits 2 with one line on a database URL it cannot use', async () => {
-    const result = await run(['import', 'secdb', '--db', 'mysql://localhost/secfix', SECDB]);
+    const result = await runCli(['import', 'secdb', '--db', 'mysql://localhost/secfix', SECDB]);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(
       'secfix: cannot open the database: database URL has the unsupported scheme "mysql:"; use sqlite:PATH, sqlite::memory: or postgres://USER@HOST/DB\n',
@@ -68,7 +54,7 @@ describe('secfix import usage', () => {
   });
 
   it('shows examples in each subcommand help', async () => {
-    const result = await run(['import', 'nvd', '--help']);
+    const result = await runCli(['import', 'nvd', '--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('secfix import nvd data/alpine-sample/nvd/feed-1.1/*.json');
   });

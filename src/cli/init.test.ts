@@ -1,30 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { useTestStore } from '../test-support/databases.js';
 import { describeDatabase } from './database.js';
-import type { CliIo } from './io.js';
-import { main } from './main.js';
-
-async function run(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdin: Readable.from([]),
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  };
-  const status = await main(argv, io);
-  return { status, stdout, stderr };
-}
+import { runCli } from '../test-support/cli.js';
 
 describe('secfix init', () => {
   it('creates an SQLite database, says where, and is harmless to repeat', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'secfix-cli-init-')), 'secfix.db');
-    expect(await run(['init', '--db', `sqlite:${path}`])).toEqual({ status: 0, stdout: `SQLite database ${path}: applied 0001-initial\n`, stderr: '' });
-    expect(await run(['init', '--db', `sqlite:${path}`])).toEqual({ status: 0, stdout: `SQLite database ${path}: schema already up to date\n`, stderr: '' });
+    expect(await runCli(['init', '--db', `sqlite:${path}`])).toEqual({ status: 0, stdout: `SQLite database ${path}: applied 0001-initial\n`, stderr: '' });
+    expect(await runCli(['init', '--db', `sqlite:${path}`])).toEqual({ status: 0, stdout: `SQLite database ${path}: schema already up to date\n`, stderr: '' });
   });
 
   describe('on PostgreSQL', () => {
@@ -33,7 +19,7 @@ describe('secfix init', () => {
     it('names the server and database, never the credentials', async () => {
       const url = new URL(store().url);
       url.password = 'hunter2';
-      const result = await run(['init', '--db', url.toString()]);
+      const result = await runCli(['init', '--db', url.toString()]);
       expect(result.stdout).toBe(`PostgreSQL database ${url.host}${url.pathname}: schema already up to date\n`);
       expect(describeDatabase(url.toString())).not.toContain('hunter2');
     });

@@ -2,42 +2,22 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../test-support/paths.js';
-import type { CliIo } from './io.js';
-import { main } from './main.js';
-
-interface Captured {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(argv: string[]): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdin: Readable.from([]),
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  };
-  const status = await main(argv, io);
-  return { status, stdout, stderr };
-}
+import { runCli } from '../test-support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'secfix-cli-'));
 
 describe('secfix main', () => {
   it('prints help and first steps with no arguments', async () => {
-    const result = await run([]);
+    const result = await runCli([]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('Usage: secfix');
     expect(result.stdout).toContain('secfix inspect apkindex');
   });
 
   it('exits 2 on an unknown command', async () => {
-    const result = await run(['frobnicate']);
+    const result = await runCli(['frobnicate']);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/unknown command/);
   });
@@ -45,7 +25,7 @@ describe('secfix main', () => {
   it('reports bad input as one line naming the file and place, exit 2', async () => {
     const file = join(dir, 'broken.json');
     writeFileSync(file, '{"distroversion":"v3.16","reponame":"main","packages":[{"pkg":{"name":"zlib","secfixes":{"1.2-r0":["CVE-2022-37434",7]}}}]}');
-    const result = await run(['inspect', 'secdb', file]);
+    const result = await runCli(['inspect', 'secdb', file]);
     expect(result.status).toBe(2);
     expect(result.stderr.startsWith(`secfix: ${file}: $.packages[0].pkg.secfixes["1.2-r0"][1]: `)).toBe(true);
     expect(result.stderr).toMatch(/string/);
@@ -54,14 +34,14 @@ describe('secfix main', () => {
   });
 
   it('names a missing file', async () => {
-    const result = await run(['inspect', 'nvd', join(dir, 'absent.json')]);
+    const result = await runCli(['inspect', 'nvd', join(dir, 'absent.json')]);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(`secfix: ${join(dir, 'absent.json')}: no such file\n`);
   });
 
   it('prints normalized records as JSON lines with --json', async () => {
     const file = repoPath('data', 'alpine-sample', 'nvd', 'api-2.0', 'nvdcve-2.0-sample.json');
-    const result = await run(['inspect', 'nvd', '--json', file]);
+    const result = await runCli(['inspect', 'nvd', '--json', file]);
     expect(result.status).toBe(0);
     const ids = result.stdout
       .trim()

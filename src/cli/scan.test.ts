@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readTar } from '../formats/tar.js';
 import { archive, dockerSaveMembers } from '../scan/test-support/images.js';
@@ -10,8 +9,7 @@ import { backends, useTestStore } from '../test-support/databases.js';
 import { repoPath } from '../test-support/paths.js';
 import { importApkIndex, importNvd, importSecdb } from '../tracker/import.js';
 import { updateStates } from '../tracker/update.js';
-import type { CliIo } from './io.js';
-import { main } from './main.js';
+import { runCli } from '../test-support/cli.js';
 
 const S = ['data', 'alpine-sample'];
 const SECDB = repoPath(...S, 'secdb');
@@ -29,15 +27,8 @@ interface Run {
 }
 
 async function secfix(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdin: Readable.from([]),
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  };
-  const code = await main(['scan', ...args], io);
-  return { code, stdout, stderr };
+  const { status, stdout, stderr } = await runCli(['scan', ...args]);
+  return { code: status, stdout, stderr };
 }
 
 function writeFile(path: string, content: string | Buffer): void {

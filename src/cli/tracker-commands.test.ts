@@ -1,34 +1,20 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STATE_NAMES } from '../engine/index.js';
 import { repoPath } from '../test-support/paths.js';
 import { compareVersions } from '../version/index.js';
-import type { CliIo } from './io.js';
-import { main } from './main.js';
+import { runCli } from '../test-support/cli.js';
 
 /*
  * `update`, `query`, `check`, `sync` and `demo` run in-process through `main`, on SQLite files in
  * a temporary folder, with the real v3.16 sample.
  */
 
-async function run(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdin: Readable.from([]),
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  };
-  const status = await main(argv, io);
-  return { status, stdout, stderr };
-}
-
 /** Runs a command that must succeed silently on stderr and print one JSON document. */
 async function runJson<T>(argv: string[]): Promise<T> {
-  const result = await run(argv);
+  const result = await runCli(argv);
   expect(result, argv.join(' ')).toMatchObject({ status: 0, stderr: '' });
   return JSON.parse(result.stdout) as T;
 }
@@ -84,7 +70,7 @@ describe('secfix update, query and check on the v3.16 sample', () => {
       ['import', 'secdb', '--db', db, COMMUNITY],
       ['import', 'nvd', '--db', db, NVD_2023, NVD_2_0],
     ]) {
-      expect(await run(argv)).toMatchObject({ status: 0, stderr: '' });
+      expect(await runCli(argv)).toMatchObject({ status: 0, stderr: '' });
     }
     firstUpdate = await runJson<UpdateJson>(['update', '--db', db, '--json']);
   });
@@ -97,7 +83,7 @@ describe('secfix update, query and check on the v3.16 sample', () => {
     expect(firstUpdate.transitions).toBe(firstUpdate.written);
     expect(await runJson<UpdateJson>(['update', '--db', db, '--json'])).toMatchObject({ mode: 'incremental', pairs: 0, written: 0 });
     expect(await runJson<UpdateJson>(['update', '--db', db, '--full', '--json'])).toMatchObject({ mode: 'full', pairs: firstUpdate.pairs, written: 0, transitions: 0, deleted: 0 });
-    const text = await run(['update', '--db', db]);
+    const text = await runCli(['update', '--db', db]);
     expect(text).toMatchObject({ status: 0, stderr: '' });
     expect(text.stdout).toMatch(/^incremental update in \d+ ms: 0 packages recomputed over 0 branches, 0 pairs, 0 states written, 0 state changes, 0 removed\n$/);
   });
@@ -146,7 +132,7 @@ describe('secfix update, query and check on the v3.16 sample', () => {
     expect(community.find((row) => row.package === 'sudo' && row.cve === 'CVE-2021-3156')).toMatchObject({ fixedVersion: '1.9.5p2-r0' });
 
     // The text form prints a table and the number of pairs, the same as the JSON rows.
-    const text = await run(['query', 'states', '--db', db, '--package', 'openssh', '--state', 'vulnerable']);
+    const text = await runCli(['query', 'states', '--db', db, '--package', 'openssh', '--state', 'vulnerable']);
     expect(text.status).toBe(0);
     const lines = text.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^BRANCH +REPO +PACKAGE +VERSION +CVE +STATE +FIXED IN$/);
@@ -169,7 +155,7 @@ describe('secfix update, query and check on the v3.16 sample', () => {
   });
 
   it('check exits 1 listing its findings and the repositories it could not check', async () => {
-    const result = await run(['check', '--db', db]);
+    const result = await runCli(['check', '--db', db]);
     expect(result).toMatchObject({ status: 1, stderr: '' });
     const lines = result.stdout.trimEnd().split('\n');
     // expat publishes 2.5.0-r0; its 2.6.0-r0 line is newer than anything the index had.
@@ -177,7 +163,7 @@ describe('secfix update, query and check on the v3.16 sample', () => {
     // NVD 2023 lists CVE-2023-39418 for PostgreSQL 15.0 to 15.4 only; postgresql14's fix is below that.
     expect(lines).toContain('3.16/main postgresql14: fix-below-affected-range: fix 14.9 is older than every NVD range of CVE-2023-39418 for postgresql14: >=15.0 <15.4');
     expect(lines).toContain('3.16/community: not checked, no index imported');
-    const report = await run(['check', '--db', db, '--json']);
+    const report = await runCli(['check', '--db', db, '--json']);
     expect(report.status).toBe(1);
     const { findings, skipped } = JSON.parse(report.stdout) as { findings: unknown[]; skipped: unknown[] };
     expect(skipped).toEqual([{ branch: '3.16', repo: 'community' }]);
@@ -188,12 +174,12 @@ describe('secfix update, query and check on the v3.16 sample', () => {
 
   it('check exits 0 when nothing can be found: without an index every repository is skipped', async () => {
     const bare = `sqlite:${join(dir, 'secdb-only.db')}`;
-    expect((await run(['import', 'secdb', '--db', bare, MAIN])).status).toBe(0);
-    expect(await run(['check', '--db', bare])).toEqual({ status: 0, stdout: '3.16/main: not checked, no index imported\n0 problems found\n', stderr: '' });
+    expect((await runCli(['import', 'secdb', '--db', bare, MAIN])).status).toBe(0);
+    expect(await runCli(['check', '--db', bare])).toEqual({ status: 0, stdout: '3.16/main: not checked, no index imported\n0 problems found\n', stderr: '' });
   });
 
   it('query states --state with an unknown state exits 2 naming the allowed ones', async () => {
-    const result = await run(['query', 'states', '--db', db, '--state', 'bogus']);
+    const result = await runCli(['query', 'states', '--db', db, '--state', 'bogus']);
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^error: option '--state <state>' argument 'bogus' is invalid\. Allowed choices are vulnerable, fixed, not-affected, rejected, unknown\.\n/);
@@ -229,7 +215,7 @@ nvd:
     const busybox = await runJson<StateRow[]>(['query', 'states', '--db', db, '--json', '--package', 'busybox', '--cve', 'CVE-2021-42374']);
     expect(busybox).toMatchObject([{ state: 'fixed', fixedVersion: '1.34.0-r0' }]);
 
-    const second = await run(['sync', '--config', config, '--db', db]);
+    const second = await runCli(['sync', '--config', config, '--db', db]);
     expect(second).toMatchObject({ status: 0, stderr: '' });
     expect(second.stdout.split('\n').filter((line) => line.includes(' unchanged '))).toHaveLength(3);
     expect(second.stdout).toMatch(/\n {2}update {5}0 pairs decided, 0 states written, 0 changes, 0 removed \(\d+ ms\)\n$/);
@@ -237,7 +223,7 @@ nvd:
 
   it('sync --config with a missing file exits 2 with one line naming it', async () => {
     const missing = join(dir, 'missing.yaml');
-    expect(await run(['sync', '--config', missing, '--db', `sqlite:${join(dir, 'unused.db')}`])).toEqual({ status: 2, stdout: '', stderr: `secfix: ${missing}: no such file\n` });
+    expect(await runCli(['sync', '--config', missing, '--db', `sqlite:${join(dir, 'unused.db')}`])).toEqual({ status: 2, stdout: '', stderr: `secfix: ${missing}: no such file\n` });
   });
 
   it('demo --json builds a fresh database from the 20 bundled sources, covering 3.14, 3.16 and 3.17', async () => {
