@@ -240,15 +240,28 @@ async function preparedVulnerabilities(db: Kysely<Schema>, cache: RoundCache, id
   return prepared;
 }
 
+/** What the dirty marks name, read once for all branches. */
+interface DirtyInputs {
+  readonly packages: readonly string[];
+  readonly vulnerabilities: readonly string[];
+  /** Loads of the dirty vulnerabilities' configurations and CPE parses, shared by the branches. */
+  readonly cache: RoundCache;
+  /** Secfix lines and states naming a dirty vulnerability, in any repository. */
+  readonly lines: readonly { readonly repositoryId: number; readonly package: string; readonly vulnerabilityId: string }[];
+}
+
+/** `full`: every pair is recomputed anyway, so only the marks to clear are read. */
+async function readDirty(db: Kysely<Schema>, full: boolean): Promise<DirtyInputs> {
+  const packages = await listDirty(db, 'package');
+  const vulnerabilities = await listDirty(db, 'vulnerability');
+  const lines = full || vulnerabilities.length === 0 ? [] : [...(await listSecfixesByVulnerability(db, vulnerabilities)), ...(await listStatesByVulnerability(db, vulnerabilities))];
+  return { packages, vulnerabilities, cache: newRoundCache(), lines };
+}
+
 /** The origins (and their vulnerabilities) an incremental update must recompute in this branch. */
-async function dirtyTargets(
-  db: Kysely<Schema>,
-  context: BranchContext,
-  dirtyPackages: readonly string[],
-  dirtyVulnerabilities: readonly string[],
-): Promise<Map<string, Scope>> {
+async function dirtyTargets(db: Kysely<Schema>, context: BranchContext, dirty: DirtyInputs): Promise<Map<string, Scope>> {
   const targets = new Map<string, Scope>();
-  for (const key of dirtyPackages) {
+  for (const key of dirty.packages) {
     const separator = key.indexOf(':');
     const branch = key.slice(0, separator);
     if (branch === ANY_BRANCH || branch === context.branch.name) widen(targets, key.slice(separator + 1));
@@ -260,15 +273,11 @@ async function dirtyTargets(
     const repositoryIds = context.branch.repositories.map((repository) => repository.id);
     for (const origin of await listPackagesWithEvidence(db, repositoryIds, `"rule":"${FALLBACK_RULE}"`)) widen(targets, origin);
   }
-  if (dirtyVulnerabilities.length === 0) return targets;
-  const inBranch = (repositoryId: number) => context.repositoryName.has(repositoryId);
-  const prepared = await preparedVulnerabilities(db, newRoundCache(), dirtyVulnerabilities, context.index);
+  if (dirty.vulnerabilities.length === 0) return targets;
+  const prepared = await preparedVulnerabilities(db, dirty.cache, dirty.vulnerabilities, context.index);
   for (const [id, cve] of prepared) for (const origin of cve.origins) widen(targets, origin, id);
-  for (const line of await listSecfixesByVulnerability(db, dirtyVulnerabilities)) {
-    if (inBranch(line.repositoryId)) widen(targets, line.package, line.vulnerabilityId);
-  }
-  for (const state of await listStatesByVulnerability(db, dirtyVulnerabilities)) {
-    if (inBranch(state.repositoryId)) widen(targets, state.package, state.vulnerabilityId);
+  for (const line of dirty.lines) {
+    if (context.repositoryName.has(line.repositoryId)) widen(targets, line.package, line.vulnerabilityId);
   }
   return targets;
 }
@@ -409,14 +418,13 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
   const cause = options.cause ?? (options.full ? 'update --full' : 'update');
   const totals = { branches: 0, originsRecomputed: 0, pairs: 0, written: 0, transitions: 0, deleted: 0 };
   await withWriteLock(store, async (db) => {
-    const dirtyPackages = await listDirty(db, 'package');
-    const dirtyVulnerabilities = await listDirty(db, 'vulnerability');
-    if (!options.full && dirtyPackages.length === 0 && dirtyVulnerabilities.length === 0) return;
+    const dirty = await readDirty(db, options.full);
+    if (!options.full && dirty.packages.length === 0 && dirty.vulnerabilities.length === 0) return;
     const namesByKey = groupNamesByKey(await listVulnerableCriterionNames(db));
     const branches: { context: BranchContext; targets: Map<string, Scope> }[] = [];
     for (const branch of await listBranches(db)) {
       const context = await loadBranchContext(db, branch, options.rules, namesByKey);
-      const targets = options.full ? await allTargets(db, context) : await dirtyTargets(db, context, dirtyPackages, dirtyVulnerabilities);
+      const targets = options.full ? await allTargets(db, context) : await dirtyTargets(db, context, dirty);
       mapNamesReaching(context, namesByKey, [...targets].filter(([, scope]) => scope === 'all').map(([origin]) => origin));
       // Every branch stays loaded for the rounds below; the answers cached while mapping the names
       // (one per criterion name of the database) are not needed again, and would hold hundreds of MB.
@@ -448,8 +456,8 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
         totals.deleted += await deleteStates(db, round.obsolete, { cause, ...at });
       }
     }
-    await clearDirty(db, 'package', dirtyPackages);
-    await clearDirty(db, 'vulnerability', dirtyVulnerabilities);
+    await clearDirty(db, 'package', dirty.packages);
+    await clearDirty(db, 'vulnerability', dirty.vulnerabilities);
   });
   return { mode, ...totals, durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6) };
 }
