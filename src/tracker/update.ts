@@ -36,6 +36,7 @@ import {
   listDirty,
   listPublishedBinaries,
   listPackagesWithEvidence,
+  listPackagesWithStatesOrSecfixes,
   listPublishedVersions,
   listRejections,
   listSecfixes,
@@ -286,10 +287,8 @@ async function dirtyTargets(db: Kysely<Schema>, context: BranchContext, dirty: D
 async function allTargets(db: Kysely<Schema>, context: BranchContext): Promise<Map<string, Scope>> {
   const targets = new Map<string, Scope>();
   for (const origin of context.published.keys()) targets.set(origin, 'all');
-  for (const repository of context.branch.repositories) {
-    for (const line of await listSecfixes(db, repository.id)) targets.set(line.package, 'all');
-    for (const state of await listStates(db, repository.id)) targets.set(state.package, 'all');
-  }
+  const repositoryIds = context.branch.repositories.map((repository) => repository.id);
+  for (const origin of await listPackagesWithStatesOrSecfixes(db, repositoryIds)) targets.set(origin, 'all');
   return targets;
 }
 

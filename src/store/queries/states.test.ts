@@ -1,9 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
 import { ensureBranch, ensureRepository } from './branches.js';
+import { replaceSecfixes } from './secfixes.js';
 import {
   type StateRecord,
   deleteStates,
+  listPackagesWithStatesOrSecfixes,
   listStateHistory,
   listStates,
   listStatesByVulnerability,
@@ -31,6 +33,20 @@ describe.each(backends)('%s states', (backend) => {
       evidence: { criteria: [1] },
       ...overrides,
     });
+  });
+
+  it('lists the packages that have states or secfix lines, each once, in these repositories only', async () => {
+    const { db } = store();
+    const community = await ensureRepository(db, await ensureBranch(db, '3.18'), 'community');
+    await writeStates(db, [state('curl', 'CVE-2023-38545'), state('curl', 'CVE-2023-38546')], { cause: 'test', at: T1 });
+    await writeStates(db, [{ ...state('nginx', 'CVE-2023-44487'), repositoryId: community }], { cause: 'test', at: T1 });
+    await replaceSecfixes(db, { repositoryId, source: 'secdb' }, [
+      { package: 'zlib', version: '0', vulnerabilityId: 'CVE-2023-45853', note: null },
+      { package: 'curl', version: '8.4.0-r0', vulnerabilityId: 'CVE-2023-38545', note: null },
+    ], null);
+    expect(await listPackagesWithStatesOrSecfixes(db, [repositoryId])).toEqual(['curl', 'zlib']);
+    expect(await listPackagesWithStatesOrSecfixes(db, [repositoryId, community])).toEqual(['curl', 'nginx', 'zlib']);
+    expect(await listPackagesWithStatesOrSecfixes(db, [])).toEqual([]);
   });
 
   it('writes new states with a history row each, and the same states again write nothing', async () => {

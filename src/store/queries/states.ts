@@ -329,3 +329,16 @@ export async function listPackagesWithEvidence(
     .execute();
   return rows.map((row) => row.package);
 }
+
+/** Every package with a state or a secfix line in these repositories: names only, nothing parsed. */
+export async function listPackagesWithStatesOrSecfixes(db: Kysely<Schema>, repositoryIds: readonly number[]): Promise<string[]> {
+  if (repositoryIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('state')
+    .select('package')
+    .where('repository_id', 'in', repositoryIds)
+    .union(db.selectFrom('secfix').select('package').where('repository_id', 'in', repositoryIds))
+    .orderBy('package')
+    .execute();
+  return rows.map((row) => row.package);
+}
