@@ -16,6 +16,7 @@ import {
 } from '../store/index.js';
 import { parseVersion } from '../version/index.js';
 import { type ImportSummary, type ImportWritten, branchName, prepareFile, qualifiedSource, runImport } from './import-run.js';
+import { packageDirtyKey } from './dirty-keys.js';
 
 export interface ApkIndexImportOptions {
   readonly branch: string;
@@ -117,7 +118,7 @@ async function writeIndex(db: Kysely<Schema>, branch: string, repo: string, inde
   const known = (await listBranches(db)).find((summary) => summary.id === branchId)?.archs ?? [];
   if (!known.includes(index.arch)) await setBranchArchs(db, branchId, [...known, index.arch]);
   const changes = await replaceIndexSnapshot(db, { repositoryId, arch: index.arch, packages: index.originVersions });
-  await markDirty(db, 'package', changes.changedOrigins.map((origin) => `${branch}:${origin}`));
+  await markDirty(db, 'package', changes.changedOrigins.map((origin) => packageDirtyKey(branch, origin)));
   const counts = {
     packages: index.packages,
     originVersions: index.originVersions.length,

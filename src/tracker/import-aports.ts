@@ -6,6 +6,7 @@ import { walkAports } from '../sources/aports.js';
 import { type SecfixEntry, type Store, ensureBranch, ensureRepository, markDirty, replaceSecfixes } from '../store/index.js';
 import { secfixEntries } from './import-secdb.js';
 import { type ImportSummary, type ProgressCallback, branchName, qualifiedSource, runImport } from './import-run.js';
+import { packageDirtyKey } from './dirty-keys.js';
 
 export interface AportsImportOptions {
   /** An aports checkout: `<repo>/<package>/APKBUILD`. */
@@ -62,7 +63,7 @@ export function importAports(store: Store, options: AportsImportOptions): Promis
           removed += result.removed;
           changed.push(...result.changedPackages);
         }
-        await markDirty(db, 'package', changed.map((pkg) => `${branch}:${pkg}`));
+        await markDirty(db, 'package', changed.map((pkg) => packageDirtyKey(branch, pkg)));
         const counts = {
           repositories: tree.repositories.size,
           apkbuilds: tree.apkbuilds,

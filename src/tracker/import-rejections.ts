@@ -11,6 +11,7 @@ import {
   replaceRejections,
 } from '../store/index.js';
 import { type ImportSummary, branchName, normalizeLocation, prepareFile, qualifiedSource, runImport } from './import-run.js';
+import { ANY_BRANCH, packageDirtyKey } from './dirty-keys.js';
 
 export interface RejectionsImportOptions {
   /** A security-rejections YAML file, path or URL. */
@@ -73,8 +74,8 @@ function dirtyKeys(changed: readonly string[], branches: readonly string[] | nul
   const keys: string[] = [];
   for (const pkg of changed) {
     const covered = [branches, ...stored.filter((row) => row.package === pkg).map((row) => row.branches)];
-    if (covered.includes(null)) keys.push(`*:${pkg}`);
-    else keys.push(...covered.flatMap((list) => (list ?? []).map((branch) => `${branch}:${pkg}`)));
+    if (covered.includes(null)) keys.push(packageDirtyKey(ANY_BRANCH, pkg));
+    else keys.push(...covered.flatMap((list) => (list ?? []).map((branch) => packageDirtyKey(branch, pkg))));
   }
   return keys;
 }

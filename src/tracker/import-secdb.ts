@@ -3,6 +3,7 @@ import type { SecfixVersion } from '../formats/secfix-id.js';
 import { readInput } from '../sources/file.js';
 import { type SecfixEntry, type Store, ensureBranch, ensureRepository, markDirty, replaceSecfixes } from '../store/index.js';
 import { type ImportSummary, prepareFile, qualifiedSource, runImport } from './import-run.js';
+import { packageDirtyKey } from './dirty-keys.js';
 
 export interface SecdbImportOptions {
   /** A secdb JSON document (`https://secdb.alpinelinux.org/<branch>/<repo>.json`), path or URL. */
@@ -30,7 +31,7 @@ export function importSecdb(store: Store, options: SecdbImportOptions): Promise<
       return async (db, importRunId) => {
         const repositoryId = await ensureRepository(db, await ensureBranch(db, document.branch), document.repo);
         const result = await replaceSecfixes(db, { repositoryId, source: 'secdb' }, entries, importRunId);
-        await markDirty(db, 'package', result.changedPackages.map((pkg) => `${document.branch}:${pkg}`));
+        await markDirty(db, 'package', result.changedPackages.map((pkg) => packageDirtyKey(document.branch, pkg)));
         const counts = {
           packages: document.packages.length,
           secfixes: entries.length,

@@ -48,6 +48,7 @@ import {
   writeStates,
 } from '../store/index.js';
 import { compareVersions } from '../version/index.js';
+import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
 
 /**
  * `secfix update`: recomputes states from what is stored. The incremental form recomputes only
@@ -82,11 +83,6 @@ export interface UpdateSummary {
   readonly durationMs: number;
 }
 
-/** Dirty-mark keys for packages: `branch:origin`, or `*:origin` for every branch. */
-export const ANY_BRANCH = '*';
-export function packageDirtyKey(branch: string, origin: string): string {
-  return `${branch}:${origin}`;
-}
 
 /** Origins recomputed per round: bounds memory (loaded vulnerabilities) on big databases. */
 const ORIGINS_PER_ROUND = 150;
@@ -263,9 +259,8 @@ async function readDirty(db: Kysely<Schema>, full: boolean): Promise<DirtyInputs
 async function dirtyTargets(db: Kysely<Schema>, context: BranchContext, dirty: DirtyInputs): Promise<Map<string, Scope>> {
   const targets = new Map<string, Scope>();
   for (const key of dirty.packages) {
-    const separator = key.indexOf(':');
-    const branch = key.slice(0, separator);
-    if (branch === ANY_BRANCH || branch === context.branch.name) widen(targets, key.slice(separator + 1));
+    const { branch, origin } = parsePackageDirtyKey(key);
+    if (branch === ANY_BRANCH || branch === context.branch.name) widen(targets, origin);
   }
   if (targets.size > 0) {
     // A package that came or went can change where fallback matches land for other packages:
