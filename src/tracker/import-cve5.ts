@@ -18,7 +18,7 @@ import {
 } from '../store/index.js';
 import { type ImportSummary, type ProgressCallback, prepareFile, qualifiedSource, runImport } from './import-run.js';
 import { mergeCve5Record } from './vulnerability-merge.js';
-import { englishDescription, flattenCriteria, loadStoredRecords, normalizeReferences } from './vulnerability-record.js';
+import { CVSS_VERSION_PREFERENCE, englishDescription, flattenCriteria, loadStoredRecords, normalizeReferences } from './vulnerability-record.js';
 
 export interface Cve5ImportOptions {
   /** One CVE JSON 5 record (path or URL), or a folder searched for `CVE-*.json` at any depth. */
@@ -34,7 +34,6 @@ interface RecordFile {
 
 const RECORDS_PER_BATCH = 2_000;
 const RECORD_FILE = /^CVE-\d{4}-\d+\.json$/;
-const CVSS_VERSION_PREFERENCE = ['3.1', '3.0', '4.0', '2.0'] as const;
 /** `version` values that name no lower bound. */
 const OPEN_START = new Set(['0', '*']);
 

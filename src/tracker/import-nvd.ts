@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { jsonPath } from '../formats/input-error.js';
-import { type NvdCve, type NvdCvss, type NvdCvssVersion, type NvdFormat, readNvd } from '../formats/nvd.js';
+import { type NvdCve, type NvdCvss, type NvdFormat, readNvd } from '../formats/nvd.js';
 import { streamInput } from '../sources/file.js';
 import {
   type Schema,
@@ -11,7 +11,7 @@ import {
   upsertVulnerabilities,
 } from '../store/index.js';
 import { type ImportSummary, type ProgressCallback, prepareFile, qualifiedSource, runImport } from './import-run.js';
-import { type CriterionPlace, englishDescription, flattenCriteria, normalizeReferences } from './vulnerability-record.js';
+import { CVSS_VERSION_PREFERENCE, type CriterionPlace, englishDescription, flattenCriteria, normalizeReferences } from './vulnerability-record.js';
 import { mergeNvdRecord } from './vulnerability-merge.js';
 
 export interface NvdImportOptions {
@@ -24,8 +24,6 @@ export interface NvdImportOptions {
 const RECORDS_PER_BATCH = 2_000;
 
 const NVD_SCORER = 'nvd@nist.gov';
-/** NVD's own Primary score is preferred; among scores of one standing, newer CVSS 3 first. */
-const CVSS_VERSION_PREFERENCE: readonly NvdCvssVersion[] = ['3.1', '3.0', '4.0', '2.0'];
 
 /**
  * Imports an NVD document, streamed, in one transaction: a bad record anywhere rolls the whole
@@ -79,6 +77,7 @@ function criterionPlace(format: NvdFormat | undefined, recordIndex: number): Cri
     jsonPath([...prefix, 'configurations', configuration, 'nodes', node, 'cpeMatch', match, 'criteria']);
 }
 
+/** NVD's own Primary score is preferred; among scores of one standing, the CVSS version preference decides. */
 function preferredCvss(scores: readonly NvdCvss[]): NvdCvss | undefined {
   const rank = (score: NvdCvss) =>
     (score.source === NVD_SCORER && score.type === 'Primary' ? 0 : CVSS_VERSION_PREFERENCE.length) + CVSS_VERSION_PREFERENCE.indexOf(score.version);
