@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../test-support/paths.js';
-import { type SecdbDocument, locateJsonSyntaxError, parseSecdb } from './secdb.js';
+import { type SecdbDocument, parseSecdb } from './secdb.js';
 import { expectParsedOrInputError, inputErrorFrom } from '../test-support/input-errors.js';
 
 function sample(branch: string, repo: string): { text: string; source: string } {
@@ -183,31 +183,6 @@ describe('parseSecdb bad input', () => {
     expect(inputErrorFrom(() => parseSecdb(`{"a":"${' '.repeat(2_000_000)}`, 'open.json')).problem).toMatch(/unterminated string/);
     expect(inputErrorFrom(() => parseSecdb(`${' '.repeat(2_000_000)}x`, 'junk.json')).place).toBe('line 1, column 2000001');
     expect(performance.now() - started).toBeLessThan(3_000);
-  });
-});
-
-describe('locateJsonSyntaxError', () => {
-  it('finds nothing in valid JSON and a position inside the text for invalid JSON', () => {
-    fc.assert(
-      fc.property(fc.json(), fc.nat(), fc.string({ maxLength: 3 }), (json, cut, insert) => {
-        expect(locateJsonSyntaxError(json)).toBeUndefined();
-        const position = cut % (json.length + 1);
-        const mutated = json.slice(0, position) + insert + json.slice(position + 1);
-        let valid = true;
-        try {
-          JSON.parse(mutated);
-        } catch {
-          valid = false;
-        }
-        const found = locateJsonSyntaxError(mutated);
-        if (valid) expect(found).toBeUndefined();
-        else {
-          expect(found).toBeDefined();
-          expect(found?.offset).toBeLessThanOrEqual(mutated.length);
-        }
-      }),
-      { numRuns: 400 },
-    );
   });
 });
 

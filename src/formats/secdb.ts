@@ -1,4 +1,5 @@
 import { InputError, jsonPath } from './input-error.js';
+import { findJsonSyntaxError } from './json-stream.js';
 import {
   type ParseWarning,
   type SecfixId,
@@ -140,9 +141,11 @@ function parseJson(text: string, source: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (error) {
     // JSON.parse messages differ between Node versions and often lack a position, so find it ourselves.
-    const found = locateJsonSyntaxError(text);
+    const bytes = Buffer.from(text);
+    const found = findJsonSyntaxError(bytes);
     if (found === undefined) throw new InputError(source, undefined, `malformed JSON: ${(error as Error).message}`);
-    throw new InputError(source, lineAndColumn(text, found.offset), `malformed JSON: ${found.problem}`);
+    // The finder counts bytes; line and column count characters.
+    throw new InputError(source, lineAndColumn(text, bytes.subarray(0, found.offset).toString('utf8').length), `malformed JSON: ${found.problem}`);
   }
 }
 
@@ -154,117 +157,4 @@ function lineAndColumn(text: string, offset: number): string {
     lineStart = newline + 1;
   }
   return `line ${line}, column ${offset - lineStart + 1}`;
-}
-
-interface JsonSyntaxError {
-  readonly offset: number;
-  readonly problem: string;
-}
-
-/** What the scanner expects next; containers are tracked on an explicit stack so depth cannot overflow. */
-type Expect = 'value' | 'valueOrClose' | 'key' | 'keyOrClose' | 'colon' | 'commaOrClose' | 'end';
-
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const HEX4 = /[0-9A-Fa-f]{4}/y;
-
-/** Finds the first RFC 8259 syntax error in one linear pass, or undefined when there is none. */
-export function locateJsonSyntaxError(text: string): JsonSyntaxError | undefined {
-  const open: ('{' | '[')[] = [];
-  let expect: Expect = 'value';
-  let at = 0;
-  const afterValue = (): Expect => (open.length === 0 ? 'end' : 'commaOrClose');
-  for (;;) {
-    while (at < text.length && ' \t\n\r'.includes(text.charAt(at))) at += 1;
-    if (at >= text.length) return expect === 'end' ? undefined : { offset: at, problem: 'unexpected end of input' };
-    const char = text.charAt(at);
-    switch (expect) {
-      case 'end':
-        return { offset: at, problem: 'unexpected text after the JSON value' };
-      case 'colon':
-        if (char !== ':') return { offset: at, problem: "expected ':' after a property name" };
-        at += 1;
-        expect = 'value';
-        continue;
-      case 'commaOrClose': {
-        const container = open[open.length - 1];
-        const close = container === '{' ? '}' : ']';
-        if (char === ',') {
-          at += 1;
-          expect = container === '{' ? 'key' : 'value';
-        } else if (char === close) {
-          at += 1;
-          open.pop();
-          expect = afterValue();
-        } else return { offset: at, problem: `expected ',' or '${close}'` };
-        continue;
-      }
-      case 'keyOrClose':
-      case 'key': {
-        if (expect === 'keyOrClose' && char === '}') {
-          at += 1;
-          open.pop();
-          expect = afterValue();
-          continue;
-        }
-        if (char !== '"') return { offset: at, problem: 'expected a property name in double quotes' };
-        const end = scanString(text, at);
-        if (typeof end !== 'number') return end;
-        at = end;
-        expect = 'colon';
-        continue;
-      }
-      case 'valueOrClose':
-      case 'value': {
-        if (expect === 'valueOrClose' && char === ']') {
-          at += 1;
-          open.pop();
-          expect = afterValue();
-          continue;
-        }
-        if (char === '{' || char === '[') {
-          open.push(char);
-          at += 1;
-          expect = char === '{' ? 'keyOrClose' : 'valueOrClose';
-          continue;
-        }
-        if (char === '"') {
-          const end = scanString(text, at);
-          if (typeof end !== 'number') return end;
-          at = end;
-        } else if (char === '-' || (char >= '0' && char <= '9')) {
-          NUMBER.lastIndex = at;
-          if (!NUMBER.test(text)) return { offset: at, problem: 'invalid number' };
-          at = NUMBER.lastIndex;
-        } else {
-          const literal = ['true', 'false', 'null'].find((word) => text.startsWith(word, at));
-          if (literal === undefined) return { offset: at, problem: `unexpected character ${JSON.stringify(char)}` };
-          at += literal.length;
-        }
-        expect = afterValue();
-        continue;
-      }
-    }
-  }
-}
-
-/** Returns the offset just past the closing quote of the string starting at `start`, or the error in it. */
-function scanString(text: string, start: number): number | JsonSyntaxError {
-  let at = start + 1;
-  for (;;) {
-    if (at >= text.length) return { offset: at, problem: 'unterminated string' };
-    const code = text.charCodeAt(at);
-    if (code === 0x22) return at + 1;
-    if (code < 0x20) return { offset: at, problem: 'control character in string' };
-    if (code !== 0x5c) {
-      at += 1;
-      continue;
-    }
-    const escaped = text.charAt(at + 1);
-    if (escaped !== '' && '"\\/bfnrt'.includes(escaped)) at += 2;
-    else if (escaped === 'u') {
-      HEX4.lastIndex = at + 2;
-      if (!HEX4.test(text)) return { offset: at, problem: 'invalid \\u escape' };
-      at += 6;
-    } else return { offset: at, problem: 'invalid escape in string' };
-  }
 }
