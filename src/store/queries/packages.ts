@@ -276,39 +276,6 @@ export async function listPublishedVersions(
   }));
 }
 
-export interface BinaryOrigin {
-  readonly binary: string;
-  readonly arch: string;
-  readonly repositoryId: number;
-  readonly origin: string;
-  readonly version: string;
-}
-
-/** Maps binary package names (`libcurl`) to the origins and versions currently listing them. */
-export async function findOriginsByBinaryNames(db: Kysely<Schema>, names: readonly string[]): Promise<BinaryOrigin[]> {
-  const batches = await Promise.all(
-    chunks([...new Set(names)], IN_LIST_SIZE).map((batch) =>
-      db
-        .selectFrom('binary_package as bp')
-        .innerJoin('package_version as pv', 'pv.id', 'bp.package_version_id')
-        .innerJoin('source_package as sp', 'sp.id', 'pv.source_package_id')
-        .select(['bp.name as binary', 'bp.arch', 'sp.repository_id', 'sp.name as origin', 'pv.version'])
-        .where('bp.name', 'in', batch)
-        .orderBy('bp.name')
-        .orderBy('sp.repository_id')
-        .orderBy('bp.arch')
-        .execute(),
-    ),
-  );
-  return batches.flat().map((row) => ({
-    binary: row.binary,
-    arch: row.arch,
-    repositoryId: row.repository_id,
-    origin: row.origin,
-    version: row.version,
-  }));
-}
-
 /** Binary package names with their origin, for every version the repositories publish now. */
 export async function listPublishedBinaries(
   db: Kysely<Schema>,
