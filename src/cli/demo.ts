@@ -4,33 +4,40 @@ import type { Command } from 'commander';
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';
 import { stateSummary, stateSummaryTable } from './query.js';
+import { type ServeFlags, serveUntilStopped, withServeOptions } from './serve.js';
 import { subcommand } from './subcommand.js';
 
-/** `secfix demo`: a fresh SQLite database built from the Alpine sample data in data/, offline. */
+/** `secfix demo`: a fresh SQLite database built from the Alpine sample data in data/, offline, then served. */
 export function demoCommand(io: CliIo, _status: CliStatus): Command {
-  return subcommand(io, 'demo')
-    .description('build a fresh SQLite database from the bundled Alpine sample data (offline) and summarize it')
-    .option('--file <path>', 'the SQLite file to (re)create', './secfix-demo.db')
-    .option('--json', 'print the sync summary and the state counts as one JSON object', false)
-    .action(async (flags: { file: string; json?: boolean }) => {
-      const file = resolve(flags.file);
-      await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(`${file}${suffix}`, { force: true })));
-      const [{ BUNDLED_DEMO_CONFIG, loadConfig }, { syncFromConfig }] = await Promise.all([import('../sources/config.js'), import('../tracker/sync.js')]);
-      const config = await loadConfig(BUNDLED_DEMO_CONFIG);
-      const started = Date.now();
-      await withCliStore(`sqlite:${file}`, async ({ store }) => {
-        const sync = await syncFromConfig(store, config);
-        const summary = await stateSummary(store.db);
-        if (flags.json === true) {
-          io.stdout.write(`${JSON.stringify({ database: file, sync, summary })}\n`);
-          return;
-        }
-        const db = `--db sqlite:${flags.file}`;
-        io.stdout.write(
-          `secfix demo: ${config.distribution}, ${sync.imports.length} sources imported and ${sync.update.pairs} pairs decided in ${Date.now() - started} ms\n` +
-            `database: ${file}\n\n${stateSummaryTable(summary)}\n` +
-            `Try:\n  npx secfix query states ${db} --branch 3.16 --state vulnerable\n  npx secfix query states ${db} --cve CVE-2023-42366 --json\n  npx secfix check ${db}\n`,
-        );
-      });
+  return withServeOptions(
+    subcommand(io, 'demo')
+      .description('build a fresh SQLite database from the bundled Alpine sample data (offline), summarize it and serve it over HTTP')
+      .option('--file <path>', 'the SQLite file to (re)create', './secfix-demo.db')
+      .option('--no-serve', 'build and summarize only; do not start the web server')
+      .option('--json', 'print the sync summary and the state counts as one JSON object (implies --no-serve)', false),
+  ).action(async (flags: ServeFlags & { file: string; json?: boolean; serve: boolean }) => {
+    const file = resolve(flags.file);
+    await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(`${file}${suffix}`, { force: true })));
+    const [{ BUNDLED_DEMO_CONFIG, loadConfig }, { syncFromConfig }] = await Promise.all([import('../sources/config.js'), import('../tracker/sync.js')]);
+    const config = await loadConfig(BUNDLED_DEMO_CONFIG);
+    const started = Date.now();
+    await withCliStore(`sqlite:${file}`, async ({ store }) => {
+      const sync = await syncFromConfig(store, config);
+      const summary = await stateSummary(store.db);
+      if (flags.json === true) {
+        io.stdout.write(`${JSON.stringify({ database: file, sync, summary })}\n`);
+        return;
+      }
+      const db = `--db sqlite:${flags.file}`;
+      io.stdout.write(
+        `secfix demo: ${config.distribution}, ${sync.imports.length} sources imported and ${sync.update.pairs} pairs decided in ${Date.now() - started} ms\n` +
+          `database: ${file}\n\n${stateSummaryTable(summary)}\n` +
+          `Try:\n  npx secfix query states ${db} --branch 3.16 --state vulnerable\n  npx secfix query states ${db} --cve CVE-2023-42366 --json\n  npx secfix check ${db}\n`,
+      );
+      if (!flags.serve) return;
+      await serveUntilStopped(store, config.distribution, flags, (address) =>
+        io.stdout.write(`\nServing the demo at ${address} (Ctrl-C stops)\n`),
+      );
     });
+  });
 }

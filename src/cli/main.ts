@@ -8,6 +8,7 @@ import { inspectCommand } from './inspect/command.js';
 import { type CliIo, type CliStatus, UsageError, processIo } from './io.js';
 import { queryCommand } from './query.js';
 import { scanCommand } from './scan.js';
+import { serveCommand } from './serve.js';
 import { syncCommand } from './sync.js';
 import { updateCommand } from './update.js';
 import { versionCommand } from './version.js';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo, status: CliStatus): Command {
   program.addCommand(checkCommand(io, status));
   program.addCommand(scanCommand(io, status));
   program.addCommand(syncCommand(io, status));
+  program.addCommand(serveCommand(io, status));
   program.addCommand(demoCommand(io, status));
   return program;
 }

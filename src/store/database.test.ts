@@ -43,7 +43,7 @@ describe('openDatabase', () => {
     const store = await openDatabase('sqlite::memory:');
     try {
       expect(store.dialect).toBe('sqlite');
-      expect(await migrateToLatest(store)).toEqual(['0001-initial']);
+      expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version']);
     } finally {
       await store.close();
     }

@@ -113,7 +113,36 @@ export function transaction<T>(store: Store, fn: (db: Kysely<Schema>) => Promise
  * `fn` must not start transactions of its own.
  */
 export function withWriteLock<T>(store: Store, fn: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
+  return withMigrationLock(store, async (db) => {
+    const result = await fn(db);
+    await bumpDataVersion(db);
+    return result;
+  });
+}
+
+/** The writer lock without the data-version bump, for migrations, which run before its table exists. */
+export function withMigrationLock<T>(store: Store, fn: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
   return store.dialect === 'postgres' ? withPostgresWriteLock(store.db, fn) : withSqliteWriteLock(store.db, fn);
+}
+
+/** What readers compare to know whether the data changed: a counter and the time of the last write. */
+export interface DataVersion {
+  readonly version: number;
+  readonly changedAt: string;
+}
+
+async function bumpDataVersion(db: Kysely<Schema>): Promise<void> {
+  await db
+    .updateTable('data_version')
+    .set({ version: sql`version + 1`, changed_at: new Date().toISOString() })
+    .where('id', '=', 1)
+    .execute();
+}
+
+/** The current data version: one primary-key lookup. */
+export async function getDataVersion(db: Kysely<Schema>): Promise<DataVersion> {
+  const row = await db.selectFrom('data_version').select(['version', 'changed_at']).where('id', '=', 1).executeTakeFirstOrThrow();
+  return { version: Number(row.version), changedAt: row.changed_at };
 }
 
 /** Advisory-lock key: the bytes of "secfix", to stay clear of other applications' keys on a shared server. */

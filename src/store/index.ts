@@ -12,3 +12,4 @@ export * from './queries/rejections.js';
 export * from './queries/secfixes.js';
 export * from './queries/states.js';
 export * from './queries/vulnerabilities.js';
+export * from './queries/state-trends.js';

@@ -9,6 +9,7 @@ const TABLES = [
   'branch',
   'branch_arch',
   'cpe_criterion',
+  'data_version',
   'dirty',
   'import_run',
   'package_version',
@@ -37,7 +38,7 @@ describe.each(backends)('%s migrations', (backend) => {
   }
 
   it('creates every table, and a second run does nothing', async () => {
-    expect(await migrateToLatest(store)).toEqual(['0001-initial']);
+    expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version']);
     expect(await tableNames()).toEqual(TABLES);
     expect(await migrateToLatest(store)).toEqual([]);
     expect(await tableNames()).toEqual(TABLES);
@@ -47,7 +48,7 @@ describe.each(backends)('%s migrations', (backend) => {
     const other = await openDatabase(store.url);
     try {
       const applied = await Promise.all([migrateToLatest(store), migrateToLatest(other)]);
-      expect(applied.flat()).toEqual(['0001-initial']);
+      expect(applied.flat()).toEqual(['0001-initial', '0002-data-version']);
       expect(await tableNames()).toEqual(TABLES);
     } finally {
       await other.close();

@@ -1,12 +1,14 @@
 import { type Kysely, type Migration, Migrator } from 'kysely';
-import { type Store, type StoreDialect, withWriteLock } from './database.js';
+import { type Store, type StoreDialect, withMigrationLock } from './database.js';
 import type { Schema } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.js';
+import { dataVersionMigration } from './migrations/0002-data-version.js';
 
 /** Every migration in order; names sort in the order they must run. */
 function migrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
+    '0002-data-version': dataVersionMigration(dialect),
   };
 }
 
@@ -18,7 +20,7 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
   // Kysely locks and wraps migrations in a transaction on PostgreSQL only; on SQLite the writer
   // lock gives the same: one process migrates, the others then find nothing to do.
   return store.dialect === 'sqlite'
-    ? withWriteLock(store, (connection) => runMigrations(connection, store.dialect))
+    ? withMigrationLock(store, (connection) => runMigrations(connection, store.dialect))
     : runMigrations(store.db, store.dialect);
 }
 

@@ -212,6 +212,13 @@ export interface DirtyTable {
   key: string;
 }
 
+/** One row (id 1): bumped by every committed write, read by caches to know whether anything changed. */
+export interface DataVersionTable {
+  id: number;
+  version: number;
+  changed_at: IsoTime;
+}
+
 export interface Schema {
   branch: BranchTable;
   repository: RepositoryTable;
@@ -228,4 +235,5 @@ export interface Schema {
   state_history: StateHistoryTable;
   import_run: ImportRunTable;
   dirty: DirtyTable;
+  data_version: DataVersionTable;
 }

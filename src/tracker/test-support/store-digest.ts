@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Store } from '../../store/index.js';
 
-/** Tables an import always writes, even when it changes no data: its run record. */
-const RUN_TABLES = new Set(['import_run']);
+/** Tables an import always writes, even when it changes no data: its run record and the data-version counter. */
+const RUN_TABLES = new Set(['import_run', 'data_version']);
 
 /**
  * A fingerprint of every data table's rows (order-independent), to show an import changed

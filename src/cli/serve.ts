@@ -1,0 +1,89 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import type { Store } from '../store/index.js';
+import type { ListenOptions } from '../web/listen.js';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../web/web-context.js';
+import { withCliStore } from './database.js';
+import type { CliIo, CliStatus } from './io.js';
+import { DB_OPTION_HELP } from './options.js';
+import { subcommand } from './subcommand.js';
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = 'localhost';
+
+export function parsePort(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65_535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  return Number(value);
+}
+
+function parseRateLimit(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number of requests per minute, 0 for no limit');
+  return Number(value);
+}
+
+/** Options `serve` and `demo` share. */
+export interface ServeFlags {
+  port: number;
+  host: string;
+  baseUrl?: string;
+  rateLimit?: number;
+  log: boolean;
+}
+
+/** Adds the server options to a command. */
+export function withServeOptions(command: Command): Command {
+  return command
+    .option('--port <n>', 'TCP port to listen on (0 picks a free one)', parsePort, DEFAULT_PORT)
+    .option('--host <host>', 'address to listen on (0.0.0.0 for every interface)', DEFAULT_HOST)
+    .option('--base-url <url>', 'public origin for absolute links in JSON-LD and feeds, e.g. https://security.example.org (default: from each request)')
+    .option('--rate-limit <n>', 'requests per client address and minute before 429 (0 turns the limit off)', parseRateLimit, DEFAULT_RATE_LIMIT_PER_MINUTE)
+    .option('--no-log', 'do not print a JSON log line per request');
+}
+
+/**
+ * Serves the store until SIGINT or SIGTERM, then closes the server (finishing requests in flight).
+ * `announce` gets the address once listening.
+ */
+export async function serveUntilStopped(store: Store, distribution: string, flags: ServeFlags, announce: (address: string) => void): Promise<void> {
+  const { listen } = await import('../web/listen.js');
+  const options: ListenOptions = {
+    port: flags.port,
+    host: flags.host,
+    site: { distribution, ...(flags.baseUrl === undefined ? {} : { baseUrl: flags.baseUrl }) },
+    rateLimitPerMinute: flags.rateLimit === 0 ? false : (flags.rateLimit ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
+    logger: flags.log ? { level: 'info' } : false,
+  };
+  const server = await listen(store, options);
+  announce(server.address);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+}
+
+/** `secfix serve`: the web pages, JSON and JSON-LD API and feeds over the configured database. */
+export function serveCommand(io: CliIo, _status: CliStatus): Command {
+  return withServeOptions(
+    subcommand(io, 'serve')
+      .description('serve the tracker over HTTP: pages, the JSON and JSON-LD API (/api, /openapi.json), Atom feeds, /healthz and /metrics')
+      .option('--db <url>', DB_OPTION_HELP)
+      .option('--config <file>', 'configuration file (YAML); its distribution name is shown on the pages')
+      .option('--distribution <name>', 'distribution name to show when no --config is given', 'Alpine Linux'),
+  )
+    .addHelpText('after', '\nExamples:\n  secfix serve --db sqlite:secfix.db --port 8080\n  secfix serve --config config/alpine.yaml --host 0.0.0.0 --base-url https://security.example.org\n')
+    .action(async (flags: ServeFlags & { db?: string; config?: string; distribution: string }) => {
+      let distribution = flags.distribution;
+      if (flags.config !== undefined) {
+        const { loadConfig } = await import('../sources/config.js');
+        distribution = (await loadConfig(flags.config)).distribution;
+      }
+      await withCliStore(flags.db, ({ store, description }) =>
+        serveUntilStopped(store, distribution, flags, (address) => io.stdout.write(`secfix: serving ${description} at ${address} (Ctrl-C stops)\n`)),
+      );
+    });
+}

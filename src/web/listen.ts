@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import type { Store } from '../store/index.js';
+import { type ServerOptions, buildServer } from './server.js';
+
+export interface ListenOptions extends Omit<ServerOptions, 'db'> {
+  readonly port: number;
+  readonly host: string;
+}
+
+/** A running tracker: its address, and how to stop it (the store stays open; its owner closes it). */
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  /** `http://host:port`, with the port actually bound (useful with port 0). */
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+/** Serves a store over HTTP until `close`. */
+export async function listen(store: Store, options: ListenOptions): Promise<RunningServer> {
+  const app = await buildServer({ ...options, db: store.db });
+  await app.listen({ port: options.port, host: options.host });
+  const bound = app.server.address();
+  const port = typeof bound === 'object' && bound !== null ? bound.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return { app, address: `http://${host}:${port}`, close: () => app.close() };
+}

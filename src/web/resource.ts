@@ -1,0 +1,72 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HtmlValue } from './html.js';
+import { withContext } from './linked-data.js';
+import { type Format, MEDIA_TYPES, negotiateFormat } from './negotiate.js';
+import type { RawQuery } from './query-params.js';
+import { respond } from './respond.js';
+import { apiPath } from './urls.js';
+import { type Alternate, page } from './views/layout.js';
+import { type RenderContext, type WebContext, requestBase } from './web-context.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The representation this request asked for, so errors answer in it too. */
+    secfixFormat?: Format;
+  }
+}
+
+/**
+ * A resource of the tracker: one page at `path`, its JSON at `/api` + `path`, and both answering
+ * text/html, application/json and application/ld+json by content negotiation.
+ */
+export interface Resource<Input, Data> {
+  /** Fastify route path, e.g. `/branch/:branch`. */
+  readonly path: string;
+  /** Reads and checks the route and query parameters; throws `badRequest` (400) on bad ones. */
+  readonly parse: (params: Readonly<Record<string, string>>, query: RawQuery) => Input;
+  /** Loads the data in a fixed number of queries; throws `notFound` (404) when there is none. */
+  readonly load: (web: WebContext, input: Input, context: RenderContext) => Promise<Data>;
+  readonly title: (data: Data, input: Input) => string;
+  readonly html: (data: Data, context: RenderContext, input: Input) => HtmlValue;
+  readonly json: (data: Data, context: RenderContext, input: Input) => unknown;
+  /** The JSON-LD body without `@context` (added here); every node needs an `id`. */
+  readonly jsonld: (data: Data, context: RenderContext, input: Input) => Record<string, unknown>;
+  /** Atom feeds about this resource, linked from the page. */
+  readonly feeds?: (data: Data, input: Input) => readonly Alternate[];
+}
+
+/** The format a request asks for: negotiated, with HTML by default for pages and JSON under /api. */
+export function requestFormat(request: FastifyRequest): Format {
+  const fallback: Format = request.url === '/api' || request.url.startsWith('/api/') || request.url.startsWith('/api?') ? 'json' : 'html';
+  const format = negotiateFormat(request.headers.accept, fallback) ?? fallback;
+  // /api is JSON: an HTML-preferring browser gets JSON there, JSON-LD only when asked by name.
+  return fallback === 'json' && format === 'html' ? 'json' : format;
+}
+
+export function registerResource<Input, Data>(app: FastifyInstance, web: WebContext, resource: Resource<Input, Data>): void {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const format = requestFormat(request);
+    request.secfixFormat = format;
+    const input = resource.parse(request.params as Record<string, string>, request.query as RawQuery);
+    const base = requestBase(web.site, request);
+    return respond(web, request, reply, {
+      contentType: MEDIA_TYPES[format],
+      variant: format,
+      render: async (dataVersion) => {
+        const context: RenderContext = { site: web.site, base, url: request.url, dataVersion };
+        const data = await resource.load(web, input, context);
+        if (format === 'json') return JSON.stringify(resource.json(data, context, input));
+        if (format === 'jsonld') return JSON.stringify(withContext(base, resource.jsonld(data, context, input)));
+        const path = request.url;
+        const alternates: Alternate[] = [
+          { type: 'application/json', href: apiPath(path), title: 'JSON' },
+          { type: 'application/ld+json', href: apiPath(path), title: 'JSON-LD' },
+          ...(resource.feeds?.(data, input) ?? []),
+        ];
+        return page(context, { title: resource.title(data, input), body: resource.html(data, context, input), alternates }).toString();
+      },
+    });
+  };
+  app.get(resource.path, handler);
+  app.get(apiPath(resource.path), handler);
+}

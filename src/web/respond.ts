@@ -1,0 +1,62 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type DataVersion, getDataVersion } from '../store/index.js';
+import { type CachedBody, chooseEncoding, encodedBody } from './response-cache.js';
+import type { WebContext } from './web-context.js';
+
+/** How long clients and proxies may reuse an answer without asking again. */
+const MAX_AGE_SECONDS = 60;
+
+/** A representation to send: its media type, a key part telling it apart from the URL's other forms, and how to render it. */
+export interface Representation {
+  readonly contentType: string;
+  /** Distinguishes representations of one URL in the cache and the ETag, e.g. `html`, `atom`. */
+  readonly variant: string;
+  readonly render: (dataVersion: DataVersion) => Promise<string>;
+  /** Extra headers (Link) for the 200 answer. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const httpDate = (iso: string) => new Date(iso).toUTCString();
+
+function notModified(request: FastifyRequest, etag: string, lastModified: string): boolean {
+  const ifNoneMatch = request.headers['if-none-match'];
+  if (ifNoneMatch !== undefined) {
+    return ifNoneMatch.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*');
+  }
+  const ifModifiedSince = request.headers['if-modified-since'];
+  if (ifModifiedSince === undefined) return false;
+  const since = Date.parse(ifModifiedSince);
+  // HTTP dates have whole seconds; the data's time has milliseconds.
+  return Number.isFinite(since) && Math.floor(Date.parse(lastModified) / 1000) * 1000 <= since;
+}
+
+/**
+ * Sends a representation with validators, caching and compression: one query for the data
+ * version answers a conditional request (304) or finds the cached body; only a miss renders.
+ */
+export async function respond(web: WebContext, request: FastifyRequest, reply: FastifyReply, representation: Representation): Promise<FastifyReply> {
+  const dataVersion = await getDataVersion(web.db);
+  const etag = `W/"${dataVersion.version}-${representation.variant}"`;
+  const lastModified = httpDate(dataVersion.changedAt);
+  reply
+    .header('etag', etag)
+    .header('last-modified', lastModified)
+    .header('cache-control', `public, max-age=${MAX_AGE_SECONDS}`)
+    .header('vary', 'Accept, Accept-Encoding');
+  if (notModified(request, etag, dataVersion.changedAt)) return reply.code(304).send();
+
+  const key = `${representation.variant}\u0000${request.url}`;
+  let entry: CachedBody | undefined = web.cache?.get(key, dataVersion.version);
+  if (entry === undefined) {
+    const text = await representation.render(dataVersion);
+    entry = { dataVersion: dataVersion.version, contentType: representation.contentType, body: Buffer.from(text) };
+    web.cache?.set(key, entry);
+  }
+  const encoding = chooseEncoding(request.headers['accept-encoding'], entry.body.length);
+  const before = (entry.gzip?.length ?? 0) + (entry.br?.length ?? 0);
+  const body = encodedBody(entry, encoding);
+  web.cache?.grew((entry.gzip?.length ?? 0) + (entry.br?.length ?? 0) - before);
+  if (encoding !== 'identity') reply.header('content-encoding', encoding);
+  for (const [name, value] of Object.entries(representation.headers ?? {})) reply.header(name, value);
+  return reply.code(200).type(entry.contentType).send(body);
+}

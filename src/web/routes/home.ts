@@ -1,0 +1,89 @@
+import { type StateName, STATE_NAMES, countStates, listBranches, listVulnerableDeltasByDay } from '../../store/index.js';
+import { compareBranchNames, isSupported } from '../branch-order.js';
+import { onlyParams } from '../query-params.js';
+import type { Resource } from '../resource.js';
+import { branchFeedPath, branchPath, feedPath, repositoryId } from '../urls.js';
+import type { ChartSeries } from '../views/chart.js';
+import { homeView } from '../views/home.js';
+
+export interface HomeData {
+  readonly distribution: string;
+  readonly branches: readonly {
+    readonly name: string;
+    readonly endOfSupport: string | null;
+    readonly supported: boolean;
+    readonly architectures: readonly string[];
+    readonly repositories: readonly { readonly name: string; readonly counts: Readonly<Record<StateName, number>> }[];
+  }[];
+  /** Open vulnerable pairs per branch, at each day the number changed. */
+  readonly trend: readonly ChartSeries[];
+}
+
+const zeroCounts = (): Record<StateName, number> => Object.fromEntries(STATE_NAMES.map((state) => [state, 0])) as Record<StateName, number>;
+
+/** `/`: the distribution, its branches with state counts, and the trend of open vulnerable pairs. */
+export const homeResource: Resource<null, HomeData> = {
+  path: '/',
+  parse: (_params, query) => {
+    onlyParams(query, []);
+    return null;
+  },
+  load: async (web) => {
+    const [branches, counts, deltas] = await Promise.all([listBranches(web.db), countStates(web.db), listVulnerableDeltasByDay(web.db)]);
+    const today = new Date().toISOString().slice(0, 10);
+    const countsByRepo = new Map<string, Record<StateName, number>>();
+    for (const row of counts) {
+      const key = `${row.branch}\u0000${row.repo}`;
+      const entry = countsByRepo.get(key) ?? zeroCounts();
+      entry[row.state] = row.count;
+      countsByRepo.set(key, entry);
+    }
+    const trend = new Map<string, { day: string; value: number }[]>();
+    for (const row of deltas) {
+      const points = trend.get(row.branch) ?? [];
+      points.push({ day: row.day, value: (points.at(-1)?.value ?? 0) + row.delta });
+      trend.set(row.branch, points);
+    }
+    const sorted = [...branches].sort((a, b) => compareBranchNames(a.name, b.name));
+    return {
+      distribution: web.site.distribution,
+      branches: sorted.map((branch) => ({
+        name: branch.name,
+        endOfSupport: branch.endOfSupport,
+        supported: isSupported(branch.endOfSupport, today),
+        architectures: branch.archs,
+        repositories: branch.repositories.map((repository) => ({
+          name: repository.name,
+          counts: countsByRepo.get(`${branch.name}\u0000${repository.name}`) ?? zeroCounts(),
+        })),
+      })),
+      trend: sorted.filter((branch) => trend.has(branch.name)).map((branch) => ({ name: branch.name, points: trend.get(branch.name)! })),
+    };
+  },
+  title: () => 'Branches',
+  html: (data) => homeView(data),
+  json: (data) => data,
+  jsonld: (data, context) => ({
+    id: `${context.base}/`,
+    type: 'Tracker',
+    name: `${data.distribution} security tracker`,
+    distribution: data.distribution,
+    feed: `${context.base}${feedPath()}`,
+    branches: data.branches.map((branch) => ({
+      id: `${context.base}${branchPath(branch.name)}`,
+      type: 'Branch',
+      name: branch.name,
+      supported: branch.supported,
+      ...(branch.endOfSupport === null ? {} : { endOfSupport: branch.endOfSupport.slice(0, 10) }),
+      architectures: branch.architectures,
+      feed: `${context.base}${branchFeedPath(branch.name)}`,
+      repositories: branch.repositories.map((repository) => ({
+        id: `${context.base}${repositoryId(branch.name, repository.name)}`,
+        type: 'Repository',
+        name: repository.name,
+        counts: repository.counts,
+      })),
+    })),
+  }),
+  feeds: () => [{ type: 'application/atom+xml', href: feedPath(), title: 'All state changes (Atom)' }],
+};

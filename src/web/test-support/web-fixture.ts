@@ -1,0 +1,84 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Kysely, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { afterAll, beforeAll } from 'vitest';
+import { BUNDLED_DEMO_CONFIG, loadConfig } from '../../sources/config.js';
+import type { Schema } from '../../store/index.js';
+import { type Backend, type TestStore, openTestStore } from '../../test-support/databases.js';
+import { syncFromConfig } from '../../tracker/sync.js';
+import { type ServerOptions, buildServer } from '../server.js';
+
+/** Counts the SQL statements a database handle sends, to prove a page's query count is fixed. */
+export class QueryCounter implements KyselyPlugin {
+  count = 0;
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.count += 1;
+    return args.node;
+  }
+  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return Promise.resolve(args.result);
+  }
+}
+
+/** The origin tests give the server, so JSON-LD ids and feed links are predictable. */
+export const TEST_BASE_URL = 'http://tracker.test';
+
+export interface WebFixture {
+  readonly app: FastifyInstance;
+  readonly store: TestStore;
+  readonly queries: QueryCounter;
+  /** GET with optional headers; the answer as light-my-request gives it. */
+  get(url: string, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** GET expecting 200 JSON (or JSON-LD with `accept`); returns the parsed body. */
+  getJson<T = Record<string, unknown>>(url: string, accept?: string): Promise<T>;
+}
+
+/** Loads the bundled demo data (the real Alpine sample: 3 branches, secdb, indexes, NVD) into a store. */
+export async function loadDemoData(store: TestStore): Promise<void> {
+  await syncFromConfig(store, await loadConfig(BUNDLED_DEMO_CONFIG));
+}
+
+/**
+ * For one `describe` block: a fresh database of `backend` with the demo data (plus whatever
+ * `seed` adds), and a server over it without response cache or rate limit, so each request
+ * renders and its queries can be counted. Returns a getter, available inside tests.
+ */
+export function useWebFixture(
+  backend: Backend,
+  seed: (store: TestStore) => Promise<void> = loadDemoData,
+  options: Partial<Omit<ServerOptions, 'db'>> = {},
+): () => WebFixture {
+  let fixture: WebFixture | undefined;
+  beforeAll(async () => {
+    const store = await openTestStore(backend);
+    await seed(store);
+    const queries = new QueryCounter();
+    const db: Kysely<Schema> = store.db.withPlugin(queries);
+    const app = await buildServer({
+      db,
+      site: { distribution: 'Alpine Linux (sample data)', baseUrl: TEST_BASE_URL },
+      cache: false,
+      rateLimitPerMinute: false,
+      ...options,
+    });
+    const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
+    fixture = {
+      app,
+      store,
+      queries,
+      get,
+      async getJson<T>(url: string, accept = 'application/json') {
+        const response = await get(url, { accept });
+        if (response.statusCode !== 200) throw new Error(`GET ${url} (${accept}) answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
+        return response.json<T>();
+      },
+    };
+  }, 120_000);
+  afterAll(async () => {
+    await fixture?.app.close();
+    await fixture?.store.dispose();
+  });
+  return () => {
+    if (fixture === undefined) throw new Error('the web fixture is used outside a test (or failed to start)');
+    return fixture;
+  };
+}

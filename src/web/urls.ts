@@ -1,0 +1,67 @@
+/**
+ * Every path the tracker serves, built in one place so pages, JSON-LD ids and feeds agree.
+ * Paths are relative to the origin; JSON-LD makes them absolute.
+ */
+const segment = encodeURIComponent;
+
+export const homePath = () => '/';
+export const branchPath = (branch: string) => `/branch/${segment(branch)}`;
+export const repositoryId = (branch: string, repo: string) => `${branchPath(branch)}#repo-${segment(repo)}`;
+export const vulnerabilityPath = (id: string) => `/cve/${segment(id)}`;
+export const packagePath = (name: string) => `/package/${segment(name)}`;
+export const packageVersionId = (name: string, branch: string, repo: string, version: string) =>
+  `${packagePath(name)}#${segment(branch)}/${segment(repo)}/${segment(version)}`;
+export const stateId = (vulnerability: string, branch: string, repo: string, name: string) =>
+  `${vulnerabilityPath(vulnerability)}#state/${segment(branch)}/${segment(repo)}/${segment(name)}`;
+export const cpeMatchId = (vulnerability: string, configuration: number, node: number, match: number) =>
+  `${vulnerabilityPath(vulnerability)}#cpe/${configuration}/${node}/${match}`;
+
+/** A maintainer is named by their e-mail address when the index gives one, else by the whole text. */
+export function maintainerKey(maintainer: string): string {
+  const email = /<([^<>\s]+@[^<>\s]+)>/.exec(maintainer);
+  return email?.[1] ?? maintainer.trim();
+}
+export const maintainerPath = (maintainer: string) => `/maintainer/${segment(maintainerKey(maintainer))}`;
+
+export const maintainersPath = () => '/maintainers';
+export const orphansPath = () => '/orphans';
+export const changesPath = () => '/changes';
+export const qualityPath = () => '/quality';
+export const searchPath = () => '/search';
+
+export const feedPath = () => '/feed.atom';
+export const branchFeedPath = (branch: string) => `${branchPath(branch)}/feed.atom`;
+export const packageFeedPath = (name: string) => `${packagePath(name)}/feed.atom`;
+export const maintainerFeedPath = (maintainer: string) => `${maintainerPath(maintainer)}/feed.atom`;
+
+/** The JSON form of a page: the same path under /api. */
+export const apiPath = (path: string) => (path === '/' ? '/api' : `/api${path}`);
+
+/** Appends a query string built from the defined values. */
+export function withQuery(path: string, params: Readonly<Record<string, string | number | boolean | undefined>>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== false && value !== '') search.set(key, value === true ? '1' : String(value));
+  }
+  const text = search.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
+/** Links out to other trackers and databases for a vulnerability id. */
+export function externalLinks(id: string): { readonly name: string; readonly url: string }[] {
+  const encoded = segment(id);
+  const links = [{ name: 'OSV', url: `https://osv.dev/vulnerability/${encoded}` }];
+  if (id.startsWith('CVE-')) {
+    links.unshift({ name: 'NVD', url: `https://nvd.nist.gov/vuln/detail/${encoded}` }, { name: 'CVE.org', url: `https://www.cve.org/CVERecord?id=${encoded}` });
+    links.push(
+      { name: 'Debian', url: `https://security-tracker.debian.org/tracker/${encoded}` },
+      { name: 'Ubuntu', url: `https://ubuntu.com/security/${encoded}` },
+      { name: 'Red Hat', url: `https://access.redhat.com/security/cve/${encoded}` },
+      { name: 'SUSE', url: `https://www.suse.com/security/cve/${encoded}/` },
+      { name: 'Arch Linux', url: `https://security.archlinux.org/${encoded}` },
+      { name: 'Gentoo', url: `https://bugs.gentoo.org/buglist.cgi?quicksearch=${encoded}` },
+    );
+  }
+  if (id.startsWith('GHSA-')) links.unshift({ name: 'GitHub', url: `https://github.com/advisories/${encoded}` });
+  return links;
+}

@@ -1,0 +1,32 @@
+import { type Html, html } from '../html.js';
+import { STATE_NAMES } from '../../store/index.js';
+import { branchFeedPath, branchPath, withQuery } from '../urls.js';
+import type { HomeData } from '../routes/home.js';
+import { lineChart } from './chart.js';
+import { stateBadge } from './common.js';
+
+/** The home page: every branch with its state counts per repository, and the trend chart. */
+export function homeView(data: HomeData): Html {
+  return html`<h1>${data.distribution} security tracker</h1>
+<p>Which packages of each release branch are exposed to which vulnerabilities, and why.
+Counts are (repository, package, vulnerability) pairs.</p>
+<h2>Open vulnerable pairs over time</h2>
+${lineChart('Open vulnerable pairs per branch over time', data.trend)}
+<h2>Branches</h2>
+<div class="table-scroll"><table>
+<caption class="skip">State counts per branch and repository</caption>
+<thead><tr><th scope="col">Branch</th><th scope="col">Repository</th>${STATE_NAMES.map((state) => html`<th scope="col" class="num">${stateBadge(state)}</th>`)}<th scope="col">Feed</th></tr></thead>
+<tbody>
+${data.branches.map((branch) =>
+  branch.repositories.map(
+    (repository, index) => html`<tr>
+${index === 0 ? html`<th scope="rowgroup" rowspan="${branch.repositories.length}"><a href="${branchPath(branch.name)}">${branch.name}</a>${branch.supported ? '' : html` <span class="eol">(end of life${branch.endOfSupport === null ? '' : ` since ${branch.endOfSupport}`})</span>`}${branch.supported && branch.endOfSupport !== null ? html`<br><span class="muted">supported until ${branch.endOfSupport}</span>` : ''}</th>` : ''}
+<td><a href="${withQuery(branchPath(branch.name), { repo: repository.name })}">${repository.name}</a></td>
+${STATE_NAMES.map((state) => html`<td class="num"><a href="${withQuery(branchPath(branch.name), { repo: repository.name, state })}" aria-label="${repository.counts[state]} ${state} in ${branch.name}/${repository.name}">${repository.counts[state]}</a></td>`)}
+${index === 0 ? html`<td rowspan="${branch.repositories.length}"><a href="${branchFeedPath(branch.name)}" type="application/atom+xml">Atom</a></td>` : ''}
+</tr>`,
+  ),
+)}
+</tbody>
+</table></div>`;
+}
