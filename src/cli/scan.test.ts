@@ -4,12 +4,14 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTar } from '../formats/tar.js';
 import { archive, dockerSaveMembers } from '../scan/test-support/images.js';
+import { importV316Tracker } from '../scan/test-support/tracker-data.js';
 import { loadMappingRules } from '../sources/config.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { repoPath } from '../test-support/paths.js';
 import { importApkIndex, importNvd, importSecdb } from '../tracker/import.js';
 import { updateStates } from '../tracker/update.js';
 import { runCli } from '../test-support/cli.js';
+import { listen } from '../web/listen.js';
 
 const S = ['data', 'alpine-sample'];
 const SECDB = repoPath(...S, 'secdb');
@@ -156,11 +158,12 @@ describe('secfix scan: images and bad input', () => {
       expect(run.stderr.endsWith('\n') && !run.stderr.slice(0, -1).includes('\n')).toBe(true);
       return run.stderr;
     };
-    expect(await usage('--installed', SYFT, '--server', 'https://secfix.example')).toBe(
-      'secfix: --server is not available until the tracker web API exists; use --db URL or --secdb PATH\n',
+    expect(await usage('--installed', SYFT, '--secdb', SECDB, '--server', 'https://secfix.example')).toBe(
+      'secfix: give exactly one source of security data: --secdb PATH..., --db URL or --server URL\n',
     );
+    expect(await usage('--installed', SYFT, '--server', 'secfix.example:8080')).toBe('secfix: --server: "secfix.example:8080": expected an http:// or https:// address\n');
     expect(await usage('--secdb', SECDB)).toBe('secfix: give exactly one of a target (root folder or image) and --installed FILE\n');
-    expect(await usage('--installed', SYFT)).toBe('secfix: give exactly one source of security data: --secdb PATH... or --db URL\n');
+    expect(await usage('--installed', SYFT)).toBe('secfix: give exactly one source of security data: --secdb PATH..., --db URL or --server URL\n');
     expect(await usage('--installed', SYFT, '--secdb', SECDB, '--fail-on', 'upgrade,bogus')).toBe(
       'secfix: --fail-on "upgrade,bogus": expected a comma-separated list of upgrade, fix-not-published, unfixed\n',
     );
@@ -187,5 +190,42 @@ describe.each(backends)('secfix scan --db on %s', (backend) => {
     expect(total(run)).toBe('0 packages to upgrade (0 vulnerabilities); 4 waiting for an unpublished fix (11); 2 with unfixed vulnerabilities (1)');
     expect(run.code).toBe(0);
     expect((await secfix('--installed', SYFT, '--branch', '3.16', '--db', store().url, '--fail-on', 'unfixed')).code).toBe(1);
+  });
+});
+
+describe.each(backends)('secfix scan --server on %s', (backend) => {
+  const store = useTestStore(backend);
+  const SCAN = ['--installed', SYFT, '--branch', '3.16', '--format', 'json'];
+
+  it('finds through a running tracker what --db finds in its database', async () => {
+    await importV316Tracker(store(), await loadMappingRules());
+    const server = await listen(store(), { port: 0, host: '127.0.0.1', site: { distribution: 'test' }, rateLimitPerMinute: false });
+    try {
+      const viaServer = await secfix(...SCAN, '--server', `${server.address}/`);
+      const viaDatabase = await secfix(...SCAN, '--db', store().url);
+      expect(viaServer.stderr).toBe('');
+      const report = JSON.parse(viaServer.stdout) as { findings: { kind: string }[]; securityData: unknown };
+      expect(report.findings).toEqual((JSON.parse(viaDatabase.stdout) as { findings: unknown }).findings);
+      expect(viaServer.code).toBe(viaDatabase.code);
+      // Open vulnerabilities come only from the tracker: they crossed the wire.
+      expect(report.findings.map((finding) => finding.kind)).toContain('unfixed');
+      expect(report.securityData).toEqual({ kind: 'tracker', sources: [server.address], repos: ['community', 'main'] });
+
+      const missing = await secfix('--installed', SYFT, '--branch', '3.17', '--server', server.address);
+      expect(missing).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `secfix: ${server.address}/api/branch/3.17/security-data: the tracker has no branch 3.17 (HTTP 404: no security data for branch 3.17 (it has 3.16))\n`,
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('exits 2 with one line naming the address when no tracker answers', async () => {
+    const run = await secfix(...SCAN, '--server', 'http://127.0.0.1:1');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^secfix: http:\/\/127\.0\.0\.1:1\/api\/branch\/3\.16\/security-data: cannot reach the tracker: [^\n]+\n$/);
   });
 });

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { FINDING_KINDS, type FindingKind } from '../scan/model.js';
 import { renderJson, renderSarif, renderText, renderWarnings } from '../scan/report.js';
-import { type ScanOptions, type ScanReport, type SecurityDataLoader, runScan, secdbLoader } from '../scan/run.js';
+import { type ScanOptions, type ScanReport, type SecurityDataLoader, runScan, secdbLoader, serverLoader } from '../scan/run.js';
+import { trackerBaseUrl } from '../sources/tracker-api.js';
 import { type CliIo, type CliStatus, UsageError } from './io.js';
 import { subcommand } from './subcommand.js';
 
@@ -35,6 +36,7 @@ Examples:
       --branch 3.16 --secdb data/alpine-sample/secdb \\
       --index data/alpine-sample/apkindex/v3.16-main-x86_64/APKINDEX.tar.gz --keys data/alpine-sample/keys
   secfix scan rootfs/ --db sqlite:./secfix.db --fail-on upgrade,unfixed
+  secfix scan alpine.tar --server http://localhost:8080 --format json
 `;
 
 /** `v3.16` and `3.16` name the same branch; anything but X.Y or edge is a usage error. */
@@ -74,9 +76,19 @@ async function scanWithDatabase(url: string, options: Omit<ScanOptions, 'loadSec
     throw new UsageError(`--db: no database at ${location.path}`);
   }
   return withCliStore(url, ({ store, description }) => {
-    const loadSecurityData: SecurityDataLoader = (branch, origins) => trackerSecurityData(store, description, branch, origins);
+    const loadSecurityData: SecurityDataLoader = (branch, origins) => trackerSecurityData(store.db, description, branch, origins);
     return runScan({ ...options, loadSecurityData });
   });
+}
+
+/** The loader for --secdb or --server, whichever was given. */
+function fileOrServerLoader(flags: ScanFlags): SecurityDataLoader {
+  if (flags.server === undefined) return secdbLoader(flags.secdb ?? []);
+  try {
+    return serverLoader(trackerBaseUrl(flags.server));
+  } catch (error) {
+    throw new UsageError(`--server: ${(error as Error).message}`);
+  }
 }
 
 /** `secfix scan`: which security upgrades a system, image or installed database needs. */
@@ -88,22 +100,19 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
     .option('--branch <branch>', 'branch to scan against (3.20, edge); overrides what the system says')
     .option('--secdb <path...>', 'secdb JSON files or folders of them (e.g. a copy of secdb.alpinelinux.org)')
     .option('--db <url>', 'tracker database (sqlite:PATH or postgres://…): also reports unfixed vulnerabilities')
-    .option('--server <url>', 'a running secfix tracker (not available until the web API exists)')
+    .option('--server <url>', 'address of a running secfix tracker (http://host:port): the data --db gives, over its API')
     .option('--index <file...>', 'APKINDEX.tar.gz or APKINDEX files of the branch: what is published now')
     .option('--keys <dir>', 'folder of trusted apk public keys to verify signed indexes')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--fail-on <kinds>', `finding kinds that make the exit status 1 (${FINDING_KINDS.join(', ')})`, 'upgrade')
     .addHelpText('after', EXAMPLES)
     .action(async (target: string | undefined, flags: ScanFlags) => {
-      if (flags.server !== undefined) {
-        throw new UsageError('--server is not available until the tracker web API exists; use --db URL or --secdb PATH');
-      }
       const input = target === undefined ? (flags.installed === undefined ? undefined : { installed: flags.installed }) : { target };
       if (input === undefined || (target !== undefined && flags.installed !== undefined)) {
         throw new UsageError('give exactly one of a target (root folder or image) and --installed FILE');
       }
-      if ((flags.secdb === undefined) === (flags.db === undefined)) {
-        throw new UsageError('give exactly one source of security data: --secdb PATH... or --db URL');
+      if ([flags.secdb, flags.db, flags.server].filter((flag) => flag !== undefined).length !== 1) {
+        throw new UsageError('give exactly one source of security data: --secdb PATH..., --db URL or --server URL');
       }
       const failOn = parseFailOn(flags.failOn);
       const options: Omit<ScanOptions, 'loadSecurityData'> = {
@@ -113,8 +122,7 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
         ...(flags.keys === undefined ? {} : { keysDir: flags.keys }),
         today: new Date().toISOString().slice(0, 10),
       };
-      const report =
-        flags.db !== undefined ? await scanWithDatabase(flags.db, options) : await runScan({ ...options, loadSecurityData: secdbLoader(flags.secdb ?? []) });
+      const report = flags.db !== undefined ? await scanWithDatabase(flags.db, options) : await runScan({ ...options, loadSecurityData: fileOrServerLoader(flags) });
       if (flags.format === 'text') {
         io.stderr.write(renderWarnings(report));
         io.stdout.write(renderText(report));

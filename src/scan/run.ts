@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../formats/input-error.js';
 import { readInput } from '../sources/file.js';
+import { fetchSecurityData } from '../sources/tracker-api.js';
 import { advise } from './advise.js';
 import { type BranchSource, decideBranch } from './branch.js';
 import { type ImageDescription, type ImageSystem, folderMembers, isImageFolder, readImageArchive, readImageMembers } from './image.js';
@@ -9,6 +10,7 @@ import type { Finding, PublishedVersions, ScanWarning, SecurityData } from './mo
 import { readPublishedVersions } from './published.js';
 import { readRootfs } from './rootfs.js';
 import { parseSecdbForBranch, readSecdbSources, secdbSecurityData } from './secdb-files.js';
+import { MAX_REQUEST_PACKAGES, securityDataFromJson } from './security-data-json.js';
 import { SYSTEM_FILES, type SystemFileName, type SystemFiles, readSystem } from './system.js';
 
 /** Loads one branch's security data, for the origins installed. */
@@ -62,6 +64,20 @@ export function secdbLoader(paths: readonly string[]): SecurityDataLoader {
     if (data === undefined) {
       throw new InputError(paths.join(', '), undefined, `no secdb document for branch ${branch} (the ${sources.length} read cover ${branches.join(', ')})`);
     }
+    return data;
+  };
+}
+
+/** Security data from a running tracker's API; `baseUrl` as trackerBaseUrl returns it. */
+export function serverLoader(baseUrl: string): SecurityDataLoader {
+  return async (branch, origins) => {
+    // No branch has this many origins; say so rather than send a request the tracker refuses.
+    if (origins.length > MAX_REQUEST_PACKAGES) {
+      throw new InputError(baseUrl, undefined, `the system has ${origins.length} origin packages; the tracker answers at most ${MAX_REQUEST_PACKAGES}`);
+    }
+    const { url, body } = await fetchSecurityData(baseUrl, branch, origins);
+    const data = securityDataFromJson(body, url);
+    if (data.branch !== branch) throw new InputError(url, '$.branch', `the tracker answered for branch ${data.branch}, not ${branch}`);
     return data;
   };
 }

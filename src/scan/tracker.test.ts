@@ -8,10 +8,10 @@ import { ensureBranch } from '../store/index.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { inputErrorFromAsync } from '../test-support/input-errors.js';
 import { repoPath } from '../test-support/paths.js';
-import { importApkIndex, importNvd, importRejections, importSecdb } from '../tracker/import.js';
-import { updateStates } from '../tracker/update.js';
 import type { Finding } from './model.js';
-import { runScan } from './run.js';
+import { listen } from '../web/listen.js';
+import { runScan, serverLoader } from './run.js';
+import { importV316Tracker } from './test-support/tracker-data.js';
 import { trackerSecurityData } from './tracker.js';
 
 const S = ['data', 'alpine-sample'];
@@ -30,21 +30,13 @@ const OPENSSL_IDS = ['CVE-2022-4304', 'CVE-2022-4450', 'CVE-2023-0215', 'CVE-202
 describe.each(backends)('%s tracker-backed scan', (backend) => {
   const store = useTestStore(backend);
 
-  /** The v3.16 index, both v3.16 secdb files and the NVD 2.0 sample, then states decided. */
-  async function importV316(rejections?: string): Promise<void> {
-    await importApkIndex(store(), { branch: '3.16', repo: 'main', location: repoPath(...S, 'apkindex', 'v3.16-main-x86_64', 'APKINDEX.tar.gz'), keysDir: repoPath(...S, 'keys') });
-    await importSecdb(store(), { location: repoPath(...S, 'secdb', 'v3.16', 'main.json') });
-    await importSecdb(store(), { location: repoPath(...S, 'secdb', 'v3.16', 'community.json') });
-    await importNvd(store(), { location: repoPath(...S, 'nvd', 'api-2.0', 'nvdcve-2.0-sample.json') });
-    if (rejections !== undefined) await importRejections(store(), { location: rejections });
-    await updateStates(store(), { full: true, rules });
-  }
+  const importV316 = (rejections?: string) => importV316Tracker(store(), rules, rejections);
 
   const scan = (branch = '3.16') =>
     runScan({
       input: { installed: SYFT },
       branch,
-      loadSecurityData: (name, origins) => trackerSecurityData(store(), 'test database', name, origins),
+      loadSecurityData: (name, origins) => trackerSecurityData(store().db, 'test database', name, origins),
       today: '2026-01-15',
     });
 
@@ -82,5 +74,27 @@ describe.each(backends)('%s tracker-backed scan', (backend) => {
     await importV316();
     const error = await inputErrorFromAsync(() => scan('3.17'));
     expect(error.message).toBe('test database: no security data for branch 3.17 (it has 3.16)');
+  });
+
+  it("decides the same through the tracker's API as from its database: rejections and end of support included", async () => {
+    const rejections = join(dir, `${backend}-api-rejections.yaml`);
+    writeFileSync(rejections, 'busybox:\n  - CVE-2023-42366\n');
+    await importV316(rejections);
+    await ensureBranch(store().db, '3.16', { endOfSupport: '2099-01-01' });
+    const server = await listen(store(), { port: 0, host: '127.0.0.1', site: { distribution: 'test' }, rateLimitPerMinute: false });
+    try {
+      const fromApi = await runScan({ input: { installed: SYFT }, branch: '3.16', loadSecurityData: serverLoader(server.address), today: '2026-01-15' });
+      const fromDatabase = await scan();
+      expect(fromApi.findings).toEqual(fromDatabase.findings);
+      expect(fromApi.warnings).toEqual(fromDatabase.warnings);
+      expect(fromApi.securityData).toEqual({ kind: 'tracker', sources: [server.address], repos: ['community', 'main'] });
+      // The rejection and the open vulnerability both crossed the wire.
+      expect(brief(fromApi.findings)).toEqual([
+        ['fix-not-published', 'openssl', '1.1.1w-r1', OPENSSL_IDS],
+        ['unfixed', 'openssl', null, ['CVE-2023-0466']],
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 });

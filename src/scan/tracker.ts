@@ -1,5 +1,6 @@
+import type { Kysely } from 'kysely';
 import { InputError } from '../formats/input-error.js';
-import { type Store, listBranches, listPublishedVersions, listSecfixes, listStates } from '../store/index.js';
+import { type Schema, listBranches, listPublishedVersions, listSecfixes, listStates } from '../store/index.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import type { FixLine, OpenVulnerability, SecurityData } from './model.js';
 
@@ -17,13 +18,24 @@ function append<T>(map: Map<string, T[]>, key: string, value: T): void {
   else list.push(value);
 }
 
-/** Throws InputError naming the database when it has no such branch. */
-export async function trackerSecurityData(store: Store, description: string, branch: string, origins: readonly string[]): Promise<SecurityData> {
-  const branches = await listBranches(store.db);
+/** The database has no such branch: the web API answers 404 for it rather than 500. */
+export class UnknownBranchError extends InputError {
+  constructor(description: string, branch: string, knownBranches: readonly string[]) {
+    const known = knownBranches.length === 0 ? 'it has none; import data first' : `it has ${knownBranches.join(', ')}`;
+    super(description, undefined, `no security data for branch ${branch} (${known})`);
+  }
+}
+
+/**
+ * The branch's security data for the given origins; `description` names the database (or the
+ * tracker) in the data's sources and in errors. Throws UnknownBranchError when there is no
+ * such branch.
+ */
+export async function trackerSecurityData(db: Kysely<Schema>, description: string, branch: string, origins: readonly string[]): Promise<SecurityData> {
+  const branches = await listBranches(db);
   const found = branches.find((candidate) => candidate.name === branch);
   if (found === undefined) {
-    const known = branches.length === 0 ? 'it has none; import data first' : `it has ${branches.map((candidate) => candidate.name).join(', ')}`;
-    throw new InputError(description, undefined, `no security data for branch ${branch} (${known})`);
+    throw new UnknownBranchError(description, branch, branches.map((candidate) => candidate.name));
   }
   const fixes = new Map<string, FixLine[]>();
   const open = new Map<string, OpenVulnerability[]>();
@@ -31,9 +43,9 @@ export async function trackerSecurityData(store: Store, description: string, bra
   const published = new Map<string, string>();
   for (const repository of found.repositories) {
     const [secfixes, versions, states] = await Promise.all([
-      listSecfixes(store.db, repository.id, origins),
-      listPublishedVersions(store.db, repository.id, origins),
-      listStates(store.db, repository.id, origins),
+      listSecfixes(db, repository.id, origins),
+      listPublishedVersions(db, repository.id, origins),
+      listStates(db, repository.id, origins),
     ]);
     for (const secfix of secfixes) append(fixes, secfix.package, { version: secfix.version, id: secfix.vulnerabilityId, repo: repository.name });
     for (const { origin, version } of versions) {

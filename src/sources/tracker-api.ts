@@ -1,0 +1,86 @@
+import { InputError } from '../formats/input-error.js';
+import { type SecurityDataRequest, securityDataPath } from '../scan/security-data-json.js';
+
+/*
+ * The client side of a running secfix tracker's JSON API. Every failure is an InputError
+ * naming the URL asked, so the CLI prints one line and exits 2.
+ */
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/**
+ * Checks a tracker address (`http://localhost:8080`, `https://security.example.org/tracker/`)
+ * and returns it without trailing slashes. Throws Error with the reason; callers word it.
+ */
+export function trackerBaseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`${JSON.stringify(text)} is not a URL; expected the tracker's address, e.g. http://localhost:8080`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${JSON.stringify(text)}: expected an http:// or https:// address`);
+  // Credentials would be printed in every message naming the URL, and fetch refuses them anyway.
+  if (url.username !== '' || url.password !== '') throw new Error('the address must not contain a user name or password');
+  if (url.search !== '' || url.hash !== '') throw new Error(`${JSON.stringify(text)}: expected the tracker's address without a query or fragment`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** Words why fetch failed: undici puts the system error (ECONNREFUSED…) in `cause`. */
+function fetchFailure(error: unknown, url: string, timeoutMs: number): string {
+  if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
+  let cause = (error as { cause?: unknown }).cause;
+  // Connecting to every address of a name fails as one AggregateError without a message.
+  if (cause instanceof AggregateError && cause.errors[0] instanceof Error) cause = cause.errors[0];
+  const reason = cause instanceof Error ? cause.message : (error as Error).message;
+  // The fetch standard blocks ports of other protocols (1, 9, 25…) before connecting.
+  return reason === 'bad port' ? `fetch refuses port ${new URL(url).port}, which belongs to another protocol` : reason;
+}
+
+/** The `{error: {message}}` the tracker answers errors with, when the body is that. */
+function errorMessage(body: unknown): string | undefined {
+  const message = (body as { error?: { message?: unknown } } | null)?.error?.message;
+  return typeof message === 'string' && message !== '' ? message : undefined;
+}
+
+/**
+ * POSTs `{"packages": origins}` to the tracker at `baseUrl` (see trackerBaseUrl) and returns the
+ * parsed JSON answer, unchecked. 404 means the tracker has no such branch.
+ */
+export async function fetchSecurityData(
+  baseUrl: string,
+  branch: string,
+  origins: readonly string[],
+  options: { timeoutMs?: number } = {},
+): Promise<{ url: string; body: unknown }> {
+  const url = `${baseUrl}${securityDataPath(branch)}`;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const signal = AbortSignal.timeout(timeoutMs);
+  const request: SecurityDataRequest = { packages: origins };
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'secfix' },
+      body: JSON.stringify(request),
+      signal,
+    });
+    text = await response.text();
+  } catch (error) {
+    throw new InputError(url, undefined, `cannot reach the tracker: ${fetchFailure(error, url, timeoutMs)}`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) {
+    const told = errorMessage(body) ?? response.statusText;
+    const status = `HTTP ${response.status}${told === '' ? '' : `: ${told}`}`;
+    throw new InputError(url, undefined, response.status === 404 ? `the tracker has no branch ${branch} (${status})` : status);
+  }
+  if (body === undefined) throw new InputError(url, undefined, `the answer is not JSON (${response.headers.get('content-type') ?? 'no content type'})`);
+  return { url, body };
+}

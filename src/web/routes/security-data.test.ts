@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, type SecurityDataJson, securityDataToJson } from '../../scan/security-data-json.js';
+import { trackerSecurityData } from '../../scan/tracker.js';
+import { listBranches } from '../../store/index.js';
+import { backends } from '../../test-support/databases.js';
+import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
+
+const PATH = '/api/branch/3.16/security-data';
+
+describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) => {
+  const web = useWebFixture(backend);
+
+  const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
+    web().app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+
+  it("answers the branch's security data for the origins asked, as the store holds it, in a fixed number of queries", async () => {
+    const origins = ['busybox', 'openssl'];
+    const expected = securityDataToJson(await trackerSecurityData(web().store.db, TEST_BASE_URL, '3.16', origins));
+    web().queries.count = 0;
+    const response = await post(PATH, { packages: [...origins, 'busybox'] });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(response.headers['cache-control']).toBe('no-store');
+    const body = response.json<SecurityDataJson>();
+    expect(body).toEqual(expected);
+    // The demo data has fixes and published versions for both, and nothing about other origins.
+    expect(Object.keys(body.fixes).sort()).toEqual(origins);
+    expect(Object.keys(body.published).sort()).toEqual(origins);
+    expect(body.repos).toEqual(['community', 'main']);
+    // listBranches' 3, then secfixes, published versions and states for each of the 2 repositories.
+    expect(web().queries.count).toBe(9);
+  });
+
+  it('answers an empty list with the branch alone, so a scan of a system without packages still learns its repositories', async () => {
+    const body = (await post(PATH, { packages: [] })).json<SecurityDataJson>();
+    expect(body).toEqual(securityDataToJson(await trackerSecurityData(web().store.db, TEST_BASE_URL, '3.16', [])));
+    expect(body.repos).toEqual(['community', 'main']);
+    expect([body.fixes, body.open, body.rejected, body.published]).toEqual([{}, {}, {}, {}]);
+  });
+
+  it('answers 404 naming the branches the tracker has for an unknown branch', async () => {
+    const names = (await listBranches(web().store.db)).map((branch) => branch.name);
+    expect(names).not.toContain('3.99');
+    const response = await post('/api/branch/3.99/security-data', { packages: ['busybox'] });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({ error: { status: 404, message: `no security data for branch 3.99 (it has ${names.join(', ')})` } });
+  });
+
+  const tooLong = 'x'.repeat(MAX_PACKAGE_NAME_LENGTH + 1);
+  const badBodies: readonly [string, unknown, RegExp][] = [
+    ['an array', ['busybox'], /^expected a JSON object/],
+    ['a JSON string', '"busybox"', /^expected a JSON object/],
+    ['no packages', {}, /^"packages" must be an array/],
+    ['packages a string', { packages: 'busybox' }, /^"packages" must be an array/],
+    ['an unknown field', { packages: ['busybox'], branch: '3.16' }, /^unknown field "branch"/],
+    ['a number for a name', { packages: ['busybox', 3] }, /^"packages"\[1\] must be a non-empty string/],
+    ['an empty name', { packages: [''] }, /^"packages"\[0\] must be a non-empty string/],
+    [`a name of ${MAX_PACKAGE_NAME_LENGTH + 1} characters`, { packages: [tooLong] }, /^"packages"\[0\] must be a non-empty string of at most 200 characters$/],
+    [`${MAX_REQUEST_PACKAGES + 1} names`, { packages: Array.from({ length: MAX_REQUEST_PACKAGES + 1 }, (_, index) => `p${index}`) }, /^"packages" has 20001 names; at most 20000/],
+    ['malformed JSON', '{"packages": [', /JSON/],
+  ];
+
+  it.each(badBodies)('answers 400 in JSON to a body that is %s, whatever the Accept header', async (_name, payload, message) => {
+    const response = await post(PATH, payload, { accept: 'text/html' });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    const { error } = response.json<{ error: { status: number; message: string } }>();
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(message);
+  });
+
+  it('answers 413 in JSON to a body larger than the widest valid one', async () => {
+    const response = await post(PATH, { packages: ['x'.repeat(16 * 1024 * 1024)] }, { accept: 'text/html' });
+    expect(response.statusCode).toBe(413);
+    expect(response.json<{ error: { status: number } }>().error.status).toBe(413);
+  });
+
+  it('takes the most names allowed, each at the longest length', async () => {
+    const names = Array.from({ length: MAX_REQUEST_PACKAGES }, (_, index) => `${index}`.padEnd(MAX_PACKAGE_NAME_LENGTH, 'x'));
+    const response = await post(PATH, { packages: names });
+    expect(response.statusCode).toBe(200);
+    expect(response.json<SecurityDataJson>().fixes).toEqual({});
+  });
+});
