@@ -4,6 +4,7 @@ import { ensureBranch, ensureRepository } from './branches.js';
 import {
   type IndexedOriginVersion,
   listPublishedBinaries,
+  listPublishedBinariesByRepository,
   listSeenVersions,
   listPublishedVersions,
   replaceIndexSnapshot,
@@ -163,11 +164,16 @@ describe.each(backends)('%s index snapshots', (backend) => {
       { binary: 'libcurl', origin: 'curl' },
     ]);
     expect(await listPublishedBinaries(store().db, [])).toEqual([]);
+    expect(await listPublishedBinariesByRepository(store().db, [repositoryId])).toEqual([
+      { repositoryId, binary: 'curl', origin: 'curl' },
+      { repositoryId, binary: 'curl-doc', origin: 'curl' },
+      { repositoryId, binary: 'libcurl', origin: 'curl' },
+    ]);
     // Seen versions keep the removed 8.3.0 and the vanished zlib.
     expect(await listSeenVersions(store().db, [repositoryId])).toEqual([
-      { origin: 'curl', version: '8.3.0-r0' },
-      { origin: 'curl', version: '8.4.0-r0' },
-      { origin: 'zlib', version: '1.2.13-r0' },
+      { repositoryId, origin: 'curl', version: '8.3.0-r0' },
+      { repositoryId, origin: 'curl', version: '8.4.0-r0' },
+      { repositoryId, origin: 'zlib', version: '1.2.13-r0' },
     ]);
   });
 

@@ -294,18 +294,39 @@ export async function listPublishedBinaries(
     .execute();
 }
 
-/** Every version each origin ever had in these repositories' indexes, removed ones included. */
+/** Like `listPublishedBinaries`, with the repository of each: several branches' binaries in one query. */
+export async function listPublishedBinariesByRepository(
+  db: Kysely<Schema>,
+  repositoryIds: readonly number[],
+): Promise<{ readonly repositoryId: number; readonly binary: string; readonly origin: string }[]> {
+  if (repositoryIds.length === 0) return [];
+  return db
+    .selectFrom('binary_package as bp')
+    .innerJoin('package_version as pv', 'pv.id', 'bp.package_version_id')
+    .innerJoin('source_package as sp', 'sp.id', 'pv.source_package_id')
+    .select(['sp.repository_id as repositoryId', 'bp.name as binary', 'sp.name as origin'])
+    .distinct()
+    .where('sp.repository_id', 'in', repositoryIds)
+    .where('pv.removed_at', 'is', null)
+    .orderBy('bp.name')
+    .orderBy('sp.name')
+    .orderBy('sp.repository_id')
+    .execute();
+}
+
+/** Every version each origin ever had in these repositories' indexes, removed ones included, per repository. */
 export async function listSeenVersions(
   db: Kysely<Schema>,
   repositoryIds: readonly number[],
-): Promise<{ readonly origin: string; readonly version: string }[]> {
+): Promise<{ readonly repositoryId: number; readonly origin: string; readonly version: string }[]> {
   if (repositoryIds.length === 0) return [];
   return db
     .selectFrom('package_version as pv')
     .innerJoin('source_package as sp', 'sp.id', 'pv.source_package_id')
-    .select(['sp.name as origin', 'pv.version'])
+    .select(['sp.repository_id as repositoryId', 'sp.name as origin', 'pv.version'])
     .distinct()
     .where('sp.repository_id', 'in', repositoryIds)
+    .orderBy('sp.repository_id')
     .orderBy('sp.name')
     .orderBy('pv.version')
     .execute();

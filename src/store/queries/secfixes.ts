@@ -127,6 +127,19 @@ export async function listSecfixes(
   return batches.flat();
 }
 
+/** The secfixes of several repositories from every source, ordered by repository, package and line, in one query. */
+export async function listSecfixesOfRepositories(db: Kysely<Schema>, repositoryIds: readonly number[]): Promise<StoredSecfix[]> {
+  if (repositoryIds.length === 0) return [];
+  return db
+    .selectFrom('secfix')
+    .select(['repository_id as repositoryId', 'package', 'version', 'vulnerability_id as vulnerabilityId', 'note', 'source'])
+    .where('repository_id', 'in', repositoryIds)
+    .orderBy('repository_id')
+    .orderBy('package')
+    .orderBy('id')
+    .execute();
+}
+
 /** Secfixes naming any of the given vulnerability ids, across repositories. */
 export async function listSecfixesByVulnerability(
   db: Kysely<Schema>,

@@ -289,6 +289,24 @@ export async function getVulnerabilities(db: Kysely<Schema>, ids: readonly strin
   }));
 }
 
+/**
+ * The configuration trees of the stored vulnerabilities that secfixes of these repositories name,
+ * by id, in one query (a subquery picks the ids, however many there are).
+ */
+export async function listSecfixedVulnerabilityConfigurations(
+  db: Kysely<Schema>,
+  repositoryIds: readonly number[],
+): Promise<Map<string, unknown[]>> {
+  if (repositoryIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('vulnerability')
+    .select(['id', 'configurations'])
+    .where('id', 'in', (eb) => eb.selectFrom('secfix').select('vulnerability_id').where('repository_id', 'in', repositoryIds))
+    .orderBy('id')
+    .execute();
+  return new Map(rows.map((row) => [row.id, JSON.parse(row.configurations) as unknown[]]));
+}
+
 /** The references of one vulnerability, in URL order. */
 export async function listVulnerabilityReferences(
   db: Kysely<Schema>,
