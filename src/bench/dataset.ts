@@ -42,6 +42,29 @@ export interface DatasetSize {
   readonly seed: number;
 }
 
+/** A non-negative number from the environment variable `name`, `fallback` when it is unset or empty. */
+export function envNumber(name: string, fallback: number): number {
+  const text = process.env[name];
+  const value = text === undefined || text === '' ? fallback : Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got ${text}`);
+  return value;
+}
+
+/**
+ * The size the benchmarks generate, full by default: SECFIX_BENCH_CVES (300000),
+ * SECFIX_BENCH_PACKAGES (origins per repository, 5000), SECFIX_BENCH_MODIFIED (500),
+ * SECFIX_BENCH_PACKAGE_SHARE (0.2) and SECFIX_BENCH_SEED.
+ */
+export function datasetSizeFromEnv(): DatasetSize {
+  return {
+    cves: envNumber('SECFIX_BENCH_CVES', 300_000),
+    packagesPerRepo: envNumber('SECFIX_BENCH_PACKAGES', 5_000),
+    modifiedCves: envNumber('SECFIX_BENCH_MODIFIED', 500),
+    packageShare: envNumber('SECFIX_BENCH_PACKAGE_SHARE', 0.2),
+    seed: envNumber('SECFIX_BENCH_SEED', 20_261_122),
+  };
+}
+
 export interface DatasetStats {
   readonly branches: number;
   readonly repositories: number;

@@ -5,10 +5,11 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { loadMappingRules } from '../sources/config.js';
 import { type Store, countStates, migrateToLatest, openDatabase } from '../store/index.js';
-import { importApkIndex, importNvd, importSecdb } from '../tracker/import.js';
+import { importNvd } from '../tracker/import.js';
 import { type UpdateSummary, updateStates } from '../tracker/update.js';
 import type { DatasetManifest } from './dataset.js';
 import { elapsedMs, peakRssMb } from './measure.js';
+import { type Timed, populateStore } from './populate.js';
 
 /**
  * One backend's run of the tracker benchmark, in its own process so peak RSS is its own:
@@ -74,7 +75,7 @@ async function createDatabase(): Promise<Database> {
 }
 
 /** Times `fn` and notes the peak RSS reached by the end of it. */
-async function phase<T>(name: string, peaks: Record<string, number>, fn: () => Promise<T>): Promise<{ result: T; ms: number; cpuSeconds: number }> {
+async function phase<T>(name: string, peaks: Record<string, number>, fn: () => Promise<T>): Promise<Timed<T>> {
   const session = PROFILE_DIR === undefined ? undefined : new Session();
   if (session !== undefined) {
     session.connect();
@@ -116,21 +117,7 @@ try {
   try {
     await migrateToLatest(store);
     const peaks: Record<string, number> = {};
-    const indexes = await phase('indexes', peaks, async () => {
-      let originVersions = 0;
-      for (const index of manifest.indexes) {
-        const summary = await importApkIndex(store, { branch: index.branch, repo: index.repo, location: index.path });
-        originVersions += summary.counts.originVersions ?? 0;
-      }
-      return { originVersions };
-    });
-    const secdbs = await phase('secdbs', peaks, async () => {
-      let secfixes = 0;
-      for (const location of manifest.secdbs) secfixes += (await importSecdb(store, { location })).counts.secfixes ?? 0;
-      return { secfixes };
-    });
-    const nvd = await phase('nvdImport', peaks, () => importNvd(store, { location: manifest.feed }));
-    const full = await phase('fullUpdate', peaks, () => updateStates(store, { full: true, rules }));
+    const { indexes, secdbs, nvd, full } = await populateStore(store, manifest, rules, (name, fn) => phase(name, peaks, fn));
     const statesByName: Record<string, number> = {};
     for (const row of await countStates(store.db)) statesByName[row.state] = (statesByName[row.state] ?? 0) + row.count;
     const modified = await phase('modifiedImport', peaks, () => importNvd(store, { location: manifest.modifiedFeed }));

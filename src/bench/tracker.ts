@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type DatasetManifest, type DatasetSize, generateDataset } from './dataset.js';
+import { type DatasetManifest, type DatasetSize, datasetSizeFromEnv, envNumber, generateDataset } from './dataset.js';
 
 /**
  * The tracker at full size: generates an Alpine-like dataset (see dataset.ts) in a temporary
@@ -21,21 +21,8 @@ import { type DatasetManifest, type DatasetSize, generateDataset } from './datas
  * 2-core machine. Each backend's `scale` says what it ran on; set SECFIX_BENCH_PG_SCALE=1 for full size.
  */
 
-const env = (name: string, fallback: number) => {
-  const text = process.env[name];
-  const value = text === undefined || text === '' ? fallback : Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got ${text}`);
-  return value;
-};
-
-const size: DatasetSize = {
-  cves: env('SECFIX_BENCH_CVES', 300_000),
-  packagesPerRepo: env('SECFIX_BENCH_PACKAGES', 5_000),
-  modifiedCves: env('SECFIX_BENCH_MODIFIED', 500),
-  packageShare: env('SECFIX_BENCH_PACKAGE_SHARE', 0.2),
-  seed: env('SECFIX_BENCH_SEED', 20_261_122),
-};
-const postgresScale = env('SECFIX_BENCH_PG_SCALE', 0.2);
+const size = datasetSizeFromEnv();
+const postgresScale = envNumber('SECFIX_BENCH_PG_SCALE', 0.2);
 const postgresSize: DatasetSize = {
   ...size,
   cves: Math.round(size.cves * postgresScale),

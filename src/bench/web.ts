@@ -1,0 +1,298 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { sql } from 'kysely';
+import { loadMappingRules } from '../sources/config.js';
+import { type Store, migrateToLatest, openDatabase } from '../store/index.js';
+import { type DatasetManifest, datasetSizeFromEnv, envNumber, generateDataset } from './dataset.js';
+import { elapsedMs } from './measure.js';
+import { type PhaseRunner, populateStore } from './populate.js';
+
+/**
+ * The web pages under load at full size: generates the tracker benchmark's dataset (same
+ * SECFIX_BENCH_* size variables, see dataset.ts) in a temporary folder and imports it into
+ * SQLite as the tracker benchmark does, starts the server in a process of its own
+ * (web-server.ts), and for the home page, a branch page, a CVE page and their JSON: times one
+ * cold request (rendered, not cached), then runs autocannon on loopback (50 connections,
+ * 10 s each, compressed like a browser asks) for requests/s and latency percentiles.
+ * Prints one JSON object; progress goes to stderr. Any error or non-2xx answer fails the run.
+ *
+ * Environment: SECFIX_BENCH_WEB_DB=FILE serves an already populated SQLite file instead of
+ * generating one (e.g. the `secfix.db` a run with SECFIX_BENCH_KEEP=1 leaves in its kept
+ * folder); SECFIX_BENCH_WEB_SECONDS (10) per page; SECFIX_BENCH_WEB_PAGES (a comma-separated
+ * subset of home, branch, cve, homeJson, branchJson, cveJson); SECFIX_BENCH_WEB_PROFILE=DIR
+ * writes the server's CPU profile (`--cpu-prof`) to DIR.
+ */
+
+const CONNECTIONS = 50;
+const TARGETS = { branchP99Ms: 50, jsonRps: 1_500 } as const;
+/** What a browser sends; the server compresses once per cached page and encoding. */
+const BROWSER_ENCODINGS = 'gzip, br';
+const HTML_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+const JSON_ACCEPT = 'application/json';
+
+const PAGE_NAMES = ['home', 'branch', 'cve', 'homeJson', 'branchJson', 'cveJson'] as const;
+type PageName = (typeof PAGE_NAMES)[number];
+
+const loadSeconds = envNumber('SECFIX_BENCH_WEB_SECONDS', 10);
+const reusedDatabase = process.env.SECFIX_BENCH_WEB_DB;
+const keep = process.env.SECFIX_BENCH_KEEP === '1';
+const profileDir = process.env.SECFIX_BENCH_WEB_PROFILE;
+const pageNames = (process.env.SECFIX_BENCH_WEB_PAGES ?? PAGE_NAMES.join(',')).split(',').filter((name) => name !== '');
+for (const name of pageNames) {
+  if (!(PAGE_NAMES as readonly string[]).includes(name)) throw new Error(`SECFIX_BENCH_WEB_PAGES: unknown page ${name}; known: ${PAGE_NAMES.join(', ')}`);
+}
+
+const log = (message: string) => console.error(`web: ${message}`);
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+const serverScript = fileURLToPath(new URL('./web-server.js', import.meta.url));
+
+/** Generates the dataset into `dir` and imports it into a new SQLite file there. */
+async function buildDatabase(dir: string): Promise<{ path: string; manifest: DatasetManifest; populateSeconds: Record<string, number> }> {
+  const size = datasetSizeFromEnv();
+  log(`generating ${size.cves} CVEs, ${size.packagesPerRepo} packages per repository in ${dir}`);
+  const manifest = await generateDataset(dir, size);
+  log(`generated in ${manifest.stats.generationSeconds} s`);
+  const path = join(dir, 'secfix.db');
+  const populateSeconds: Record<string, number> = {};
+  const timed: PhaseRunner = async (name, fn) => {
+    const start = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage();
+    const result = await fn();
+    const ms = elapsedMs(start);
+    const cpu = process.cpuUsage(cpuStart);
+    populateSeconds[name] = round(ms / 1000, 2);
+    log(`${name}: ${populateSeconds[name]} s`);
+    return { result, ms, cpuSeconds: round((cpu.user + cpu.system) / 1e6, 2) };
+  };
+  const store = await openDatabase(`sqlite:${path}`);
+  try {
+    await migrateToLatest(store);
+    await populateStore(store, manifest, await loadMappingRules(), timed);
+  } finally {
+    await store.close();
+  }
+  return { path, manifest, populateSeconds };
+}
+
+/** What is in the database, whoever built it. */
+async function describeDatabase(store: Store) {
+  const count = async (table: 'branch' | 'repository' | 'vulnerability' | 'state') =>
+    Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count);
+  const origins = await sql<{ count: number }>`select max(c) as count from (select count(*) as c from source_package group by repository_id)`.execute(store.db);
+  return {
+    branches: await count('branch'),
+    repositories: await count('repository'),
+    maxOriginsPerRepository: Number(origins.rows[0]?.count ?? 0),
+    vulnerabilities: await count('vulnerability'),
+    states: await count('state'),
+  };
+}
+
+/** The branch with the most vulnerable packages: the heaviest branch page. */
+async function pickBranch(store: Store) {
+  const result = await sql<{ branch: string; packages: number; states: number }>`
+    select b.name as branch, count(distinct s.package) as packages, count(*) as states
+    from state s join repository r on r.id = s.repository_id join branch b on b.id = r.branch_id
+    where s.state = 'vulnerable'
+    group by b.name order by packages desc, b.name limit 1`.execute(store.db);
+  const row = result.rows[0];
+  if (row === undefined) throw new Error('the database has no vulnerable state to pick a branch from');
+  return { name: row.branch, vulnerablePackages: row.packages, vulnerableStates: row.states };
+}
+
+/** The CVE with states in the most branches (then the most states). */
+async function pickVulnerability(store: Store) {
+  const result = await sql<{ id: string; branches: number; states: number }>`
+    select s.vulnerability_id as id, count(distinct r.branch_id) as branches, count(*) as states
+    from state s join repository r on r.id = s.repository_id
+    group by s.vulnerability_id order by branches desc, states desc, id limit 1`.execute(store.db);
+  const row = result.rows[0];
+  if (row === undefined) throw new Error('the database has no state to pick a CVE from');
+  return { id: row.id, branches: row.branches, states: row.states };
+}
+
+/** Starts web-server.js on the database and waits for the address it prints. */
+async function startServer(path: string): Promise<{ child: ChildProcess; address: string }> {
+  const profile = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
+  const child = spawn(process.execPath, [...profile, serverScript, `sqlite:${path}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`web-server.js exited with status ${String(code)} before listening`);
+  });
+  const address = await Promise.race([once(lines, 'line').then(([line]: string[]) => line!), exited]);
+  lines.close();
+  return { child, address };
+}
+
+/** The server process's peak and current resident set size, in MB (Linux). */
+function serverMemory(pid: number): { peakRssMb: number; rssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kilobytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { peakRssMb: Math.round(kilobytes('VmHWM') / 1024), rssMb: Math.round(kilobytes('VmRSS') / 1024) };
+}
+
+/** Clock ticks per second in /proc/PID/stat (USER_HZ, 100 on Linux whatever the kernel's own rate). */
+const USER_HZ = 100;
+
+/** CPU seconds (user and system) the server process has used so far. */
+function serverCpuSeconds(pid: number): number {
+  // Fields after the parenthesised command name, which may itself hold spaces; utime and stime are the 14th and 15th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+}
+
+/** The first request for a URL on a fresh server: rendered from the database, then compressed. */
+async function coldRequest(url: string, headers: Record<string, string>) {
+  const start = process.hrtime.bigint();
+  const response = await fetch(url, { headers });
+  const body = await response.arrayBuffer();
+  const ms = elapsedMs(start);
+  if (response.status !== 200) throw new Error(`GET ${url}: status ${response.status}`);
+  return {
+    ms: round(ms),
+    bytes: body.byteLength,
+    encoding: response.headers.get('content-encoding') ?? 'identity',
+    encodedBytes: Number(response.headers.get('content-length') ?? body.byteLength),
+  };
+}
+
+/**
+ * `connections` clients requesting `url` back to back for `loadSeconds`. The server's CPU time
+ * per request, and the cores the server and the load generator (this process) kept busy, tell
+ * a slow server from a starved one or from a saturated load generator.
+ */
+async function load(url: string, headers: Record<string, string>, serverPid: number) {
+  const cpuBefore = serverCpuSeconds(serverPid);
+  const generatorBefore = process.cpuUsage();
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: loadSeconds, headers });
+  const serverCpu = serverCpuSeconds(serverPid) - cpuBefore;
+  const generator = process.cpuUsage(generatorBefore);
+  const figures = {
+    requestsPerSecond: Math.round(result.requests.average),
+    requests: result.requests.total,
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    serverCpuMsPerRequest: round((serverCpu * 1000) / Math.max(1, result.requests.total), 3),
+    serverCores: round(serverCpu / result.duration, 2),
+    loadGeneratorCores: round((generator.user + generator.system) / 1e6 / result.duration, 2),
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+  if (figures.non2xx !== 0 || figures.errors !== 0 || figures.timeouts !== 0) {
+    throw new Error(`GET ${url} under load: ${figures.non2xx} non-2xx answers, ${figures.errors} errors, ${figures.timeouts} timeouts`);
+  }
+  return figures;
+}
+
+type LoadFigures = Awaited<ReturnType<typeof load>>;
+
+const root = reusedDatabase === undefined ? mkdtempSync(join(tmpdir(), 'secfix-bench-web-')) : undefined;
+let output: Record<string, unknown>;
+try {
+  let databasePath: string;
+  let generated: { manifest: DatasetManifest; populateSeconds: Record<string, number> } | undefined;
+  if (root === undefined) {
+    databasePath = reusedDatabase!;
+    if (!existsSync(databasePath)) throw new Error(`SECFIX_BENCH_WEB_DB: no file at ${databasePath}`);
+    log(`serving ${databasePath}`);
+  } else {
+    const built = await buildDatabase(root);
+    databasePath = built.path;
+    generated = built;
+  }
+
+  const store = await openDatabase(`sqlite:${databasePath}`);
+  let contents: Awaited<ReturnType<typeof describeDatabase>>;
+  let branch: Awaited<ReturnType<typeof pickBranch>>;
+  let vulnerability: Awaited<ReturnType<typeof pickVulnerability>>;
+  try {
+    contents = await describeDatabase(store);
+    branch = await pickBranch(store);
+    vulnerability = await pickVulnerability(store);
+  } finally {
+    await store.close();
+  }
+  log(`branch ${branch.name} (${branch.vulnerablePackages} vulnerable packages), ${vulnerability.id} (states in ${vulnerability.branches} branches)`);
+
+  const branchSegment = encodeURIComponent(branch.name);
+  const cveSegment = encodeURIComponent(vulnerability.id);
+  const paths: Record<PageName, string> = {
+    home: '/',
+    branch: `/branch/${branchSegment}`,
+    cve: `/cve/${cveSegment}`,
+    homeJson: '/api',
+    branchJson: `/api/branch/${branchSegment}`,
+    cveJson: `/api/cve/${cveSegment}`,
+  };
+
+  // Other work on the machine takes CPU from the server and the load generator alike.
+  const loadAverageBefore = round(loadavg()[0]!, 2);
+  const server = await startServer(databasePath);
+  const pages: Partial<Record<PageName, { path: string; coldMs: number; bytes: number; encoding: string; encodedBytes: number } & LoadFigures>> = {};
+  let memory: ReturnType<typeof serverMemory>;
+  try {
+    log(`server ${server.address} (pid ${server.child.pid})`);
+    // Readiness, and the fetch client's own first-use cost kept out of the first page's figure.
+    await coldRequest(`${server.address}/healthz`, {});
+    for (const name of pageNames as PageName[]) {
+      const url = `${server.address}${paths[name]}`;
+      const headers = { 'accept-encoding': BROWSER_ENCODINGS, accept: name.endsWith('Json') ? JSON_ACCEPT : HTML_ACCEPT };
+      const cold = await coldRequest(url, headers);
+      log(`${name} ${paths[name]}: cold ${cold.ms} ms, ${cold.bytes} bytes (${cold.encoding} ${cold.encodedBytes}); loading for ${loadSeconds} s`);
+      const figures = await load(url, headers, server.child.pid!);
+      log(
+        `${name}: ${figures.requestsPerSecond} requests/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms; ` +
+          `server ${figures.serverCpuMsPerRequest} ms CPU per request, ${figures.serverCores} cores, load generator ${figures.loadGeneratorCores} cores`,
+      );
+      pages[name] = { path: paths[name], coldMs: cold.ms, bytes: cold.bytes, encoding: cold.encoding, encodedBytes: cold.encodedBytes, ...figures };
+    }
+    memory = serverMemory(server.child.pid!);
+  } finally {
+    const exited = server.child.exitCode !== null || server.child.signalCode !== null;
+    server.child.kill('SIGTERM');
+    if (!exited) await once(server.child, 'exit');
+  }
+
+  const fullSize = contents.vulnerabilities >= 300_000 && contents.maxOriginsPerRepository >= 5_000;
+  const jsonRates = (['homeJson', 'branchJson', 'cveJson'] as const).flatMap((name) => pages[name]?.requestsPerSecond ?? []);
+  const branchP99 = pages.branch?.latencyMs.p99;
+  output = {
+    dataset: {
+      ...(generated === undefined ? { reused: databasePath } : { ...generated.manifest.size, ...generated.manifest.stats, populateSeconds: generated.populateSeconds }),
+      ...contents,
+      branch,
+      vulnerability,
+    },
+    load: {
+      tool: 'autocannon',
+      connections: CONNECTIONS,
+      seconds: loadSeconds,
+      acceptEncoding: BROWSER_ENCODINGS,
+      machineLoadAverage: { before: loadAverageBefore, after: round(loadavg()[0]!, 2) },
+    },
+    server: memory,
+    pages,
+    targets: TARGETS,
+    // The targets are stated for a 2-core machine at full size; elsewhere they mean nothing.
+    ...(fullSize
+      ? {
+          targetsMet: {
+            ...(branchP99 === undefined ? {} : { branchP99Under50Ms: branchP99 < TARGETS.branchP99Ms }),
+            ...(jsonRates.length === 0 ? {} : { jsonAtLeast1500PerSecond: Math.min(...jsonRates) >= TARGETS.jsonRps }),
+          },
+        }
+      : {}),
+  };
+} finally {
+  if (root !== undefined) {
+    if (keep) log(`kept ${root}`);
+    else rmSync(root, { recursive: true, force: true });
+  }
+}
+console.log(JSON.stringify(output));
