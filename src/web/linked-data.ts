@@ -110,6 +110,10 @@ export function contextDocument(base: string): Record<string, unknown> {
       next: id('next'),
       previous: id('previous'),
       query: 'sec:query',
+      packageCount: { '@id': 'sec:packageCount', '@type': 'xsd:integer' },
+      vulnerableCount: { '@id': 'sec:vulnerableCount', '@type': 'xsd:integer' },
+      exactMatch: id('exactMatch'),
+      uncheckedRepositories: set('uncheckedRepository', true),
     },
   };
 }

@@ -35,6 +35,14 @@ export interface Resource<Input, Data> {
   readonly feeds?: (data: Data, input: Input) => readonly Alternate[];
 }
 
+/**
+ * JSON with `<` written as `\u003c`: the same data for any JSON reader, but no byte sequence a
+ * browser sniffing the body as HTML could take for a tag.
+ */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
+
 /** The format a request asks for: negotiated, with HTML by default for pages and JSON under /api. */
 export function requestFormat(request: FastifyRequest): Format {
   const fallback: Format = request.url === '/api' || request.url.startsWith('/api/') || request.url.startsWith('/api?') ? 'json' : 'html';
@@ -55,8 +63,8 @@ export function registerResource<Input, Data>(app: FastifyInstance, web: WebCont
       render: async (dataVersion) => {
         const context: RenderContext = { site: web.site, base, url: request.url, dataVersion };
         const data = await resource.load(web, input, context);
-        if (format === 'json') return JSON.stringify(resource.json(data, context, input));
-        if (format === 'jsonld') return JSON.stringify(withContext(base, resource.jsonld(data, context, input)));
+        if (format === 'json') return jsonText(resource.json(data, context, input));
+        if (format === 'jsonld') return jsonText(withContext(base, resource.jsonld(data, context, input)));
         const path = request.url;
         const alternates: Alternate[] = [
           { type: 'application/json', href: apiPath(path), title: 'JSON' },

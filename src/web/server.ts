@@ -7,7 +7,7 @@ import { type Schema, getDataVersion } from '../store/index.js';
 import { HttpError } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { MEDIA_TYPES } from './negotiate.js';
-import { requestFormat } from './resource.js';
+import { jsonText, requestFormat } from './resource.js';
 import { ResponseCache } from './response-cache.js';
 import { registerRoutes } from './routes/index.js';
 import { errorPage } from './views/error.js';
@@ -87,7 +87,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 async function sendError(web: WebContext, request: FastifyRequest, reply: FastifyReply, status: number, message: string): Promise<FastifyReply> {
   const format = request.secfixFormat ?? requestFormat(request);
   reply.code(status).header('cache-control', 'no-store').type(MEDIA_TYPES[format]);
-  if (format !== 'html') return reply.send({ error: { status, message } });
+  if (format !== 'html') return reply.send(jsonText({ error: { status, message } }));
   // The error may be that the database is unreachable; the page then goes without the data version.
   const dataVersion = await getDataVersion(web.db).catch(() => undefined);
   return reply.send(errorPage({ site: web.site, base: requestBase(web.site, request), url: request.url, dataVersion }, status, message).toString());

@@ -15,6 +15,9 @@ export const stateId = (vulnerability: string, branch: string, repo: string, nam
   `${vulnerabilityPath(vulnerability)}#state/${segment(branch)}/${segment(repo)}/${segment(name)}`;
 export const cpeMatchId = (vulnerability: string, configuration: number, node: number, match: number) =>
   `${vulnerabilityPath(vulnerability)}#cpe/${configuration}/${node}/${match}`;
+/** One secfixes line: the package, where it was read, the fixed version (`0`: not affected) and the id it names. */
+export const secfixId = (name: string, branch: string, repo: string, version: string, vulnerability: string) =>
+  `${packagePath(name)}#secfix/${segment(branch)}/${segment(repo)}/${segment(version)}/${segment(vulnerability)}`;
 
 /** A maintainer is named by their e-mail address when the index gives one, else by the whole text. */
 export function maintainerKey(maintainer: string): string {
@@ -26,6 +29,8 @@ export const maintainerPath = (maintainer: string) => `/maintainer/${segment(mai
 export const maintainersPath = () => '/maintainers';
 export const orphansPath = () => '/orphans';
 export const changesPath = () => '/changes';
+/** One row of the state history: its id in feeds and JSON-LD, and its row's anchor on the changes page. */
+export const stateChangeId = (historyId: number) => `${changesPath()}#change-${historyId}`;
 export const qualityPath = () => '/quality';
 export const searchPath = () => '/search';
 
@@ -45,6 +50,12 @@ export function withQuery(path: string, params: Readonly<Record<string, string |
   }
   const text = search.toString();
   return text === '' ? path : `${path}?${text}`;
+}
+
+/** MITRE's page of a weakness id such as `CWE-79`; undefined for NVD's placeholders (`NVD-CWE-noinfo`). */
+export function cweUrl(cwe: string): string | undefined {
+  const number = /^CWE-(\d+)$/.exec(cwe)?.[1];
+  return number === undefined ? undefined : `https://cwe.mitre.org/data/definitions/${number}.html`;
 }
 
 /** Links out to other trackers and databases for a vulnerability id. */

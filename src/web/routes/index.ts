@@ -1,11 +1,32 @@
 import type { FastifyInstance } from 'fastify';
 import { registerResource } from '../resource.js';
 import type { WebContext } from '../web-context.js';
+import { branchResource } from './branch.js';
+import { changesResource } from './changes.js';
+import { registerFeedRoutes } from './feeds.js';
 import { homeResource } from './home.js';
+import { maintainerResource, maintainersResource } from './maintainers.js';
+import { orphansResource } from './orphans.js';
+import { packageResource } from './package.js';
+import { qualityResource } from './quality.js';
+import { registerSearchRoutes } from './search.js';
+import { registerSecurityDataRoute } from './security-data.js';
 import { registerStaticRoutes } from './static.js';
+import { vulnerabilityResource } from './vulnerability.js';
 
 /** Every route of the tracker, by concern. */
 export function registerRoutes(app: FastifyInstance, web: WebContext): void {
   registerStaticRoutes(app, web);
   registerResource(app, web, homeResource);
+  registerResource(app, web, vulnerabilityResource);
+  registerResource(app, web, packageResource);
+  registerResource(app, web, branchResource);
+  registerSecurityDataRoute(app, web);
+  registerResource(app, web, maintainersResource);
+  registerResource(app, web, maintainerResource);
+  registerResource(app, web, orphansResource);
+  registerResource(app, web, qualityResource);
+  registerSearchRoutes(app, web);
+  registerResource(app, web, changesResource);
+  registerFeedRoutes(app, web);
 }

@@ -3,6 +3,7 @@ import { type Html, type HtmlValue, html } from '../html.js';
 import type { DataVersion } from '../../store/index.js';
 import type { RenderContext } from '../web-context.js';
 import { changesPath, homePath, maintainersPath, orphansPath, qualityPath, searchPath } from '../urls.js';
+import { OPENAPI_PATH } from '../openapi.js';
 import { STYLESHEET } from './style.js';
 
 /** The stylesheet's URL carries its hash, so it can be cached for good and still change with a release. */
@@ -43,6 +44,7 @@ export function page(context: PageContext, options: PageOptions): Html {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · ${context.site.distribution} security tracker</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 ${alternates.map((alternate) => html`<link rel="alternate" type="${alternate.type}" href="${alternate.href}" title="${alternate.title}">\n`)}
 </head>
@@ -63,7 +65,7 @@ ${options.body}
 <footer class="site">
 <ul>
 ${alternates.filter((alternate) => alternate.type !== 'text/html').map((alternate) => html`<li><a href="${alternate.href}" type="${alternate.type}">${alternate.title}</a></li>`)}
-<li><a href="/openapi.json">API (OpenAPI)</a></li>
+<li><a href="${OPENAPI_PATH}">API (OpenAPI)</a></li>
 ${context.dataVersion === undefined ? '' : html`<li>Data version ${context.dataVersion.version}, updated ${context.dataVersion.changedAt.slice(0, 16).replace('T', ' ')} UTC</li>`}
 </ul>
 </footer>

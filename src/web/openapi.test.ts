@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { API_OPERATIONS, OPENAPI_PATH } from './openapi.js';
+import { TEST_BASE_URL, useWebFixture } from './test-support/web-fixture.js';
+
+/** `/api/branch/:branch` → `/api/branch/{branch}`, as OpenAPI writes paths. */
+const openApiPath = (route: string) => route.replace(/:(\w+)/g, '{$1}');
+
+/** Every route and its methods, read from Fastify's printed route tree (each level indents 4 characters; a node's path continues its parent's). */
+function routeList(tree: string): { path: string; methods: string[] }[] {
+  const stack: string[] = [];
+  const routes: { path: string; methods: string[] }[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]*)\))?$/.exec(line);
+    if (match === null) continue;
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    const path = `${stack[depth - 1] ?? ''}${match[2]!}`;
+    stack.push(path);
+    const methods = (match[3] ?? '').split(', ').filter((method) => method !== '' && method !== 'HEAD');
+    if (methods.length > 0) routes.push({ path: openApiPath(path), methods: methods.map((method) => method.toLowerCase()) });
+  }
+  return routes;
+}
+
+describe('OpenAPI document', () => {
+  const web = useWebFixture('sqlite');
+
+  it('documents every JSON API route the server has', async () => {
+    const document = await web().getJson<{ openapi: string; servers: { url: string }[]; paths: Record<string, Record<string, unknown>> }>(OPENAPI_PATH);
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.servers).toEqual([{ url: TEST_BASE_URL }]);
+    const routes = routeList(web().app.printRoutes()).filter((route) => route.path.startsWith('/api'));
+    expect(routes.length).toBeGreaterThan(8);
+    for (const route of routes) {
+      for (const method of route.methods) expect(document.paths[route.path]?.[method], `${method} ${route.path}`).toBeDefined();
+    }
+  });
+
+  it('lists parameters every route accepts: each example answers 200', async () => {
+    for (const operation of API_OPERATIONS) {
+      const pathParameters = operation.parameters.filter((parameter) => parameter.in === 'path');
+      const url = pathParameters.reduce((path, parameter) => path.replace(`{${parameter.name}}`, encodeURIComponent(parameter.example)), operation.path);
+      expect((await web().get(url)).statusCode, url).toBe(200);
+      for (const parameter of operation.parameters.filter((candidate) => candidate.in === 'query')) {
+        const withQuery = `${url}?${parameter.name}=${encodeURIComponent(parameter.example)}${parameter.needs === undefined ? '' : `&${parameter.needs}`}`;
+        expect((await web().get(withQuery)).statusCode, withQuery).toBe(200);
+      }
+    }
+  });
+});

@@ -1,0 +1,147 @@
+import { QUALITY_KINDS } from '../engine/quality.js';
+import { BRANCH_PACKAGE_SORTS, SEVERITY_LEVELS, STATE_NAMES } from '../store/index.js';
+import { CONTEXT_PATH } from './linked-data.js';
+
+/** Where the OpenAPI document is served. */
+export const OPENAPI_PATH = '/openapi.json';
+
+interface Parameter {
+  readonly name: string;
+  readonly in: 'path' | 'query';
+  readonly description: string;
+  readonly schema: Record<string, unknown>;
+  /** A value the API accepts, used in the document and by its test. */
+  readonly example: string;
+  /** Other query parameters this one needs beside it (name=value), for the test's example request. */
+  readonly needs?: string;
+}
+
+const path = (name: string, description: string, example: string): Parameter => ({ name, in: 'path', description, schema: { type: 'string' }, example });
+const query = (name: string, description: string, schema: Record<string, unknown>, example: string): Parameter => ({ name, in: 'query', description, schema, example });
+const page = query('page', 'page number, from 1', { type: 'integer', minimum: 1 }, '1');
+const branchFilter = query('branch', 'only this branch', { type: 'string' }, '3.16');
+const stateFilter = (what: string) => query('state', what, { type: 'string', enum: STATE_NAMES }, 'fixed');
+
+/** One GET operation of the JSON API: its path under /api, what it answers, and its parameters. */
+export interface ApiOperation {
+  readonly path: string;
+  readonly summary: string;
+  readonly parameters: readonly Parameter[];
+}
+
+/** Every resource of the JSON API. Pages answer the same parameters at the path without `/api`. */
+export const API_OPERATIONS: readonly ApiOperation[] = [
+  { path: '/api', summary: 'The distribution, its branches with state counts per repository, and the trend of open vulnerable pairs', parameters: [] },
+  {
+    path: '/api/branch/{branch}',
+    summary: 'One page of a branch\'s packages with pairs in a state, with their vulnerabilities',
+    parameters: [
+      path('branch', 'branch name, e.g. 3.20 or edge', '3.16'),
+      query('repo', 'only this repository', { type: 'string' }, 'main'),
+      stateFilter('pairs in this state (default vulnerable)'),
+      query('severity', 'minimum NVD severity', { type: 'string', enum: SEVERITY_LEVELS }, 'high'),
+      query('maintainer', 'only packages of this maintainer (e-mail address, or the whole name when there is none)', { type: 'string' }, 'ncopa@alpinelinux.org'),
+      query('orphaned', 'only packages without a maintainer', { type: 'string', enum: ['1', '0'] }, '1'),
+      query('sort', 'order of the packages', { type: 'string', enum: BRANCH_PACKAGE_SORTS }, 'severity'),
+      page,
+    ],
+  },
+  { path: '/api/cve/{id}', summary: 'A vulnerability: its record, CPE criteria and why each matched, and its state in every branch, repository and package', parameters: [path('id', 'vulnerability id (CVE, GHSA, ...)', 'CVE-2023-42363')] },
+  {
+    path: '/api/package/{name}',
+    summary: 'A source package: versions per branch, its secfixes history, and one page of its states',
+    parameters: [path('name', 'origin (source package) name', 'busybox'), stateFilter('only states of this name'), page],
+  },
+  { path: '/api/maintainers', summary: 'Every maintainer with their package and open-pair counts', parameters: [page] },
+  {
+    path: '/api/maintainer/{key}',
+    summary: 'A maintainer\'s packages and their open vulnerabilities',
+    parameters: [path('key', 'e-mail address, or the whole maintainer text when it has none', 'ncopa@alpinelinux.org'), branchFilter, page],
+  },
+  { path: '/api/orphans', summary: 'Packages without a maintainer, with their open-pair counts', parameters: [branchFilter, page] },
+  { path: '/api/changes', summary: 'The latest state changes, newest first', parameters: [branchFilter, stateFilter('only changes to this state'), page] },
+  {
+    path: '/api/quality',
+    summary: 'Data-quality findings (`secfix check`), grouped by kind',
+    parameters: [
+      query('kind', 'only findings of this kind', { type: 'string', enum: QUALITY_KINDS }, QUALITY_KINDS[0]),
+      { ...page, description: 'page number within one kind, from 1 (needs kind)', needs: `kind=${QUALITY_KINDS[0]}` },
+    ],
+  },
+  { path: '/api/search', summary: 'Vulnerabilities and packages matching an id, a name or text; names an exact match', parameters: [query('q', 'CVE id, package name or text (at most 200 characters)', { type: 'string', maxLength: 200 }, 'openssl')] },
+];
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+
+/** The OpenAPI 3.1 document of the JSON API, the security-data endpoint and the feeds. */
+export function openApiDocument(base: string): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  for (const operation of API_OPERATIONS) {
+    paths[operation.path] = {
+      get: {
+        summary: operation.summary,
+        parameters: operation.parameters.map(({ needs: _needs, ...parameter }) => ({ ...parameter, ...(parameter.in === 'path' ? { required: true } : {}) })),
+        responses: {
+          '200': {
+            description: `The resource as JSON, or as JSON-LD (context ${base}${CONTEXT_PATH}) with \`Accept: application/ld+json\`. ETag and Last-Modified allow conditional requests.`,
+            content: { 'application/json': { schema: { type: 'object' } }, 'application/ld+json': { schema: { type: 'object' } } },
+          },
+          '304': { description: 'Not modified since the ETag or date the request gave' },
+          '400': errorResponse('A bad or unknown query parameter'),
+          '404': errorResponse('No such resource, or a page past the last'),
+          '429': errorResponse('Too many requests from this address; retry after the Retry-After header'),
+        },
+      },
+    };
+  }
+  paths['/api/branch/{branch}/security-data'] = {
+    post: {
+      summary: 'What `secfix scan --server` reads: fixes, open vulnerabilities, rejections and published versions of the given origins in a branch',
+      parameters: [{ name: 'branch', in: 'path', required: true, schema: { type: 'string' }, example: '3.16' }],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { type: 'object', required: ['packages'], properties: { packages: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 20_000 } } } } },
+      },
+      responses: { '200': { description: 'The branch\'s security data', content: { 'application/json': { schema: { type: 'object' } } } }, '400': errorResponse('A malformed body'), '404': errorResponse('No such branch') },
+    },
+  };
+  for (const [feed, summary] of [
+    ['/feed.atom', 'Every state change'],
+    ['/branch/{branch}/feed.atom', 'State changes in one branch'],
+    ['/package/{name}/feed.atom', 'State changes of one package'],
+    ['/maintainer/{key}/feed.atom', 'State changes of one maintainer\'s packages'],
+  ] as const) {
+    const parameter = /\{(\w+)\}/.exec(feed)?.[1];
+    paths[feed] = {
+      get: {
+        summary: `${summary} (Atom, newest 100)`,
+        parameters: parameter === undefined ? [] : [{ name: parameter, in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'An Atom 1.0 feed', content: { 'application/atom+xml': { schema: { type: 'string' } } } }, '404': errorResponse('No such branch, package or maintainer') },
+      },
+    };
+  }
+  paths['/healthz'] = { get: { summary: 'Whether the server reaches its database', responses: { '200': { description: 'Healthy' }, '503': { description: 'The database cannot be reached' } } } };
+  paths['/metrics'] = { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'secfix tracker API',
+      version: '1',
+      description: 'Every page of the tracker is also JSON under /api (and JSON-LD by content negotiation). Lists are paged; answers carry ETag and Last-Modified.',
+    },
+    servers: [{ url: base }],
+    paths,
+    components: {
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: { error: { type: 'object', required: ['status', 'message'], properties: { status: { type: 'integer' }, message: { type: 'string' } } } },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,306 @@
+import {
+  BRANCH_PACKAGE_SORTS,
+  type BranchPackageSort,
+  type BranchPair,
+  type BranchPairFilter,
+  SEVERITY_LEVELS,
+  STATE_NAMES,
+  type SeverityLevel,
+  type StateName,
+  countStatesOfRepositories,
+  getBranch,
+  listBranchPackages,
+  listBranchPairs,
+} from '../../store/index.js';
+import { isSupported } from '../branch-order.js';
+import { badRequest, notFound } from '../errors.js';
+import { type RawQuery, choiceParam, flagParam, integerParam, onlyParams, textParam } from '../query-params.js';
+import type { Resource } from '../resource.js';
+import {
+  branchFeedPath,
+  branchPath,
+  maintainerPath,
+  packagePath,
+  packageVersionId,
+  repositoryId,
+  stateId,
+  vulnerabilityPath,
+  withQuery,
+} from '../urls.js';
+import { ageInDays } from '../views/common.js';
+import { branchView } from '../views/branch.js';
+import type { RenderContext, WebContext } from '../web-context.js';
+
+/** Packages per page. */
+export const BRANCH_PAGE_SIZE = 50;
+const MAX_PAGE = 100_000;
+
+export interface BranchInput {
+  readonly branch: string;
+  readonly repo: string | undefined;
+  readonly state: StateName;
+  /** The minimum severity; pairs without a severity only show when this is undefined. */
+  readonly severity: SeverityLevel | undefined;
+  /** A maintainer key (`maintainerKey()`): an e-mail address, or the whole text when there is none. */
+  readonly maintainer: string | undefined;
+  readonly orphaned: boolean;
+  readonly sort: BranchPackageSort;
+  readonly page: number;
+}
+
+export interface BranchVulnerabilityEntry {
+  readonly id: string;
+  readonly state: StateName;
+  readonly fixedVersion: string | null;
+  readonly severity: string | null;
+  readonly cvssScore: number | null;
+  readonly published: string | null;
+  /** Whole days from publication to `asOf`. */
+  readonly ageDays: number | null;
+}
+
+export interface BranchPackageEntry {
+  readonly repo: string;
+  readonly name: string;
+  readonly version: string | null;
+  /** Whether the repository's index lists the package; unlisted ones have no version or maintainer. */
+  readonly indexed: boolean;
+  readonly maintainer: string | null;
+  /** Listed by the index without a maintainer. */
+  readonly orphaned: boolean;
+  readonly vulnerabilities: readonly BranchVulnerabilityEntry[];
+}
+
+export interface BranchData {
+  readonly name: string;
+  readonly endOfSupport: string | null;
+  readonly supported: boolean;
+  readonly architectures: readonly string[];
+  readonly repositories: readonly string[];
+  /** Pairs of the branch (of the chosen repository) in each state. */
+  readonly counts: Readonly<Record<StateName, number>>;
+  readonly page: number;
+  readonly pageCount: number;
+  readonly totalPackages: number;
+  readonly packages: readonly BranchPackageEntry[];
+  /** When ages were computed. */
+  readonly asOf: string;
+}
+
+const KNOWN_PARAMS = ['repo', 'state', 'severity', 'maintainer', 'orphaned', 'sort', 'page'];
+
+function parseBranchInput(params: Readonly<Record<string, string>>, query: RawQuery): BranchInput {
+  onlyParams(query, KNOWN_PARAMS);
+  const maintainer = textParam(query, 'maintainer');
+  const orphaned = flagParam(query, 'orphaned') ?? false;
+  if (maintainer !== undefined && orphaned) throw badRequest('query parameters "maintainer" and "orphaned" exclude each other');
+  return {
+    branch: params['branch'] ?? '',
+    repo: textParam(query, 'repo'),
+    state: choiceParam(query, 'state', STATE_NAMES) ?? 'vulnerable',
+    severity: choiceParam(query, 'severity', SEVERITY_LEVELS),
+    maintainer,
+    orphaned,
+    sort: choiceParam(query, 'sort', BRANCH_PACKAGE_SORTS) ?? 'package',
+    page: integerParam(query, 'page', 1, MAX_PAGE) ?? 1,
+  };
+}
+
+/** The query parameters that reproduce `input` (defaults left out), with `changes` applied. */
+function branchQuery(input: BranchInput, changes: Partial<BranchInput> = {}): Record<string, string | number | boolean | undefined> {
+  const wanted = { ...input, ...changes };
+  return {
+    repo: wanted.repo,
+    state: wanted.state === 'vulnerable' ? undefined : wanted.state,
+    severity: wanted.severity,
+    maintainer: wanted.maintainer,
+    orphaned: wanted.orphaned,
+    sort: wanted.sort === 'package' ? undefined : wanted.sort,
+    page: wanted.page === 1 ? undefined : wanted.page,
+  };
+}
+
+/** The path of the branch page showing `input` with `changes`. */
+const branchPagePath = (input: BranchInput, changes: Partial<BranchInput> = {}) =>
+  withQuery(branchPath(input.branch), branchQuery(input, changes));
+
+const packageKey = (repository: number, name: string) => `${repository}\u0000${name}`;
+
+/**
+ * Loads the page in five queries: the branch with its repositories and its architectures at
+ * once, then the state counts and the page of packages at once, then the pairs of the page's
+ * packages.
+ */
+async function loadBranch(web: WebContext, input: BranchInput): Promise<BranchData> {
+  const branch = await getBranch(web.db, input.branch);
+  if (branch === undefined) throw notFound(`branch ${input.branch}`);
+  const repositories = branch.repositories.map((repository) => repository.name);
+  if (input.repo !== undefined && !repositories.includes(input.repo)) {
+    throw badRequest(`branch ${branch.name} has no repository "${input.repo}"; it has ${repositories.join(', ')}`);
+  }
+  const filter: BranchPairFilter = {
+    repositoryIds: branch.repositories.filter((repository) => input.repo === undefined || repository.name === input.repo).map((repository) => repository.id),
+    state: input.state,
+    minimumSeverity: input.severity,
+    maintainer: input.maintainer,
+    orphaned: input.orphaned,
+  };
+  const [counts, page] = await Promise.all([
+    countStatesOfRepositories(web.db, filter.repositoryIds),
+    listBranchPackages(web.db, { ...filter, sort: input.sort, page: input.page, pageSize: BRANCH_PAGE_SIZE }),
+  ]);
+  if (page.packages.length === 0 && input.page > 1) throw notFound(`page ${input.page} of branch ${branch.name}`);
+  const pairs = await listBranchPairs(web.db, filter, page.packages);
+  const asOf = new Date().toISOString();
+  const pairsByPackage = new Map<string, BranchPair[]>();
+  for (const pair of pairs) {
+    const key = packageKey(pair.repositoryId, pair.package);
+    const known = pairsByPackage.get(key);
+    if (known === undefined) pairsByPackage.set(key, [pair]);
+    else known.push(pair);
+  }
+  return {
+    name: branch.name,
+    endOfSupport: branch.endOfSupport,
+    supported: isSupported(branch.endOfSupport, asOf.slice(0, 10)),
+    architectures: branch.archs,
+    repositories,
+    counts,
+    page: input.page,
+    pageCount: Math.max(1, Math.ceil(page.total / BRANCH_PAGE_SIZE)),
+    totalPackages: page.total,
+    packages: page.packages.map((entry) => {
+      const entryPairs = pairsByPackage.get(packageKey(entry.repositoryId, entry.package)) ?? [];
+      return {
+        repo: entry.repo,
+        name: entry.package,
+        // Every pair of a package was decided for the same newest published version.
+        version: entryPairs[0]?.version ?? null,
+        indexed: entry.indexed,
+        maintainer: entry.maintainer === '' ? null : entry.maintainer,
+        orphaned: entry.indexed && (entry.maintainer === null || entry.maintainer === ''),
+        vulnerabilities: entryPairs.map((pair) => ({
+          id: pair.vulnerabilityId,
+          state: pair.state,
+          fixedVersion: pair.fixedVersion,
+          severity: pair.severity,
+          cvssScore: pair.cvssScore,
+          published: pair.published,
+          ageDays: ageInDays(pair.published, asOf),
+        })),
+      };
+    }),
+    asOf,
+  };
+}
+
+function branchJson(data: BranchData, input: BranchInput) {
+  return {
+    branch: {
+      name: data.name,
+      url: branchPath(data.name),
+      supported: data.supported,
+      endOfSupport: data.endOfSupport,
+      architectures: data.architectures,
+      repositories: data.repositories.map((name) => ({ name, url: withQuery(branchPath(data.name), { repo: name }) })),
+      feed: branchFeedPath(data.name),
+    },
+    counts: data.counts,
+    filters: {
+      repo: input.repo ?? null,
+      state: input.state,
+      severity: input.severity ?? null,
+      maintainer: input.maintainer ?? null,
+      orphaned: input.orphaned,
+      sort: input.sort,
+    },
+    page: data.page,
+    pageCount: data.pageCount,
+    pageSize: BRANCH_PAGE_SIZE,
+    totalPackages: data.totalPackages,
+    previous: data.page > 1 ? branchPagePath(input, { page: data.page - 1 }) : null,
+    next: data.page < data.pageCount ? branchPagePath(input, { page: data.page + 1 }) : null,
+    asOf: data.asOf,
+    packages: data.packages.map((entry) => ({
+      repository: entry.repo,
+      name: entry.name,
+      url: packagePath(entry.name),
+      version: entry.version,
+      indexed: entry.indexed,
+      maintainer: entry.maintainer,
+      maintainerUrl: entry.maintainer === null ? null : maintainerPath(entry.maintainer),
+      orphaned: entry.orphaned,
+      vulnerabilities: entry.vulnerabilities.map((vulnerability) => ({ ...vulnerability, url: vulnerabilityPath(vulnerability.id) })),
+    })),
+  };
+}
+
+function branchLinkedData(data: BranchData, context: RenderContext, input: BranchInput): Record<string, unknown> {
+  const absolute = (path: string) => `${context.base}${path}`;
+  const branchId = absolute(branchPath(data.name));
+  const packageEntry = (entry: BranchPackageEntry) => ({
+    // A package the index does not list has no version; its id then names the package in the repository.
+    id: absolute(packageVersionId(entry.name, data.name, entry.repo, entry.version ?? '')),
+    type: 'PackageVersion',
+    package: absolute(packagePath(entry.name)),
+    packageName: entry.name,
+    ...(entry.version === null ? {} : { version: entry.version }),
+    branch: branchId,
+    repository: absolute(repositoryId(data.name, entry.repo)),
+    ...(entry.maintainer === null ? {} : { maintainer: absolute(maintainerPath(entry.maintainer)), maintainerName: entry.maintainer }),
+    orphaned: entry.orphaned,
+    states: entry.vulnerabilities.map((vulnerability) => ({
+      id: absolute(stateId(vulnerability.id, data.name, entry.repo, entry.name)),
+      type: 'VulnerabilityState',
+      vulnerability: absolute(vulnerabilityPath(vulnerability.id)),
+      state: vulnerability.state,
+      ...(vulnerability.fixedVersion === null ? {} : { fixedVersion: vulnerability.fixedVersion }),
+      ...(vulnerability.severity === null ? {} : { severity: vulnerability.severity }),
+      ...(vulnerability.cvssScore === null ? {} : { cvssScore: vulnerability.cvssScore }),
+    })),
+  });
+  return {
+    '@graph': [
+      {
+        id: branchId,
+        type: 'Branch',
+        name: data.name,
+        supported: data.supported,
+        ...(data.endOfSupport === null ? {} : { endOfSupport: data.endOfSupport.slice(0, 10) }),
+        architectures: data.architectures,
+        feed: absolute(branchFeedPath(data.name)),
+        repositories: data.repositories.map((name) => ({ id: absolute(repositoryId(data.name, name)), type: 'Repository', name })),
+      },
+      {
+        id: absolute(branchPagePath(input)),
+        type: 'Collection',
+        branch: branchId,
+        counts: data.counts,
+        totalItems: data.totalPackages,
+        page: data.page,
+        ...(data.page > 1 ? { previous: absolute(branchPagePath(input, { page: data.page - 1 })) } : {}),
+        ...(data.page < data.pageCount ? { next: absolute(branchPagePath(input, { page: data.page + 1 })) } : {}),
+        items: data.packages.map(packageEntry),
+      },
+    ],
+  };
+}
+
+/**
+ * `/branch/:branch`: the branch's packages with pairs in one state (vulnerable by default), each
+ * with its vulnerabilities, filtered, sorted and paged in SQL.
+ */
+export const branchResource: Resource<BranchInput, BranchData> = {
+  path: '/branch/:branch',
+  parse: parseBranchInput,
+  load: loadBranch,
+  title: (data, input) => `Branch ${data.name}: ${input.state} packages`,
+  html: (data, _context, input) =>
+    branchView(data, input, {
+      to: (changes) => branchPagePath(input, { page: 1, ...changes }),
+      filters: branchQuery(input, { page: 1 }),
+    }),
+  json: (data, _context, input) => branchJson(data, input),
+  jsonld: branchLinkedData,
+  feeds: (data) => [{ type: 'application/atom+xml', href: branchFeedPath(data.name), title: `Branch ${data.name}: state changes (Atom)` }],
+};

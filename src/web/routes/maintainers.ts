@@ -1,0 +1,310 @@
+import {
+  type MaintainedPackage,
+  type OpenPair,
+  listBranches,
+  listMaintainedPackages,
+  listMaintainerTotals,
+  listMaintainersContaining,
+  listSharedPackageNames,
+} from '../../store/index.js';
+import { compareBranchNames } from '../branch-order.js';
+import { badRequest, notFound } from '../errors.js';
+import { integerParam, onlyParams, textParam } from '../query-params.js';
+import type { Resource } from '../resource.js';
+import {
+  branchPath,
+  maintainerFeedPath,
+  maintainerKey,
+  maintainerPath,
+  maintainersPath,
+  packagePath,
+  packageVersionId,
+  repositoryId,
+  stateId,
+  vulnerabilityPath,
+  withQuery,
+} from '../urls.js';
+import { maintainerView, maintainersView } from '../views/maintainers.js';
+import type { RenderContext, WebContext } from '../web-context.js';
+
+/** Rows per page of the maintainer list and of one maintainer's packages. */
+export const MAINTAINER_PAGE_SIZE = 100;
+const MAX_PAGE = 100_000;
+
+const pageCountOf = (total: number) => Math.max(1, Math.ceil(total / MAINTAINER_PAGE_SIZE));
+
+/** Byte order, as the database sorts: the same on every platform and locale. */
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The name part of a maintainer text (`Jane Doe <jane@example.org>` gives `Jane Doe`), or `fallback` when it has none. */
+function displayName(text: string, fallback: string): string {
+  const name = text.replace(/<[^<>\s]+@[^<>\s]+>/, '').trim();
+  return name === '' ? fallback : name;
+}
+
+/** One person as the package indexes name them: all spellings of one maintainer key. */
+export interface MaintainerIdentity {
+  /** `maintainerKey()`: the e-mail address, or the whole text when there is none. */
+  readonly key: string;
+  /** The name of the first spelling (in byte order), so every page shows the same one. */
+  readonly name: string;
+  readonly email: string | null;
+  /** Every maintainer text with this key, in byte order. */
+  readonly spellings: readonly string[];
+}
+
+function identityOf(key: string, spellings: readonly string[]): MaintainerIdentity {
+  const sorted = [...spellings].sort(compareText);
+  const first = sorted[0] ?? key;
+  // `maintainerKey` gives either the e-mail address or the whole (trimmed) text.
+  return { key, name: displayName(first, key), email: key === first.trim() ? null : key, spellings: sorted };
+}
+
+/** The absolute URL of a path of the tracker. */
+const absoluteIn = (context: RenderContext) => (path: string) => `${context.base}${path}`;
+
+// ---- /maintainers ----
+
+export interface MaintainerSummary extends MaintainerIdentity {
+  /** Distinct package names the indexes list with this maintainer, over all branches. */
+  readonly packages: number;
+  /** Vulnerable (repository, package, vulnerability) pairs of those packages. */
+  readonly vulnerable: number;
+}
+
+export interface MaintainersData {
+  readonly page: number;
+  readonly pageCount: number;
+  readonly total: number;
+  readonly maintainers: readonly MaintainerSummary[];
+}
+
+/** Most open vulnerable pairs first, then by name and key. */
+function byOpenPairsThenName(a: { vulnerable: number; name: string; key: string }, b: { vulnerable: number; name: string; key: string }): number {
+  return b.vulnerable - a.vulnerable || compareText(a.name, b.name) || compareText(a.key, b.key);
+}
+
+/**
+ * Two queries: every maintainer text with its package count and open pairs, and the packages
+ * several texts share. People are few compared to packages, and grouping texts by e-mail must
+ * use `maintainerKey`, which SQL cannot, so the texts are grouped here; a package listed under
+ * two spellings of one person is then taken off once.
+ */
+async function loadMaintainers(web: WebContext, page: number): Promise<MaintainersData> {
+  const [totals, shared] = await Promise.all([listMaintainerTotals(web.db), listSharedPackageNames(web.db)]);
+  const people = new Map<string, { spellings: string[]; packages: number; vulnerable: number }>();
+  for (const row of totals) {
+    const key = maintainerKey(row.maintainer);
+    const person = people.get(key) ?? { spellings: [], packages: 0, vulnerable: 0 };
+    person.spellings.push(row.maintainer);
+    person.packages += row.packages;
+    person.vulnerable += row.vulnerable;
+    people.set(key, person);
+  }
+  const counted = new Set<string>();
+  for (const { maintainer, name } of shared) {
+    const key = maintainerKey(maintainer);
+    const seen = `${key}\u0000${name}`;
+    const person = people.get(key);
+    if (person !== undefined && counted.has(seen)) person.packages -= 1;
+    counted.add(seen);
+  }
+  const everyone = [...people]
+    .map(([key, person]) => ({ ...identityOf(key, person.spellings), packages: person.packages, vulnerable: person.vulnerable }))
+    .sort(byOpenPairsThenName);
+  const pageCount = pageCountOf(everyone.length);
+  if (page > pageCount) throw notFound(`page ${page} of the maintainers`);
+  return { page, pageCount, total: everyone.length, maintainers: everyone.slice((page - 1) * MAINTAINER_PAGE_SIZE, page * MAINTAINER_PAGE_SIZE) };
+}
+
+const maintainersPagePath = (page: number) => withQuery(maintainersPath(), { page: page === 1 ? undefined : page });
+
+/** `/maintainers`: every maintainer with their package count and open vulnerable pairs, most pairs first, 100 a page. */
+export const maintainersResource: Resource<{ readonly page: number }, MaintainersData> = {
+  path: '/maintainers',
+  parse: (_params, query) => {
+    onlyParams(query, ['page']);
+    return { page: integerParam(query, 'page', 1, MAX_PAGE) ?? 1 };
+  },
+  load: (web, input) => loadMaintainers(web, input.page),
+  title: (data) => (data.pageCount > 1 ? `Maintainers (page ${data.page} of ${data.pageCount})` : 'Maintainers'),
+  html: (data) => maintainersView(data),
+  json: (data) => ({
+    page: data.page,
+    pageCount: data.pageCount,
+    pageSize: MAINTAINER_PAGE_SIZE,
+    total: data.total,
+    previous: data.page > 1 ? maintainersPagePath(data.page - 1) : null,
+    next: data.page < data.pageCount ? maintainersPagePath(data.page + 1) : null,
+    maintainers: data.maintainers.map((person) => ({ ...person, url: maintainerPath(person.key), feed: maintainerFeedPath(person.key) })),
+  }),
+  jsonld: (data, context) => {
+    const absolute = absoluteIn(context);
+    return {
+      id: absolute(maintainersPagePath(data.page)),
+      type: 'Collection',
+      name: 'Maintainers',
+      totalItems: data.total,
+      page: data.page,
+      ...(data.page > 1 ? { previous: absolute(maintainersPagePath(data.page - 1)) } : {}),
+      ...(data.page < data.pageCount ? { next: absolute(maintainersPagePath(data.page + 1)) } : {}),
+      items: data.maintainers.map((person) => ({
+        id: absolute(maintainerPath(person.key)),
+        type: 'Maintainer',
+        name: person.name,
+        ...(person.email === null ? {} : { email: person.email }),
+        packageCount: person.packages,
+        vulnerableCount: person.vulnerable,
+        feed: absolute(maintainerFeedPath(person.key)),
+      })),
+    };
+  },
+};
+
+// ---- /maintainer/:key ----
+
+export interface MaintainerInput {
+  readonly key: string;
+  readonly branch: string | undefined;
+  readonly page: number;
+}
+
+export interface MaintainerPackageEntry {
+  readonly branch: string;
+  readonly repo: string;
+  readonly name: string;
+  readonly version: string;
+  readonly vulnerable: readonly OpenPair[];
+  readonly unknown: readonly OpenPair[];
+}
+
+export interface MaintainerData extends MaintainerIdentity {
+  /** Every branch name, in reading order, for the filter. */
+  readonly branches: readonly string[];
+  readonly page: number;
+  readonly pageCount: number;
+  /** Packages (per branch and repository) on all pages. */
+  readonly totalPackages: number;
+  readonly packages: readonly MaintainerPackageEntry[];
+}
+
+function packageEntry(entry: MaintainedPackage): MaintainerPackageEntry {
+  return {
+    branch: entry.branch,
+    repo: entry.repo,
+    name: entry.package,
+    version: entry.version,
+    vulnerable: entry.openPairs.filter((pair) => pair.state === 'vulnerable'),
+    unknown: entry.openPairs.filter((pair) => pair.state === 'unknown'),
+  };
+}
+
+/**
+ * Three steps, four queries: the branches and the maintainer texts that may have this key (run
+ * together), then one page of the person's packages with their open pairs.
+ */
+async function loadMaintainer(web: WebContext, input: MaintainerInput): Promise<MaintainerData> {
+  const [branches, candidates] = await Promise.all([listBranches(web.db), listMaintainersContaining(web.db, input.key)]);
+  const spellings = candidates.filter((text) => maintainerKey(text) === input.key);
+  if (spellings.length === 0) throw notFound(`maintainer ${input.key}`);
+  const branchOrder = branches.map((branch) => branch.name).sort(compareBranchNames);
+  if (input.branch !== undefined && !branchOrder.includes(input.branch)) {
+    throw badRequest(`unknown branch "${input.branch}"; the branches are ${branchOrder.join(', ')}`);
+  }
+  const page = await listMaintainedPackages(web.db, spellings, { branch: input.branch, branchOrder, page: input.page, pageSize: MAINTAINER_PAGE_SIZE });
+  if (page.packages.length === 0 && input.page > 1) throw notFound(`page ${input.page} of maintainer ${input.key}`);
+  return {
+    ...identityOf(input.key, spellings),
+    branches: branchOrder,
+    page: input.page,
+    pageCount: pageCountOf(page.total),
+    totalPackages: page.total,
+    packages: page.packages.map(packageEntry),
+  };
+}
+
+const maintainerPagePath = (key: string, branch: string | undefined, page: number) =>
+  withQuery(maintainerPath(key), { branch, page: page === 1 ? undefined : page });
+
+const pairJson = (pair: OpenPair) => ({
+  id: pair.vulnerabilityId,
+  url: vulnerabilityPath(pair.vulnerabilityId),
+  severity: pair.severity,
+  cvssScore: pair.cvssScore,
+  fixedVersion: pair.fixedVersion,
+});
+
+/**
+ * `/maintainer/:key` (an e-mail address, or the whole maintainer text when it has none): the
+ * person's packages per branch and repository with their vulnerable and unknown pairs, 100
+ * packages a page, optionally of one `branch`.
+ */
+export const maintainerResource: Resource<MaintainerInput, MaintainerData> = {
+  path: '/maintainer/:key',
+  parse: (params, query) => {
+    onlyParams(query, ['branch', 'page']);
+    return { key: params['key'] ?? '', branch: textParam(query, 'branch'), page: integerParam(query, 'page', 1, MAX_PAGE) ?? 1 };
+  },
+  load: loadMaintainer,
+  title: (data, input) => `Maintainer ${data.name}${input.branch === undefined ? '' : ` in ${input.branch}`}`,
+  html: (data, _context, input) => maintainerView(data, input),
+  json: (data, _context, input) => ({
+    key: data.key,
+    name: data.name,
+    email: data.email,
+    spellings: data.spellings,
+    url: maintainerPath(data.key),
+    feed: maintainerFeedPath(data.key),
+    branch: input.branch ?? null,
+    page: data.page,
+    pageCount: data.pageCount,
+    pageSize: MAINTAINER_PAGE_SIZE,
+    totalPackages: data.totalPackages,
+    previous: data.page > 1 ? maintainerPagePath(data.key, input.branch, data.page - 1) : null,
+    next: data.page < data.pageCount ? maintainerPagePath(data.key, input.branch, data.page + 1) : null,
+    packages: data.packages.map((entry) => ({
+      branch: entry.branch,
+      repository: entry.repo,
+      name: entry.name,
+      url: packagePath(entry.name),
+      version: entry.version,
+      vulnerable: entry.vulnerable.map(pairJson),
+      unknown: entry.unknown.map(pairJson),
+    })),
+  }),
+  jsonld: (data, context, input) => {
+    const absolute = absoluteIn(context);
+    const stateNode = (entry: MaintainerPackageEntry, pair: OpenPair) => ({
+      id: absolute(stateId(pair.vulnerabilityId, entry.branch, entry.repo, entry.name)),
+      type: 'VulnerabilityState',
+      vulnerability: absolute(vulnerabilityPath(pair.vulnerabilityId)),
+      state: pair.state,
+      ...(pair.fixedVersion === null ? {} : { fixedVersion: pair.fixedVersion }),
+      ...(pair.severity === null ? {} : { severity: pair.severity }),
+      ...(pair.cvssScore === null ? {} : { cvssScore: pair.cvssScore }),
+    });
+    return {
+      id: absolute(maintainerPath(data.key)),
+      type: 'Maintainer',
+      name: data.name,
+      ...(data.email === null ? {} : { email: data.email }),
+      feed: absolute(maintainerFeedPath(data.key)),
+      // This page of the person's packages; `page`, `totalItems` and the links page through them.
+      versions: data.packages.map((entry) => ({
+        id: absolute(packageVersionId(entry.name, entry.branch, entry.repo, entry.version)),
+        type: 'PackageVersion',
+        package: absolute(packagePath(entry.name)),
+        packageName: entry.name,
+        version: entry.version,
+        branch: absolute(branchPath(entry.branch)),
+        repository: absolute(repositoryId(entry.branch, entry.repo)),
+        states: [...entry.vulnerable, ...entry.unknown].map((pair) => stateNode(entry, pair)),
+      })),
+      totalItems: data.totalPackages,
+      page: data.page,
+      ...(data.page > 1 ? { previous: absolute(maintainerPagePath(data.key, input.branch, data.page - 1)) } : {}),
+      ...(data.page < data.pageCount ? { next: absolute(maintainerPagePath(data.key, input.branch, data.page + 1)) } : {}),
+    };
+  },
+  feeds: (data) => [{ type: 'application/atom+xml', href: maintainerFeedPath(data.key), title: `State changes of ${data.name}'s packages (Atom)` }],
+};

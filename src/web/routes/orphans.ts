@@ -1,0 +1,101 @@
+import { type OrphanPackage, listBranches, listOrphanPackages } from '../../store/index.js';
+import { compareBranchNames } from '../branch-order.js';
+import { badRequest, notFound } from '../errors.js';
+import { integerParam, onlyParams, textParam } from '../query-params.js';
+import type { Resource } from '../resource.js';
+import { branchPath, orphansPath, packagePath, packageVersionId, repositoryId, withQuery } from '../urls.js';
+import { orphansView } from '../views/orphans.js';
+import type { WebContext } from '../web-context.js';
+
+/** Packages per page. */
+export const ORPHAN_PAGE_SIZE = 100;
+const MAX_PAGE = 100_000;
+
+export interface OrphansInput {
+  readonly branch: string | undefined;
+  readonly page: number;
+}
+
+export interface OrphansData {
+  /** Every branch name, in reading order, for the filter. */
+  readonly branches: readonly string[];
+  readonly page: number;
+  readonly pageCount: number;
+  readonly total: number;
+  readonly packages: readonly OrphanPackage[];
+}
+
+/** Two steps, four queries: the branches (to check the filter and order the list), then the page. */
+async function loadOrphans(web: WebContext, input: OrphansInput): Promise<OrphansData> {
+  const branchOrder = (await listBranches(web.db)).map((branch) => branch.name).sort(compareBranchNames);
+  if (input.branch !== undefined && !branchOrder.includes(input.branch)) {
+    throw badRequest(`unknown branch "${input.branch}"; the branches are ${branchOrder.join(', ')}`);
+  }
+  const page = await listOrphanPackages(web.db, { branch: input.branch, branchOrder, page: input.page, pageSize: ORPHAN_PAGE_SIZE });
+  if (page.packages.length === 0 && input.page > 1) throw notFound(`page ${input.page} of the orphaned packages`);
+  return {
+    branches: branchOrder,
+    page: input.page,
+    pageCount: Math.max(1, Math.ceil(page.total / ORPHAN_PAGE_SIZE)),
+    total: page.total,
+    packages: page.packages,
+  };
+}
+
+const orphansPagePath = (branch: string | undefined, page: number) => withQuery(orphansPath(), { branch, page: page === 1 ? undefined : page });
+
+/**
+ * `/orphans`: the packages the indexes publish without a maintainer, per branch and repository,
+ * with their newest version and vulnerable pairs; optionally of one `branch`; 100 a page.
+ */
+export const orphansResource: Resource<OrphansInput, OrphansData> = {
+  path: '/orphans',
+  parse: (_params, query) => {
+    onlyParams(query, ['branch', 'page']);
+    return { branch: textParam(query, 'branch'), page: integerParam(query, 'page', 1, MAX_PAGE) ?? 1 };
+  },
+  load: loadOrphans,
+  title: (_data, input) => `Orphaned packages${input.branch === undefined ? '' : ` in ${input.branch}`}`,
+  html: (data, _context, input) => orphansView(data, input),
+  json: (data, _context, input) => ({
+    branch: input.branch ?? null,
+    page: data.page,
+    pageCount: data.pageCount,
+    pageSize: ORPHAN_PAGE_SIZE,
+    total: data.total,
+    previous: data.page > 1 ? orphansPagePath(input.branch, data.page - 1) : null,
+    next: data.page < data.pageCount ? orphansPagePath(input.branch, data.page + 1) : null,
+    packages: data.packages.map((entry) => ({
+      branch: entry.branch,
+      repository: entry.repo,
+      name: entry.package,
+      url: packagePath(entry.package),
+      version: entry.version,
+      vulnerable: entry.vulnerable,
+    })),
+  }),
+  jsonld: (data, context, input) => {
+    const absolute = (path: string) => `${context.base}${path}`;
+    return {
+      id: absolute(orphansPagePath(input.branch, data.page)),
+      type: 'Collection',
+      name: 'Orphaned packages',
+      ...(input.branch === undefined ? {} : { branch: absolute(branchPath(input.branch)) }),
+      totalItems: data.total,
+      page: data.page,
+      ...(data.page > 1 ? { previous: absolute(orphansPagePath(input.branch, data.page - 1)) } : {}),
+      ...(data.page < data.pageCount ? { next: absolute(orphansPagePath(input.branch, data.page + 1)) } : {}),
+      items: data.packages.map((entry) => ({
+        id: absolute(packageVersionId(entry.package, entry.branch, entry.repo, entry.version)),
+        type: 'PackageVersion',
+        package: absolute(packagePath(entry.package)),
+        packageName: entry.package,
+        version: entry.version,
+        branch: absolute(branchPath(entry.branch)),
+        repository: absolute(repositoryId(entry.branch, entry.repo)),
+        orphaned: true,
+        vulnerableCount: entry.vulnerable,
+      })),
+    };
+  },
+};

@@ -1,0 +1,233 @@
+import jsonld from 'jsonld';
+import { describe, expect, it } from 'vitest';
+import { type NamedState, findStates, listBranches, listPublishedVersions, listSecfixes, replaceSecfixes, writeStates } from '../../store/index.js';
+import { type TestStore, backends } from '../../test-support/databases.js';
+import { compareVersions } from '../../version/index.js';
+import { escapeHtml } from '../html.js';
+import { CONTEXT_PATH } from '../linked-data.js';
+import { TEST_BASE_URL, type WebFixture, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
+import { packageFeedPath, packagePath, packageVersionId, secfixId, stateId, vulnerabilityPath } from '../urls.js';
+import { stateBadge } from '../views/common.js';
+import { PACKAGE_PAGE_SIZE, type PackageData, VERSION_HISTORY_LIMIT } from './package.js';
+
+const PACKAGE = 'busybox';
+const HOSTILE_PACKAGE = `evil"<script>alert(1)</script>`;
+const HOSTILE_NOTE = '<img src=x onerror=alert(2)>';
+/** Versions of busybox the seed adds to 3.16/main as removed, oldest first: more than the history lists. */
+const REMOVED = Array.from({ length: VERSION_HISTORY_LIMIT + 2 }, (_, index) => `0.9.${index}-r0`);
+
+type PackageJson = PackageData & { readonly next: string | null; readonly previous: string | null };
+
+async function repositoryIds(store: TestStore): Promise<{ branch: string; repo: string; id: number }[]> {
+  return (await listBranches(store.db)).flatMap((branch) => branch.repositories.map((repo) => ({ branch: branch.name, repo: repo.name, id: repo.id })));
+}
+
+/** The demo data, plus removed busybox versions in 3.16/main and a package with a hostile name, state and secfix note. */
+async function seed(store: TestStore): Promise<void> {
+  await loadDemoData(store);
+  const repository = (await repositoryIds(store)).find((entry) => entry.branch === '3.16' && entry.repo === 'main');
+  if (repository === undefined) throw new Error('the demo data has no 3.16/main');
+  const origin = await store.db
+    .selectFrom('source_package')
+    .select('id')
+    .where('repository_id', '=', repository.id)
+    .where('name', '=', PACKAGE)
+    .executeTakeFirstOrThrow();
+  await store.db
+    .insertInto('package_version')
+    .values(
+      REMOVED.map((version, index) => {
+        const day = (offset: number) => new Date(Date.UTC(2022, 0, 1 + index * 10 + offset)).toISOString();
+        return { source_package_id: origin.id, version, version_key: null, first_seen: day(0), last_seen: day(5), removed_at: day(6), maintainer: null, build_time: null, commit: null };
+      }),
+    )
+    .execute();
+  await writeStates(store.db, [{ repositoryId: repository.id, package: HOSTILE_PACKAGE, vulnerabilityId: 'CVE-2099-0003', state: 'vulnerable', version: null, fixedVersion: '2.0-r0', evidence: [] }], { cause: 'test' });
+  await replaceSecfixes(store.db, { repositoryId: repository.id, source: 'aports', packages: [HOSTILE_PACKAGE] }, [
+    { package: HOSTILE_PACKAGE, version: '2.0-r0', vulnerabilityId: 'CVE-2099-0003', note: HOSTILE_NOTE },
+  ], null);
+}
+
+function localLoader(web: WebFixture) {
+  return async (url: string) => {
+    if (url !== `${TEST_BASE_URL}${CONTEXT_PATH}`) throw new Error(`blocked remote context ${url}`);
+    return { contextUrl: null, document: (await web.get(CONTEXT_PATH)).json<unknown>(), documentUrl: url };
+  };
+}
+
+const stateKey = (id: string, branch: string, repo: string, state: string, fixedVersion: string | null) => `${id} ${branch}/${repo} ${state} ${fixedVersion ?? '-'}`;
+const listedStates = (json: PackageData) =>
+  json.vulnerabilities.flatMap((vulnerability) => vulnerability.states.map((state) => stateKey(vulnerability.id, state.branch, state.repo, state.state, state.fixedVersion)));
+const storedStates = (states: readonly NamedState[]) => states.map((state) => stateKey(state.vulnerabilityId, state.branch, state.repo, state.state, state.fixedVersion));
+
+/** Every vulnerability row the page lists, following `next` through its pages. */
+async function allListed(web: WebFixture, url: string): Promise<{ pages: number; states: string[] }> {
+  const states: string[] = [];
+  let pages = 0;
+  let next: string | null = url;
+  while (next !== null) {
+    const json: PackageJson = await web.getJson<PackageJson>(next);
+    expect(json.vulnerabilities.length).toBeLessThanOrEqual(PACKAGE_PAGE_SIZE);
+    states.push(...listedStates(json));
+    pages += 1;
+    next = json.next;
+  }
+  return { pages, states };
+}
+
+describe.each(backends)('%s package page', (backend) => {
+  const web = useWebFixture(backend, seed);
+
+  it('shows the published version and maintainer in each branch', async () => {
+    const { store } = web();
+    const expected: string[] = [];
+    for (const repository of await repositoryIds(store)) {
+      for (const version of await listPublishedVersions(store.db, repository.id, [PACKAGE])) expected.push(`${repository.branch}/${repository.repo} ${version.version}`);
+    }
+    expect(new Set(expected.map((entry) => entry.split('/')[0])).size).toBeGreaterThan(1);
+    const json = await web().getJson<PackageJson>(`/package/${PACKAGE}`);
+    expect(json.repositories.flatMap((repository) => repository.current.map((version) => `${repository.branch}/${repository.repo} ${version.version}`)).sort()).toEqual(expected.sort());
+
+    const body = (await web().get(`/package/${PACKAGE}`)).body;
+    const section = body.slice(body.indexOf('<h2>Versions</h2>'), body.indexOf('<h2>Vulnerabilities</h2>'));
+    for (const repository of json.repositories) {
+      const row = [...section.matchAll(/<tr>[\s\S]*?<\/tr>/g)].map((match) => match[0]).find((candidate) => candidate.includes(`<th scope="row"><a href="/branch/${repository.branch}">`) && candidate.includes(`<td>${repository.repo}</td>`));
+      for (const version of repository.current) expect(row).toContain(`<code>${version.version}</code>`);
+      expect(row).toContain(escapeHtml(repository.maintainer ?? 'none'));
+    }
+    expect(body).toContain(`<link rel="alternate" type="application/atom+xml" href="${packageFeedPath(PACKAGE)}"`);
+  });
+
+  it('lists the newest removed versions per repository, and how many there are', async () => {
+    const json = await web().getJson<PackageJson>(`/package/${PACKAGE}`);
+    const repository = json.repositories.find((entry) => entry.branch === '3.16' && entry.repo === 'main');
+    expect(repository?.removedCount).toBe(REMOVED.length);
+    expect(repository?.history.map((version) => version.version)).toEqual([...REMOVED].reverse().slice(0, VERSION_HISTORY_LIMIT));
+    const body = (await web().get(`/package/${PACKAGE}`)).body;
+    expect(body).toContain(`newest ${VERSION_HISTORY_LIMIT} of ${REMOVED.length}`);
+    expect(body).toContain(`<code>${REMOVED.at(-1)}</code>`);
+    expect(body).not.toContain(`<code>${REMOVED[0]}</code>`);
+  });
+
+  it('shows the secfixes history per repository, newest version first, with links to the vulnerabilities', async () => {
+    const { store } = web();
+    const expected: string[] = [];
+    for (const repository of await repositoryIds(store)) {
+      for (const secfix of await listSecfixes(store.db, repository.id, [PACKAGE])) expected.push(`${repository.branch}/${repository.repo} ${secfix.version} ${secfix.vulnerabilityId}`);
+    }
+    expect(expected.length).toBeGreaterThan(0);
+    const json = await web().getJson<PackageJson>(`/package/${PACKAGE}`);
+    const listed = json.secfixes.flatMap((line) => line.vulnerabilities.map((vulnerability) => `${line.branch}/${line.repo} ${line.version} ${vulnerability.id}`));
+    expect(listed.sort()).toEqual([...new Set(expected)].sort());
+    for (const branch of new Set(json.secfixes.map((line) => line.branch))) {
+      const versions = json.secfixes.filter((line) => line.branch === branch).map((line) => line.version);
+      expect(versions).toEqual([...versions].sort((a, b) => compareVersions(b, a)));
+    }
+    const notAffected = json.secfixes.find((line) => line.version === '0');
+    expect(notAffected?.notAffected).toBe(true);
+    const body = (await web().get(`/package/${PACKAGE}`)).body;
+    for (const line of json.secfixes) {
+      for (const vulnerability of line.vulnerabilities) expect(body).toContain(`<a href="${vulnerabilityPath(vulnerability.id)}">${vulnerability.id}</a>`);
+    }
+    expect(body).toContain('<code>0</code> (not affected)');
+  });
+
+  it('shows the state of each vulnerability in each branch, and filters by state', async () => {
+    const states = await findStates(web().store.db, { package: PACKAGE });
+    const json = await web().getJson<PackageJson>(`/package/${PACKAGE}`);
+    expect(json.totalVulnerabilities).toBe(new Set(states.map((state) => state.vulnerabilityId)).size);
+    expect(json.totalVulnerabilities).toBeLessThanOrEqual(PACKAGE_PAGE_SIZE);
+    expect(listedStates(json).sort()).toEqual(storedStates(states).sort());
+    expect(json.stateCounts.map((entry) => entry.branch)).toEqual([...new Set(states.map((state) => state.branch))].sort((a, b) => compareVersions(b, a)));
+
+    const body = (await web().get(`/package/${PACKAGE}`)).body;
+    for (const vulnerability of json.vulnerabilities) {
+      const row = body.match(new RegExp(`<tr><th scope="row"><a href="${vulnerabilityPath(vulnerability.id)}">[\\s\\S]*?</tr>`))?.[0];
+      for (const state of vulnerability.states) expect(row, vulnerability.id).toContain(stateBadge(state.state).toString());
+      expect(row?.split('class="badge state-').length, vulnerability.id).toBe(vulnerability.states.length + 1);
+    }
+
+    const vulnerable = states.filter((state) => state.state === 'vulnerable').map((state) => state.vulnerabilityId);
+    expect(vulnerable.length).toBeGreaterThan(0);
+    const filtered = await web().getJson<PackageJson>(`/package/${PACKAGE}?state=vulnerable`);
+    expect(filtered.vulnerabilities.map((vulnerability) => vulnerability.id).sort()).toEqual([...new Set(vulnerable)].sort());
+    expect(listedStates(filtered).sort()).toEqual(storedStates(states.filter((state) => vulnerable.includes(state.vulnerabilityId))).sort());
+    expect((await web().get(`/package/${PACKAGE}?state=vulnerable`)).body).toContain('<option value="vulnerable" selected>');
+  });
+
+  it('pages a package with more vulnerabilities than a page holds', async () => {
+    const states = await findStates(web().store.db, { package: 'curl' });
+    const total = new Set(states.map((state) => state.vulnerabilityId)).size;
+    expect(total).toBeGreaterThan(PACKAGE_PAGE_SIZE);
+    const first = await web().getJson<PackageJson>('/package/curl');
+    expect(first).toMatchObject({ page: 1, pageCount: Math.ceil(total / PACKAGE_PAGE_SIZE), totalVulnerabilities: total, previous: null, next: '/package/curl?page=2' });
+    expect(first.vulnerabilities).toHaveLength(PACKAGE_PAGE_SIZE);
+    const listed = await allListed(web(), '/package/curl');
+    expect(listed.pages).toBe(first.pageCount);
+    expect(listed.states.sort()).toEqual(storedStates(states).sort());
+    const html = (await web().get('/package/curl?page=2')).body;
+    expect(html).toContain('<a href="/package/curl" rel="prev">');
+    expect((await web().get(`/package/curl?page=${first.pageCount + 1}`)).statusCode).toBe(404);
+  });
+
+  it('renders a hostile package name and secfix note inert', async () => {
+    const url = `/package/${encodeURIComponent(HOSTILE_PACKAGE)}`;
+    const response = await web().get(url);
+    expect(response.statusCode).toBe(200);
+    expect(response.body).not.toMatch(/<script|<img/);
+    expect(response.body).toContain(`<h1>${escapeHtml(HOSTILE_PACKAGE)}</h1>`);
+    expect(response.body).toContain(escapeHtml(HOSTILE_NOTE));
+    expect(response.body).toContain(`No branch publishes ${escapeHtml(HOSTILE_PACKAGE)}`);
+    const json = await web().getJson<PackageJson>(url);
+    expect(json.name).toBe(HOSTILE_PACKAGE);
+    expect(json.secfixes[0]?.vulnerabilities[0]).toEqual({ id: 'CVE-2099-0003', note: HOSTILE_NOTE, sources: ['aports'] });
+  });
+
+  it('expands as JSON-LD in safe mode, with version, secfix and state nodes', async () => {
+    const document = await web().getJson<Record<string, unknown>>(`/package/${PACKAGE}`, 'application/ld+json');
+    const [node] = await jsonld.expand(document, { documentLoader: localLoader(web()), safe: true });
+    expect(node?.['@type']).toEqual([`${TEST_BASE_URL}/ns#Package`]);
+    const json = await web().getJson<PackageJson>(`/package/${PACKAGE}`);
+    const absolute = (path: string) => `${TEST_BASE_URL}${path}`;
+    expect(document['id']).toBe(absolute(packagePath(PACKAGE)));
+    expect(document['feed']).toBe(absolute(packageFeedPath(PACKAGE)));
+    expect((document['versions'] as { id: string }[]).map((version) => version.id).sort()).toEqual(
+      json.repositories.flatMap((repository) => [...repository.current, ...repository.history].map((version) => absolute(packageVersionId(PACKAGE, repository.branch, repository.repo, version.version)))).sort(),
+    );
+    expect((document['secfixes'] as { id: string }[]).map((secfix) => secfix.id).sort()).toEqual(
+      json.secfixes.flatMap((line) => line.vulnerabilities.map((vulnerability) => absolute(secfixId(PACKAGE, line.branch, line.repo, line.version, vulnerability.id)))).sort(),
+    );
+    expect((document['states'] as { id: string }[]).map((state) => state.id).sort()).toEqual(
+      json.vulnerabilities.flatMap((vulnerability) => vulnerability.states.map((state) => absolute(stateId(vulnerability.id, state.branch, state.repo, PACKAGE)))).sort(),
+    );
+    expect(document['totalItems']).toBe(json.totalVulnerabilities);
+  });
+
+  it('answers an unknown package with 404 in each format, and bad parameters with 400', async () => {
+    const name = 'no-such-package';
+    expect(await findStates(web().store.db, { package: name })).toEqual([]);
+    const page = await web().get(`/package/${name}`);
+    expect(page.statusCode).toBe(404);
+    expect(page.body).toContain(`package ${name} not found`);
+    const json = await web().get(`/api/package/${name}`);
+    expect(json.statusCode).toBe(404);
+    expect(json.json()).toEqual({ error: { status: 404, message: `package ${name} not found` } });
+    const ld = await web().get(`/package/${name}`, { accept: 'application/ld+json' });
+    expect(ld.statusCode).toBe(404);
+    expect(ld.headers['content-type']).toBe('application/ld+json; charset=utf-8');
+    for (const query of ['state=bogus', 'page=0', 'page=x', 'sort=name']) {
+      expect((await web().get(`/package/${PACKAGE}?${query}`)).statusCode, query).toBe(400);
+    }
+  });
+
+  it('reads each page in six queries (data version, versions, secfixes, state counts, total, states) whatever its size', async () => {
+    const { queries } = web();
+    for (const url of [`/package/${PACKAGE}`, `/package/${PACKAGE}?state=fixed`, '/package/curl?page=2', `/package/${encodeURIComponent(HOSTILE_PACKAGE)}`]) {
+      for (const accept of ['text/html', 'application/json', 'application/ld+json']) {
+        const before = queries.count;
+        expect((await web().get(url, { accept })).statusCode).toBe(200);
+        expect(queries.count - before, `${url} ${accept}`).toBe(6);
+      }
+    }
+  });
+});

@@ -1,0 +1,278 @@
+import {
+  type PackageSecfixRow,
+  type PackageStateRow,
+  type PackageVersionRow,
+  STATE_NAMES,
+  type SecfixSource,
+  type StateName,
+  countPackageStates,
+  countPackageVulnerabilities,
+  listPackageSecfixes,
+  listPackageStates,
+  listPackageVersions,
+} from '../../store/index.js';
+import { compareVersions } from '../../version/index.js';
+import { notFound } from '../errors.js';
+import { choiceParam, integerParam, onlyParams } from '../query-params.js';
+import type { Resource } from '../resource.js';
+import {
+  branchPath,
+  maintainerPath,
+  packageFeedPath,
+  packagePath,
+  packageVersionId,
+  repositoryId,
+  secfixId,
+  stateId,
+  vulnerabilityPath,
+  withQuery,
+} from '../urls.js';
+import { packageView } from '../views/package.js';
+import { compareByPlace } from './vulnerability.js';
+
+/** Vulnerabilities (rows of the state table) per page. */
+export const PACKAGE_PAGE_SIZE = 100;
+/** Removed versions listed per repository, newest first; the count says how many more there are. */
+export const VERSION_HISTORY_LIMIT = 10;
+const MAX_PAGE = 100_000;
+
+export interface PackageInput {
+  readonly name: string;
+  /** Only vulnerabilities with this state in some repository. */
+  readonly state: StateName | undefined;
+  readonly page: number;
+}
+
+export interface PackageVersionEntry {
+  readonly version: string;
+  /** The maintainer this version's index entry named. */
+  readonly maintainer: string | null;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly removedAt: string | null;
+}
+
+/** The package in one repository: who maintains it, what it publishes, what it published before. */
+export interface PackageRepositoryEntry {
+  readonly branch: string;
+  readonly repo: string;
+  readonly maintainer: string | null;
+  readonly current: readonly PackageVersionEntry[];
+  /** The most recently removed versions, newest first. */
+  readonly history: readonly PackageVersionEntry[];
+  /** All removed versions, of which `history` lists at most VERSION_HISTORY_LIMIT. */
+  readonly removedCount: number;
+}
+
+/** One `version: [ids]` line of the secfixes of one repository. */
+export interface PackageSecfixLine {
+  readonly branch: string;
+  readonly repo: string;
+  /** The fixed version, or `0`. */
+  readonly version: string;
+  /** Version `0`: the ids never affected the package. */
+  readonly notAffected: boolean;
+  readonly vulnerabilities: readonly { readonly id: string; readonly note: string | null; readonly sources: readonly SecfixSource[] }[];
+}
+
+export interface PackageStateEntry {
+  readonly branch: string;
+  readonly repo: string;
+  readonly state: StateName;
+  readonly version: string | null;
+  readonly fixedVersion: string | null;
+  readonly updatedAt: string;
+}
+
+/** One vulnerability of the package with its state in each repository that has one. */
+export interface PackageVulnerabilityEntry {
+  readonly id: string;
+  readonly severity: string | null;
+  readonly cvssScore: number | null;
+  readonly published: string | null;
+  readonly states: readonly PackageStateEntry[];
+}
+
+export interface PackageData {
+  readonly name: string;
+  readonly repositories: readonly PackageRepositoryEntry[];
+  readonly secfixes: readonly PackageSecfixLine[];
+  /** State counts of each repository with states, in branch order. */
+  readonly stateCounts: readonly { readonly branch: string; readonly repo: string; readonly counts: Readonly<Record<StateName, number>> }[];
+  readonly page: number;
+  readonly pageCount: number;
+  /** Vulnerabilities matching the state filter, over all pages. */
+  readonly totalVulnerabilities: number;
+  readonly vulnerabilities: readonly PackageVulnerabilityEntry[];
+}
+
+const placeKey = (row: { branch: string; repo: string }) => `${row.branch}\u0000${row.repo}`;
+
+/** Groups rows by repository, keeping the rows' order within each and returning repositories in branch order. */
+function groupByPlace<T extends { branch: string; repo: string }>(rows: readonly T[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(placeKey(row)) ?? [];
+    group.push(row);
+    groups.set(placeKey(row), group);
+  }
+  return [...groups.values()].sort((a, b) => compareByPlace(a[0] as T, b[0] as T));
+}
+
+function repositoriesOf(rows: readonly PackageVersionRow[]): PackageRepositoryEntry[] {
+  return groupByPlace(rows).map((group) => {
+    const first = group[0] as PackageVersionRow;
+    const versions = group.flatMap((row) =>
+      row.version === null || row.firstSeen === null || row.lastSeen === null
+        ? []
+        : [{ version: row.version, maintainer: row.versionMaintainer, firstSeen: row.firstSeen, lastSeen: row.lastSeen, removedAt: row.removedAt }],
+    );
+    return {
+      branch: first.branch,
+      repo: first.repo,
+      maintainer: first.maintainer,
+      current: versions.filter((version) => version.removedAt === null),
+      history: versions.filter((version) => version.removedAt !== null),
+      removedCount: first.removedCount,
+    };
+  });
+}
+
+/** Secfix rows as lines per repository and version, newest version first; ids listed by secdb and aports alike appear once. */
+function secfixLinesOf(rows: readonly PackageSecfixRow[]): PackageSecfixLine[] {
+  return groupByPlace(rows).flatMap((group) => {
+    const lines = new Map<string, Map<string, { id: string; note: string | null; sources: SecfixSource[] }>>();
+    for (const row of group) {
+      const ids = lines.get(row.version) ?? new Map<string, { id: string; note: string | null; sources: SecfixSource[] }>();
+      const entry = ids.get(row.vulnerabilityId) ?? { id: row.vulnerabilityId, note: row.note, sources: [] };
+      if (!entry.sources.includes(row.source)) entry.sources.push(row.source);
+      ids.set(row.vulnerabilityId, entry);
+      lines.set(row.version, ids);
+    }
+    const { branch, repo } = group[0] as PackageSecfixRow;
+    return [...lines]
+      .sort(([a], [b]) => compareVersions(b, a))
+      .map(([version, ids]) => ({ branch, repo, version, notAffected: version === '0', vulnerabilities: [...ids.values()] }));
+  });
+}
+
+/** State rows (ordered by vulnerability) as one entry per vulnerability. */
+function vulnerabilitiesOf(rows: readonly PackageStateRow[]): PackageVulnerabilityEntry[] {
+  const entries = new Map<string, { id: string; severity: string | null; cvssScore: number | null; published: string | null; states: PackageStateEntry[] }>();
+  for (const row of rows) {
+    const entry = entries.get(row.vulnerabilityId) ?? { id: row.vulnerabilityId, severity: row.severity, cvssScore: row.cvssScore, published: row.published, states: [] };
+    entry.states.push({ branch: row.branch, repo: row.repo, state: row.state, version: row.version, fixedVersion: row.fixedVersion, updatedAt: row.updatedAt });
+    entries.set(row.vulnerabilityId, entry);
+  }
+  return [...entries.values()].map((entry) => ({ ...entry, states: entry.states.sort(compareByPlace) }));
+}
+
+/** The path of the package page with a state filter and page. */
+function packagePagePath(name: string, state: StateName | undefined, page: number): string {
+  return withQuery(packagePath(name), { state, page: page === 1 ? undefined : page });
+}
+
+/**
+ * `/package/:name`: a source package in every branch: its versions and maintainers, its
+ * secfixes, and a page of its vulnerabilities with the state in each repository. Five queries,
+ * run together: versions, secfixes, state counts, the filtered total and the page's states.
+ */
+export const packageResource: Resource<PackageInput, PackageData> = {
+  path: '/package/:name',
+  parse: (params, query) => {
+    onlyParams(query, ['state', 'page']);
+    return { name: params['name'] ?? '', state: choiceParam(query, 'state', STATE_NAMES), page: integerParam(query, 'page', 1, MAX_PAGE) ?? 1 };
+  },
+  load: async (web, input) => {
+    const page = { state: input.state, limit: PACKAGE_PAGE_SIZE, offset: (input.page - 1) * PACKAGE_PAGE_SIZE };
+    const [versions, secfixes, counts, total, states] = await Promise.all([
+      listPackageVersions(web.db, input.name, VERSION_HISTORY_LIMIT),
+      listPackageSecfixes(web.db, input.name),
+      countPackageStates(web.db, input.name),
+      countPackageVulnerabilities(web.db, input.name, input.state),
+      listPackageStates(web.db, input.name, page),
+    ]);
+    if (versions.length === 0 && secfixes.length === 0 && counts.length === 0) throw notFound(`package ${input.name}`);
+    if (states.length === 0 && input.page > 1) throw notFound(`page ${input.page} of package ${input.name}`);
+    const stateCounts = new Map<string, { branch: string; repo: string; counts: Record<StateName, number> }>();
+    for (const row of counts) {
+      const entry = stateCounts.get(placeKey(row)) ?? { branch: row.branch, repo: row.repo, counts: Object.fromEntries(STATE_NAMES.map((state) => [state, 0])) as Record<StateName, number> };
+      entry.counts[row.state] = row.count;
+      stateCounts.set(placeKey(row), entry);
+    }
+    return {
+      name: input.name,
+      repositories: repositoriesOf(versions),
+      secfixes: secfixLinesOf(secfixes),
+      stateCounts: [...stateCounts.values()].sort(compareByPlace),
+      page: input.page,
+      pageCount: Math.max(1, Math.ceil(total / PACKAGE_PAGE_SIZE)),
+      totalVulnerabilities: total,
+      vulnerabilities: vulnerabilitiesOf(states),
+    };
+  },
+  title: (data) => `Package ${data.name}`,
+  html: (data, _context, input) => packageView(data, input),
+  json: (data, _context, input) => ({
+    ...data,
+    state: input.state ?? null,
+    previous: data.page > 1 ? packagePagePath(data.name, input.state, data.page - 1) : null,
+    next: data.page < data.pageCount ? packagePagePath(data.name, input.state, data.page + 1) : null,
+  }),
+  jsonld: (data, context, input) => {
+    const absolute = (path: string) => `${context.base}${path}`;
+    const place = (row: { branch: string; repo: string }) => ({ branch: absolute(branchPath(row.branch)), repository: absolute(repositoryId(row.branch, row.repo)) });
+    return {
+      id: absolute(packagePath(data.name)),
+      type: 'Package',
+      name: data.name,
+      feed: absolute(packageFeedPath(data.name)),
+      versions: data.repositories.flatMap((repository) =>
+        [...repository.current, ...repository.history].map((version) => ({
+          id: absolute(packageVersionId(data.name, repository.branch, repository.repo, version.version)),
+          type: 'PackageVersion',
+          ...place(repository),
+          version: version.version,
+          ...(version.maintainer === null ? {} : { maintainer: absolute(maintainerPath(version.maintainer)), maintainerName: version.maintainer }),
+          firstSeen: version.firstSeen,
+          lastSeen: version.lastSeen,
+          ...(version.removedAt === null ? {} : { removed: version.removedAt }),
+        })),
+      ),
+      secfixes: data.secfixes.flatMap((line) =>
+        line.vulnerabilities.map((vulnerability) => ({
+          id: absolute(secfixId(data.name, line.branch, line.repo, line.version, vulnerability.id)),
+          type: 'Secfix',
+          ...place(line),
+          fixedVersion: line.version,
+          vulnerability: absolute(vulnerabilityPath(vulnerability.id)),
+        })),
+      ),
+      // The states of this page of vulnerabilities; `page`, `totalItems` and the links page through them.
+      states: data.vulnerabilities.flatMap((vulnerability) =>
+        vulnerability.states.map((state) => ({
+          id: absolute(stateId(vulnerability.id, state.branch, state.repo, data.name)),
+          type: 'VulnerabilityState',
+          ...place(state),
+          package: absolute(packagePath(data.name)),
+          vulnerability: {
+            id: absolute(vulnerabilityPath(vulnerability.id)),
+            type: 'Vulnerability',
+            name: vulnerability.id,
+            ...(vulnerability.severity === null ? {} : { severity: vulnerability.severity }),
+            ...(vulnerability.cvssScore === null ? {} : { cvssScore: vulnerability.cvssScore }),
+          },
+          ...(state.version === null ? {} : { version: state.version }),
+          state: state.state,
+          ...(state.fixedVersion === null ? {} : { fixedVersion: state.fixedVersion }),
+          modified: state.updatedAt,
+        })),
+      ),
+      totalItems: data.totalVulnerabilities,
+      page: data.page,
+      ...(data.page > 1 ? { previous: absolute(packagePagePath(data.name, input.state, data.page - 1)) } : {}),
+      ...(data.page < data.pageCount ? { next: absolute(packagePagePath(data.name, input.state, data.page + 1)) } : {}),
+    };
+  },
+  feeds: (data) => [{ type: 'application/atom+xml', href: packageFeedPath(data.name), title: `State changes of ${data.name} (Atom)` }],
+};

@@ -1,0 +1,182 @@
+import type { Kysely } from 'kysely';
+import { type MappingRules, QUALITY_KINDS, type QualityFinding, type QualityKind } from '../../engine/index.js';
+import { loadMappingRules } from '../../sources/config.js';
+import type { Schema } from '../../store/index.js';
+import { type CheckReport, checkData } from '../../tracker/check.js';
+import { badRequest, notFound } from '../errors.js';
+import { choiceParam, integerParam, onlyParams } from '../query-params.js';
+import type { Resource } from '../resource.js';
+import { branchPath, packagePath, qualityPath, repositoryId, vulnerabilityPath, withQuery } from '../urls.js';
+import { qualityView } from '../views/quality.js';
+
+/** Findings of each kind on the overview, and per page of one kind. */
+export const FINDINGS_PER_PAGE = 100;
+const MAX_PAGE = 100_000;
+
+export interface QualityInput {
+  /** Only this kind, paged; undefined shows the first page of every kind. */
+  readonly kind: QualityKind | undefined;
+  readonly page: number;
+}
+
+/** A finding with its 1-based place in the whole report, which names it (`/quality#<n>`). */
+export interface NumberedFinding extends QualityFinding {
+  readonly number: number;
+}
+
+export interface QualityKindSection {
+  readonly kind: QualityKind;
+  /** Findings of this kind in the whole report. */
+  readonly total: number;
+  readonly pageCount: number;
+  /** The shown page of them. */
+  readonly findings: readonly NumberedFinding[];
+}
+
+export interface QualityData {
+  /** Findings of every kind. */
+  readonly total: number;
+  /** Findings of each kind, every kind listed, for the summary. */
+  readonly counts: Readonly<Record<QualityKind, number>>;
+  /** The kinds shown: all of them, or the one asked for. */
+  readonly sections: readonly QualityKindSection[];
+  /** Repositories with secfixes but no index, which could not be checked. */
+  readonly skipped: readonly { readonly branch: string; readonly repo: string }[];
+}
+
+// The server reads the bundled mapping rules once; they are what `secfix check` uses without --config.
+let bundledRules: Promise<MappingRules> | undefined;
+
+/**
+ * The latest report of each database with the data version it was made at. At full size the
+ * check takes seconds, so every format, kind and page of one data version shares one run, and
+ * requests arriving while it runs wait for it rather than start their own.
+ */
+const latestReports = new WeakMap<Kysely<Schema>, { readonly version: number; readonly report: Promise<CheckReport> }>();
+
+function reportAt(db: Kysely<Schema>, version: number): Promise<CheckReport> {
+  const latest = latestReports.get(db);
+  if (latest?.version === version) return latest.report;
+  const report = (async () => checkData({ db }, await (bundledRules ??= loadMappingRules())))();
+  latestReports.set(db, { version, report });
+  // A failed run is forgotten, so the next request tries again.
+  report.catch(() => {
+    if (latestReports.get(db)?.report === report) latestReports.delete(db);
+  });
+  return report;
+}
+
+/**
+ * The report of `secfix check`, from the same tracker function: its queries are a fixed number
+ * whatever the data size (see `checkData`), and run once per data version; only the shown
+ * findings are kept.
+ */
+async function loadQuality(db: Kysely<Schema>, input: QualityInput, dataVersion: number): Promise<QualityData> {
+  const report = await reportAt(db, dataVersion);
+  const numbered: NumberedFinding[] = report.findings.map((finding, index) => ({ ...finding, number: index + 1 }));
+  const counts = Object.fromEntries(QUALITY_KINDS.map((kind) => [kind, 0])) as Record<QualityKind, number>;
+  for (const finding of numbered) counts[finding.kind] += 1;
+  const sections = (input.kind === undefined ? QUALITY_KINDS : [input.kind]).map((kind) => {
+    const ofKind = numbered.filter((finding) => finding.kind === kind);
+    return {
+      kind,
+      total: ofKind.length,
+      pageCount: Math.max(1, Math.ceil(ofKind.length / FINDINGS_PER_PAGE)),
+      findings: ofKind.slice((input.page - 1) * FINDINGS_PER_PAGE, input.page * FINDINGS_PER_PAGE),
+    };
+  });
+  if (input.kind !== undefined && input.page > (sections[0]?.pageCount ?? 1)) throw notFound(`page ${input.page} of the ${input.kind} findings`);
+  return { total: numbered.length, counts, sections, skipped: report.skipped };
+}
+
+export const qualityPagePath = (kind: QualityKind | undefined, page = 1) => withQuery(qualityPath(), { kind, page: page === 1 ? undefined : page });
+
+/** The pages before and after the shown one, when one kind is paged through. */
+function neighbours(data: QualityData, input: QualityInput): { previous: string | undefined; next: string | undefined } {
+  const section = input.kind === undefined ? undefined : data.sections[0];
+  if (section === undefined) return { previous: undefined, next: undefined };
+  return {
+    previous: input.page > 1 ? qualityPagePath(section.kind, input.page - 1) : undefined,
+    next: input.page < section.pageCount ? qualityPagePath(section.kind, input.page + 1) : undefined,
+  };
+}
+
+function findingJson(finding: NumberedFinding) {
+  return {
+    number: finding.number,
+    kind: finding.kind,
+    branch: finding.branch,
+    repository: finding.repo ?? null,
+    package: finding.package,
+    packageUrl: packagePath(finding.package),
+    vulnerability: finding.id ?? null,
+    version: finding.version ?? null,
+    detail: finding.detail,
+  };
+}
+
+/**
+ * `/quality`: the data-quality report of `secfix check`, by kind, the first 100 findings of each;
+ * `kind` shows one kind and `page` pages through it.
+ */
+export const qualityResource: Resource<QualityInput, QualityData> = {
+  path: '/quality',
+  parse: (_params, query) => {
+    onlyParams(query, ['kind', 'page']);
+    const kind = choiceParam(query, 'kind', QUALITY_KINDS);
+    const page = integerParam(query, 'page', 1, MAX_PAGE);
+    if (page !== undefined && kind === undefined) throw badRequest('query parameter "page" pages through one kind; give "kind" too');
+    return { kind, page: page ?? 1 };
+  },
+  load: (web, input, context) => loadQuality(web.db, input, context.dataVersion.version),
+  title: (_data, input) => (input.kind === undefined ? 'Data quality' : `Data quality: ${input.kind}`),
+  html: (data, _context, input) => qualityView(data, input),
+  json: (data, _context, input) => {
+    const { previous, next } = neighbours(data, input);
+    return {
+      total: data.total,
+      counts: data.counts,
+      kind: input.kind ?? null,
+      page: input.page,
+      pageSize: FINDINGS_PER_PAGE,
+      previous: previous ?? null,
+      next: next ?? null,
+      kinds: data.sections.map((section) => ({
+        kind: section.kind,
+        total: section.total,
+        pageCount: section.pageCount,
+        url: qualityPagePath(section.kind),
+        findings: section.findings.map(findingJson),
+      })),
+      skipped: data.skipped,
+    };
+  },
+  jsonld: (data, context, input) => {
+    const absolute = (path: string) => `${context.base}${path}`;
+    const { previous, next } = neighbours(data, input);
+    return {
+      id: absolute(qualityPagePath(input.kind, input.page)),
+      type: 'Collection',
+      name: input.kind === undefined ? 'Data-quality findings' : `Data-quality findings: ${input.kind}`,
+      totalItems: input.kind === undefined ? data.total : data.counts[input.kind],
+      page: input.page,
+      ...(previous === undefined ? {} : { previous: absolute(previous) }),
+      ...(next === undefined ? {} : { next: absolute(next) }),
+      items: data.sections.flatMap((shown) =>
+        shown.findings.map((finding) => ({
+          // Numbered in the whole report, so a finding keeps its id on every page showing it.
+          id: absolute(`${qualityPath()}#${finding.number}`),
+          type: 'QualityFinding',
+          problem: finding.kind,
+          detail: finding.detail,
+          branch: absolute(branchPath(finding.branch)),
+          ...(finding.repo === undefined ? {} : { repository: absolute(repositoryId(finding.branch, finding.repo)) }),
+          package: absolute(packagePath(finding.package)),
+          ...(finding.id === undefined ? {} : { vulnerability: absolute(vulnerabilityPath(finding.id)) }),
+          ...(finding.version === undefined ? {} : { version: finding.version }),
+        })),
+      ),
+      uncheckedRepositories: data.skipped.map(({ branch, repo }) => absolute(repositoryId(branch, repo))),
+    };
+  },
+};

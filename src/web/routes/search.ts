@@ -1,0 +1,135 @@
+import type { FastifyInstance } from 'fastify';
+import { type VulnerabilityHit, foldAscii, searchPackages, searchVulnerabilities } from '../../store/index.js';
+import { onlyParams, textParam } from '../query-params.js';
+import { type Resource, registerResource } from '../resource.js';
+import { packagePath, searchPath, vulnerabilityPath, withQuery } from '../urls.js';
+import { searchView } from '../views/search.js';
+import type { WebContext } from '../web-context.js';
+
+/** Hits shown of each list; one more is read to know whether there are more. */
+export const SEARCH_LIMIT = 50;
+
+export interface SearchInput {
+  /** The search text, trimmed; undefined when none was given. */
+  readonly q: string | undefined;
+}
+
+/** The vulnerability or package whose id or name is the search text (ignoring ASCII case). */
+export interface ExactMatch {
+  readonly kind: 'vulnerability' | 'package';
+  readonly id: string;
+  readonly url: string;
+}
+
+export interface SearchData {
+  readonly q: string | undefined;
+  readonly exactMatch: ExactMatch | undefined;
+  readonly vulnerabilities: readonly VulnerabilityHit[];
+  /** More vulnerabilities match than are listed. */
+  readonly vulnerabilitiesCapped: boolean;
+  readonly packages: readonly string[];
+  readonly packagesCapped: boolean;
+}
+
+/** Both lists in two queries, run together; the exact match, if any, is the first hit of one of them. */
+async function loadSearch(web: WebContext, input: SearchInput): Promise<SearchData> {
+  const q = input.q;
+  if (q === undefined) return { q, exactMatch: undefined, vulnerabilities: [], vulnerabilitiesCapped: false, packages: [], packagesCapped: false };
+  const [vulnerabilities, packages] = await Promise.all([searchVulnerabilities(web.db, q, SEARCH_LIMIT + 1), searchPackages(web.db, q, SEARCH_LIMIT + 1)]);
+  const needle = foldAscii(q);
+  const vulnerability = vulnerabilities[0];
+  const name = packages[0];
+  const exactMatch: ExactMatch | undefined =
+    vulnerability !== undefined && foldAscii(vulnerability.id) === needle
+      ? { kind: 'vulnerability', id: vulnerability.id, url: vulnerabilityPath(vulnerability.id) }
+      : name !== undefined && foldAscii(name) === needle
+        ? { kind: 'package', id: name, url: packagePath(name) }
+        : undefined;
+  return {
+    q,
+    exactMatch,
+    vulnerabilities: vulnerabilities.slice(0, SEARCH_LIMIT),
+    vulnerabilitiesCapped: vulnerabilities.length > SEARCH_LIMIT,
+    packages: packages.slice(0, SEARCH_LIMIT),
+    packagesCapped: packages.length > SEARCH_LIMIT,
+  };
+}
+
+/**
+ * Raised while rendering HTML for an exact match: a person who typed an id or a name wants its
+ * page. Only the HTML form redirects; JSON and JSON-LD clients get the results with the match.
+ */
+class SeeOther extends Error {
+  constructor(readonly location: string) {
+    super(`see ${location}`);
+    this.name = 'SeeOther';
+  }
+}
+
+/**
+ * `/search?q=`: vulnerabilities whose id starts with `q` or whose description contains it, and
+ * packages whose name contains it (ASCII case ignored), at most 50 of each. An exact id or
+ * package name redirects a browser to its page (303); JSON answers name it as `exactMatch`.
+ * Without `q`, the search form with help.
+ */
+export const searchResource: Resource<SearchInput, SearchData> = {
+  path: '/search',
+  parse: (_params, query) => {
+    onlyParams(query, ['q']);
+    const q = textParam(query, 'q')?.trim();
+    return { q: q === '' ? undefined : q };
+  },
+  load: loadSearch,
+  title: (data) => (data.q === undefined ? 'Search' : `Search: ${data.q}`),
+  html: (data) => {
+    if (data.exactMatch !== undefined) throw new SeeOther(data.exactMatch.url);
+    return searchView(data);
+  },
+  json: (data) => ({
+    q: data.q ?? null,
+    exactMatch: data.exactMatch ?? null,
+    limit: SEARCH_LIMIT,
+    vulnerabilities: data.vulnerabilities.map((hit) => ({ ...hit, url: vulnerabilityPath(hit.id) })),
+    vulnerabilitiesCapped: data.vulnerabilitiesCapped,
+    packages: data.packages.map((name) => ({ name, url: packagePath(name) })),
+    packagesCapped: data.packagesCapped,
+  }),
+  jsonld: (data, context) => {
+    const absolute = (path: string) => `${context.base}${path}`;
+    return {
+      id: absolute(withQuery(searchPath(), { q: data.q })),
+      type: 'Collection',
+      name: data.q === undefined ? 'Search' : `Search results for ${data.q}`,
+      ...(data.q === undefined ? {} : { query: data.q }),
+      ...(data.exactMatch === undefined ? {} : { exactMatch: absolute(data.exactMatch.url) }),
+      // A capped list has more hits than it shows, so its size is only known when neither is.
+      ...(data.vulnerabilitiesCapped || data.packagesCapped ? {} : { totalItems: data.vulnerabilities.length + data.packages.length }),
+      items: [
+        ...data.vulnerabilities.map((hit) => ({
+          id: absolute(vulnerabilityPath(hit.id)),
+          type: 'Vulnerability',
+          name: hit.id,
+          ...(hit.description === null ? {} : { description: hit.description }),
+          ...(hit.severity === null ? {} : { severity: hit.severity }),
+          ...(hit.published === null ? {} : { published: hit.published }),
+        })),
+        ...data.packages.map((name) => ({ id: absolute(packagePath(name)), type: 'Package', name })),
+      ],
+    };
+  },
+};
+
+/**
+ * Registers the search page in its own scope, whose error handler turns `SeeOther` into a 303
+ * and hands every other error to the server's handler.
+ */
+export function registerSearchRoutes(app: FastifyInstance, web: WebContext): void {
+  void app.register((scope, _options, done) => {
+    scope.setErrorHandler((error, _request, reply) => {
+      if (error instanceof SeeOther) return reply.header('cache-control', 'no-store').redirect(error.location, 303);
+      throw error;
+    });
+    registerResource(scope, web, searchResource);
+    done();
+  });
+}

@@ -1,0 +1,101 @@
+import { type Html, html } from '../html.js';
+import type { OpenPair } from '../../store/index.js';
+import type { MaintainerData, MaintainerInput, MaintainerPackageEntry, MaintainersData } from '../routes/maintainers.js';
+import { branchPath, maintainerFeedPath, maintainerPath, maintainersPath, orphansPath, packagePath, vulnerabilityPath, withQuery } from '../urls.js';
+import { pagination, severityBadge } from './common.js';
+
+/** The maintainer list: one row per person, most open vulnerable pairs first. */
+export function maintainersView(data: MaintainersData): Html {
+  return html`<h1>Maintainers</h1>
+<p>The people the package indexes name as maintainers, one row per e-mail address (a name without one is its own row),
+with how many packages they maintain in any branch and the open vulnerable (repository, package, vulnerability) pairs of
+those packages. Most open pairs first. Packages nobody maintains are listed as <a href="${orphansPath()}">orphaned packages</a>.</p>
+<h2>All maintainers</h2>
+<p>${data.total} ${data.total === 1 ? 'maintainer' : 'maintainers'}${data.pageCount > 1 ? `, page ${data.page} of ${data.pageCount}` : ''}.</p>
+${
+  data.maintainers.length === 0
+    ? html`<p>No package index names a maintainer.</p>`
+    : html`<div class="table-scroll"><table>
+<caption class="skip">Maintainers with their package counts and open vulnerable pairs</caption>
+<thead><tr><th scope="col">Maintainer</th><th scope="col">E-mail</th><th scope="col" class="num">Packages</th><th scope="col" class="num">Open vulnerable pairs</th></tr></thead>
+<tbody>
+${data.maintainers.map(
+  (person) => html`<tr>
+<th scope="row"><a href="${maintainerPath(person.key)}">${person.name}</a></th>
+<td>${person.email ?? html`<span class="muted">none</span>`}</td>
+<td class="num">${person.packages}</td>
+<td class="num">${person.vulnerable}</td>
+</tr>
+`,
+)}</tbody>
+</table></div>`
+}
+${pagination(maintainersPath(), {}, data.page, data.pageCount)}`;
+}
+
+function pairList(pairs: readonly OpenPair[]): Html {
+  if (pairs.length === 0) return html`<span class="muted">none</span>`;
+  return html`<ul>${pairs.map(
+    (pair) =>
+      html`<li><a href="${vulnerabilityPath(pair.vulnerabilityId)}">${pair.vulnerabilityId}</a> ${severityBadge(pair.severity, pair.cvssScore)}${
+        pair.fixedVersion === null ? '' : html`, fixed in <span class="mono">${pair.fixedVersion}</span>`
+      }</li>`,
+  )}</ul>`;
+}
+
+/** Consecutive entries of one branch, in page order. */
+function byBranch(packages: readonly MaintainerPackageEntry[]): { branch: string; packages: MaintainerPackageEntry[] }[] {
+  const groups: { branch: string; packages: MaintainerPackageEntry[] }[] = [];
+  for (const entry of packages) {
+    const last = groups.at(-1);
+    if (last?.branch === entry.branch) last.packages.push(entry);
+    else groups.push({ branch: entry.branch, packages: [entry] });
+  }
+  return groups;
+}
+
+function branchTable(data: MaintainerData, branch: string, packages: readonly MaintainerPackageEntry[]): Html {
+  return html`<h3>Branch <a href="${branchPath(branch)}">${branch}</a></h3>
+<p><a href="${withQuery(branchPath(branch), { maintainer: data.key })}">All vulnerable pairs of ${data.name}'s packages in ${branch}</a></p>
+<div class="table-scroll"><table>
+<caption class="skip">${data.name}'s packages in branch ${branch}, with their open vulnerabilities</caption>
+<thead><tr><th scope="col">Repository</th><th scope="col">Package</th><th scope="col">Version</th><th scope="col">Vulnerable</th><th scope="col">Unknown</th></tr></thead>
+<tbody>
+${packages.map(
+  (entry) => html`<tr>
+<td>${entry.repo}</td>
+<th scope="row"><a href="${packagePath(entry.name)}">${entry.name}</a></th>
+<td class="mono">${entry.version}</td>
+<td>${pairList(entry.vulnerable)}</td>
+<td>${pairList(entry.unknown)}</td>
+</tr>
+`,
+)}</tbody>
+</table></div>`;
+}
+
+/** One maintainer: who they are, the branch filter, and a page of their packages with open vulnerabilities. */
+export function maintainerView(data: MaintainerData, input: MaintainerInput): Html {
+  const path = maintainerPath(data.key);
+  return html`<h1>Maintainer ${data.name}</h1>
+<dl class="facts">
+${data.email === null ? '' : html`<dt>E-mail</dt><dd>${data.email}</dd>`}
+<dt>${data.spellings.length === 1 ? 'As the indexes write it' : 'As the indexes write it (several ways)'}</dt><dd><ul>${data.spellings.map((text) => html`<li>${text}</li>`)}</ul></dd>
+<dt>Feed</dt><dd><a href="${maintainerFeedPath(data.key)}" type="application/atom+xml">State changes of these packages (Atom)</a></dd>
+</dl>
+<h2>Filter</h2>
+<form class="filters" method="get" action="${path}">
+<label for="filter-branch">Branch
+<select id="filter-branch" name="branch"><option value=""${input.branch === undefined ? html` selected` : ''}>all</option>${data.branches.map(
+    (branch) => html`<option value="${branch}"${branch === input.branch ? html` selected` : ''}>${branch}</option>`,
+  )}</select></label>
+<button type="submit">Apply</button>
+</form>
+<h2>Packages</h2>
+<p>${data.totalPackages} ${data.totalPackages === 1 ? 'package' : 'packages'} (one per branch and repository that publishes it)${
+    data.pageCount > 1 ? `, page ${data.page} of ${data.pageCount}` : ''
+  }. Vulnerable pairs are open; unknown ones could not be decided (no usable version range or version) and need a look.
+Severities and CVSS scores come from NVD.</p>
+${data.packages.length === 0 ? html`<p>No package in this branch.</p>` : byBranch(data.packages).map((group) => branchTable(data, group.branch, group.packages))}
+${pagination(path, { branch: input.branch }, data.page, data.pageCount)}`;
+}

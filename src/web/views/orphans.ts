@@ -1,0 +1,41 @@
+import { type Html, html } from '../html.js';
+import type { OrphansData, OrphansInput } from '../routes/orphans.js';
+import { branchPath, orphansPath, packagePath } from '../urls.js';
+import { pagination } from './common.js';
+
+/** The orphaned packages: the branch filter and a page of packages with their vulnerable pairs. */
+export function orphansView(data: OrphansData, input: OrphansInput): Html {
+  return html`<h1>Orphaned packages${input.branch === undefined ? '' : ` in ${input.branch}`}</h1>
+<p>Packages the indexes publish without a maintainer, per branch and repository, with their newest version and the
+number of vulnerable (repository, package, vulnerability) pairs: nobody is known to look after their fixes.</p>
+<h2>Filter</h2>
+<form class="filters" method="get" action="${orphansPath()}">
+<label for="filter-branch">Branch
+<select id="filter-branch" name="branch"><option value=""${input.branch === undefined ? html` selected` : ''}>all</option>${data.branches.map(
+    (branch) => html`<option value="${branch}"${branch === input.branch ? html` selected` : ''}>${branch}</option>`,
+  )}</select></label>
+<button type="submit">Apply</button>
+</form>
+<h2>Packages</h2>
+<p>${data.total} ${data.total === 1 ? 'package' : 'packages'}${data.pageCount > 1 ? `, page ${data.page} of ${data.pageCount}` : ''}.</p>
+${
+  data.packages.length === 0
+    ? html`<p>Every published package has a maintainer.</p>`
+    : html`<div class="table-scroll"><table>
+<caption class="skip">Orphaned packages with their newest version and vulnerable pairs</caption>
+<thead><tr><th scope="col">Branch</th><th scope="col">Repository</th><th scope="col">Package</th><th scope="col">Version</th><th scope="col" class="num">Vulnerable pairs</th></tr></thead>
+<tbody>
+${data.packages.map(
+  (entry) => html`<tr>
+<td><a href="${branchPath(entry.branch)}">${entry.branch}</a></td>
+<td>${entry.repo}</td>
+<th scope="row"><a href="${packagePath(entry.package)}">${entry.package}</a></th>
+<td class="mono">${entry.version}</td>
+<td class="num">${entry.vulnerable}</td>
+</tr>
+`,
+)}</tbody>
+</table></div>`
+}
+${pagination(orphansPath(), { branch: input.branch }, data.page, data.pageCount)}`;
+}

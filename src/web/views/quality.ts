@@ -1,0 +1,75 @@
+import { type Html, html } from '../html.js';
+import { QUALITY_KINDS, type QualityKind } from '../../engine/index.js';
+import { FINDINGS_PER_PAGE, type QualityData, type QualityInput, type QualityKindSection, qualityPagePath } from '../routes/quality.js';
+import { branchPath, packagePath, qualityPath, vulnerabilityPath } from '../urls.js';
+import { pagination } from './common.js';
+
+/** What each kind of finding means, and what usually causes it. */
+const KIND_DESCRIPTIONS: Record<QualityKind, string> = {
+  'fix-version-not-in-index': 'A secfixes line names a fix version that no index of the branch ever listed: a typo, or a release that was never built.',
+  'invalid-fix-version': 'A fix version apk cannot order, so no published version can be judged against it.',
+  'fix-below-affected-range': 'The fix is older than every NVD version range of the vulnerability for the package: a wrong id, or a wrong package.',
+  'unrecognized-id': 'An id that is not a CVE, GHSA or ALPINE id, so no other database can refer to it.',
+  'not-affected-and-fixed': 'An id listed both as never affecting the package (under 0) and as fixed in a version.',
+  'package-not-in-index': 'A package with secfixes that no index of the branch has.',
+};
+
+function findingTable(section: QualityKindSection): Html {
+  return html`<div class="table-scroll"><table>
+<caption class="skip">Findings of kind ${section.kind}</caption>
+<thead><tr><th scope="col" class="num">#</th><th scope="col">Branch</th><th scope="col">Repository</th><th scope="col">Package</th><th scope="col">Id</th><th scope="col">Version</th><th scope="col">Problem</th></tr></thead>
+<tbody>
+${section.findings.map(
+  (finding) => html`<tr id="${finding.number}">
+<td class="num">${finding.number}</td>
+<td><a href="${branchPath(finding.branch)}">${finding.branch}</a></td>
+<td>${finding.repo ?? ''}</td>
+<th scope="row"><a href="${packagePath(finding.package)}">${finding.package}</a></th>
+<td>${finding.id === undefined ? '' : html`<a href="${vulnerabilityPath(finding.id)}">${finding.id}</a>`}</td>
+<td class="mono">${finding.version ?? ''}</td>
+<td>${finding.detail}</td>
+</tr>
+`,
+)}</tbody>
+</table></div>`;
+}
+
+function kindSection(section: QualityKindSection, input: QualityInput): Html {
+  const paged = input.kind !== undefined;
+  return html`<h2 id="${section.kind}">${section.kind} (${section.total})</h2>
+<p>${KIND_DESCRIPTIONS[section.kind]}</p>
+${section.total === 0 ? html`<p>None found.</p>` : findingTable(section)}
+${
+  !paged && section.total > FINDINGS_PER_PAGE
+    ? html`<p>The first ${FINDINGS_PER_PAGE} of ${section.total}: <a href="${qualityPagePath(section.kind)}">every ${section.kind} finding, page by page</a>.</p>`
+    : ''
+}
+${paged ? pagination(qualityPath(), { kind: section.kind }, input.page, section.pageCount) : ''}`;
+}
+
+/** The data-quality report: a summary by kind, the unchecked repositories, then the findings of each kind. */
+export function qualityView(data: QualityData, input: QualityInput): Html {
+  return html`<h1>Data quality${input.kind === undefined ? '' : html`: ${input.kind}`}</h1>
+<p>Problems in the stored secfixes that cannot be right as written, as <code>secfix check</code> reports them.
+Each one may make the tracker call a package fixed or vulnerable wrongly.</p>
+<h2>Summary</h2>
+<div class="table-scroll"><table>
+<caption class="skip">Findings by kind</caption>
+<thead><tr><th scope="col">Kind</th><th scope="col" class="num">Findings</th></tr></thead>
+<tbody>
+${QUALITY_KINDS.map(
+  (kind) => html`<tr><th scope="row"><a href="${qualityPagePath(kind)}">${kind}</a></th><td class="num">${data.counts[kind]}</td></tr>
+`,
+)}<tr><th scope="row">all kinds</th><td class="num">${data.total}</td></tr>
+</tbody>
+</table></div>
+${input.kind === undefined ? '' : html`<p><a href="${qualityPath()}">Every kind</a></p>`}
+${
+  data.skipped.length === 0
+    ? ''
+    : html`<h2>Not checked</h2>
+<p>These repositories have secfixes but no imported index, so their fix versions cannot be checked against one:</p>
+<ul>${data.skipped.map(({ branch, repo }) => html`<li><a href="${branchPath(branch)}">${branch}</a>/${repo}</li>`)}</ul>`
+}
+${data.sections.map((section) => kindSection(section, input))}`;
+}
