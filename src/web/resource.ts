@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HtmlValue } from './html.js';
 import { withContext } from './linked-data.js';
-import { type Format, MEDIA_TYPES, negotiateFormat } from './negotiate.js';
+import { FORMATS, type Format, MEDIA_TYPES, negotiateFormat } from './negotiate.js';
 import type { RawQuery } from './query-params.js';
-import { respond } from './respond.js';
+import { canonicalUrl, respond } from './respond.js';
 import { apiPath } from './urls.js';
 import { type Alternate, page } from './views/layout.js';
 import { type RenderContext, type WebContext, requestBase } from './web-context.js';
@@ -60,18 +60,25 @@ export function registerResource<Input, Data>(app: FastifyInstance, web: WebCont
     return respond(web, request, reply, {
       contentType: MEDIA_TYPES[format],
       variant: format,
-      render: async (dataVersion) => {
-        const context: RenderContext = { site: web.site, base, url: request.url, dataVersion };
+      render: async (dataVersion, also) => {
+        const url = canonicalUrl(request.url);
+        const context: RenderContext = { site: web.site, base, url, dataVersion };
         const data = await resource.load(web, input, context);
-        if (format === 'json') return jsonText(resource.json(data, context, input));
-        if (format === 'jsonld') return jsonText(withContext(base, resource.jsonld(data, context, input)));
-        const path = request.url;
-        const alternates: Alternate[] = [
-          { type: 'application/json', href: apiPath(path), title: 'JSON' },
-          { type: 'application/ld+json', href: apiPath(path), title: 'JSON-LD' },
-          ...(resource.feeds?.(data, input) ?? []),
-        ];
-        return page(context, { title: resource.title(data, input), body: resource.html(data, context, input), alternates }).toString();
+        const bodies: Record<Format, () => string> = {
+          json: () => jsonText(resource.json(data, context, input)),
+          jsonld: () => jsonText(withContext(base, resource.jsonld(data, context, input))),
+          html: () => {
+            const alternates: Alternate[] = [
+              { type: 'application/json', href: apiPath(url), title: 'JSON' },
+              { type: 'application/ld+json', href: apiPath(url), title: 'JSON-LD' },
+              ...(resource.feeds?.(data, input) ?? []),
+            ];
+            return page(context, { title: resource.title(data, input), body: resource.html(data, context, input), alternates }).toString();
+          },
+        };
+        // The data is loaded: render the other formats too, since clients often ask for several.
+        for (const other of FORMATS) if (other !== format) also(other, MEDIA_TYPES[other], bodies[other]);
+        return bodies[format]();
       },
     });
   };

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type DataVersion, getDataVersion } from '../store/index.js';
 import { type CachedBody, chooseEncoding, encodedBody } from './response-cache.js';
-import type { WebContext } from './web-context.js';
+import { type WebContext, requestBase } from './web-context.js';
 
 /** How long clients and proxies may reuse an answer without asking again. */
 const MAX_AGE_SECONDS = 60;
@@ -11,12 +11,24 @@ export interface Representation {
   readonly contentType: string;
   /** Distinguishes representations of one URL in the cache and the ETag, e.g. `html`, `atom`. */
   readonly variant: string;
-  readonly render: (dataVersion: DataVersion) => Promise<string>;
+  /**
+   * Renders the body. `also` offers other representations of the same resource made from the
+   * same data, so one load fills the cache for every format; they are rendered only when there
+   * is a cache, and one that fails to render (a redirect, say) is simply not stored.
+   */
+  readonly render: (dataVersion: DataVersion, also: (variant: string, contentType: string, body: () => string) => void) => Promise<string>;
   /** Extra headers (Link) for the 200 answer. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
 const httpDate = (iso: string) => new Date(iso).toUTCString();
+
+/** The page URL a request names: `/api/branch/3.16?x` and `/branch/3.16?x` are one resource. */
+export function canonicalUrl(url: string): string {
+  if (url !== '/api' && !url.startsWith('/api/') && !url.startsWith('/api?')) return url;
+  const rest = url.slice('/api'.length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
 
 function notModified(request: FastifyRequest, etag: string, lastModified: string): boolean {
   const ifNoneMatch = request.headers['if-none-match'];
@@ -45,12 +57,21 @@ export async function respond(web: WebContext, request: FastifyRequest, reply: F
     .header('vary', 'Accept, Accept-Encoding');
   if (notModified(request, etag, dataVersion.changedAt)) return reply.code(304).send();
 
-  const key = `${representation.variant}\u0000${request.url}`;
-  let entry: CachedBody | undefined = web.cache?.get(key, dataVersion.version);
+  // The origin is part of the key: without a configured base URL, links follow each request's Host.
+  const resourceKey = `${requestBase(web.site, request)}${canonicalUrl(request.url)}`;
+  const key = (variant: string) => `${variant}\u0000${resourceKey}`;
+  let entry: CachedBody | undefined = web.cache?.get(key(representation.variant), dataVersion.version);
   if (entry === undefined) {
-    const text = await representation.render(dataVersion);
+    const text = await representation.render(dataVersion, (variant, contentType, body) => {
+      if (web.cache === undefined) return;
+      try {
+        web.cache.set(key(variant), { dataVersion: dataVersion.version, contentType, body: Buffer.from(body()) });
+      } catch {
+        // Only this request's own representation must render; a failed extra is rendered when asked for.
+      }
+    });
     entry = { dataVersion: dataVersion.version, contentType: representation.contentType, body: Buffer.from(text) };
-    web.cache?.set(key, entry);
+    web.cache?.set(key(representation.variant), entry);
   }
   const encoding = chooseEncoding(request.headers['accept-encoding'], entry.body.length);
   const before = (entry.gzip?.length ?? 0) + (entry.br?.length ?? 0);

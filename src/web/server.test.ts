@@ -122,6 +122,10 @@ describe('server with cache and rate limit', () => {
     const second = await web().get('/');
     expect(queries.count - before).toBe(1);
     expect(second.body).toBe(first.body);
+    // The page's load also rendered its JSON and JSON-LD: /api costs only the data-version lookup.
+    const json = await web().get('/api', { accept: 'application/ld+json' });
+    expect(json.headers['content-type']).toBe('application/ld+json; charset=utf-8');
+    expect(queries.count - before).toBe(2);
     const statuses = [];
     for (let index = 0; index < 5; index += 1) statuses.push((await web().get('/api')).statusCode);
     expect(statuses).toContain(429);
