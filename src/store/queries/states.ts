@@ -167,8 +167,40 @@ function storedState(row: Selectable<StateTable>): StoredState {
   };
 }
 
-/** Stored rows of the given pairs by pair key, read per (repository, packages) through the primary key. */
+/**
+ * Up to this many pairs are looked up one by one through the primary key; more are read per
+ * (repository, packages), which reads every state of those packages but in far fewer statements.
+ * An incremental update's few thousand pairs belong to packages with many more states.
+ */
+const PAIR_LOOKUP_LIMIT = 20_000;
+/** Pairs per `(repository_id, package, vulnerability_id) in (...)` lookup: three parameters each. */
+const PAIRS_PER_LOOKUP = 1_000;
+
+/** Stored rows of the given pairs by pair key. */
 async function loadStates(db: Kysely<Schema>, keys: readonly StateKey[]): Promise<Map<string, Selectable<StateTable>>> {
+  return keys.length <= PAIR_LOOKUP_LIMIT ? loadStatesByPair(db, keys) : loadStatesByPackage(db, keys);
+}
+
+async function loadStatesByPair(db: Kysely<Schema>, keys: readonly StateKey[]): Promise<Map<string, Selectable<StateTable>>> {
+  const found = new Map<string, Selectable<StateTable>>();
+  for (const batch of chunks(keys, PAIRS_PER_LOOKUP)) {
+    const rows = await db
+      .selectFrom('state')
+      .selectAll()
+      .where((eb) =>
+        eb(
+          eb.refTuple('repository_id', 'package', 'vulnerability_id'),
+          'in',
+          batch.map((key) => eb.tuple(key.repositoryId, key.package, key.vulnerabilityId)),
+        ),
+      )
+      .execute();
+    for (const row of rows) found.set(pairKey(storedKey(row)), row);
+  }
+  return found;
+}
+
+async function loadStatesByPackage(db: Kysely<Schema>, keys: readonly StateKey[]): Promise<Map<string, Selectable<StateTable>>> {
   const packagesByRepository = new Map<number, Set<string>>();
   for (const key of keys) {
     const packages = packagesByRepository.get(key.repositoryId) ?? new Set<string>();
