@@ -1,4 +1,5 @@
 import { compareVersions } from '../version/index.js';
+import { badRequest } from './errors.js';
 
 /** Orders branch names as people read them: `edge` first, then releases newest first (3.22 before 3.9). */
 export function compareBranchNames(a: string, b: string): number {
@@ -6,6 +7,18 @@ export function compareBranchNames(a: string, b: string): number {
   if (a === 'edge') return -1;
   if (b === 'edge') return 1;
   return compareVersions(b, a);
+}
+
+/** The names of `branches` in reading order. */
+export function branchNamesInOrder(branches: readonly { readonly name: string }[]): string[] {
+  return branches.map((branch) => branch.name).sort(compareBranchNames);
+}
+
+/** A 400 unless `branch`, when given, is one of `branchNames`. */
+export function requireKnownBranch(branch: string | undefined, branchNames: readonly string[]): void {
+  if (branch !== undefined && !branchNames.includes(branch)) {
+    throw badRequest(`unknown branch "${branch}"; the branches are ${branchNames.join(', ')}`);
+  }
 }
 
 /** Whether a branch is still supported on `today` (`YYYY-MM-DD`): no end date, or one not yet reached. */

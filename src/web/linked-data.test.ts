@@ -2,18 +2,9 @@ import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
 import { backends } from '../test-support/databases.js';
 import { CLASSES, CONTEXT_PATH } from './linked-data.js';
-import { TEST_BASE_URL, type WebFixture, useWebFixture } from './test-support/web-fixture.js';
+import { TEST_BASE_URL, type WebFixture, contextLoader, useWebFixture } from './test-support/web-fixture.js';
 
 const VOCABULARY = `${TEST_BASE_URL}/ns#`;
-
-/** A document loader that knows only secfix's own context, fetched from the server under test: no network. */
-function localLoader(web: WebFixture) {
-  return async (url: string) => {
-    if (url !== `${TEST_BASE_URL}${CONTEXT_PATH}`) throw new Error(`blocked remote context ${url}`);
-    const response = await web.get(CONTEXT_PATH);
-    return { contextUrl: null, document: response.json<unknown>(), documentUrl: url };
-  };
-}
 
 /** Every node object of an expanded document, however deep (value objects and lists excluded). */
 function nodes(value: unknown, found: Record<string, unknown>[] = []): Record<string, unknown>[] {
@@ -58,7 +49,7 @@ describe.each(backends)('%s JSON-LD', (backend) => {
       const document = await web().getJson(url, 'application/ld+json');
       expect(document['@context'], kind).toBe(`${TEST_BASE_URL}${CONTEXT_PATH}`);
       // Safe mode fails on any key or value that would be dropped for want of a term.
-      const expanded = await jsonld.expand(document, { documentLoader: localLoader(web()), safe: true });
+      const expanded = await jsonld.expand(document, { documentLoader: contextLoader(web()), safe: true });
       expect(expanded.length, kind).toBeGreaterThan(0);
       const all = nodes(expanded);
       expect(all.length, kind).toBeGreaterThan(0);
@@ -67,14 +58,14 @@ describe.each(backends)('%s JSON-LD', (backend) => {
         const types = node['@type'] as string[] | undefined;
         expect(types !== undefined && types.every((type) => classes.has(type)), `${kind}: node ${String(node['@id'])} types ${JSON.stringify(types)}`).toBe(true);
       }
-      const rdf = await jsonld.toRDF(document, { documentLoader: localLoader(web()), format: 'application/n-quads' });
+      const rdf = await jsonld.toRDF(document, { documentLoader: contextLoader(web()), format: 'application/n-quads' });
       expect(rdf, kind).toContain(`<${VOCABULARY}`);
     }
   }, 60_000);
 
   it('types links as IRIs and dates as xsd:dateTime', async () => {
     const document = await web().getJson('/cve/CVE-2023-42363', 'application/ld+json');
-    const [node] = await jsonld.expand(document, { documentLoader: localLoader(web()) });
+    const [node] = await jsonld.expand(document, { documentLoader: contextLoader(web()) });
     expect(node?.['@id']).toBe(`${TEST_BASE_URL}/cve/CVE-2023-42363`);
     expect(node?.['@type']).toEqual([`${VOCABULARY}Vulnerability`]);
     const published = node?.['http://purl.org/dc/terms/issued'] as { '@type': string }[] | undefined;

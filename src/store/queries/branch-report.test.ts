@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
 import type { StateName } from '../schema.js';
+import { vulnerabilityRecord } from '../test-support/records.js';
 import {
   type BranchPackagePageRequest,
   countStatesOfRepositories,
@@ -10,31 +11,12 @@ import {
 } from './branch-report.js';
 import { ensureBranch, ensureRepository, setBranchArchs } from './branches.js';
 import { type StateRecord, writeStates } from './states.js';
-import { type VulnerabilityRecord, upsertVulnerabilities } from './vulnerabilities.js';
+import { upsertVulnerabilities } from './vulnerabilities.js';
 
 const AT = '2024-06-01T00:00:00.000Z';
 
-function vulnerability(id: string, severity: string | null, cvssScore: number | null, published: string | null): VulnerabilityRecord {
-  return {
-    id,
-    source: 'nvd',
-    status: 'Analyzed',
-    description: null,
-    published,
-    lastModified: published,
-    cvssScore,
-    cvssVector: null,
-    cvssVersion: null,
-    severity,
-    cwes: [],
-    aliases: [],
-    kev: null,
-    ssvc: null,
-    configurations: [],
-    references: [],
-    criteria: [],
-  };
-}
+const vulnerability = (id: string, severity: string | null, cvssScore: number | null, published: string | null) =>
+  vulnerabilityRecord(id, { status: 'Analyzed', published, lastModified: published, cvssScore, severity });
 
 /** What a page of packages shows, in order, as `repo/package:count`. */
 const names = (page: Awaited<ReturnType<typeof listBranchPackages>>) =>

@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
+import { indexedOrigin } from '../test-support/records.js';
 import { ensureBranch, ensureRepository } from './branches.js';
 import { listMaintainedPackages, listMaintainerTotals, listMaintainersContaining, listOrphanPackages, listSharedPackageNames } from './maintainer-report.js';
-import { type IndexedOriginVersion, replaceIndexSnapshot } from './packages.js';
+import { replaceIndexSnapshot } from './packages.js';
 import { type StateRecord, writeStates } from './states.js';
 
 const T1 = '2024-01-01T00:00:00.000Z';
@@ -11,15 +12,7 @@ const JANE = 'Jane Doe <jane@example.org>';
 const JANE_AGAIN = 'Jane Q. Doe <jane@example.org>';
 const PERCENT = 'Mr 100% <percent@example.org>';
 
-const origin = (name: string, version: string, maintainer: string | null, versionKey: string | null = null): IndexedOriginVersion => ({
-  origin: name,
-  version,
-  versionKey,
-  maintainer,
-  buildTime: null,
-  commit: null,
-  binaries: [name],
-});
+const origin = (name: string, version: string, maintainer: string | null, versionKey: string | null = null) => indexedOrigin(name, version, { maintainer, versionKey });
 
 describe.each(backends)('%s maintainer report', (backend) => {
   const store = useTestStore(backend);

@@ -188,6 +188,23 @@ function packagePage(db: Kysely<Schema>, who: MaintainerCondition, request: Pack
   });
 }
 
+/** The package a row of the page table names, with the version it read. */
+function repositoryPackageOf(row: {
+  readonly repository_id: number;
+  readonly branch: string;
+  readonly repo: string;
+  readonly name: string;
+  readonly maintainer: string | null;
+  readonly version: string | null;
+}): RepositoryPackage {
+  return { repositoryId: row.repository_id, branch: row.branch, repo: row.repo, package: row.name, maintainer: row.maintainer, version: row.version ?? '' };
+}
+
+/** The number of all matches, which every row of the page table carries; 0 for an empty page. */
+function pageTotalOf(rows: readonly { readonly total: number | string }[]): number {
+  return rows.length === 0 ? 0 : Number(rows[0]?.total);
+}
+
 /**
  * A page of the packages whose maintainer is one of `maintainers` (the spellings of one person),
  * each with its open pairs, in one query.
@@ -215,15 +232,7 @@ export async function listMaintainedPackages(
     const key = Number(row.position);
     let entry = packages.get(key);
     if (entry === undefined) {
-      entry = {
-        repositoryId: row.repository_id,
-        branch: row.branch,
-        repo: row.repo,
-        package: row.name,
-        maintainer: row.maintainer,
-        version: row.version ?? '',
-        openPairs: [],
-      };
+      entry = { ...repositoryPackageOf(row), openPairs: [] };
       packages.set(key, entry);
     }
     if (row.vulnerability_id !== null && (row.state === 'vulnerable' || row.state === 'unknown')) {
@@ -236,7 +245,7 @@ export async function listMaintainedPackages(
       });
     }
   }
-  return { packages: [...packages.values()], total: rows.length === 0 ? 0 : Number(rows[0]?.total) };
+  return { packages: [...packages.values()], total: pageTotalOf(rows) };
 }
 
 /** A page of the packages the indexes list without a maintainer, each with its number of vulnerable pairs, in one query. */
@@ -252,15 +261,7 @@ export async function listOrphanPackages(db: Kysely<Schema>, request: PackagePag
     .orderBy('page.position')
     .execute();
   return {
-    total: rows.length === 0 ? 0 : Number(rows[0]?.total),
-    packages: rows.map((row) => ({
-      repositoryId: row.repository_id,
-      branch: row.branch,
-      repo: row.repo,
-      package: row.name,
-      maintainer: row.maintainer,
-      version: row.version ?? '',
-      vulnerable: Number(row.vulnerable),
-    })),
+    total: pageTotalOf(rows),
+    packages: rows.map((row) => ({ ...repositoryPackageOf(row), vulnerable: Number(row.vulnerable) })),
   };
 }

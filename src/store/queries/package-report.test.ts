@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
+import { indexedOrigin, vulnerabilityRecord } from '../test-support/records.js';
 import { ensureBranch, ensureRepository } from './branches.js';
 import { countPackageStates, countPackageVulnerabilities, listPackageSecfixes, listPackageStates, listPackageVersions } from './package-report.js';
 import { replaceIndexSnapshot } from './packages.js';
@@ -13,35 +14,10 @@ const DAY3 = '2023-10-03T00:00:00.000Z';
 const NCOPA = 'Natanael Copa <ncopa@alpinelinux.org>';
 const KACPER = 'Kacper <kacper@example.org>';
 
-const origin = (name: string, version: string, maintainer = NCOPA) => ({
-  origin: name,
-  version,
-  versionKey: null,
-  maintainer,
-  buildTime: null,
-  commit: null,
-  binaries: [name],
-});
+const origin = (name: string, version: string, maintainer = NCOPA) => indexedOrigin(name, version, { maintainer });
 
-const record = (id: string, published: string | null, severity: string | null) => ({
-  id,
-  source: 'nvd',
-  status: 'Analyzed',
-  description: null,
-  published,
-  lastModified: published,
-  cvssScore: severity === null ? null : 7.5,
-  cvssVector: null,
-  cvssVersion: null,
-  severity,
-  cwes: [],
-  aliases: [],
-  kev: null,
-  ssvc: null,
-  configurations: [],
-  references: [],
-  criteria: [],
-});
+const record = (id: string, published: string | null, severity: string | null) =>
+  vulnerabilityRecord(id, { status: 'Analyzed', published, lastModified: published, cvssScore: severity === null ? null : 7.5, severity });
 
 describe.each(backends)('%s package report', (backend) => {
   const store = useTestStore(backend);

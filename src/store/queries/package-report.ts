@@ -1,5 +1,6 @@
 import { type Kysely, type SqlBool, sql } from 'kysely';
 import { STATE_NAMES, type Schema, type SecfixSource, type StateName } from '../schema.js';
+import type { StateCountRow } from './states.js';
 
 /*
  * Reads for one source package across every branch. State and secfix rows are keyed by
@@ -95,10 +96,7 @@ export async function listPackageSecfixes(db: Kysely<Schema>, name: string): Pro
 }
 
 /** How many of the package's states each repository has of each state name. */
-export async function countPackageStates(
-  db: Kysely<Schema>,
-  name: string,
-): Promise<{ readonly branch: string; readonly repo: string; readonly state: StateName; readonly count: number }[]> {
+export async function countPackageStates(db: Kysely<Schema>, name: string): Promise<StateCountRow[]> {
   const rows = await db
     .selectFrom('state as s')
     .innerJoin('repository as r', 'r.id', 's.repository_id')

@@ -1,12 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
+import { indexedOrigin } from '../test-support/records.js';
 import { ensureBranch, ensureRepository } from './branches.js';
-import { type IndexedOriginVersion, replaceIndexSnapshot } from './packages.js';
+import { replaceIndexSnapshot } from './packages.js';
 import { replaceRejections } from './rejections.js';
 import { foldAscii, searchPackages, searchVulnerabilities } from './search.js';
 import { replaceSecfixes } from './secfixes.js';
 
-const origin = (name: string): IndexedOriginVersion => ({ origin: name, version: '1-r0', versionKey: null, maintainer: null, buildTime: null, commit: null, binaries: [name] });
+const origin = (name: string) => indexedOrigin(name, '1-r0');
 
 describe.each(backends)('%s search queries', (backend) => {
   const store = useTestStore(backend);

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
+import { vulnerabilityRecord } from '../test-support/records.js';
 import { ensureBranch, ensureRepository } from './branches.js';
 import { STATE_CHANGE_DESCRIPTION_LENGTH, type StateChangeRow, listStateChanges, stateChangeSubjectsExist } from './state-changes.js';
 import { type StateRecord, deleteStates, writeStates } from './states.js';
@@ -42,27 +43,7 @@ describe.each(backends)('%s state changes', (backend) => {
         { repository_id: mainEdge, name: 'busybox', maintainer: 'Other <other@example.org>' },
       ])
       .execute();
-    await upsertVulnerabilities(db, [
-      {
-        id: 'CVE-2023-42366',
-        source: 'nvd',
-        status: null,
-        description: LONG_DESCRIPTION,
-        published: null,
-        lastModified: null,
-        cvssScore: 5.5,
-        cvssVector: null,
-        cvssVersion: null,
-        severity: 'MEDIUM',
-        cwes: [],
-        aliases: [],
-        kev: null,
-        ssvc: null,
-        configurations: [],
-        references: [],
-        criteria: [],
-      },
-    ]);
+    await upsertVulnerabilities(db, [vulnerabilityRecord('CVE-2023-42366', { description: LONG_DESCRIPTION, cvssScore: 5.5, severity: 'MEDIUM' })]);
     await writeStates(db, [record(main316, 'busybox', 'CVE-2023-42366', 'unknown'), record(main316, 'zlib', 'CVE-2022-37434', 'fixed')], { cause: 'sync', at: T1 });
     await writeStates(db, [record(main316, 'busybox', 'CVE-2023-42366', 'vulnerable'), record(main316, 'curl', 'GHSA-xxxx', 'fixed')], { cause: 'update', at: T2 });
     await writeStates(db, [record(mainEdge, 'busybox', 'CVE-2023-42366', 'vulnerable'), record(community316, 'nginx', 'CVE-2023-44487', 'unknown')], { cause: 'update', at: T3 });

@@ -322,10 +322,16 @@ export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promi
   return rows.map((row) => ({ ...storedState(row), branch: row.branch, repo: row.repo }));
 }
 
+/** How many states one (branch, repository) has of one state name. */
+export interface StateCountRow {
+  readonly branch: string;
+  readonly repo: string;
+  readonly state: StateName;
+  readonly count: number;
+}
+
 /** How many states each (branch, repository) has of each state name. */
-export async function countStates(
-  db: Kysely<Schema>,
-): Promise<{ readonly branch: string; readonly repo: string; readonly state: StateName; readonly count: number }[]> {
+export async function countStates(db: Kysely<Schema>): Promise<StateCountRow[]> {
   const rows = await db
     .selectFrom('state as s')
     .innerJoin('repository as r', 'r.id', 's.repository_id')

@@ -2,8 +2,7 @@ import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
 import { type NamedState, findStates, getVulnerabilities } from '../../store/index.js';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
-import { CONTEXT_PATH } from '../linked-data.js';
-import { TEST_BASE_URL, type WebFixture, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
+import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
 import { escapeHtml } from '../html.js';
 import { maintainerKey, maintainerPath, packagePath, packageVersionId, stateId, vulnerabilityPath } from '../urls.js';
 import { severityBadge } from '../views/common.js';
@@ -63,14 +62,8 @@ const packagesOf = (states: readonly NamedState[]) => new Set(states.map((state)
 
 /** Every pair the page lists, following `next` through all its pages. */
 async function listedPairs(web: WebFixture, url: string): Promise<string[]> {
-  const pairs: string[] = [];
-  let next: string | null = url;
-  while (next !== null) {
-    const body: BranchJson = await web.getJson<BranchJson>(next);
-    for (const entry of body.packages) pairs.push(...entry.vulnerabilities.map((vulnerability) => pairOf(entry.repository, entry.name, vulnerability.id)));
-    next = body.next;
-  }
-  return pairs.sort();
+  const entries = (await getAllPages<BranchJson>(web, url)).flatMap((page) => page.packages);
+  return entries.flatMap((entry) => entry.vulnerabilities.map((vulnerability) => pairOf(entry.repository, entry.name, vulnerability.id))).sort();
 }
 
 /** The maintainer of every source package of a branch, by `repo/package`. */
@@ -83,15 +76,6 @@ async function maintainersOf(store: TestStore, branch: string): Promise<Map<stri
     .where('b.name', '=', branch)
     .execute();
   return new Map(rows.map((row) => [`${row.repo}/${row.name}`, row.maintainer]));
-}
-
-/** A document loader that knows only secfix's own context, fetched from the server under test. */
-function localLoader(web: WebFixture) {
-  return async (url: string) => {
-    if (url !== `${TEST_BASE_URL}${CONTEXT_PATH}`) throw new Error(`blocked remote context ${url}`);
-    const response = await web.get(CONTEXT_PATH);
-    return { contextUrl: null, document: response.json<unknown>(), documentUrl: url };
-  };
 }
 
 describe.each(backends)('%s branch page', (backend: Backend) => {
@@ -288,7 +272,7 @@ describe.each(backends)('%s branch page', (backend: Backend) => {
         state: 'vulnerable',
       }),
     );
-    const expanded = await jsonld.expand(document, { documentLoader: localLoader(web()), safe: true });
+    const expanded = await jsonld.expand(document, { documentLoader: contextLoader(web()), safe: true });
     expect(expanded.length).toBe(2);
   });
 

@@ -14,26 +14,17 @@ import {
 } from '../../store/index.js';
 import { isSupported } from '../branch-order.js';
 import { badRequest, notFound } from '../errors.js';
-import { type RawQuery, choiceParam, flagParam, integerParam, onlyParams, textParam } from '../query-params.js';
+import { listedStateNode, packageVersionNode } from '../linked-nodes.js';
+import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
+import { type RawQuery, choiceParam, flagParam, onlyParams, textParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
-import {
-  branchFeedPath,
-  branchPath,
-  maintainerPath,
-  packagePath,
-  packageVersionId,
-  repositoryId,
-  stateId,
-  vulnerabilityPath,
-  withQuery,
-} from '../urls.js';
+import { branchFeedPath, branchPath, maintainerPath, packagePath, repositoryId, vulnerabilityPath, withQuery } from '../urls.js';
 import { ageInDays } from '../views/common.js';
 import { branchView } from '../views/branch.js';
 import type { RenderContext, WebContext } from '../web-context.js';
 
 /** Packages per page. */
 export const BRANCH_PAGE_SIZE = 50;
-const MAX_PAGE = 100_000;
 
 export interface BranchInput {
   readonly branch: string;
@@ -102,7 +93,7 @@ function parseBranchInput(params: Readonly<Record<string, string>>, query: RawQu
     maintainer,
     orphaned,
     sort: choiceParam(query, 'sort', BRANCH_PACKAGE_SORTS) ?? 'package',
-    page: integerParam(query, 'page', 1, MAX_PAGE) ?? 1,
+    page: pageParam(query),
   };
 }
 
@@ -116,7 +107,7 @@ function branchQuery(input: BranchInput, changes: Partial<BranchInput> = {}): Re
     maintainer: wanted.maintainer,
     orphaned: wanted.orphaned,
     sort: wanted.sort === 'package' ? undefined : wanted.sort,
-    page: wanted.page === 1 ? undefined : wanted.page,
+    page: pageQueryValue(wanted.page),
   };
 }
 
@@ -167,7 +158,7 @@ async function loadBranch(web: WebContext, input: BranchInput): Promise<BranchDa
     repositories,
     counts,
     page: input.page,
-    pageCount: Math.max(1, Math.ceil(page.total / BRANCH_PAGE_SIZE)),
+    pageCount: pageCountOf(page.total, BRANCH_PAGE_SIZE),
     totalPackages: page.total,
     packages: page.packages.map((entry) => {
       const entryPairs = pairsByPackage.get(packageKey(entry.repositoryId, entry.package)) ?? [];
@@ -218,8 +209,7 @@ function branchJson(data: BranchData, input: BranchInput) {
     pageCount: data.pageCount,
     pageSize: BRANCH_PAGE_SIZE,
     totalPackages: data.totalPackages,
-    previous: data.page > 1 ? branchPagePath(input, { page: data.page - 1 }) : null,
-    next: data.page < data.pageCount ? branchPagePath(input, { page: data.page + 1 }) : null,
+    ...neighbourPagePaths(data.page, data.pageCount, (page) => branchPagePath(input, { page })),
     asOf: data.asOf,
     packages: data.packages.map((entry) => ({
       repository: entry.repo,
@@ -239,25 +229,12 @@ function branchLinkedData(data: BranchData, context: RenderContext, input: Branc
   const absolute = (path: string) => `${context.base}${path}`;
   const branchId = absolute(branchPath(data.name));
   const packageEntry = (entry: BranchPackageEntry) => ({
-    // A package the index does not list has no version; its id then names the package in the repository.
-    id: absolute(packageVersionId(entry.name, data.name, entry.repo, entry.version ?? '')),
-    type: 'PackageVersion',
-    package: absolute(packagePath(entry.name)),
-    packageName: entry.name,
-    ...(entry.version === null ? {} : { version: entry.version }),
-    branch: branchId,
-    repository: absolute(repositoryId(data.name, entry.repo)),
+    ...packageVersionNode(absolute, entry.name, data.name, entry.repo, entry.version),
     ...(entry.maintainer === null ? {} : { maintainer: absolute(maintainerPath(entry.maintainer)), maintainerName: entry.maintainer }),
     orphaned: entry.orphaned,
-    states: entry.vulnerabilities.map((vulnerability) => ({
-      id: absolute(stateId(vulnerability.id, data.name, entry.repo, entry.name)),
-      type: 'VulnerabilityState',
-      vulnerability: absolute(vulnerabilityPath(vulnerability.id)),
-      state: vulnerability.state,
-      ...(vulnerability.fixedVersion === null ? {} : { fixedVersion: vulnerability.fixedVersion }),
-      ...(vulnerability.severity === null ? {} : { severity: vulnerability.severity }),
-      ...(vulnerability.cvssScore === null ? {} : { cvssScore: vulnerability.cvssScore }),
-    })),
+    states: entry.vulnerabilities.map((vulnerability) =>
+      listedStateNode(absolute, vulnerability.id, { branch: data.name, repo: entry.repo, package: entry.name }, vulnerability),
+    ),
   });
   return {
     '@graph': [
@@ -276,10 +253,7 @@ function branchLinkedData(data: BranchData, context: RenderContext, input: Branc
         type: 'Collection',
         branch: branchId,
         counts: data.counts,
-        totalItems: data.totalPackages,
-        page: data.page,
-        ...(data.page > 1 ? { previous: absolute(branchPagePath(input, { page: data.page - 1 })) } : {}),
-        ...(data.page < data.pageCount ? { next: absolute(branchPagePath(input, { page: data.page + 1 })) } : {}),
+        ...linkedPaging(data.totalPackages, data.page, data.pageCount, (page) => absolute(branchPagePath(input, { page }))),
         items: data.packages.map(packageEntry),
       },
     ],

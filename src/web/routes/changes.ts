@@ -1,7 +1,8 @@
 import { STATE_NAMES, type StateChangeRow, type StateName, listBranches, listStateChanges } from '../../store/index.js';
-import { compareBranchNames } from '../branch-order.js';
+import { branchNamesInOrder } from '../branch-order.js';
 import { badRequest, notFound } from '../errors.js';
-import { choiceParam, integerParam, onlyParams, textParam } from '../query-params.js';
+import { pageParam } from '../paging.js';
+import { choiceParam, onlyParams, textParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { branchFeedPath, branchPath, changesPath, feedPath, packagePath, repositoryId, stateChangeId, vulnerabilityPath } from '../urls.js';
 import { changeTitle, changesPagePath, changesView } from '../views/changes.js';
@@ -52,14 +53,14 @@ export const changesResource: Resource<ChangesInput, ChangesData> = {
   parse: (_params, query) => {
     onlyParams(query, ['page', 'branch', 'state']);
     return {
-      page: integerParam(query, 'page', 1, MAX_PAGE) ?? 1,
+      page: pageParam(query, MAX_PAGE),
       branch: textParam(query, 'branch'),
       state: choiceParam(query, 'state', STATE_NAMES),
     };
   },
   load: async (web, input) => {
     // The branch is checked first: an unknown one would have the list read the whole history.
-    const branches = (await listBranches(web.db)).map((branch) => branch.name).sort(compareBranchNames);
+    const branches = branchNamesInOrder(await listBranches(web.db));
     if (input.branch !== undefined && !branches.includes(input.branch)) {
       throw badRequest(`query parameter "branch" must be one of ${branches.join(', ')}; got "${input.branch}"`);
     }

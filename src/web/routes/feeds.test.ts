@@ -1,55 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { type XmlElement, childText, childrenNamed, parseXml } from '../../formats/test-support/xml-tree.js';
-import { type StateChangeRow, type StateName, getDataVersion, writeStates } from '../../store/index.js';
-import { type TestStore, backends } from '../../test-support/databases.js';
+import { type StateChangeRow, getDataVersion } from '../../store/index.js';
+import { backends } from '../../test-support/databases.js';
 import { escapeHtml } from '../html.js';
-import { TEST_BASE_URL, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
+import { type HistoryRow, readHistory } from '../test-support/history.js';
+import { type HostileChange, seedHostileChange } from '../test-support/hostile.js';
+import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
 import { maintainerKey } from '../urls.js';
 import { FEED_SIZE, type FeedSubject, stateChangeFeed } from './feeds.js';
 
 const ATOM = 'http://www.w3.org/2005/Atom';
-
-/** A row of the state history as the test reads it straight from the store. */
-interface HistoryRow {
-  readonly id: number;
-  readonly branch: string;
-  readonly repo: string;
-  readonly package: string;
-  readonly vulnerabilityId: string;
-  readonly oldState: StateName | null;
-  readonly newState: StateName | null;
-  readonly changedAt: string;
-  readonly cause: string;
-  readonly maintainer: string | null;
-  readonly severity: string | null;
-}
-
-/** The whole history, newest first, with names, maintainer and severity: what the feeds must show. */
-async function readHistory(store: TestStore): Promise<HistoryRow[]> {
-  const rows = await store.db
-    .selectFrom('state_history as h')
-    .innerJoin('repository as r', 'r.id', 'h.repository_id')
-    .innerJoin('branch as b', 'b.id', 'r.branch_id')
-    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 'h.repository_id').onRef('sp.name', '=', 'h.package'))
-    .leftJoin('vulnerability as v', 'v.id', 'h.vulnerability_id')
-    .select(['h.id', 'b.name as branch', 'r.name as repo', 'h.package', 'h.vulnerability_id', 'h.old_state', 'h.new_state', 'h.changed_at', 'h.cause', 'sp.maintainer', 'v.severity'])
-    .execute();
-  return rows
-    .map((row) => ({
-      id: Number(row.id),
-      branch: row.branch,
-      repo: row.repo,
-      package: row.package,
-      vulnerabilityId: row.vulnerability_id,
-      oldState: row.old_state,
-      newState: row.new_state,
-      changedAt: row.changed_at,
-      cause: row.cause,
-      maintainer: row.maintainer,
-      severity: row.severity,
-    }))
-    .sort((a, b) => (a.changedAt === b.changedAt ? b.id - a.id : a.changedAt < b.changedAt ? 1 : -1));
-}
 
 const entryId = (row: HistoryRow) => `${TEST_BASE_URL}/changes#change-${row.id}`;
 const expectedTitle = (row: HistoryRow) =>
@@ -240,59 +200,23 @@ describe.each(backends)('%s Atom feeds', (backend) => {
   });
 });
 
-const HOSTILE_ID = 'CVE-2099-6666';
 const CONTROL = '\u0007';
-const HOSTILE_TEXT = `<script>alert(1)</script> ]]> & "double" 'single' bell${CONTROL}`;
-const HOSTILE_PACKAGE = `evil<script>alert(2)</script>&"'${CONTROL}`;
-const HOSTILE_MAINTAINER = `Mallory "><script>alert(3)</script> <mallory@example.org>`;
-/** Well after the demo data's changes, so the hostile one is the newest. */
-const HOSTILE_AT = '2099-01-01T00:00:00.000Z';
-
-/** The demo data plus a change of a package, vulnerability and cause whose every text is an attack. */
-async function seedHostile(store: TestStore): Promise<void> {
-  await loadDemoData(store);
-  const repository = await store.db
-    .selectFrom('repository as r')
-    .innerJoin('branch as b', 'b.id', 'r.branch_id')
-    .where('b.name', '=', '3.16')
-    .where('r.name', '=', 'main')
-    .select('r.id')
-    .executeTakeFirstOrThrow();
-  await store.db
-    .insertInto('vulnerability')
-    .values({
-      id: HOSTILE_ID,
-      source: 'nvd',
-      status: null,
-      description: HOSTILE_TEXT,
-      published: null,
-      last_modified: null,
-      cvss_score: 9.8,
-      cvss_vector: null,
-      cvss_version: null,
-      severity: 'CRITICAL',
-      cwes: '[]',
-      aliases: '[]',
-      kev: null,
-      ssvc: null,
-      configurations: '[]',
-      content_hash: 'hostile',
-    })
-    .execute();
-  await store.db.insertInto('source_package').values({ repository_id: repository.id, name: HOSTILE_PACKAGE, maintainer: HOSTILE_MAINTAINER }).execute();
-  await writeStates(
-    store.db,
-    [{ repositoryId: repository.id, package: HOSTILE_PACKAGE, vulnerabilityId: HOSTILE_ID, state: 'vulnerable', version: '1.0-r0', fixedVersion: null, evidence: null }],
-    { cause: HOSTILE_TEXT, at: HOSTILE_AT },
-  );
-}
+/** A change of a package, vulnerability and cause whose every text is an attack; the newest change. */
+const HOSTILE: HostileChange = {
+  vulnerabilityId: 'CVE-2099-6666',
+  text: `<script>alert(1)</script> ]]> & "double" 'single' bell${CONTROL}`,
+  package: `evil<script>alert(2)</script>&"'${CONTROL}`,
+  maintainer: `Mallory "><script>alert(3)</script> <mallory@example.org>`,
+  referenceUrls: [],
+  changedAt: '2099-01-01T00:00:00.000Z',
+};
 
 describe.each(backends)('%s Atom feeds and the changes page with hostile data', (backend) => {
-  const web = useWebFixture(backend, seedHostile);
+  const web = useWebFixture(backend, (store) => seedHostileChange(store, HOSTILE));
   const withoutControl = (text: string) => text.replaceAll(CONTROL, '');
 
   it('escapes hostile package names, descriptions and causes, drops control characters, and stays well-formed', async () => {
-    for (const url of ['/feed.atom', `/package/${encodeURIComponent(HOSTILE_PACKAGE)}/feed.atom`, '/maintainer/mallory%40example.org/feed.atom', '/branch/3.16/feed.atom']) {
+    for (const url of ['/feed.atom', `/package/${encodeURIComponent(HOSTILE.package)}/feed.atom`, '/maintainer/mallory%40example.org/feed.atom', '/branch/3.16/feed.atom']) {
       const response = await web().get(url);
       expect(response.statusCode, url).toBe(200);
       expect(response.body, url).not.toContain('<script');
@@ -300,12 +224,12 @@ describe.each(backends)('%s Atom feeds and the changes page with hostile data', 
       expect(response.body, url).toContain('&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt; &amp; &quot;double&quot; &apos;single&apos;');
       const { entries } = readFeed(response.body);
       const entry = entries[0] as XmlElement;
-      expect(childText(entry, 'title'), url).toBe(withoutControl(`${HOSTILE_PACKAGE} 3.16/main: ${HOSTILE_ID} none → vulnerable`));
-      expect(childText(entry, 'updated'), url).toBe(HOSTILE_AT);
+      expect(childText(entry, 'title'), url).toBe(withoutControl(`${HOSTILE.package} 3.16/main: ${HOSTILE.vulnerabilityId} none → vulnerable`));
+      expect(childText(entry, 'updated'), url).toBe(HOSTILE.changedAt);
       const summary = childText(entry, 'summary');
-      expect(summary, url).toContain(withoutControl(`${HOSTILE_PACKAGE} in 3.16/main got its first state for ${HOSTILE_ID}: vulnerable.\nCause: ${HOSTILE_TEXT}.`));
-      expect(summary, url).toContain(withoutControl(HOSTILE_TEXT));
-      expect(links(entry)[1]?.['href'], url).toBe(`${TEST_BASE_URL}/package/${encodeURIComponent(HOSTILE_PACKAGE)}`);
+      expect(summary, url).toContain(withoutControl(`${HOSTILE.package} in 3.16/main got its first state for ${HOSTILE.vulnerabilityId}: vulnerable.\nCause: ${HOSTILE.text}.`));
+      expect(summary, url).toContain(withoutControl(HOSTILE.text));
+      expect(links(entry)[1]?.['href'], url).toBe(`${TEST_BASE_URL}/package/${encodeURIComponent(HOSTILE.package)}`);
     }
   });
 
@@ -315,12 +239,12 @@ describe.each(backends)('%s Atom feeds and the changes page with hostile data', 
     expect(page.body).not.toMatch(/<script>alert/);
     expect(page.body).toContain('evil&lt;script&gt;alert(2)&lt;/script&gt;&amp;&quot;&#39;');
     expect(page.body).toContain('<td>&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt; &amp; &quot;double&quot; &#39;single&#39; bell');
-    expect(page.body).toContain(`<a href="${escapeHtml(`/package/${encodeURIComponent(HOSTILE_PACKAGE)}`)}">`);
+    expect(page.body).toContain(`<a href="${escapeHtml(`/package/${encodeURIComponent(HOSTILE.package)}`)}">`);
 
     const json = await web().getJson<{ changes: { package: string; cause: string; maintainer: string }[] }>('/changes');
-    expect(json.changes[0]).toMatchObject({ package: HOSTILE_PACKAGE, cause: HOSTILE_TEXT, maintainer: HOSTILE_MAINTAINER });
+    expect(json.changes[0]).toMatchObject({ package: HOSTILE.package, cause: HOSTILE.text, maintainer: HOSTILE.maintainer });
     // JSON-LD carries the text exactly, as data.
     const items = (await web().getJson<{ items: Record<string, unknown>[] }>('/changes', 'application/ld+json')).items;
-    expect(items[0]).toMatchObject({ package: `${TEST_BASE_URL}/package/${encodeURIComponent(HOSTILE_PACKAGE)}`, cause: HOSTILE_TEXT });
+    expect(items[0]).toMatchObject({ package: `${TEST_BASE_URL}/package/${encodeURIComponent(HOSTILE.package)}`, cause: HOSTILE.text });
   });
 });

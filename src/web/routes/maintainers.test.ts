@@ -1,8 +1,7 @@
 import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
-import { CONTEXT_PATH } from '../linked-data.js';
-import { TEST_BASE_URL, type WebFixture, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
+import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
 import { maintainerFeedPath, maintainerKey, maintainerPath } from '../urls.js';
 import { MAINTAINER_PAGE_SIZE } from './maintainers.js';
 
@@ -132,23 +131,7 @@ async function expectedPeople(store: TestStore): Promise<Map<string, { names: Se
 
 /** Every page of the maintainer list, following `next`. */
 async function allMaintainers(web: WebFixture): Promise<MaintainerJson[]> {
-  const found: MaintainerJson[] = [];
-  let next: string | null = '/maintainers';
-  while (next !== null) {
-    const body: MaintainersJson = await web.getJson<MaintainersJson>(next);
-    found.push(...body.maintainers);
-    next = body.next;
-  }
-  return found;
-}
-
-/** A document loader that knows only secfix's own context, fetched from the server under test. */
-function localLoader(web: WebFixture) {
-  return async (url: string) => {
-    if (url !== `${TEST_BASE_URL}${CONTEXT_PATH}`) throw new Error(`blocked remote context ${url}`);
-    const response = await web.get(CONTEXT_PATH);
-    return { contextUrl: null, document: response.json<unknown>(), documentUrl: url };
-  };
+  return (await getAllPages<MaintainersJson>(web, '/maintainers')).flatMap((page) => page.maintainers);
 }
 
 const countQueries = async (web: WebFixture, url: string, accept = 'text/html') => {
@@ -224,7 +207,7 @@ describe.each(backends)('%s maintainer pages', (backend: Backend) => {
     const items = document['items'] as Record<string, unknown>[];
     expect(items.map((item) => item['id'])).toEqual(first.maintainers.map((person) => `${TEST_BASE_URL}${maintainerPath(person.key)}`));
     expect(items[0]).toMatchObject({ type: 'Maintainer', name: first.maintainers[0]?.name, packageCount: first.maintainers[0]?.packages, vulnerableCount: first.maintainers[0]?.vulnerable });
-    const expanded = await jsonld.expand(document, { documentLoader: localLoader(web()), safe: true });
+    const expanded = await jsonld.expand(document, { documentLoader: contextLoader(web()), safe: true });
     expect(expanded).toHaveLength(1);
     const second = await web().getJson('/maintainers?page=2', 'application/ld+json');
     expect(second).toMatchObject({ page: 2, previous: `${TEST_BASE_URL}/maintainers` });
@@ -247,15 +230,9 @@ describe.each(backends)('%s maintainer pages', (backend: Backend) => {
     const vulnerable = await pairsByPackage(web().store, 'vulnerable');
     const unknown = await pairsByPackage(web().store, 'unknown');
     const theirs = (await publishedPackages(web().store)).filter((entry) => entry.maintainer !== null && maintainerKey(entry.maintainer) === key);
-    const listed: MaintainerPageJson['packages'][number][] = [];
-    let next: string | null = maintainerPath(key);
-    let first: MaintainerPageJson | undefined;
-    while (next !== null) {
-      const body: MaintainerPageJson = await web().getJson<MaintainerPageJson>(next);
-      first ??= body;
-      listed.push(...body.packages);
-      next = body.next;
-    }
+    const pages = await getAllPages<MaintainerPageJson>(web(), maintainerPath(key));
+    const first = pages[0];
+    const listed = pages.flatMap((page) => page.packages);
     expect(first).toMatchObject({ key, name: top?.name, email: key, totalPackages: theirs.length, pageCount: Math.ceil(theirs.length / MAINTAINER_PAGE_SIZE) });
     expect(listed.map((entry) => `${entry.branch}/${entry.repository}/${entry.name}`).sort()).toEqual(theirs.map((entry) => `${entry.branch}/${entry.repo}/${entry.name}`).sort());
     // Branches in reading order: newest first.
@@ -329,7 +306,7 @@ describe.each(backends)('%s maintainer pages', (backend: Backend) => {
     const versions = document['versions'] as Record<string, unknown>[];
     expect(versions).toHaveLength(variant.packages.length);
     expect(versions[0]).toMatchObject({ type: 'PackageVersion', packageName: variant.packages[0]?.name, version: variant.packages[0]?.version });
-    await expect(jsonld.expand(document, { documentLoader: localLoader(web()), safe: true })).resolves.toHaveLength(1);
+    await expect(jsonld.expand(document, { documentLoader: contextLoader(web()), safe: true })).resolves.toHaveLength(1);
   });
 
   it('reads each page in a fixed number of queries, filters and pages included', async () => {

@@ -7,31 +7,18 @@ import {
   listMaintainersContaining,
   listSharedPackageNames,
 } from '../../store/index.js';
-import { compareBranchNames } from '../branch-order.js';
-import { badRequest, notFound } from '../errors.js';
-import { integerParam, onlyParams, textParam } from '../query-params.js';
+import { branchNamesInOrder, requireKnownBranch } from '../branch-order.js';
+import { notFound } from '../errors.js';
+import { listedStateNode, packageVersionNode } from '../linked-nodes.js';
+import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
+import { onlyParams, textParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
-import {
-  branchPath,
-  maintainerFeedPath,
-  maintainerKey,
-  maintainerPath,
-  maintainersPath,
-  packagePath,
-  packageVersionId,
-  repositoryId,
-  stateId,
-  vulnerabilityPath,
-  withQuery,
-} from '../urls.js';
+import { maintainerFeedPath, maintainerKey, maintainerPath, maintainersPath, packagePath, vulnerabilityPath, withQuery } from '../urls.js';
 import { maintainerView, maintainersView } from '../views/maintainers.js';
 import type { RenderContext, WebContext } from '../web-context.js';
 
 /** Rows per page of the maintainer list and of one maintainer's packages. */
 export const MAINTAINER_PAGE_SIZE = 100;
-const MAX_PAGE = 100_000;
-
-const pageCountOf = (total: number) => Math.max(1, Math.ceil(total / MAINTAINER_PAGE_SIZE));
 
 /** Byte order, as the database sorts: the same on every platform and locale. */
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -112,19 +99,19 @@ async function loadMaintainers(web: WebContext, page: number): Promise<Maintaine
   const everyone = [...people]
     .map(([key, person]) => ({ ...identityOf(key, person.spellings), packages: person.packages, vulnerable: person.vulnerable }))
     .sort(byOpenPairsThenName);
-  const pageCount = pageCountOf(everyone.length);
+  const pageCount = pageCountOf(everyone.length, MAINTAINER_PAGE_SIZE);
   if (page > pageCount) throw notFound(`page ${page} of the maintainers`);
   return { page, pageCount, total: everyone.length, maintainers: everyone.slice((page - 1) * MAINTAINER_PAGE_SIZE, page * MAINTAINER_PAGE_SIZE) };
 }
 
-const maintainersPagePath = (page: number) => withQuery(maintainersPath(), { page: page === 1 ? undefined : page });
+const maintainersPagePath = (page: number) => withQuery(maintainersPath(), { page: pageQueryValue(page) });
 
 /** `/maintainers`: every maintainer with their package count and open vulnerable pairs, most pairs first, 100 a page. */
 export const maintainersResource: Resource<{ readonly page: number }, MaintainersData> = {
   path: '/maintainers',
   parse: (_params, query) => {
     onlyParams(query, ['page']);
-    return { page: integerParam(query, 'page', 1, MAX_PAGE) ?? 1 };
+    return { page: pageParam(query) };
   },
   load: (web, input) => loadMaintainers(web, input.page),
   title: (data) => (data.pageCount > 1 ? `Maintainers (page ${data.page} of ${data.pageCount})` : 'Maintainers'),
@@ -134,8 +121,7 @@ export const maintainersResource: Resource<{ readonly page: number }, Maintainer
     pageCount: data.pageCount,
     pageSize: MAINTAINER_PAGE_SIZE,
     total: data.total,
-    previous: data.page > 1 ? maintainersPagePath(data.page - 1) : null,
-    next: data.page < data.pageCount ? maintainersPagePath(data.page + 1) : null,
+    ...neighbourPagePaths(data.page, data.pageCount, maintainersPagePath),
     maintainers: data.maintainers.map((person) => ({ ...person, url: maintainerPath(person.key), feed: maintainerFeedPath(person.key) })),
   }),
   jsonld: (data, context) => {
@@ -144,10 +130,7 @@ export const maintainersResource: Resource<{ readonly page: number }, Maintainer
       id: absolute(maintainersPagePath(data.page)),
       type: 'Collection',
       name: 'Maintainers',
-      totalItems: data.total,
-      page: data.page,
-      ...(data.page > 1 ? { previous: absolute(maintainersPagePath(data.page - 1)) } : {}),
-      ...(data.page < data.pageCount ? { next: absolute(maintainersPagePath(data.page + 1)) } : {}),
+      ...linkedPaging(data.total, data.page, data.pageCount, (page) => absolute(maintainersPagePath(page))),
       items: data.maintainers.map((person) => ({
         id: absolute(maintainerPath(person.key)),
         type: 'Maintainer',
@@ -207,24 +190,22 @@ async function loadMaintainer(web: WebContext, input: MaintainerInput): Promise<
   const [branches, candidates] = await Promise.all([listBranches(web.db), listMaintainersContaining(web.db, input.key)]);
   const spellings = candidates.filter((text) => maintainerKey(text) === input.key);
   if (spellings.length === 0) throw notFound(`maintainer ${input.key}`);
-  const branchOrder = branches.map((branch) => branch.name).sort(compareBranchNames);
-  if (input.branch !== undefined && !branchOrder.includes(input.branch)) {
-    throw badRequest(`unknown branch "${input.branch}"; the branches are ${branchOrder.join(', ')}`);
-  }
+  const branchOrder = branchNamesInOrder(branches);
+  requireKnownBranch(input.branch, branchOrder);
   const page = await listMaintainedPackages(web.db, spellings, { branch: input.branch, branchOrder, page: input.page, pageSize: MAINTAINER_PAGE_SIZE });
   if (page.packages.length === 0 && input.page > 1) throw notFound(`page ${input.page} of maintainer ${input.key}`);
   return {
     ...identityOf(input.key, spellings),
     branches: branchOrder,
     page: input.page,
-    pageCount: pageCountOf(page.total),
+    pageCount: pageCountOf(page.total, MAINTAINER_PAGE_SIZE),
     totalPackages: page.total,
     packages: page.packages.map(packageEntry),
   };
 }
 
 const maintainerPagePath = (key: string, branch: string | undefined, page: number) =>
-  withQuery(maintainerPath(key), { branch, page: page === 1 ? undefined : page });
+  withQuery(maintainerPath(key), { branch, page: pageQueryValue(page) });
 
 const pairJson = (pair: OpenPair) => ({
   id: pair.vulnerabilityId,
@@ -243,7 +224,7 @@ export const maintainerResource: Resource<MaintainerInput, MaintainerData> = {
   path: '/maintainer/:key',
   parse: (params, query) => {
     onlyParams(query, ['branch', 'page']);
-    return { key: params['key'] ?? '', branch: textParam(query, 'branch'), page: integerParam(query, 'page', 1, MAX_PAGE) ?? 1 };
+    return { key: params['key'] ?? '', branch: textParam(query, 'branch'), page: pageParam(query) };
   },
   load: loadMaintainer,
   title: (data, input) => `Maintainer ${data.name}${input.branch === undefined ? '' : ` in ${input.branch}`}`,
@@ -260,8 +241,7 @@ export const maintainerResource: Resource<MaintainerInput, MaintainerData> = {
     pageCount: data.pageCount,
     pageSize: MAINTAINER_PAGE_SIZE,
     totalPackages: data.totalPackages,
-    previous: data.page > 1 ? maintainerPagePath(data.key, input.branch, data.page - 1) : null,
-    next: data.page < data.pageCount ? maintainerPagePath(data.key, input.branch, data.page + 1) : null,
+    ...neighbourPagePaths(data.page, data.pageCount, (page) => maintainerPagePath(data.key, input.branch, page)),
     packages: data.packages.map((entry) => ({
       branch: entry.branch,
       repository: entry.repo,
@@ -274,15 +254,6 @@ export const maintainerResource: Resource<MaintainerInput, MaintainerData> = {
   }),
   jsonld: (data, context, input) => {
     const absolute = absoluteIn(context);
-    const stateNode = (entry: MaintainerPackageEntry, pair: OpenPair) => ({
-      id: absolute(stateId(pair.vulnerabilityId, entry.branch, entry.repo, entry.name)),
-      type: 'VulnerabilityState',
-      vulnerability: absolute(vulnerabilityPath(pair.vulnerabilityId)),
-      state: pair.state,
-      ...(pair.fixedVersion === null ? {} : { fixedVersion: pair.fixedVersion }),
-      ...(pair.severity === null ? {} : { severity: pair.severity }),
-      ...(pair.cvssScore === null ? {} : { cvssScore: pair.cvssScore }),
-    });
     return {
       id: absolute(maintainerPath(data.key)),
       type: 'Maintainer',
@@ -291,19 +262,12 @@ export const maintainerResource: Resource<MaintainerInput, MaintainerData> = {
       feed: absolute(maintainerFeedPath(data.key)),
       // This page of the person's packages; `page`, `totalItems` and the links page through them.
       versions: data.packages.map((entry) => ({
-        id: absolute(packageVersionId(entry.name, entry.branch, entry.repo, entry.version)),
-        type: 'PackageVersion',
-        package: absolute(packagePath(entry.name)),
-        packageName: entry.name,
-        version: entry.version,
-        branch: absolute(branchPath(entry.branch)),
-        repository: absolute(repositoryId(entry.branch, entry.repo)),
-        states: [...entry.vulnerable, ...entry.unknown].map((pair) => stateNode(entry, pair)),
+        ...packageVersionNode(absolute, entry.name, entry.branch, entry.repo, entry.version),
+        states: [...entry.vulnerable, ...entry.unknown].map((pair) =>
+          listedStateNode(absolute, pair.vulnerabilityId, { branch: entry.branch, repo: entry.repo, package: entry.name }, pair),
+        ),
       })),
-      totalItems: data.totalPackages,
-      page: data.page,
-      ...(data.page > 1 ? { previous: absolute(maintainerPagePath(data.key, input.branch, data.page - 1)) } : {}),
-      ...(data.page < data.pageCount ? { next: absolute(maintainerPagePath(data.key, input.branch, data.page + 1)) } : {}),
+      ...linkedPaging(data.totalPackages, data.page, data.pageCount, (page) => absolute(maintainerPagePath(data.key, input.branch, page))),
     };
   },
   feeds: (data) => [{ type: 'application/atom+xml', href: maintainerFeedPath(data.key), title: `State changes of ${data.name}'s packages (Atom)` }],

@@ -2,8 +2,7 @@ import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
 import { compareBranchNames } from '../branch-order.js';
-import { CONTEXT_PATH } from '../linked-data.js';
-import { TEST_BASE_URL, type WebFixture, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
+import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
 import { packageVersionId } from '../urls.js';
 import { ORPHAN_PAGE_SIZE } from './orphans.js';
 
@@ -99,23 +98,7 @@ async function expectedOrphans(store: TestStore): Promise<ExpectedOrphan[]> {
 
 /** Every page of a list, following `next`. */
 async function allOrphans(web: WebFixture, url: string): Promise<OrphanJson[]> {
-  const found: OrphanJson[] = [];
-  let next: string | null = url;
-  while (next !== null) {
-    const body: OrphansJson = await web.getJson<OrphansJson>(next);
-    found.push(...body.packages);
-    next = body.next;
-  }
-  return found;
-}
-
-/** A document loader that knows only secfix's own context, fetched from the server under test. */
-function localLoader(web: WebFixture) {
-  return async (url: string) => {
-    if (url !== `${TEST_BASE_URL}${CONTEXT_PATH}`) throw new Error(`blocked remote context ${url}`);
-    const response = await web.get(CONTEXT_PATH);
-    return { contextUrl: null, document: response.json<unknown>(), documentUrl: url };
-  };
+  return (await getAllPages<OrphansJson>(web, url)).flatMap((page) => page.packages);
 }
 
 describe.each(backends)('%s orphans page', (backend: Backend) => {
@@ -190,7 +173,7 @@ describe.each(backends)('%s orphans page', (backend: Backend) => {
       orphaned: true,
       vulnerableCount: entry?.vulnerable,
     });
-    await expect(jsonld.expand(document, { documentLoader: localLoader(web()), safe: true })).resolves.toHaveLength(1);
+    await expect(jsonld.expand(document, { documentLoader: contextLoader(web()), safe: true })).resolves.toHaveLength(1);
   });
 
   it('reads a page in five queries (the data version among them), with or without filter and page', async () => {

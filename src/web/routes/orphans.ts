@@ -1,15 +1,16 @@
 import { type OrphanPackage, listBranches, listOrphanPackages } from '../../store/index.js';
-import { compareBranchNames } from '../branch-order.js';
-import { badRequest, notFound } from '../errors.js';
-import { integerParam, onlyParams, textParam } from '../query-params.js';
+import { branchNamesInOrder, requireKnownBranch } from '../branch-order.js';
+import { notFound } from '../errors.js';
+import { packageVersionNode } from '../linked-nodes.js';
+import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
+import { onlyParams, textParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
-import { branchPath, orphansPath, packagePath, packageVersionId, repositoryId, withQuery } from '../urls.js';
+import { branchPath, orphansPath, packagePath, withQuery } from '../urls.js';
 import { orphansView } from '../views/orphans.js';
 import type { WebContext } from '../web-context.js';
 
 /** Packages per page. */
 export const ORPHAN_PAGE_SIZE = 100;
-const MAX_PAGE = 100_000;
 
 export interface OrphansInput {
   readonly branch: string | undefined;
@@ -27,22 +28,20 @@ export interface OrphansData {
 
 /** Two steps, four queries: the branches (to check the filter and order the list), then the page. */
 async function loadOrphans(web: WebContext, input: OrphansInput): Promise<OrphansData> {
-  const branchOrder = (await listBranches(web.db)).map((branch) => branch.name).sort(compareBranchNames);
-  if (input.branch !== undefined && !branchOrder.includes(input.branch)) {
-    throw badRequest(`unknown branch "${input.branch}"; the branches are ${branchOrder.join(', ')}`);
-  }
+  const branchOrder = branchNamesInOrder(await listBranches(web.db));
+  requireKnownBranch(input.branch, branchOrder);
   const page = await listOrphanPackages(web.db, { branch: input.branch, branchOrder, page: input.page, pageSize: ORPHAN_PAGE_SIZE });
   if (page.packages.length === 0 && input.page > 1) throw notFound(`page ${input.page} of the orphaned packages`);
   return {
     branches: branchOrder,
     page: input.page,
-    pageCount: Math.max(1, Math.ceil(page.total / ORPHAN_PAGE_SIZE)),
+    pageCount: pageCountOf(page.total, ORPHAN_PAGE_SIZE),
     total: page.total,
     packages: page.packages,
   };
 }
 
-const orphansPagePath = (branch: string | undefined, page: number) => withQuery(orphansPath(), { branch, page: page === 1 ? undefined : page });
+const orphansPagePath = (branch: string | undefined, page: number) => withQuery(orphansPath(), { branch, page: pageQueryValue(page) });
 
 /**
  * `/orphans`: the packages the indexes publish without a maintainer, per branch and repository,
@@ -52,7 +51,7 @@ export const orphansResource: Resource<OrphansInput, OrphansData> = {
   path: '/orphans',
   parse: (_params, query) => {
     onlyParams(query, ['branch', 'page']);
-    return { branch: textParam(query, 'branch'), page: integerParam(query, 'page', 1, MAX_PAGE) ?? 1 };
+    return { branch: textParam(query, 'branch'), page: pageParam(query) };
   },
   load: loadOrphans,
   title: (_data, input) => `Orphaned packages${input.branch === undefined ? '' : ` in ${input.branch}`}`,
@@ -63,8 +62,7 @@ export const orphansResource: Resource<OrphansInput, OrphansData> = {
     pageCount: data.pageCount,
     pageSize: ORPHAN_PAGE_SIZE,
     total: data.total,
-    previous: data.page > 1 ? orphansPagePath(input.branch, data.page - 1) : null,
-    next: data.page < data.pageCount ? orphansPagePath(input.branch, data.page + 1) : null,
+    ...neighbourPagePaths(data.page, data.pageCount, (page) => orphansPagePath(input.branch, page)),
     packages: data.packages.map((entry) => ({
       branch: entry.branch,
       repository: entry.repo,
@@ -81,18 +79,9 @@ export const orphansResource: Resource<OrphansInput, OrphansData> = {
       type: 'Collection',
       name: 'Orphaned packages',
       ...(input.branch === undefined ? {} : { branch: absolute(branchPath(input.branch)) }),
-      totalItems: data.total,
-      page: data.page,
-      ...(data.page > 1 ? { previous: absolute(orphansPagePath(input.branch, data.page - 1)) } : {}),
-      ...(data.page < data.pageCount ? { next: absolute(orphansPagePath(input.branch, data.page + 1)) } : {}),
+      ...linkedPaging(data.total, data.page, data.pageCount, (page) => absolute(orphansPagePath(input.branch, page))),
       items: data.packages.map((entry) => ({
-        id: absolute(packageVersionId(entry.package, entry.branch, entry.repo, entry.version)),
-        type: 'PackageVersion',
-        package: absolute(packagePath(entry.package)),
-        packageName: entry.package,
-        version: entry.version,
-        branch: absolute(branchPath(entry.branch)),
-        repository: absolute(repositoryId(entry.branch, entry.repo)),
+        ...packageVersionNode(absolute, entry.package, entry.branch, entry.repo, entry.version),
         orphaned: true,
         vulnerableCount: entry.vulnerable,
       })),

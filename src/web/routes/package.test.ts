@@ -4,8 +4,7 @@ import { type NamedState, findStates, listBranches, listPublishedVersions, listS
 import { type TestStore, backends } from '../../test-support/databases.js';
 import { compareVersions } from '../../version/index.js';
 import { escapeHtml } from '../html.js';
-import { CONTEXT_PATH } from '../linked-data.js';
-import { TEST_BASE_URL, type WebFixture, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
+import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, demoRepositoryId, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
 import { packageFeedPath, packagePath, packageVersionId, secfixId, stateId, vulnerabilityPath } from '../urls.js';
 import { stateBadge } from '../views/common.js';
 import { PACKAGE_PAGE_SIZE, type PackageData, VERSION_HISTORY_LIMIT } from './package.js';
@@ -25,12 +24,11 @@ async function repositoryIds(store: TestStore): Promise<{ branch: string; repo: 
 /** The demo data, plus removed busybox versions in 3.16/main and a package with a hostile name, state and secfix note. */
 async function seed(store: TestStore): Promise<void> {
   await loadDemoData(store);
-  const repository = (await repositoryIds(store)).find((entry) => entry.branch === '3.16' && entry.repo === 'main');
-  if (repository === undefined) throw new Error('the demo data has no 3.16/main');
+  const repositoryId = await demoRepositoryId(store, '3.16', 'main');
   const origin = await store.db
     .selectFrom('source_package')
     .select('id')
-    .where('repository_id', '=', repository.id)
+    .where('repository_id', '=', repositoryId)
     .where('name', '=', PACKAGE)
     .executeTakeFirstOrThrow();
   await store.db
@@ -42,17 +40,10 @@ async function seed(store: TestStore): Promise<void> {
       }),
     )
     .execute();
-  await writeStates(store.db, [{ repositoryId: repository.id, package: HOSTILE_PACKAGE, vulnerabilityId: 'CVE-2099-0003', state: 'vulnerable', version: null, fixedVersion: '2.0-r0', evidence: [] }], { cause: 'test' });
-  await replaceSecfixes(store.db, { repositoryId: repository.id, source: 'aports', packages: [HOSTILE_PACKAGE] }, [
+  await writeStates(store.db, [{ repositoryId, package: HOSTILE_PACKAGE, vulnerabilityId: 'CVE-2099-0003', state: 'vulnerable', version: null, fixedVersion: '2.0-r0', evidence: [] }], { cause: 'test' });
+  await replaceSecfixes(store.db, { repositoryId, source: 'aports', packages: [HOSTILE_PACKAGE] }, [
     { package: HOSTILE_PACKAGE, version: '2.0-r0', vulnerabilityId: 'CVE-2099-0003', note: HOSTILE_NOTE },
   ], null);
-}
-
-function localLoader(web: WebFixture) {
-  return async (url: string) => {
-    if (url !== `${TEST_BASE_URL}${CONTEXT_PATH}`) throw new Error(`blocked remote context ${url}`);
-    return { contextUrl: null, document: (await web.get(CONTEXT_PATH)).json<unknown>(), documentUrl: url };
-  };
 }
 
 const stateKey = (id: string, branch: string, repo: string, state: string, fixedVersion: string | null) => `${id} ${branch}/${repo} ${state} ${fixedVersion ?? '-'}`;
@@ -62,17 +53,9 @@ const storedStates = (states: readonly NamedState[]) => states.map((state) => st
 
 /** Every vulnerability row the page lists, following `next` through its pages. */
 async function allListed(web: WebFixture, url: string): Promise<{ pages: number; states: string[] }> {
-  const states: string[] = [];
-  let pages = 0;
-  let next: string | null = url;
-  while (next !== null) {
-    const json: PackageJson = await web.getJson<PackageJson>(next);
-    expect(json.vulnerabilities.length).toBeLessThanOrEqual(PACKAGE_PAGE_SIZE);
-    states.push(...listedStates(json));
-    pages += 1;
-    next = json.next;
-  }
-  return { pages, states };
+  const pages = await getAllPages<PackageJson>(web, url);
+  for (const page of pages) expect(page.vulnerabilities.length).toBeLessThanOrEqual(PACKAGE_PAGE_SIZE);
+  return { pages: pages.length, states: pages.flatMap(listedStates) };
 }
 
 describe.each(backends)('%s package page', (backend) => {
@@ -185,7 +168,7 @@ describe.each(backends)('%s package page', (backend) => {
 
   it('expands as JSON-LD in safe mode, with version, secfix and state nodes', async () => {
     const document = await web().getJson<Record<string, unknown>>(`/package/${PACKAGE}`, 'application/ld+json');
-    const [node] = await jsonld.expand(document, { documentLoader: localLoader(web()), safe: true });
+    const [node] = await jsonld.expand(document, { documentLoader: contextLoader(web()), safe: true });
     expect(node?.['@type']).toEqual([`${TEST_BASE_URL}/ns#Package`]);
     const json = await web().getJson<PackageJson>(`/package/${PACKAGE}`);
     const absolute = (path: string) => `${TEST_BASE_URL}${path}`;

@@ -13,7 +13,8 @@ import {
 } from '../../store/index.js';
 import { compareVersions } from '../../version/index.js';
 import { notFound } from '../errors.js';
-import { choiceParam, integerParam, onlyParams } from '../query-params.js';
+import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
+import { choiceParam, onlyParams } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import {
   branchPath,
@@ -34,7 +35,6 @@ import { compareByPlace } from './vulnerability.js';
 export const PACKAGE_PAGE_SIZE = 100;
 /** Removed versions listed per repository, newest first; the count says how many more there are. */
 export const VERSION_HISTORY_LIMIT = 10;
-const MAX_PAGE = 100_000;
 
 export interface PackageInput {
   readonly name: string;
@@ -169,7 +169,7 @@ function vulnerabilitiesOf(rows: readonly PackageStateRow[]): PackageVulnerabili
 
 /** The path of the package page with a state filter and page. */
 function packagePagePath(name: string, state: StateName | undefined, page: number): string {
-  return withQuery(packagePath(name), { state, page: page === 1 ? undefined : page });
+  return withQuery(packagePath(name), { state, page: pageQueryValue(page) });
 }
 
 /**
@@ -181,7 +181,7 @@ export const packageResource: Resource<PackageInput, PackageData> = {
   path: '/package/:name',
   parse: (params, query) => {
     onlyParams(query, ['state', 'page']);
-    return { name: params['name'] ?? '', state: choiceParam(query, 'state', STATE_NAMES), page: integerParam(query, 'page', 1, MAX_PAGE) ?? 1 };
+    return { name: params['name'] ?? '', state: choiceParam(query, 'state', STATE_NAMES), page: pageParam(query) };
   },
   load: async (web, input) => {
     const page = { state: input.state, limit: PACKAGE_PAGE_SIZE, offset: (input.page - 1) * PACKAGE_PAGE_SIZE };
@@ -206,7 +206,7 @@ export const packageResource: Resource<PackageInput, PackageData> = {
       secfixes: secfixLinesOf(secfixes),
       stateCounts: [...stateCounts.values()].sort(compareByPlace),
       page: input.page,
-      pageCount: Math.max(1, Math.ceil(total / PACKAGE_PAGE_SIZE)),
+      pageCount: pageCountOf(total, PACKAGE_PAGE_SIZE),
       totalVulnerabilities: total,
       vulnerabilities: vulnerabilitiesOf(states),
     };
@@ -216,8 +216,7 @@ export const packageResource: Resource<PackageInput, PackageData> = {
   json: (data, _context, input) => ({
     ...data,
     state: input.state ?? null,
-    previous: data.page > 1 ? packagePagePath(data.name, input.state, data.page - 1) : null,
-    next: data.page < data.pageCount ? packagePagePath(data.name, input.state, data.page + 1) : null,
+    ...neighbourPagePaths(data.page, data.pageCount, (page) => packagePagePath(data.name, input.state, page)),
   }),
   jsonld: (data, context, input) => {
     const absolute = (path: string) => `${context.base}${path}`;
@@ -268,10 +267,7 @@ export const packageResource: Resource<PackageInput, PackageData> = {
           modified: state.updatedAt,
         })),
       ),
-      totalItems: data.totalVulnerabilities,
-      page: data.page,
-      ...(data.page > 1 ? { previous: absolute(packagePagePath(data.name, input.state, data.page - 1)) } : {}),
-      ...(data.page < data.pageCount ? { next: absolute(packagePagePath(data.name, input.state, data.page + 1)) } : {}),
+      ...linkedPaging(data.totalVulnerabilities, data.page, data.pageCount, (page) => absolute(packagePagePath(data.name, input.state, page))),
     };
   },
   feeds: (data) => [{ type: 'application/atom+xml', href: packageFeedPath(data.name), title: `State changes of ${data.name} (Atom)` }],

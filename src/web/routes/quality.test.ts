@@ -6,22 +6,10 @@ import { withWriteLock } from '../../store/index.js';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
 import { type CheckReport, checkData } from '../../tracker/check.js';
 import { syncFromConfig } from '../../tracker/sync.js';
-import { CONTEXT_PATH } from '../linked-data.js';
-import { TEST_BASE_URL, type WebFixture, useWebFixture } from '../test-support/web-fixture.js';
-import { packagePath } from '../urls.js';
-import { FINDINGS_PER_PAGE } from './quality.js';
+import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, useWebFixture } from '../test-support/web-fixture.js';
+import { FINDINGS_PER_PAGE, qualityFindingJson } from './quality.js';
 
-interface FindingJson {
-  readonly number: number;
-  readonly kind: QualityKind;
-  readonly branch: string;
-  readonly repository: string | null;
-  readonly package: string;
-  readonly packageUrl: string;
-  readonly vulnerability: string | null;
-  readonly version: string | null;
-  readonly detail: string;
-}
+type FindingJson = ReturnType<typeof qualityFindingJson>;
 interface QualityJson {
   readonly total: number;
   readonly counts: Record<QualityKind, number>;
@@ -40,26 +28,7 @@ async function cliReport(store: TestStore): Promise<CheckReport> {
 
 /** The findings of a report as the page numbers and shows them. */
 function numbered(report: CheckReport): FindingJson[] {
-  return report.findings.map((finding, index) => ({
-    number: index + 1,
-    kind: finding.kind,
-    branch: finding.branch,
-    repository: finding.repo ?? null,
-    package: finding.package,
-    packageUrl: packagePath(finding.package),
-    vulnerability: finding.id ?? null,
-    version: finding.version ?? null,
-    detail: finding.detail,
-  }));
-}
-
-/** A document loader that knows only secfix's own context, fetched from the server under test. */
-function localLoader(web: WebFixture) {
-  return async (url: string) => {
-    if (url !== `${TEST_BASE_URL}${CONTEXT_PATH}`) throw new Error(`blocked remote context ${url}`);
-    const response = await web.get(CONTEXT_PATH);
-    return { contextUrl: null, document: response.json<unknown>(), documentUrl: url };
-  };
+  return report.findings.map((finding, index) => qualityFindingJson({ ...finding, number: index + 1 }));
 }
 
 async function queriesOf(web: WebFixture, url: string, accept: string): Promise<number> {
@@ -99,14 +68,9 @@ describe.each(backends)('%s quality page', (backend: Backend) => {
     const kind = QUALITY_KINDS.find((candidate) => findings.filter((finding) => finding.kind === candidate).length > FINDINGS_PER_PAGE) as QualityKind;
     const ofKind = findings.filter((finding) => finding.kind === kind);
     const pageCount = Math.ceil(ofKind.length / FINDINGS_PER_PAGE);
-    const shown: FindingJson[] = [];
-    let next: string | null = `/quality?kind=${kind}`;
-    while (next !== null) {
-      const body: QualityJson = await web().getJson<QualityJson>(next);
-      expect(body.kinds.map((section) => section.kind)).toEqual([kind]);
-      shown.push(...(body.kinds[0]?.findings ?? []));
-      next = body.next;
-    }
+    const pages = await getAllPages<QualityJson>(web(), `/quality?kind=${kind}`);
+    for (const page of pages) expect(page.kinds.map((section) => section.kind)).toEqual([kind]);
+    const shown = pages.flatMap((page) => page.kinds[0]?.findings ?? []);
     expect(shown).toEqual(ofKind);
     const last = await web().getJson<QualityJson>(`/quality?kind=${kind}&page=${pageCount}`);
     expect(last.previous).toBe(`/quality?kind=${kind}${pageCount - 1 === 1 ? '' : `&page=${pageCount - 1}`}`);
@@ -152,7 +116,7 @@ describe.each(backends)('%s quality page', (backend: Backend) => {
       package: `${TEST_BASE_URL}/package/${withId?.package}`,
     });
     expect(document['uncheckedRepositories']).toEqual(report.skipped.map(({ branch, repo }) => `${TEST_BASE_URL}/branch/${branch}#repo-${repo}`));
-    await expect(jsonld.expand(document, { documentLoader: localLoader(web()), safe: true })).resolves.toHaveLength(1);
+    await expect(jsonld.expand(document, { documentLoader: contextLoader(web()), safe: true })).resolves.toHaveLength(1);
   });
 
   it(`runs the check in ${QUALITY_QUERIES} queries once per data version, shared by every format, kind and page`, async () => {

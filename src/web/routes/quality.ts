@@ -4,6 +4,7 @@ import { loadMappingRules } from '../../sources/config.js';
 import type { Schema } from '../../store/index.js';
 import { type CheckReport, checkData } from '../../tracker/check.js';
 import { badRequest, notFound } from '../errors.js';
+import { MAX_PAGE, linkedPaging, neighbourPagePaths, pageCountOf, pageQueryValue } from '../paging.js';
 import { choiceParam, integerParam, onlyParams } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { branchPath, packagePath, qualityPath, repositoryId, vulnerabilityPath, withQuery } from '../urls.js';
@@ -11,7 +12,6 @@ import { qualityView } from '../views/quality.js';
 
 /** Findings of each kind on the overview, and per page of one kind. */
 export const FINDINGS_PER_PAGE = 100;
-const MAX_PAGE = 100_000;
 
 export interface QualityInput {
   /** Only this kind, paged; undefined shows the first page of every kind. */
@@ -81,7 +81,7 @@ async function loadQuality(db: Kysely<Schema>, input: QualityInput, dataVersion:
     return {
       kind,
       total: ofKind.length,
-      pageCount: Math.max(1, Math.ceil(ofKind.length / FINDINGS_PER_PAGE)),
+      pageCount: pageCountOf(ofKind.length, FINDINGS_PER_PAGE),
       findings: ofKind.slice((input.page - 1) * FINDINGS_PER_PAGE, input.page * FINDINGS_PER_PAGE),
     };
   });
@@ -89,19 +89,15 @@ async function loadQuality(db: Kysely<Schema>, input: QualityInput, dataVersion:
   return { total: numbered.length, counts, sections, skipped: report.skipped };
 }
 
-export const qualityPagePath = (kind: QualityKind | undefined, page = 1) => withQuery(qualityPath(), { kind, page: page === 1 ? undefined : page });
+export const qualityPagePath = (kind: QualityKind | undefined, page = 1) => withQuery(qualityPath(), { kind, page: pageQueryValue(page) });
 
-/** The pages before and after the shown one, when one kind is paged through. */
-function neighbours(data: QualityData, input: QualityInput): { previous: string | undefined; next: string | undefined } {
-  const section = input.kind === undefined ? undefined : data.sections[0];
-  if (section === undefined) return { previous: undefined, next: undefined };
-  return {
-    previous: input.page > 1 ? qualityPagePath(section.kind, input.page - 1) : undefined,
-    next: input.page < section.pageCount ? qualityPagePath(section.kind, input.page + 1) : undefined,
-  };
+/** Pages of the shown findings: those of the one kind paged through; the overview of every kind is one page. */
+function shownPageCount(data: QualityData, input: QualityInput): number {
+  return input.kind === undefined ? 1 : (data.sections[0]?.pageCount ?? 1);
 }
 
-function findingJson(finding: NumberedFinding) {
+/** A finding as the JSON answer lists it. */
+export function qualityFindingJson(finding: NumberedFinding) {
   return {
     number: finding.number,
     kind: finding.kind,
@@ -131,37 +127,31 @@ export const qualityResource: Resource<QualityInput, QualityData> = {
   load: (web, input, context) => loadQuality(web.db, input, context.dataVersion.version),
   title: (_data, input) => (input.kind === undefined ? 'Data quality' : `Data quality: ${input.kind}`),
   html: (data, _context, input) => qualityView(data, input),
-  json: (data, _context, input) => {
-    const { previous, next } = neighbours(data, input);
-    return {
-      total: data.total,
-      counts: data.counts,
-      kind: input.kind ?? null,
-      page: input.page,
-      pageSize: FINDINGS_PER_PAGE,
-      previous: previous ?? null,
-      next: next ?? null,
-      kinds: data.sections.map((section) => ({
-        kind: section.kind,
-        total: section.total,
-        pageCount: section.pageCount,
-        url: qualityPagePath(section.kind),
-        findings: section.findings.map(findingJson),
-      })),
-      skipped: data.skipped,
-    };
-  },
+  json: (data, _context, input) => ({
+    total: data.total,
+    counts: data.counts,
+    kind: input.kind ?? null,
+    page: input.page,
+    pageSize: FINDINGS_PER_PAGE,
+    ...neighbourPagePaths(input.page, shownPageCount(data, input), (page) => qualityPagePath(input.kind, page)),
+    kinds: data.sections.map((section) => ({
+      kind: section.kind,
+      total: section.total,
+      pageCount: section.pageCount,
+      url: qualityPagePath(section.kind),
+      findings: section.findings.map(qualityFindingJson),
+    })),
+    skipped: data.skipped,
+  }),
   jsonld: (data, context, input) => {
     const absolute = (path: string) => `${context.base}${path}`;
-    const { previous, next } = neighbours(data, input);
     return {
       id: absolute(qualityPagePath(input.kind, input.page)),
       type: 'Collection',
       name: input.kind === undefined ? 'Data-quality findings' : `Data-quality findings: ${input.kind}`,
-      totalItems: input.kind === undefined ? data.total : data.counts[input.kind],
-      page: input.page,
-      ...(previous === undefined ? {} : { previous: absolute(previous) }),
-      ...(next === undefined ? {} : { next: absolute(next) }),
+      ...linkedPaging(input.kind === undefined ? data.total : data.counts[input.kind], input.page, shownPageCount(data, input), (page) =>
+        absolute(qualityPagePath(input.kind, page)),
+      ),
       items: data.sections.flatMap((shown) =>
         shown.findings.map((finding) => ({
           // Numbered in the whole report, so a finding keeps its id on every page showing it.

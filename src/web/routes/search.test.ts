@@ -2,8 +2,7 @@ import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
 import { foldAscii } from '../../store/index.js';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
-import { CONTEXT_PATH } from '../linked-data.js';
-import { TEST_BASE_URL, type WebFixture, useWebFixture } from '../test-support/web-fixture.js';
+import { TEST_BASE_URL, type WebFixture, contextLoader, useWebFixture } from '../test-support/web-fixture.js';
 import { SEARCH_LIMIT } from './search.js';
 
 interface SearchJson {
@@ -56,15 +55,6 @@ async function expectResults(web: WebFixture, q: string): Promise<SearchJson> {
   return body;
 }
 
-/** A document loader that knows only secfix's own context, fetched from the server under test. */
-function localLoader(web: WebFixture) {
-  return async (url: string) => {
-    if (url !== `${TEST_BASE_URL}${CONTEXT_PATH}`) throw new Error(`blocked remote context ${url}`);
-    const response = await web.get(CONTEXT_PATH);
-    return { contextUrl: null, document: response.json<unknown>(), documentUrl: url };
-  };
-}
-
 describe.each(backends)('%s search', (backend: Backend) => {
   const web = useWebFixture(backend);
 
@@ -110,7 +100,7 @@ describe.each(backends)('%s search', (backend: Backend) => {
     ]);
     expect(new Set(items.map((item) => item.type))).toEqual(new Set(['Vulnerability', 'Package']));
     expect(document['totalItems']).toBe(items.length);
-    await expect(jsonld.expand(document, { documentLoader: localLoader(web()), safe: true })).resolves.toHaveLength(1);
+    await expect(jsonld.expand(document, { documentLoader: contextLoader(web()), safe: true })).resolves.toHaveLength(1);
   });
 
   it('finds descriptions by free text ignoring case, and ids by their start, capping long lists', async () => {

@@ -13,25 +13,19 @@ export function registerStaticRoutes(app: FastifyInstance, web: WebContext): voi
   app.get(STYLESHEET_PATH, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', `public, max-age=${YEAR_SECONDS}, immutable`).send(STYLESHEET),
   );
-  app.get(CONTEXT_PATH, async (request, reply) =>
+  const ldJson = 'application/ld+json; charset=utf-8';
+  registerJsonDocument(app, web, CONTEXT_PATH, ldJson, contextDocument);
+  registerJsonDocument(app, web, VOCABULARY_PATH, ldJson, vocabularyDocument);
+  registerJsonDocument(app, web, OPENAPI_PATH, 'application/json; charset=utf-8', openApiDocument);
+}
+
+/** Serves the JSON document `documentFor` writes for the request's origin, to pages of any origin, cached a day. */
+function registerJsonDocument(app: FastifyInstance, web: WebContext, path: string, type: string, documentFor: (base: string) => unknown): void {
+  app.get(path, async (request, reply) =>
     reply
-      .type('application/ld+json; charset=utf-8')
+      .type(type)
       .header('access-control-allow-origin', '*')
       .header('cache-control', `public, max-age=${DAY_SECONDS}`)
-      .send(JSON.stringify(contextDocument(requestBase(web.site, request)))),
-  );
-  app.get(VOCABULARY_PATH, async (request, reply) =>
-    reply
-      .type('application/ld+json; charset=utf-8')
-      .header('access-control-allow-origin', '*')
-      .header('cache-control', `public, max-age=${DAY_SECONDS}`)
-      .send(JSON.stringify(vocabularyDocument(requestBase(web.site, request)))),
-  );
-  app.get(OPENAPI_PATH, async (request, reply) =>
-    reply
-      .type('application/json; charset=utf-8')
-      .header('access-control-allow-origin', '*')
-      .header('cache-control', `public, max-age=${DAY_SECONDS}`)
-      .send(JSON.stringify(openApiDocument(requestBase(web.site, request)))),
+      .send(JSON.stringify(documentFor(requestBase(web.site, request)))),
   );
 }

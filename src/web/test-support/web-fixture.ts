@@ -5,6 +5,7 @@ import { BUNDLED_DEMO_CONFIG, loadConfig } from '../../sources/config.js';
 import type { Schema } from '../../store/index.js';
 import { type Backend, type TestStore, openTestStore } from '../../test-support/databases.js';
 import { syncFromConfig } from '../../tracker/sync.js';
+import { CONTEXT_PATH } from '../linked-data.js';
 import { type ServerOptions, buildServer } from '../server.js';
 
 /** Counts the SQL statements a database handle sends, to prove a page's query count is fixed. */
@@ -35,6 +36,39 @@ export interface WebFixture {
 /** Loads the bundled demo data (the real Alpine sample: 3 branches, secdb, indexes, NVD) into a store. */
 export async function loadDemoData(store: TestStore): Promise<void> {
   await syncFromConfig(store, await loadConfig(BUNDLED_DEMO_CONFIG));
+}
+
+/** The id of one repository of the demo data, such as 3.16/main. */
+export async function demoRepositoryId(store: TestStore, branch: string, repo: string): Promise<number> {
+  const row = await store.db
+    .selectFrom('repository as r')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .where('b.name', '=', branch)
+    .where('r.name', '=', repo)
+    .select('r.id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** A JSON-LD document loader that knows only secfix's own context, fetched from the server under test. */
+export function contextLoader(web: WebFixture) {
+  return async (url: string) => {
+    if (url !== `${TEST_BASE_URL}${CONTEXT_PATH}`) throw new Error(`blocked remote context ${url}`);
+    const response = await web.get(CONTEXT_PATH);
+    return { contextUrl: null, document: response.json<unknown>(), documentUrl: url };
+  };
+}
+
+/** Every page of a paged list as JSON, from `url` on, following `next`. */
+export async function getAllPages<Page extends { readonly next: string | null }>(web: WebFixture, url: string): Promise<Page[]> {
+  const pages: Page[] = [];
+  let next: string | null = url;
+  while (next !== null) {
+    const page: Page = await web.getJson<Page>(next);
+    pages.push(page);
+    next = page.next;
+  }
+  return pages;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { type Html, html } from '../html.js';
 import { BRANCH_PACKAGE_SORTS, type BranchPackageSort, SEVERITY_LEVELS, STATE_NAMES } from '../../store/index.js';
 import type { BranchData, BranchInput, BranchPackageEntry, BranchVulnerabilityEntry } from '../routes/branch.js';
-import { branchFeedPath, branchPath, maintainerPath, packagePath, vulnerabilityPath } from '../urls.js';
-import { day, pagination, severityBadge, stateBadge } from './common.js';
+import { branchFeedPath, branchPath, vulnerabilityPath } from '../urls.js';
+import { day, maintainerLink, packageLink, pagination, selectOption, severityBadge, stateBadge } from './common.js';
 
 /** Links the branch page makes to itself. */
 export interface BranchLinks {
@@ -19,9 +19,6 @@ const SORT_LABELS: Record<BranchPackageSort, string> = {
   count: 'most vulnerabilities',
 };
 
-const option = (value: string, label: string, selected: boolean) =>
-  html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
-
 function supportText(data: BranchData): string {
   if (data.endOfSupport === null) return 'supported';
   return data.supported ? `supported until ${day(data.endOfSupport)}` : `end of life since ${day(data.endOfSupport)}`;
@@ -30,16 +27,16 @@ function supportText(data: BranchData): string {
 function filterForm(data: BranchData, input: BranchInput): Html {
   return html`<form class="filters" method="get" action="${branchPath(data.name)}">
 <label for="filter-repo">Repository
-<select id="filter-repo" name="repo">${option('', 'all', input.repo === undefined)}${data.repositories.map((name) => option(name, name, name === input.repo))}</select></label>
+<select id="filter-repo" name="repo">${selectOption('', 'all', input.repo === undefined)}${data.repositories.map((name) => selectOption(name, name, name === input.repo))}</select></label>
 <label for="filter-state">State
-<select id="filter-state" name="state">${STATE_NAMES.map((state) => option(state, state, state === input.state))}</select></label>
+<select id="filter-state" name="state">${STATE_NAMES.map((state) => selectOption(state, state, state === input.state))}</select></label>
 <label for="filter-severity">Minimum severity
-<select id="filter-severity" name="severity">${option('', 'any (also none)', input.severity === undefined)}${SEVERITY_LEVELS.map((level) => option(level, level, level === input.severity))}</select></label>
+<select id="filter-severity" name="severity">${selectOption('', 'any (also none)', input.severity === undefined)}${SEVERITY_LEVELS.map((level) => selectOption(level, level, level === input.severity))}</select></label>
 <label for="filter-maintainer">Maintainer e-mail (or name when none)
 <input id="filter-maintainer" type="text" name="maintainer" value="${input.maintainer ?? ''}" maxlength="200"></label>
 <label for="filter-orphaned"><span><input id="filter-orphaned" type="checkbox" name="orphaned" value="1"${input.orphaned ? html` checked` : ''}> Orphaned packages only</span></label>
 <label for="filter-sort">Sort by
-<select id="filter-sort" name="sort">${BRANCH_PACKAGE_SORTS.map((sort) => option(sort, SORT_LABELS[sort], sort === input.sort))}</select></label>
+<select id="filter-sort" name="sort">${BRANCH_PACKAGE_SORTS.map((sort) => selectOption(sort, SORT_LABELS[sort], sort === input.sort))}</select></label>
 <button type="submit">Apply</button>
 </form>`;
 }
@@ -47,7 +44,7 @@ function filterForm(data: BranchData, input: BranchInput): Html {
 function maintainerCell(entry: BranchPackageEntry): Html {
   if (!entry.indexed) return html`<span class="muted">not in the index</span>`;
   if (entry.maintainer === null) return html`<span class="muted">orphaned</span>`;
-  return html`<a href="${maintainerPath(entry.maintainer)}">${entry.maintainer}</a>`;
+  return maintainerLink(entry.maintainer);
 }
 
 function vulnerabilityItem(vulnerability: BranchVulnerabilityEntry): Html {
@@ -65,7 +62,7 @@ function packageTable(data: BranchData, input: BranchInput): Html {
 ${data.packages.map(
   (entry) => html`<tr>
 <td>${entry.repo}</td>
-<th scope="row"><a href="${packagePath(entry.name)}">${entry.name}</a></th>
+<th scope="row">${packageLink(entry.name)}</th>
 <td>${entry.version === null ? html`<span class="muted">none</span>` : html`<span class="mono">${entry.version}</span>`}</td>
 <td>${maintainerCell(entry)}</td>
 <td><ul>${entry.vulnerabilities.map(vulnerabilityItem)}</ul></td>

@@ -1,54 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { STATE_NAMES, type StateName } from '../../store/index.js';
-import { type TestStore, backends } from '../../test-support/databases.js';
+import { STATE_NAMES } from '../../store/index.js';
+import { backends } from '../../test-support/databases.js';
 import { CONTEXT_PATH } from '../linked-data.js';
+import { type HistoryRow, readHistory } from '../test-support/history.js';
 import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
 
 const PAGE_SIZE = 100;
-
-interface HistoryRow {
-  readonly id: number;
-  readonly branch: string;
-  readonly repo: string;
-  readonly package: string;
-  readonly vulnerabilityId: string;
-  readonly oldState: StateName | null;
-  readonly newState: StateName | null;
-  readonly changedAt: string;
-  readonly cause: string;
-  readonly severity: string | null;
-  readonly cvssScore: number | null;
-  readonly maintainer: string | null;
-}
-
-/** The whole state history, newest first, read straight from the store: what the page must list. */
-async function readHistory(store: TestStore): Promise<HistoryRow[]> {
-  const rows = await store.db
-    .selectFrom('state_history as h')
-    .innerJoin('repository as r', 'r.id', 'h.repository_id')
-    .innerJoin('branch as b', 'b.id', 'r.branch_id')
-    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 'h.repository_id').onRef('sp.name', '=', 'h.package'))
-    .leftJoin('vulnerability as v', 'v.id', 'h.vulnerability_id')
-    .select(['h.id', 'b.name as branch', 'r.name as repo', 'h.package', 'h.vulnerability_id', 'h.old_state', 'h.new_state', 'h.changed_at', 'h.cause'])
-    .select(['v.severity', 'v.cvss_score', 'sp.maintainer'])
-    .execute();
-  return rows
-    .map((row) => ({
-      id: Number(row.id),
-      branch: row.branch,
-      repo: row.repo,
-      package: row.package,
-      vulnerabilityId: row.vulnerability_id,
-      oldState: row.old_state,
-      newState: row.new_state,
-      changedAt: row.changed_at,
-      cause: row.cause,
-      severity: row.severity,
-      cvssScore: row.cvss_score === null ? null : Number(row.cvss_score),
-      maintainer: row.maintainer,
-    }))
-    .sort((a, b) => (a.changedAt === b.changedAt ? b.id - a.id : a.changedAt < b.changedAt ? 1 : -1));
-}
 
 interface ChangesJson {
   page: number;

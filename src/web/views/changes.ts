@@ -1,8 +1,9 @@
 import { type Html, html } from '../html.js';
 import { STATE_NAMES, type StateChangeRow, type StateName } from '../../store/index.js';
+import { pageQueryValue } from '../paging.js';
 import type { ChangesData, ChangesInput } from '../routes/changes.js';
-import { branchFeedPath, branchPath, changesPath, feedPath, packagePath, vulnerabilityPath, withQuery } from '../urls.js';
-import { severityBadge, stateBadge } from './common.js';
+import { branchFeedPath, branchPath, changesPath, feedPath, vulnerabilityPath, withQuery } from '../urls.js';
+import { packageLink, selectOption, severityBadge, stateBadge } from './common.js';
 
 /** The old state in words: a pair without one got its first state. */
 export const oldStateLabel = (state: StateName | null): string => state ?? 'none';
@@ -16,22 +17,19 @@ export function changeTitle(change: StateChangeRow): string {
 
 /** The changes page with these filters at `page` (1 is the first). */
 export function changesPagePath(input: ChangesInput, page: number): string {
-  return withQuery(changesPath(), { branch: input.branch, state: input.state, page: page === 1 ? undefined : page });
+  return withQuery(changesPath(), { branch: input.branch, state: input.state, page: pageQueryValue(page) });
 }
 
 function stateCell(state: StateName | null, missing: string): Html {
   return state === null ? html`<span class="muted">${missing}</span>` : stateBadge(state);
 }
 
-const option = (value: string, label: string, selected: boolean) =>
-  html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
-
 function filterForm(data: ChangesData, input: ChangesInput): Html {
   return html`<form class="filters" method="get" action="${changesPath()}">
 <label for="changes-branch">Branch
-<select id="changes-branch" name="branch">${option('', 'all', input.branch === undefined)}${data.branches.map((name) => option(name, name, name === input.branch))}</select></label>
+<select id="changes-branch" name="branch">${selectOption('', 'all', input.branch === undefined)}${data.branches.map((name) => selectOption(name, name, name === input.branch))}</select></label>
 <label for="changes-state">New state
-<select id="changes-state" name="state">${option('', 'any', input.state === undefined)}${STATE_NAMES.map((state) => option(state, state, state === input.state))}</select></label>
+<select id="changes-state" name="state">${selectOption('', 'any', input.state === undefined)}${STATE_NAMES.map((state) => selectOption(state, state, state === input.state))}</select></label>
 <button type="submit">Apply</button>
 </form>`;
 }
@@ -40,7 +38,7 @@ function changeRow(change: StateChangeRow): Html {
   return html`<tr id="change-${change.id}">
 <td><time datetime="${change.changedAt}">${change.changedAt.slice(0, 16).replace('T', ' ')}</time></td>
 <td><a href="${branchPath(change.branch)}">${change.branch}</a>/${change.repo}</td>
-<th scope="row"><a href="${packagePath(change.package)}">${change.package}</a></th>
+<th scope="row">${packageLink(change.package)}</th>
 <td><a href="${vulnerabilityPath(change.vulnerabilityId)}">${change.vulnerabilityId}</a></td>
 <td>${severityBadge(change.severity, change.cvssScore)}</td>
 <td>${stateCell(change.oldState, oldStateLabel(null))} → ${stateCell(change.newState, newStateLabel(null))}</td>

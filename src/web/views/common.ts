@@ -1,5 +1,6 @@
 import { type Html, html } from '../html.js';
-import { withQuery } from '../urls.js';
+import { pageQueryValue } from '../paging.js';
+import { maintainerPath, packagePath, withQuery } from '../urls.js';
 
 /** A state as a word in its colour; the word carries the meaning, the colour only helps. */
 export function stateBadge(state: string): Html {
@@ -24,6 +25,30 @@ export function ageInDays(iso: string | null, now: string): number | null {
   return Math.max(0, Math.floor((Date.parse(now) - Date.parse(iso)) / 86_400_000));
 }
 
+/** An option of a select box. */
+export function selectOption(value: string, label: string, selected: boolean): Html {
+  return html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
+}
+
+/** The form that narrows a list to one branch, or all of them, at `action`. */
+export function branchFilterForm(action: string, branches: readonly string[], selected: string | undefined): Html {
+  return html`<form class="filters" method="get" action="${action}">
+<label for="filter-branch">Branch
+<select id="filter-branch" name="branch">${selectOption('', 'all', selected === undefined)}${branches.map((branch) => selectOption(branch, branch, branch === selected))}</select></label>
+<button type="submit">Apply</button>
+</form>`;
+}
+
+/** A link to the package's page. */
+export function packageLink(name: string): Html {
+  return html`<a href="${packagePath(name)}">${name}</a>`;
+}
+
+/** A link to the maintainer's page, or "none". */
+export function maintainerLink(maintainer: string | null): Html {
+  return maintainer === null ? html`<span class="muted">none</span>` : html`<a href="${maintainerPath(maintainer)}">${maintainer}</a>`;
+}
+
 /** Previous/next links for a paged list, keeping the other query parameters. */
 export function pagination(
   path: string,
@@ -33,7 +58,7 @@ export function pagination(
 ): Html {
   if (pageCount <= 1) return html``;
   const link = (target: number, label: string, rel: string) =>
-    html`<a href="${withQuery(path, { ...params, page: target === 1 ? undefined : target })}" rel="${rel}">${label}</a>`;
+    html`<a href="${withQuery(path, { ...params, page: pageQueryValue(target) })}" rel="${rel}">${label}</a>`;
   return html`<nav class="pages" aria-label="Pages">
 ${page > 1 ? link(page - 1, '← Previous', 'prev') : ''}
 <span>Page ${page} of ${pageCount}</span>

@@ -1,8 +1,8 @@
 import { type Html, html } from '../html.js';
 import type { OpenPair } from '../../store/index.js';
 import type { MaintainerData, MaintainerInput, MaintainerPackageEntry, MaintainersData } from '../routes/maintainers.js';
-import { branchPath, maintainerFeedPath, maintainerPath, maintainersPath, orphansPath, packagePath, vulnerabilityPath, withQuery } from '../urls.js';
-import { pagination, severityBadge } from './common.js';
+import { branchPath, maintainerFeedPath, maintainerPath, maintainersPath, orphansPath, vulnerabilityPath, withQuery } from '../urls.js';
+import { branchFilterForm, packageLink, pagination, severityBadge } from './common.js';
 
 /** The maintainer list: one row per person, most open vulnerable pairs first. */
 export function maintainersView(data: MaintainersData): Html {
@@ -64,7 +64,7 @@ function branchTable(data: MaintainerData, branch: string, packages: readonly Ma
 ${packages.map(
   (entry) => html`<tr>
 <td>${entry.repo}</td>
-<th scope="row"><a href="${packagePath(entry.name)}">${entry.name}</a></th>
+<th scope="row">${packageLink(entry.name)}</th>
 <td class="mono">${entry.version}</td>
 <td>${pairList(entry.vulnerable)}</td>
 <td>${pairList(entry.unknown)}</td>
@@ -84,13 +84,7 @@ ${data.email === null ? '' : html`<dt>E-mail</dt><dd>${data.email}</dd>`}
 <dt>Feed</dt><dd><a href="${maintainerFeedPath(data.key)}" type="application/atom+xml">State changes of these packages (Atom)</a></dd>
 </dl>
 <h2>Filter</h2>
-<form class="filters" method="get" action="${path}">
-<label for="filter-branch">Branch
-<select id="filter-branch" name="branch"><option value=""${input.branch === undefined ? html` selected` : ''}>all</option>${data.branches.map(
-    (branch) => html`<option value="${branch}"${branch === input.branch ? html` selected` : ''}>${branch}</option>`,
-  )}</select></label>
-<button type="submit">Apply</button>
-</form>
+${branchFilterForm(path, data.branches, input.branch)}
 <h2>Packages</h2>
 <p>${data.totalPackages} ${data.totalPackages === 1 ? 'package' : 'packages'} (one per branch and repository that publishes it)${
     data.pageCount > 1 ? `, page ${data.page} of ${data.pageCount}` : ''

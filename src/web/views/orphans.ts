@@ -1,7 +1,7 @@
 import { type Html, html } from '../html.js';
 import type { OrphansData, OrphansInput } from '../routes/orphans.js';
-import { branchPath, orphansPath, packagePath } from '../urls.js';
-import { pagination } from './common.js';
+import { branchPath, orphansPath } from '../urls.js';
+import { branchFilterForm, packageLink, pagination } from './common.js';
 
 /** The orphaned packages: the branch filter and a page of packages with their vulnerable pairs. */
 export function orphansView(data: OrphansData, input: OrphansInput): Html {
@@ -9,13 +9,7 @@ export function orphansView(data: OrphansData, input: OrphansInput): Html {
 <p>Packages the indexes publish without a maintainer, per branch and repository, with their newest version and the
 number of vulnerable (repository, package, vulnerability) pairs: nobody is known to look after their fixes.</p>
 <h2>Filter</h2>
-<form class="filters" method="get" action="${orphansPath()}">
-<label for="filter-branch">Branch
-<select id="filter-branch" name="branch"><option value=""${input.branch === undefined ? html` selected` : ''}>all</option>${data.branches.map(
-    (branch) => html`<option value="${branch}"${branch === input.branch ? html` selected` : ''}>${branch}</option>`,
-  )}</select></label>
-<button type="submit">Apply</button>
-</form>
+${branchFilterForm(orphansPath(), data.branches, input.branch)}
 <h2>Packages</h2>
 <p>${data.total} ${data.total === 1 ? 'package' : 'packages'}${data.pageCount > 1 ? `, page ${data.page} of ${data.pageCount}` : ''}.</p>
 ${
@@ -29,7 +23,7 @@ ${data.packages.map(
   (entry) => html`<tr>
 <td><a href="${branchPath(entry.branch)}">${entry.branch}</a></td>
 <td>${entry.repo}</td>
-<th scope="row"><a href="${packagePath(entry.package)}">${entry.package}</a></th>
+<th scope="row">${packageLink(entry.package)}</th>
 <td class="mono">${entry.version}</td>
 <td class="num">${entry.vulnerable}</td>
 </tr>

@@ -1,11 +1,8 @@
 import { type Html, html } from '../html.js';
 import { STATE_NAMES } from '../../store/index.js';
 import type { PackageData, PackageInput, PackageRepositoryEntry } from '../routes/package.js';
-import { branchPath, maintainerPath, packageFeedPath, packagePath, vulnerabilityPath } from '../urls.js';
-import { day, pagination, severityBadge, stateBadge } from './common.js';
-
-const maintainerLink = (maintainer: string | null) =>
-  maintainer === null ? html`<span class="muted">none</span>` : html`<a href="${maintainerPath(maintainer)}">${maintainer}</a>`;
+import { branchPath, packageFeedPath, packagePath, vulnerabilityPath } from '../urls.js';
+import { day, maintainerLink, pagination, selectOption, severityBadge, stateBadge } from './common.js';
 
 function versionsTable(data: PackageData): Html {
   if (data.repositories.length === 0) return html`<p>No branch publishes ${data.name} now or did before; it is known from secfixes or states only.</p>`;
@@ -75,7 +72,7 @@ ${data.stateCounts.map(
 function stateFilter(data: PackageData, input: PackageInput): Html {
   return html`<form class="filters" method="get" action="${packagePath(data.name)}">
 <label>Vulnerabilities with this state somewhere
-<select name="state"><option value=""${input.state === undefined ? ' selected' : ''}>any state</option>${STATE_NAMES.map((state) => html`<option value="${state}"${input.state === state ? html` selected` : ''}>${state}</option>`)}</select>
+<select name="state">${selectOption('', 'any state', input.state === undefined)}${STATE_NAMES.map((state) => selectOption(state, state, input.state === state))}</select>
 </label>
 <button type="submit">Show</button>
 </form>`;

@@ -1,8 +1,8 @@
 import { type Html, html } from '../html.js';
 import { QUALITY_KINDS, type QualityKind } from '../../engine/index.js';
 import { FINDINGS_PER_PAGE, type QualityData, type QualityInput, type QualityKindSection, qualityPagePath } from '../routes/quality.js';
-import { branchPath, packagePath, qualityPath, vulnerabilityPath } from '../urls.js';
-import { pagination } from './common.js';
+import { branchPath, qualityPath, vulnerabilityPath } from '../urls.js';
+import { packageLink, pagination } from './common.js';
 
 /** What each kind of finding means, and what usually causes it. */
 const KIND_DESCRIPTIONS: Record<QualityKind, string> = {
@@ -24,7 +24,7 @@ ${section.findings.map(
 <td class="num">${finding.number}</td>
 <td><a href="${branchPath(finding.branch)}">${finding.branch}</a></td>
 <td>${finding.repo ?? ''}</td>
-<th scope="row"><a href="${packagePath(finding.package)}">${finding.package}</a></th>
+<th scope="row">${packageLink(finding.package)}</th>
 <td>${finding.id === undefined ? '' : html`<a href="${vulnerabilityPath(finding.id)}">${finding.id}</a>`}</td>
 <td class="mono">${finding.version ?? ''}</td>
 <td>${finding.detail}</td>

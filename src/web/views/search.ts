@@ -1,7 +1,7 @@
 import { type Html, html } from '../html.js';
 import { SEARCH_LIMIT, type SearchData } from '../routes/search.js';
-import { packagePath, searchPath, vulnerabilityPath } from '../urls.js';
-import { day, severityBadge } from './common.js';
+import { searchPath, vulnerabilityPath } from '../urls.js';
+import { day, packageLink, severityBadge } from './common.js';
 
 /** Descriptions are cut to this many characters in the result list. */
 const DESCRIPTION_LENGTH = 240;
@@ -51,7 +51,7 @@ ${data.vulnerabilities.map(
 function packageResults(data: SearchData): Html {
   if (data.packages.length === 0) return html`<p>No package name contains this text.</p>`;
   return html`<p>${capNote(data.packages.length, data.packagesCapped)}</p>
-<ul class="inline">${data.packages.map((name) => html`<li><a href="${packagePath(name)}">${name}</a></li>`)}</ul>`;
+<ul class="inline">${data.packages.map((name) => html`<li>${packageLink(name)}</li>`)}</ul>`;
 }
 
 /** The search page: the form, then help when nothing was asked, else both result lists. */
