@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import type { MappingRules } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import type { ListenOptions } from '../web/listen.js';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../web/web-context.js';
@@ -43,12 +44,13 @@ export function withServeOptions(command: Command): Command {
  * Serves the store until SIGINT or SIGTERM, then closes the server (finishing requests in flight).
  * `announce` gets the address once listening.
  */
-export async function serveUntilStopped(store: Store, distribution: string, flags: ServeFlags, announce: (address: string) => void): Promise<void> {
+export async function serveUntilStopped(store: Store, site: { distribution: string; mappingRules?: MappingRules }, flags: ServeFlags, announce: (address: string) => void): Promise<void> {
   const { listen } = await import('../web/listen.js');
   const options: ListenOptions = {
     port: flags.port,
     host: flags.host,
-    site: { distribution, ...(flags.baseUrl === undefined ? {} : { baseUrl: flags.baseUrl }) },
+    site: { distribution: site.distribution, ...(flags.baseUrl === undefined ? {} : { baseUrl: flags.baseUrl }) },
+    ...(site.mappingRules === undefined ? {} : { mappingRules: site.mappingRules }),
     rateLimitPerMinute: flags.rateLimit === 0 ? false : (flags.rateLimit ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
     logger: flags.log ? { level: 'info' } : false,
   };
@@ -72,18 +74,19 @@ export function serveCommand(io: CliIo, _status: CliStatus): Command {
     subcommand(io, 'serve')
       .description('serve the tracker over HTTP: pages, the JSON and JSON-LD API (/api, /openapi.json), Atom feeds, /healthz and /metrics')
       .option('--db <url>', DB_OPTION_HELP)
-      .option('--config <file>', 'configuration file (YAML); its distribution name is shown on the pages')
+      .option('--config <file>', 'configuration file (YAML): its distribution name is shown on the pages and its mapping rules used by /quality')
       .option('--distribution <name>', 'distribution name to show when no --config is given', 'Alpine Linux'),
   )
     .addHelpText('after', '\nExamples:\n  secfix serve --db sqlite:secfix.db --port 8080\n  secfix serve --config config/alpine.yaml --host 0.0.0.0 --base-url https://security.example.org\n')
     .action(async (flags: ServeFlags & { db?: string; config?: string; distribution: string }) => {
-      let distribution = flags.distribution;
+      let site: { distribution: string; mappingRules?: MappingRules } = { distribution: flags.distribution };
       if (flags.config !== undefined) {
         const { loadConfig } = await import('../sources/config.js');
-        distribution = (await loadConfig(flags.config)).distribution;
+        const config = await loadConfig(flags.config);
+        site = { distribution: config.distribution, mappingRules: config.mapping };
       }
       await withCliStore(flags.db, ({ store, description }) =>
-        serveUntilStopped(store, distribution, flags, (address) => io.stdout.write(`secfix: serving ${description} at ${address} (Ctrl-C stops)\n`)),
+        serveUntilStopped(store, site, flags, (address) => io.stdout.write(`secfix: serving ${description} at ${address} (Ctrl-C stops)\n`)),
       );
     });
 }

@@ -3,6 +3,8 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import type { MappingRules } from '../engine/index.js';
+import { loadMappingRules } from '../sources/config.js';
 import { type Schema, getDataVersion } from '../store/index.js';
 import { HttpError } from './errors.js';
 import { registerMetrics } from './metrics.js';
@@ -21,6 +23,8 @@ export interface ServerOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Requests per client address and minute before 429; `false` turns the limit off. */
   readonly rateLimitPerMinute?: number | false;
+  /** CPE mapping rules for the data-quality page; the bundled Alpine rules when not given. */
+  readonly mappingRules?: MappingRules;
   /** Rendered responses kept in memory; `false` renders every request. */
   readonly cache?: { readonly maxEntries: number; readonly maxBytes: number } | false;
 }
@@ -31,10 +35,12 @@ const DEFAULT_CACHE = { maxEntries: 2_000, maxBytes: 128 * 1024 * 1024 };
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, trustProxy: options.site.baseUrl !== undefined, routerOptions: { ignoreTrailingSlash: true } });
   const cacheOptions = options.cache ?? DEFAULT_CACHE;
+  let rules: Promise<MappingRules> | undefined;
   const web: WebContext = {
     db: options.db,
     site: options.site,
     cache: cacheOptions === false ? undefined : new ResponseCache(cacheOptions.maxEntries, cacheOptions.maxBytes),
+    mappingRules: () => (rules ??= options.mappingRules === undefined ? loadMappingRules() : Promise.resolve(options.mappingRules)),
   };
 
   await app.register(helmet, {

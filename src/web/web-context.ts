@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { MappingRules } from '../engine/index.js';
 import type { DataVersion, Schema } from '../store/index.js';
 import type { ResponseCache } from './response-cache.js';
 
@@ -17,11 +18,13 @@ export interface SiteOptions {
   readonly baseUrl?: string;
 }
 
-/** What every route handler gets: the database, the site, and the response cache. */
+/** What every route handler gets: the database, the site, the response cache and the CPE mapping rules. */
 export interface WebContext {
   readonly db: Kysely<Schema>;
   readonly site: SiteOptions;
   readonly cache: ResponseCache | undefined;
+  /** The rules `/quality` checks with (those of `--config`, else the bundled Alpine rules), read once when first asked for. */
+  readonly mappingRules: () => Promise<MappingRules>;
 }
 
 /** The absolute origin for links in a response: the configured base URL, else the request's. */

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import { type MappingRules, QUALITY_KINDS, type QualityFinding, type QualityKind } from '../../engine/index.js';
-import { loadMappingRules } from '../../sources/config.js';
 import type { Schema } from '../../store/index.js';
 import { type CheckReport, checkData } from '../../tracker/check.js';
 import { badRequest, notFound } from '../errors.js';
@@ -9,6 +8,7 @@ import { choiceParam, integerParam, onlyParams } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { branchPath, packagePath, qualityPath, repositoryId, vulnerabilityPath, withQuery } from '../urls.js';
 import { qualityView } from '../views/quality.js';
+import type { WebContext } from '../web-context.js';
 
 /** Findings of each kind on the overview, and per page of one kind. */
 export const FINDINGS_PER_PAGE = 100;
@@ -44,9 +44,6 @@ export interface QualityData {
   readonly skipped: readonly { readonly branch: string; readonly repo: string }[];
 }
 
-// The server reads the bundled mapping rules once; they are what `secfix check` uses without --config.
-let bundledRules: Promise<MappingRules> | undefined;
-
 /**
  * The latest report of each database with the data version it was made at. At full size the
  * check takes seconds, so every format, kind and page of one data version shares one run, and
@@ -54,10 +51,10 @@ let bundledRules: Promise<MappingRules> | undefined;
  */
 const latestReports = new WeakMap<Kysely<Schema>, { readonly version: number; readonly report: Promise<CheckReport> }>();
 
-function reportAt(db: Kysely<Schema>, version: number): Promise<CheckReport> {
+function reportAt(db: Kysely<Schema>, rules: () => Promise<MappingRules>, version: number): Promise<CheckReport> {
   const latest = latestReports.get(db);
   if (latest?.version === version) return latest.report;
-  const report = (async () => checkData({ db }, await (bundledRules ??= loadMappingRules())))();
+  const report = (async () => checkData({ db }, await rules()))();
   latestReports.set(db, { version, report });
   // A failed run is forgotten, so the next request tries again.
   report.catch(() => {
@@ -71,8 +68,8 @@ function reportAt(db: Kysely<Schema>, version: number): Promise<CheckReport> {
  * whatever the data size (see `checkData`), and run once per data version; only the shown
  * findings are kept.
  */
-async function loadQuality(db: Kysely<Schema>, input: QualityInput, dataVersion: number): Promise<QualityData> {
-  const report = await reportAt(db, dataVersion);
+async function loadQuality(web: WebContext, input: QualityInput, dataVersion: number): Promise<QualityData> {
+  const report = await reportAt(web.db, web.mappingRules, dataVersion);
   const numbered: NumberedFinding[] = report.findings.map((finding, index) => ({ ...finding, number: index + 1 }));
   const counts = Object.fromEntries(QUALITY_KINDS.map((kind) => [kind, 0])) as Record<QualityKind, number>;
   for (const finding of numbered) counts[finding.kind] += 1;
@@ -124,7 +121,7 @@ export const qualityResource: Resource<QualityInput, QualityData> = {
     if (page !== undefined && kind === undefined) throw badRequest('query parameter "page" pages through one kind; give "kind" too');
     return { kind, page: page ?? 1 };
   },
-  load: (web, input, context) => loadQuality(web.db, input, context.dataVersion.version),
+  load: (web, input, context) => loadQuality(web, input, context.dataVersion.version),
   title: (_data, input) => (input.kind === undefined ? 'Data quality' : `Data quality: ${input.kind}`),
   html: (data, _context, input) => qualityView(data, input),
   json: (data, _context, input) => ({
