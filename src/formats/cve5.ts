@@ -1,5 +1,6 @@
 import { formatCpe, parseCpe } from './cpe.js';
 import { InputError, jsonPath } from './input-error.js';
+import { describeJsonValue, isJsonObject } from './json-value.js';
 
 /**
  * CVE JSON 5 records (CVEProject cvelistV5, dataVersion 5.0/5.1) with their ADP containers,
@@ -113,10 +114,8 @@ class JsonObject {
   ) {}
 
   static of(source: string, path: Path, value: unknown): JsonObject {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new InputError(source, jsonPath(path), `expected an object, found ${describeJson(value)}`);
-    }
-    return new JsonObject(source, path, value as Record<string, unknown>);
+    if (!isJsonObject(value)) throw new InputError(source, jsonPath(path), `expected an object, found ${describeJsonValue(value)}`);
+    return new JsonObject(source, path, value);
   }
 
   has(key: string): boolean {
@@ -134,7 +133,7 @@ class JsonObject {
   optionalString(key: string): string | undefined {
     if (!this.has(key)) return undefined;
     const value = this.get(key);
-    if (typeof value !== 'string') throw this.fail(key, `expected a string, found ${describeJson(value)}`);
+    if (typeof value !== 'string') throw this.fail(key, `expected a string, found ${describeJsonValue(value)}`);
     return value;
   }
 
@@ -158,7 +157,7 @@ class JsonObject {
   array(key: string): { readonly value: unknown; readonly path: Path }[] {
     if (!this.has(key)) return [];
     const value = this.get(key);
-    if (!Array.isArray(value)) throw this.fail(key, `expected an array, found ${describeJson(value)}`);
+    if (!Array.isArray(value)) throw this.fail(key, `expected an array, found ${describeJsonValue(value)}`);
     return (value as unknown[]).map((item, index) => ({ value: item, path: [...this.path, key, index] }));
   }
 
@@ -169,18 +168,11 @@ class JsonObject {
   strings(key: string): string[] {
     return this.array(key).map(({ value, path }) => {
       if (typeof value !== 'string') {
-        throw new InputError(this.source, jsonPath(path), `expected a string, found ${describeJson(value)}`);
+        throw new InputError(this.source, jsonPath(path), `expected a string, found ${describeJsonValue(value)}`);
       }
       return value;
     });
   }
-}
-
-function describeJson(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  return `a ${typeof value}`;
 }
 
 const CVE_ID = /^CVE-[0-9]{4}-[0-9]{4,19}$/;
@@ -336,7 +328,7 @@ function readCvss(container: JsonObject, source: string): Cve5Cvss[] {
       if (cvss === undefined) continue;
       const baseScore = cvss.get('baseScore');
       if (typeof baseScore !== 'number' || !(baseScore >= 0 && baseScore <= 10)) {
-        throw cvss.fail('baseScore', `expected a number from 0 to 10, found ${describeJson(baseScore)}`);
+        throw cvss.fail('baseScore', `expected a number from 0 to 10, found ${describeJsonValue(baseScore)}`);
       }
       const baseSeverity = cvss.optionalString('baseSeverity');
       entries.push({ version, source, vector: cvss.string('vectorString'), baseScore, ...optional('baseSeverity', baseSeverity) });

@@ -1,5 +1,6 @@
 import { InputError, jsonPath } from './input-error.js';
 import { findJsonSyntaxError, splitJsonArray } from './json-stream.js';
+import { describeJsonValue, isJsonObject } from './json-value.js';
 
 export type NvdOperator = 'AND' | 'OR';
 export type NvdCvssVersion = '2.0' | '3.0' | '3.1' | '4.0';
@@ -160,16 +161,6 @@ function cvss2Severity(score: number): NvdSeverity {
   return score < 4 ? 'LOW' : score < 7 ? 'MEDIUM' : 'HIGH';
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
 /** Quotes input text in an error message, cut short: a bad value may be megabytes long. */
 function quote(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
@@ -204,17 +195,17 @@ class Fields {
   }
 
   private wrongType(value: unknown, expected: string, at: Path): never {
-    this.fail(at, value === undefined ? `missing (expected ${expected})` : `expected ${expected}, found ${kindOf(value)}`);
+    this.fail(at, value === undefined ? `missing (expected ${expected})` : `expected ${expected}, found ${describeJsonValue(value)}`);
   }
 
   object(value: unknown, at: Path | undefined): JsonObject {
-    if (isObject(value)) return value;
-    this.fail(at, `expected an object, found ${kindOf(value)}`);
+    if (isJsonObject(value)) return value;
+    this.fail(at, `expected an object, found ${describeJsonValue(value)}`);
   }
 
   objectField(obj: JsonObject, key: string, at: Path | undefined): JsonObject {
     const value = obj[key];
-    return isObject(value) ? value : this.wrongType(value, 'an object', child(at, key));
+    return isJsonObject(value) ? value : this.wrongType(value, 'an object', child(at, key));
   }
 
   optionalObject(obj: JsonObject, key: string, at: Path | undefined): JsonObject | undefined {
@@ -297,7 +288,7 @@ function descriptionsOf(fields: Fields, list: readonly unknown[], at: Path): Nvd
 
 function tagsOf(fields: Fields, item: JsonObject, at: Path): string[] {
   const tags = fields.optionalArray(item, 'tags', at);
-  return tags.map((tag, index) => (typeof tag === 'string' ? tag : fields.fail(child(child(at, 'tags'), index), `expected a string, found ${kindOf(tag)}`)));
+  return tags.map((tag, index) => (typeof tag === 'string' ? tag : fields.fail(child(child(at, 'tags'), index), `expected a string, found ${describeJsonValue(tag)}`)));
 }
 
 function addWeaknesses(fields: Fields, list: readonly unknown[], at: Path, cwes: Set<string>): void {
@@ -536,7 +527,7 @@ function headerOf(fields: Fields, format: NvdFormat, get: (key: string) => unkno
   const names = HEADER_NAMES[format];
   const root: JsonObject = Object.fromEntries(['format', ...Object.values(names)].map((key) => [key, get(key)]));
   if (format === 'api-2.0' && root.format !== undefined && root.format !== 'NVD_CVE') {
-    const found = typeof root.format === 'string' ? quote(root.format) : kindOf(root.format);
+    const found = typeof root.format === 'string' ? quote(root.format) : describeJsonValue(root.format);
     fields.fail(child(undefined, 'format'), `expected "NVD_CVE", found ${found}`);
   }
   const version = fields.optionalString(root, names.version, undefined);
@@ -548,7 +539,7 @@ function headerOf(fields: Fields, format: NvdFormat, get: (key: string) => unkno
     // 1.1 writes the count as a string of digits, 2.0 as a number.
     const count = typeof total === 'string' && /^\d{1,15}$/.test(total) ? Number(total) : total;
     if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
-      fields.fail(child(undefined, names.totalResults), `expected a count, found ${typeof total === 'string' ? quote(total) : kindOf(total)}`);
+      fields.fail(child(undefined, names.totalResults), `expected a count, found ${typeof total === 'string' ? quote(total) : describeJsonValue(total)}`);
     }
     header.totalResults = count;
   }

@@ -1,4 +1,5 @@
 import { InputError, jsonPath } from './input-error.js';
+import { type JsonObject, type JsonPathStep, describeJsonValue, isJsonObject, ownField } from './json-value.js';
 
 /*
  * The JSON documents that say which layers make up a container image, in the two archive
@@ -46,27 +47,10 @@ export const OCI_INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
 /** Docker's multi-platform list, which OCI layouts written by Docker tools may reference. */
 export const DOCKER_MANIFEST_LIST_MEDIA_TYPE = 'application/vnd.docker.distribution.manifest.list.v2+json';
 
-type JsonObject = Record<string, unknown>;
-type PathStep = string | number;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-function field(object: JsonObject, name: string): unknown {
-  return Object.hasOwn(object, name) ? object[name] : undefined;
-}
-
 class Reader {
   constructor(readonly source: string) {}
 
-  fail(steps: readonly PathStep[], problem: string): InputError {
+  fail(steps: readonly JsonPathStep[], problem: string): InputError {
     return new InputError(this.source, jsonPath(steps), problem);
   }
 
@@ -78,19 +62,19 @@ class Reader {
     }
   }
 
-  object(value: unknown, at: readonly PathStep[]): JsonObject {
-    if (!isObject(value)) throw this.fail(at, `expected an object, found ${describe(value)}`);
+  object(value: unknown, at: readonly JsonPathStep[]): JsonObject {
+    if (!isJsonObject(value)) throw this.fail(at, `expected an object, found ${describeJsonValue(value)}`);
     return value;
   }
 
-  array(value: unknown, at: readonly PathStep[]): unknown[] {
-    if (!Array.isArray(value)) throw this.fail(at, value === undefined ? 'missing' : `expected an array, found ${describe(value)}`);
+  array(value: unknown, at: readonly JsonPathStep[]): unknown[] {
+    if (!Array.isArray(value)) throw this.fail(at, value === undefined ? 'missing' : `expected an array, found ${describeJsonValue(value)}`);
     return value;
   }
 
-  string(value: unknown, at: readonly PathStep[]): string {
+  string(value: unknown, at: readonly JsonPathStep[]): string {
     if (typeof value !== 'string' || value === '') {
-      throw this.fail(at, value === undefined ? 'missing' : `expected a non-empty string, found ${describe(value)}`);
+      throw this.fail(at, value === undefined ? 'missing' : `expected a non-empty string, found ${describeJsonValue(value)}`);
     }
     return value;
   }
@@ -100,7 +84,7 @@ class Reader {
  * A member path inside an image archive or folder: relative, without `..`, so reading it from
  * a folder can never leave that folder.
  */
-function memberPath(reader: Reader, value: unknown, at: readonly PathStep[]): string {
+function memberPath(reader: Reader, value: unknown, at: readonly JsonPathStep[]): string {
   const path = reader.string(value, at);
   const parts = path.split('/');
   if (path.startsWith('/') || parts.includes('..')) {
@@ -115,14 +99,14 @@ export function parseDockerSaveManifest(bytes: Buffer, source: string): DockerSa
   const images = reader.array(reader.parse(bytes), []);
   return images.map((entry, index) => {
     const image = reader.object(entry, [index]);
-    const rawTags = field(image, 'RepoTags');
+    const rawTags = ownField(image, 'RepoTags');
     const repoTags = rawTags === undefined || rawTags === null
       ? []
       : reader.array(rawTags, [index, 'RepoTags']).map((tag, at) => reader.string(tag, [index, 'RepoTags', at]));
     return {
-      config: memberPath(reader, field(image, 'Config'), [index, 'Config']),
+      config: memberPath(reader, ownField(image, 'Config'), [index, 'Config']),
       repoTags,
-      layers: reader.array(field(image, 'Layers'), [index, 'Layers']).map((layer, at) => memberPath(reader, layer, [index, 'Layers', at])),
+      layers: reader.array(ownField(image, 'Layers'), [index, 'Layers']).map((layer, at) => memberPath(reader, layer, [index, 'Layers', at])),
     };
   });
 }
@@ -130,26 +114,26 @@ export function parseDockerSaveManifest(bytes: Buffer, source: string): DockerSa
 /** OCI digest grammar (`descriptor.md`): `algorithm:encoded`; neither part can hold `/` or `..`. */
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
-function descriptor(reader: Reader, value: unknown, at: readonly PathStep[]): OciDescriptor {
+function descriptor(reader: Reader, value: unknown, at: readonly JsonPathStep[]): OciDescriptor {
   const object = reader.object(value, at);
-  const digest = reader.string(field(object, 'digest'), [...at, 'digest']);
+  const digest = reader.string(ownField(object, 'digest'), [...at, 'digest']);
   if (!DIGEST.test(digest)) throw reader.fail([...at, 'digest'], `not a content digest: ${JSON.stringify(digest.slice(0, 80))}`);
-  const size = field(object, 'size');
+  const size = ownField(object, 'size');
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw reader.fail([...at, 'size'], size === undefined ? 'missing' : `expected a byte count, found ${JSON.stringify(size)}`);
   }
-  const mediaType = reader.string(field(object, 'mediaType'), [...at, 'mediaType']);
-  const rawPlatform = field(object, 'platform');
+  const mediaType = reader.string(ownField(object, 'mediaType'), [...at, 'mediaType']);
+  const rawPlatform = ownField(object, 'platform');
   if (rawPlatform === undefined) return { mediaType, digest, size };
   const platform = reader.object(rawPlatform, [...at, 'platform']);
-  const variant = field(platform, 'variant');
+  const variant = ownField(platform, 'variant');
   return {
     mediaType,
     digest,
     size,
     platform: {
-      os: reader.string(field(platform, 'os'), [...at, 'platform', 'os']),
-      architecture: reader.string(field(platform, 'architecture'), [...at, 'platform', 'architecture']),
+      os: reader.string(ownField(platform, 'os'), [...at, 'platform', 'os']),
+      architecture: reader.string(ownField(platform, 'architecture'), [...at, 'platform', 'architecture']),
       ...(variant === undefined ? {} : { variant: reader.string(variant, [...at, 'platform', 'variant']) }),
     },
   };
@@ -159,7 +143,7 @@ function descriptor(reader: Reader, value: unknown, at: readonly PathStep[]): Oc
 export function parseOciIndex(bytes: Buffer, source: string): OciIndex {
   const reader = new Reader(source);
   const root = reader.object(reader.parse(bytes), []);
-  const manifests = reader.array(field(root, 'manifests'), ['manifests']);
+  const manifests = reader.array(ownField(root, 'manifests'), ['manifests']);
   return { manifests: manifests.map((entry, index) => descriptor(reader, entry, ['manifests', index])) };
 }
 
@@ -168,8 +152,8 @@ export function parseOciManifest(bytes: Buffer, source: string): OciManifest {
   const reader = new Reader(source);
   const root = reader.object(reader.parse(bytes), []);
   return {
-    config: descriptor(reader, field(root, 'config'), ['config']),
-    layers: reader.array(field(root, 'layers'), ['layers']).map((entry, index) => descriptor(reader, entry, ['layers', index])),
+    config: descriptor(reader, ownField(root, 'config'), ['config']),
+    layers: reader.array(ownField(root, 'layers'), ['layers']).map((entry, index) => descriptor(reader, entry, ['layers', index])),
   };
 }
 

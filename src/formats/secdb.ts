@@ -8,6 +8,7 @@ import {
   parseSecfixEntry,
   versionKeyProblem,
 } from './secfix-id.js';
+import { type JsonPathStep, describeJsonValue, isJsonObject, ownField } from './json-value.js';
 
 /** One `packages[].pkg` of a secdb document: an origin (source) package and its fixes. */
 export interface SecdbPackage {
@@ -33,24 +34,6 @@ export interface SecdbDocument {
   readonly warnings: readonly ParseWarning[];
 }
 
-type JsonObject = Record<string, unknown>;
-type PathStep = string | number;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Reads only own properties, so a missing field never resolves to something on Object.prototype. */
-function field(object: JsonObject, name: string): unknown {
-  return Object.hasOwn(object, name) ? object[name] : undefined;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
 /**
  * Parses a secdb JSON document. Missing or null `secfixes` and null id lists read as empty;
  * unusual version keys and branch names are kept and listed in `warnings`.
@@ -58,36 +41,36 @@ function describe(value: unknown): string {
 export function parseSecdb(input: Buffer | string, source: string): SecdbDocument {
   const text = decodeUtf8(input, source);
   const root = parseJson(text, source);
-  const fail = (steps: PathStep[], problem: string): InputError => new InputError(source, jsonPath(steps), problem);
-  if (!isObject(root)) throw fail([], `expected a secdb object, found ${describe(root)}`);
+  const fail = (steps: JsonPathStep[], problem: string): InputError => new InputError(source, jsonPath(steps), problem);
+  if (!isJsonObject(root)) throw fail([], `expected a secdb object, found ${describeJsonValue(root)}`);
 
   const requiredString = (name: string): string => {
-    const value = field(root, name);
+    const value = ownField(root, name);
     if (typeof value !== 'string' || value === '') {
-      throw fail([name], value === undefined ? `missing "${name}"` : `expected a non-empty string, found ${describe(value)}`);
+      throw fail([name], value === undefined ? `missing "${name}"` : `expected a non-empty string, found ${describeJsonValue(value)}`);
     }
     return value;
   };
   const optionalString = (name: string): string | undefined => {
-    const value = field(root, name);
+    const value = ownField(root, name);
     if (value === undefined || typeof value === 'string') return value;
-    throw fail([name], `expected a string, found ${describe(value)}`);
+    throw fail([name], `expected a string, found ${describeJsonValue(value)}`);
   };
 
   const distroversion = requiredString('distroversion');
   const repo = requiredString('reponame');
   const urlprefix = optionalString('urlprefix');
   const apkurl = optionalString('apkurl');
-  const archs = readArchs(field(root, 'archs'), fail);
+  const archs = readArchs(ownField(root, 'archs'), fail);
   const warnings: ParseWarning[] = [];
   const branch = branchOf(distroversion);
   if (branch === distroversion && branch !== 'edge') {
     warnings.push({ place: jsonPath(['distroversion']), problem: `distroversion ${JSON.stringify(distroversion)} is neither vX.Y nor edge; used as the branch name` });
   }
 
-  const rawPackages = field(root, 'packages');
+  const rawPackages = ownField(root, 'packages');
   if (rawPackages === undefined) throw fail([], 'missing "packages"');
-  if (!Array.isArray(rawPackages)) throw fail(['packages'], `expected an array, found ${describe(rawPackages)}`);
+  if (!Array.isArray(rawPackages)) throw fail(['packages'], `expected an array, found ${describeJsonValue(rawPackages)}`);
   const packages = rawPackages.map((entry: unknown, index) => readPackage(entry, ['packages', index], source, warnings));
 
   return { branch, distroversion, repo, archs, urlprefix, apkurl, packages, warnings };
@@ -98,37 +81,37 @@ function branchOf(distroversion: string): string {
   return /^v\d+\.\d+$/.test(distroversion) ? distroversion.slice(1) : distroversion;
 }
 
-function readArchs(value: unknown, fail: (steps: PathStep[], problem: string) => InputError): string[] {
+function readArchs(value: unknown, fail: (steps: JsonPathStep[], problem: string) => InputError): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw fail(['archs'], `expected an array of strings, found ${describe(value)}`);
+  if (!Array.isArray(value)) throw fail(['archs'], `expected an array of strings, found ${describeJsonValue(value)}`);
   return value.map((arch: unknown, index) => {
-    if (typeof arch !== 'string') throw fail(['archs', index], `expected a string, found ${describe(arch)}`);
+    if (typeof arch !== 'string') throw fail(['archs', index], `expected a string, found ${describeJsonValue(arch)}`);
     return arch;
   });
 }
 
-function readPackage(entry: unknown, at: PathStep[], source: string, warnings: ParseWarning[]): SecdbPackage {
-  const fail = (steps: PathStep[], problem: string): InputError => new InputError(source, jsonPath([...at, ...steps]), problem);
-  if (!isObject(entry)) throw fail([], `expected a package object, found ${describe(entry)}`);
-  const pkg = field(entry, 'pkg');
-  if (!isObject(pkg)) throw fail(['pkg'], pkg === undefined ? 'missing "pkg"' : `expected an object, found ${describe(pkg)}`);
-  const name = field(pkg, 'name');
+function readPackage(entry: unknown, at: JsonPathStep[], source: string, warnings: ParseWarning[]): SecdbPackage {
+  const fail = (steps: JsonPathStep[], problem: string): InputError => new InputError(source, jsonPath([...at, ...steps]), problem);
+  if (!isJsonObject(entry)) throw fail([], `expected a package object, found ${describeJsonValue(entry)}`);
+  const pkg = ownField(entry, 'pkg');
+  if (!isJsonObject(pkg)) throw fail(['pkg'], pkg === undefined ? 'missing "pkg"' : `expected an object, found ${describeJsonValue(pkg)}`);
+  const name = ownField(pkg, 'name');
   if (typeof name !== 'string' || name === '') {
-    throw fail(['pkg', 'name'], name === undefined ? 'missing package name' : `expected a non-empty string, found ${describe(name)}`);
+    throw fail(['pkg', 'name'], name === undefined ? 'missing package name' : `expected a non-empty string, found ${describeJsonValue(name)}`);
   }
-  const rawSecfixes = field(pkg, 'secfixes');
+  const rawSecfixes = ownField(pkg, 'secfixes');
   if (rawSecfixes === undefined || rawSecfixes === null) return { name, secfixes: [] };
-  if (!isObject(rawSecfixes)) throw fail(['pkg', 'secfixes'], `expected an object mapping versions to id lists, found ${describe(rawSecfixes)}`);
+  if (!isJsonObject(rawSecfixes)) throw fail(['pkg', 'secfixes'], `expected an object mapping versions to id lists, found ${describeJsonValue(rawSecfixes)}`);
 
   const secfixes = Object.entries(rawSecfixes).map(([version, list]): SecfixVersion => {
     const listAt = [...at, 'pkg', 'secfixes', version];
     const problem = versionKeyProblem(version);
     if (problem !== undefined) warnings.push({ place: jsonPath(listAt), problem });
     if (list === null) return { version, ids: [] };
-    if (!Array.isArray(list)) throw new InputError(source, jsonPath(listAt), `expected a list of ids, found ${describe(list)}`);
+    if (!Array.isArray(list)) throw new InputError(source, jsonPath(listAt), `expected a list of ids, found ${describeJsonValue(list)}`);
     const ids = list.map((item: unknown, index): SecfixId => {
       const place = jsonPath([...listAt, index]);
-      if (typeof item !== 'string') throw new InputError(source, place, `expected an id string, found ${describe(item)}`);
+      if (typeof item !== 'string') throw new InputError(source, place, `expected an id string, found ${describeJsonValue(item)}`);
       return parseSecfixEntry(item, source, place);
     });
     return { version, ids };

@@ -1,5 +1,6 @@
 import { InputError, jsonPath } from '../formats/input-error.js';
 import type { FixLine, OpenVulnerability, SecurityData } from './model.js';
+import { type JsonObject, type JsonPathStep, describeJsonValue, isJsonObject, ownField } from '../formats/json-value.js';
 
 /*
  * The tracker's security data on the wire: what `POST /api/branch/:branch/security-data`
@@ -52,52 +53,34 @@ export function securityDataToJson(data: SecurityData): SecurityDataJson {
   };
 }
 
-type JsonObject = Record<string, unknown>;
-type PathStep = string | number;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-/** Reads only own properties, so a missing field never resolves to something on Object.prototype. */
-function field(object: JsonObject, name: string): unknown {
-  return Object.hasOwn(object, name) ? object[name] : undefined;
-}
-
 /** Checks a tracker's answer field by field; every problem names `source` and the JSON path. */
 class AnswerReader {
   constructor(readonly source: string) {}
 
-  fail(steps: readonly PathStep[], problem: string): InputError {
+  fail(steps: readonly JsonPathStep[], problem: string): InputError {
     return new InputError(this.source, jsonPath(steps), problem);
   }
 
-  string(value: unknown, steps: readonly PathStep[]): string {
+  string(value: unknown, steps: readonly JsonPathStep[]): string {
     if (value === undefined) throw this.fail(steps, `missing "${String(steps.at(-1))}"`);
     if (value === '') throw this.fail(steps, 'expected a non-empty string, found an empty one');
-    if (typeof value !== 'string') throw this.fail(steps, `expected a non-empty string, found ${describe(value)}`);
+    if (typeof value !== 'string') throw this.fail(steps, `expected a non-empty string, found ${describeJsonValue(value)}`);
     return value;
   }
 
-  object(value: unknown, steps: readonly PathStep[]): JsonObject {
-    if (!isObject(value)) throw this.fail(steps, value === undefined ? `missing "${String(steps.at(-1))}"` : `expected an object, found ${describe(value)}`);
+  object(value: unknown, steps: readonly JsonPathStep[]): JsonObject {
+    if (!isJsonObject(value)) throw this.fail(steps, value === undefined ? `missing "${String(steps.at(-1))}"` : `expected an object, found ${describeJsonValue(value)}`);
     return value;
   }
 
-  array<T>(value: unknown, steps: readonly PathStep[], item: (value: unknown, steps: readonly PathStep[]) => T): T[] {
-    if (!Array.isArray(value)) throw this.fail(steps, value === undefined ? `missing "${String(steps.at(-1))}"` : `expected an array, found ${describe(value)}`);
+  array<T>(value: unknown, steps: readonly JsonPathStep[], item: (value: unknown, steps: readonly JsonPathStep[]) => T): T[] {
+    if (!Array.isArray(value)) throw this.fail(steps, value === undefined ? `missing "${String(steps.at(-1))}"` : `expected an array, found ${describeJsonValue(value)}`);
     return value.map((entry: unknown, index) => item(entry, [...steps, index]));
   }
 
   /** An object keyed by origin, read into a Map. */
-  byOrigin<T>(root: JsonObject, name: string, item: (value: unknown, steps: readonly PathStep[]) => T): Map<string, T> {
-    const object = this.object(field(root, name), [name]);
+  byOrigin<T>(root: JsonObject, name: string, item: (value: unknown, steps: readonly JsonPathStep[]) => T): Map<string, T> {
+    const object = this.object(ownField(root, name), [name]);
     return new Map(Object.entries(object).map(([origin, value]) => [origin, item(value, [name, origin])]));
   }
 }
@@ -109,27 +92,27 @@ class AnswerReader {
 export function securityDataFromJson(value: unknown, source: string): SecurityData {
   const reader = new AnswerReader(source);
   const root = reader.object(value, []);
-  const strings = (item: unknown, steps: readonly PathStep[]) => reader.array(item, steps, (entry, at) => reader.string(entry, at));
-  const endOfSupport = field(root, 'endOfSupport');
+  const strings = (item: unknown, steps: readonly JsonPathStep[]) => reader.array(item, steps, (entry, at) => reader.string(entry, at));
+  const endOfSupport = ownField(root, 'endOfSupport');
   return {
     kind: 'tracker',
-    branch: reader.string(field(root, 'branch'), ['branch']),
-    sources: strings(field(root, 'sources'), ['sources']),
-    repos: strings(field(root, 'repos'), ['repos']),
+    branch: reader.string(ownField(root, 'branch'), ['branch']),
+    sources: strings(ownField(root, 'sources'), ['sources']),
+    repos: strings(ownField(root, 'repos'), ['repos']),
     fixes: reader.byOrigin(root, 'fixes', (lines, steps) =>
       reader.array(lines, steps, (line, at): FixLine => {
         const object = reader.object(line, at);
         return {
-          version: reader.string(field(object, 'version'), [...at, 'version']),
-          id: reader.string(field(object, 'id'), [...at, 'id']),
-          repo: reader.string(field(object, 'repo'), [...at, 'repo']),
+          version: reader.string(ownField(object, 'version'), [...at, 'version']),
+          id: reader.string(ownField(object, 'id'), [...at, 'id']),
+          repo: reader.string(ownField(object, 'repo'), [...at, 'repo']),
         };
       }),
     ),
     open: reader.byOrigin(root, 'open', (list, steps) =>
       reader.array(list, steps, (entry, at): OpenVulnerability => {
         const object = reader.object(entry, at);
-        return { id: reader.string(field(object, 'id'), [...at, 'id']), state: reader.string(field(object, 'state'), [...at, 'state']) };
+        return { id: reader.string(ownField(object, 'id'), [...at, 'id']), state: reader.string(ownField(object, 'state'), [...at, 'state']) };
       }),
     ),
     rejected: reader.byOrigin(root, 'rejected', (ids, steps) => new Set(strings(ids, steps))),
