@@ -8,10 +8,10 @@ import type { CliIo, CliStatus } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
 import { subcommand } from './subcommand.js';
 
-export const DEFAULT_PORT = 8080;
-export const DEFAULT_HOST = 'localhost';
+const DEFAULT_PORT = 8080;
+const DEFAULT_HOST = 'localhost';
 
-export function parsePort(value: string): number {
+function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65_535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
   return Number(value);
 }
