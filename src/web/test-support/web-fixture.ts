@@ -8,14 +8,18 @@ import { syncFromConfig } from '../../tracker/sync.js';
 import { CONTEXT_PATH } from '../linked-data.js';
 import { type ServerOptions, buildServer } from '../server.js';
 
-/** Counts the SQL statements a database handle sends, to prove a page's query count is fixed. */
+/**
+ * Counts the SQL statements a database handle runs, to prove a page's query count is fixed.
+ * Counted on results, not on query transformation: a subquery built from the same handle is
+ * transformed on its own too, but runs only as part of its statement.
+ */
 export class QueryCounter implements KyselyPlugin {
   count = 0;
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.count += 1;
     return args.node;
   }
   transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    this.count += 1;
     return Promise.resolve(args.result);
   }
 }
