@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
 import { openDatabase } from './database.js';
-import { migrateToLatest } from './migrate.js';
+import { migrateToLatest, storeMigrations } from './migrate.js';
+import { listVulnerabilityReferences } from './queries/vulnerabilities.js';
 
 const TABLES = [
   'binary_package',
@@ -20,7 +21,6 @@ const TABLES = [
   'state',
   'state_history',
   'vulnerability',
-  'vulnerability_reference',
 ];
 
 describe.each(backends)('%s migrations', (backend) => {
@@ -38,7 +38,7 @@ describe.each(backends)('%s migrations', (backend) => {
   }
 
   it('creates every table, and a second run does nothing', async () => {
-    expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version']);
+    expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version', '0003-reference-list']);
     expect(await tableNames()).toEqual(TABLES);
     expect(await migrateToLatest(store)).toEqual([]);
     expect(await tableNames()).toEqual(TABLES);
@@ -48,7 +48,7 @@ describe.each(backends)('%s migrations', (backend) => {
     const other = await openDatabase(store.url);
     try {
       const applied = await Promise.all([migrateToLatest(store), migrateToLatest(other)]);
-      expect(applied.flat()).toEqual(['0001-initial', '0002-data-version']);
+      expect(applied.flat()).toEqual(['0001-initial', '0002-data-version', '0003-reference-list']);
       expect(await tableNames()).toEqual(TABLES);
     } finally {
       await other.close();
@@ -98,5 +98,33 @@ describe.each(backends)('%s migrations', (backend) => {
         .execute(),
     ).rejects.toThrow();
     await store.db.insertInto('state').values({ ...state, state: 'unknown' }).execute();
+  });
+
+  it('moves each vulnerability\'s reference rows into its reference list, by URL', async () => {
+    const migrator = new Migrator({ db: store.db, provider: { getMigrations: () => Promise.resolve(storeMigrations(backend)) } });
+    expect((await migrator.migrateTo('0002-data-version')).error).toBeUndefined();
+    const vulnerability = (id: string) => ({ id, source: 'nvd', cwes: '[]', aliases: '[]', configurations: '[]', content_hash: id });
+    // More vulnerabilities than one round of the migration moves, so the rounds join up.
+    const ids = Array.from({ length: 1_203 }, (_, index) => `CVE-2024-${String(index).padStart(5, '0')}`);
+    for (let start = 0; start < ids.length; start += 200) {
+      await store.db.insertInto('vulnerability' as never).values(ids.slice(start, start + 200).map(vulnerability)).execute();
+    }
+    await store.db.insertInto('vulnerability' as never).values(vulnerability('CVE-2024-99999')).execute();
+    const references = ids.flatMap((id, index) => [
+      { vulnerability_id: id, url: `https://example.org/${index}/b`, tags: '["Patch"]' },
+      { vulnerability_id: id, url: `https://example.org/${index}/a`, tags: '[]' },
+    ]);
+    for (let start = 0; start < references.length; start += 200) {
+      await store.db.insertInto('vulnerability_reference' as never).values(references.slice(start, start + 200)).execute();
+    }
+    expect(await migrateToLatest(store)).toEqual(['0003-reference-list']);
+    expect(await tableNames()).toEqual(TABLES);
+    for (const index of [0, 999, 1_000, 1_202]) {
+      expect(await listVulnerabilityReferences(store.db, ids[index]!)).toEqual([
+        { url: `https://example.org/${index}/a`, tags: [] },
+        { url: `https://example.org/${index}/b`, tags: ['Patch'] },
+      ]);
+    }
+    expect(await listVulnerabilityReferences(store.db, 'CVE-2024-99999')).toEqual([]);
   });
 });

@@ -3,12 +3,14 @@ import { type Store, type StoreDialect, withMigrationLock } from './database.js'
 import type { Schema } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { dataVersionMigration } from './migrations/0002-data-version.js';
+import { referenceListMigration } from './migrations/0003-reference-list.js';
 
 /** Every migration in order; names sort in the order they must run. */
-function migrations(dialect: StoreDialect): Record<string, Migration> {
+export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
     '0002-data-version': dataVersionMigration(dialect),
+    '0003-reference-list': referenceListMigration(dialect),
   };
 }
 
@@ -27,7 +29,7 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
 async function runMigrations(db: Kysely<Schema>, dialect: StoreDialect): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: () => Promise.resolve(migrations(dialect)) },
+    provider: { getMigrations: () => Promise.resolve(storeMigrations(dialect)) },
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {

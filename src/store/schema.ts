@@ -107,13 +107,9 @@ export interface VulnerabilityTable {
   kev: JsonText | null;
   ssvc: JsonText | null;
   configurations: JsonText;
+  /** `[{url, tags}]`, one entry per URL, by URL. */
+  reference_list: JsonText;
   content_hash: string;
-}
-
-export interface VulnerabilityReferenceTable {
-  vulnerability_id: string;
-  url: string;
-  tags: JsonText;
 }
 
 /** One CPE match of a vulnerability's configuration tree, flattened so it can be found by product. */
@@ -227,7 +223,6 @@ export interface Schema {
   package_version: PackageVersionTable;
   binary_package: BinaryPackageTable;
   vulnerability: VulnerabilityTable;
-  vulnerability_reference: VulnerabilityReferenceTable;
   cpe_criterion: CpeCriterionTable;
   secfix: SecfixTable;
   rejection: RejectionTable;

@@ -68,9 +68,10 @@ describe.each(backends)('%s import runs', (backend) => {
 
     it('finds an ok run of another source that wrote the same target later', async () => {
       const { db } = store();
-      const mine = await run(SOURCE, 'ok', TARGET);
+      // Explicit times: two runs finishing in the same millisecond would each count as later than the other.
+      const mine = await run(SOURCE, 'ok', TARGET, '2024-01-01T00:00:00.000Z');
       expect(await findLaterRunForTarget(db, TARGET, mine, SOURCE)).toBeUndefined();
-      const other = await run(MIRROR, 'ok', TARGET);
+      const other = await run(MIRROR, 'ok', TARGET, '2024-01-01T00:00:01.000Z');
       expect(await findLaterRunForTarget(db, TARGET, mine, SOURCE)).toMatchObject({ id: other, source: MIRROR, target: TARGET });
       // Nothing after the other source's own run, and runs of the excluded source never count.
       expect(await findLaterRunForTarget(db, TARGET, other, MIRROR)).toBeUndefined();

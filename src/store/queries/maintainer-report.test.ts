@@ -65,7 +65,7 @@ describe.each(backends)('%s maintainer report', (backend) => {
     });
     await db
       .insertInto('vulnerability')
-      .values({ id: 'CVE-1', source: 'nvd', status: null, description: null, published: null, last_modified: null, cvss_score: 9.8, cvss_vector: null, cvss_version: null, severity: 'CRITICAL', cwes: '[]', aliases: '[]', kev: null, ssvc: null, configurations: '[]', content_hash: 'x' })
+      .values({ id: 'CVE-1', source: 'nvd', status: null, description: null, published: null, last_modified: null, cvss_score: 9.8, cvss_vector: null, cvss_version: null, severity: 'CRITICAL', cwes: '[]', aliases: '[]', kev: null, ssvc: null, configurations: '[]', reference_list: '[]', content_hash: 'x' })
       .execute();
     await writeStates(
       db,

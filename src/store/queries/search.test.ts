@@ -32,6 +32,7 @@ describe.each(backends)('%s search queries', (backend) => {
       kev: null,
       ssvc: null,
       configurations: '[]',
+      reference_list: '[]',
       content_hash: id,
     });
     await db

@@ -111,14 +111,11 @@ async function writeVulnerabilityRows(
   someExisted: boolean,
 ): Promise<void> {
   await writeRows(db, 'vulnerability', rows, ['id']);
-  const ids = records.map((record) => record.id);
   if (someExisted) {
-    for (const batch of chunks(ids, IN_LIST_SIZE)) {
-      await db.deleteFrom('vulnerability_reference').where('vulnerability_id', 'in', batch).execute();
+    for (const batch of chunks(records.map((record) => record.id), IN_LIST_SIZE)) {
       await db.deleteFrom('cpe_criterion').where('vulnerability_id', 'in', batch).execute();
     }
   }
-  await writeRows(db, 'vulnerability_reference', records.flatMap((record) => referenceRows(record)));
   await writeRows(db, 'cpe_criterion', records.flatMap((record) => record.criteria.map((criterion) => criterionRow(record.id, criterion))));
 }
 
@@ -145,22 +142,24 @@ function vulnerabilityRow(record: VulnerabilityRecord): Insertable<Vulnerability
   const fields = Object.values(row).map((value) => (value === null ? '\u0001' : String(value)));
   fields.push(JSON.stringify(record.references), JSON.stringify(record.criteria));
   const hash = createHash('sha256').update(fields.join('\u0000'));
-  return { ...row, content_hash: hash.digest('base64url') };
+  return { ...row, reference_list: JSON.stringify(referenceList(record)), content_hash: hash.digest('base64url') };
 }
 
 function jsonOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
-/** One row per URL: sources sometimes repeat a URL, and the tags of the repeats are merged. */
-function referenceRows(record: VulnerabilityRecord) {
+/** One entry per URL, by URL: sources sometimes repeat a URL, and the tags of the repeats are merged. */
+function referenceList(record: VulnerabilityRecord): VulnerabilityReference[] {
   const tagsByUrl = new Map<string, Set<string>>();
   for (const reference of record.references) {
     const tags = tagsByUrl.get(reference.url) ?? new Set<string>();
     for (const tag of reference.tags) tags.add(tag);
     tagsByUrl.set(reference.url, tags);
   }
-  return [...tagsByUrl].map(([url, tags]) => ({ vulnerability_id: record.id, url, tags: JSON.stringify([...tags]) }));
+  return [...tagsByUrl]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([url, tags]) => ({ url, tags: [...tags] }));
 }
 
 function criterionRow(vulnerabilityId: string, criterion: CpeCriterion): Insertable<CpeCriterionTable> {
@@ -307,18 +306,13 @@ export async function listSecfixedVulnerabilityConfigurations(
   return new Map(rows.map((row) => [row.id, JSON.parse(row.configurations) as unknown[]]));
 }
 
-/** The references of one vulnerability, in URL order. */
+/** The references of one vulnerability, in URL order; none for an unknown id. */
 export async function listVulnerabilityReferences(
   db: Kysely<Schema>,
   vulnerabilityId: string,
 ): Promise<VulnerabilityReference[]> {
-  const rows = await db
-    .selectFrom('vulnerability_reference')
-    .select(['url', 'tags'])
-    .where('vulnerability_id', '=', vulnerabilityId)
-    .orderBy('url')
-    .execute();
-  return rows.map((row) => ({ url: row.url, tags: JSON.parse(row.tags) as string[] }));
+  const row = await db.selectFrom('vulnerability').select('reference_list').where('id', '=', vulnerabilityId).executeTakeFirst();
+  return row === undefined ? [] : (JSON.parse(row.reference_list) as VulnerabilityReference[]);
 }
 
 /** What importers of different feeds merge on: a stored record's origin, analysis and enrichments. */

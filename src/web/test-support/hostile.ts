@@ -39,15 +39,10 @@ export async function seedHostileChange(store: TestStore, hostile: HostileChange
       kev: null,
       ssvc: null,
       configurations: JSON.stringify([]),
+      reference_list: JSON.stringify(hostile.referenceUrls.map((url) => ({ url, tags: [hostile.text] }))),
       content_hash: 'hostile',
     })
     .execute();
-  if (hostile.referenceUrls.length > 0) {
-    await store.db
-      .insertInto('vulnerability_reference')
-      .values(hostile.referenceUrls.map((url) => ({ vulnerability_id: hostile.vulnerabilityId, url, tags: JSON.stringify([hostile.text]) })))
-      .execute();
-  }
   const sourcePackage = await store.db
     .insertInto('source_package')
     .values({ repository_id: repositoryId, name: hostile.package, maintainer: hostile.maintainer })
