@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseCpe } from '../formats/cpe.js';
-import { buildMappingIndex, criterionNameOf, mapCriterionToPackages, packageUniverse, productKey, productKeysReaching } from './cpe-mapping.js';
+import {
+  type PackageUniverse,
+  binariesByOrigin,
+  buildMappingIndex,
+  criterionNameOf,
+  mapCriterionToPackages,
+  packageUniverse,
+  productKey,
+  productKeysReaching,
+} from './cpe-mapping.js';
 import type { CriterionName, MappingRules } from './cpe-mapping.js';
 import { SAMPLE_RULES } from './test-support/alpine-rules.js';
 import { loadApkIndex, loadNvd, loadSecdb } from './test-support/alpine-sample.js';
@@ -139,6 +148,9 @@ describe('mapCriterionToPackages', () => {
 });
 
 describe('productKeysReaching', () => {
+  const keysReaching = (origin: string, universe: PackageUniverse, index = buildMappingIndex(universe, SAMPLE_RULES)) =>
+    productKeysReaching(origin, binariesByOrigin(universe).get(origin) ?? [], index);
+
   it('lists the key of every product that maps to an origin, for every criterion of the sample', () => {
     // The incremental update maps only the criteria whose product key reaches a changed package,
     // so a mapping outside these keys would be a missed vulnerability.
@@ -147,11 +159,11 @@ describe('productKeysReaching', () => {
     );
     const extra = [criterion('haxx', 'libcurl'), criterion(undefined, 'sphinx_rtd_theme', 'python'), criterion('openssl', 'openssl'), criterion('mozilla', 'network_security_services')];
     let checked = 0;
-    for (const index of [index316, index317, buildMappingIndex(v316, NO_RULES)]) {
+    for (const [universe, index] of [[v316, index316], [v317, index317], [v316, buildMappingIndex(v316, NO_RULES)]] as const) {
       for (const name of [...names, ...extra]) {
         if (name === undefined) continue;
         for (const match of mapCriterionToPackages(name, index)) {
-          expect(productKeysReaching(match.origin, index).has(productKey(name.product)), `${name.product} -> ${match.origin}`).toBe(true);
+          expect(keysReaching(match.origin, universe, index).has(productKey(name.product)), `${name.product} -> ${match.origin}`).toBe(true);
           checked += 1;
         }
       }
@@ -161,11 +173,11 @@ describe('productKeysReaching', () => {
 
   it('covers binaries, release series, language prefixes and configured products', () => {
     // curl's binary libcurl; openssl3 is a release of openssl; py3-* modules; tiff is libtiff by the rules.
-    expect(productKeysReaching('curl', index316)).toContain('libcurl');
-    expect(productKeysReaching('openssl3', index316)).toContain('openssl');
+    expect(keysReaching('curl', v316)).toContain('libcurl');
+    expect(keysReaching('openssl3', v316)).toContain('openssl');
     const python = [...v316.origins].find((origin) => origin.startsWith('py3-'));
     expect(python).toBeDefined();
-    expect(productKeysReaching(python!, index316)).toContain(python!.slice('py3-'.length));
-    expect(productKeysReaching('tiff', index316)).toContain('libtiff');
+    expect(keysReaching(python!, v316)).toContain(python!.slice('py3-'.length));
+    expect(keysReaching('tiff', v316)).toContain('libtiff');
   });
 });

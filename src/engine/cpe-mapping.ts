@@ -60,8 +60,6 @@ export interface MappingIndex {
   readonly productRules: ReadonlyMap<string, readonly ProductRule[]>;
   readonly deniedVendors: ReadonlyMap<string, readonly (string | undefined)[]>;
   readonly vendorsOfOrigin: ReadonlyMap<string, ReadonlySet<string>>;
-  /** Origin → the binary packages built from it. */
-  readonly binariesOfOrigin: ReadonlyMap<string, readonly string[]>;
   /** Answers already worked out, by vendor, product and target software: NVD repeats names a lot. */
   readonly answers: Map<string, readonly PackageMatch[]>;
 }
@@ -120,9 +118,6 @@ export function buildMappingIndex(universe: PackageUniverse, rules: MappingRules
     productRules: groupBy(rules.products.map(lowerRule), (rule) => rule.product),
     deniedVendors: new Map([...denied].map(([product, list]) => [product, list.map((rule) => rule.vendor)])),
     vendorsOfOrigin: new Map(Object.entries(rules.vendors).map(([origin, vendors]) => [origin, new Set(vendors.map((v) => v.toLowerCase()))])),
-    binariesOfOrigin: new Map(
-      [...groupBy(universe.originOfBinary, ([, origin]) => origin)].map(([origin, pairs]) => [origin, pairs.map(([binary]) => binary)]),
-    ),
     answers: new Map(),
   };
 }
@@ -237,14 +232,26 @@ export function hasLanguagePrefix(name: string): boolean {
   return ALL_LANGUAGE_PREFIXES.some((prefix) => name.startsWith(prefix));
 }
 
+/** Origin → the binary packages built from it: the reverse of `originOfBinary`. */
+export function binariesByOrigin(universe: PackageUniverse): Map<string, string[]> {
+  const binaries = new Map<string, string[]>();
+  for (const [binary, origin] of universe.originOfBinary) {
+    const list = binaries.get(origin);
+    if (list === undefined) binaries.set(origin, [binary]);
+    else list.push(binary);
+  }
+  return binaries;
+}
+
 /**
- * The product keys (see `productKey`) of every CPE product some rule could map to `origin`: its
- * own name and its binaries' names, its release-series base (`openssl` for `openssl3`), those
- * names without a language prefix, and configured products naming it. A superset, so a caller
- * can map only the criteria whose product key is listed and still miss nothing for this origin.
+ * The product keys (see `productKey`) of every CPE product some rule could map to `origin`, given
+ * the binary packages built from it: its own name and its binaries' names, its release-series
+ * base (`openssl` for `openssl3`), those names without a language prefix, and configured products
+ * naming it. A superset, so a caller can map only the criteria whose product key is listed and
+ * still miss nothing for this origin.
  */
-export function productKeysReaching(origin: string, index: MappingIndex): Set<string> {
-  const names = [origin, ...(index.binariesOfOrigin.get(origin) ?? [])];
+export function productKeysReaching(origin: string, binaries: readonly string[], index: MappingIndex): Set<string> {
+  const names = [origin, ...binaries];
   const base = VERSIONED_NAME.exec(origin)?.[1];
   if (base !== undefined) names.push(base);
   const keys = new Set<string>();

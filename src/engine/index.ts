@@ -15,6 +15,7 @@ export {
 } from './state.js';
 export { compareUpstream, cpeVersionText, normalizeNvdVersion, upstreamVersion } from './upstream-version.js';
 export {
+  binariesByOrigin,
   buildMappingIndex,
   criterionNameOf,
   hasLanguagePrefix,

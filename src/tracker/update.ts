@@ -7,6 +7,7 @@ import {
   type PreparedCve,
   type RejectionRecord,
   type SecfixLine,
+  binariesByOrigin,
   buildMappingIndex,
   decideStates,
   evaluateCve,
@@ -28,6 +29,7 @@ import {
   type Store,
   type StoredCpeCriterion,
   type StoredState,
+  clearAllDirty,
   clearDirty,
   deleteStates,
   findCriteriaByProducts,
@@ -37,7 +39,7 @@ import {
   listPublishedBinaries,
   listPackagesWithEvidence,
   listPackagesWithStatesOrSecfixes,
-  listPublishedVersions,
+  listPublishedOriginVersions,
   listRejections,
   listSecfixes,
   listSecfixesByVulnerability,
@@ -92,9 +94,20 @@ interface BranchContext {
   readonly branch: BranchSummary;
   readonly repositoryName: ReadonlyMap<number, string>;
   readonly index: MappingIndex;
-  /** Origin → (repository id → newest published version). */
-  readonly published: ReadonlyMap<string, ReadonlyMap<number, string>>;
-  /** Origin → the criterion names that map to it, keyed `vendor\0product\0targetSw`; filled by `mapNamesReaching`. */
+  /** Repository id → origin → newest published version. */
+  readonly published: ReadonlyMap<number, ReadonlyMap<string, string>>;
+  /** Origin → the criterion names that map to it, keyed `vendor\0product\0targetSw`, for the origins recomputed. */
+  readonly namesByOrigin: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * A branch while what to recompute in it is chosen: its criterion names are mapped as far as
+ * needed (see `mapNamesReaching`). Only its context is kept for the rounds.
+ */
+interface BranchMapping {
+  readonly context: Omit<BranchContext, 'namesByOrigin'>;
+  /** Origin → its binary packages. */
+  readonly binaries: ReadonlyMap<string, readonly string[]>;
   readonly namesByOrigin: Map<string, Set<string>>;
   /** Product keys whose criterion names are already mapped in this branch. */
   readonly mappedKeys: Set<string>;
@@ -123,17 +136,18 @@ function groupNamesByKey(criterionNames: readonly CriterionName[]): NamesByKey {
  * origins each maps to: after this, `namesByOrigin` is complete for those origins. Mapping only
  * these keeps an incremental update from mapping every name of the database for every branch.
  */
-function mapNamesReaching(context: BranchContext, namesByKey: NamesByKey, origins: Iterable<string>): void {
+function mapNamesReaching(mapping: BranchMapping, namesByKey: NamesByKey, origins: Iterable<string>): void {
+  const { index } = mapping.context;
   for (const origin of origins) {
-    for (const key of productKeysReaching(origin, context.index)) {
-      if (context.mappedKeys.has(key)) continue;
-      context.mappedKeys.add(key);
+    for (const key of productKeysReaching(origin, mapping.binaries.get(origin) ?? [], index)) {
+      if (mapping.mappedKeys.has(key)) continue;
+      mapping.mappedKeys.add(key);
       for (const { key: name, name: criterion } of namesByKey.get(key) ?? []) {
-        for (const match of mapCriterionToPackages(criterion, context.index)) {
-          if (match.rule === FALLBACK_RULE) context.fallbackOrigins.add(match.origin);
-          const names = context.namesByOrigin.get(match.origin) ?? new Set<string>();
+        for (const match of mapCriterionToPackages(criterion, index)) {
+          if (match.rule === FALLBACK_RULE) mapping.fallbackOrigins.add(match.origin);
+          const names = mapping.namesByOrigin.get(match.origin) ?? new Set<string>();
           names.add(name);
-          context.namesByOrigin.set(match.origin, names);
+          mapping.namesByOrigin.set(match.origin, names);
         }
       }
     }
@@ -156,37 +170,62 @@ function engineName(name: CriterionName) {
   return { vendor: exact(name.vendor), product, ...(name.targetSw === null ? {} : { targetSw: name.targetSw }) };
 }
 
-async function loadBranchContext(db: Kysely<Schema>, branch: BranchSummary, rules: MappingRules, namesByKey: NamesByKey): Promise<BranchContext> {
+/**
+ * One copy of each string for all branches: their contexts stay loaded together and name mostly
+ * the same packages and versions, which would otherwise be held once per branch.
+ */
+type Interner = (text: string) => string;
+
+function newInterner(): Interner {
+  const pool = new Map<string, string>();
+  return (text) => {
+    const pooled = pool.get(text);
+    if (pooled !== undefined) return pooled;
+    pool.set(text, text);
+    return text;
+  };
+}
+
+async function loadBranchMapping(
+  db: Kysely<Schema>,
+  branch: BranchSummary,
+  rules: MappingRules,
+  namesByKey: NamesByKey,
+  intern: Interner,
+): Promise<BranchMapping> {
   const repositoryIds = branch.repositories.map((repository) => repository.id);
-  const binaries = await listPublishedBinaries(db, repositoryIds);
-  const published = new Map<string, Map<number, string>>();
-  for (const repository of branch.repositories) {
-    for (const row of await listPublishedVersions(db, repository.id)) {
-      const byRepo = published.get(row.origin) ?? new Map<number, string>();
-      const current = byRepo.get(repository.id);
-      // Several architectures may publish different builds: the newest one speaks for the repo.
-      if (current === undefined || compareVersions(row.version, current) > 0) byRepo.set(repository.id, row.version);
-      published.set(row.origin, byRepo);
-    }
+  const published = new Map<number, Map<string, string>>(repositoryIds.map((id) => [id, new Map()]));
+  const origins = new Set<string>();
+  for (const row of await listPublishedOriginVersions(db, repositoryIds)) {
+    const versions = published.get(row.repositoryId);
+    if (versions === undefined) continue;
+    const origin = intern(row.origin);
+    const current = versions.get(origin);
+    // Several architectures may publish different builds: the newest one speaks for the repo.
+    if (current === undefined || compareVersions(row.version, current) > 0) versions.set(origin, intern(row.version));
+    origins.add(origin);
   }
+  const binaries = await listPublishedBinaries(db, repositoryIds);
   const universe = packageUniverse([
-    ...binaries.map((row) => ({ name: row.binary, origin: row.origin })),
-    ...[...published.keys()].map((origin) => ({ name: origin, origin })),
+    ...binaries.map((row) => ({ name: intern(row.binary), origin: intern(row.origin) })),
+    ...[...origins].map((origin) => ({ name: origin, origin })),
   ]);
-  const index = buildMappingIndex(universe, rules);
-  const context: BranchContext = {
-    branch,
-    repositoryName: new Map(branch.repositories.map((repository) => [repository.id, repository.name])),
-    index,
-    published,
+  const mapping: BranchMapping = {
+    context: {
+      branch,
+      repositoryName: new Map(branch.repositories.map((repository) => [repository.id, repository.name])),
+      index: buildMappingIndex(universe, rules),
+      published,
+    },
+    binaries: binariesByOrigin(universe),
     namesByOrigin: new Map(),
     mappedKeys: new Set(),
     fallbackOrigins: new Set(),
   };
   // Only origins with a language-prefixed name can be reached through the fallback rule.
-  const prefixed = [...universe.origins].filter((origin) => [origin, ...(index.binariesOfOrigin.get(origin) ?? [])].some(hasLanguagePrefix));
-  mapNamesReaching(context, namesByKey, prefixed);
-  return context;
+  const prefixed = [...universe.origins].filter((origin) => [origin, ...(mapping.binaries.get(origin) ?? [])].some(hasLanguagePrefix));
+  mapNamesReaching(mapping, namesByKey, prefixed);
+  return mapping;
 }
 
 /** Which vulnerabilities of an origin to recompute: all of them, or only some. */
@@ -245,18 +284,27 @@ interface DirtyInputs {
   readonly cache: RoundCache;
   /** Secfix lines and states naming a dirty vulnerability, in any repository. */
   readonly lines: readonly { readonly repositoryId: number; readonly package: string; readonly vulnerabilityId: string }[];
+  /** The stored states of the dirty vulnerabilities, in any repository, by package. */
+  readonly statesByPackage: ReadonlyMap<string, readonly StoredState[]>;
 }
 
-/** `full`: every pair is recomputed anyway, so only the marks to clear are read. */
-async function readDirty(db: Kysely<Schema>, full: boolean): Promise<DirtyInputs> {
+async function readDirty(db: Kysely<Schema>): Promise<DirtyInputs> {
   const packages = await listDirty(db, 'package');
   const vulnerabilities = await listDirty(db, 'vulnerability');
-  const lines = full || vulnerabilities.length === 0 ? [] : [...(await listSecfixesByVulnerability(db, vulnerabilities)), ...(await listStatesByVulnerability(db, vulnerabilities))];
-  return { packages, vulnerabilities, cache: newRoundCache(), lines };
+  if (vulnerabilities.length === 0) return { packages, vulnerabilities, cache: newRoundCache(), lines: [], statesByPackage: new Map() };
+  const states = await listStatesByVulnerability(db, vulnerabilities);
+  const statesByPackage = new Map<string, StoredState[]>();
+  for (const state of states) {
+    const list = statesByPackage.get(state.package);
+    if (list === undefined) statesByPackage.set(state.package, [state]);
+    else list.push(state);
+  }
+  return { packages, vulnerabilities, cache: newRoundCache(), lines: [...(await listSecfixesByVulnerability(db, vulnerabilities)), ...states], statesByPackage };
 }
 
 /** The origins (and their vulnerabilities) an incremental update must recompute in this branch. */
-async function dirtyTargets(db: Kysely<Schema>, context: BranchContext, dirty: DirtyInputs): Promise<Map<string, Scope>> {
+async function dirtyTargets(db: Kysely<Schema>, mapping: BranchMapping, dirty: DirtyInputs): Promise<Map<string, Scope>> {
+  const { context } = mapping;
   const targets = new Map<string, Scope>();
   for (const key of dirty.packages) {
     const { branch, origin } = parsePackageDirtyKey(key);
@@ -265,7 +313,7 @@ async function dirtyTargets(db: Kysely<Schema>, context: BranchContext, dirty: D
   if (targets.size > 0) {
     // A package that came or went can change where fallback matches land for other packages:
     // recompute those that get one now and those whose stored states rest on one.
-    for (const origin of context.fallbackOrigins) widen(targets, origin);
+    for (const origin of mapping.fallbackOrigins) widen(targets, origin);
     const repositoryIds = context.branch.repositories.map((repository) => repository.id);
     for (const origin of await listPackagesWithEvidence(db, repositoryIds, `"rule":"${FALLBACK_RULE}"`)) widen(targets, origin);
   }
@@ -279,9 +327,9 @@ async function dirtyTargets(db: Kysely<Schema>, context: BranchContext, dirty: D
 }
 
 /** Every origin that has or may have pairs in this branch: published, with secfixes, or with states. */
-async function allTargets(db: Kysely<Schema>, context: BranchContext): Promise<Map<string, Scope>> {
+async function allTargets(db: Kysely<Schema>, context: BranchMapping['context']): Promise<Map<string, Scope>> {
   const targets = new Map<string, Scope>();
-  for (const origin of context.published.keys()) targets.set(origin, 'all');
+  for (const versions of context.published.values()) for (const origin of versions.keys()) targets.set(origin, 'all');
   const repositoryIds = context.branch.repositories.map((repository) => repository.id);
   for (const origin of await listPackagesWithStatesOrSecfixes(db, repositoryIds)) targets.set(origin, 'all');
   return targets;
@@ -293,10 +341,21 @@ interface RoundResult {
   readonly pairs: number;
 }
 
-/** Recomputes the given origins of one branch and returns the states to write and to delete. */
-async function recomputeRound(db: Kysely<Schema>, context: BranchContext, targets: ReadonlyMap<string, Scope>, cache: RoundCache): Promise<RoundResult> {
+/**
+ * Recomputes the given origins of one branch and returns the states to write and to delete. An
+ * origin recomputed for a few (dirty) vulnerabilities needs only their states: `dirtyStates`.
+ */
+async function recomputeRound(
+  db: Kysely<Schema>,
+  context: BranchContext,
+  targets: ReadonlyMap<string, Scope>,
+  cache: RoundCache,
+  dirtyStates: DirtyInputs['statesByPackage'],
+): Promise<RoundResult> {
   const origins = [...targets.keys()];
   const { branch, repositoryName } = context;
+  // Mapping answers of earlier rounds are mostly for their own products: letting them go bounds memory.
+  context.index.answers.clear();
 
   const wholeOrigins = origins.filter((origin) => targets.get(origin) === 'all');
   const secfixes = new Map<string, SecfixLine[]>();
@@ -318,12 +377,10 @@ async function recomputeRound(db: Kysely<Schema>, context: BranchContext, target
       for (const state of await listStates(db, repository.id, wholeOrigins)) addState(state);
     }
   }
-  // An origin recomputed for a few vulnerabilities needs only their states, not all it has.
-  const narrowIds = new Set([...targets.values()].flatMap((scope) => (scope === 'all' ? [] : [...scope])));
-  if (narrowIds.size > 0) {
-    for (const state of await listStatesByVulnerability(db, [...narrowIds])) {
-      const scope = targets.get(state.package);
-      if (repositoryName.has(state.repositoryId) && scope !== undefined && scope !== 'all' && scope.has(state.vulnerabilityId)) addState(state);
+  for (const [origin, scope] of targets) {
+    if (scope === 'all') continue;
+    for (const state of dirtyStates.get(origin) ?? []) {
+      if (repositoryName.has(state.repositoryId) && scope.has(state.vulnerabilityId)) addState(state);
     }
   }
   const rejections = new Map<string, RejectionRecord[]>();
@@ -359,19 +416,19 @@ async function recomputeRound(db: Kysely<Schema>, context: BranchContext, target
   const obsolete: StateKey[] = [];
   let pairs = 0;
   for (const [origin, scope] of targets) {
-    const byRepo = context.published.get(origin);
+    const publishing = [...context.published].filter(([, versions]) => versions.has(origin)).map(([repositoryId]) => repositoryId);
     // A package lives in the repos that publish it; one nobody publishes, where its secfixes are.
-    const repositories = new Set<number>(byRepo?.keys() ?? secfixRepos.get(origin) ?? []);
+    const repositories = new Set<number>(publishing.length > 0 ? publishing : (secfixRepos.get(origin) ?? []));
     for (const state of states.get(origin) ?? []) repositories.add(state.repositoryId);
     for (const repositoryId of repositories) {
-      const version = byRepo?.get(repositoryId);
+      const version = context.published.get(repositoryId)?.get(origin);
       const nvd = new Map<string, NvdEvaluation>();
       for (const id of candidates.get(origin) ?? []) {
         const cve = prepared.get(id);
         const evaluation = cve === undefined ? undefined : evaluateCve(cve, origin, version);
         if (evaluation !== undefined) nvd.set(id, evaluation);
       }
-      const isLivingRepo = byRepo === undefined ? (secfixRepos.get(origin)?.has(repositoryId) ?? false) : byRepo.has(repositoryId);
+      const isLivingRepo = publishing.length === 0 ? (secfixRepos.get(origin)?.has(repositoryId) ?? false) : publishing.includes(repositoryId);
       const decided: Map<string, PairState> = isLivingRepo
         ? decideStates({
             repo: repositoryName.get(repositoryId)!,
@@ -405,6 +462,32 @@ async function recomputeRound(db: Kysely<Schema>, context: BranchContext, target
   return { records, obsolete, pairs };
 }
 
+/**
+ * Loads every branch and picks what to recompute in it: everything (`dirty` undefined, a full
+ * update) or what the dirty marks reach. The criterion names, needed only to pick, are let go.
+ */
+async function prepareBranches(
+  db: Kysely<Schema>,
+  rules: MappingRules,
+  dirty: DirtyInputs | undefined,
+): Promise<{ context: BranchContext; targets: Map<string, Scope> }[]> {
+  const namesByKey = groupNamesByKey(await listVulnerableCriterionNames(db));
+  const intern = newInterner();
+  const branches: { context: BranchContext; targets: Map<string, Scope> }[] = [];
+  for (const branch of await listBranches(db)) {
+    const mapping = await loadBranchMapping(db, branch, rules, namesByKey, intern);
+    const targets = dirty === undefined ? await allTargets(db, mapping.context) : await dirtyTargets(db, mapping, dirty);
+    const whole = [...targets].filter(([, scope]) => scope === 'all').map(([origin]) => origin);
+    mapNamesReaching(mapping, namesByKey, whole);
+    // Every branch stays loaded for the rounds: only the names of the origins recomputed whole,
+    // and none of the answers cached while mapping (one per criterion name of the database).
+    mapping.context.index.answers.clear();
+    const namesByOrigin = new Map(whole.map((origin) => [origin, [...(mapping.namesByOrigin.get(origin) ?? [])]]));
+    branches.push({ context: { ...mapping.context, namesByOrigin }, targets });
+  }
+  return branches;
+}
+
 /** Runs `secfix update` (see the module comment). */
 export async function updateStates(store: Store, options: UpdateOptions): Promise<UpdateSummary> {
   const started = process.hrtime.bigint();
@@ -412,22 +495,12 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
   const cause = options.cause ?? (options.full ? 'update --full' : 'update');
   const totals = { branches: 0, originsRecomputed: 0, pairs: 0, written: 0, transitions: 0, deleted: 0 };
   await withWriteLock(store, async (db) => {
-    const dirty = await readDirty(db, options.full);
-    if (!options.full && dirty.packages.length === 0 && dirty.vulnerabilities.length === 0) return;
-    const namesByKey = groupNamesByKey(await listVulnerableCriterionNames(db));
-    const branches: { context: BranchContext; targets: Map<string, Scope> }[] = [];
-    for (const branch of await listBranches(db)) {
-      const context = await loadBranchContext(db, branch, options.rules, namesByKey);
-      const targets = options.full ? await allTargets(db, context) : await dirtyTargets(db, context, dirty);
-      mapNamesReaching(context, namesByKey, [...targets].filter(([, scope]) => scope === 'all').map(([origin]) => origin));
-      // Every branch stays loaded for the rounds below; the answers cached while mapping the names
-      // (one per criterion name of the database) are not needed again, and would hold hundreds of MB.
-      context.mappedKeys.clear();
-      context.index.answers.clear();
-      branches.push({ context, targets });
-      totals.branches += 1;
-      totals.originsRecomputed += targets.size;
-    }
+    // A full update recomputes everything the marks could name, so it need not read them.
+    const dirty = options.full ? undefined : await readDirty(db);
+    if (dirty !== undefined && dirty.packages.length === 0 && dirty.vulnerabilities.length === 0) return;
+    const branches = await prepareBranches(db, options.rules, dirty);
+    totals.branches = branches.length;
+    for (const { targets } of branches) totals.originsRecomputed += targets.size;
     // Rounds of origin names across all branches: a package's vulnerabilities are mostly the same
     // in every branch, so each round loads them once for all branches.
     const origins = [...new Set(branches.flatMap(({ targets }) => [...targets.keys()]))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -442,7 +515,7 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
           if (scope !== undefined) roundTargets.set(origin, scope);
         }
         if (roundTargets.size === 0) continue;
-        const round = await recomputeRound(db, context, roundTargets, cache);
+        const round = await recomputeRound(db, context, roundTargets, cache, dirty?.statesByPackage ?? new Map());
         const written = await writeStates(db, round.records, { cause, ...at });
         totals.pairs += round.pairs;
         totals.written += written.written;
@@ -450,8 +523,12 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
         totals.deleted += await deleteStates(db, round.obsolete, { cause, ...at });
       }
     }
-    await clearDirty(db, 'package', dirty.packages);
-    await clearDirty(db, 'vulnerability', dirty.vulnerabilities);
+    if (dirty === undefined) {
+      await clearAllDirty(db);
+    } else {
+      await clearDirty(db, 'package', dirty.packages);
+      await clearDirty(db, 'vulnerability', dirty.vulnerabilities);
+    }
   });
   return { mode, ...totals, durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6) };
 }

@@ -25,6 +25,11 @@ export async function listDirty(db: Kysely<Schema>, kind: DirtyKind): Promise<st
   return rows.map((row) => row.key);
 }
 
+/** Removes every mark: a full update recomputes whatever they name. */
+export async function clearAllDirty(db: Kysely<Schema>): Promise<void> {
+  await db.deleteFrom('dirty').execute();
+}
+
 /** Removes exactly these marks, so marks added after they were read survive. */
 export async function clearDirty(db: Kysely<Schema>, kind: DirtyKind, keys: readonly string[]): Promise<void> {
   for (const batch of chunks([...new Set(keys)], IN_LIST_SIZE)) {

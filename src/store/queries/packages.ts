@@ -276,6 +276,21 @@ export async function listPublishedVersions(
   }));
 }
 
+/** The versions these repositories currently publish, every architecture's: just names and versions, unordered. */
+export function listPublishedOriginVersions(
+  db: Kysely<Schema>,
+  repositoryIds: readonly number[],
+): Promise<{ readonly repositoryId: number; readonly origin: string; readonly version: string }[]> {
+  if (repositoryIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('package_version as pv')
+    .innerJoin('source_package as sp', 'sp.id', 'pv.source_package_id')
+    .select(['sp.repository_id as repositoryId', 'sp.name as origin', 'pv.version'])
+    .where('sp.repository_id', 'in', repositoryIds)
+    .where('pv.removed_at', 'is', null)
+    .execute();
+}
+
 /** Binary package names with their origin, for every version the repositories publish now. */
 export async function listPublishedBinaries(
   db: Kysely<Schema>,
