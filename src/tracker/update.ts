@@ -462,6 +462,12 @@ async function recomputeRound(
   return { records, obsolete, pairs };
 }
 
+/** A loaded branch and what to recompute in it. */
+interface BranchTargets {
+  readonly context: BranchContext;
+  readonly targets: ReadonlyMap<string, Scope>;
+}
+
 /**
  * Loads every branch and picks what to recompute in it: everything (`dirty` undefined, a full
  * update) or what the dirty marks reach. The criterion names, needed only to pick, are let go.
@@ -470,10 +476,10 @@ async function prepareBranches(
   db: Kysely<Schema>,
   rules: MappingRules,
   dirty: DirtyInputs | undefined,
-): Promise<{ context: BranchContext; targets: Map<string, Scope> }[]> {
+): Promise<BranchTargets[]> {
   const namesByKey = groupNamesByKey(await listVulnerableCriterionNames(db));
   const intern = newInterner();
-  const branches: { context: BranchContext; targets: Map<string, Scope> }[] = [];
+  const branches: BranchTargets[] = [];
   for (const branch of await listBranches(db)) {
     const mapping = await loadBranchMapping(db, branch, rules, namesByKey, intern);
     const targets = dirty === undefined ? await allTargets(db, mapping.context) : await dirtyTargets(db, mapping, dirty);
