@@ -115,20 +115,62 @@ interface BranchMapping {
   readonly fallbackOrigins: Set<string>;
 }
 
-/** The vulnerable criterion names of the database, by product key (see `productKey`). */
-type NamesByKey = ReadonlyMap<string, readonly { readonly key: string; readonly name: NonNullable<ReturnType<typeof engineName>> }[]>;
+/** A vulnerable criterion's name: its key (`vendor\0product\0targetSw`) and the mapping's form of it. */
+interface NamedCriterion {
+  readonly key: string;
+  readonly name: NonNullable<ReturnType<typeof engineName>>;
+}
 
-function groupNamesByKey(criterionNames: readonly CriterionName[]): NamesByKey {
-  const byKey = new Map<string, { key: string; name: NonNullable<ReturnType<typeof engineName>> }[]>();
-  for (const name of criterionNames) {
-    const mappable = engineName(name);
-    if (mappable === undefined) continue;
-    const key = productKey(mappable.product);
-    const group = byKey.get(key) ?? [];
-    group.push({ key: nameKey(name.vendor, name.product, name.targetSw), name: mappable });
-    byKey.set(key, group);
+/** Product keys with more hyphens are looked for by reading every name: 2^n spellings each. */
+const MAX_KEY_HYPHENS = 8;
+
+/**
+ * The vulnerable criterion names of the database by product key (see `productKey`), read as
+ * keys are asked for, through the product index: an incremental update needs the names of a
+ * few packages only. `loadAll` reads every name at once, as a full update needs them all.
+ */
+class CriterionNames {
+  private readonly byKey = new Map<string, NamedCriterion[]>();
+  private complete = false;
+
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  async loadAll(): Promise<void> {
+    if (this.complete) return;
+    const all = await listVulnerableCriterionNames(this.db);
+    this.byKey.clear();
+    this.add(all);
+    this.complete = true;
   }
-  return byKey;
+
+  async load(keys: Iterable<string>): Promise<void> {
+    if (this.complete) return;
+    const missing = [...keys].filter((key) => !this.byKey.has(key));
+    if (missing.some((key) => key.split('-').length - 1 > MAX_KEY_HYPHENS)) return this.loadAll();
+    for (const key of missing) this.byKey.set(key, []);
+    // A key stands for every product that differs from it only in `_` for `-`.
+    this.add(await listVulnerableCriterionNames(this.db, missing.flatMap(productSpellings)));
+  }
+
+  get(key: string): readonly NamedCriterion[] {
+    return this.byKey.get(key) ?? [];
+  }
+
+  private add(names: readonly CriterionName[]): void {
+    for (const name of names) {
+      const mappable = engineName(name);
+      if (mappable === undefined) continue;
+      const key = productKey(mappable.product);
+      const group = this.byKey.get(key) ?? [];
+      group.push({ key: nameKey(name.vendor, name.product, name.targetSw), name: mappable });
+      this.byKey.set(key, group);
+    }
+  }
+}
+
+/** Every spelling of a product key with each `-` as `-` or `_`. */
+function productSpellings(key: string): string[] {
+  return key.split('-').reduce<string[]>((spellings, part, index) => (index === 0 ? [part] : spellings.flatMap((start) => [`${start}-${part}`, `${start}_${part}`])), []);
 }
 
 /**
@@ -136,19 +178,21 @@ function groupNamesByKey(criterionNames: readonly CriterionName[]): NamesByKey {
  * origins each maps to: after this, `namesByOrigin` is complete for those origins. Mapping only
  * these keeps an incremental update from mapping every name of the database for every branch.
  */
-function mapNamesReaching(mapping: BranchMapping, namesByKey: NamesByKey, origins: Iterable<string>): void {
+async function mapNamesReaching(mapping: BranchMapping, names: CriterionNames, origins: Iterable<string>): Promise<void> {
   const { index } = mapping.context;
+  const keys = new Set<string>();
   for (const origin of origins) {
-    for (const key of productKeysReaching(origin, mapping.binaries.get(origin) ?? [], index)) {
-      if (mapping.mappedKeys.has(key)) continue;
-      mapping.mappedKeys.add(key);
-      for (const { key: name, name: criterion } of namesByKey.get(key) ?? []) {
-        for (const match of mapCriterionToPackages(criterion, index)) {
-          if (match.rule === FALLBACK_RULE) mapping.fallbackOrigins.add(match.origin);
-          const names = mapping.namesByOrigin.get(match.origin) ?? new Set<string>();
-          names.add(name);
-          mapping.namesByOrigin.set(match.origin, names);
-        }
+    for (const key of productKeysReaching(origin, mapping.binaries.get(origin) ?? [], index)) if (!mapping.mappedKeys.has(key)) keys.add(key);
+  }
+  await names.load(keys);
+  for (const key of keys) {
+    mapping.mappedKeys.add(key);
+    for (const { key: name, name: criterion } of names.get(key)) {
+      for (const match of mapCriterionToPackages(criterion, index)) {
+        if (match.rule === FALLBACK_RULE) mapping.fallbackOrigins.add(match.origin);
+        const originNames = mapping.namesByOrigin.get(match.origin) ?? new Set<string>();
+        originNames.add(name);
+        mapping.namesByOrigin.set(match.origin, originNames);
       }
     }
   }
@@ -190,7 +234,7 @@ async function loadBranchMapping(
   db: Kysely<Schema>,
   branch: BranchSummary,
   rules: MappingRules,
-  namesByKey: NamesByKey,
+  names: CriterionNames,
   intern: Interner,
 ): Promise<BranchMapping> {
   const repositoryIds = branch.repositories.map((repository) => repository.id);
@@ -224,7 +268,7 @@ async function loadBranchMapping(
   };
   // Only origins with a language-prefixed name can be reached through the fallback rule.
   const prefixed = [...universe.origins].filter((origin) => [origin, ...(mapping.binaries.get(origin) ?? [])].some(hasLanguagePrefix));
-  mapNamesReaching(mapping, namesByKey, prefixed);
+  await mapNamesReaching(mapping, names, prefixed);
   return mapping;
 }
 
@@ -477,14 +521,15 @@ async function prepareBranches(
   rules: MappingRules,
   dirty: DirtyInputs | undefined,
 ): Promise<BranchTargets[]> {
-  const namesByKey = groupNamesByKey(await listVulnerableCriterionNames(db));
+  const names = new CriterionNames(db);
+  if (dirty === undefined) await names.loadAll();
   const intern = newInterner();
   const branches: BranchTargets[] = [];
   for (const branch of await listBranches(db)) {
-    const mapping = await loadBranchMapping(db, branch, rules, namesByKey, intern);
+    const mapping = await loadBranchMapping(db, branch, rules, names, intern);
     const targets = dirty === undefined ? await allTargets(db, mapping.context) : await dirtyTargets(db, mapping, dirty);
     const whole = [...targets].filter(([, scope]) => scope === 'all').map(([origin]) => origin);
-    mapNamesReaching(mapping, namesByKey, whole);
+    await mapNamesReaching(mapping, names, whole);
     // Every branch stays loaded for the rounds: only the names of the origins recomputed whole,
     // and none of the answers cached while mapping (one per criterion name of the database).
     mapping.context.index.answers.clear();

@@ -240,14 +240,16 @@ export interface CriterionName {
   readonly targetSw: string | null;
 }
 
-/** Every distinct vendor/product/target_sw among vulnerable criteria: what the mapping must place. */
-export async function listVulnerableCriterionNames(db: Kysely<Schema>): Promise<CriterionName[]> {
-  const rows = await db
-    .selectFrom('cpe_criterion')
-    .select(['vendor', 'product', 'target_sw'])
-    .distinct()
-    .where('vulnerable', '=', 1)
-    .execute();
+/**
+ * Every distinct vendor/product/target_sw among vulnerable criteria, or only among those whose
+ * product is one of `products`: what the mapping must place.
+ */
+export async function listVulnerableCriterionNames(db: Kysely<Schema>, products?: readonly string[]): Promise<CriterionName[]> {
+  const query = db.selectFrom('cpe_criterion').select(['vendor', 'product', 'target_sw']).distinct().where('vulnerable', '=', 1);
+  const rows =
+    products === undefined
+      ? await query.execute()
+      : (await Promise.all(chunks([...new Set(products)], IN_LIST_SIZE).map((batch) => query.where('product', 'in', batch).execute()))).flat();
   return rows.map((row) => ({ vendor: row.vendor, product: row.product, targetSw: row.target_sw }));
 }
 
