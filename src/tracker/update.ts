@@ -28,7 +28,7 @@ import {
   type StateRecord,
   type Store,
   type StoredCpeCriterion,
-  type StoredState,
+  type StateRow,
   clearAllDirty,
   clearDirty,
   deleteStates,
@@ -43,8 +43,8 @@ import {
   listRejections,
   listSecfixes,
   listSecfixesByVulnerability,
-  listStates,
-  listStatesByVulnerability,
+  listStateRows,
+  listStateRowsByVulnerability,
   listVulnerableCriterionNames,
   withWriteLock,
   writeStates,
@@ -329,15 +329,15 @@ interface DirtyInputs {
   /** Secfix lines and states naming a dirty vulnerability, in any repository. */
   readonly lines: readonly { readonly repositoryId: number; readonly package: string; readonly vulnerabilityId: string }[];
   /** The stored states of the dirty vulnerabilities, in any repository, by package. */
-  readonly statesByPackage: ReadonlyMap<string, readonly StoredState[]>;
+  readonly statesByPackage: ReadonlyMap<string, readonly StateRow[]>;
 }
 
 async function readDirty(db: Kysely<Schema>): Promise<DirtyInputs> {
   const packages = await listDirty(db, 'package');
   const vulnerabilities = await listDirty(db, 'vulnerability');
   if (vulnerabilities.length === 0) return { packages, vulnerabilities, cache: newRoundCache(), lines: [], statesByPackage: new Map() };
-  const states = await listStatesByVulnerability(db, vulnerabilities);
-  const statesByPackage = new Map<string, StoredState[]>();
+  const states = await listStateRowsByVulnerability(db, vulnerabilities);
+  const statesByPackage = new Map<string, StateRow[]>();
   for (const state of states) {
     const list = statesByPackage.get(state.package);
     if (list === undefined) statesByPackage.set(state.package, [state]);
@@ -382,6 +382,8 @@ async function allTargets(db: Kysely<Schema>, context: BranchMapping['context'])
 interface RoundResult {
   readonly records: StateRecord[];
   readonly obsolete: StateKey[];
+  /** The stored rows of every pair in `records` and `obsolete` that has one, as read for the round. */
+  readonly stored: StateRow[];
   readonly pairs: number;
 }
 
@@ -404,8 +406,10 @@ async function recomputeRound(
   const wholeOrigins = origins.filter((origin) => targets.get(origin) === 'all');
   const secfixes = new Map<string, SecfixLine[]>();
   const secfixRepos = new Map<string, Set<number>>();
-  const states = new Map<string, StoredState[]>();
-  const addState = (state: StoredState) => {
+  const states = new Map<string, StateRow[]>();
+  const stored: StateRow[] = [];
+  const addState = (state: StateRow) => {
+    stored.push(state);
     const list = states.get(state.package);
     if (list === undefined) states.set(state.package, [state]);
     else list.push(state);
@@ -418,7 +422,7 @@ async function recomputeRound(
       secfixRepos.set(line.package, (secfixRepos.get(line.package) ?? new Set()).add(repository.id));
     }
     if (wholeOrigins.length > 0) {
-      for (const state of await listStates(db, repository.id, wholeOrigins)) addState(state);
+      for (const state of await listStateRows(db, repository.id, wholeOrigins)) addState(state);
     }
   }
   for (const [origin, scope] of targets) {
@@ -503,7 +507,7 @@ async function recomputeRound(
       }
     }
   }
-  return { records, obsolete, pairs };
+  return { records, obsolete, stored, pairs };
 }
 
 /** A loaded branch and what to recompute in it. */
@@ -567,11 +571,11 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
         }
         if (roundTargets.size === 0) continue;
         const round = await recomputeRound(db, context, roundTargets, cache, dirty?.statesByPackage ?? new Map());
-        const written = await writeStates(db, round.records, { cause, ...at });
+        const written = await writeStates(db, round.records, { cause, ...at }, round.stored);
         totals.pairs += round.pairs;
         totals.written += written.written;
         totals.transitions += written.transitions;
-        totals.deleted += await deleteStates(db, round.obsolete, { cause, ...at });
+        totals.deleted += await deleteStates(db, round.obsolete, { cause, ...at }, round.stored);
       }
     }
     if (dirty === undefined) {

@@ -8,7 +8,8 @@ import {
   listPackagesWithStatesOrSecfixes,
   listStateHistory,
   listStates,
-  listStatesByVulnerability,
+  listStateRows,
+  listStateRowsByVulnerability,
   writeStates,
 } from './states.js';
 
@@ -116,11 +117,25 @@ describe.each(backends)('%s states', (backend) => {
       [state('curl', 'CVE-1'), { ...state('curl', 'CVE-1'), repositoryId: edge, state: 'fixed' }, state('zlib', 'CVE-2')],
       { cause: 'update', at: T1 },
     );
-    const found = await listStatesByVulnerability(db, ['CVE-1']);
-    expect(found.map((row) => [row.repositoryId, row.state])).toEqual([
-      [repositoryId, 'vulnerable'],
-      [edge, 'fixed'],
+    const found = await listStateRowsByVulnerability(db, ['CVE-1']);
+    expect(found.map((row) => [row.repositoryId, row.state, JSON.parse(row.evidenceJson) as unknown])).toEqual([
+      [repositoryId, 'vulnerable', state('curl', 'CVE-1').evidence],
+      [edge, 'fixed', state('curl', 'CVE-1').evidence],
     ]);
+  });
+
+  it('compares with the stored rows the caller passes, as with those it reads itself', async () => {
+    const { db } = store();
+    const first = [state('curl', 'CVE-1'), state('curl', 'CVE-2')];
+    await writeStates(db, first, { cause: 'update', at: T1 });
+    const stored = await listStateRows(db, repositoryId, ['curl']);
+    expect(stored.map((row) => row.vulnerabilityId)).toEqual(['CVE-1', 'CVE-2']);
+    expect(await writeStates(db, first, { cause: 'update', at: T2 }, stored)).toEqual({ written: 0, transitions: 0 });
+    const changed = [{ ...state('curl', 'CVE-1'), state: 'fixed' as const }, state('curl', 'CVE-2', { evidence: { criteria: [9] } })];
+    expect(await writeStates(db, changed, { cause: 'update', at: T2 }, stored)).toEqual({ written: 2, transitions: 1 });
+    expect((await listStateHistory(db, { repositoryId, package: 'curl', vulnerabilityId: 'CVE-1' })).at(-1)).toMatchObject({ oldState: 'vulnerable', newState: 'fixed' });
+    expect(await deleteStates(db, [{ repositoryId, package: 'curl', vulnerabilityId: 'CVE-2' }], { cause: 'gone', at: T3 }, await listStateRows(db, repositoryId, ['curl']))).toBe(1);
+    expect((await listStates(db, repositoryId)).map((row) => row.vulnerabilityId)).toEqual(['CVE-1']);
   });
 
   it('writes thousands of states in batches', async () => {

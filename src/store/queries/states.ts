@@ -24,6 +24,14 @@ export interface StoredState extends StateRecord {
   readonly updatedAt: string;
 }
 
+/** A stored state as written, its evidence still JSON text: what `writeStates` compares with. */
+export interface StateRow extends StateKey {
+  readonly state: StateName;
+  readonly version: string | null;
+  readonly fixedVersion: string | null;
+  readonly evidenceJson: string;
+}
+
 export interface StateChangeOptions {
   /** What caused the change, e.g. `update`, `import secdb v3.16/main`; kept in the history. */
   readonly cause: string;
@@ -43,15 +51,17 @@ const pairKey = (key: StateKey) => `${key.repositoryId}\u0000${key.package}\u000
 /**
  * Stores states, writing only those that differ from the stored ones, and a history row for each
  * pair whose state name changed (including its first state). Writing the same states again
- * changes nothing.
+ * changes nothing. A caller that has read the stored rows of these pairs in this transaction
+ * passes them as `stored` (a pair not among them is not stored), so they are not read again.
  */
 export async function writeStates(
   db: Kysely<Schema>,
   states: readonly StateRecord[],
   options: StateChangeOptions,
+  stored?: readonly StateRow[],
 ): Promise<StateWriteResult> {
   const at = options.at ?? nowIso();
-  const current = await loadStates(db, states);
+  const current = stored === undefined ? await loadStates(db, states) : rowsByPair(stored);
   const rows: Selectable<StateTable>[] = [];
   const history: { old: StateName | null; row: Selectable<StateTable> }[] = [];
   const seen = new Set<string>();
@@ -61,19 +71,19 @@ export async function writeStates(
     const key = pairKey(record);
     if (seen.has(key)) continue;
     seen.add(key);
-    const row = stateRow(record, at);
-    const stored = current.get(key);
+    const row = insertableRow(record, at);
+    const before = current.get(key);
     if (
-      stored !== undefined &&
-      stored.state === row.state &&
-      stored.version === row.version &&
-      stored.fixed_version === row.fixed_version &&
-      stored.evidence === row.evidence
+      before !== undefined &&
+      before.state === row.state &&
+      before.version === row.version &&
+      before.fixedVersion === row.fixed_version &&
+      before.evidenceJson === row.evidence
     ) {
       continue;
     }
     rows.push(row);
-    if (stored?.state !== row.state) history.push({ old: stored?.state ?? null, row });
+    if (before?.state !== row.state) history.push({ old: before?.state ?? null, row });
   }
   rows.reverse();
   history.reverse();
@@ -88,14 +98,18 @@ export async function writeStates(
   return { written: rows.length, transitions: history.length };
 }
 
-/** Deletes the states of pairs that no longer apply, with a history row (new state null) for each. */
+/**
+ * Deletes the states of pairs that no longer apply, with a history row (new state null) for each;
+ * `stored` as for `writeStates`.
+ */
 export async function deleteStates(
   db: Kysely<Schema>,
   keys: readonly StateKey[],
   options: StateChangeOptions,
+  stored?: readonly StateRow[],
 ): Promise<number> {
   const at = options.at ?? nowIso();
-  const current = await loadStates(db, keys);
+  const current = stored === undefined ? await loadStates(db, keys) : rowsByPair(stored);
   const doomed = [...new Map(keys.map((key) => [pairKey(key), key])).entries()].flatMap(([pair, key]) => {
     const stored = current.get(pair);
     return stored === undefined ? [] : [{ key, old: stored.state }];
@@ -139,7 +153,7 @@ async function insertHistory(
   await writeRows(db, 'state_history', rows);
 }
 
-function stateRow(record: StateRecord, at: string): Selectable<StateTable> {
+function insertableRow(record: StateRecord, at: string): Selectable<StateTable> {
   return {
     repository_id: record.repositoryId,
     package: record.package,
@@ -152,7 +166,18 @@ function stateRow(record: StateRecord, at: string): Selectable<StateTable> {
   };
 }
 
-function storedKey(row: Selectable<StateTable>): StateKey {
+function rowsByPair(rows: readonly StateRow[]): Map<string, StateRow> {
+  return new Map(rows.map((row) => [pairKey(row), row]));
+}
+
+/** The columns a `StateRow` is read from. */
+const STATE_ROW_COLUMNS = ['repository_id', 'package', 'vulnerability_id', 'state', 'version', 'fixed_version', 'evidence'] as const;
+
+function readStateRow(row: Pick<Selectable<StateTable>, (typeof STATE_ROW_COLUMNS)[number]>): StateRow {
+  return { ...storedKey(row), state: row.state, version: row.version, fixedVersion: row.fixed_version, evidenceJson: row.evidence };
+}
+
+function storedKey(row: Pick<Selectable<StateTable>, 'repository_id' | 'package' | 'vulnerability_id'>): StateKey {
   return { repositoryId: row.repository_id, package: row.package, vulnerabilityId: row.vulnerability_id };
 }
 
@@ -177,16 +202,16 @@ const PAIR_LOOKUP_LIMIT = 20_000;
 const PAIRS_PER_LOOKUP = 1_000;
 
 /** Stored rows of the given pairs by pair key. */
-async function loadStates(db: Kysely<Schema>, keys: readonly StateKey[]): Promise<Map<string, Selectable<StateTable>>> {
+async function loadStates(db: Kysely<Schema>, keys: readonly StateKey[]): Promise<Map<string, StateRow>> {
   return keys.length <= PAIR_LOOKUP_LIMIT ? loadStatesByPair(db, keys) : loadStatesByPackage(db, keys);
 }
 
-async function loadStatesByPair(db: Kysely<Schema>, keys: readonly StateKey[]): Promise<Map<string, Selectable<StateTable>>> {
-  const found = new Map<string, Selectable<StateTable>>();
+async function loadStatesByPair(db: Kysely<Schema>, keys: readonly StateKey[]): Promise<Map<string, StateRow>> {
+  const found = new Map<string, StateRow>();
   for (const batch of chunks(keys, PAIRS_PER_LOOKUP)) {
     const rows = await db
       .selectFrom('state')
-      .selectAll()
+      .select(STATE_ROW_COLUMNS)
       .where((eb) =>
         eb(
           eb.refTuple('repository_id', 'package', 'vulnerability_id'),
@@ -195,12 +220,12 @@ async function loadStatesByPair(db: Kysely<Schema>, keys: readonly StateKey[]): 
         ),
       )
       .execute();
-    for (const row of rows) found.set(pairKey(storedKey(row)), row);
+    for (const row of rows) found.set(pairKey(storedKey(row)), readStateRow(row));
   }
   return found;
 }
 
-async function loadStatesByPackage(db: Kysely<Schema>, keys: readonly StateKey[]): Promise<Map<string, Selectable<StateTable>>> {
+async function loadStatesByPackage(db: Kysely<Schema>, keys: readonly StateKey[]): Promise<Map<string, StateRow>> {
   const packagesByRepository = new Map<number, Set<string>>();
   for (const key of keys) {
     const packages = packagesByRepository.get(key.repositoryId) ?? new Set<string>();
@@ -208,22 +233,24 @@ async function loadStatesByPackage(db: Kysely<Schema>, keys: readonly StateKey[]
     packagesByRepository.set(key.repositoryId, packages);
   }
   const wanted = new Set(keys.map(pairKey));
-  const found = new Map<string, Selectable<StateTable>>();
+  const found = new Map<string, StateRow>();
   for (const [repositoryId, packages] of packagesByRepository) {
-    for (const batch of chunks([...packages], IN_LIST_SIZE)) {
-      const rows = await db
-        .selectFrom('state')
-        .selectAll()
-        .where('repository_id', '=', repositoryId)
-        .where('package', 'in', batch)
-        .execute();
-      for (const row of rows) {
-        const key = pairKey(storedKey(row));
-        if (wanted.has(key)) found.set(key, row);
-      }
+    for (const row of await listStateRows(db, repositoryId, [...packages])) {
+      const key = pairKey(row);
+      if (wanted.has(key)) found.set(key, row);
     }
   }
   return found;
+}
+
+/** The stored rows of a repository's states of these packages, as `writeStates` compares them. */
+export async function listStateRows(db: Kysely<Schema>, repositoryId: number, packages: readonly string[]): Promise<StateRow[]> {
+  const batches = await Promise.all(
+    chunks([...new Set(packages)], IN_LIST_SIZE).map((batch) =>
+      db.selectFrom('state').select(STATE_ROW_COLUMNS).where('repository_id', '=', repositoryId).where('package', 'in', batch).execute(),
+    ),
+  );
+  return batches.flat().map(readStateRow);
 }
 
 /** A repository's states, optionally only of some packages. */
@@ -245,16 +272,16 @@ export async function listStates(
   return batches.flat().map(storedState);
 }
 
-/** The states of the given vulnerabilities in every repository. */
-export async function listStatesByVulnerability(
+/** The stored rows of the given vulnerabilities' states in every repository, as `writeStates` compares them. */
+export async function listStateRowsByVulnerability(
   db: Kysely<Schema>,
   vulnerabilityIds: readonly string[],
-): Promise<StoredState[]> {
+): Promise<StateRow[]> {
   const batches = await Promise.all(
     chunks([...new Set(vulnerabilityIds)], IN_LIST_SIZE).map((batch) =>
       db
         .selectFrom('state')
-        .selectAll()
+        .select(STATE_ROW_COLUMNS)
         .where('vulnerability_id', 'in', batch)
         .orderBy('vulnerability_id')
         .orderBy('repository_id')
@@ -262,7 +289,7 @@ export async function listStatesByVulnerability(
         .execute(),
     ),
   );
-  return batches.flat().map(storedState);
+  return batches.flat().map(readStateRow);
 }
 
 export interface StateChange {
