@@ -110,16 +110,25 @@ export function transaction<T>(store: Store, fn: (db: Kysely<Schema>) => Promise
   return store.db.transaction().execute(fn);
 }
 
+export interface WriteLockOptions<T> {
+  /**
+   * Whether the transaction changed what readers are shown, judged from `fn`'s result; by default
+   * it did, and the data version (with every cache keyed by it) moves on. Bookkeeping no page
+   * shows (import runs) and writes that found nothing to change answer false.
+   */
+  readonly changedData?: (result: T) => boolean;
+}
+
 /**
  * Runs `fn` in one transaction that holds secfix's writer lock from its first statement, so
  * imports and updates in any number of processes run one after another, never interleaved.
  * A second writer waits (without blocking the event loop) until the first commits or rolls back.
  * `fn` must not start transactions of its own.
  */
-export function withWriteLock<T>(store: Store, fn: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
+export function withWriteLock<T>(store: Store, fn: (db: Kysely<Schema>) => Promise<T>, options: WriteLockOptions<T> = {}): Promise<T> {
   return withMigrationLock(store, async (db) => {
     const result = await fn(db);
-    await bumpDataVersion(db);
+    if (options.changedData?.(result) ?? true) await bumpDataVersion(db);
     return result;
   });
 }

@@ -86,6 +86,9 @@ export function qualifiedSource(location: string, qualifiers: readonly string[])
   return qualifiers.length === 0 ? normalized : `${normalized} (${qualifiers.join(', ')})`;
 }
 
+/** Import runs are not data any page shows: recording one leaves the data version as it is. */
+const BOOKKEEPING = { changedData: () => false } as const;
+
 /**
  * Runs one import: records the run (outside the data transaction, so a failure is still on
  * record), skips the source when it is unchanged, and otherwise writes it in one write-locked
@@ -100,7 +103,7 @@ export async function runImport(
   const last = await findLastSuccessfulImportRun(store.db, target.runSource);
   // Without a previous run to compare with, the source is read and written whatever its fingerprint.
   const previous = last !== undefined && (await replacedSince(store.db, last, target.runSource)) ? undefined : last;
-  const importRunId = await withWriteLock(store, (db) => startImportRun(db, { source: target.runSource, kind: target.kind }));
+  const importRunId = await withWriteLock(store, (db) => startImportRun(db, { source: target.runSource, kind: target.kind }), BOOKKEEPING);
   const summary = (status: ImportSummary['status'], counts: ImportCounts): ImportSummary => ({
     kind: target.kind,
     source: target.location,
@@ -124,6 +127,7 @@ export async function runImport(
           lastModified: previous?.lastModified ?? null,
           target: previous?.target ?? null,
         }),
+        BOOKKEEPING,
       );
       return summary('unchanged', {});
     }
@@ -170,6 +174,7 @@ async function recordFailure(store: Store, importRunId: number, prepared: Prepar
   try {
     await withWriteLock(store, (db) =>
       finishImportRun(db, importRunId, { status: 'failed', error: error instanceof Error ? error.message : String(error), ...fingerprint }),
+      BOOKKEEPING,
     );
   } catch {
     // The import's own error is what the caller needs; a database that cannot even log it will say so again.

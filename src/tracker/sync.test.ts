@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { V316_MAIN_EXPECTED, V316_REJECTIONS_YAML } from '../engine/test-support/alpine-3.16-expected.js';
 import { BUNDLED_MAPPING_FILE, loadConfig } from '../sources/config.js';
-import { findStates, listStateHistory } from '../store/index.js';
+import { findStates, getDataVersion, listStateHistory } from '../store/index.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { syncFromConfig } from './sync.js';
 import { dataDigest } from './test-support/store-digest.js';
@@ -137,12 +137,15 @@ describe.each(backends)('%s syncFromConfig over HTTP', (backend) => {
 
     requests.length = 0;
     const before = await dataDigest(store());
+    const version = await getDataVersion(store().db);
     const second = await syncFromConfig(store(), config);
     expect(second.imports.map((item) => item.status)).toEqual(Array(sources).fill('unchanged'));
     // Every source was asked with the validators the server sent, and the server said 304 to each.
     expect(requests).toEqual([...served].map(([path, file]) => ({ path, ifNoneMatch: file.etag, ifModifiedSince: file.lastModified, status: 304 })));
     expect(second.update).toMatchObject({ branches: 0, originsRecomputed: 0, pairs: 0, written: 0, transitions: 0, deleted: 0 });
     expect(await dataDigest(store())).toBe(before);
+    // Nothing a page shows changed (only import runs were recorded), so web caches stay valid.
+    expect(await getDataVersion(store().db)).toEqual(version);
   });
 
   it('imports only the changed secdb and recomputes only its changed packages', async () => {
@@ -160,6 +163,7 @@ describe.each(backends)('%s syncFromConfig over HTTP', (backend) => {
     const oldEtag = served.get(SECDB_MAIN_PATH)?.etag;
     serve(SECDB_MAIN_PATH, Buffer.from(changed), 'Thu, 02 Nov 2023 00:00:00 GMT');
     requests.length = 0;
+    const version = await getDataVersion(store().db);
 
     const third = await syncFromConfig(store(), config);
     const imported = third.imports.filter((item) => item.status === 'imported');
@@ -173,6 +177,7 @@ describe.each(backends)('%s syncFromConfig over HTTP', (backend) => {
     expect(third.update).toMatchObject({ originsRecomputed: 1, transitions: 1 });
     expect(await stateOf(store(), 'busybox', 'CVE-2023-42366')).toMatchObject({ state: 'fixed', fixedVersion: '1.35.0-r17' });
     expect(await countRows(store(), 'state_history')).toBe(historyBefore + 1);
+    expect((await getDataVersion(store().db)).version).toBeGreaterThan(version.version);
     expect((await listStateHistory(store().db, vulnerable!)).at(-1)).toMatchObject({ oldState: 'vulnerable', newState: 'fixed', cause: 'sync' });
     expect((await findStates(store().db, { state: 'vulnerable', package: 'busybox' })).map((state) => state.vulnerabilityId)).not.toContain('CVE-2023-42366');
   });

@@ -1,5 +1,6 @@
 import type { SecfixConfig } from '../formats/config.js';
-import { type Store, ensureBranch, ensureRepository, setBranchArchs, withWriteLock } from '../store/index.js';
+import { isDeepStrictEqual } from 'node:util';
+import { type Store, ensureBranch, ensureRepository, listBranches, setBranchArchs, withWriteLock } from '../store/index.js';
 import { type ImportSummary, type ProgressCallback, importApkIndex, importCve5, importNvd, importRejections, importSecdb } from './import.js';
 import { type UpdateSummary, updateStates } from './update.js';
 
@@ -21,13 +22,19 @@ export interface SyncSummary {
  * Branches are recorded first with their end of support and architectures.
  */
 export async function syncFromConfig(store: Store, config: SecfixConfig, options: SyncOptions = {}): Promise<SyncSummary> {
-  await withWriteLock(store, async (db) => {
-    for (const branch of config.branches) {
-      const branchId = await ensureBranch(db, branch.name, { endOfSupport: branch.endOfSupport ?? null });
-      await setBranchArchs(db, branchId, branch.architectures);
-      for (const repository of branch.repositories) await ensureRepository(db, branchId, repository.name);
-    }
-  });
+  await withWriteLock(
+    store,
+    async (db) => {
+      const before = await listBranches(db);
+      for (const branch of config.branches) {
+        const branchId = await ensureBranch(db, branch.name, { endOfSupport: branch.endOfSupport ?? null });
+        await setBranchArchs(db, branchId, branch.architectures);
+        for (const repository of branch.repositories) await ensureRepository(db, branchId, repository.name);
+      }
+      return !isDeepStrictEqual(before, await listBranches(db));
+    },
+    { changedData: (changed) => changed },
+  );
 
   const imports: ImportSummary[] = [];
   const progressFor = (kind: string, location: string) => options.onSource?.(kind, location);

@@ -549,6 +549,7 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
   const mode = options.full ? 'full' : 'incremental';
   const cause = options.cause ?? (options.full ? 'update --full' : 'update');
   const totals = { branches: 0, originsRecomputed: 0, pairs: 0, written: 0, transitions: 0, deleted: 0 };
+  // Dirty marks are no page's data: an update that changed no state leaves the data version.
   await withWriteLock(store, async (db) => {
     // A full update recomputes everything the marks could name, so it need not read them.
     const dirty = options.full ? undefined : await readDirty(db);
@@ -584,6 +585,6 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
       await clearDirty(db, 'package', dirty.packages);
       await clearDirty(db, 'vulnerability', dirty.vulnerabilities);
     }
-  });
+  }, { changedData: () => totals.written + totals.deleted > 0 });
   return { mode, ...totals, durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6) };
 }
