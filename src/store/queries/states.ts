@@ -111,8 +111,8 @@ export async function deleteStates(
   const at = options.at ?? nowIso();
   const current = stored === undefined ? await loadStates(db, keys) : rowsByPair(stored);
   const doomed = [...new Map(keys.map((key) => [pairKey(key), key])).entries()].flatMap(([pair, key]) => {
-    const stored = current.get(pair);
-    return stored === undefined ? [] : [{ key, old: stored.state }];
+    const before = current.get(pair);
+    return before === undefined ? [] : [{ key, old: before.state }];
   });
   for (const batch of chunks(doomed, IN_LIST_SIZE)) {
     await db
