@@ -93,7 +93,7 @@ export function importCommand(io: CliIo, _status: CliStatus): Command {
   const aports = importSubcommand(io, 'aports', 'import the # secfixes: blocks of every APKBUILD in an aports checkout', [
     'secfix import aports ~/src/aports --branch edge',
   ])
-    .argument('<dir>', 'aports checkout (<repo>/<package>/APKBUILD)')
+    .argument('<dir>', "the branch's whole aports checkout (<repo>/<package>/APKBUILD); packages not in it lose their aports secfixes")
     .requiredOption('--branch <branch>', 'the branch the checkout is of')
     .action((dir: string, flags: CommonFlags & { branch: string }) =>
       runImports(io, flags, 'aports', [dir], (importers, store, _location, progress) => importers.importAports(store, { dir, branch: flags.branch, progress })),

@@ -89,13 +89,26 @@ describe.each(backends)('%s importAports', (backend) => {
     expect(await listDirty(store().db, 'package')).toEqual(['edge:zlib']);
   });
 
+  it('drops the secfixes of a package whose APKBUILD left the tree, or moved to another repository', async () => {
+    const root = aportsTree(`${backend}-moves`, baseTree());
+    await importAports(store(), { dir: root, branch: 'edge' });
+    await clearDirty(store().db, 'package', await listDirty(store().db, 'package'));
+    // musl moves from community to main (community is left empty); zlib is deleted.
+    const moved = aportsTree(`${backend}-moved`, { 'main/musl/APKBUILD': MUSL, 'main/busybox/APKBUILD': 'pkgname=busybox\npkgver=1.36.1\npkgrel=0\n' });
+    const summary = await importAports(store(), { dir: moved, branch: 'edge' });
+    expect(summary.counts).toMatchObject({ added: 1, removed: 4, changedPackages: 2 });
+    expect(await storedRows()).toEqual(['edge/main musl 1.2.2_pre2-r0 CVE-2020-28928 aports -']);
+    expect(await listDirty(store().db, 'package')).toEqual(['edge:musl', 'edge:zlib']);
+  });
+
   it('imports a tree again when another tree of the branch replaced its secfixes since (A, B, A)', async () => {
     const a = aportsTree(`${backend}-a`, baseTree());
     const b = aportsTree(`${backend}-b`, { 'main/zlib/APKBUILD': 'pkgname=zlib\npkgver=1.2.13\npkgrel=0\n' });
     await importAports(store(), { dir: a, branch: 'edge' });
     const rowsOfA = await storedRows();
-    expect(await importAports(store(), { dir: b, branch: 'edge' })).toMatchObject({ status: 'imported', counts: { removed: 3 } });
-    expect(await importAports(store(), { dir: a, branch: 'edge' })).toMatchObject({ status: 'imported', counts: { added: 3 } });
+    // B is the branch's whole aports now: zlib lists nothing and musl is gone.
+    expect(await importAports(store(), { dir: b, branch: 'edge' })).toMatchObject({ status: 'imported', counts: { removed: 4 } });
+    expect(await importAports(store(), { dir: a, branch: 'edge' })).toMatchObject({ status: 'imported', counts: { added: 4 } });
     expect(await storedRows()).toEqual(rowsOfA);
     expect((await importAports(store(), { dir: a, branch: 'edge' })).status).toBe('unchanged');
     // A tree of another branch is another target.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InputError } from '../formats/input-error.js';
 import { parseAportsApkbuild } from '../formats/secfixes.js';
 import { walkAports } from '../sources/aports.js';
-import { type SecfixEntry, type Store, ensureBranch, ensureRepository, markDirty, replaceSecfixes } from '../store/index.js';
+import { type SecfixEntry, type Store, ensureBranch, ensureRepository, listBranches, markDirty, replaceSecfixes } from '../store/index.js';
 import { secfixEntries } from './import-secdb.js';
 import { type ImportSummary, type ProgressCallback, branchName, qualifiedSource, runImport } from './import-run.js';
 import { packageDirtyKey } from './dirty-keys.js';
@@ -16,25 +16,21 @@ export interface AportsImportOptions {
   readonly progress?: ProgressCallback;
 }
 
-/** One repository's APKBUILDs: every package found, and the secfixes they list. */
-interface AportsRepository {
-  readonly packages: string[];
-  readonly entries: SecfixEntry[];
-}
-
 interface AportsTree {
   /** SHA-256 over every APKBUILD's path and text, in path order: the tree's fingerprint. */
   readonly checksum: string;
-  readonly repositories: Map<string, AportsRepository>;
+  /** Repository (top folder) → the secfixes its APKBUILDs list. */
+  readonly repositories: Map<string, SecfixEntry[]>;
   readonly apkbuilds: number;
   readonly warnings: number;
 }
 
 /**
- * Imports the `# secfixes:` blocks of an aports checkout as source `aports`. Each repository
- * (first-level folder) is created if new; for every package that has an APKBUILD, its aports
- * secfixes become exactly what the APKBUILD lists. Changed packages are marked dirty as
- * `package` `${branch}:${package}`.
+ * Imports the `# secfixes:` blocks of an aports checkout as source `aports`: the checkout is the
+ * branch's whole aports, so the branch's aports secfixes become exactly what its APKBUILDs list.
+ * A package whose APKBUILD left the tree (removed, or moved to another repository) loses its
+ * secfixes there. Each repository (first-level folder) is created if new. Changed packages are
+ * marked dirty as `package` `${branch}:${package}`.
  */
 export function importAports(store: Store, options: AportsImportOptions): Promise<ImportSummary> {
   const branch = branchName(options.branch);
@@ -53,12 +49,14 @@ export function importAports(store: Store, options: AportsImportOptions): Promis
       dispose: () => Promise.resolve(),
       async write(db, importRunId) {
         const branchId = await ensureBranch(db, branch);
+        for (const repo of tree.repositories.keys()) await ensureRepository(db, branchId, repo);
+        const repositories = (await listBranches(db)).find((known) => known.id === branchId)?.repositories ?? [];
         let added = 0;
         let removed = 0;
         const changed: string[] = [];
-        for (const [repo, { packages, entries }] of tree.repositories) {
-          const repositoryId = await ensureRepository(db, branchId, repo);
-          const result = await replaceSecfixes(db, { repositoryId, source: 'aports', packages }, entries, importRunId);
+        for (const repository of repositories) {
+          const entries = tree.repositories.get(repository.name) ?? [];
+          const result = await replaceSecfixes(db, { repositoryId: repository.id, source: 'aports' }, entries, importRunId);
           added += result.added;
           removed += result.removed;
           changed.push(...result.changedPackages);
@@ -67,15 +65,13 @@ export function importAports(store: Store, options: AportsImportOptions): Promis
         const counts = {
           repositories: tree.repositories.size,
           apkbuilds: tree.apkbuilds,
-          secfixes: [...tree.repositories.values()].reduce((sum, repository) => sum + repository.entries.length, 0),
+          secfixes: [...tree.repositories.values()].reduce((sum, entries) => sum + entries.length, 0),
           added,
           removed,
           changedPackages: new Set(changed).size,
           warnings: tree.warnings,
         };
-        // A tree replaces the aports secfixes of the packages it has, in each of its repositories.
-        // The target is the branch, a superset of that: one value to compare, and another tree of
-        // the same branch (even of other repositories) at worst costs this one a needless re-import.
+        // A tree replaces the branch's aports secfixes: another tree of the same branch undoes it.
         return { counts, target: `aports:${branch}` };
       },
     };
@@ -84,7 +80,7 @@ export function importAports(store: Store, options: AportsImportOptions): Promis
 
 async function readAportsTree(dir: string, progress: ProgressCallback | undefined): Promise<AportsTree> {
   const hash = createHash('sha256');
-  const repositories = new Map<string, AportsRepository>();
+  const repositories = new Map<string, SecfixEntry[]>();
   let apkbuilds = 0;
   let warnings = 0;
   for await (const file of walkAports(dir)) {
@@ -97,13 +93,9 @@ async function readAportsTree(dir: string, progress: ProgressCallback | undefine
       if (error instanceof InputError && error.source === file.path) throw new InputError(join(dir, file.path), error.place, error.problem);
       throw error;
     }
-    let repository = repositories.get(parsed.repo);
-    if (repository === undefined) {
-      repository = { packages: [], entries: [] };
-      repositories.set(parsed.repo, repository);
-    }
-    repository.packages.push(parsed.package);
-    repository.entries.push(...secfixEntries(parsed.package, parsed.secfixes));
+    const entries = repositories.get(parsed.repo) ?? [];
+    entries.push(...secfixEntries(parsed.package, parsed.secfixes));
+    repositories.set(parsed.repo, entries);
     apkbuilds += 1;
     warnings += parsed.warnings.length;
     progress?.(apkbuilds);
