@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { STATE_NAMES, type StateName } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { withCliStore } from './database.js';
@@ -105,7 +105,42 @@ function summaryCommand(io: CliIo): Command {
     });
 }
 
-/** `secfix query states|summary`. */
+function positiveCount(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1) throw new InvalidArgumentError('expected a whole number, 1 or more');
+  return value;
+}
+
+function runsCommand(io: CliIo): Command {
+  return subcommand(io, 'runs')
+    .description('list the latest import runs, newest first: source, status, counts, error, duration')
+    .option('--db <url>', DB_OPTION_HELP)
+    .option('--limit <n>', 'how many runs', positiveCount, 20)
+    .option('--json', 'print one JSON array of runs', false)
+    .addHelpText('after', '\nA run still "running" after its process ended was killed; its import left no data.\n')
+    .action(async (flags: { db?: string; limit: number; json?: boolean }) => {
+      await withCliStore(flags.db, async ({ store }) => {
+        const { listImportRuns } = await import('../store/index.js');
+        const runs = await listImportRuns(store.db, flags.limit);
+        if (flags.json === true) {
+          io.stdout.write(`${JSON.stringify(runs)}\n`);
+          return;
+        }
+        io.stdout.write(
+          table(
+            ['ID', 'STARTED', 'KIND', 'STATUS', 'MS', 'SOURCE', 'ERROR'],
+            runs.map((run) => [String(run.id), run.startedAt, run.kind, run.status, run.durationMs === null ? '-' : String(run.durationMs), run.source, run.error ?? '']),
+          ),
+        );
+      });
+    });
+}
+
+/** `secfix query states|summary|runs`. */
 export function queryCommand(io: CliIo, _status: CliStatus): Command {
-  return subcommand(io, 'query').description('read vulnerability states from the database').addCommand(statesCommand(io)).addCommand(summaryCommand(io));
+  return subcommand(io, 'query')
+    .description('read vulnerability states and import runs from the database')
+    .addCommand(statesCommand(io))
+    .addCommand(summaryCommand(io))
+    .addCommand(runsCommand(io));
 }

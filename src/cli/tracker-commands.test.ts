@@ -178,6 +178,20 @@ describe('secfix update, query and check on the v3.16 sample', () => {
     expect(await runCli(['check', '--db', bare])).toEqual({ status: 0, stdout: '3.16/main: not checked, no index imported\n0 problems found\n', stderr: '' });
   });
 
+  it('query runs lists the import runs newest first, with their counts; --limit bounds them', async () => {
+    const runs = await runJson<{ kind: string; status: string; counts: Record<string, number> | null; source: string }[]>(['query', 'runs', '--db', db, '--json']);
+    // The four imports of the set-up (NVD's two files are two runs), newest first.
+    expect(runs.map((run) => `${run.kind} ${run.status}`)).toEqual(['nvd ok', 'nvd ok', 'secdb ok', 'secdb ok', 'apkindex ok']);
+    expect(runs[0]?.source).toBe(NVD_2_0);
+    expect(runs.at(-1)?.counts).toMatchObject({ originVersions: expect.any(Number) as number });
+    const text = await runCli(['query', 'runs', '--db', db, '--limit', '2']);
+    expect(text).toMatchObject({ status: 0, stderr: '' });
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID +STARTED +KIND +STATUS +MS +SOURCE +ERROR$/);
+    expect(lines.slice(1).map((line) => line.split(/ +/)[2])).toEqual(['nvd', 'nvd']);
+    expect((await runCli(['query', 'runs', '--db', db, '--limit', '0'])).status).toBe(2);
+  });
+
   it('query states --state with an unknown state exits 2 naming the allowed ones', async () => {
     const result = await runCli(['query', 'states', '--db', db, '--state', 'bogus']);
     expect(result.status).toBe(2);
