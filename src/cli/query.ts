@@ -23,6 +23,11 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }
 
+/** With `--json` the rows as one JSON array, for scripts; else the text `asText` makes. */
+function printRows(io: CliIo, json: boolean | undefined, rows: readonly unknown[], asText: () => string): void {
+  io.stdout.write(json === true ? `${JSON.stringify(rows)}\n` : asText());
+}
+
 function statesCommand(io: CliIo): Command {
   return subcommand(io, 'states')
     .description('list the state of every (branch, repo, package, CVE) pair with a CPE match, a secfix or a rejection')
@@ -54,17 +59,10 @@ function statesCommand(io: CliIo): Command {
           fixedVersion: state.fixedVersion,
           evidence: state.evidence,
         }));
-        if (flags.json === true) {
-          io.stdout.write(`${JSON.stringify(rows)}\n`);
-          return;
-        }
-        io.stdout.write(
-          table(
-            ['BRANCH', 'REPO', 'PACKAGE', 'VERSION', 'CVE', 'STATE', 'FIXED IN'],
-            rows.map((row) => [row.branch, row.repo, row.package, row.version ?? '-', row.cve, row.state, row.fixedVersion ?? '-']),
-          ),
-        );
-        io.stdout.write(`${rows.length} pairs\n`);
+        printRows(io, flags.json, rows, () => {
+          const lines = rows.map((row) => [row.branch, row.repo, row.package, row.version ?? '-', row.cve, row.state, row.fixedVersion ?? '-']);
+          return `${table(['BRANCH', 'REPO', 'PACKAGE', 'VERSION', 'CVE', 'STATE', 'FIXED IN'], lines)}${rows.length} pairs\n`;
+        });
       });
     });
 }
@@ -122,16 +120,10 @@ function runsCommand(io: CliIo): Command {
       await withCliStore(flags.db, async ({ store }) => {
         const { listImportRuns } = await import('../store/index.js');
         const runs = await listImportRuns(store.db, flags.limit);
-        if (flags.json === true) {
-          io.stdout.write(`${JSON.stringify(runs)}\n`);
-          return;
-        }
-        io.stdout.write(
-          table(
-            ['ID', 'STARTED', 'KIND', 'STATUS', 'MS', 'SOURCE', 'ERROR'],
-            runs.map((run) => [String(run.id), run.startedAt, run.kind, run.status, run.durationMs === null ? '-' : String(run.durationMs), run.source, run.error ?? '']),
-          ),
-        );
+        printRows(io, flags.json, runs, () => {
+          const lines = runs.map((run) => [String(run.id), run.startedAt, run.kind, run.status, run.durationMs === null ? '-' : String(run.durationMs), run.source, run.error ?? '']);
+          return table(['ID', 'STARTED', 'KIND', 'STATUS', 'MS', 'SOURCE', 'ERROR'], lines);
+        });
       });
     });
 }
