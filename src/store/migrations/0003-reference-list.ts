@@ -1,9 +1,6 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { StoreDialect } from '../database.js';
 
-/** Vulnerabilities whose references are moved per statement: bounds memory on big databases. */
-const VULNERABILITIES_PER_ROUND = 1_000;
-
 /**
  * Keeps a vulnerability's references as one JSON list (`[{url, tags}]`, by URL) in its own row,
  * as its CWEs and aliases already are, instead of one row each in `vulnerability_reference`.
@@ -12,48 +9,16 @@ const VULNERABILITIES_PER_ROUND = 1_000;
  */
 export function referenceListMigration(dialect: StoreDialect): Migration {
   const text = dialect === 'postgres' ? sql`text collate "C"` : 'text';
+  // Each dialect's JSON aggregate, in URL order; both give `[]` to a vulnerability without references.
+  const list =
+    dialect === 'postgres'
+      ? sql`select json_agg(json_build_object('url', r.url, 'tags', r.tags::json) order by r.url)::text`
+      : sql`select json_group_array(json_object('url', r.url, 'tags', json(r.tags)) order by r.url)`;
   return {
-    async up(untyped: Kysely<unknown>): Promise<void> {
-      const db = untyped as Kysely<OldSchema>;
+    async up(db: Kysely<unknown>): Promise<void> {
       await db.schema.alterTable('vulnerability').addColumn('reference_list', text, (c) => c.notNull().defaultTo('[]')).execute();
-      let after = '';
-      for (;;) {
-        const ids = await db
-          .selectFrom('vulnerability_reference')
-          .select('vulnerability_id')
-          .distinct()
-          .where('vulnerability_id', '>', after)
-          .orderBy('vulnerability_id')
-          .limit(VULNERABILITIES_PER_ROUND)
-          .execute();
-        const last = ids.at(-1);
-        if (last === undefined) break;
-        const rows = await db
-          .selectFrom('vulnerability_reference')
-          .select(['vulnerability_id', 'url', 'tags'])
-          .where('vulnerability_id', '>', after)
-          .where('vulnerability_id', '<=', last.vulnerability_id)
-          .orderBy('vulnerability_id')
-          .orderBy('url')
-          .execute();
-        const lists = new Map<string, { url: string; tags: unknown }[]>();
-        for (const row of rows) {
-          const list = lists.get(row.vulnerability_id) ?? [];
-          list.push({ url: row.url, tags: JSON.parse(row.tags) as unknown });
-          lists.set(row.vulnerability_id, list);
-        }
-        for (const [id, list] of lists) {
-          await db.updateTable('vulnerability').set({ reference_list: JSON.stringify(list) }).where('id', '=', id).execute();
-        }
-        after = last.vulnerability_id;
-      }
+      await sql`update vulnerability set reference_list = coalesce((${list} from vulnerability_reference r where r.vulnerability_id = vulnerability.id), '[]')`.execute(db);
       await db.schema.dropTable('vulnerability_reference').execute();
     },
   };
-}
-
-/** The two tables as this migration finds them. */
-interface OldSchema {
-  vulnerability: { id: string; reference_list: string };
-  vulnerability_reference: { vulnerability_id: string; url: string; tags: string };
 }
