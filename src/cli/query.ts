@@ -115,7 +115,7 @@ function runsCommand(io: CliIo): Command {
     .option('--db <url>', DB_OPTION_HELP)
     .option('--limit <n>', 'how many runs', positiveCount, 20)
     .option('--json', 'print one JSON array of runs', false)
-    .addHelpText('after', '\nA run still "running" after its process ended was killed; its import left no data.\n')
+    .addHelpText('after', '\nA killed import wrote nothing; its run shows "running" until the next import of the same source\nrecords it as failed (interrupted).\n')
     .action(async (flags: { db?: string; limit: number; json?: boolean }) => {
       await withCliStore(flags.db, async ({ store }) => {
         const { listImportRuns } = await import('../store/index.js');

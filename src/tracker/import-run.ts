@@ -7,6 +7,7 @@ import {
   type Schema,
   type Store,
   findLastSuccessfulImportRun,
+  failUnfinishedImportRuns,
   findLaterRunForTarget,
   finishImportRun,
   startImportRun,
@@ -103,7 +104,15 @@ export async function runImport(
   const last = await findLastSuccessfulImportRun(store.db, target.runSource);
   // Without a previous run to compare with, the source is read and written whatever its fingerprint.
   const previous = last !== undefined && (await replacedSince(store.db, last, target.runSource)) ? undefined : last;
-  const importRunId = await withWriteLock(store, (db) => startImportRun(db, { source: target.runSource, kind: target.kind }), BOOKKEEPING);
+  const importRunId = await withWriteLock(
+    store,
+    async (db) => {
+      // An earlier run of this source that never recorded its end was killed (its data rolled back).
+      await failUnfinishedImportRuns(db, target.runSource, 'interrupted: the import ended without recording how');
+      return startImportRun(db, { source: target.runSource, kind: target.kind });
+    },
+    BOOKKEEPING,
+  );
   const summary = (status: ImportSummary['status'], counts: ImportCounts): ImportSummary => ({
     kind: target.kind,
     source: target.location,

@@ -81,8 +81,8 @@ function expectSuccess(result: ChildResult, what: string): void {
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-async function importRuns(store: Store): Promise<{ kind: string; status: string }[]> {
-  const { rows } = await sql<{ kind: string; status: string }>`select kind, status from import_run order by id`.execute(store.db);
+async function importRuns(store: Store): Promise<{ kind: string; status: string; error: string | null }[]> {
+  const { rows } = await sql<{ kind: string; status: string; error: string | null }>`select kind, status, error from import_run order by id`.execute(store.db);
   return rows;
 }
 
@@ -164,6 +164,10 @@ describe.each(backends)('%s', { concurrent: true }, (backend) => {
           const rerun = await runSequence(steps, 60_000);
           expectSuccess(rerun, `${label}: the rerun`);
           expect(await stateDigest(store), `${label}: state table after the rerun`).toBe(reference.stateDigest);
+          // The rerun of the interrupted source recorded the killed run's end: failed, interrupted.
+          const after = await importRuns(store);
+          expect(after.filter((run) => run.status === 'running'), `${label}: runs left running`).toEqual([]);
+          expect(after.filter((run) => run.status === 'failed').map((run) => run.error?.split(':')[0])).toEqual(runs.length > importsIn.length ? ['interrupted'] : []);
 
           const outcome = started === ended ? '' : at === started ? ', had committed' : ', rolled back';
           console.log(`${label} (${where}${outcome}): lock free after ${Math.round(lockMs)} ms, rerun ${Math.round(rerun.endedAt - rerun.startedAt)} ms`);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
-import { findLastSuccessfulImportRun, findLaterRunForTarget, finishImportRun, listImportRuns, startImportRun } from './import-runs.js';
+import {
+  failUnfinishedImportRuns,
+  findLastSuccessfulImportRun,
+  findLaterRunForTarget,
+  finishImportRun,
+  listImportRuns,
+  startImportRun,
+} from './import-runs.js';
 
 const SOURCE = 'https://secdb.alpinelinux.org/v3.16/main.json';
 
@@ -53,6 +60,21 @@ describe.each(backends)('%s import runs', (backend) => {
     expect(last?.checksum).toBe('one');
     expect((await listImportRuns(db, 10)).find((run) => run.id === failed)?.error).toBe('truncated JSON');
     expect((await findLastSuccessfulImportRun(db, SOURCE, ['ok']))?.id).toBe(first);
+  });
+
+  it('fails the unfinished runs of one source only, and a run that goes on still records its own end', async () => {
+    const { db } = store();
+    const done = await startImportRun(db, { source: SOURCE, kind: 'secdb' });
+    await finishImportRun(db, done, { status: 'ok' });
+    const stale = await startImportRun(db, { source: SOURCE, kind: 'secdb', at: '2024-01-01T00:00:00.000Z' });
+    const other = await startImportRun(db, { source: 'other', kind: 'secdb' });
+    expect(await failUnfinishedImportRuns(db, SOURCE, 'interrupted', '2024-01-02T00:00:00.000Z')).toBe(1);
+    const byId = new Map((await listImportRuns(db, 10)).map((run) => [run.id, run]));
+    expect(byId.get(stale)).toMatchObject({ status: 'failed', error: 'interrupted', finishedAt: '2024-01-02T00:00:00.000Z' });
+    expect(byId.get(done)?.status).toBe('ok');
+    expect(byId.get(other)?.status).toBe('running');
+    await finishImportRun(db, stale, { status: 'ok', at: '2024-01-01T00:00:05.000Z' });
+    expect((await listImportRuns(db, 10)).find((run) => run.id === stale)).toMatchObject({ status: 'ok', error: null });
   });
 
   describe('findLaterRunForTarget', () => {

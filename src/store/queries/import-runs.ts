@@ -70,6 +70,21 @@ export async function startImportRun(db: Kysely<Schema>, start: ImportRunStart):
   return row.id;
 }
 
+/**
+ * Ends the runs of `source` that are still `running` as `failed` with `error`, and returns how
+ * many. For a run whose process died before it could record its end: a run that is in fact still
+ * going records its own end later, over this one.
+ */
+export async function failUnfinishedImportRuns(db: Kysely<Schema>, source: string, error: string, at?: string): Promise<number> {
+  const result = await db
+    .updateTable('import_run')
+    .set({ status: 'failed', finished_at: at ?? nowIso(), error })
+    .where('source', '=', source)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Records how an import ended; the duration is measured from its recorded start. */
 export async function finishImportRun(db: Kysely<Schema>, id: number, finish: ImportRunFinish): Promise<void> {
   const run = await db.selectFrom('import_run').select('started_at').where('id', '=', id).executeTakeFirstOrThrow();
