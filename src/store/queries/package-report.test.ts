@@ -65,7 +65,7 @@ describe.each(backends)('%s package report', (backend) => {
       { package: 'zlib', version: '0', vulnerabilityId: 'CVE-2023-45853', note: null },
       { package: 'curl', version: '0', vulnerabilityId: 'CVE-2023-32001', note: 'not built with it' },
     ], null);
-    await replaceSecfixes(db, { repositoryId: edge, source: 'aports', packages: ['curl'] }, [
+    await replaceSecfixes(db, { repositoryId: edge, source: 'aports' }, [
       { package: 'curl', version: '8.4.0-r0', vulnerabilityId: 'CVE-2023-38545', note: null },
     ], null);
     expect(await listPackageSecfixes(db, 'curl')).toEqual([

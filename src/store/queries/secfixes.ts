@@ -15,8 +15,6 @@ export interface SecfixEntry {
 export interface SecfixScope {
   readonly repositoryId: number;
   readonly source: SecfixSource;
-  /** Only these packages' rows (an aports APKBUILD); undefined means the whole repository (a secdb file). */
-  readonly packages?: readonly string[];
 }
 
 export interface SecfixReplaceResult {
@@ -39,13 +37,6 @@ export async function replaceSecfixes(
   entries: readonly SecfixEntry[],
   importRunId: number | null,
 ): Promise<SecfixReplaceResult> {
-  if (scope.packages !== undefined) {
-    const allowed = new Set(scope.packages);
-    const outside = entries.find((entry) => !allowed.has(entry.package));
-    if (outside !== undefined) {
-      throw new RangeError(`secfix for ${outside.package} is outside the replaced packages`);
-    }
-  }
   const wanted = new Map(entries.map((entry) => [entryKey(entry), entry]));
 
   const existing = await loadScope(db, scope);
@@ -90,17 +81,13 @@ export async function replaceSecfixes(
   return { changedPackages: [...changedPackages].sort(), added: rows.length, removed: removals.length };
 }
 
-async function loadScope(db: Kysely<Schema>, scope: SecfixScope) {
-  const query = db
+function loadScope(db: Kysely<Schema>, scope: SecfixScope) {
+  return db
     .selectFrom('secfix')
     .select(['id', 'package', 'version', 'vulnerability_id as vulnerabilityId', 'note'])
     .where('repository_id', '=', scope.repositoryId)
-    .where('source', '=', scope.source);
-  if (scope.packages === undefined) return query.execute();
-  const batches = await Promise.all(
-    chunks(scope.packages, IN_LIST_SIZE).map((batch) => query.where('package', 'in', batch).execute()),
-  );
-  return batches.flat();
+    .where('source', '=', scope.source)
+    .execute();
 }
 
 export interface StoredSecfix extends SecfixEntry {

@@ -41,7 +41,7 @@ async function seed(store: TestStore): Promise<void> {
     )
     .execute();
   await writeStates(store.db, [{ repositoryId, package: HOSTILE_PACKAGE, vulnerabilityId: 'CVE-2099-0003', state: 'vulnerable', version: null, fixedVersion: '2.0-r0', evidence: [] }], { cause: 'test' });
-  await replaceSecfixes(store.db, { repositoryId, source: 'aports', packages: [HOSTILE_PACKAGE] }, [
+  await replaceSecfixes(store.db, { repositoryId, source: 'aports' }, [
     { package: HOSTILE_PACKAGE, version: '2.0-r0', vulnerabilityId: 'CVE-2099-0003', note: HOSTILE_NOTE },
   ], null);
 }
