@@ -6,7 +6,7 @@ import { type SecfixId, classifySecfixId } from '../formats/secfix-id.js';
 import {
   type Store,
   listBranches,
-  listPublishedBinariesByRepository,
+  listPublishedBinaries,
   listSecfixedVulnerabilityConfigurations,
   listSecfixesOfRepositories,
   listSeenVersions,
@@ -45,7 +45,7 @@ export async function checkData(store: Pick<Store, 'db'>, rules: MappingRules): 
   const [seenRows, secfixRows, binaryRows, configurations] = await Promise.all([
     listSeenVersions(db, allRepositoryIds),
     listSecfixesOfRepositories(db, allRepositoryIds),
-    listPublishedBinariesByRepository(db, allRepositoryIds),
+    listPublishedBinaries(db, allRepositoryIds),
     listSecfixedVulnerabilityConfigurations(db, allRepositoryIds),
   ]);
   const seenByRepository = byRepository(seenRows);

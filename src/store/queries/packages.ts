@@ -291,26 +291,11 @@ export function listPublishedOriginVersions(
     .execute();
 }
 
-/** Binary package names with their origin, for every version the repositories publish now. */
+/**
+ * Binary package names with their origin and repository, for every version these repositories
+ * publish now (several branches' in one query), by name, origin and repository.
+ */
 export async function listPublishedBinaries(
-  db: Kysely<Schema>,
-  repositoryIds: readonly number[],
-): Promise<{ readonly binary: string; readonly origin: string }[]> {
-  if (repositoryIds.length === 0) return [];
-  return db
-    .selectFrom('binary_package as bp')
-    .innerJoin('package_version as pv', 'pv.id', 'bp.package_version_id')
-    .innerJoin('source_package as sp', 'sp.id', 'pv.source_package_id')
-    .select(['bp.name as binary', 'sp.name as origin'])
-    .distinct()
-    .where('sp.repository_id', 'in', repositoryIds)
-    .where('pv.removed_at', 'is', null)
-    .orderBy('bp.name')
-    .execute();
-}
-
-/** Like `listPublishedBinaries`, with the repository of each: several branches' binaries in one query. */
-export async function listPublishedBinariesByRepository(
   db: Kysely<Schema>,
   repositoryIds: readonly number[],
 ): Promise<{ readonly repositoryId: number; readonly binary: string; readonly origin: string }[]> {
