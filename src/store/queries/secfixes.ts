@@ -95,6 +95,9 @@ export interface StoredSecfix extends SecfixEntry {
   readonly source: SecfixSource;
 }
 
+/** The columns a `StoredSecfix` is read from. */
+const STORED_SECFIX_COLUMNS = ['repository_id as repositoryId', 'package', 'version', 'vulnerability_id as vulnerabilityId', 'note', 'source'] as const;
+
 /** A repository's secfixes from every source, optionally only of some packages. */
 export async function listSecfixes(
   db: Kysely<Schema>,
@@ -103,7 +106,7 @@ export async function listSecfixes(
 ): Promise<StoredSecfix[]> {
   const query = db
     .selectFrom('secfix')
-    .select(['repository_id as repositoryId', 'package', 'version', 'vulnerability_id as vulnerabilityId', 'note', 'source'])
+    .select(STORED_SECFIX_COLUMNS)
     .where('repository_id', '=', repositoryId)
     .orderBy('package')
     .orderBy('id');
@@ -119,7 +122,7 @@ export async function listSecfixesOfRepositories(db: Kysely<Schema>, repositoryI
   if (repositoryIds.length === 0) return [];
   return db
     .selectFrom('secfix')
-    .select(['repository_id as repositoryId', 'package', 'version', 'vulnerability_id as vulnerabilityId', 'note', 'source'])
+    .select(STORED_SECFIX_COLUMNS)
     .where('repository_id', 'in', repositoryIds)
     .orderBy('repository_id')
     .orderBy('package')
@@ -136,7 +139,7 @@ export async function listSecfixesByVulnerability(
     chunks([...new Set(vulnerabilityIds)], IN_LIST_SIZE).map((batch) =>
       db
         .selectFrom('secfix')
-        .select(['repository_id as repositoryId', 'package', 'version', 'vulnerability_id as vulnerabilityId', 'note', 'source'])
+        .select(STORED_SECFIX_COLUMNS)
         .where('vulnerability_id', 'in', batch)
         .orderBy('repository_id')
         .orderBy('package')
