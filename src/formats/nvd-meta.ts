@@ -1,5 +1,5 @@
 import { InputError } from './input-error.js';
-import { normalizeNvdTimestamp } from './nvd.js';
+import { normalizeTimestamp } from './timestamp.js';
 
 /** An NVD data feed's `.meta` file: what to compare before downloading the feed again. */
 export interface NvdFeedMeta {
@@ -38,7 +38,7 @@ export function parseNvdMeta(text: string | Buffer, source: string): NvdFeedMeta
     return found;
   };
   const lastModifiedDate = field('lastModifiedDate');
-  const lastModified = normalizeNvdTimestamp(lastModifiedDate.value);
+  const lastModified = normalizeTimestamp(lastModifiedDate.value);
   if (lastModified === undefined) throw new InputError(source, `line ${lastModifiedDate.line}`, 'lastModifiedDate is not a valid date-time');
   const [size, zipSize, gzSize] = SIZE_KEYS.map((key) => {
     const { value, line } = field(key);

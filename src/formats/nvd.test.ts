@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { streamInput } from '../sources/file.js';
 import { repoPath } from '../test-support/paths.js';
 import { InputError } from './input-error.js';
-import { normalizeNvdTimestamp, nvdCoreProjection, parseNvdDocument, readNvd } from './nvd.js';
+import { nvdCoreProjection, parseNvdDocument, readNvd } from './nvd.js';
 import type { NvdCve } from './nvd.js';
 
 const NVD = repoPath('data', 'alpine-sample', 'nvd');
@@ -354,20 +354,5 @@ describe('parseNvdDocument', () => {
   it('reads the API page header, normalizing its timestamp (formats.md 5.1 example)', () => {
     const page = { resultsPerPage: 0, startIndex: 0, totalResults: 1, format: 'NVD_CVE', version: '2.0', timestamp: '2023-01-10T08:23:24.183', vulnerabilities: [] };
     expect(parseNvdDocument(JSON.stringify(page), 'page').header).toEqual({ format: 'api-2.0', version: '2.0', timestamp: '2023-01-10T08:23:24.183Z', totalResults: 1 });
-  });
-});
-
-describe('normalizeNvdTimestamp', () => {
-  it('gives one UTC form for the 2.0, 1.1 and .meta spellings', () => {
-    expect(normalizeNvdTimestamp('2019-11-14T19:15:13.410')).toBe('2019-11-14T19:15:13.410Z');
-    expect(normalizeNvdTimestamp('2019-11-14T19:15Z')).toBe('2019-11-14T19:15:00.000Z');
-    expect(normalizeNvdTimestamp('2026-01-19T16:00:01-05:00')).toBe('2026-01-19T21:00:01.000Z');
-    expect(normalizeNvdTimestamp('2024-02-29T23:59:59.99999')).toBe('2024-02-29T23:59:59.999Z');
-  });
-
-  it('refuses impossible dates and other spellings', () => {
-    for (const text of ['2023-02-29T00:00:00', '2019-13-01T00:00', '2019-11-14T24:00', '2019-11-14 19:15', '2019-11-14', '2019-11-14T19:15+25:00']) {
-      expect(normalizeNvdTimestamp(text)).toBeUndefined();
-    }
   });
 });
