@@ -239,14 +239,15 @@ describe('readNvd input handling', () => {
     expect(records[1]!.cvss.find((score) => score.version === '2.0')?.baseSeverity).toBe('MEDIUM');
   });
 
-  it('reads a 20 MB description in linear time, and 10 MB of backslashes in 64 KiB chunks', async () => {
+  it('reads a 20 MB description and 10 MB of backslashes in 1 KiB chunks, with no work per chunk that grows with the value', async () => {
+    // No clock: a reader that rescanned or re-copied a value's earlier chunks at each new one would
+    // make about 10^11 byte steps here and never end within the test's timeout, where the linear
+    // read takes well under a second. `npm run bench -- hostile` measures the time itself.
     for (const value of ['a'.repeat(20_000_000), '\\'.repeat(5_000_000)]) {
       const document = freshSample();
       document.vulnerabilities = [document.vulnerabilities[3]!];
       (document.vulnerabilities[0]!.cve.descriptions as JsonRecord[])[0]!.value = value;
-      const started = performance.now();
-      const { records } = await readAll(inPieces(Buffer.from(JSON.stringify(document)), 65536));
-      expect(performance.now() - started).toBeLessThan(5000);
+      const { records } = await readAll(inPieces(Buffer.from(JSON.stringify(document)), 1024));
       expect(records[0]!.descriptions[0]!.value).toBe(value);
     }
   });
@@ -309,14 +310,13 @@ describe('readNvd input handling', () => {
     expect(config.nodes[2]).toEqual({ operator: 'AND', negate: false, matches: [{ vulnerable: false, criteria: 'cpe:2.3:o:linux:linux_kernel:-:*:*:*:*:*:*:*' }] });
   });
 
-  it('survives byte flips, truncation and splices of the real sample: records or InputError, fast', async () => {
+  it('survives byte flips, truncation and splices of the real sample: records or InputError', async () => {
     const bytes = Buffer.from(sampleText);
     const mutation = fc.oneof(
       fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
       fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
       fc.record({ kind: fc.constant('splice' as const), at: fc.nat(), from: fc.nat(), length: fc.nat({ max: 3000 }) }),
     );
-    let slowest = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 5000 }), async (mutations, chunkSize) => {
         let mutated = Buffer.from(bytes);
@@ -330,17 +330,14 @@ describe('readNvd input handling', () => {
           }
           if (mutated.length === 0) break;
         }
-        const started = performance.now();
         const outcome = await readAll(inPieces(mutated, chunkSize)).then(
           () => 'read',
           (error: unknown) => error,
         );
-        slowest = Math.max(slowest, performance.now() - started);
         if (outcome !== 'read') expect(outcome).toBeInstanceOf(InputError);
       }),
       { numRuns: 150 },
     );
-    expect(slowest).toBeLessThan(2000);
   });
 });
 

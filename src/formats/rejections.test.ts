@@ -91,8 +91,9 @@ describe('parseRejections', () => {
     expect(inputErrorFrom(() => parseRejections(Buffer.from([0x66, 0x6f, 0x6f, 0x3a, 0x80]), 's')).place).toBe('byte 4');
   });
 
-  it('stays fast on absurdly long lines and many entries', () => {
-    const started = performance.now();
+  it('reads absurdly long lines and many entries, and refuses deep nesting', () => {
+    // No clock: a parser quadratic in a line's length would need 10^12 steps here, and deep
+    // nesting would overflow a recursive one. `npm run bench -- hostile` times it.
     const longNote = parseRejections(`foo:\n  - CVE-2020-0001 ${'x'.repeat(1_000_000)}\n`, 's');
     expect(longNote[0]?.note).toHaveLength(1_000_000);
     const many = Array.from({ length: 5_000 }, (_, index) => `p${index}:\n  # why ${index}\n  - CVE-2020-${String(index).padStart(4, '0')}\n`).join('');
@@ -100,7 +101,6 @@ describe('parseRejections', () => {
     expect(records).toHaveLength(5_000);
     expect(records[4_999]).toEqual({ package: 'p4999', id: 'CVE-2020-4999', kind: 'cve', rationale: 'why 4999' });
     expect(inputErrorFrom(() => parseRejections(`foo: [${'['.repeat(10_000)}`, 's')).place).toMatch(/^line \d+$/);
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('parses or throws InputError for random and mutated YAML', () => {

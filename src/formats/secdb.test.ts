@@ -174,15 +174,15 @@ describe('parseSecdb bad input', () => {
     expect(inputErrorFrom(() => parseSecdb(bytes, 'bad.json')).place).toBe('byte 6');
   });
 
-  it('stays linear on huge lines and deep nesting', () => {
-    const started = performance.now();
+  it('reads huge lines and refuses a million open brackets', () => {
+    // No clock: a parser quadratic in a line's length or recursive in the nesting would need
+    // 10^12 steps or overflow the stack here. `npm run bench -- hostile` times it.
     const longId = `CVE-2020-1234 ${'x'.repeat(2_000_000)}`;
     const document = parseSecdb(minimal([{ pkg: { name: 'a', secfixes: { '1.0-r0': [longId] } } }]), 'big.json');
     expect(document.packages[0]?.secfixes[0]?.ids[0]?.note).toHaveLength(2_000_000);
     expect(inputErrorFrom(() => parseSecdb('['.repeat(1_000_000), 'deep.json')).problem).toMatch(/unexpected end of input/);
     expect(inputErrorFrom(() => parseSecdb(`{"a":"${' '.repeat(2_000_000)}`, 'open.json')).problem).toMatch(/unterminated string/);
     expect(inputErrorFrom(() => parseSecdb(`${' '.repeat(2_000_000)}x`, 'junk.json')).place).toBe('line 1, column 2000001');
-    expect(performance.now() - started).toBeLessThan(3_000);
   });
 });
 

@@ -35,8 +35,9 @@ describe('in a browser', () => {
   /** A page that records console errors, script errors, failed requests and error answers. */
   async function openPage(): Promise<Page> {
     const page = await context.newPage();
+    // A console error such as "Failed to load resource" names its URL only in its location.
     page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+      if (message.type() === 'error') problems.push(`console: ${message.text()} (${message.location().url || page.url()})`);
     });
     page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
     page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
@@ -94,6 +95,19 @@ describe('in a browser', () => {
 
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it('serves the icon the pages link, and leads /favicon.ico (which feeds make browsers ask for) to it', async () => {
+    const page = await openPage();
+    await page.goto(`${server.address}/`);
+    const icon = (await page.locator('link[rel="icon"]').getAttribute('href'))!;
+    for (const path of [icon, '/favicon.ico']) {
+      const response = await page.goto(new URL(path, server.address).toString());
+      expect(response?.status(), path).toBe(200);
+      expect(response?.headers()['content-type'], path).toBe('image/svg+xml');
+      expect(response?.url(), path).toBe(new URL(icon, server.address).toString());
+    }
+    expect(problems).toEqual([]);
+  }, 60_000);
 
   it('lays the pages out for a phone without horizontal scrolling of the page', async () => {
     const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });

@@ -9,6 +9,9 @@ import { STYLESHEET } from './style.js';
 /** The stylesheet's URL carries its hash, so it can be cached for good and still change with a release. */
 export const STYLESHEET_PATH = `/static/style.${createHash('sha256').update(STYLESHEET).digest('hex').slice(0, 12)}.css`;
 
+/** The site icon, linked from every page; `/favicon.ico` leads to it too. */
+export const ICON_PATH = '/favicon.svg';
+
 export interface Alternate {
   readonly type: string;
   readonly href: string;
@@ -44,7 +47,7 @@ export function page(context: PageContext, options: PageOptions): Html {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · ${context.site.distribution} security tracker</title>
-<link rel="icon" href="data:,">
+<link rel="icon" href="${ICON_PATH}" type="image/svg+xml">
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 ${alternates.map((alternate) => html`<link rel="alternate" type="${alternate.type}" href="${alternate.href}" title="${alternate.title}">\n`)}
 </head>
