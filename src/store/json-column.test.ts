@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { configurationsShape, evidenceShape, jsonText, readJsonColumn, StoredJsonError } from './json-column.js';
+import type { Evidence } from '../base/states.js';
 
 describe('readJsonColumn', () => {
   it('gives back what jsonText wrote when it has the column shape', () => {
-    const evidence = [
+    const evidence: readonly Evidence[] = [
       { kind: 'published-version', repo: 'main', version: '1.0-r0' },
       { kind: 'criterion', cveConfigurationIndex: 0, criteria: 'cpe:2.3:a:x:y:*:*:*:*:*:*:*:*', bounds: { endExcluding: '2' }, rule: 'origin-name', comparedVersion: '1.0', outcome: 'affected' },
-    ] as const;
+    ];
     expect(readJsonColumn(jsonText(evidence), evidenceShape, 'state.evidence')).toEqual(evidence);
   });
 
