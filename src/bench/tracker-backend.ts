@@ -10,6 +10,7 @@ import { type UpdateSummary, updateStates } from '../tracker/update.js';
 import type { DatasetManifest } from './dataset.js';
 import { elapsedMs, peakRssMb } from './measure.js';
 import { type Timed, populateStore } from './populate.js';
+import { stateDigest } from './state-digest.js';
 
 /**
  * One backend's run of the tracker benchmark, in its own process so peak RSS is its own:
@@ -120,8 +121,12 @@ try {
     const { indexes, secdbs, nvd, full } = await populateStore(store, manifest, rules, (name, fn) => phase(name, peaks, fn));
     const statesByName: Record<string, number> = {};
     for (const row of await countStates(store.db)) statesByName[row.state] = (statesByName[row.state] ?? 0) + row.count;
+    const fullDigest = await stateDigest(store.db);
+    log(`state digest after the full update: ${fullDigest.rows} rows, ${fullDigest.sha256}`);
     const modified = await phase('modifiedImport', peaks, () => importNvd(store, { location: manifest.modifiedFeed }));
     const incremental = await phase('incrementalUpdate', peaks, () => updateStates(store, { full: false, rules }));
+    const incrementalDigest = await stateDigest(store.db);
+    log(`state digest after the incremental update: ${incrementalDigest.rows} rows, ${incrementalDigest.sha256}`);
     const records = nvd.result.counts.records ?? 0;
     const recordsPerSecond = Math.round(records / (nvd.ms / 1000));
     const peak = peakRssMb();
@@ -133,6 +138,7 @@ try {
       fullUpdate: { ...updateFigures(full.result, full.ms, full.cpuSeconds), statesByName },
       modifiedImport: { records: modified.result.counts.records ?? 0, changed: modified.result.counts.changed ?? 0, seconds: seconds(modified.ms), cpuSeconds: modified.cpuSeconds },
       incrementalUpdate: updateFigures(incremental.result, incremental.ms, incremental.cpuSeconds),
+      stateDigest: { fullUpdate: fullDigest, incrementalUpdate: incrementalDigest },
       peakRssMb: peak,
       peakRssMbAfter: peaks,
       databaseMegabytes: Math.round((await database.size(store)) / 1e6),

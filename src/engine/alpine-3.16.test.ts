@@ -5,7 +5,7 @@ import type { MappingRules } from './cpe-mapping.js';
 import { evaluateCve, prepareCve } from './configuration.js';
 import type { NvdEvaluation, PreparedCve } from './configuration.js';
 import { decideStates } from './decide.js';
-import type { PairState } from './state.js';
+import type { PairState } from '../base/states.js';
 import { SAMPLE_RULES } from './test-support/alpine-rules.js';
 import { V316_MAIN_EXPECTED, V316_REJECTIONS_YAML } from './test-support/alpine-3.16-expected.js';
 import { loadApkIndex, loadNvd, loadSecdb, newestVersions, secfixLines } from './test-support/alpine-sample.js';

@@ -3,7 +3,7 @@ import type { Cpe } from '../formats/cpe.js';
 import type { NvdConfiguration, NvdCpeMatch, NvdOperator } from '../formats/nvd.js';
 import { criterionNameOf, mapCriterionToPackages } from './cpe-mapping.js';
 import type { MappingIndex } from './cpe-mapping.js';
-import type { CriterionBounds, CriterionEvidence, CriterionOutcome, MatchRule, NvdOutcome } from './state.js';
+import type { CriterionBounds, CriterionEvidence, CriterionOutcome, MatchRule, NvdOutcome } from '../base/states.js';
 import { compareUpstream, cpeVersionText, normalizeNvdVersion, upstreamVersion } from './upstream-version.js';
 
 /**

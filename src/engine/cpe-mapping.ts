@@ -1,5 +1,5 @@
 import type { Cpe, CpeValue } from '../formats/cpe.js';
-import type { MatchRule } from './state.js';
+import type { MatchRule } from '../base/states.js';
 
 /**
  * From a CPE criterion (vendor, product, target software) to the origin packages of one branch

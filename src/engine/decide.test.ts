@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NvdEvaluation } from './configuration.js';
 import { decidePairState, decideStates, sameState, stateDigest } from './decide.js';
 import type { PairInput, SecfixLine } from './decide.js';
-import type { PairState } from './state.js';
+import type { PairState } from '../base/states.js';
 import { loadSecdb, secfixLines } from './test-support/alpine-sample.js';
 
 const v316main = loadSecdb('v3.16', 'main');

@@ -1,7 +1,7 @@
 import { NOT_AFFECTED_VERSION } from '../formats/secfix-id.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import type { NvdEvaluation } from './configuration.js';
-import type { Evidence, NvdOutcome, PairState, StateName } from './state.js';
+import type { Evidence, NvdOutcome, PairState, StateName } from '../base/states.js';
 
 /**
  * Decides the state of one (branch, repo, origin package, vulnerability) pair from its inputs

@@ -12,7 +12,7 @@ export {
   type NvdOutcome,
   type PairState,
   type StateName,
-} from './state.js';
+} from '../base/states.js';
 export { compareUpstream, cpeVersionText, normalizeNvdVersion, upstreamVersion } from './upstream-version.js';
 export {
   binariesByOrigin,

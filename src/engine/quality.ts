@@ -3,7 +3,7 @@ import { NOT_AFFECTED_VERSION } from '../formats/secfix-id.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import { evaluateCve } from './configuration.js';
 import type { PreparedCve } from './configuration.js';
-import type { CriterionBounds } from './state.js';
+import type { CriterionBounds } from '../base/states.js';
 import { upstreamVersion } from './upstream-version.js';
 
 /** Data-quality checks behind `secfix check`: secdb lines that cannot be right as written. */

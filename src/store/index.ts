@@ -4,6 +4,7 @@ export * from './database.js';
 export * from './database-url.js';
 export * from './migrate.js';
 export * from './schema.js';
+export * from './json-column.js';
 export * from './queries/branches.js';
 export * from './queries/dirty.js';
 export * from './queries/import-runs.js';

@@ -1,23 +1,24 @@
 import type { Generated } from 'kysely';
+import type { Evidence, StateName } from '../base/states.js';
+import type { NvdConfiguration } from '../formats/nvd.js';
+import type { JsonColumn } from './json-column.js';
 
 /*
  * The typed shape of the database, identical on SQLite and PostgreSQL.
  *
  * Conventions, chosen so both dialects return the same values:
  * - times are ISO-8601 UTC text (`2024-03-01T12:00:00.000Z`), never native timestamp types;
- * - JSON is text, parsed and serialized by the query functions, never by SQL;
+ * - JSON is text (a `JsonColumn` of what it holds), written with `jsonText` and read with
+ *   `readJsonColumn` by the query functions, never by SQL;
  * - booleans are integers 0/1;
  * - ids are integers (`bigint` on PostgreSQL, read back as numbers).
  */
 
 /** ISO-8601 UTC time as text. */
 export type IsoTime = string;
-/** JSON document stored as text. */
-export type JsonText = string;
 
-/** States a (repository, package, vulnerability) pair can be in. */
-export const STATE_NAMES = ['vulnerable', 'fixed', 'not-affected', 'rejected', 'unknown'] as const;
-export type StateName = (typeof STATE_NAMES)[number];
+// The state names are the shared vocabulary's; the store's readers take them from here.
+export { STATE_NAMES, type StateName } from '../base/states.js';
 
 /** VEX justifications (CISA "minimum requirements for VEX") a rejection may give. */
 export const VEX_JUSTIFICATIONS = [
@@ -102,13 +103,13 @@ export interface VulnerabilityTable {
   cvss_vector: string | null;
   cvss_version: string | null;
   severity: string | null;
-  cwes: JsonText;
-  aliases: JsonText;
-  kev: JsonText | null;
-  ssvc: JsonText | null;
-  configurations: JsonText;
+  cwes: JsonColumn<readonly string[]>;
+  aliases: JsonColumn<readonly string[]>;
+  kev: JsonColumn<unknown> | null;
+  ssvc: JsonColumn<unknown> | null;
+  configurations: JsonColumn<readonly NvdConfiguration[]>;
   /** `[{url, tags}]`, one entry per URL, by URL. */
-  reference_list: JsonText;
+  reference_list: JsonColumn<readonly { readonly url: string; readonly tags: readonly string[] }[]>;
   content_hash: string;
 }
 
@@ -150,7 +151,7 @@ export interface RejectionTable {
   package: string;
   vulnerability_id: string;
   /** JSON array of branch names; null means every branch. */
-  branches: JsonText | null;
+  branches: JsonColumn<readonly string[]> | null;
   justification: VexJustification | null;
   rationale: string | null;
   author: string | null;
@@ -165,7 +166,7 @@ export interface StateTable {
   state: StateName;
   version: string | null;
   fixed_version: string | null;
-  evidence: JsonText;
+  evidence: JsonColumn<readonly Evidence[]>;
   updated_at: IsoTime;
 }
 
@@ -193,7 +194,7 @@ export interface ImportRunTable {
   started_at: IsoTime;
   finished_at: IsoTime | null;
   status: ImportRunStatus;
-  counts: JsonText | null;
+  counts: JsonColumn<Readonly<Record<string, number>>> | null;
   error: string | null;
   duration_ms: number | null;
   /**

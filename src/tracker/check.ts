@@ -1,6 +1,5 @@
 import { type QualityFinding, buildMappingIndex, checkSecfixQuality, packageUniverse, prepareCve } from '../engine/index.js';
 import type { MappingRules, PreparedCve } from '../engine/index.js';
-import type { NvdConfiguration } from '../formats/nvd.js';
 import type { SecdbPackage } from '../formats/secdb.js';
 import { type SecfixId, classifySecfixId } from '../formats/secfix-id.js';
 import {
@@ -97,7 +96,7 @@ export async function checkData(store: Pick<Store, 'db'>, rules: MappingRules): 
     const nvd = new Map<string, PreparedCve>();
     for (const id of ids) {
       const configuration = configurations.get(id);
-      if (configuration !== undefined) nvd.set(id, prepareCve(configuration as NvdConfiguration[], index));
+      if (configuration !== undefined) nvd.set(id, prepareCve(configuration, index));
     }
     findings.push(...checkSecfixQuality({ branch: branch.name, secdb, versionsSeen, nvd }));
     // Each branch takes a while at full size; a server computing the report keeps answering meanwhile.

@@ -292,7 +292,7 @@ function widen(targets: Map<string, Scope>, origin: string, vulnerabilityId?: st
  */
 interface RoundCache {
   readonly criteriaByProduct: Map<string, StoredCpeCriterion[]>;
-  readonly configurations: Map<string, NvdConfiguration[]>;
+  readonly configurations: Map<string, readonly NvdConfiguration[]>;
   readonly parsedCpes: Map<string, Cpe>;
 }
 
@@ -310,7 +310,7 @@ async function criteriaOfProducts(db: Kysely<Schema>, cache: RoundCache, product
 async function preparedVulnerabilities(db: Kysely<Schema>, cache: RoundCache, ids: readonly string[], index: MappingIndex): Promise<Map<string, PreparedCve>> {
   const missing = ids.filter((id) => !cache.configurations.has(id));
   for (const vulnerability of await getVulnerabilities(db, missing)) {
-    cache.configurations.set(vulnerability.id, vulnerability.configurations as NvdConfiguration[]);
+    cache.configurations.set(vulnerability.id, vulnerability.configurations);
   }
   const prepared = new Map<string, PreparedCve>();
   for (const id of ids) {

@@ -1,4 +1,4 @@
-import type { StateName } from '../state.js';
+import type { StateName } from '../../base/states.js';
 
 /*
  * Hand-derived states for v3.16 main of the real sample (data/alpine-sample): the x86_64 APKINDEX

@@ -65,7 +65,7 @@ describe.each(backends)('%s branch report', (backend) => {
       state: name,
       version: '1.0-r0',
       fixedVersion: name === 'fixed' ? '1.1-r0' : null,
-      evidence: null,
+      evidence: [],
     });
     await writeStates(
       db,

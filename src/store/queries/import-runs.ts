@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { jsonText, number, readJsonColumn, recordOf } from '../json-column.js';
 import type { ImportRunStatus, ImportRunTable, Schema } from '../schema.js';
 import { nowIso } from './batches.js';
 
@@ -95,7 +96,7 @@ export async function finishImportRun(db: Kysely<Schema>, id: number, finish: Im
       status: finish.status,
       finished_at: finishedAt,
       duration_ms: Date.parse(finishedAt) - Date.parse(run.started_at),
-      counts: finish.counts === undefined || finish.counts === null ? null : JSON.stringify(finish.counts),
+      counts: finish.counts === undefined || finish.counts === null ? null : jsonText(finish.counts),
       error: finish.error ?? null,
       ...(finish.checksum === undefined ? {} : { checksum: finish.checksum }),
       ...(finish.etag === undefined ? {} : { etag: finish.etag }),
@@ -117,7 +118,7 @@ function importRun(row: Selectable<ImportRunTable>): ImportRun {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     status: row.status,
-    counts: row.counts === null ? null : (JSON.parse(row.counts) as Record<string, number>),
+    counts: row.counts === null ? null : readJsonColumn(row.counts, recordOf(number), 'import_run.counts'),
     error: row.error,
     durationMs: row.duration_ms,
     target: row.target,

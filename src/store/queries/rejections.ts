@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { jsonText, readJsonColumn, stringsShape } from '../json-column.js';
 import type { RejectionTable, Schema, VexJustification } from '../schema.js';
 import { IN_LIST_SIZE, chunks, rowsPerInsert } from './batches.js';
 
@@ -33,7 +34,7 @@ function rejectionRow(source: string, entry: RejectionEntry) {
   return {
     package: entry.package,
     vulnerability_id: entry.vulnerabilityId,
-    branches: entry.branches === null ? null : JSON.stringify(entry.branches),
+    branches: entry.branches === null ? null : jsonText(entry.branches),
     justification: entry.justification,
     rationale: entry.rationale,
     author: entry.author,
@@ -101,7 +102,7 @@ function storedRejection(row: Selectable<RejectionTable>): StoredRejection {
     id: row.id,
     package: row.package,
     vulnerabilityId: row.vulnerability_id,
-    branches: row.branches === null ? null : (JSON.parse(row.branches) as string[]),
+    branches: row.branches === null ? null : readJsonColumn(row.branches, stringsShape, 'rejection.branches'),
     justification: row.justification,
     rationale: row.rationale,
     author: row.author,

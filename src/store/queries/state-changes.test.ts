@@ -24,7 +24,7 @@ describe.each(backends)('%s state changes', (backend) => {
     state,
     version: '1.0-r0',
     fixedVersion: null,
-    evidence: null,
+    evidence: [],
   });
 
   beforeEach(async () => {

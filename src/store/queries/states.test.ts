@@ -31,7 +31,7 @@ describe.each(backends)('%s states', (backend) => {
       state: 'vulnerable',
       version: '8.3.0-r0',
       fixedVersion: null,
-      evidence: { criteria: [1] },
+      evidence: [{ kind: 'incomparable-version', version: 'v1' }],
       ...overrides,
     });
   });
@@ -65,7 +65,7 @@ describe.each(backends)('%s states', (backend) => {
     const key = { repositoryId, package: 'curl', vulnerabilityId: 'CVE-2023-38545' };
     await writeStates(db, [state('curl', 'CVE-2023-38545')], { cause: 'update', at: T1 });
     expect(
-      await writeStates(db, [state('curl', 'CVE-2023-38545', { version: '8.3.0-r1', evidence: { criteria: [2] } })], {
+      await writeStates(db, [state('curl', 'CVE-2023-38545', { version: '8.3.0-r1', evidence: [{ kind: 'incomparable-version', version: 'v2' }] })], {
         cause: 'update',
         at: T2,
       }),
@@ -131,7 +131,7 @@ describe.each(backends)('%s states', (backend) => {
     const stored = await listStateRows(db, repositoryId, ['curl']);
     expect(stored.map((row) => row.vulnerabilityId)).toEqual(['CVE-1', 'CVE-2']);
     expect(await writeStates(db, first, { cause: 'update', at: T2 }, stored)).toEqual({ written: 0, transitions: 0 });
-    const changed = [{ ...state('curl', 'CVE-1'), state: 'fixed' as const }, state('curl', 'CVE-2', { evidence: { criteria: [9] } })];
+    const changed = [{ ...state('curl', 'CVE-1'), state: 'fixed' as const }, state('curl', 'CVE-2', { evidence: [{ kind: 'incomparable-version', version: 'v9' }] })];
     expect(await writeStates(db, changed, { cause: 'update', at: T2 }, stored)).toEqual({ written: 2, transitions: 1 });
     expect((await listStateHistory(db, { repositoryId, package: 'curl', vulnerabilityId: 'CVE-1' })).at(-1)).toMatchObject({ oldState: 'vulnerable', newState: 'fixed' });
     expect(await deleteStates(db, [{ repositoryId, package: 'curl', vulnerabilityId: 'CVE-2' }], { cause: 'gone', at: T3 }, await listStateRows(db, repositoryId, ['curl']))).toBe(1);

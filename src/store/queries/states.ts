@@ -1,5 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { writeRows } from '../bulk-write.js';
+import type { Evidence } from '../../base/states.js';
+import { type JsonText, evidenceShape, jsonText, readJsonColumn } from '../json-column.js';
 import type { Schema, StateName, StateTable } from '../schema.js';
 import { IN_LIST_SIZE, chunks, nowIso } from './batches.js';
 
@@ -16,8 +18,8 @@ export interface StateRecord extends StateKey {
   /** The newest published version the decision was made for. */
   readonly version: string | null;
   readonly fixedVersion: string | null;
-  /** Why: whatever the engine wants to show; stored as JSON. */
-  readonly evidence: unknown;
+  /** Why: the engine's evidence, stored as JSON. */
+  readonly evidence: readonly Evidence[];
 }
 
 export interface StoredState extends StateRecord {
@@ -29,7 +31,7 @@ export interface StateRow extends StateKey {
   readonly state: StateName;
   readonly version: string | null;
   readonly fixedVersion: string | null;
-  readonly evidenceJson: string;
+  readonly evidenceJson: JsonText<readonly Evidence[]>;
 }
 
 export interface StateChangeOptions {
@@ -161,7 +163,7 @@ function insertableRow(record: StateRecord, at: string): Selectable<StateTable> 
     state: record.state,
     version: record.version,
     fixed_version: record.fixedVersion,
-    evidence: JSON.stringify(record.evidence ?? null),
+    evidence: jsonText(record.evidence),
     updated_at: at,
   };
 }
@@ -187,7 +189,7 @@ function storedState(row: Selectable<StateTable>): StoredState {
     state: row.state,
     version: row.version,
     fixedVersion: row.fixed_version,
-    evidence: JSON.parse(row.evidence) as unknown,
+    evidence: readJsonColumn(row.evidence, evidenceShape, 'state.evidence'),
     updatedAt: row.updated_at,
   };
 }

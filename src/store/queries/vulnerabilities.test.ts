@@ -47,7 +47,7 @@ function vulnerability(id: string, overrides: Partial<VulnerabilityRecord> = {})
     aliases: [],
     kev: null,
     ssvc: null,
-    configurations: [{ nodes: [{ operator: 'OR', negate: false, cpeMatch: [] }] }],
+    configurations: [{ operator: 'OR', negate: false, nodes: [{ operator: 'OR', negate: false, matches: [] }] }],
     references: [{ url: `https://curl.se/docs/${id}.html`, tags: ['Vendor Advisory'] }],
     criteria: [
       criterion('curl', 0, { startIncluding: '7.69.0', endExcluding: '8.4.0' }),

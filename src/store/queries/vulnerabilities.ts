@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import { writeRows } from '../bulk-write.js';
+import type { NvdConfiguration } from '../../formats/nvd.js';
+import { anyJson, configurationsShape, jsonText, readJsonColumn, referencesShape, stringsShape } from '../json-column.js';
 import type { CpeCriterionTable, Schema, VulnerabilityTable } from '../schema.js';
 import { IN_LIST_SIZE, chunks } from './batches.js';
 
@@ -48,7 +50,7 @@ export interface VulnerabilityRecord {
   readonly kev: unknown;
   readonly ssvc: unknown;
   /** The source's whole configuration tree. */
-  readonly configurations: readonly unknown[];
+  readonly configurations: readonly NvdConfiguration[];
   readonly references: readonly VulnerabilityReference[];
   readonly criteria: readonly CpeCriterion[];
 }
@@ -131,22 +133,22 @@ function vulnerabilityRow(record: VulnerabilityRecord): Insertable<Vulnerability
     cvss_vector: record.cvssVector,
     cvss_version: record.cvssVersion,
     severity: record.severity,
-    cwes: JSON.stringify(record.cwes),
-    aliases: JSON.stringify(record.aliases),
+    cwes: jsonText(record.cwes),
+    aliases: jsonText(record.aliases),
     kev: jsonOrNull(record.kev),
     ssvc: jsonOrNull(record.ssvc),
-    configurations: JSON.stringify(record.configurations),
+    configurations: jsonText(record.configurations),
   };
   // The hash covers exactly what is stored, in a fixed order: the fields joined by NUL (SOH marks
   // null) rather than serialized again as JSON, which would escape the long ones a second time.
   const fields = Object.values(row).map((value) => (value === null ? '\u0001' : String(value)));
   fields.push(JSON.stringify(record.references), JSON.stringify(record.criteria));
   const hash = createHash('sha256').update(fields.join('\u0000'));
-  return { ...row, reference_list: JSON.stringify(referenceList(record)), content_hash: hash.digest('base64url') };
+  return { ...row, reference_list: jsonText(referenceList(record)), content_hash: hash.digest('base64url') };
 }
 
 function jsonOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
+  return value === null || value === undefined ? null : jsonText(value);
 }
 
 /** One entry per URL, by URL: sources sometimes repeat a URL, and the tags of the repeats are merged. */
@@ -282,11 +284,11 @@ export async function getVulnerabilities(db: Kysely<Schema>, ids: readonly strin
     cvssVector: row.cvss_vector,
     cvssVersion: row.cvss_version,
     severity: row.severity,
-    cwes: JSON.parse(row.cwes) as string[],
-    aliases: JSON.parse(row.aliases) as string[],
-    kev: row.kev === null ? null : (JSON.parse(row.kev) as unknown),
-    ssvc: row.ssvc === null ? null : (JSON.parse(row.ssvc) as unknown),
-    configurations: JSON.parse(row.configurations) as unknown[],
+    cwes: readJsonColumn(row.cwes, stringsShape, 'vulnerability.cwes'),
+    aliases: readJsonColumn(row.aliases, stringsShape, 'vulnerability.aliases'),
+    kev: row.kev === null ? null : readJsonColumn(row.kev, anyJson, 'vulnerability.kev'),
+    ssvc: row.ssvc === null ? null : readJsonColumn(row.ssvc, anyJson, 'vulnerability.ssvc'),
+    configurations: readJsonColumn(row.configurations, configurationsShape, 'vulnerability.configurations'),
   }));
 }
 
@@ -297,7 +299,7 @@ export async function getVulnerabilities(db: Kysely<Schema>, ids: readonly strin
 export async function listSecfixedVulnerabilityConfigurations(
   db: Kysely<Schema>,
   repositoryIds: readonly number[],
-): Promise<Map<string, unknown[]>> {
+): Promise<Map<string, readonly NvdConfiguration[]>> {
   if (repositoryIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('vulnerability')
@@ -305,16 +307,16 @@ export async function listSecfixedVulnerabilityConfigurations(
     .where('id', 'in', (eb) => eb.selectFrom('secfix').select('vulnerability_id').where('repository_id', 'in', repositoryIds))
     .orderBy('id')
     .execute();
-  return new Map(rows.map((row) => [row.id, JSON.parse(row.configurations) as unknown[]]));
+  return new Map(rows.map((row) => [row.id, readJsonColumn(row.configurations, configurationsShape, 'vulnerability.configurations')]));
 }
 
 /** The references of one vulnerability, in URL order; none for an unknown id. */
 export async function listVulnerabilityReferences(
   db: Kysely<Schema>,
   vulnerabilityId: string,
-): Promise<VulnerabilityReference[]> {
+): Promise<readonly VulnerabilityReference[]> {
   const row = await db.selectFrom('vulnerability').select('reference_list').where('id', '=', vulnerabilityId).executeTakeFirst();
-  return row === undefined ? [] : (JSON.parse(row.reference_list) as VulnerabilityReference[]);
+  return row === undefined ? [] : readJsonColumn(row.reference_list, referencesShape, 'vulnerability.reference_list');
 }
 
 /** What importers of different feeds merge on: a stored record's origin, analysis and enrichments. */
@@ -348,8 +350,8 @@ export async function getVulnerabilityAnnotations(
       {
         source: row.source,
         hasConfigurations: Number(row.has_configurations) === 1,
-        kev: row.kev === null ? null : (JSON.parse(row.kev) as unknown),
-        ssvc: row.ssvc === null ? null : (JSON.parse(row.ssvc) as unknown),
+        kev: row.kev === null ? null : readJsonColumn(row.kev, anyJson, 'vulnerability.kev'),
+        ssvc: row.ssvc === null ? null : readJsonColumn(row.ssvc, anyJson, 'vulnerability.ssvc'),
       },
     ]),
   );

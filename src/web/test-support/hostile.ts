@@ -62,7 +62,7 @@ export async function seedHostileChange(store: TestStore, hostile: HostileChange
       commit: null,
     })
     .execute();
-  const evidence = [{ kind: 'secfix', repo: 'main', version: '1.0-r1', text: hostile.text }];
+  const evidence = [{ kind: 'secfix', repo: 'main', version: '1.0-r1', text: hostile.text }] as const;
   await writeStates(
     store.db,
     [{ repositoryId, package: hostile.package, vulnerabilityId: hostile.vulnerabilityId, state: 'vulnerable', version: '1.0-r0', fixedVersion: null, evidence }],

@@ -1,7 +1,9 @@
 /**
- * The engine's vocabulary, defined here and nowhere else: the states of a (branch, repo,
- * package, vulnerability) pair, the evidence behind each, and the words the matching steps use.
- * Everything is plain JSON data, because states are stored as JSON and compared after a round trip.
+ * The state vocabulary, defined here and nowhere else: the states of a (branch, repo, package,
+ * vulnerability) pair, the evidence behind each, and the words the matching steps use. The engine
+ * decides in these words, the store keeps them and the web shows them, so they belong to no one
+ * room. Everything is plain JSON data, because states are stored as JSON and compared after a
+ * round trip.
  */
 
 export const STATE_NAMES = ['vulnerable', 'fixed', 'not-affected', 'rejected', 'unknown'] as const;
