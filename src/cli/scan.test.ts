@@ -167,7 +167,7 @@ describe('secfix scan: images and bad input', () => {
     expect(await usage('--installed', SYFT, '--secdb', SECDB, '--fail-on', 'upgrade,bogus')).toBe(
       'secfix: --fail-on "upgrade,bogus": expected a comma-separated list of upgrade, fix-not-published, unfixed\n',
     );
-    expect(await usage('--installed', SYFT, '--secdb', SECDB, '--branch', '3')).toBe('secfix: --branch "3": expected X.Y (e.g. 3.20) or edge\n');
+    expect(await usage('--installed', SYFT, '--secdb', SECDB, '--branch', '3')).toBe('secfix: --branch: branch "3": expected edge or a release such as 3.20\n');
     expect(await usage('--installed', SYFT, '--db', `sqlite:${join(dir, 'missing.db')}`)).toBe(`secfix: --db: no database at ${join(dir, 'missing.db')}\n`);
   });
 });

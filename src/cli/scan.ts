@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { branchNameProblem } from '../formats/names.js';
 import { FINDING_KINDS, type FindingKind } from '../scan/model.js';
 import { renderJson, renderSarif, renderText, renderWarnings } from '../scan/report.js';
 import { type ScanOptions, type ScanReport, type SecurityDataLoader, runScan, secdbLoader, serverLoader } from '../scan/run.js';
@@ -39,10 +40,11 @@ Examples:
   secfix scan alpine.tar --server http://localhost:8080 --format json
 `;
 
-/** `v3.16` and `3.16` name the same branch; anything but X.Y or edge is a usage error. */
+/** `v3.16` and `3.16` name the same branch; anything but a release or edge is a usage error. */
 function normalizeBranch(flag: string): string {
-  const branch = flag.startsWith('v') ? flag.slice(1) : flag;
-  if (branch !== 'edge' && !/^\d+\.\d+$/.test(branch)) throw new UsageError(`--branch ${JSON.stringify(flag)}: expected X.Y (e.g. 3.20) or edge`);
+  const branch = flag.replace(/^v(?=\d)/, '');
+  const problem = branchNameProblem(branch);
+  if (problem !== undefined) throw new UsageError(`--branch: ${problem}`);
   return branch;
 }
 
