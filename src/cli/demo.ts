@@ -38,6 +38,6 @@ export function demoCommand(io: CliIo, _status: CliStatus): Command {
       await serveUntilStopped(store, { distribution: config.distribution, mappingRules: config.mapping }, flags, (address) =>
         io.stdout.write(`\nServing the demo at ${address} (Ctrl-C stops)\n`),
       );
-    });
+    }, { create: true });
   });
 }

@@ -55,7 +55,7 @@ async function runImports(io: CliIo, flags: CommonFlags, kind: string, locations
       if (flags.json !== true) io.stdout.write(`${describeSummary(summary)}\n`);
     }
     if (flags.json === true) io.stdout.write(`${JSON.stringify(summaries.length === 1 ? summaries[0] : summaries)}\n`);
-  });
+  }, { create: true });
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];

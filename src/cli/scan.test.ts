@@ -168,7 +168,7 @@ describe('secfix scan: images and bad input', () => {
       'secfix: --fail-on "upgrade,bogus": expected a comma-separated list of upgrade, fix-not-published, unfixed\n',
     );
     expect(await usage('--installed', SYFT, '--secdb', SECDB, '--branch', '3')).toBe('secfix: --branch: branch "3": expected edge or a release such as 3.20\n');
-    expect(await usage('--installed', SYFT, '--db', `sqlite:${join(dir, 'missing.db')}`)).toBe(`secfix: --db: no database at ${join(dir, 'missing.db')}\n`);
+    expect(await usage('--installed', SYFT, '--db', `sqlite:${join(dir, 'missing.db')}`)).toBe(`secfix: no SQLite database at ${join(dir, 'missing.db')} (only init, import, sync and demo create a database)\n`);
   });
 });
 

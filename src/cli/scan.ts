@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { branchNameProblem } from '../formats/names.js';
 import { FINDING_KINDS, type FindingKind } from '../scan/model.js';
@@ -62,21 +61,7 @@ function parseFailOn(text: string): Set<FindingKind> {
  * load the database drivers.
  */
 async function scanWithDatabase(url: string, options: Omit<ScanOptions, 'loadSecurityData'>): Promise<ScanReport> {
-  const [{ withCliStore }, { parseDatabaseUrl }, { trackerSecurityData }] = await Promise.all([
-    import('./database.js'),
-    import('../store/index.js'),
-    import('../scan/tracker.js'),
-  ]);
-  let location;
-  try {
-    location = parseDatabaseUrl(url);
-  } catch (error) {
-    throw new UsageError(`--db: ${(error as Error).message}`);
-  }
-  // Opening a missing SQLite file would create an empty database; a scan must not.
-  if (location.dialect === 'sqlite' && location.path !== ':memory:' && !existsSync(location.path)) {
-    throw new UsageError(`--db: no database at ${location.path}`);
-  }
+  const [{ withCliStore }, { trackerSecurityData }] = await Promise.all([import('./database.js'), import('../scan/tracker.js')]);
   return withCliStore(url, ({ store, description }) => {
     const loadSecurityData: SecurityDataLoader = (branch, origins) => trackerSecurityData(store.db, description, branch, origins);
     return runScan({ ...options, loadSecurityData });
