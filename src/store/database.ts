@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
 import pg from 'pg';
@@ -61,6 +62,49 @@ function openSqlite(path: string, create: boolean): Store {
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   registerSqliteConnection(db, database);
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * The SQLite application id ("sfxd", in the file header) of a database `secfix demo` built: how
+ * demo tells a file it may replace from anything else (a synced tracker database, a text file).
+ */
+const DEMO_APPLICATION_ID = 0x73667864;
+const SQLITE_HEADER_MAGIC = 'SQLite format 3\u0000';
+/** Where the header keeps the application id (https://www.sqlite.org/fileformat.html, 1.3). */
+const APPLICATION_ID_OFFSET = 68;
+
+/**
+ * Creates an empty SQLite database marked as a demo one. The mark is written before anything
+ * else, so a build killed half-way still leaves a file the next demo may replace.
+ */
+export function createDemoDatabase(path: string): void {
+  const database = new Database(path);
+  try {
+    database.pragma(`application_id = ${DEMO_APPLICATION_ID}`);
+  } finally {
+    database.close();
+  }
+}
+
+/** True when `path` is an SQLite file `createDemoDatabase` made; false for anything else, or nothing. */
+export async function isDemoDatabase(path: string): Promise<boolean> {
+  const header = Buffer.alloc(APPLICATION_ID_OFFSET + 4);
+  let bytesRead: number;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      ({ bytesRead } = await handle.read(header, 0, header.length, 0));
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  }
+  return (
+    bytesRead === header.length &&
+    header.toString('latin1', 0, SQLITE_HEADER_MAGIC.length) === SQLITE_HEADER_MAGIC &&
+    header.readUInt32BE(APPLICATION_ID_OFFSET) === DEMO_APPLICATION_ID
+  );
 }
 
 /**
