@@ -23,21 +23,27 @@ export function describeDatabase(url: string): string {
   }
 }
 
+/** Whether a command may create the database it is given: only init, import, sync and demo do. */
+export interface CliStoreOptions {
+  readonly create?: boolean;
+}
+
 /**
  * Opens the database `--db` names (else SECFIX_DB, else `sqlite:./secfix.db`) and migrates it,
- * so no command needs `secfix init` first. A database that cannot be opened is a usage error:
- * one line, exit 2.
+ * so no command needs `secfix init` first. A database that cannot be opened, or is missing and
+ * may not be created, is a usage error: one line, exit 2.
  */
-export async function openCliStore(flag: string | undefined): Promise<CliStore> {
+export async function openCliStore(flag: string | undefined, options: CliStoreOptions = {}): Promise<CliStore> {
   const url = resolveDatabaseUrl(flag);
   // Loaded here, not at the top: commands that open no database start without the drivers.
-  const { migrateToLatest, openDatabase } = await import('../store/index.js');
+  const { MissingDatabaseError, migrateToLatest, openDatabase } = await import('../store/index.js');
   let description: string;
   let store: Store;
   try {
     description = describeDatabase(url);
-    store = await openDatabase(url);
+    store = await openDatabase(url, { create: options.create === true });
   } catch (error) {
+    if (error instanceof MissingDatabaseError) throw new UsageError(`${error.message} (only init, import, sync and demo create a database)`);
     throw new UsageError(`cannot open the database: ${(error as Error).message}`);
   }
   try {
@@ -49,8 +55,8 @@ export async function openCliStore(flag: string | undefined): Promise<CliStore> 
 }
 
 /** Runs `fn` with the database open, closing it afterwards whatever happens. */
-export async function withCliStore<T>(flag: string | undefined, fn: (opened: CliStore) => Promise<T>): Promise<T> {
-  const opened = await openCliStore(flag);
+export async function withCliStore<T>(flag: string | undefined, fn: (opened: CliStore) => Promise<T>, options: CliStoreOptions = {}): Promise<T> {
+  const opened = await openCliStore(flag, options);
   try {
     return await fn(opened);
   } finally {

@@ -1,23 +1,40 @@
-import { rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { withCliStore } from './database.js';
-import type { CliIo, CliStatus } from './io.js';
+import { type CliIo, type CliStatus, UsageError } from './io.js';
 import { stateSummary, stateSummaryTable } from './query.js';
-import { type ServeFlags, serveUntilStopped, withServeOptions } from './serve.js';
+import { type ServeFlags, checkListenable, serveUntilStopped, withServeOptions } from './serve.js';
 import { subcommand } from './subcommand.js';
+
+/** Whether anything (a file, a folder, a dangling link) is at `path`. */
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
 
 /** `secfix demo`: a fresh SQLite database built from the Alpine sample data in data/, offline, then served. */
 export function demoCommand(io: CliIo, _status: CliStatus): Command {
   return withServeOptions(
     subcommand(io, 'demo')
       .description('build a fresh SQLite database from the bundled Alpine sample data (offline), summarize it and serve it over HTTP')
-      .option('--file <path>', 'the SQLite file to (re)create', './secfix-demo.db')
+      .option('--file <path>', 'the SQLite file to create, or to replace when an earlier demo built it (any other file is left alone)', './secfix-demo.db')
       .option('--no-serve', 'build and summarize only; do not start the web server')
       .option('--json', 'print the sync summary and the state counts as one JSON object (implies --no-serve)', false),
   ).action(async (flags: ServeFlags & { file: string; json?: boolean; serve: boolean }) => {
     const file = resolve(flags.file);
+    if (flags.serve && flags.json !== true) await checkListenable(flags);
+    const { createDemoDatabase, isDemoDatabase } = await import('../store/index.js');
+    if ((await pathExists(file)) && !(await isDemoDatabase(file))) {
+      throw new UsageError(`--file ${file}: exists and is not a database secfix demo built; choose another path or remove it`);
+    }
     await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(`${file}${suffix}`, { force: true })));
+    createDemoDatabase(file);
     const [{ BUNDLED_DEMO_CONFIG, loadConfig }, { syncFromConfig }] = await Promise.all([import('../sources/config.js'), import('../tracker/sync.js')]);
     const config = await loadConfig(BUNDLED_DEMO_CONFIG);
     const started = Date.now();
@@ -38,6 +55,6 @@ export function demoCommand(io: CliIo, _status: CliStatus): Command {
       await serveUntilStopped(store, { distribution: config.distribution, mappingRules: config.mapping }, flags, (address) =>
         io.stdout.write(`\nServing the demo at ${address} (Ctrl-C stops)\n`),
       );
-    });
+    }, { create: true });
   });
 }

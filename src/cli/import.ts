@@ -7,7 +7,7 @@ import type { ImportSummary, ProgressCallback } from '../tracker/import.js';
 type Importers = typeof TrackerImports;
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';
-import { DB_OPTION_HELP } from './options.js';
+import { DB_OPTION_HELP, collectValues } from './options.js';
 import { startProgressBar } from './progress.js';
 import { subcommand } from './subcommand.js';
 
@@ -55,10 +55,8 @@ async function runImports(io: CliIo, flags: CommonFlags, kind: string, locations
       if (flags.json !== true) io.stdout.write(`${describeSummary(summary)}\n`);
     }
     if (flags.json === true) io.stdout.write(`${JSON.stringify(summaries.length === 1 ? summaries[0] : summaries)}\n`);
-  });
+  }, { create: true });
 }
-
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** `secfix import KIND ...`: read a source into the database. */
 export function importCommand(io: CliIo, _status: CliStatus): Command {
@@ -122,7 +120,7 @@ export function importCommand(io: CliIo, _status: CliStatus): Command {
     'secfix import rejections --branch 3.19 --branch 3.20 rejections-3.19.yaml',
   ])
     .argument('<location>', 'rejections YAML: a file or URL')
-    .option('--branch <branch>', 'a branch the rejections hold for (repeatable; default: every branch)', collect)
+    .option('--branch <branch>', 'a branch the rejections hold for (repeatable; default: every branch)', collectValues)
     .action((location: string, flags: CommonFlags & { branch?: string[] }) =>
       runImports(io, flags, 'rejections', [location], (importers, store) =>
         importers.importRejections(store, { location, ...(flags.branch === undefined ? {} : { branches: flags.branch }) }),

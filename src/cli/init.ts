@@ -15,6 +15,6 @@ export function initCommand(io: CliIo, _status: CliStatus): Command {
         const what = appliedMigrations.length === 0 ? 'schema already up to date' : `applied ${appliedMigrations.join(', ')}`;
         io.stdout.write(`${description}: ${what}\n`);
         return Promise.resolve();
-      }),
+      }, { create: true }),
     );
 }

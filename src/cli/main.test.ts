@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,5 +60,44 @@ describe('bin/secfix.js (built by npm test before the tests run)', () => {
     const invalid = spawnSync(process.execPath, [repoPath('bin', 'secfix.js'), 'version', 'valid', '1.0', '1.0-r'], { encoding: 'utf8' });
     expect(invalid.status).toBe(1);
     expect(invalid.stderr).toBe('invalid version: 1.0-r\n');
+  });
+});
+
+describe('secfix failures are one line and exit 2', () => {
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string };
+    expect(await runCli(['--version'])).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('inspect usage errors exit 2 like every other command', async () => {
+    const result = await runCli(['inspect', 'secdb']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^error: missing required argument 'file'/);
+  });
+
+  it('a 600 MB APKBUILD is refused by its size, naming the file, in inspect and in an aports import', async () => {
+    const tree = join(dir, 'aports');
+    mkdirSync(join(tree, 'main', 'huge'), { recursive: true });
+    const apkbuild = join(tree, 'main', 'huge', 'APKBUILD');
+    // Sparse: no disk or memory is spent on the 600 MB.
+    writeFileSync(apkbuild, '');
+    truncateSync(apkbuild, 600 << 20);
+    const message = `secfix: ${apkbuild}: ${600 << 20} bytes, more than the ${4 << 20} an APKBUILD may have\n`;
+    expect(await runCli(['inspect', 'apkbuild', apkbuild])).toEqual({ status: 2, stdout: '', stderr: message });
+    expect(await runCli(['import', 'aports', '--branch', 'edge', '--db', `sqlite:${join(dir, 'aports.db')}`, tree])).toEqual({ status: 2, stdout: '', stderr: message });
+  });
+
+  it('scan takes --secdb once per file, so a target may follow it', async () => {
+    const secdb = repoPath('data', 'alpine-sample', 'secdb', 'v3.16', 'main.json');
+    const community = repoPath('data', 'alpine-sample', 'secdb', 'v3.16', 'community.json');
+    const installed = repoPath('data', 'alpine-sample', 'apkindex', 'installed', 'syft-multiple-2.installed');
+    const result = await runCli(['scan', '--branch', '3.16', '--secdb', secdb, '--secdb', community, '--installed', installed, '--format', 'json']);
+    expect(result.status, result.stderr).toBeLessThan(2);
+    const rootfs = join(dir, 'rootfs');
+    mkdirSync(join(rootfs, 'lib', 'apk', 'db'), { recursive: true });
+    writeFileSync(join(rootfs, 'lib', 'apk', 'db', 'installed'), readFileSync(installed));
+    const positional = await runCli(['scan', '--branch', '3.16', '--secdb', secdb, rootfs, '--format', 'json']);
+    expect(positional.status, positional.stderr).toBeLessThan(2);
+    expect(JSON.parse(positional.stdout)).toMatchObject({ findings: expect.any(Array) as unknown[] });
   });
 });

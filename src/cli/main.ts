@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../formats/input-error.js';
 import { checkCommand } from './check.js';
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIo, status: CliStatus): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     })
+    .version(packageVersion(), '--version', 'print the secfix version')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(versionCommand(io, status));
@@ -42,6 +44,18 @@ export function buildProgram(io: CliIo, status: CliStatus): Command {
   program.addCommand(serveCommand(io, status));
   program.addCommand(demoCommand(io, status));
   return program;
+}
+
+/** System errors a user can act on, worded; others keep their own message. */
+function describeUnexpected(error: unknown, message: string): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_READONLY') return `the database is read-only (${message}); check the file's permissions`;
+  return message.split('\n', 1)[0] ?? message;
+}
+
+/** The package's version, from package.json (two folders up from src/cli and dist/cli alike). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 /**
@@ -67,6 +81,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       io.stderr.write(`secfix: ${error.message}\n`);
       return 2;
     }
-    throw error;
+    // Anything else is still one line and exit 2 (1 means a negative answer); SECFIX_DEBUG=1 adds the stack.
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`secfix: ${describeUnexpected(error, message)}\n`);
+    if (process.env['SECFIX_DEBUG'] === '1' && error instanceof Error && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
+    return 2;
   }
 }

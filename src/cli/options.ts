@@ -9,3 +9,8 @@ export async function mappingRulesFor(configFlag: string | undefined): Promise<M
   const { loadConfig, loadMappingRules } = await import('../sources/config.js');
   return configFlag === undefined ? loadMappingRules() : (await loadConfig(configFlag)).mapping;
 }
+
+/** Commander's parser for an option that takes one value and may be repeated (`--secdb a --secdb b`). */
+export function collectValues(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

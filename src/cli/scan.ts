@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { branchNameProblem } from '../formats/names.js';
 import { FINDING_KINDS, type FindingKind } from '../scan/model.js';
 import { renderJson, renderSarif, renderText, renderWarnings } from '../scan/report.js';
 import { type ScanOptions, type ScanReport, type SecurityDataLoader, runScan, secdbLoader, serverLoader } from '../scan/run.js';
 import { trackerBaseUrl } from '../sources/tracker-api.js';
 import { type CliIo, type CliStatus, UsageError } from './io.js';
+import { collectValues } from './options.js';
 import { subcommand } from './subcommand.js';
 
 interface ScanFlags {
@@ -31,7 +32,7 @@ Exit status: 0 nothing to do, 1 findings of a --fail-on kind, 2 bad input or usa
 
 Examples:
   secfix scan / --secdb ./secdb
-  secfix scan alpine.tar --secdb secdb/v3.20/main.json secdb/v3.20/community.json --format sarif
+  secfix scan --secdb secdb/v3.20/main.json --secdb secdb/v3.20/community.json alpine.tar --format sarif
   secfix scan --installed data/alpine-sample/apkindex/installed/syft-multiple-2.installed \\
       --branch 3.16 --secdb data/alpine-sample/secdb \\
       --index data/alpine-sample/apkindex/v3.16-main-x86_64/APKINDEX.tar.gz --keys data/alpine-sample/keys
@@ -39,10 +40,11 @@ Examples:
   secfix scan alpine.tar --server http://localhost:8080 --format json
 `;
 
-/** `v3.16` and `3.16` name the same branch; anything but X.Y or edge is a usage error. */
+/** `v3.16` and `3.16` name the same branch; anything but a release or edge is a usage error. */
 function normalizeBranch(flag: string): string {
-  const branch = flag.startsWith('v') ? flag.slice(1) : flag;
-  if (branch !== 'edge' && !/^\d+\.\d+$/.test(branch)) throw new UsageError(`--branch ${JSON.stringify(flag)}: expected X.Y (e.g. 3.20) or edge`);
+  const branch = flag.replace(/^v(?=\d)/, '');
+  const problem = branchNameProblem(branch);
+  if (problem !== undefined) throw new UsageError(`--branch: ${problem}`);
   return branch;
 }
 
@@ -60,21 +62,7 @@ function parseFailOn(text: string): Set<FindingKind> {
  * load the database drivers.
  */
 async function scanWithDatabase(url: string, options: Omit<ScanOptions, 'loadSecurityData'>): Promise<ScanReport> {
-  const [{ withCliStore }, { parseDatabaseUrl }, { trackerSecurityData }] = await Promise.all([
-    import('./database.js'),
-    import('../store/index.js'),
-    import('../scan/tracker.js'),
-  ]);
-  let location;
-  try {
-    location = parseDatabaseUrl(url);
-  } catch (error) {
-    throw new UsageError(`--db: ${(error as Error).message}`);
-  }
-  // Opening a missing SQLite file would create an empty database; a scan must not.
-  if (location.dialect === 'sqlite' && location.path !== ':memory:' && !existsSync(location.path)) {
-    throw new UsageError(`--db: no database at ${location.path}`);
-  }
+  const [{ withCliStore }, { trackerSecurityData }] = await Promise.all([import('./database.js'), import('../scan/tracker.js')]);
   return withCliStore(url, ({ store, description }) => {
     const loadSecurityData: SecurityDataLoader = (branch, origins) => trackerSecurityData(store.db, description, branch, origins);
     return runScan({ ...options, loadSecurityData });
@@ -98,10 +86,10 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
     .argument('[target]', 'root filesystem folder, image tarball (docker save or OCI archive) or OCI layout folder')
     .option('--installed <file>', 'scan this installed database (lib/apk/db/installed) instead of a target')
     .option('--branch <branch>', 'branch to scan against (3.20, edge); overrides what the system says')
-    .option('--secdb <path...>', 'secdb JSON files or folders of them (e.g. a copy of secdb.alpinelinux.org)')
+    .option('--secdb <path>', 'a secdb JSON file or a folder of them (e.g. a copy of secdb.alpinelinux.org); repeat for several', collectValues)
     .option('--db <url>', 'tracker database (sqlite:PATH or postgres://…): also reports unfixed vulnerabilities')
     .option('--server <url>', 'address of a running secfix tracker (http://host:port): the data --db gives, over its API')
-    .option('--index <file...>', 'APKINDEX.tar.gz or APKINDEX files of the branch: what is published now')
+    .option('--index <file>', 'an APKINDEX.tar.gz or APKINDEX file of the branch: what is published now; repeat for several', collectValues)
     .option('--keys <dir>', 'folder of trusted apk public keys to verify signed indexes')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--fail-on <kinds>', `finding kinds that make the exit status 1 (${FINDING_KINDS.join(', ')})`, 'upgrade')
@@ -112,7 +100,7 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
         throw new UsageError('give exactly one of a target (root folder or image) and --installed FILE');
       }
       if ([flags.secdb, flags.db, flags.server].filter((flag) => flag !== undefined).length !== 1) {
-        throw new UsageError('give exactly one source of security data: --secdb PATH..., --db URL or --server URL');
+        throw new UsageError('give exactly one source of security data: --secdb PATH, --db URL or --server URL');
       }
       const failOn = parseFailOn(flags.failOn);
       const options: Omit<ScanOptions, 'loadSecurityData'> = {

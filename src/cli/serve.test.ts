@@ -4,13 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../test-support/cli.js';
 import { repoPath } from '../test-support/paths.js';
 
 /** `secfix serve` as a user runs it (the built command), on a free port, stopped by SIGTERM. */
 describe('secfix serve', () => {
   it('prints its address, serves the tracker there, and stops cleanly on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'secfix-serve-'));
-    const child = spawn(process.execPath, [repoPath('bin', 'secfix.js'), 'serve', '--db', `sqlite:${join(dir, 'x.db')}`, '--port', '0', '--host', '127.0.0.1', '--no-log', '--distribution', 'Test OS'], {
+    const db = `sqlite:${join(dir, 'x.db')}`;
+    expect((await runCli(['init', '--db', db])).status).toBe(0);
+    const child = spawn(process.execPath, [repoPath('bin', 'secfix.js'), 'serve', '--db', db, '--port', '0', '--host', '127.0.0.1', '--no-log', '--distribution', 'Test OS'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {

@@ -4,7 +4,7 @@ import type { Store } from '../store/index.js';
 import type { ListenOptions } from '../web/listen.js';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../web/web-context.js';
 import { withCliStore } from './database.js';
-import type { CliIo, CliStatus } from './io.js';
+import { type CliIo, type CliStatus, UsageError } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
 import { subcommand } from './subcommand.js';
 
@@ -40,6 +40,28 @@ export function withServeOptions(command: Command): Command {
     .option('--no-log', 'do not print a JSON log line per request');
 }
 
+/** A failure to listen in one line: the address in use, a privileged port, an address this machine lacks. */
+function listenError(error: unknown, flags: ServeFlags): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'EADDRINUSE' ? 'the port is in use (choose another with --port)'
+    : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)'
+    : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? 'no such address on this machine (see --host)'
+    : undefined;
+  if (reason === undefined) return error as Error;
+  return new UsageError(`cannot listen on ${flags.host}:${flags.port}: ${reason}`);
+}
+
+/** Fails fast, before `demo` spends time building, when the server could not listen where asked. */
+export async function checkListenable(flags: ServeFlags): Promise<void> {
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error) => reject(listenError(error, flags)));
+    probe.listen({ port: flags.port, host: flags.host }, () => probe.close(() => resolve()));
+  });
+}
+
 /**
  * Serves the store until SIGINT or SIGTERM, then closes the server (finishing requests in flight).
  * `announce` gets the address once listening.
@@ -54,7 +76,12 @@ export async function serveUntilStopped(store: Store, site: { distribution: stri
     rateLimitPerMinute: flags.rateLimit === 0 ? false : (flags.rateLimit ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
     logger: flags.log ? { level: 'info' } : false,
   };
-  const server = await listen(store, options);
+  let server;
+  try {
+    server = await listen(store, options);
+  } catch (error) {
+    throw listenError(error, flags);
+  }
   announce(server.address);
   await new Promise<void>((resolve) => {
     const stop = () => {

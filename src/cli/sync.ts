@@ -48,6 +48,6 @@ export function syncCommand(io: CliIo, _status: CliStatus): Command {
         } finally {
           bar?.stop();
         }
-      });
+      }, { create: true });
     });
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STATE_NAMES } from '../engine/index.js';
+import { createDemoDatabase, isDemoDatabase, openDatabase } from '../store/index.js';
 import { repoPath } from '../test-support/paths.js';
 import { compareVersions } from '../version/index.js';
 import { runCli } from '../test-support/cli.js';
@@ -240,9 +241,13 @@ nvd:
     expect(await runCli(['sync', '--config', missing, '--db', `sqlite:${join(dir, 'unused.db')}`])).toEqual({ status: 2, stdout: '', stderr: `secfix: ${missing}: no such file\n` });
   });
 
-  it('demo --json builds a fresh database from the 20 bundled sources, covering 3.14, 3.16 and 3.17', async () => {
+  it('demo --json replaces an earlier demo database with a fresh one from the 20 bundled sources, covering 3.14, 3.16 and 3.17', async () => {
     const file = join(dir, 'demo.db');
-    writeFileSync(file, 'not a database: demo recreates the file');
+    createDemoDatabase(file);
+    const { sql } = await import('kysely');
+    const earlier = await openDatabase(`sqlite:${file}`);
+    await sql`create table left_by_an_earlier_demo (x integer)`.execute(earlier.db);
+    await earlier.close();
     const demo = await runJson<{ database: string; sync: { imports: { status: string }[]; update: UpdateJson }; summary: SummaryRow[] }>(['demo', '--file', file, '--json']);
     expect(demo.database).toBe(file);
     // data/demo.yaml: 2 indexes (3.17 aarch64, 3.16 x86_64), 6 secdb files (main and community of
@@ -256,5 +261,10 @@ nvd:
     expect(counted).toBe(demo.sync.update.written);
     // 3.14 has no index: nothing published to judge a fix against, so nothing vulnerable or fixed.
     for (const row of demo.summary.filter(({ branch }) => branch === '3.14')) expect(row.counts).toMatchObject({ vulnerable: 0, fixed: 0 });
+    // What this demo built is one the next demo may replace; the earlier one's table is gone.
+    expect(await isDemoDatabase(file)).toBe(true);
+    const built = await openDatabase(`sqlite:${file}`);
+    expect((await built.db.introspection.getTables()).map((table) => table.name)).not.toContain('left_by_an_earlier_demo');
+    await built.close();
   });
 });

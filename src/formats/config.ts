@@ -1,5 +1,6 @@
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import { InputError, jsonPath } from './input-error.js';
+import { declaredBranchNameProblem, repositoryNameProblem } from './names.js';
 
 /**
  * The secfix configuration file (YAML): the distribution, its branches and repositories with
@@ -184,6 +185,12 @@ export function parseConfig(text: string, source: string): SecfixConfig {
   });
   const seen = new Set<string>();
   branches.forEach((branch, index) => {
+    const nameProblem = declaredBranchNameProblem(branch.name);
+    if (nameProblem !== undefined) read.fail(['branches', index, 'name'], nameProblem);
+    branch.repositories.forEach((repository, position) => {
+      const problem = repositoryNameProblem(repository.name);
+      if (problem !== undefined) read.fail(['branches', index, 'repositories', position, 'name'], problem);
+    });
     if (seen.has(branch.name)) read.fail(['branches', index, 'name'], `branch "${branch.name}" is listed twice`);
     seen.add(branch.name);
   });

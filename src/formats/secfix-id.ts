@@ -1,4 +1,5 @@
 import { InputError } from './input-error.js';
+import { CVE_ID, MAX_VULNERABILITY_ID_LENGTH, vulnerabilityIdProblem } from './names.js';
 
 /** Which naming scheme a secfixes id follows; `other` covers XSA, GNUTLS-SA, ZBX and junk alike. */
 export type SecfixIdKind = 'cve' | 'ghsa' | 'alpine' | 'other';
@@ -27,7 +28,6 @@ export interface ParseWarning {
 /** The secfixes key Alpine uses for ids that never affected its package. */
 export const NOT_AFFECTED_VERSION = '0';
 
-const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
 // GitHub advisory ids are "GHSA-" and three groups of four lowercase letters/digits, as in
 // https://github.com/github/advisory-database (e.g. GHSA-572g-rvwr-6c7f in the squid secfixes).
 const GHSA_ID = /^GHSA-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$/;
@@ -37,6 +37,8 @@ const PKGVER_PKGREL = /^\d[0-9A-Za-z._+~]*-r\d+$/;
 
 /** Classifies an id token by its scheme; case matters, as it does for lookups in NVD or GHSA. */
 export function classifySecfixId(id: string): SecfixIdKind {
+  // Bounded before any pattern runs: a megabyte-long token must cost no more than a short one.
+  if (id.length > MAX_VULNERABILITY_ID_LENGTH) return 'other';
   if (CVE_ID.test(id)) return 'cve';
   if (GHSA_ID.test(id)) return 'ghsa';
   if (ALPINE_ID.test(id)) return 'alpine';
@@ -48,6 +50,7 @@ export function classifySecfixId(id: string): SecfixIdKind {
  * `cve-2019-2426`, `CVE-2021-35940.patch`. Anything else is returned as written.
  */
 function repairIdToken(token: string): string {
+  if (token.length > MAX_VULNERABILITY_ID_LENGTH) return token;
   const repaired = token.replace(/^cve[-_]/i, 'CVE-').replace(/\.patch$/, '');
   return CVE_ID.test(repaired) ? repaired : token;
 }
@@ -56,7 +59,8 @@ function repairIdToken(token: string): string {
  * Splits one secfixes entry into its id and a note (the rest of the entry, trimmed). The id is
  * the first whitespace-separated token, as Alpine's own tooling reads it, except that a CVE id
  * wins over an alias written before it (`XSA-252 CVE-2018-1234`): the CVE is what NVD and
- * scanners know, so losing it would hide the fix. An entry with no token is bad input.
+ * scanners know, so losing it would hide the fix. An entry with no token, or whose id is not
+ * well-formed (formats/names.ts), is bad input.
  */
 export function parseSecfixEntry(text: string, source: string, place: string): SecfixId {
   const trimmed = text.trim();
@@ -66,6 +70,8 @@ export function parseSecfixEntry(text: string, source: string, place: string): S
   const tokens = idPart.split(/\s+/).filter((token) => token !== '').map(repairIdToken);
   const first = tokens[0] ?? repairIdToken(trimmed.split(/\s+/, 1)[0]!);
   const id = classifySecfixId(first) === 'cve' ? first : (tokens.find((token) => classifySecfixId(token) === 'cve') ?? first);
+  const problem = vulnerabilityIdProblem(id);
+  if (problem !== undefined) throw new InputError(source, place, problem);
   const rest = trimmed.replace(/\s+/g, ' ');
   const originalToken = rest.split(' ').find((token) => repairIdToken(token) === id) ?? id;
   const note = rest === originalToken ? '' : rest.replace(originalToken, '').replace(/\s+/g, ' ').trim();

@@ -33,6 +33,21 @@ function visibleDirectories(entries: readonly Dirent[]): string[] {
   return entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name);
 }
 
+/** Largest APKBUILD read: real ones stay under 100 KiB; this keeps a hostile one from exhausting memory. */
+export const MAX_APKBUILD_BYTES = 4 << 20;
+
+/** Reads one APKBUILD, refusing (before reading) a file larger than MAX_APKBUILD_BYTES. */
+export async function readApkbuild(path: string): Promise<Buffer> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    return readInputBytes(path);
+  }
+  if (size > MAX_APKBUILD_BYTES) throw new InputError(path, undefined, `${size} bytes, more than the ${MAX_APKBUILD_BYTES} an APKBUILD may have`);
+  return readInputBytes(path);
+}
+
 /**
  * Lists every `<repo>/<package>/APKBUILD` under an aports checkout (any first-level directory:
  * main, community, testing, ...), then reads them one at a time in path order, so memory holds
@@ -50,7 +65,7 @@ export async function* walkAports(root: string): AsyncGenerator<ApkbuildFile> {
   // Whole paths in code-unit order, not repo then package: `a-b/x` sorts before `a/x`.
   paths.sort();
   for (const path of paths) {
-    const bytes = await readInputBytes(join(root, ...path.split('/')));
+    const bytes = await readApkbuild(join(root, ...path.split('/')));
     yield { path, text: bytes.toString('utf8') };
   }
 }

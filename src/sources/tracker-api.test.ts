@@ -87,6 +87,11 @@ describe('fetchSecurityData', () => {
     expect(error.message).toBe(`${base}/api/branch/gone/security-data: the tracker has no branch gone (HTTP 404: no security data for branch gone (it has 3.16))`);
   });
 
+  it('says the URL answered 404 when the route itself is missing: not a secfix tracker, or a wrong path', async () => {
+    const error = await inputErrorFromAsync(() => fetchSecurityData(base, 'unrouted', ['busybox']));
+    expect(error.problem).toBe("the URL answered 404 (HTTP 404: Not Found); it may not be a secfix tracker's address");
+  });
+
   it("names the status and the tracker's message on other errors, or the status text when the body is not the tracker's", async () => {
     expect((await inputErrorFromAsync(() => fetchSecurityData(base, 'broken', []))).problem).toBe('HTTP 500: internal error');
     expect((await inputErrorFromAsync(() => fetchSecurityData(base, 'proxy', []))).problem).toBe('HTTP 502: Bad Gateway');

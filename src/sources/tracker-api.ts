@@ -79,7 +79,11 @@ export async function fetchSecurityData(
   if (!response.ok) {
     const told = errorMessage(body) ?? response.statusText;
     const status = `HTTP ${response.status}${told === '' ? '' : `: ${told}`}`;
-    throw new InputError(url, undefined, response.status === 404 ? `the tracker has no branch ${branch} (${status})` : status);
+    if (response.status !== 404) throw new InputError(url, undefined, status);
+    // A tracker answers an unknown branch in its own error shape; any other 404 is the address.
+    const problem =
+      errorMessage(body) === undefined ? `the URL answered 404 (${status}); it may not be a secfix tracker's address` : `the tracker has no branch ${branch} (${status})`;
+    throw new InputError(url, undefined, problem);
   }
   if (body === undefined) throw new InputError(url, undefined, `the answer is not JSON (${response.headers.get('content-type') ?? 'no content type'})`);
   return { url, body };

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
 import pg from 'pg';
@@ -28,14 +30,30 @@ function pgTypeParser(oid: number): (value: string) => unknown {
 }
 const pgTypes: pg.CustomTypesConfig = { getTypeParser: pgTypeParser };
 
-/** Opens (creating if needed) the database a URL names. Run `migrateToLatest` before use. */
-export async function openDatabase(url: string): Promise<Store> {
-  const location = parseDatabaseUrl(url);
-  return location.dialect === 'sqlite' ? openSqlite(location.path) : openPostgres(location.connectionString);
+export interface OpenOptions {
+  /**
+   * Create the database when it does not exist (the default): an SQLite file, or a PostgreSQL
+   * database created from the server's maintenance database. When false, a missing database is
+   * a MissingDatabaseError, so a mistyped name is never a new empty database.
+   */
+  readonly create?: boolean;
 }
 
-function openSqlite(path: string): Store {
-  const database = new Database(path);
+/** The database a URL names does not exist, and the caller asked not to create it. */
+export class MissingDatabaseError extends Error {
+  override readonly name = 'MissingDatabaseError';
+}
+
+/** Opens the database a URL names, creating it unless told not to. Run `migrateToLatest` before use. */
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Store> {
+  const location = parseDatabaseUrl(url);
+  const create = options.create ?? true;
+  return location.dialect === 'sqlite' ? openSqlite(location.path, create) : openPostgres(location.connectionString, create);
+}
+
+function openSqlite(path: string, create: boolean): Store {
+  if (!create && path !== ':memory:' && !existsSync(path)) throw new MissingDatabaseError(`no SQLite database at ${path}`);
+  const database = new Database(path, { fileMustExist: !create });
   // busy_timeout first: switching to WAL needs a lock another process may hold.
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   database.pragma('journal_mode = WAL');
@@ -44,6 +62,49 @@ function openSqlite(path: string): Store {
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   registerSqliteConnection(db, database);
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * The SQLite application id ("sfxd", in the file header) of a database `secfix demo` built: how
+ * demo tells a file it may replace from anything else (a synced tracker database, a text file).
+ */
+const DEMO_APPLICATION_ID = 0x73667864;
+const SQLITE_HEADER_MAGIC = 'SQLite format 3\u0000';
+/** Where the header keeps the application id (https://www.sqlite.org/fileformat.html, 1.3). */
+const APPLICATION_ID_OFFSET = 68;
+
+/**
+ * Creates an empty SQLite database marked as a demo one. The mark is written before anything
+ * else, so a build killed half-way still leaves a file the next demo may replace.
+ */
+export function createDemoDatabase(path: string): void {
+  const database = new Database(path);
+  try {
+    database.pragma(`application_id = ${DEMO_APPLICATION_ID}`);
+  } finally {
+    database.close();
+  }
+}
+
+/** True when `path` is an SQLite file `createDemoDatabase` made; false for anything else, or nothing. */
+export async function isDemoDatabase(path: string): Promise<boolean> {
+  const header = Buffer.alloc(APPLICATION_ID_OFFSET + 4);
+  let bytesRead: number;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      ({ bytesRead } = await handle.read(header, 0, header.length, 0));
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  }
+  return (
+    bytesRead === header.length &&
+    header.toString('latin1', 0, SQLITE_HEADER_MAGIC.length) === SQLITE_HEADER_MAGIC &&
+    header.readUInt32BE(APPLICATION_ID_OFFSET) === DEMO_APPLICATION_ID
+  );
 }
 
 /**
@@ -75,20 +136,69 @@ function withStatementCache(database: Database.Database): SqliteDatabase {
   };
 }
 
-async function openPostgres(connectionString: string): Promise<Store> {
+/** PostgreSQL's SQLSTATE for "database does not exist" and for "database already exists". */
+const PG_INVALID_CATALOG_NAME = '3D000';
+const PG_DUPLICATE_DATABASE = '42P04';
+
+async function openPostgres(connectionString: string, create: boolean): Promise<Store> {
   const pool = new pg.Pool({ connectionString, types: pgTypes });
   // An idle client's error (server restart, dropped database) must not crash the process;
   // the pool discards that client and the next query reports the problem.
   pool.on('error', () => {});
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   try {
-    await sql`select 1`.execute(db);
+    try {
+      await sql`select 1`.execute(db);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== PG_INVALID_CATALOG_NAME) throw error;
+      const target = describePostgresTarget(connectionString);
+      if (!create) throw new MissingDatabaseError(`no PostgreSQL database ${target}`);
+      await createPostgresDatabase(connectionString);
+      await sql`select 1`.execute(db);
+    }
   } catch (error) {
     await db.destroy();
+    if (error instanceof MissingDatabaseError) throw error;
     const target = describePostgresTarget(connectionString);
     throw new Error(`cannot connect to PostgreSQL ${target}: ${(error as Error).message}`, { cause: error });
   }
   return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/** Databases every PostgreSQL server has, to connect to while the named one does not exist yet. */
+const MAINTENANCE_DATABASES = ['postgres', 'template1'];
+
+/**
+ * Creates the database a connection string names, connected to the same server's maintenance
+ * database as the same user. Another process creating it first is fine.
+ */
+async function createPostgresDatabase(connectionString: string): Promise<void> {
+  // pg resolves the name as it will when connecting (a URL without a path means the user's name).
+  const name = new pg.Client({ connectionString }).database;
+  if (name === undefined || name === '') throw new Error('the URL names no database');
+  for (const [index, maintenance] of MAINTENANCE_DATABASES.entries()) {
+    const url = new URL(connectionString);
+    url.pathname = `/${maintenance}`;
+    const client = new pg.Client({ connectionString: url.toString() });
+    try {
+      await client.connect();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === PG_INVALID_CATALOG_NAME && index < MAINTENANCE_DATABASES.length - 1) continue;
+      throw error;
+    }
+    try {
+      await client.query(`create database ${quoteIdentifier(name)}`);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== PG_DUPLICATE_DATABASE) throw error;
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }
 
 function describePostgresTarget(connectionString: string): string {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type ApkPackage, parseApkIndexText, readApkIndexArchive } from '../formats/apkindex.js';
 import { InputError } from '../formats/input-error.js';
+import { packageNameProblem, repositoryNameProblem } from '../formats/names.js';
 import { isGzip, readInputBytes } from '../sources/file.js';
 import { readTrustedKeys } from '../sources/keys.js';
 import {
@@ -15,7 +16,7 @@ import {
   setBranchArchs,
 } from '../store/index.js';
 import { parseVersion } from '../version/index.js';
-import { type ImportSummary, type ImportWritten, branchName, prepareFile, qualifiedSource, runImport } from './import-run.js';
+import { type ImportSummary, type ImportWritten, branchName, prepareFile, qualifiedSource, refuseBadName, refuseUnknownBranch, runImport } from './import-run.js';
 import { packageDirtyKey } from './dirty-keys.js';
 
 export interface ApkIndexImportOptions {
@@ -43,6 +44,7 @@ interface ReadIndex {
 export function importApkIndex(store: Store, options: ApkIndexImportOptions): Promise<ImportSummary> {
   const branch = branchName(options.branch);
   const { repo, location } = options;
+  refuseBadName(repositoryNameProblem(repo), location);
   const target = {
     kind: 'apkindex',
     location,
@@ -51,7 +53,10 @@ export function importApkIndex(store: Store, options: ApkIndexImportOptions): Pr
   return runImport(store, target, (previous) =>
     prepareFile(location, previous, async (path) => {
       const index = await readIndex(path, location, options);
-      return (db) => writeIndex(db, branch, repo, index);
+      return async (db) => {
+        await refuseUnknownBranch(db, branch, location);
+        return writeIndex(db, branch, repo, index);
+      };
     }),
   );
 }
@@ -85,6 +90,8 @@ function groupIndex(packages: readonly ApkPackage[], source: string): ReadIndex 
   const groups = new Map<string, { entry: IndexedOriginVersion; binaries: string[] }>();
   let invalidVersions = 0;
   for (const pkg of packages) {
+    refuseBadName(packageNameProblem(pkg.name), source, `line ${pkg.line}`);
+    if (pkg.origin !== pkg.name) refuseBadName(packageNameProblem(pkg.origin), source, `line ${pkg.line}`);
     const version = pkg.version;
     if (version === undefined) throw new InputError(source, `line ${pkg.line}`, `package "${pkg.name}" has no version (V:)`);
     const key = `${pkg.origin}\u0000${version}`;

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { InputError } from '../formats/input-error.js';
+import { packageNameProblem, repositoryNameProblem } from '../formats/names.js';
 import { parseAportsApkbuild } from '../formats/secfixes.js';
 import { walkAports } from '../sources/aports.js';
 import { type SecfixEntry, type Store, ensureBranch, ensureRepository, listBranches, markDirty, replaceSecfixes } from '../store/index.js';
 import { secfixEntries } from './import-secdb.js';
-import { type ImportSummary, type ProgressCallback, branchName, qualifiedSource, runImport } from './import-run.js';
+import { type ImportSummary, type ProgressCallback, branchName, qualifiedSource, refuseBadName, refuseUnknownBranch, runImport } from './import-run.js';
 import { packageDirtyKey } from './dirty-keys.js';
 
 export interface AportsImportOptions {
@@ -48,6 +49,7 @@ export function importAports(store: Store, options: AportsImportOptions): Promis
       lastModified: null,
       dispose: () => Promise.resolve(),
       async write(db, importRunId) {
+        await refuseUnknownBranch(db, branch, dir);
         const branchId = await ensureBranch(db, branch);
         for (const repo of tree.repositories.keys()) await ensureRepository(db, branchId, repo);
         const repositories = (await listBranches(db)).find((known) => known.id === branchId)?.repositories ?? [];
@@ -93,6 +95,7 @@ async function readAportsTree(dir: string, progress: ProgressCallback | undefine
       if (error instanceof InputError && error.source === file.path) throw new InputError(join(dir, file.path), error.place, error.problem);
       throw error;
     }
+    refuseBadName(repositoryNameProblem(parsed.repo) ?? packageNameProblem(parsed.package), join(dir, file.path));
     const entries = repositories.get(parsed.repo) ?? [];
     entries.push(...secfixEntries(parsed.package, parsed.secfixes));
     repositories.set(parsed.repo, entries);

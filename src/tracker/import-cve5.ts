@@ -4,6 +4,7 @@ import { basename, join, relative } from 'node:path';
 import type { Kysely } from 'kysely';
 import { type Cve5Affected, type Cve5Record, type Cve5Version, parseCve5 } from '../formats/cve5.js';
 import { jsonPath } from '../formats/input-error.js';
+import { vulnerabilityIdProblem } from '../formats/names.js';
 import type { NvdConfiguration, NvdCpeMatch } from '../formats/nvd.js';
 import { isUrl } from '../sources/acquire.js';
 import { isDirectory } from '../sources/aports.js';
@@ -16,7 +17,7 @@ import {
   markDirty,
   upsertVulnerabilities,
 } from '../store/index.js';
-import { type ImportSummary, type ProgressCallback, prepareFile, qualifiedSource, runImport } from './import-run.js';
+import { type ImportSummary, type ProgressCallback, prepareFile, qualifiedSource, refuseBadName, runImport } from './import-run.js';
 import { mergeCve5Record } from './vulnerability-merge.js';
 import { CVSS_VERSION_PREFERENCE, englishDescription, flattenCriteria, loadStoredRecords, normalizeReferences } from './vulnerability-record.js';
 
@@ -108,7 +109,9 @@ async function writeRecords(db: Kysely<Schema>, files: readonly RecordFile[], pr
     progress?.(counts.records, files.length);
   };
   for (const file of files) {
-    batch.push(cve5Record(parseCve5(await readInputBytes(file.path), file.label), file.label));
+    const cve = parseCve5(await readInputBytes(file.path), file.label);
+    refuseBadName(vulnerabilityIdProblem(cve.id), file.label, '$.cveMetadata.cveId');
+    batch.push(cve5Record(cve, file.label));
     counts.records += 1;
     if (batch.length >= RECORDS_PER_BATCH) await flush();
   }

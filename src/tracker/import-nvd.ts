@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { jsonPath } from '../formats/input-error.js';
 import { type NvdCve, type NvdCvss, type NvdFormat, readNvd } from '../formats/nvd.js';
+import { vulnerabilityIdProblem } from '../formats/names.js';
 import { streamInput } from '../sources/file.js';
 import {
   type Schema,
@@ -10,7 +11,7 @@ import {
   markDirty,
   upsertVulnerabilities,
 } from '../store/index.js';
-import { type ImportSummary, type ProgressCallback, prepareFile, qualifiedSource, runImport } from './import-run.js';
+import { type ImportSummary, type ProgressCallback, prepareFile, qualifiedSource, refuseBadName, runImport } from './import-run.js';
 import { CVSS_VERSION_PREFERENCE, type CriterionPlace, englishDescription, flattenCriteria, normalizeReferences } from './vulnerability-record.js';
 import { mergeNvdRecord } from './vulnerability-merge.js';
 
@@ -58,6 +59,7 @@ async function writeFeed(db: Kysely<Schema>, path: string, source: string, progr
   };
   const reader = readNvd(streamInput(path), source);
   for await (const cve of reader) {
+    refuseBadName(vulnerabilityIdProblem(cve.id), source, `record ${counts.records + 1}`);
     batch.push(nvdRecord(cve, source, criterionPlace(reader.header?.format, counts.records)));
     counts.records += 1;
     if (batch.length >= RECORDS_PER_BATCH) await flush(reader.header?.totalResults);

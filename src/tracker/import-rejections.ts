@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { packageNameProblem } from '../formats/names.js';
 import { type Rejection, parseRejections } from '../formats/rejections.js';
 import { readInput } from '../sources/file.js';
 import {
@@ -10,7 +11,7 @@ import {
   markDirty,
   replaceRejections,
 } from '../store/index.js';
-import { type ImportSummary, branchName, normalizeLocation, prepareFile, qualifiedSource, runImport } from './import-run.js';
+import { type ImportSummary, branchName, normalizeLocation, prepareFile, qualifiedSource, refuseBadName, refuseUnknownBranch, runImport } from './import-run.js';
 import { ANY_BRANCH, packageDirtyKey } from './dirty-keys.js';
 
 export interface RejectionsImportOptions {
@@ -33,8 +34,12 @@ export function importRejections(store: Store, options: RejectionsImportOptions)
   return runImport(store, { kind: 'rejections', location, runSource: qualifiedSource(location, qualifiers) }, (previous) =>
     prepareFile(location, previous, async (path) => {
       const rejections = parseRejections(await readInput(path), location);
+      for (const rejection of rejections) refuseBadName(packageNameProblem(rejection.package), location);
       // Stored per source: no other file can replace them, so the import names no target.
-      return async (db) => ({ counts: await writeRejections(db, source, rejections, branches) });
+      return async (db) => {
+        for (const branch of branches ?? []) await refuseUnknownBranch(db, branch, location);
+        return { counts: await writeRejections(db, source, rejections, branches) };
+      };
     }),
   );
 }

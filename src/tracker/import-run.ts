@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { InputError } from '../formats/input-error.js';
+import { branchNameProblem } from '../formats/names.js';
 import { acquireSource, isUrl } from '../sources/acquire.js';
 import {
   type ImportRun,
@@ -10,6 +11,7 @@ import {
   failUnfinishedImportRuns,
   findLaterRunForTarget,
   finishImportRun,
+  listBranches,
   startImportRun,
   withWriteLock,
 } from '../store/index.js';
@@ -79,6 +81,21 @@ export function normalizeLocation(location: string): string {
 /** `v3.16` (as secdb's distroversion and the mirrors spell it) is branch `3.16`; other names stay. */
 export function branchName(name: string): string {
   return /^v\d+\.\d+$/.test(name) ? name.slice(1) : name;
+}
+
+/** Refuses a name before anything is stored: `problem` comes from formats/names.ts. */
+export function refuseBadName(problem: string | undefined, source: string, place?: string): void {
+  if (problem !== undefined) throw new InputError(source, place, problem);
+}
+
+/**
+ * Refuses a branch that is neither edge nor a release (N.N[.N]) nor one a sync configuration
+ * declared: sync records its configuration's branches before it imports anything.
+ */
+export async function refuseUnknownBranch(db: Kysely<Schema>, branch: string, source: string): Promise<void> {
+  if (branchNameProblem(branch) === undefined) return;
+  const declared = new Set((await listBranches(db)).map((known) => known.name));
+  refuseBadName(branchNameProblem(branch, declared), source);
 }
 
 /** A run source with the options that change what the data means, e.g. `/x/APKINDEX.tar.gz (branch 3.16, repo main)`. */

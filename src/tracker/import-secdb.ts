@@ -1,8 +1,9 @@
+import { packageNameProblem, repositoryNameProblem } from '../formats/names.js';
 import { parseSecdb } from '../formats/secdb.js';
 import type { SecfixVersion } from '../formats/secfix-id.js';
 import { readInput } from '../sources/file.js';
 import { type SecfixEntry, type Store, ensureBranch, ensureRepository, markDirty, replaceSecfixes } from '../store/index.js';
-import { type ImportSummary, prepareFile, qualifiedSource, runImport } from './import-run.js';
+import { type ImportSummary, prepareFile, qualifiedSource, refuseBadName, refuseUnknownBranch, runImport } from './import-run.js';
 import { packageDirtyKey } from './dirty-keys.js';
 
 export interface SecdbImportOptions {
@@ -27,8 +28,11 @@ export function importSecdb(store: Store, options: SecdbImportOptions): Promise<
   return runImport(store, { kind: 'secdb', location, runSource: qualifiedSource(location, []) }, (previous) =>
     prepareFile(location, previous, async (path) => {
       const document = parseSecdb(await readInput(path), location);
+      refuseBadName(repositoryNameProblem(document.repo), location, '$.reponame');
+      document.packages.forEach((pkg, index) => refuseBadName(packageNameProblem(pkg.name), location, `$.packages[${index}].pkg.name`));
       const entries = document.packages.flatMap((pkg) => secfixEntries(pkg.name, pkg.secfixes));
       return async (db, importRunId) => {
+        await refuseUnknownBranch(db, document.branch, location);
         const repositoryId = await ensureRepository(db, await ensureBranch(db, document.branch), document.repo);
         const result = await replaceSecfixes(db, { repositoryId, source: 'secdb' }, entries, importRunId);
         await markDirty(db, 'package', result.changedPackages.map((pkg) => packageDirtyKey(document.branch, pkg)));

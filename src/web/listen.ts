@@ -18,7 +18,13 @@ export interface RunningServer {
 /** Serves a store over HTTP until `close`. */
 export async function listen(store: Store, options: ListenOptions): Promise<RunningServer> {
   const app = await buildServer({ ...options, db: store.db });
-  await app.listen({ port: options.port, host: options.host });
+  try {
+    await app.listen({ port: options.port, host: options.host });
+  } catch (error) {
+    // An app that never listened still holds timers and hooks that would keep the process alive.
+    await app.close();
+    throw error;
+  }
   const bound = app.server.address();
   const port = typeof bound === 'object' && bound !== null ? bound.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;

@@ -1,7 +1,6 @@
 import type { AportsPackage, ApkbuildSecfixes } from '../../formats/secfixes.js';
 import { parseApkbuild, parseAportsApkbuild } from '../../formats/secfixes.js';
-import { isDirectory, walkAports } from '../../sources/aports.js';
-import { readInputBytes } from '../../sources/file.js';
+import { isDirectory, readApkbuild, walkAports } from '../../sources/aports.js';
 import type { InspectKind } from './kind.js';
 
 interface Totals {
@@ -25,7 +24,7 @@ export const apkbuildKind: InspectKind = {
   async inspect(file, _options, emit) {
     const totals: Totals = { packages: 0, withSecfixes: 0, entries: 0, warnings: 0 };
     if (!(await isDirectory(file))) {
-      const parsed = parseApkbuild(await readInputBytes(file), file);
+      const parsed = parseApkbuild(await readApkbuild(file), file);
       count(totals, parsed);
       emit({ path: file, ...parsed });
       return [

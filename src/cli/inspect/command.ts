@@ -1,4 +1,5 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { subcommand } from '../subcommand.js';
 import type { CliIo, CliStatus } from '../io.js';
 import { UsageError } from '../io.js';
 import { apkbuildKind } from './apkbuild.js';
@@ -29,7 +30,7 @@ interface InspectFlags {
 /** `secfix inspect KIND FILE`: parse one input file and summarize it, or print its records. */
 export function inspectCommand(io: CliIo, _status: CliStatus): Command {
   const kindList = kinds.map((kind) => `  ${kind.name.padEnd(11)} ${kind.description}`).join('\n');
-  return new Command('inspect')
+  return subcommand(io, 'inspect')
     .description('parse an input file and print a short summary, or its normalized records as JSON lines')
     .argument('<kind>', `input kind: ${kinds.map((kind) => kind.name).join(', ')}`)
     .argument('<file>', 'the file to read (.gz is recognized by content)')
