@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { type Cve5Affected, type Cve5Record, type Cve5Version, parseCve5 } from '../formats/cve5.js';
 import { jsonPath } from '../formats/input-error.js';
 import type { NvdConfiguration, NvdCpeMatch } from '../formats/nvd.js';
-import { isUrl } from '../sources/acquire.js';
+import { type DownloadOptions, isUrl } from '../sources/acquire.js';
 import { isDirectory } from '../sources/aports.js';
 import { readInputBytes } from '../sources/file.js';
 import {
@@ -23,6 +23,8 @@ import { CVSS_VERSION_PREFERENCE, englishDescription, flattenCriteria, loadStore
 export interface Cve5ImportOptions {
   /** One CVE JSON 5 record (path or URL), or a folder searched for `CVE-*.json` at any depth (symlinks in it are skipped). */
   readonly location: string;
+  /** Retries, size cap and interruption of a URL's download. */
+  readonly download?: DownloadOptions | undefined;
   readonly progress?: ProgressCallback;
 }
 
@@ -47,7 +49,7 @@ export function importCve5(store: Store, options: Cve5ImportOptions): Promise<Im
   // Records are upserted per CVE id, so the import replaces no target: its writer names none.
   return runImport(store, { kind: 'cve5', location, runSource: qualifiedSource(location, []) }, async (previous) => {
     if (isUrl(location) || !(await isDirectory(location))) {
-      return prepareFile(location, previous, (path) =>
+      return prepareFile({ kind: 'cve5', location, download: options.download }, previous, (path) =>
         Promise.resolve(async (db) => ({ counts: await writeRecords(db, [{ path, label: location }], progress) })),
       );
     }
