@@ -5,6 +5,7 @@ import { renderJson, renderSarif, renderText, renderWarnings } from '../scan/rep
 import { type ScanOptions, type ScanReport, type SecurityDataLoader, runScan, secdbLoader, serverLoader } from '../scan/run.js';
 import { trackerBaseUrl } from '../sources/tracker-api.js';
 import { type CliIo, type CliStatus, UsageError } from './io.js';
+import { parseByteSize } from './options.js';
 import { subcommand } from './subcommand.js';
 
 interface ScanFlags {
@@ -17,6 +18,7 @@ interface ScanFlags {
   keys?: string;
   format: 'text' | 'json' | 'sarif';
   failOn: string;
+  maxImageBytes?: string;
 }
 
 const EXAMPLES = `
@@ -104,6 +106,7 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
     .option('--index <file...>', 'APKINDEX.tar.gz or APKINDEX files of the branch: what is published now')
     .option('--keys <dir>', 'folder of trusted apk public keys to verify signed indexes')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--max-image-bytes <size>', 'largest total an image may decompress to, e.g. 512M or 4G (default 2G)')
     .option('--fail-on <kinds>', `finding kinds that make the exit status 1 (${FINDING_KINDS.join(', ')})`, 'upgrade')
     .addHelpText('after', EXAMPLES)
     .action(async (target: string | undefined, flags: ScanFlags) => {
@@ -115,11 +118,16 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
         throw new UsageError('give exactly one source of security data: --secdb PATH..., --db URL or --server URL');
       }
       const failOn = parseFailOn(flags.failOn);
+      const maxImageBytes = flags.maxImageBytes === undefined ? undefined : parseByteSize(flags.maxImageBytes);
+      if (flags.maxImageBytes !== undefined && maxImageBytes === undefined) {
+        throw new UsageError(`--max-image-bytes ${JSON.stringify(flags.maxImageBytes)}: expected a byte count such as 500000, 512M or 4G`);
+      }
       const options: Omit<ScanOptions, 'loadSecurityData'> = {
         input,
         ...(flags.branch === undefined ? {} : { branch: normalizeBranch(flags.branch) }),
         ...(flags.index === undefined ? {} : { index: flags.index }),
         ...(flags.keys === undefined ? {} : { keysDir: flags.keys }),
+        ...(maxImageBytes === undefined ? {} : { maxImageBytes }),
         today: new Date().toISOString().slice(0, 10),
       };
       const report = flags.db !== undefined ? await scanWithDatabase(flags.db, options) : await runScan({ ...options, loadSecurityData: fileOrServerLoader(flags) });
