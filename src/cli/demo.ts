@@ -1,6 +1,7 @@
 import { lstat, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { InputError } from '../formats/input-error.js';
 import { withCliStore } from './database.js';
 import { type CliIo, type CliStatus, UsageError } from './io.js';
 import { stateSummary, stateSummaryTable } from './query.js';
@@ -40,6 +41,9 @@ export function demoCommand(io: CliIo, _status: CliStatus): Command {
     const started = Date.now();
     await withCliStore(`sqlite:${file}`, async ({ store }) => {
       const sync = await syncFromConfig(store, config);
+      // The bundled data always imports; a failure here is a broken installation.
+      const failed = sync.sources.find((source) => source.status === 'failed');
+      if (failed !== undefined) throw new InputError(BUNDLED_DEMO_CONFIG, undefined, `a bundled source failed: ${failed.error ?? failed.location}`);
       const summary = await stateSummary(store.db);
       if (flags.json === true) {
         io.stdout.write(`${JSON.stringify({ database: file, sync, summary })}\n`);
@@ -47,7 +51,7 @@ export function demoCommand(io: CliIo, _status: CliStatus): Command {
       }
       const db = `--db sqlite:${flags.file}`;
       io.stdout.write(
-        `secfix demo: ${config.distribution}, ${sync.imports.length} sources imported and ${sync.update.pairs} pairs decided in ${Date.now() - started} ms\n` +
+        `secfix demo: ${config.distribution}, ${sync.sources.length} sources imported and ${sync.update?.pairs ?? 0} pairs decided in ${Date.now() - started} ms\n` +
           `database: ${file}\n\n${stateSummaryTable(summary)}\n` +
           `Try:\n  npx secfix query states ${db} --branch 3.16 --state vulnerable\n  npx secfix query states ${db} --cve CVE-2023-42366 --json\n  npx secfix check ${db}\n`,
       );

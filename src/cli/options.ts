@@ -14,3 +14,13 @@ export async function mappingRulesFor(configFlag: string | undefined): Promise<M
 export function collectValues(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** A byte count as options take it: `5000000`, or with a binary unit `64K`, `512M`, `4G`; undefined when malformed. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^(\d+)([KMG]?)(?:i?B)?$/i.exec(text.trim());
+  if (match === null) return undefined;
+  const bytes = Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toUpperCase()] ?? 1);
+  return bytes > 0 && Number.isSafeInteger(bytes) ? bytes : undefined;
+}

@@ -5,7 +5,7 @@ import { renderJson, renderSarif, renderText, renderWarnings } from '../scan/rep
 import { type ScanOptions, type ScanReport, type SecurityDataLoader, runScan, secdbLoader, serverLoader } from '../scan/run.js';
 import { trackerBaseUrl } from '../sources/tracker-api.js';
 import { type CliIo, type CliStatus, UsageError } from './io.js';
-import { collectValues } from './options.js';
+import { collectValues, parseByteSize } from './options.js';
 import { subcommand } from './subcommand.js';
 
 interface ScanFlags {
@@ -18,6 +18,7 @@ interface ScanFlags {
   keys?: string;
   format: 'text' | 'json' | 'sarif';
   failOn: string;
+  maxImageBytes?: string;
 }
 
 const EXAMPLES = `
@@ -92,6 +93,7 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
     .option('--index <file>', 'an APKINDEX.tar.gz or APKINDEX file of the branch: what is published now; repeat for several', collectValues)
     .option('--keys <dir>', 'folder of trusted apk public keys to verify signed indexes')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--max-image-bytes <size>', 'largest total an image may decompress to, e.g. 512M or 4G (default 2G)')
     .option('--fail-on <kinds>', `finding kinds that make the exit status 1 (${FINDING_KINDS.join(', ')})`, 'upgrade')
     .addHelpText('after', EXAMPLES)
     .action(async (target: string | undefined, flags: ScanFlags) => {
@@ -103,11 +105,16 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
         throw new UsageError('give exactly one source of security data: --secdb PATH, --db URL or --server URL');
       }
       const failOn = parseFailOn(flags.failOn);
+      const maxImageBytes = flags.maxImageBytes === undefined ? undefined : parseByteSize(flags.maxImageBytes);
+      if (flags.maxImageBytes !== undefined && maxImageBytes === undefined) {
+        throw new UsageError(`--max-image-bytes ${JSON.stringify(flags.maxImageBytes)}: expected a byte count such as 500000, 512M or 4G`);
+      }
       const options: Omit<ScanOptions, 'loadSecurityData'> = {
         input,
         ...(flags.branch === undefined ? {} : { branch: normalizeBranch(flags.branch) }),
         ...(flags.index === undefined ? {} : { index: flags.index }),
         ...(flags.keys === undefined ? {} : { keysDir: flags.keys }),
+        ...(maxImageBytes === undefined ? {} : { maxImageBytes }),
         today: new Date().toISOString().slice(0, 10),
       };
       const report = flags.db !== undefined ? await scanWithDatabase(flags.db, options) : await runScan({ ...options, loadSecurityData: fileOrServerLoader(flags) });

@@ -221,9 +221,9 @@ nvd:
 `,
     );
     const db = `sqlite:${join(dir, 'sync.db')}`;
-    const first = await runJson<{ imports: { kind: string; source: string; status: string }[]; update: UpdateJson }>(['sync', '--config', config, '--db', db, '--json']);
+    const first = await runJson<{ sources: { kind: string; location: string; status: string }[]; update: UpdateJson }>(['sync', '--config', config, '--db', db, '--json']);
     // Paths are read from the config's folder, and reported absolute.
-    expect(first.imports.map(({ kind, source, status }) => `${kind} ${status} ${source}`)).toEqual([`apkindex imported ${INDEX}`, `secdb imported ${MAIN}`, `nvd imported ${NVD_2_0}`]);
+    expect(first.sources.map(({ kind, location, status }) => `${kind} ${status} ${location}`)).toEqual([`apkindex imported ${INDEX}`, `secdb imported ${MAIN}`, `nvd imported ${NVD_2_0}`]);
     expect(first.update).toMatchObject({ mode: 'incremental', branches: 1 });
     expect(first.update.pairs).toBeGreaterThan(0);
     // The 2.0 sample holds CVE-2021-42374: busybox's line 1.34.0-r0 fixes it in 1.35.0-r17.
@@ -234,6 +234,21 @@ nvd:
     expect(second).toMatchObject({ status: 0, stderr: '' });
     expect(second.stdout.split('\n').filter((line) => line.includes(' unchanged '))).toHaveLength(3);
     expect(second.stdout).toMatch(/\n {2}update {5}0 pairs decided, 0 states written, 0 changes, 0 removed \(\d+ ms\)\n$/);
+  });
+
+  it('sync exits 2 when a source fails, after importing the others and updating, with a line per source', async () => {
+    const configDir = mkdtempSync(join(dir, 'config-'));
+    const missing = join(configDir, 'missing-nvd.json');
+    const config = join(configDir, 'secfix.yaml');
+    writeFileSync(config, `branches:\n  - name: "3.16"\n    architectures: [x86_64]\n    repositories:\n      - name: main\n        secdb: ${MAIN}\nnvd:\n  - ${missing}\n  - ${NVD_2_0}\n`);
+    const result = await runCli(['sync', '--config', config, '--db', `sqlite:${join(dir, 'sync-failed.db')}`]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('secfix: 1 of 3 sources failed; the others were imported and states updated\n');
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^ {2}secdb {6}imported {3}${MAIN} \\(`));
+    expect(lines[1]).toBe(`  nvd        failed     ${missing}: ${missing}: no such file`);
+    expect(lines[2]).toMatch(/^ {2}nvd {8}imported /);
+    expect(lines[3]).toMatch(/^ {2}update {5}\d+ pairs decided/);
   });
 
   it('sync --config with a missing file exits 2 with one line naming it', async () => {
@@ -248,12 +263,12 @@ nvd:
     const earlier = await openDatabase(`sqlite:${file}`);
     await sql`create table left_by_an_earlier_demo (x integer)`.execute(earlier.db);
     await earlier.close();
-    const demo = await runJson<{ database: string; sync: { imports: { status: string }[]; update: UpdateJson }; summary: SummaryRow[] }>(['demo', '--file', file, '--json']);
+    const demo = await runJson<{ database: string; sync: { sources: { status: string }[]; update: UpdateJson }; summary: SummaryRow[] }>(['demo', '--file', file, '--json']);
     expect(demo.database).toBe(file);
     // data/demo.yaml: 2 indexes (3.17 aarch64, 3.16 x86_64), 6 secdb files (main and community of
     // three branches), 12 NVD files, no rejections.
-    expect(demo.sync.imports).toHaveLength(20);
-    expect(demo.sync.imports.every((item) => item.status === 'imported')).toBe(true);
+    expect(demo.sync.sources).toHaveLength(20);
+    expect(demo.sync.sources.every((item) => item.status === 'imported')).toBe(true);
     expect(demo.sync.update.pairs).toBeGreaterThan(0);
     expect([...new Set(demo.summary.map((row) => row.branch))]).toEqual(['3.14', '3.16', '3.17']);
     // A fresh database: every pair decided is counted once in the summary.

@@ -164,6 +164,28 @@ describe('bad images', () => {
     expect(error.message).toBe(`${path}: byte ${second.headerOffset}: tar entry of ${second.size} bytes runs past the end of the archive`);
   });
 
+  it('a gzip bomb layer stops at the --max-image-bytes cap, naming the layer', async () => {
+    const bomb: LayerEntry[] = [...BASE, { name: 'zeros', content: '\0'.repeat(4 << 20) }];
+    const members = await dockerSaveMembers([bomb]);
+    const layer = members.find((member) => member.name.endsWith('layer.tar'));
+    if (layer === undefined) throw new Error('the image has a layer');
+    // Small on disk, 4 MiB decompressed.
+    expect(layer.content.length).toBeLessThan(64 * 1024);
+    const path = write('bomb.tar', await archive(members));
+    const error = await inputErrorFromAsync(() => readImageArchive(path, 1 << 20));
+    expect(error.source).toBe(`${path}: ${layer.name}`);
+    expect(error.problem).toMatch(/^decompresses past the image cap of 1048576 bytes \(--max-image-bytes\); \d+ bytes were used by what came before$/);
+    // The same image fits a cap above what it decompresses to.
+    expect((await readImageArchive(path, 8 << 20)).image.layers).toBe(1);
+  });
+
+  it('a gzip-compressed archive counts against the cap too', async () => {
+    const path = write('big.tar.gz', gzipSync(await archive(await dockerSaveMembers([[...BASE, { name: 'zeros', content: '\0'.repeat(2 << 20) }]], { gzipLayers: false }))));
+    const error = await inputErrorFromAsync(() => readImageArchive(path, 1 << 20));
+    expect(error.source).toBe(path);
+    expect(error.problem).toMatch(/^decompresses past the image cap of 1048576 bytes/);
+  });
+
   it('a file that is not a tarball is refused with a hint', async () => {
     const path = repoPath('data', 'alpine-sample', 'apkindex', 'installed', 'syft-multiple-2.installed');
     const error = await inputErrorFromAsync(() => readImageArchive(path));

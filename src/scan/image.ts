@@ -12,7 +12,7 @@ import {
   parseOciManifest,
 } from '../formats/oci.js';
 import { type TarEntry, readTar } from '../formats/tar.js';
-import { isGzip, readInput } from '../sources/file.js';
+import { isGzip, readInputBytes } from '../sources/file.js';
 import { LayeredFiles, normalizePath } from './layers.js';
 import type { ScanWarning } from './model.js';
 import { type SystemFiles, collectSystemFiles } from './system.js';
@@ -52,26 +52,52 @@ const MAX_MEMBER_LINKS = 8;
 
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 /** Node has zstd from 22.15 (and 23.8); the types of Node 20 do not declare it. */
-const zstdDecompressSync = (zlib as { zstdDecompressSync?: (data: Buffer) => Buffer }).zstdDecompressSync;
+const zstdDecompressSync = (zlib as { zstdDecompressSync?: (data: Buffer, options: zlib.ZlibOptions) => Buffer }).zstdDecompressSync;
+
+/**
+ * Default cap on the bytes an image decompresses to (the archive and all its layers): real
+ * Alpine-based images are tens of MiB, large toolchain images a few GiB of tar; 2 GiB stays
+ * under Node's largest Buffer while a gzip bomb (3 GiB of zeros in a 14 MB image) is stopped.
+ */
+export const DEFAULT_MAX_IMAGE_BYTES = 2 * 1024 ** 3;
+
+/** The decompressed bytes an image may still use; each layer takes its share. */
+interface ImageBudget {
+  readonly max: number;
+  used: number;
+}
+
+function overCap(source: string, budget: ImageBudget): InputError {
+  return new InputError(source, undefined, `decompresses past the image cap of ${budget.max} bytes (--max-image-bytes); ${budget.used} bytes were used by what came before`);
+}
+
+/** Decompresses with `decompress`, stopping once the output would pass what the budget has left. */
+function decompressWithin(bytes: Buffer, source: string, budget: ImageBudget, what: string, decompress: (data: Buffer, options: zlib.ZlibOptions) => Buffer): Buffer {
+  let output: Buffer;
+  try {
+    // Asking for one byte more than is left tells "exactly at the cap" from "past it".
+    output = decompress(bytes, { maxOutputLength: budget.max - budget.used + 1 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw overCap(source, budget);
+    throw new InputError(source, undefined, `corrupt or truncated ${what} (${(error as Error).message})`);
+  }
+  return take(output, source, budget);
+}
+
+function take(bytes: Buffer, source: string, budget: ImageBudget): Buffer {
+  if (budget.used + bytes.length > budget.max) throw overCap(source, budget);
+  budget.used += bytes.length;
+  return bytes;
+}
 
 /** The layer as tar bytes: gzip and zstd (where Node has it) are recognized by content. */
-function layerTar(bytes: Buffer, source: string): Buffer {
-  if (isGzip(bytes)) {
-    try {
-      return zlib.gunzipSync(bytes);
-    } catch (error) {
-      throw new InputError(source, undefined, `corrupt or truncated gzip layer (${(error as Error).message})`);
-    }
-  }
+function layerTar(bytes: Buffer, source: string, budget: ImageBudget): Buffer {
+  if (isGzip(bytes)) return decompressWithin(bytes, source, budget, 'gzip layer', zlib.gunzipSync);
   if (bytes.subarray(0, 4).equals(ZSTD_MAGIC)) {
     if (zstdDecompressSync === undefined) throw new InputError(source, undefined, 'zstd-compressed layer: reading it needs Node.js 22.15 or newer');
-    try {
-      return zstdDecompressSync(bytes);
-    } catch (error) {
-      throw new InputError(source, undefined, `corrupt or truncated zstd layer (${(error as Error).message})`);
-    }
+    return decompressWithin(bytes, source, budget, 'zstd layer', zstdDecompressSync);
   }
-  return bytes;
+  return take(bytes, source, budget);
 }
 
 function platformName(descriptor: OciDescriptor): string {
@@ -138,14 +164,22 @@ function planLayers(members: ImageMembers, source: string, warnings: ScanWarning
   return { format: 'oci-layout', tags: [], layers: manifest.layers.map((layer) => ociBlobPath(layer.digest)) };
 }
 
-/** Rebuilds the scan's files from an image's layers. `source` names the image in messages. */
-export function readImageMembers(members: ImageMembers, source: string): ImageSystem {
+/**
+ * Rebuilds the scan's files from an image's layers. `source` names the image in messages; the
+ * layers may decompress to `maxBytes` in all (less what the archive itself took), and the layer
+ * that passes it is named.
+ */
+export function readImageMembers(members: ImageMembers, source: string, maxBytes: number = DEFAULT_MAX_IMAGE_BYTES): ImageSystem {
+  return readLayers(members, source, { max: maxBytes, used: 0 });
+}
+
+function readLayers(members: ImageMembers, source: string, budget: ImageBudget): ImageSystem {
   const warnings: ScanWarning[] = [];
   const plan = planLayers(members, source, warnings);
   const layered = new LayeredFiles();
   for (const layer of plan.layers) {
     const layerSource = `${source}: ${layer}`;
-    layered.applyLayer(readTar(layerTar(requireMember(members, source, layer), layerSource), layerSource));
+    layered.applyLayer(readTar(layerTar(requireMember(members, source, layer), layerSource, budget), layerSource));
   }
   return {
     files: collectSystemFiles((path) => layered.read(path)),
@@ -196,13 +230,18 @@ function looksLikeTar(bytes: Buffer): boolean {
   return bytes.length >= 512 && bytes.subarray(257, 262).toString('latin1') === 'ustar';
 }
 
-/** Reads an image tarball (`docker save` or OCI archive, gzip-compressed or not). */
-export async function readImageArchive(path: string): Promise<ImageSystem> {
-  const bytes = await readInput(path);
+/**
+ * Reads an image tarball (`docker save` or OCI archive, gzip-compressed or not); what a gzip
+ * archive decompresses to counts against `maxBytes` with its layers.
+ */
+export async function readImageArchive(path: string, maxBytes: number = DEFAULT_MAX_IMAGE_BYTES): Promise<ImageSystem> {
+  const budget: ImageBudget = { max: maxBytes, used: 0 };
+  const raw = await readInputBytes(path);
+  const bytes = isGzip(raw) ? decompressWithin(raw, path, budget, 'gzip archive', zlib.gunzipSync) : raw;
   if (!looksLikeTar(bytes)) {
     throw new InputError(path, undefined, 'not an image tarball (docker save or OCI archive); for an installed database use --installed FILE');
   }
-  return readImageMembers(archiveMembers(bytes, path), path);
+  return readLayers(archiveMembers(bytes, path), path, budget);
 }
 
 /** True when the folder is an unpacked image rather than a root filesystem. */

@@ -28,6 +28,8 @@ export interface ScanOptions {
   /** APKINDEX files telling what the branch publishes now. */
   readonly index?: readonly string[];
   readonly keysDir?: string;
+  /** Cap on the bytes an image decompresses to (`--max-image-bytes`); DEFAULT_MAX_IMAGE_BYTES when absent. */
+  readonly maxImageBytes?: number;
   /** `YYYY-MM-DD`. */
   readonly today: string;
 }
@@ -98,7 +100,7 @@ function fromImage(path: string, loaded: ImageSystem): LoadedTarget {
   };
 }
 
-async function loadTarget(input: ScanOptions['input']): Promise<LoadedTarget> {
+async function loadTarget(input: ScanOptions['input'], maxImageBytes: number | undefined): Promise<LoadedTarget> {
   if ('installed' in input) {
     const path = input.installed;
     return { target: { kind: 'installed', path, installedDb: path }, files: { installed: await readInput(path) }, label: () => path, warnings: [] };
@@ -110,8 +112,8 @@ async function loadTarget(input: ScanOptions['input']): Promise<LoadedTarget> {
   } catch {
     throw new InputError(path, undefined, 'no such file or folder');
   }
-  if (!isFolder) return fromImage(path, await readImageArchive(path));
-  if (isImageFolder(path)) return fromImage(path, readImageMembers(folderMembers(path), path));
+  if (!isFolder) return fromImage(path, await readImageArchive(path, maxImageBytes));
+  if (isImageFolder(path)) return fromImage(path, readImageMembers(folderMembers(path), path, maxImageBytes));
   return { target: { kind: 'rootfs', path, installedDb: SYSTEM_FILES.installed }, files: readRootfs(path), label: (name) => join(path, SYSTEM_FILES[name]), warnings: [] };
 }
 
@@ -121,7 +123,7 @@ async function loadTarget(input: ScanOptions['input']): Promise<LoadedTarget> {
  * throws InputError naming the file.
  */
 export async function runScan(options: ScanOptions): Promise<ScanReport> {
-  const loaded = await loadTarget(options.input);
+  const loaded = await loadTarget(options.input, options.maxImageBytes);
   const { target } = loaded;
   const installed = loaded.files.installed;
   if (installed === undefined) {

@@ -38,11 +38,16 @@ export function isUrl(location: string): boolean {
   return /^https?:\/\//i.test(location);
 }
 
-function hashingPassThrough(hash: ReturnType<typeof createHash>, counter: { bytes: number }): Transform {
+/** Hashes and counts what passes; fails with `tooLarge()` once more than `maxBytes` passed. */
+function hashingPassThrough(hash: ReturnType<typeof createHash>, counter: { bytes: number }, maxBytes: number, tooLarge: () => Error): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
       counter.bytes += chunk.length;
+      if (counter.bytes > maxBytes) {
+        callback(tooLarge());
+        return;
+      }
+      hash.update(chunk);
       callback(null, chunk);
     },
   });
@@ -63,15 +68,127 @@ async function sha256OfFile(path: string): Promise<{ checksum: string; bytes: nu
   return { checksum: hash.digest('hex'), bytes };
 }
 
+/** The kinds of source secfix downloads; each has its own default size cap. */
+export type DownloadKind = 'apkindex' | 'secdb' | 'nvd' | 'cve5' | 'rejections';
+
+const MIB = 1024 * 1024;
+
+/**
+ * Default download caps, a few times the largest real file of each kind: an edge community
+ * APKINDEX.tar.gz is about 1.5 MiB, a secdb file 1 MiB, a yearly NVD 2.0 feed about 25 MiB
+ * gzipped and 500 MiB as plain JSON (counted after Content-Encoding is undone), a CVE 5 record
+ * and a rejections file a few KiB.
+ */
+export const DEFAULT_MAX_DOWNLOAD_BYTES: Readonly<Record<DownloadKind, number>> = {
+  apkindex: 64 * MIB,
+  secdb: 64 * MIB,
+  nvd: 1024 * MIB,
+  cve5: 16 * MIB,
+  rejections: 16 * MIB,
+};
+
+/** How downloads retry, wait, stop and how big they may be. */
+export interface DownloadOptions {
+  /** Largest body accepted, in bytes; the kind's default when absent. */
+  readonly maxBytes?: number;
+  /** Requests per download when the server answers 5xx or 429 (the first included). */
+  readonly tries?: number;
+  /** Wait before the first retry; doubled for each next one, unless the server sends Retry-After. */
+  readonly retryDelayMs?: number;
+  /** Longest wait accepted, Retry-After included: a server asking for more is an error. */
+  readonly maxRetryDelayMs?: number;
+  /** Sleeps between tries; tests pass one that records the delays instead of sleeping. */
+  readonly wait?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  /** Aborts the download (SIGINT/SIGTERM); its temporary file is removed and `signal.reason` thrown. */
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+}
+
+const DEFAULT_TRIES = 4;
+const DEFAULT_RETRY_DELAY_MS = 1_000;
+const DEFAULT_MAX_RETRY_DELAY_MS = 60_000;
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Retry-After as milliseconds from now: delay-seconds or an HTTP date (RFC 9110 section 10.2.3); undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null, now: number = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1_000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function isRetryable(status: number): boolean {
+  return status === 429 || (status >= 500 && status <= 599);
+}
+
+function describeBytes(bytes: number): string {
+  return bytes % MIB === 0 ? `${bytes / MIB} MiB` : `${bytes} bytes`;
+}
+
+/**
+ * Asks for a URL, retrying 5xx and 429 answers up to `tries` times with exponential backoff,
+ * waiting as the server's Retry-After says when it sends one. Returns the first other answer.
+ */
+async function fetchWithRetries(location: string, headers: Record<string, string>, options: DownloadOptions): Promise<Response> {
+  const tries = options.tries ?? DEFAULT_TRIES;
+  const maxDelay = options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
+  const wait = options.wait ?? sleep;
+  for (let attempt = 1; ; attempt += 1) {
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? 120_000);
+    let response: Response;
+    try {
+      response = await fetch(location, {
+        headers,
+        signal: options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]),
+        redirect: 'follow',
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+      throw new InputError(location, undefined, `cannot fetch: ${cause}`);
+    }
+    if (!isRetryable(response.status)) return response;
+    const answer = `HTTP ${response.status} ${response.statusText}`.trim();
+    await response.body?.cancel();
+    if (attempt >= tries) throw new InputError(location, undefined, `${answer} (after ${tries} tries)`);
+    const asked = retryAfterMs(response.headers.get('retry-after'));
+    if (asked !== undefined && asked > maxDelay) {
+      throw new InputError(location, undefined, `${answer}: the server asks to retry after ${Math.ceil(asked / 1_000)} s, longer than the ${maxDelay / 1_000} s secfix waits`);
+    }
+    await wait(asked ?? Math.min(maxDelay, (options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS) * 2 ** (attempt - 1)), options.signal);
+  }
+}
+
 /**
  * Gets a source (a local path or an http(s) URL) if it changed since `previous`. URLs are
- * fetched with If-None-Match / If-Modified-Since and streamed to a temporary file while hashed,
- * so memory stays flat for big feeds; a 200 answer with the same hash still counts as unchanged.
+ * fetched with If-None-Match / If-Modified-Since (retrying 5xx and 429) and streamed to a
+ * temporary file while hashed, so memory stays flat for big feeds; a body over the size cap is
+ * refused, and a 200 answer with the same hash still counts as unchanged. Local files are the
+ * user's own and have no cap.
  */
 export async function acquireSource(
   location: string,
   previous: PreviousFetch | undefined,
-  options: { timeoutMs?: number } = {},
+  kind: DownloadKind,
+  options: DownloadOptions = {},
 ): Promise<AcquiredSource | UnchangedSource> {
   if (!isUrl(location)) {
     const { checksum, bytes } = await sha256OfFile(location);
@@ -82,16 +199,17 @@ export async function acquireSource(
   const headers: Record<string, string> = { 'user-agent': 'secfix' };
   if (previous?.etag) headers['if-none-match'] = previous.etag;
   if (previous?.lastModified) headers['if-modified-since'] = previous.lastModified;
-  let response: Response;
-  try {
-    response = await fetch(location, { headers, signal: AbortSignal.timeout(options.timeoutMs ?? 120_000), redirect: 'follow' });
-  } catch (error) {
-    const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
-    throw new InputError(location, undefined, `cannot fetch: ${cause}`);
-  }
+  const response = await fetchWithRetries(location, headers, options);
   if (response.status === 304) return { status: 'unchanged', reason: 'not-modified' };
   if (!response.ok || response.body === null) {
     throw new InputError(location, undefined, `HTTP ${response.status} ${response.statusText}`.trim());
+  }
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES[kind];
+  const tooLarge = () => new InputError(location, undefined, `download larger than the ${describeBytes(maxBytes)} cap for ${kind} sources (--max-download-bytes)`);
+  // A gzip Content-Encoding body only grows when undone, so its Content-Length already tells.
+  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+    await response.body.cancel();
+    throw tooLarge();
   }
 
   const dir = await mkdtemp(join(tmpdir(), 'secfix-fetch-'));
@@ -100,9 +218,13 @@ export async function acquireSource(
   const hash = createHash('sha256');
   const counter = { bytes: 0 };
   try {
-    await pipeline(Readable.fromWeb(response.body), hashingPassThrough(hash, counter), createWriteStream(path));
+    await pipeline(Readable.fromWeb(response.body), hashingPassThrough(hash, counter, maxBytes, tooLarge), createWriteStream(path), {
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
   } catch (error) {
     await dispose();
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (error instanceof InputError) throw error;
     throw new InputError(location, `byte ${counter.bytes}`, `download failed: ${(error as Error).message}`);
   }
   const checksum = hash.digest('hex');

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { type ApkPackage, parseApkIndexText, readApkIndexArchive } from '../formats/apkindex.js';
 import { InputError } from '../formats/input-error.js';
 import { packageNameProblem, repositoryNameProblem } from '../formats/names.js';
+import type { DownloadOptions } from '../sources/acquire.js';
 import { isGzip, readInputBytes } from '../sources/file.js';
 import { readTrustedKeys } from '../sources/keys.js';
 import {
@@ -24,6 +25,8 @@ export interface ApkIndexImportOptions {
   readonly repo: string;
   /** `APKINDEX.tar.gz` (signed) or plain `APKINDEX` text: a path or URL. */
   readonly location: string;
+  /** Retries, size cap and interruption of a URL's download. */
+  readonly download?: DownloadOptions | undefined;
   /** Folder of trusted public keys; a signed index is refused without it unless `allowUntrusted`. */
   readonly keysDir?: string;
   readonly allowUntrusted?: boolean;
@@ -51,7 +54,7 @@ export function importApkIndex(store: Store, options: ApkIndexImportOptions): Pr
     runSource: qualifiedSource(location, [`branch ${branch}`, `repo ${repo}`]),
   };
   return runImport(store, target, (previous) =>
-    prepareFile(location, previous, async (path) => {
+    prepareFile({ kind: 'apkindex', location, download: options.download }, previous, async (path) => {
       const index = await readIndex(path, location, options);
       return async (db) => {
         await refuseUnknownBranch(db, branch, location);

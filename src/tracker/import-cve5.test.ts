@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -101,6 +101,22 @@ describe.each(backends)('%s importCve5', (backend) => {
     expect((await importCve5(store(), { location: folder })).status).toBe('unchanged');
     expect(await dataDigest(store())).toBe(before);
   });
+
+  it('follows no symlink in a folder: two `..` links neither loop nor import a record twice, a linked record is skipped', async () => {
+    const folder = join(dir, `links-${backend}`);
+    mkdirSync(join(folder, '2024', '3xxx'), { recursive: true });
+    copyFileSync(RECORD, join(folder, '2024', '3xxx', 'CVE-2024-3931.json'));
+    symlinkSync('..', join(folder, '2024', 'up'));
+    symlinkSync('../..', join(folder, '2024', '3xxx', 'top'));
+    const outside = join(dir, `CVE-2024-3932-${backend}.json`);
+    const other = JSON.parse(readFileSync(RECORD, 'utf8')) as { cveMetadata: { cveId: string } };
+    other.cveMetadata.cveId = 'CVE-2024-3932';
+    writeFileSync(outside, JSON.stringify(other));
+    symlinkSync(outside, join(folder, '2024', 'CVE-2024-3932.json'));
+    const summary = await importCve5(store(), { location: folder });
+    expect(summary.counts).toMatchObject({ records: 1, changed: 1, skippedLinks: 3 });
+    expect((await getVulnerabilities(store().db, ['CVE-2024-3932'])).length).toBe(0);
+  }, 20_000);
 
   it('rolls the folder back when one record is bad, naming the file and the JSON path', async () => {
     const folder = join(dir, `broken-${backend}`);

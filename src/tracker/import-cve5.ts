@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Kysely } from 'kysely';
 import { type Cve5Affected, type Cve5Record, type Cve5Version, parseCve5 } from '../formats/cve5.js';
 import { jsonPath } from '../formats/input-error.js';
 import { vulnerabilityIdProblem } from '../formats/names.js';
 import type { NvdConfiguration, NvdCpeMatch } from '../formats/nvd.js';
-import { isUrl } from '../sources/acquire.js';
+import { type DownloadOptions, isUrl } from '../sources/acquire.js';
 import { isDirectory } from '../sources/aports.js';
 import { readInputBytes } from '../sources/file.js';
 import {
@@ -22,8 +22,10 @@ import { mergeCve5Record } from './vulnerability-merge.js';
 import { CVSS_VERSION_PREFERENCE, englishDescription, flattenCriteria, loadStoredRecords, normalizeReferences } from './vulnerability-record.js';
 
 export interface Cve5ImportOptions {
-  /** One CVE JSON 5 record (path or URL), or a folder searched for `CVE-*.json` at any depth. */
+  /** One CVE JSON 5 record (path or URL), or a folder searched for `CVE-*.json` at any depth (symlinks in it are skipped). */
   readonly location: string;
+  /** Retries, size cap and interruption of a URL's download. */
+  readonly download?: DownloadOptions | undefined;
   readonly progress?: ProgressCallback;
 }
 
@@ -48,11 +50,11 @@ export function importCve5(store: Store, options: Cve5ImportOptions): Promise<Im
   // Records are upserted per CVE id, so the import replaces no target: its writer names none.
   return runImport(store, { kind: 'cve5', location, runSource: qualifiedSource(location, []) }, async (previous) => {
     if (isUrl(location) || !(await isDirectory(location))) {
-      return prepareFile(location, previous, (path) =>
+      return prepareFile({ kind: 'cve5', location, download: options.download }, previous, (path) =>
         Promise.resolve(async (db) => ({ counts: await writeRecords(db, [{ path, label: location }], progress) })),
       );
     }
-    const files = await listRecordFiles(location);
+    const { files, skippedLinks } = await listRecordFiles(location);
     const checksum = await digestFiles(location, files);
     if (checksum === previous?.checksum) return { status: 'unchanged' };
     return {
@@ -60,18 +62,36 @@ export function importCve5(store: Store, options: Cve5ImportOptions): Promise<Im
       checksum,
       etag: null,
       lastModified: null,
-      write: async (db) => ({ counts: await writeRecords(db, files, progress) }),
+      write: async (db) => ({ counts: { ...(await writeRecords(db, files, progress)), skippedLinks } }),
       dispose: () => Promise.resolve(),
     };
   });
 }
 
-async function listRecordFiles(dir: string): Promise<RecordFile[]> {
-  const names = await readdir(dir, { recursive: true });
-  return names
-    .filter((name) => RECORD_FILE.test(basename(name)))
-    .sort()
-    .map((name) => ({ path: join(dir, name), label: join(dir, name) }));
+interface RecordFiles {
+  readonly files: RecordFile[];
+  /** Symlinks met in the folder: never followed, so a `..` link cannot loop and no record is read twice. */
+  readonly skippedLinks: number;
+}
+
+/**
+ * The record files under `dir`, walked without following symlinks (to folders or to files): a
+ * folder holds what is really inside it, as in the cvelistV5 repository, which has no links.
+ */
+async function listRecordFiles(dir: string): Promise<RecordFiles> {
+  const files: RecordFile[] = [];
+  let skippedLinks = 0;
+  const pending = [dir];
+  for (let folder = pending.pop(); folder !== undefined; folder = pending.pop()) {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isSymbolicLink()) skippedLinks += 1;
+      else if (entry.isDirectory()) pending.push(path);
+      else if (entry.isFile() && RECORD_FILE.test(entry.name)) files.push({ path, label: path });
+    }
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, skippedLinks };
 }
 
 /** The folder's fingerprint: SHA-256 over each record file's relative place and bytes, in order. */

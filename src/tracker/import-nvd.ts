@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { jsonPath } from '../formats/input-error.js';
 import { type NvdCve, type NvdCvss, type NvdFormat, readNvd } from '../formats/nvd.js';
 import { vulnerabilityIdProblem } from '../formats/names.js';
+import type { DownloadOptions } from '../sources/acquire.js';
 import { streamInput } from '../sources/file.js';
 import {
   type Schema,
@@ -18,6 +19,8 @@ import { mergeNvdRecord } from './vulnerability-merge.js';
 export interface NvdImportOptions {
   /** An NVD 2.0 or 1.1 feed, API page or single 2.0 record (`.json` or `.json.gz`), path or URL. */
   readonly location: string;
+  /** Retries, size cap and interruption of a URL's download. */
+  readonly download?: DownloadOptions | undefined;
   readonly progress?: ProgressCallback;
 }
 
@@ -35,7 +38,7 @@ export function importNvd(store: Store, options: NvdImportOptions): Promise<Impo
   const { location } = options;
   return runImport(store, { kind: 'nvd', location, runSource: qualifiedSource(location, []) }, (previous) =>
     // Records are upserted per CVE id, so the import replaces no target: it names none.
-    prepareFile(location, previous, (path) => Promise.resolve(async (db) => ({ counts: await writeFeed(db, path, location, options.progress) }))),
+    prepareFile({ kind: 'nvd', location, download: options.download }, previous, (path) => Promise.resolve(async (db) => ({ counts: await writeFeed(db, path, location, options.progress) }))),
   );
 }
 

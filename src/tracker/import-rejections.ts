@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { packageNameProblem } from '../formats/names.js';
 import { type Rejection, parseRejections } from '../formats/rejections.js';
+import type { DownloadOptions } from '../sources/acquire.js';
 import { readInput } from '../sources/file.js';
 import {
   type RejectionEntry,
@@ -17,6 +18,8 @@ import { ANY_BRANCH, packageDirtyKey } from './dirty-keys.js';
 export interface RejectionsImportOptions {
   /** A security-rejections YAML file, path or URL. */
   readonly location: string;
+  /** Retries, size cap and interruption of a URL's download. */
+  readonly download?: DownloadOptions | undefined;
   /** The branches the rejections hold for; undefined means every branch. */
   readonly branches?: readonly string[];
 }
@@ -32,7 +35,7 @@ export function importRejections(store: Store, options: RejectionsImportOptions)
   const qualifiers = branches === null ? [] : [`branches ${branches.join(' ')}`];
   const source = normalizeLocation(location);
   return runImport(store, { kind: 'rejections', location, runSource: qualifiedSource(location, qualifiers) }, (previous) =>
-    prepareFile(location, previous, async (path) => {
+    prepareFile({ kind: 'rejections', location, download: options.download }, previous, async (path) => {
       const rejections = parseRejections(await readInput(path), location);
       for (const rejection of rejections) refuseBadName(packageNameProblem(rejection.package), location);
       // Stored per source: no other file can replace them, so the import names no target.

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { InputError } from '../formats/input-error.js';
 import { branchNameProblem } from '../formats/names.js';
-import { acquireSource, isUrl } from '../sources/acquire.js';
+import { type DownloadKind, type DownloadOptions, acquireSource, isUrl } from '../sources/acquire.js';
 import {
   type ImportRun,
   type Schema,
@@ -207,17 +207,25 @@ async function recordFailure(store: Store, importRunId: number, prepared: Prepar
   }
 }
 
+/** A file or URL source to prepare: its kind sets the default download cap. */
+export interface FileSource {
+  readonly kind: DownloadKind;
+  readonly location: string;
+  readonly download?: DownloadOptions | undefined;
+}
+
 /**
  * Prepares a file or URL source: fetched (conditionally) and hashed by `acquireSource`.
  * `read` gets the local path and returns the writer; errors naming a temporary download
  * are renamed to the URL.
  */
 export async function prepareFile(
-  location: string,
+  source: FileSource,
   previous: ImportRun | undefined,
   read: (path: string) => Promise<ImportWriter>,
 ): Promise<PreparedImport> {
-  const acquired = await acquireSource(location, previous);
+  const { location } = source;
+  const acquired = await acquireSource(location, previous, source.kind, source.download);
   if (acquired.status === 'unchanged') return { status: 'unchanged' };
   const rename = (error: unknown): never => {
     if (error instanceof InputError && acquired.path !== location && error.source === acquired.path) {

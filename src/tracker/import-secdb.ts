@@ -1,6 +1,7 @@
 import { packageNameProblem, repositoryNameProblem } from '../formats/names.js';
 import { parseSecdb } from '../formats/secdb.js';
 import type { SecfixVersion } from '../formats/secfix-id.js';
+import type { DownloadOptions } from '../sources/acquire.js';
 import { readInput } from '../sources/file.js';
 import { type SecfixEntry, type Store, ensureBranch, ensureRepository, markDirty, replaceSecfixes } from '../store/index.js';
 import { type ImportSummary, prepareFile, qualifiedSource, refuseBadName, refuseUnknownBranch, runImport } from './import-run.js';
@@ -9,6 +10,8 @@ import { packageDirtyKey } from './dirty-keys.js';
 export interface SecdbImportOptions {
   /** A secdb JSON document (`https://secdb.alpinelinux.org/<branch>/<repo>.json`), path or URL. */
   readonly location: string;
+  /** Retries, size cap and interruption of a URL's download. */
+  readonly download?: DownloadOptions | undefined;
 }
 
 /** The secfix rows of one package's `version: [ids]` lists, `0` (never affected) included. */
@@ -26,7 +29,7 @@ export function secfixEntries(pkg: string, secfixes: readonly SecfixVersion[]): 
 export function importSecdb(store: Store, options: SecdbImportOptions): Promise<ImportSummary> {
   const { location } = options;
   return runImport(store, { kind: 'secdb', location, runSource: qualifiedSource(location, []) }, (previous) =>
-    prepareFile(location, previous, async (path) => {
+    prepareFile({ kind: 'secdb', location, download: options.download }, previous, async (path) => {
       const document = parseSecdb(await readInput(path), location);
       refuseBadName(repositoryNameProblem(document.repo), location, '$.reponame');
       document.packages.forEach((pkg, index) => refuseBadName(packageNameProblem(pkg.name), location, `$.packages[${index}].pkg.name`));

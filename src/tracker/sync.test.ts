@@ -122,12 +122,12 @@ describe.each(backends)('%s syncFromConfig over HTTP', (backend) => {
     // One index (one architecture), two secdb files, every NVD file, one rejections file.
     const sources = 1 + 2 + nvdFiles.length + 1;
     const first = await syncFromConfig(store(), config);
-    expect(first.imports.map((item) => item.status)).toEqual(Array(sources).fill('imported'));
-    expect(first.imports.map((item) => item.kind)).toEqual(['apkindex', 'secdb', 'secdb', ...nvdFiles.map(() => 'nvd'), 'rejections']);
+    expect(first.sources.map((item) => item.status)).toEqual(Array(sources).fill('imported'));
+    expect(first.sources.map((item) => item.kind)).toEqual(['apkindex', 'secdb', 'secdb', ...nvdFiles.map(() => 'nvd'), 'rejections']);
     expect(requests.map((request) => request.status)).toEqual(Array(sources).fill(200));
     // Nothing was fetched before, so nothing was asked conditionally.
     expect(requests.every((request) => request.ifNoneMatch === undefined)).toBe(true);
-    expect(first.update.pairs).toBeGreaterThan(0);
+    expect(first.update?.pairs).toBeGreaterThan(0);
 
     // The same inputs as the proof table (the rejection included), so the same states.
     for (const row of V316_MAIN_EXPECTED) {
@@ -139,13 +139,28 @@ describe.each(backends)('%s syncFromConfig over HTTP', (backend) => {
     const before = await dataDigest(store());
     const version = await getDataVersion(store().db);
     const second = await syncFromConfig(store(), config);
-    expect(second.imports.map((item) => item.status)).toEqual(Array(sources).fill('unchanged'));
+    expect(second.sources.map((item) => item.status)).toEqual(Array(sources).fill('unchanged'));
     // Every source was asked with the validators the server sent, and the server said 304 to each.
     expect(requests).toEqual([...served].map(([path, file]) => ({ path, ifNoneMatch: file.etag, ifModifiedSince: file.lastModified, status: 304 })));
     expect(second.update).toMatchObject({ branches: 0, originsRecomputed: 0, pairs: 0, written: 0, transitions: 0, deleted: 0 });
     expect(await dataDigest(store())).toBe(before);
     // Nothing a page shows changed (only import runs were recorded), so web caches stay valid.
     expect(await getDataVersion(store().db)).toEqual(version);
+  });
+
+  it('imports every other source when one answers 404, runs the update and reports the failed one', async () => {
+    const config = await writeConfig();
+    served.delete('/secdb/v3.16/community.json');
+    const summary = await syncFromConfig(store(), config);
+    const failed = summary.sources.filter((item) => item.status === 'failed');
+    expect(failed).toEqual([
+      { kind: 'secdb', location: `${base}/secdb/v3.16/community.json`, status: 'failed', counts: {}, error: `${base}/secdb/v3.16/community.json: HTTP 404 Not Found` },
+    ]);
+    expect(summary.sources.filter((item) => item.status === 'imported')).toHaveLength(1 + 1 + nvdFiles.length + 1);
+    expect(summary.interrupted).toBeNull();
+    // The update ran over what was imported: the main repository's states are there.
+    expect(summary.update?.pairs).toBeGreaterThan(0);
+    expect(await stateOf(store(), 'busybox', 'CVE-2023-42366')).toMatchObject({ state: 'vulnerable' });
   });
 
   it('imports only the changed secdb and recomputes only its changed packages', async () => {
@@ -166,8 +181,8 @@ describe.each(backends)('%s syncFromConfig over HTTP', (backend) => {
     const version = await getDataVersion(store().db);
 
     const third = await syncFromConfig(store(), config);
-    const imported = third.imports.filter((item) => item.status === 'imported');
-    expect(imported.map((item) => item.source)).toEqual([`${base}${SECDB_MAIN_PATH}`]);
+    const imported = third.sources.filter((item) => item.status === 'imported');
+    expect(imported.map((item) => item.location)).toEqual([`${base}${SECDB_MAIN_PATH}`]);
     expect(imported[0]?.counts).toMatchObject({ changedPackages: 1 });
     // The server answered 200 only to the changed file, which was still asked conditionally.
     expect(requests.filter((request) => request.status === 200)).toEqual([
