@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { FINDING_KINDS, type FindingKind } from '../scan/model.js';
-import { renderJson, renderSarif, renderText, renderWarnings } from '../scan/report.js';
-import { type ScanOptions, type ScanReport, type SecurityDataLoader, runScan, secdbLoader, serverLoader } from '../scan/run.js';
-import { trackerBaseUrl } from '../sources/tracker-api.js';
+import type { ScanOptions, ScanReport, SecurityDataLoader } from '../scan/run.js';
 import { type CliIo, type CliStatus, UsageError } from './io.js';
 import { subcommand } from './subcommand.js';
 
@@ -60,10 +58,11 @@ function parseFailOn(text: string): Set<FindingKind> {
  * load the database drivers.
  */
 async function scanWithDatabase(url: string, options: Omit<ScanOptions, 'loadSecurityData'>): Promise<ScanReport> {
-  const [{ withCliStore }, { parseDatabaseUrl }, { trackerSecurityData }] = await Promise.all([
+  const [{ withCliStore }, { parseDatabaseUrl }, { trackerSecurityData }, { runScan }] = await Promise.all([
     import('./database.js'),
     import('../store/index.js'),
     import('../scan/tracker.js'),
+    import('../scan/run.js'),
   ]);
   let location;
   try {
@@ -82,7 +81,8 @@ async function scanWithDatabase(url: string, options: Omit<ScanOptions, 'loadSec
 }
 
 /** The loader for --secdb or --server, whichever was given. */
-function fileOrServerLoader(flags: ScanFlags): SecurityDataLoader {
+async function fileOrServerLoader(flags: ScanFlags): Promise<SecurityDataLoader> {
+  const [{ secdbLoader, serverLoader }, { trackerBaseUrl }] = await Promise.all([import('../scan/run.js'), import('../sources/tracker-api.js')]);
   if (flags.server === undefined) return secdbLoader(flags.secdb ?? []);
   try {
     return serverLoader(trackerBaseUrl(flags.server));
@@ -122,7 +122,8 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
         ...(flags.keys === undefined ? {} : { keysDir: flags.keys }),
         today: new Date().toISOString().slice(0, 10),
       };
-      const report = flags.db !== undefined ? await scanWithDatabase(flags.db, options) : await runScan({ ...options, loadSecurityData: fileOrServerLoader(flags) });
+      const [{ runScan }, { renderJson, renderSarif, renderText, renderWarnings }] = await Promise.all([import('../scan/run.js'), import('../scan/report.js')]);
+      const report = flags.db !== undefined ? await scanWithDatabase(flags.db, options) : await runScan({ ...options, loadSecurityData: await fileOrServerLoader(flags) });
       if (flags.format === 'text') {
         io.stderr.write(renderWarnings(report));
         io.stdout.write(renderText(report));

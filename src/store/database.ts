@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { inheritSqliteConnection, registerSqliteConnection } from './bulk-write.js';
 import { parseDatabaseUrl } from './database-url.js';
 import type { Schema } from './schema.js';
@@ -22,19 +22,23 @@ const PG_NUMERIC_OID = 1700;
 
 // int8 (counts, ids) and numeric arrive as strings by default; secfix's values all fit a number.
 // Per-pool parsers rather than pg.types.setTypeParser, which would change every pg user in the process.
-function pgTypeParser(oid: number): (value: string) => unknown {
-  if (oid === PG_INT8_OID || oid === PG_NUMERIC_OID) return Number;
-  return pg.types.getTypeParser(oid) as (value: string) => unknown;
+function pgTypes(types: typeof pg.types): pg.CustomTypesConfig {
+  const getTypeParser = (oid: number): ((value: string) => unknown) =>
+    oid === PG_INT8_OID || oid === PG_NUMERIC_OID ? Number : (types.getTypeParser(oid) as (value: string) => unknown);
+  return { getTypeParser };
 }
-const pgTypes: pg.CustomTypesConfig = { getTypeParser: pgTypeParser };
 
-/** Opens (creating if needed) the database a URL names. Run `migrateToLatest` before use. */
+/**
+ * Opens (creating if needed) the database a URL names. Run `migrateToLatest` before use. Only
+ * the URL's driver is loaded: each costs start-up time a command on the other database would waste.
+ */
 export async function openDatabase(url: string): Promise<Store> {
   const location = parseDatabaseUrl(url);
   return location.dialect === 'sqlite' ? openSqlite(location.path) : openPostgres(location.connectionString);
 }
 
-function openSqlite(path: string): Store {
+async function openSqlite(path: string): Promise<Store> {
+  const { default: Database } = await import('better-sqlite3');
   const database = new Database(path);
   // busy_timeout first: switching to WAL needs a lock another process may hold.
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
@@ -76,7 +80,8 @@ function withStatementCache(database: Database.Database): SqliteDatabase {
 }
 
 async function openPostgres(connectionString: string): Promise<Store> {
-  const pool = new pg.Pool({ connectionString, types: pgTypes });
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString, types: pgTypes(pg.types) });
   // An idle client's error (server restart, dropped database) must not crash the process;
   // the pool discards that client and the next query reports the problem.
   pool.on('error', () => {});
