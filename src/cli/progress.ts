@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import type { ProgressCallback } from '../tracker/import.js';
 import type { CliIo } from './io.js';
 
@@ -18,8 +19,10 @@ export function startProgressBar(io: CliIo, label: string): ProgressBar | undefi
     update(done, total) {
       // The format is fixed once the first report tells whether a total is known.
       if (bar === undefined) {
+        // Loaded at the first draw, synchronously (reports are callbacks): runs without a terminal never pay for it.
+        const { SingleBar } = createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
         const format = total === undefined ? `${label} {value}` : `${label} [{bar}] {percentage}% {value}/{total} ETA {eta_formatted}`;
-        bar = new cliProgress.SingleBar({ format, stream: process.stderr, clearOnComplete: true, hideCursor: true });
+        bar = new SingleBar({ format, stream: process.stderr, clearOnComplete: true, hideCursor: true });
         bar.start(total ?? 0, done);
         return;
       }

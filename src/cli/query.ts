@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { STATE_NAMES, type StateName } from '../engine/index.js';
+import { STATE_NAMES, type StateName } from '../base/states.js';
 import type { Store } from '../store/index.js';
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';

@@ -1,9 +1,7 @@
 import { type Command, Option } from 'commander';
 import { branchNameProblem } from '../formats/names.js';
 import { FINDING_KINDS, type FindingKind } from '../scan/model.js';
-import { renderJson, renderSarif, renderText, renderWarnings } from '../scan/report.js';
-import { type ScanOptions, type ScanReport, type SecurityDataLoader, runScan, secdbLoader, serverLoader } from '../scan/run.js';
-import { trackerBaseUrl } from '../sources/tracker-api.js';
+import type { ScanOptions, ScanReport, SecurityDataLoader } from '../scan/run.js';
 import { type CliIo, type CliStatus, UsageError } from './io.js';
 import { collectValues, parseByteSize } from './options.js';
 import { subcommand } from './subcommand.js';
@@ -63,7 +61,7 @@ function parseFailOn(text: string): Set<FindingKind> {
  * load the database drivers.
  */
 async function scanWithDatabase(url: string, options: Omit<ScanOptions, 'loadSecurityData'>): Promise<ScanReport> {
-  const [{ withCliStore }, { trackerSecurityData }] = await Promise.all([import('./database.js'), import('../scan/tracker.js')]);
+  const [{ withCliStore }, { trackerSecurityData }, { runScan }] = await Promise.all([import('./database.js'), import('../scan/tracker.js'), import('../scan/run.js')]);
   return withCliStore(url, ({ store, description }) => {
     const loadSecurityData: SecurityDataLoader = (branch, origins) => trackerSecurityData(store.db, description, branch, origins);
     return runScan({ ...options, loadSecurityData });
@@ -71,7 +69,8 @@ async function scanWithDatabase(url: string, options: Omit<ScanOptions, 'loadSec
 }
 
 /** The loader for --secdb or --server, whichever was given. */
-function fileOrServerLoader(flags: ScanFlags): SecurityDataLoader {
+async function fileOrServerLoader(flags: ScanFlags): Promise<SecurityDataLoader> {
+  const [{ secdbLoader, serverLoader }, { trackerBaseUrl }] = await Promise.all([import('../scan/run.js'), import('../sources/tracker-api.js')]);
   if (flags.server === undefined) return secdbLoader(flags.secdb ?? []);
   try {
     return serverLoader(trackerBaseUrl(flags.server));
@@ -117,7 +116,8 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
         ...(maxImageBytes === undefined ? {} : { maxImageBytes }),
         today: new Date().toISOString().slice(0, 10),
       };
-      const report = flags.db !== undefined ? await scanWithDatabase(flags.db, options) : await runScan({ ...options, loadSecurityData: fileOrServerLoader(flags) });
+      const [{ runScan }, { renderJson, renderSarif, renderText, renderWarnings }] = await Promise.all([import('../scan/run.js'), import('../scan/report.js')]);
+      const report = flags.db !== undefined ? await scanWithDatabase(flags.db, options) : await runScan({ ...options, loadSecurityData: await fileOrServerLoader(flags) });
       if (flags.format === 'text') {
         io.stderr.write(renderWarnings(report));
         io.stdout.write(renderText(report));

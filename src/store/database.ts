@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { inheritSqliteConnection, registerSqliteConnection } from './bulk-write.js';
 import { parseDatabaseUrl } from './database-url.js';
 import type { Schema } from './schema.js';
@@ -24,11 +24,11 @@ const PG_NUMERIC_OID = 1700;
 
 // int8 (counts, ids) and numeric arrive as strings by default; secfix's values all fit a number.
 // Per-pool parsers rather than pg.types.setTypeParser, which would change every pg user in the process.
-function pgTypeParser(oid: number): (value: string) => unknown {
-  if (oid === PG_INT8_OID || oid === PG_NUMERIC_OID) return Number;
-  return pg.types.getTypeParser(oid) as (value: string) => unknown;
+function pgTypes(types: typeof pg.types): pg.CustomTypesConfig {
+  const getTypeParser = (oid: number): ((value: string) => unknown) =>
+    oid === PG_INT8_OID || oid === PG_NUMERIC_OID ? Number : (types.getTypeParser(oid) as (value: string) => unknown);
+  return { getTypeParser };
 }
-const pgTypes: pg.CustomTypesConfig = { getTypeParser: pgTypeParser };
 
 export interface OpenOptions {
   /**
@@ -141,7 +141,9 @@ const PG_INVALID_CATALOG_NAME = '3D000';
 const PG_DUPLICATE_DATABASE = '42P04';
 
 async function openPostgres(connectionString: string, create: boolean): Promise<Store> {
-  const pool = new pg.Pool({ connectionString, types: pgTypes });
+  // pg is loaded only for PostgreSQL URLs: an SQLite command would pay its start-up for nothing.
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString, types: pgTypes(pg.types) });
   // An idle client's error (server restart, dropped database) must not crash the process;
   // the pool discards that client and the next query reports the problem.
   pool.on('error', () => {});
@@ -153,7 +155,7 @@ async function openPostgres(connectionString: string, create: boolean): Promise<
       if ((error as { code?: unknown }).code !== PG_INVALID_CATALOG_NAME) throw error;
       const target = describePostgresTarget(connectionString);
       if (!create) throw new MissingDatabaseError(`no PostgreSQL database ${target}`);
-      await createPostgresDatabase(connectionString);
+      await createPostgresDatabase(pg, connectionString);
       await sql`select 1`.execute(db);
     }
   } catch (error) {
@@ -172,7 +174,7 @@ const MAINTENANCE_DATABASES = ['postgres', 'template1'];
  * Creates the database a connection string names, connected to the same server's maintenance
  * database as the same user. Another process creating it first is fine.
  */
-async function createPostgresDatabase(connectionString: string): Promise<void> {
+async function createPostgresDatabase(pg: typeof import('pg').default, connectionString: string): Promise<void> {
   // pg resolves the name as it will when connecting (a URL without a path means the user's name).
   const name = new pg.Client({ connectionString }).database;
   if (name === undefined || name === '') throw new Error('the URL names no database');

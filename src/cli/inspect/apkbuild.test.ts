@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../formats/input-error.js';
-import { apkbuildKind } from './apkbuild.js';
+import { apkbuildReader } from './apkbuild.js';
 
 const options = { keysDir: undefined, allowUntrusted: false };
 let root: string;
@@ -28,10 +28,10 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe('apkbuildKind', () => {
+describe('apkbuildReader', () => {
   it('reads one APKBUILD', async () => {
     const records: unknown[] = [];
-    const summary = await apkbuildKind.inspect(join(root, 'main', 'zlib', 'APKBUILD'), options, (record) => records.push(record));
+    const summary = await apkbuildReader.inspect(join(root, 'main', 'zlib', 'APKBUILD'), options, (record) => records.push(record));
     expect(records).toEqual([
       {
         path: join(root, 'main', 'zlib', 'APKBUILD'),
@@ -50,7 +50,7 @@ describe('apkbuildKind', () => {
 
   it('walks an aports tree, one record per package in path order', async () => {
     const records: { path: string; repo: string; package: string }[] = [];
-    const summary = await apkbuildKind.inspect(root, options, (record) => records.push(record as (typeof records)[number]));
+    const summary = await apkbuildReader.inspect(root, options, (record) => records.push(record as (typeof records)[number]));
     expect(records.map((record) => [record.path, record.repo, record.package])).toEqual([
       ['community/nosec/APKBUILD', 'community', 'nosec'],
       ['main/expat/APKBUILD', 'main', 'expat'],
@@ -63,12 +63,12 @@ describe('apkbuildKind', () => {
     const tree = join(root, 'broken-tree');
     await mkdir(join(tree, 'broken', 'bad'), { recursive: true });
     await writeFile(join(tree, 'broken', 'bad', 'APKBUILD'), 'pkgname=bad\n# secfixes:\n#   - CVE-2020-0001\n');
-    const error: unknown = await apkbuildKind.inspect(tree, options, () => undefined).catch((caught: unknown) => caught);
+    const error: unknown = await apkbuildReader.inspect(tree, options, () => undefined).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InputError);
     expect(error).toMatchObject({ source: 'broken/bad/APKBUILD', place: 'line 3' });
   });
 
   it('reports a missing path as InputError', async () => {
-    await expect(apkbuildKind.inspect(join(root, 'missing'), options, () => undefined)).rejects.toBeInstanceOf(InputError);
+    await expect(apkbuildReader.inspect(join(root, 'missing'), options, () => undefined)).rejects.toBeInstanceOf(InputError);
   });
 });

@@ -1,7 +1,7 @@
 import type { AportsPackage, ApkbuildSecfixes } from '../../formats/secfixes.js';
 import { parseApkbuild, parseAportsApkbuild } from '../../formats/secfixes.js';
 import { isDirectory, readApkbuild, walkAports } from '../../sources/aports.js';
-import type { InspectKind } from './kind.js';
+import type { InspectReader } from './kind.js';
 
 interface Totals {
   packages: number;
@@ -18,9 +18,7 @@ function count(totals: Totals, parsed: ApkbuildSecfixes): void {
 }
 
 /** `secfix inspect apkbuild FILE|DIR`: the `# secfixes:` block of one APKBUILD, or of every package in an aports tree. */
-export const apkbuildKind: InspectKind = {
-  name: 'apkbuild',
-  description: 'APKBUILD # secfixes: block, or an aports tree (<repo>/<pkg>/APKBUILD)',
+export const apkbuildReader: InspectReader = {
   async inspect(file, _options, emit) {
     const totals: Totals = { packages: 0, withSecfixes: 0, entries: 0, warnings: 0 };
     if (!(await isDirectory(file))) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../formats/input-error.js';
 import { repoPath } from '../../test-support/paths.js';
-import { apkindexKind } from './apkindex.js';
+import { apkindexReader } from './apkindex.js';
 
 // Counts, description and key name from data/alpine-sample/README.md; the origin count is
 // that of distinct `o:` values in the extracted APKINDEX (every stanza there has one).
@@ -11,7 +11,7 @@ const KEY = 'alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub';
 
 async function run(file: string, keysDir: string | undefined, allowUntrusted: boolean) {
   const records: unknown[] = [];
-  const summary = await apkindexKind.inspect(file, { keysDir, allowUntrusted }, (record) => records.push(record));
+  const summary = await apkindexReader.inspect(file, { keysDir, allowUntrusted }, (record) => records.push(record));
   return { summary, records };
 }
 

@@ -3,7 +3,7 @@ import { parseApkIndexText, readApkIndexArchive } from '../../formats/apkindex.j
 import { InputError } from '../../formats/input-error.js';
 import { isGzip, readInputBytes } from '../../sources/file.js';
 import { readTrustedKeys } from '../../sources/keys.js';
-import type { InspectKind } from './kind.js';
+import type { InspectReader } from './kind.js';
 
 const DIGEST_NAMES = { sha1: 'SHA-1', sha256: 'SHA-256', sha512: 'SHA-512' } as const;
 
@@ -38,9 +38,7 @@ export class PackageTally {
  * `secfix inspect apkindex FILE`: a signed `APKINDEX.tar.gz` (recognized by content) or a
  * plain APKINDEX text. A signed archive needs `--keys DIR` unless `--allow-untrusted`.
  */
-export const apkindexKind: InspectKind = {
-  name: 'apkindex',
-  description: 'apk repository index: signed APKINDEX.tar.gz (needs --keys) or plain APKINDEX text',
+export const apkindexReader: InspectReader = {
   async inspect(file, options, emit) {
     const bytes = await readInputBytes(file);
     const tally = new PackageTally();

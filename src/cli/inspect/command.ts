@@ -2,23 +2,44 @@ import { type Command, Option } from 'commander';
 import { subcommand } from '../subcommand.js';
 import type { CliIo, CliStatus } from '../io.js';
 import { UsageError } from '../io.js';
-import { apkbuildKind } from './apkbuild.js';
-import { apkindexKind } from './apkindex.js';
-import { cve5Kind } from './cve5.js';
-import { installedKind } from './installed.js';
 import type { InspectKind } from './kind.js';
-import { nvdKind } from './nvd.js';
-import { rejectionsKind } from './rejections.js';
-import { secdbKind } from './secdb.js';
 
 const kinds: readonly InspectKind[] = [
-  apkindexKind,
-  installedKind,
-  secdbKind,
-  apkbuildKind,
-  nvdKind,
-  cve5Kind,
-  rejectionsKind,
+  {
+    name: 'apkindex',
+    description: 'apk repository index: signed APKINDEX.tar.gz (needs --keys) or plain APKINDEX text',
+    load: async () => (await import('./apkindex.js')).apkindexReader,
+  },
+  {
+    name: 'installed',
+    description: 'apk installed-package database (lib/apk/db/installed)',
+    load: async () => (await import('./installed.js')).installedReader,
+  },
+  {
+    name: 'secdb',
+    description: 'Alpine secdb JSON (secdb.alpinelinux.org/<branch>/<repo>.json)',
+    load: async () => (await import('./secdb.js')).secdbReader,
+  },
+  {
+    name: 'apkbuild',
+    description: 'APKBUILD # secfixes: block, or an aports tree (<repo>/<pkg>/APKBUILD)',
+    load: async () => (await import('./apkbuild.js')).apkbuildReader,
+  },
+  {
+    name: 'nvd',
+    description: 'NVD CVE JSON: 2.0 feed or API page, legacy 1.1 feed, or one 2.0 cve record (.json or .json.gz)',
+    load: async () => (await import('./nvd.js')).nvdReader,
+  },
+  {
+    name: 'cve5',
+    description: 'CVE JSON 5 record, or a directory of CVE-*.json (cvelistV5, CISA vulnrichment)',
+    load: async () => (await import('./cve5.js')).cve5Reader,
+  },
+  {
+    name: 'rejections',
+    description: 'Alpine security-rejections YAML (package: [CVE-ID, ...])',
+    load: async () => (await import('./rejections.js')).rejectionsReader,
+  },
 ];
 
 interface InspectFlags {
@@ -59,7 +80,7 @@ export function inspectCommand(io: CliIo, _status: CliStatus): Command {
             if (pending.length >= 512) flush();
           }
         : () => undefined;
-      const summary = await kind.inspect(file, options, emit);
+      const summary = await (await kind.load()).inspect(file, options, emit);
       flush();
       if (!flags.json) io.stdout.write(`${summary.join('\n')}\n`);
     });

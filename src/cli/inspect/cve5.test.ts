@@ -5,14 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cve5Record } from '../../formats/cve5.js';
 import { InputError } from '../../formats/input-error.js';
 import { repoPath } from '../../test-support/paths.js';
-import { cve5Kind } from './cve5.js';
+import { cve5Reader } from './cve5.js';
 
 const FIXTURE = repoPath('fixtures', 'cve5', 'vulnrichment', '2024', '3xxx', 'CVE-2024-3931.json');
 const options = { keysDir: undefined, allowUntrusted: false };
 
 async function run(path: string): Promise<{ readonly records: Cve5Record[]; readonly summary: string[] }> {
   const records: Cve5Record[] = [];
-  const summary = await cve5Kind.inspect(path, options, (record) => records.push(record as Cve5Record));
+  const summary = await cve5Reader.inspect(path, options, (record) => records.push(record as Cve5Record));
   return { records, summary };
 }
 

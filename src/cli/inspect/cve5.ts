@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseCve5 } from '../../formats/cve5.js';
 import { InputError } from '../../formats/input-error.js';
 import { readInput } from '../../sources/file.js';
-import type { InspectKind } from './kind.js';
+import type { InspectReader } from './kind.js';
 
 /** cvelistV5 and vulnrichment name each record file after its CVE id. */
 function isRecordFileName(name: string): boolean {
@@ -41,9 +41,7 @@ async function listRecordFiles(root: string): Promise<string[]> {
 }
 
 /** `secfix inspect cve5 FILE|DIR`: CVE JSON 5 records, with CISA vulnrichment merged in. */
-export const cve5Kind: InspectKind = {
-  name: 'cve5',
-  description: 'CVE JSON 5 record, or a directory of CVE-*.json (cvelistV5, CISA vulnrichment)',
+export const cve5Reader: InspectReader = {
   async inspect(file, _options, emit) {
     const files = (await isDirectory(file)) ? await listRecordFiles(file) : [file];
     let rejected = 0;

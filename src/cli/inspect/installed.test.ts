@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../formats/input-error.js';
 import { repoPath } from '../../test-support/paths.js';
-import { installedKind } from './installed.js';
+import { installedReader } from './installed.js';
 
 // data/alpine-sample/README.md: trivy-apk.installed has 16 stanzas, one without V: (line 23 of
 // the file); its 13 distinct o: values plus the unversioned stanza's own name make 14 origins;
@@ -12,7 +12,7 @@ const TRIVY = repoPath('data', 'alpine-sample', 'apkindex', 'installed', 'trivy-
 describe('inspect installed', () => {
   it('emits every package and summarizes counts, arch and packages without a version', async () => {
     const records: unknown[] = [];
-    const summary = await installedKind.inspect(TRIVY, { keysDir: undefined, allowUntrusted: false }, (record) => records.push(record));
+    const summary = await installedReader.inspect(TRIVY, { keysDir: undefined, allowUntrusted: false }, (record) => records.push(record));
     expect(records).toHaveLength(16);
     expect(summary[0]).toBe('packages: 16 (from 14 origins)');
     expect(summary[1]).toBe('arch: (none), x86_64');
@@ -21,6 +21,6 @@ describe('inspect installed', () => {
   });
 
   it('reports a missing file as InputError', async () => {
-    await expect(installedKind.inspect(`${TRIVY}.missing`, { keysDir: undefined, allowUntrusted: false }, () => undefined)).rejects.toThrow(InputError);
+    await expect(installedReader.inspect(`${TRIVY}.missing`, { keysDir: undefined, allowUntrusted: false }, () => undefined)).rejects.toThrow(InputError);
   });
 });

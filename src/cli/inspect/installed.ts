@@ -1,12 +1,10 @@
 import { streamInstalledDb } from '../../formats/installed.js';
 import { streamInput } from '../../sources/file.js';
 import { PackageTally } from './apkindex.js';
-import type { InspectKind } from './kind.js';
+import type { InspectReader } from './kind.js';
 
 /** `secfix inspect installed FILE`: an installed-package database (`lib/apk/db/installed`). */
-export const installedKind: InspectKind = {
-  name: 'installed',
-  description: 'apk installed-package database (lib/apk/db/installed)',
+export const installedReader: InspectReader = {
   async inspect(file, _options, emit) {
     const tally = new PackageTally();
     let files = 0;

@@ -6,14 +6,19 @@ export interface InspectOptions {
   readonly allowUntrusted: boolean;
 }
 
-export interface InspectKind {
-  /** The KIND argument, e.g. "apkindex". */
-  readonly name: string;
-  /** One line for --help. */
-  readonly description: string;
+export interface InspectReader {
   /**
    * Parses `file`, handing each normalized record to `emit` in input order, and returns a
    * short human summary (a few lines). Bad input throws InputError.
    */
   inspect(file: string, options: InspectOptions, emit: (record: unknown) => void): Promise<string[]>;
+}
+
+/** A KIND of `secfix inspect`: named and described for --help; its reader (and parser) loaded only when it runs. */
+export interface InspectKind {
+  /** The KIND argument, e.g. "apkindex". */
+  readonly name: string;
+  /** One line for --help. */
+  readonly description: string;
+  load(): Promise<InspectReader>;
 }

@@ -6,14 +6,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../formats/input-error.js';
 import type { NvdCve } from '../../formats/nvd.js';
 import { repoPath } from '../../test-support/paths.js';
-import { nvdKind } from './nvd.js';
+import { nvdReader } from './nvd.js';
 
 const NVD = repoPath('data', 'alpine-sample', 'nvd');
 const options = { keysDir: undefined, allowUntrusted: false };
 
 async function inspect(file: string) {
   const records: NvdCve[] = [];
-  const summary = await nvdKind.inspect(file, options, (record) => records.push(record as NvdCve));
+  const summary = await nvdReader.inspect(file, options, (record) => records.push(record as NvdCve));
   return { records, summary };
 }
 

@@ -1,7 +1,7 @@
 import { readNvd } from '../../formats/nvd.js';
 import type { NvdHeader } from '../../formats/nvd.js';
 import { streamInput } from '../../sources/file.js';
-import type { InspectKind } from './kind.js';
+import type { InspectReader } from './kind.js';
 
 const FORMAT_NAMES = {
   'api-2.0': 'NVD 2.0 feed / API page',
@@ -19,9 +19,7 @@ function describeHeader(header: NvdHeader | undefined): string {
 }
 
 /** `secfix inspect nvd FILE`: an NVD CVE JSON document, streamed, gzip or not. */
-export const nvdKind: InspectKind = {
-  name: 'nvd',
-  description: 'NVD CVE JSON: 2.0 feed or API page, legacy 1.1 feed, or one 2.0 cve record (.json or .json.gz)',
+export const nvdReader: InspectReader = {
   async inspect(file, _options, emit) {
     const reader = readNvd(streamInput(file), file);
     let count = 0;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../formats/input-error.js';
-import { rejectionsKind } from './rejections.js';
+import { rejectionsReader } from './rejections.js';
 
 const options = { keysDir: undefined, allowUntrusted: false };
 let directory: string;
@@ -16,13 +16,13 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-describe('rejectionsKind', () => {
+describe('rejectionsReader', () => {
   it('emits one record per rejected id and counts them', async () => {
     // Shape of prior-art-secfixes-tracker.md section 9.3.
     const file = join(directory, 'main.yaml');
     await writeFile(file, '# CVE is for the unrelated web admin plugin\ndnsmasq:\n  - CVE-2021-45951\n  - CVE-2021-45952\nnginx:\n  - ALPINE-1\n');
     const records: unknown[] = [];
-    const summary = await rejectionsKind.inspect(file, options, (record) => records.push(record));
+    const summary = await rejectionsReader.inspect(file, options, (record) => records.push(record));
     expect(records).toEqual([
       { package: 'dnsmasq', id: 'CVE-2021-45951', kind: 'cve', rationale: 'CVE is for the unrelated web admin plugin' },
       { package: 'dnsmasq', id: 'CVE-2021-45952', kind: 'cve', rationale: 'CVE is for the unrelated web admin plugin' },
@@ -34,7 +34,7 @@ describe('rejectionsKind', () => {
   it('reports the old tracker test input that crashed it (prior-art 3.3) as InputError with a line', async () => {
     const file = join(directory, 'bad.yaml');
     await writeFile(file, 'sample_package: CVE-1234\ninvalid_syntax:\n');
-    const error: unknown = await rejectionsKind.inspect(file, options, () => undefined).catch((caught: unknown) => caught);
+    const error: unknown = await rejectionsReader.inspect(file, options, () => undefined).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InputError);
     expect(error).toMatchObject({ source: file, place: 'line 1' });
   });

@@ -1,13 +1,10 @@
+import { parseRejections } from '../../formats/rejections.js';
 import { readInput } from '../../sources/file.js';
-import type { InspectKind } from './kind.js';
+import type { InspectReader } from './kind.js';
 
 /** `secfix inspect rejections FILE`: one record per rejected (package, id). */
-export const rejectionsKind: InspectKind = {
-  name: 'rejections',
-  description: 'Alpine security-rejections YAML (package: [CVE-ID, ...])',
+export const rejectionsReader: InspectReader = {
   async inspect(file, _options, emit) {
-    // The YAML library is loaded only when needed: every other command starts faster without it.
-    const { parseRejections } = await import('../../formats/rejections.js');
     const rejections = parseRejections(await readInput(file), file);
     const packages = new Set<string>();
     let nonCve = 0;

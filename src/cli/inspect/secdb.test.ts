@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../formats/input-error.js';
 import { repoPath } from '../../test-support/paths.js';
-import { secdbKind } from './secdb.js';
+import { secdbReader } from './secdb.js';
 
 const options = { keysDir: undefined, allowUntrusted: false };
 
-describe('secdbKind', () => {
+describe('secdbReader', () => {
   it('emits one record per package and summarizes the v3.14 main sample', async () => {
     const records: unknown[] = [];
-    const summary = await secdbKind.inspect(repoPath('data', 'alpine-sample', 'secdb', 'v3.14', 'main.json'), options, (record) => records.push(record));
+    const summary = await secdbReader.inspect(repoPath('data', 'alpine-sample', 'secdb', 'v3.14', 'main.json'), options, (record) => records.push(record));
     // 67 packages and 1121 entries: data/alpine-sample/README.md. The "0" entries (bind 1, busybox 3,
     // curl 1, git 2, nginx 1, nodejs 2, openssl 2) and the two non-CVE ids come from grep on main.json.
     expect(records).toHaveLength(67);
@@ -19,7 +19,7 @@ describe('secdbKind', () => {
   });
 
   it('reports a missing file as InputError', async () => {
-    await expect(secdbKind.inspect(repoPath('data', 'alpine-sample', 'secdb', 'v9.99', 'main.json'), options, () => undefined)).rejects.toBeInstanceOf(
+    await expect(secdbReader.inspect(repoPath('data', 'alpine-sample', 'secdb', 'v9.99', 'main.json'), options, () => undefined)).rejects.toBeInstanceOf(
       InputError,
     );
   });

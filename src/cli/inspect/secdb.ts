@@ -1,15 +1,13 @@
 import { NOT_AFFECTED_VERSION } from '../../formats/secfix-id.js';
 import { parseSecdb } from '../../formats/secdb.js';
 import { readInput } from '../../sources/file.js';
-import type { InspectKind } from './kind.js';
+import type { InspectReader } from './kind.js';
 
 /** How many warnings the summary spells out; the rest are counted. */
 const SHOWN_WARNINGS = 2;
 
 /** `secfix inspect secdb FILE`: one record per package of an Alpine secdb JSON document. */
-export const secdbKind: InspectKind = {
-  name: 'secdb',
-  description: 'Alpine secdb JSON (secdb.alpinelinux.org/<branch>/<repo>.json)',
+export const secdbReader: InspectReader = {
   async inspect(file, _options, emit) {
     const document = parseSecdb(await readInput(file), file);
     let versionKeys = 0;

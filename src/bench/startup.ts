@@ -1,0 +1,97 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { elapsedMs } from './measure.js';
+import { bundledPath } from './paths.js';
+
+/**
+ * Start-up cost of the CLI, as ratios to a bare `node -e 0` timed in the same run (so a busy
+ * machine slows both): `--help`, `query summary` on a small database, and the five-process
+ * pipeline on the 3.16 main sample. Runs of every measurement are interleaved, medians reported.
+ * SECFIX_STARTUP_BASELINE=DIR also times DIR's bin/secfix.js (a built checkout of older code) on
+ * the pipeline, for the "half of the old time" target.
+ */
+const RUNS = 15;
+const PIPELINE_RUNS = 5;
+const TARGETS = { help: 1.5, querySummary: 2.5, pipelineVsBaseline: 0.5 };
+
+const SAMPLE = bundledPath('data', 'alpine-sample');
+const NVD_DIR = join(SAMPLE, 'nvd', 'feed-1.1');
+
+function run(args: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+  const start = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const ms = elapsedMs(start);
+  if (child.status !== 0) throw new Error(`node ${args.join(' ')} exited ${child.status}: ${child.stderr}`);
+  return ms;
+}
+
+/** init, import apkindex, secdb, the 11 NVD 1.1 feeds of the demo, update: one process each, into a fresh SQLite file. */
+function pipeline(bin: string, dir: string): number {
+  const env = { ...process.env, SECFIX_DB: `sqlite:${join(dir, `pipeline-${process.hrtime.bigint()}.db`)}` };
+  const feeds = readdirSync(NVD_DIR).filter((name) => name.endsWith('.json')).sort().map((name) => join(NVD_DIR, name));
+  const steps = [
+    ['init'],
+    ['import', 'apkindex', '--branch', '3.16', '--repo', 'main', '--keys', join(SAMPLE, 'keys'), join(SAMPLE, 'apkindex', 'v3.16-main-x86_64', 'APKINDEX.tar.gz')],
+    ['import', 'secdb', join(SAMPLE, 'secdb', 'v3.16', 'main.json')],
+    ['import', 'nvd', ...feeds],
+    ['update'],
+  ];
+  return steps.reduce((total, step) => total + run([bin, ...step], env), 0);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.floor(sorted.length / 2)]! * 10) / 10;
+}
+
+const ratio = (value: number, base: number) => Math.round((value / base) * 100) / 100;
+
+const bin = bundledPath('bin', 'secfix.js');
+const baselineDir = process.env.SECFIX_STARTUP_BASELINE;
+const dir = mkdtempSync(join(tmpdir(), 'secfix-bench-startup-'));
+try {
+  const summaryDb = { ...process.env, SECFIX_DB: `sqlite:${join(dir, 'summary.db')}` };
+  run([bin, 'import', 'apkindex', '--branch', '3.16', '--repo', 'main', '--keys', join(SAMPLE, 'keys'), join(SAMPLE, 'apkindex', 'v3.16-main-x86_64', 'APKINDEX.tar.gz')], summaryDb);
+  run([bin, 'import', 'secdb', join(SAMPLE, 'secdb', 'v3.16', 'main.json')], summaryDb);
+  run([bin, 'update'], summaryDb);
+
+  const times = { node: [] as number[], help: [] as number[], querySummary: [] as number[] };
+  for (let i = 0; i < RUNS; i += 1) {
+    times.node.push(run(['-e', '0']));
+    times.help.push(run([bin, '--help']));
+    times.querySummary.push(run([bin, 'query', 'summary'], summaryDb));
+  }
+  const pipelines = { current: [] as number[], baseline: [] as number[] };
+  for (let i = 0; i < PIPELINE_RUNS; i += 1) {
+    pipelines.current.push(pipeline(bin, dir));
+    if (baselineDir !== undefined) pipelines.baseline.push(pipeline(join(baselineDir, 'bin', 'secfix.js'), dir));
+  }
+
+  const nodeMs = median(times.node);
+  const help = ratio(median(times.help), nodeMs);
+  const querySummary = ratio(median(times.querySummary), nodeMs);
+  const pipelineMs = median(pipelines.current);
+  const baselineMs = baselineDir === undefined ? undefined : median(pipelines.baseline);
+  const pipelineVsBaseline = baselineMs === undefined ? undefined : ratio(pipelineMs, baselineMs);
+  console.log(
+    JSON.stringify({
+      runs: { startup: RUNS, pipeline: PIPELINE_RUNS },
+      nodeMs,
+      helpMs: median(times.help),
+      querySummaryMs: median(times.querySummary),
+      pipelineMs,
+      ...(baselineMs === undefined ? {} : { baselinePipelineMs: baselineMs }),
+      ratios: { help, querySummary, pipelineToNode: ratio(pipelineMs, nodeMs), ...(pipelineVsBaseline === undefined ? {} : { pipelineVsBaseline }) },
+      targetsMet: {
+        help: help <= TARGETS.help,
+        querySummary: querySummary <= TARGETS.querySummary,
+        ...(pipelineVsBaseline === undefined ? {} : { pipelineVsBaseline: pipelineVsBaseline <= TARGETS.pipelineVsBaseline }),
+      },
+      targets: TARGETS,
+    }),
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
