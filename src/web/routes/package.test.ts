@@ -7,7 +7,8 @@ import { escapeHtml } from '../html.js';
 import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, demoRepositoryId, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
 import { packageFeedPath, packagePath, packageVersionId, secfixId, stateId, vulnerabilityPath } from '../urls.js';
 import { stateBadge } from '../views/common.js';
-import { PACKAGE_PAGE_SIZE, type PackageData, VERSION_HISTORY_LIMIT } from './package.js';
+import type { PackageData } from '../views/package.js';
+import { PACKAGE_PAGE_SIZE, VERSION_HISTORY_LIMIT } from './package.js';
 
 const PACKAGE = 'busybox';
 const HOSTILE_PACKAGE = `evil"<script>alert(1)</script>`;

@@ -28,83 +28,21 @@ import {
   vulnerabilityPath,
   withQuery,
 } from '../urls.js';
-import { packageView } from '../views/package.js';
+import {
+  type PackageData,
+  type PackageInput,
+  type PackageRepositoryEntry,
+  type PackageSecfixLine,
+  type PackageStateEntry,
+  type PackageVulnerabilityEntry,
+  packageView,
+} from '../views/package.js';
 import { compareByPlace } from './vulnerability.js';
 
 /** Vulnerabilities (rows of the state table) per page. */
 export const PACKAGE_PAGE_SIZE = 100;
 /** Removed versions listed per repository, newest first; the count says how many more there are. */
 export const VERSION_HISTORY_LIMIT = 10;
-
-export interface PackageInput {
-  readonly name: string;
-  /** Only vulnerabilities with this state in some repository. */
-  readonly state: StateName | undefined;
-  readonly page: number;
-}
-
-export interface PackageVersionEntry {
-  readonly version: string;
-  /** The maintainer this version's index entry named. */
-  readonly maintainer: string | null;
-  readonly firstSeen: string;
-  readonly lastSeen: string;
-  readonly removedAt: string | null;
-}
-
-/** The package in one repository: who maintains it, what it publishes, what it published before. */
-export interface PackageRepositoryEntry {
-  readonly branch: string;
-  readonly repo: string;
-  readonly maintainer: string | null;
-  readonly current: readonly PackageVersionEntry[];
-  /** The most recently removed versions, newest first. */
-  readonly history: readonly PackageVersionEntry[];
-  /** All removed versions, of which `history` lists at most VERSION_HISTORY_LIMIT. */
-  readonly removedCount: number;
-}
-
-/** One `version: [ids]` line of the secfixes of one repository. */
-export interface PackageSecfixLine {
-  readonly branch: string;
-  readonly repo: string;
-  /** The fixed version, or `0`. */
-  readonly version: string;
-  /** Version `0`: the ids never affected the package. */
-  readonly notAffected: boolean;
-  readonly vulnerabilities: readonly { readonly id: string; readonly note: string | null; readonly sources: readonly SecfixSource[] }[];
-}
-
-export interface PackageStateEntry {
-  readonly branch: string;
-  readonly repo: string;
-  readonly state: StateName;
-  readonly version: string | null;
-  readonly fixedVersion: string | null;
-  readonly updatedAt: string;
-}
-
-/** One vulnerability of the package with its state in each repository that has one. */
-export interface PackageVulnerabilityEntry {
-  readonly id: string;
-  readonly severity: string | null;
-  readonly cvssScore: number | null;
-  readonly published: string | null;
-  readonly states: readonly PackageStateEntry[];
-}
-
-export interface PackageData {
-  readonly name: string;
-  readonly repositories: readonly PackageRepositoryEntry[];
-  readonly secfixes: readonly PackageSecfixLine[];
-  /** State counts of each repository with states, in branch order. */
-  readonly stateCounts: readonly { readonly branch: string; readonly repo: string; readonly counts: Readonly<Record<StateName, number>> }[];
-  readonly page: number;
-  readonly pageCount: number;
-  /** Vulnerabilities matching the state filter, over all pages. */
-  readonly totalVulnerabilities: number;
-  readonly vulnerabilities: readonly PackageVulnerabilityEntry[];
-}
 
 const placeKey = (row: { branch: string; repo: string }) => `${row.branch}\u0000${row.repo}`;
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { foldAscii } from '../../store/index.js';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
 import { TEST_BASE_URL, type WebFixture, contextLoader, useWebFixture } from '../test-support/web-fixture.js';
-import { SEARCH_LIMIT } from './search.js';
+import { SEARCH_LIMIT } from '../views/search.js';
 
 interface SearchJson {
   readonly q: string | null;

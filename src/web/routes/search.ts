@@ -1,35 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { type VulnerabilityHit, foldAscii, searchPackages, searchVulnerabilities } from '../../store/index.js';
+import { foldAscii, searchPackages, searchVulnerabilities } from '../../store/index.js';
 import { onlyParams, textParam } from '../query-params.js';
 import { type Resource, registerResource } from '../resource.js';
 import { packagePath, searchPath, vulnerabilityPath, withQuery } from '../urls.js';
-import { searchView } from '../views/search.js';
+import { type ExactMatch, SEARCH_LIMIT, type SearchData, type SearchInput, searchView } from '../views/search.js';
 import type { WebContext } from '../web-context.js';
-
-/** Hits shown of each list; one more is read to know whether there are more. */
-export const SEARCH_LIMIT = 50;
-
-export interface SearchInput {
-  /** The search text, trimmed; undefined when none was given. */
-  readonly q: string | undefined;
-}
-
-/** The vulnerability or package whose id or name is the search text (ignoring ASCII case). */
-export interface ExactMatch {
-  readonly kind: 'vulnerability' | 'package';
-  readonly id: string;
-  readonly url: string;
-}
-
-export interface SearchData {
-  readonly q: string | undefined;
-  readonly exactMatch: ExactMatch | undefined;
-  readonly vulnerabilities: readonly VulnerabilityHit[];
-  /** More vulnerabilities match than are listed. */
-  readonly vulnerabilitiesCapped: boolean;
-  readonly packages: readonly string[];
-  readonly packagesCapped: boolean;
-}
 
 /** Both lists in two queries, run together; the exact match, if any, is the first hit of one of them. */
 async function loadSearch(web: WebContext, input: SearchInput): Promise<SearchData> {

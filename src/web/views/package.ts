@@ -1,8 +1,77 @@
 import { type Html, html } from '../html.js';
-import { STATE_NAMES } from '../../store/index.js';
-import type { PackageData, PackageInput, PackageRepositoryEntry } from '../routes/package.js';
+import { STATE_NAMES, type SecfixSource, type StateName } from '../../store/index.js';
 import { branchPath, packageFeedPath, packagePath, vulnerabilityPath } from '../urls.js';
 import { day, maintainerLink, pagination, selectOption, severityBadge, stateBadge } from './common.js';
+
+export interface PackageInput {
+  readonly name: string;
+  /** Only vulnerabilities with this state in some repository. */
+  readonly state: StateName | undefined;
+  readonly page: number;
+}
+
+export interface PackageVersionEntry {
+  readonly version: string;
+  /** The maintainer this version's index entry named. */
+  readonly maintainer: string | null;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly removedAt: string | null;
+}
+
+/** The package in one repository: who maintains it, what it publishes, what it published before. */
+export interface PackageRepositoryEntry {
+  readonly branch: string;
+  readonly repo: string;
+  readonly maintainer: string | null;
+  readonly current: readonly PackageVersionEntry[];
+  /** The most recently removed versions, newest first. */
+  readonly history: readonly PackageVersionEntry[];
+  /** All removed versions, of which `history` lists at most VERSION_HISTORY_LIMIT. */
+  readonly removedCount: number;
+}
+
+/** One `version: [ids]` line of the secfixes of one repository. */
+export interface PackageSecfixLine {
+  readonly branch: string;
+  readonly repo: string;
+  /** The fixed version, or `0`. */
+  readonly version: string;
+  /** Version `0`: the ids never affected the package. */
+  readonly notAffected: boolean;
+  readonly vulnerabilities: readonly { readonly id: string; readonly note: string | null; readonly sources: readonly SecfixSource[] }[];
+}
+
+export interface PackageStateEntry {
+  readonly branch: string;
+  readonly repo: string;
+  readonly state: StateName;
+  readonly version: string | null;
+  readonly fixedVersion: string | null;
+  readonly updatedAt: string;
+}
+
+/** One vulnerability of the package with its state in each repository that has one. */
+export interface PackageVulnerabilityEntry {
+  readonly id: string;
+  readonly severity: string | null;
+  readonly cvssScore: number | null;
+  readonly published: string | null;
+  readonly states: readonly PackageStateEntry[];
+}
+
+export interface PackageData {
+  readonly name: string;
+  readonly repositories: readonly PackageRepositoryEntry[];
+  readonly secfixes: readonly PackageSecfixLine[];
+  /** State counts of each repository with states, in branch order. */
+  readonly stateCounts: readonly { readonly branch: string; readonly repo: string; readonly counts: Readonly<Record<StateName, number>> }[];
+  readonly page: number;
+  readonly pageCount: number;
+  /** Vulnerabilities matching the state filter, over all pages. */
+  readonly totalVulnerabilities: number;
+  readonly vulnerabilities: readonly PackageVulnerabilityEntry[];
+}
 
 function versionsTable(data: PackageData): Html {
   if (data.repositories.length === 0) return html`<p>No branch publishes ${data.name} now or did before; it is known from secfixes or states only.</p>`;
