@@ -7,6 +7,7 @@ import {
   type StateName,
   countPackageStates,
   countPackageVulnerabilities,
+  listBinaryOrigins,
   listPackageSecfixes,
   listPackageStates,
   listPackageVersions,
@@ -14,8 +15,8 @@ import {
 import { compareVersions } from '../../version/index.js';
 import { notFound } from '../errors.js';
 import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
-import { choiceParam, onlyParams } from '../query-params.js';
-import type { Resource } from '../resource.js';
+import { choiceParam, onlyParams, textParam } from '../query-params.js';
+import { type Resource, SeeOther } from '../resource.js';
 import {
   branchPath,
   maintainerPath,
@@ -35,6 +36,7 @@ import {
   type PackageSecfixLine,
   type PackageStateEntry,
   type PackageVulnerabilityEntry,
+  binaryOriginPath,
   packageView,
 } from '../views/package.js';
 import { compareByPlace } from './vulnerability.js';
@@ -110,27 +112,53 @@ function packagePagePath(name: string, state: StateName | undefined, page: numbe
   return withQuery(packagePath(name), { state, page: pageQueryValue(page) });
 }
 
+/** The page data of a name with nothing of its own. */
+const emptyPackage = (name: string, page: number): PackageData => ({
+  name,
+  binary: null,
+  binaryOf: [],
+  repositories: [],
+  secfixes: [],
+  stateCounts: [],
+  page,
+  pageCount: 1,
+  totalVulnerabilities: 0,
+  vulnerabilities: [],
+});
+
 /**
  * `/package/:name`: a source package in every branch: its versions and maintainers, its
  * secfixes, and a page of its vulnerabilities with the state in each repository. Five queries,
- * run together: versions, secfixes, state counts, the filtered total and the page's states.
+ * run together: versions, secfixes, state counts, the filtered total and the page's states (and,
+ * with `binary`, where this package builds that binary, to name it on the page). A name that is
+ * no origin but a binary package's is looked up in one more query: a binary built from one
+ * origin redirects there (303, every format, `?binary=` naming it); one built from several in
+ * different branches gets a page to choose from.
  */
 export const packageResource: Resource<PackageInput, PackageData> = {
   path: '/package/:name',
   parse: (params, query) => {
-    onlyParams(query, ['state', 'page']);
-    return { name: params['name'] ?? '', state: choiceParam(query, 'state', STATE_NAMES), page: pageParam(query) };
+    onlyParams(query, ['state', 'page', 'binary']);
+    return { name: params['name'] ?? '', state: choiceParam(query, 'state', STATE_NAMES), page: pageParam(query), binary: textParam(query, 'binary') };
   },
   load: async (web, input) => {
     const page = { state: input.state, limit: PACKAGE_PAGE_SIZE, offset: (input.page - 1) * PACKAGE_PAGE_SIZE };
-    const [versions, secfixes, counts, total, states] = await Promise.all([
+    const [versions, secfixes, counts, total, states, binaryOrigins] = await Promise.all([
       listPackageVersions(web.db, input.name, VERSION_HISTORY_LIMIT),
       listPackageSecfixes(web.db, input.name),
       countPackageStates(web.db, input.name),
       countPackageVulnerabilities(web.db, input.name, input.state),
       listPackageStates(web.db, input.name, page),
+      input.binary === undefined ? [] : listBinaryOrigins(web.db, input.binary),
     ]);
-    if (versions.length === 0 && secfixes.length === 0 && counts.length === 0) throw notFound(`package ${input.name}`);
+    if (versions.length === 0 && secfixes.length === 0 && counts.length === 0) {
+      // Not an origin: maybe the name of a binary package, as `apk` shows them.
+      const binaryOf = await listBinaryOrigins(web.db, input.name);
+      const origins = new Set(binaryOf.map((entry) => entry.origin));
+      if (origins.size === 0) throw notFound(`package ${input.name}`);
+      if (origins.size === 1) throw new SeeOther(withQuery(binaryOriginPath([...origins][0] as string, input.name), { state: input.state }));
+      return { ...emptyPackage(input.name, input.page), binaryOf };
+    }
     if (states.length === 0 && input.page > 1) throw notFound(`page ${input.page} of package ${input.name}`);
     const stateCounts = new Map<string, { branch: string; repo: string; counts: Record<StateName, number> }>();
     for (const row of counts) {
@@ -138,8 +166,11 @@ export const packageResource: Resource<PackageInput, PackageData> = {
       entry.counts[row.state] = row.count;
       stateCounts.set(placeKey(row), entry);
     }
+    const places = binaryOrigins.filter((entry) => entry.origin === input.name).map(({ branch, repo }) => ({ branch, repo }));
     return {
       name: input.name,
+      binary: input.binary === undefined || places.length === 0 ? null : { name: input.binary, places },
+      binaryOf: [],
       repositories: repositoriesOf(versions),
       secfixes: secfixLinesOf(secfixes),
       stateCounts: [...stateCounts.values()].sort(compareByPlace),
@@ -149,7 +180,7 @@ export const packageResource: Resource<PackageInput, PackageData> = {
       vulnerabilities: vulnerabilitiesOf(states),
     };
   },
-  title: (data) => `Package ${data.name}`,
+  title: (data) => (data.binaryOf.length > 0 ? `Binary package ${data.name}` : `Package ${data.name}`),
   html: (data, _context, input) => packageView(data, input),
   json: (data, _context, input) => ({
     ...data,

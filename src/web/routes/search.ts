@@ -1,7 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { foldAscii, searchPackages, searchVulnerabilities } from '../../store/index.js';
 import { onlyParams, textParam } from '../query-params.js';
-import { type Resource, registerResource } from '../resource.js';
+import { type Resource, SeeOther } from '../resource.js';
 import { packagePath, searchPath, vulnerabilityPath, withQuery } from '../urls.js';
 import { type ExactMatch, SEARCH_LIMIT, type SearchData, type SearchInput, searchView } from '../views/search.js';
 import type { WebContext } from '../web-context.js';
@@ -28,17 +27,6 @@ async function loadSearch(web: WebContext, input: SearchInput): Promise<SearchDa
     packages: packages.slice(0, SEARCH_LIMIT),
     packagesCapped: packages.length > SEARCH_LIMIT,
   };
-}
-
-/**
- * Raised while rendering HTML for an exact match: a person who typed an id or a name wants its
- * page. Only the HTML form redirects; JSON and JSON-LD clients get the results with the match.
- */
-class SeeOther extends Error {
-  constructor(readonly location: string) {
-    super(`see ${location}`);
-    this.name = 'SeeOther';
-  }
 }
 
 /**
@@ -94,17 +82,3 @@ export const searchResource: Resource<SearchInput, SearchData> = {
   },
 };
 
-/**
- * Registers the search page in its own scope, whose error handler turns `SeeOther` into a 303
- * and hands every other error to the server's handler.
- */
-export function registerSearchRoutes(app: FastifyInstance, web: WebContext): void {
-  void app.register((scope, _options, done) => {
-    scope.setErrorHandler((error, _request, reply) => {
-      if (error instanceof SeeOther) return reply.header('cache-control', 'no-store').redirect(error.location, 303);
-      throw error;
-    });
-    registerResource(scope, web, searchResource);
-    done();
-  });
-}

@@ -1,6 +1,6 @@
 import { type Html, html } from '../html.js';
-import { STATE_NAMES, type SecfixSource, type StateName } from '../../store/index.js';
-import { branchPath, packageFeedPath, packagePath, vulnerabilityPath } from '../urls.js';
+import { type BinaryOrigin, STATE_NAMES, type SecfixSource, type StateName } from '../../store/index.js';
+import { branchPath, packageFeedPath, packagePath, vulnerabilityPath, withQuery } from '../urls.js';
 import { day, maintainerLink, pagination, selectOption, severityBadge, stateBadge } from './common.js';
 
 export interface PackageInput {
@@ -8,6 +8,8 @@ export interface PackageInput {
   /** Only vulnerabilities with this state in some repository. */
   readonly state: StateName | undefined;
   readonly page: number;
+  /** The binary package name the reader came by (`?binary=`), to be named on the page. */
+  readonly binary: string | undefined;
 }
 
 export interface PackageVersionEntry {
@@ -60,8 +62,21 @@ export interface PackageVulnerabilityEntry {
   readonly states: readonly PackageStateEntry[];
 }
 
+/** Where a binary package is built from one origin: the repositories publishing it from there. */
+export interface BuiltBinary {
+  readonly name: string;
+  readonly places: readonly { readonly branch: string; readonly repo: string }[];
+}
+
 export interface PackageData {
   readonly name: string;
+  /** The binary the reader came by, where this package builds it; null without one or when this package builds none of that name. */
+  readonly binary: BuiltBinary | null;
+  /**
+   * For a name that is no origin but a binary built from several (in different branches or
+   * repositories): each origin and where, for the reader to choose. Empty for an origin.
+   */
+  readonly binaryOf: readonly BinaryOrigin[];
   readonly repositories: readonly PackageRepositoryEntry[];
   readonly secfixes: readonly PackageSecfixLine[];
   /** State counts of each repository with states, in branch order. */
@@ -166,9 +181,25 @@ ${data.vulnerabilities.map((vulnerability) => {
 ${pagination(packagePath(data.name), { state: input.state }, data.page, data.pageCount)}`;
 }
 
+/** The page of an origin for a reader who came by the name of one of its binary packages. */
+export const binaryOriginPath = (origin: string, binary: string): string => withQuery(packagePath(origin), { binary });
+
+const placesText = (places: readonly { readonly branch: string; readonly repo: string }[]) => places.map((place) => `${place.branch}/${place.repo}`).join(', ');
+
+/** The choice for a binary name built from several origins: each origin with where it builds the binary. */
+function binaryChoiceView(data: PackageData): Html {
+  const origins = [...new Set(data.binaryOf.map((entry) => entry.origin))];
+  return html`<h1>${data.name}</h1>
+<p>${data.name} is a binary package, built from different source packages (origins) in different branches or repositories. Choose one:</p>
+<ul>
+${origins.map((origin) => html`<li><a href="${binaryOriginPath(origin, data.name)}">${origin}</a> in ${placesText(data.binaryOf.filter((entry) => entry.origin === origin))}</li>\n`)}</ul>`;
+}
+
 /** The package page: versions and maintainers per branch, its vulnerabilities' states, its secfixes and removed versions. */
 export function packageView(data: PackageData, input: PackageInput): Html {
+  if (data.binaryOf.length > 0) return binaryChoiceView(data);
   return html`<h1>${data.name}</h1>
+${data.binary === null ? '' : html`<p class="note">${data.binary.name} is built from ${data.name} (in ${placesText(data.binary.places)}).</p>`}
 <p>Source package (origin) across the tracked branches. <a href="${packageFeedPath(data.name)}" type="application/atom+xml">State changes (Atom)</a></p>
 <h2>Versions</h2>
 ${versionsTable(data)}
