@@ -36,6 +36,32 @@ export interface Resource<Input, Data> {
 }
 
 /**
+ * Thrown by a resource's `load` or `html` when the answer is another page (a binary package's
+ * origin, an exact search hit): the request is sent there with a 303, uncached since the answer
+ * follows the data. Under /api the location is under /api too.
+ */
+export class SeeOther extends Error {
+  constructor(readonly location: string) {
+    super(`see ${location}`);
+    this.name = 'SeeOther';
+  }
+}
+
+/** A handler that answers a `SeeOther` thrown inside it with its redirect. */
+function redirecting(handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    try {
+      return await handler(request, reply);
+    } catch (error) {
+      if (!(error instanceof SeeOther)) throw error;
+      const underApi = canonicalUrl(request.url) !== request.url;
+      for (const name of ['etag', 'last-modified', 'vary']) reply.removeHeader(name);
+      return reply.header('cache-control', 'no-store').redirect(underApi ? apiPath(error.location) : error.location, 303);
+    }
+  };
+}
+
+/**
  * JSON with `<` written as `\u003c`: the same data for any JSON reader, but no byte sequence a
  * browser sniffing the body as HTML could take for a tag.
  */
@@ -82,6 +108,6 @@ export function registerResource<Input, Data>(app: FastifyInstance, web: WebCont
       },
     });
   };
-  app.get(resource.path, handler);
-  app.get(apiPath(resource.path), handler);
+  app.get(resource.path, redirecting(handler));
+  app.get(apiPath(resource.path), redirecting(handler));
 }

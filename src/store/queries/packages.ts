@@ -331,3 +331,27 @@ export async function listSeenVersions(
     .orderBy('pv.version')
     .execute();
 }
+
+/** A repository that publishes a binary package now, and the origin it is built from there. */
+export interface BinaryOrigin {
+  readonly branch: string;
+  readonly repo: string;
+  readonly origin: string;
+}
+
+/** Where a binary package name is published now and from which origin, by origin, branch and repository name. One query. */
+export async function listBinaryOrigins(db: Kysely<Schema>, binary: string): Promise<BinaryOrigin[]> {
+  return db
+    .selectFrom('binary_package as bp')
+    .innerJoin('package_version as pv', 'pv.id', 'bp.package_version_id')
+    .innerJoin('source_package as sp', 'sp.id', 'pv.source_package_id')
+    .innerJoin('repository as r', 'r.id', 'sp.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .select(['b.name as branch', 'r.name as repo', 'sp.name as origin'])
+    .distinct()
+    .where('bp.name', '=', binary)
+    .orderBy('sp.name')
+    .orderBy('b.name')
+    .orderBy('r.name')
+    .execute();
+}

@@ -54,7 +54,8 @@ export async function searchVulnerabilities(db: Kysely<Schema>, text: string, li
 
 /**
  * Up to `limit` package names containing `text`, from the indexes and the secfixes (a branch
- * without an index still has packages): the exact name first, then a case-insensitive equal
+ * without an index still has packages), binary package names (`libssl3`, as `apk` shows them)
+ * included, whose page leads to their origin: the exact name first, then a case-insensitive equal
  * one, then shortest first. One query.
  */
 export async function searchPackages(db: Kysely<Schema>, text: string, limit: number): Promise<string[]> {
@@ -67,6 +68,7 @@ export async function searchPackages(db: Kysely<Schema>, text: string, limit: nu
         .select('name')
         .where(lowerLike('name', pattern))
         .union(eb.selectFrom('secfix').select('package as name').where(lowerLike('package', pattern)))
+        .union(eb.selectFrom('binary_package').select('name').where(lowerLike('name', pattern)))
         .as('p'),
     )
     .select('p.name')

@@ -1,12 +1,9 @@
 import {
   BRANCH_PACKAGE_SORTS,
-  type BranchPackageSort,
   type BranchPair,
   type BranchPairFilter,
   SEVERITY_LEVELS,
   STATE_NAMES,
-  type SeverityLevel,
-  type StateName,
   countStatesOfRepositories,
   getBranch,
   listBranchPackages,
@@ -20,63 +17,11 @@ import { type RawQuery, choiceParam, flagParam, onlyParams, textParam } from '..
 import type { Resource } from '../resource.js';
 import { branchFeedPath, branchPath, maintainerPath, packagePath, repositoryId, vulnerabilityPath, withQuery } from '../urls.js';
 import { ageInDays } from '../views/common.js';
-import { branchView } from '../views/branch.js';
+import { type BranchData, type BranchInput, type BranchPackageEntry, branchView } from '../views/branch.js';
 import type { RenderContext, WebContext } from '../web-context.js';
 
 /** Packages per page. */
 export const BRANCH_PAGE_SIZE = 50;
-
-export interface BranchInput {
-  readonly branch: string;
-  readonly repo: string | undefined;
-  readonly state: StateName;
-  /** The minimum severity; pairs without a severity only show when this is undefined. */
-  readonly severity: SeverityLevel | undefined;
-  /** A maintainer key (`maintainerKey()`): an e-mail address, or the whole text when there is none. */
-  readonly maintainer: string | undefined;
-  readonly orphaned: boolean;
-  readonly sort: BranchPackageSort;
-  readonly page: number;
-}
-
-export interface BranchVulnerabilityEntry {
-  readonly id: string;
-  readonly state: StateName;
-  readonly fixedVersion: string | null;
-  readonly severity: string | null;
-  readonly cvssScore: number | null;
-  readonly published: string | null;
-  /** Whole days from publication to `asOf`. */
-  readonly ageDays: number | null;
-}
-
-export interface BranchPackageEntry {
-  readonly repo: string;
-  readonly name: string;
-  readonly version: string | null;
-  /** Whether the repository's index lists the package; unlisted ones have no version or maintainer. */
-  readonly indexed: boolean;
-  readonly maintainer: string | null;
-  /** Listed by the index without a maintainer. */
-  readonly orphaned: boolean;
-  readonly vulnerabilities: readonly BranchVulnerabilityEntry[];
-}
-
-export interface BranchData {
-  readonly name: string;
-  readonly endOfSupport: string | null;
-  readonly supported: boolean;
-  readonly architectures: readonly string[];
-  readonly repositories: readonly string[];
-  /** Pairs of the branch (of the chosen repository) in each state. */
-  readonly counts: Readonly<Record<StateName, number>>;
-  readonly page: number;
-  readonly pageCount: number;
-  readonly totalPackages: number;
-  readonly packages: readonly BranchPackageEntry[];
-  /** When ages were computed. */
-  readonly asOf: string;
-}
 
 const KNOWN_PARAMS = ['repo', 'state', 'severity', 'maintainer', 'orphaned', 'sort', 'page'];
 

@@ -1,30 +1,16 @@
-import { STATE_NAMES, type StateChangeRow, type StateName, listBranches, listStateChanges } from '../../store/index.js';
+import { STATE_NAMES, type StateChangeRow, listBranches, listStateChanges } from '../../store/index.js';
 import { branchNamesInOrder } from '../branch-order.js';
 import { badRequest, notFound } from '../errors.js';
 import { pageParam } from '../paging.js';
 import { choiceParam, onlyParams, textParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { branchFeedPath, branchPath, changesPath, feedPath, packagePath, repositoryId, stateChangeId, vulnerabilityPath } from '../urls.js';
-import { changeTitle, changesPagePath, changesView } from '../views/changes.js';
+import { type ChangesData, type ChangesInput, changeTitle, changesPagePath, changesView } from '../views/changes.js';
 
 /** State changes per page of the list. */
 export const CHANGES_PAGE_SIZE = 100;
 /** The deepest page: paging is by offset, and a million rows is as far as it stays quick. */
 const MAX_PAGE = 10_000;
-
-export interface ChangesInput {
-  readonly page: number;
-  readonly branch?: string;
-  /** The state changed to. */
-  readonly state?: StateName;
-}
-
-export interface ChangesData {
-  /** Every branch, for the filter form. */
-  readonly branches: readonly string[];
-  readonly changes: readonly StateChangeRow[];
-  readonly hasNextPage: boolean;
-}
 
 /** A state change as a JSON-LD node; its id is the feed entry's. */
 export function stateChangeNode(change: StateChangeRow, base: string): Record<string, unknown> {

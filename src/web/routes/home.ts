@@ -3,21 +3,7 @@ import { compareBranchNames, isSupported } from '../branch-order.js';
 import { onlyParams } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { branchFeedPath, branchPath, feedPath, repositoryId } from '../urls.js';
-import type { ChartSeries } from '../views/chart.js';
-import { homeView } from '../views/home.js';
-
-export interface HomeData {
-  readonly distribution: string;
-  readonly branches: readonly {
-    readonly name: string;
-    readonly endOfSupport: string | null;
-    readonly supported: boolean;
-    readonly architectures: readonly string[];
-    readonly repositories: readonly { readonly name: string; readonly counts: Readonly<Record<StateName, number>> }[];
-  }[];
-  /** Open vulnerable pairs per branch, at each day the number changed. */
-  readonly trend: readonly ChartSeries[];
-}
+import { type HomeData, homeView } from '../views/home.js';
 
 const zeroCounts = (): Record<StateName, number> => Object.fromEntries(STATE_NAMES.map((state) => [state, 0])) as Record<StateName, number>;
 

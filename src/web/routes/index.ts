@@ -9,7 +9,7 @@ import { maintainerResource, maintainersResource } from './maintainers.js';
 import { orphansResource } from './orphans.js';
 import { packageResource } from './package.js';
 import { qualityResource } from './quality.js';
-import { registerSearchRoutes } from './search.js';
+import { searchResource } from './search.js';
 import { registerSecurityDataRoute } from './security-data.js';
 import { registerStaticRoutes } from './static.js';
 import { vulnerabilityResource } from './vulnerability.js';
@@ -26,7 +26,7 @@ export function registerRoutes(app: FastifyInstance, web: WebContext): void {
   registerResource(app, web, maintainerResource);
   registerResource(app, web, orphansResource);
   registerResource(app, web, qualityResource);
-  registerSearchRoutes(app, web);
+  registerResource(app, web, searchResource);
   registerResource(app, web, changesResource);
   registerFeedRoutes(app, web);
 }

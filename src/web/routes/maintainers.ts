@@ -14,7 +14,15 @@ import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValu
 import { onlyParams, textParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { maintainerFeedPath, maintainerKey, maintainerPath, maintainersPath, packagePath, vulnerabilityPath, withQuery } from '../urls.js';
-import { maintainerView, maintainersView } from '../views/maintainers.js';
+import {
+  type MaintainerData,
+  type MaintainerIdentity,
+  type MaintainerInput,
+  type MaintainerPackageEntry,
+  type MaintainersData,
+  maintainerView,
+  maintainersView,
+} from '../views/maintainers.js';
 import type { RenderContext, WebContext } from '../web-context.js';
 
 /** Rows per page of the maintainer list and of one maintainer's packages. */
@@ -29,17 +37,6 @@ function displayName(text: string, fallback: string): string {
   return name === '' ? fallback : name;
 }
 
-/** One person as the package indexes name them: all spellings of one maintainer key. */
-export interface MaintainerIdentity {
-  /** `maintainerKey()`: the e-mail address, or the whole text when there is none. */
-  readonly key: string;
-  /** The name of the first spelling (in byte order), so every page shows the same one. */
-  readonly name: string;
-  readonly email: string | null;
-  /** Every maintainer text with this key, in byte order. */
-  readonly spellings: readonly string[];
-}
-
 function identityOf(key: string, spellings: readonly string[]): MaintainerIdentity {
   const sorted = [...spellings].sort(compareText);
   const first = sorted[0] ?? key;
@@ -51,20 +48,6 @@ function identityOf(key: string, spellings: readonly string[]): MaintainerIdenti
 const absoluteIn = (context: RenderContext) => (path: string) => `${context.base}${path}`;
 
 // ---- /maintainers ----
-
-export interface MaintainerSummary extends MaintainerIdentity {
-  /** Distinct package names the indexes list with this maintainer, over all branches. */
-  readonly packages: number;
-  /** Vulnerable (repository, package, vulnerability) pairs of those packages. */
-  readonly vulnerable: number;
-}
-
-export interface MaintainersData {
-  readonly page: number;
-  readonly pageCount: number;
-  readonly total: number;
-  readonly maintainers: readonly MaintainerSummary[];
-}
 
 /** Most open vulnerable pairs first, then by name and key. */
 function byOpenPairsThenName(a: { vulnerable: number; name: string; key: string }, b: { vulnerable: number; name: string; key: string }): number {
@@ -145,31 +128,6 @@ export const maintainersResource: Resource<{ readonly page: number }, Maintainer
 };
 
 // ---- /maintainer/:key ----
-
-export interface MaintainerInput {
-  readonly key: string;
-  readonly branch: string | undefined;
-  readonly page: number;
-}
-
-export interface MaintainerPackageEntry {
-  readonly branch: string;
-  readonly repo: string;
-  readonly name: string;
-  readonly version: string;
-  readonly vulnerable: readonly OpenPair[];
-  readonly unknown: readonly OpenPair[];
-}
-
-export interface MaintainerData extends MaintainerIdentity {
-  /** Every branch name, in reading order, for the filter. */
-  readonly branches: readonly string[];
-  readonly page: number;
-  readonly pageCount: number;
-  /** Packages (per branch and repository) on all pages. */
-  readonly totalPackages: number;
-  readonly packages: readonly MaintainerPackageEntry[];
-}
 
 function packageEntry(entry: MaintainedPackage): MaintainerPackageEntry {
   return {

@@ -1,4 +1,4 @@
-import { type OrphanPackage, listBranches, listOrphanPackages } from '../../store/index.js';
+import { listBranches, listOrphanPackages } from '../../store/index.js';
 import { branchNamesInOrder, requireKnownBranch } from '../branch-order.js';
 import { notFound } from '../errors.js';
 import { packageVersionNode } from '../linked-nodes.js';
@@ -6,25 +6,11 @@ import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValu
 import { onlyParams, textParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { branchPath, orphansPath, packagePath, withQuery } from '../urls.js';
-import { orphansView } from '../views/orphans.js';
+import { type OrphansData, type OrphansInput, orphansView } from '../views/orphans.js';
 import type { WebContext } from '../web-context.js';
 
 /** Packages per page. */
 export const ORPHAN_PAGE_SIZE = 100;
-
-export interface OrphansInput {
-  readonly branch: string | undefined;
-  readonly page: number;
-}
-
-export interface OrphansData {
-  /** Every branch name, in reading order, for the filter. */
-  readonly branches: readonly string[];
-  readonly page: number;
-  readonly pageCount: number;
-  readonly total: number;
-  readonly packages: readonly OrphanPackage[];
-}
 
 /** Two steps, four queries: the branches (to check the filter and order the list), then the page. */
 async function loadOrphans(web: WebContext, input: OrphansInput): Promise<OrphansData> {

@@ -7,7 +7,8 @@ import { escapeHtml } from '../html.js';
 import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, demoRepositoryId, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
 import { packageFeedPath, packagePath, packageVersionId, secfixId, stateId, vulnerabilityPath } from '../urls.js';
 import { stateBadge } from '../views/common.js';
-import { PACKAGE_PAGE_SIZE, type PackageData, VERSION_HISTORY_LIMIT } from './package.js';
+import type { PackageData } from '../views/package.js';
+import { PACKAGE_PAGE_SIZE, VERSION_HISTORY_LIMIT } from './package.js';
 
 const PACKAGE = 'busybox';
 const HOSTILE_PACKAGE = `evil"<script>alert(1)</script>`;
@@ -212,5 +213,63 @@ describe.each(backends)('%s package page', (backend) => {
         expect(queries.count - before, `${url} ${accept}`).toBe(6);
       }
     }
+  });
+});
+
+/** Binary package names of the demo data that are no origin's name, with the origins building each. */
+async function binaryNames(store: TestStore): Promise<Map<string, Set<string>>> {
+  const [binaries, origins] = await Promise.all([
+    store.db
+      .selectFrom('binary_package as bp')
+      .innerJoin('package_version as pv', 'pv.id', 'bp.package_version_id')
+      .innerJoin('source_package as sp', 'sp.id', 'pv.source_package_id')
+      .select(['bp.name as binary', 'sp.name as origin'])
+      .execute(),
+    store.db.selectFrom('source_package').select('name').execute(),
+  ]);
+  const originNames = new Set(origins.map((row) => row.name));
+  const names = new Map<string, Set<string>>();
+  for (const row of binaries) {
+    if (originNames.has(row.binary)) continue;
+    names.set(row.binary, (names.get(row.binary) ?? new Set()).add(row.origin));
+  }
+  return names;
+}
+
+describe.each(backends)('%s binary package names', (backend) => {
+  const web = useWebFixture(backend);
+
+  it('redirects a binary built from one origin to the origin, which names the binary, in every format', async () => {
+    const [binary, origins] = [...(await binaryNames(web().store))].find(([, built]) => built.size === 1) ?? [];
+    expect(binary).toBeDefined();
+    const origin = [...(origins as Set<string>)][0] as string;
+    const location = `/package/${encodeURIComponent(origin)}?binary=${encodeURIComponent(binary as string)}`;
+    for (const [url, accept, expected] of [
+      [`/package/${binary}`, 'text/html', location],
+      [`/package/${binary}`, 'application/ld+json', location],
+      [`/api/package/${binary}`, 'application/json', `/api${location}`],
+    ] as const) {
+      const response = await web().get(url, { accept });
+      expect(response.statusCode, url).toBe(303);
+      expect(response.headers['location'], url).toBe(expected);
+    }
+    const page = (await web().get(location)).body;
+    expect(page).toContain(`${escapeHtml(binary as string)} is built from ${escapeHtml(origin)} (in `);
+    const json = await web().getJson<PackageJson>(location);
+    expect(json.binary?.name).toBe(binary);
+    expect(json.binary?.places.length).toBeGreaterThan(0);
+    // A binary this origin does not build is not named.
+    expect((await web().getJson<PackageJson>(`/package/${encodeURIComponent(origin)}?binary=no-such-binary`)).binary).toBeNull();
+  });
+
+  it('lets the reader choose among the origins of a binary built from several', async () => {
+    const found = [...(await binaryNames(web().store))].find(([, built]) => built.size > 1);
+    expect(found, 'a binary built from several origins in the demo data').toBeDefined();
+    const [binary, origins] = found as [string, Set<string>];
+    const response = await web().get(`/package/${encodeURIComponent(binary)}`);
+    expect(response.statusCode).toBe(200);
+    for (const origin of origins) expect(response.body).toContain(`<a href="/package/${encodeURIComponent(origin)}?binary=${encodeURIComponent(binary)}">`);
+    const json = await web().getJson<PackageJson>(`/package/${encodeURIComponent(binary)}`);
+    expect(new Set(json.binaryOf.map((entry) => entry.origin))).toEqual(origins);
   });
 });

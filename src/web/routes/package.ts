@@ -7,6 +7,7 @@ import {
   type StateName,
   countPackageStates,
   countPackageVulnerabilities,
+  listBinaryOrigins,
   listPackageSecfixes,
   listPackageStates,
   listPackageVersions,
@@ -14,8 +15,8 @@ import {
 import { compareVersions } from '../../version/index.js';
 import { notFound } from '../errors.js';
 import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
-import { choiceParam, onlyParams } from '../query-params.js';
-import type { Resource } from '../resource.js';
+import { choiceParam, onlyParams, textParam } from '../query-params.js';
+import { type Resource, SeeOther } from '../resource.js';
 import {
   branchPath,
   maintainerPath,
@@ -28,83 +29,22 @@ import {
   vulnerabilityPath,
   withQuery,
 } from '../urls.js';
-import { packageView } from '../views/package.js';
+import {
+  type PackageData,
+  type PackageInput,
+  type PackageRepositoryEntry,
+  type PackageSecfixLine,
+  type PackageStateEntry,
+  type PackageVulnerabilityEntry,
+  binaryOriginPath,
+  packageView,
+} from '../views/package.js';
 import { compareByPlace } from './vulnerability.js';
 
 /** Vulnerabilities (rows of the state table) per page. */
 export const PACKAGE_PAGE_SIZE = 100;
 /** Removed versions listed per repository, newest first; the count says how many more there are. */
 export const VERSION_HISTORY_LIMIT = 10;
-
-export interface PackageInput {
-  readonly name: string;
-  /** Only vulnerabilities with this state in some repository. */
-  readonly state: StateName | undefined;
-  readonly page: number;
-}
-
-export interface PackageVersionEntry {
-  readonly version: string;
-  /** The maintainer this version's index entry named. */
-  readonly maintainer: string | null;
-  readonly firstSeen: string;
-  readonly lastSeen: string;
-  readonly removedAt: string | null;
-}
-
-/** The package in one repository: who maintains it, what it publishes, what it published before. */
-export interface PackageRepositoryEntry {
-  readonly branch: string;
-  readonly repo: string;
-  readonly maintainer: string | null;
-  readonly current: readonly PackageVersionEntry[];
-  /** The most recently removed versions, newest first. */
-  readonly history: readonly PackageVersionEntry[];
-  /** All removed versions, of which `history` lists at most VERSION_HISTORY_LIMIT. */
-  readonly removedCount: number;
-}
-
-/** One `version: [ids]` line of the secfixes of one repository. */
-export interface PackageSecfixLine {
-  readonly branch: string;
-  readonly repo: string;
-  /** The fixed version, or `0`. */
-  readonly version: string;
-  /** Version `0`: the ids never affected the package. */
-  readonly notAffected: boolean;
-  readonly vulnerabilities: readonly { readonly id: string; readonly note: string | null; readonly sources: readonly SecfixSource[] }[];
-}
-
-export interface PackageStateEntry {
-  readonly branch: string;
-  readonly repo: string;
-  readonly state: StateName;
-  readonly version: string | null;
-  readonly fixedVersion: string | null;
-  readonly updatedAt: string;
-}
-
-/** One vulnerability of the package with its state in each repository that has one. */
-export interface PackageVulnerabilityEntry {
-  readonly id: string;
-  readonly severity: string | null;
-  readonly cvssScore: number | null;
-  readonly published: string | null;
-  readonly states: readonly PackageStateEntry[];
-}
-
-export interface PackageData {
-  readonly name: string;
-  readonly repositories: readonly PackageRepositoryEntry[];
-  readonly secfixes: readonly PackageSecfixLine[];
-  /** State counts of each repository with states, in branch order. */
-  readonly stateCounts: readonly { readonly branch: string; readonly repo: string; readonly counts: Readonly<Record<StateName, number>> }[];
-  readonly page: number;
-  readonly pageCount: number;
-  /** Vulnerabilities matching the state filter, over all pages. */
-  readonly totalVulnerabilities: number;
-  readonly vulnerabilities: readonly PackageVulnerabilityEntry[];
-}
 
 const placeKey = (row: { branch: string; repo: string }) => `${row.branch}\u0000${row.repo}`;
 
@@ -172,27 +112,53 @@ function packagePagePath(name: string, state: StateName | undefined, page: numbe
   return withQuery(packagePath(name), { state, page: pageQueryValue(page) });
 }
 
+/** The page data of a name with nothing of its own. */
+const emptyPackage = (name: string, page: number): PackageData => ({
+  name,
+  binary: null,
+  binaryOf: [],
+  repositories: [],
+  secfixes: [],
+  stateCounts: [],
+  page,
+  pageCount: 1,
+  totalVulnerabilities: 0,
+  vulnerabilities: [],
+});
+
 /**
  * `/package/:name`: a source package in every branch: its versions and maintainers, its
  * secfixes, and a page of its vulnerabilities with the state in each repository. Five queries,
- * run together: versions, secfixes, state counts, the filtered total and the page's states.
+ * run together: versions, secfixes, state counts, the filtered total and the page's states (and,
+ * with `binary`, where this package builds that binary, to name it on the page). A name that is
+ * no origin but a binary package's is looked up in one more query: a binary built from one
+ * origin redirects there (303, every format, `?binary=` naming it); one built from several in
+ * different branches gets a page to choose from.
  */
 export const packageResource: Resource<PackageInput, PackageData> = {
   path: '/package/:name',
   parse: (params, query) => {
-    onlyParams(query, ['state', 'page']);
-    return { name: params['name'] ?? '', state: choiceParam(query, 'state', STATE_NAMES), page: pageParam(query) };
+    onlyParams(query, ['state', 'page', 'binary']);
+    return { name: params['name'] ?? '', state: choiceParam(query, 'state', STATE_NAMES), page: pageParam(query), binary: textParam(query, 'binary') };
   },
   load: async (web, input) => {
     const page = { state: input.state, limit: PACKAGE_PAGE_SIZE, offset: (input.page - 1) * PACKAGE_PAGE_SIZE };
-    const [versions, secfixes, counts, total, states] = await Promise.all([
+    const [versions, secfixes, counts, total, states, binaryOrigins] = await Promise.all([
       listPackageVersions(web.db, input.name, VERSION_HISTORY_LIMIT),
       listPackageSecfixes(web.db, input.name),
       countPackageStates(web.db, input.name),
       countPackageVulnerabilities(web.db, input.name, input.state),
       listPackageStates(web.db, input.name, page),
+      input.binary === undefined ? [] : listBinaryOrigins(web.db, input.binary),
     ]);
-    if (versions.length === 0 && secfixes.length === 0 && counts.length === 0) throw notFound(`package ${input.name}`);
+    if (versions.length === 0 && secfixes.length === 0 && counts.length === 0) {
+      // Not an origin: maybe the name of a binary package, as `apk` shows them.
+      const binaryOf = await listBinaryOrigins(web.db, input.name);
+      const origins = new Set(binaryOf.map((entry) => entry.origin));
+      if (origins.size === 0) throw notFound(`package ${input.name}`);
+      if (origins.size === 1) throw new SeeOther(withQuery(binaryOriginPath([...origins][0] as string, input.name), { state: input.state }));
+      return { ...emptyPackage(input.name, input.page), binaryOf };
+    }
     if (states.length === 0 && input.page > 1) throw notFound(`page ${input.page} of package ${input.name}`);
     const stateCounts = new Map<string, { branch: string; repo: string; counts: Record<StateName, number> }>();
     for (const row of counts) {
@@ -200,8 +166,11 @@ export const packageResource: Resource<PackageInput, PackageData> = {
       entry.counts[row.state] = row.count;
       stateCounts.set(placeKey(row), entry);
     }
+    const places = binaryOrigins.filter((entry) => entry.origin === input.name).map(({ branch, repo }) => ({ branch, repo }));
     return {
       name: input.name,
+      binary: input.binary === undefined || places.length === 0 ? null : { name: input.binary, places },
+      binaryOf: [],
       repositories: repositoriesOf(versions),
       secfixes: secfixLinesOf(secfixes),
       stateCounts: [...stateCounts.values()].sort(compareByPlace),
@@ -211,7 +180,7 @@ export const packageResource: Resource<PackageInput, PackageData> = {
       vulnerabilities: vulnerabilitiesOf(states),
     };
   },
-  title: (data) => `Package ${data.name}`,
+  title: (data) => (data.binaryOf.length > 0 ? `Binary package ${data.name}` : `Package ${data.name}`),
   html: (data, _context, input) => packageView(data, input),
   json: (data, _context, input) => ({
     ...data,

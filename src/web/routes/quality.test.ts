@@ -7,7 +7,8 @@ import { type Backend, type TestStore, backends } from '../../test-support/datab
 import { type CheckReport, checkData } from '../../tracker/check.js';
 import { syncFromConfig } from '../../tracker/sync.js';
 import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, useWebFixture } from '../test-support/web-fixture.js';
-import { FINDINGS_PER_PAGE, qualityFindingJson } from './quality.js';
+import { FINDINGS_PER_PAGE } from '../views/quality.js';
+import { qualityFindingJson } from './quality.js';
 
 type FindingJson = ReturnType<typeof qualityFindingJson>;
 interface QualityJson {

@@ -1,48 +1,14 @@
 import type { Kysely } from 'kysely';
-import { type MappingRules, QUALITY_KINDS, type QualityFinding, type QualityKind } from '../../engine/index.js';
+import { type MappingRules, QUALITY_KINDS, type QualityKind } from '../../engine/index.js';
 import type { Schema } from '../../store/index.js';
 import { type CheckReport, checkData } from '../../tracker/check.js';
 import { badRequest, notFound } from '../errors.js';
-import { MAX_PAGE, linkedPaging, neighbourPagePaths, pageCountOf, pageQueryValue } from '../paging.js';
+import { MAX_PAGE, linkedPaging, neighbourPagePaths, pageCountOf } from '../paging.js';
 import { choiceParam, integerParam, onlyParams } from '../query-params.js';
 import type { Resource } from '../resource.js';
-import { branchPath, packagePath, qualityPath, repositoryId, vulnerabilityPath, withQuery } from '../urls.js';
-import { qualityView } from '../views/quality.js';
+import { branchPath, packagePath, qualityPath, repositoryId, vulnerabilityPath } from '../urls.js';
+import { FINDINGS_PER_PAGE, type NumberedFinding, type QualityData, type QualityInput, qualityPagePath, qualityView } from '../views/quality.js';
 import type { WebContext } from '../web-context.js';
-
-/** Findings of each kind on the overview, and per page of one kind. */
-export const FINDINGS_PER_PAGE = 100;
-
-export interface QualityInput {
-  /** Only this kind, paged; undefined shows the first page of every kind. */
-  readonly kind: QualityKind | undefined;
-  readonly page: number;
-}
-
-/** A finding with its 1-based place in the whole report, which names it (`/quality#<n>`). */
-export interface NumberedFinding extends QualityFinding {
-  readonly number: number;
-}
-
-export interface QualityKindSection {
-  readonly kind: QualityKind;
-  /** Findings of this kind in the whole report. */
-  readonly total: number;
-  readonly pageCount: number;
-  /** The shown page of them. */
-  readonly findings: readonly NumberedFinding[];
-}
-
-export interface QualityData {
-  /** Findings of every kind. */
-  readonly total: number;
-  /** Findings of each kind, every kind listed, for the summary. */
-  readonly counts: Readonly<Record<QualityKind, number>>;
-  /** The kinds shown: all of them, or the one asked for. */
-  readonly sections: readonly QualityKindSection[];
-  /** Repositories with secfixes but no index, which could not be checked. */
-  readonly skipped: readonly { readonly branch: string; readonly repo: string }[];
-}
 
 /**
  * The latest report of each database with the data version it was made at. At full size the
@@ -85,8 +51,6 @@ async function loadQuality(web: WebContext, input: QualityInput, dataVersion: nu
   if (input.kind !== undefined && input.page > (sections[0]?.pageCount ?? 1)) throw notFound(`page ${input.page} of the ${input.kind} findings`);
   return { total: numbered.length, counts, sections, skipped: report.skipped };
 }
-
-export const qualityPagePath = (kind: QualityKind | undefined, page = 1) => withQuery(qualityPath(), { kind, page: pageQueryValue(page) });
 
 /** Pages of the shown findings: those of the one kind paged through; the overview of every kind is one page. */
 function shownPageCount(data: QualityData, input: QualityInput): number {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { foldAscii } from '../../store/index.js';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
 import { TEST_BASE_URL, type WebFixture, contextLoader, useWebFixture } from '../test-support/web-fixture.js';
-import { SEARCH_LIMIT } from './search.js';
+import { SEARCH_LIMIT } from '../views/search.js';
 
 interface SearchJson {
   readonly q: string | null;
@@ -35,11 +35,12 @@ async function expectedVulnerabilities(store: TestStore, q: string): Promise<str
 /** The package names the search should list for `q`: exact name, then equal but for case, then shortest first. */
 async function expectedPackages(store: TestStore, q: string): Promise<string[]> {
   const needle = foldAscii(q);
-  const [indexed, secfixed] = await Promise.all([
+  const [indexed, secfixed, binaries] = await Promise.all([
     store.db.selectFrom('source_package').select('name').execute(),
     store.db.selectFrom('secfix').select('package as name').execute(),
+    store.db.selectFrom('binary_package').select('name').execute(),
   ]);
-  const names = new Set([...indexed, ...secfixed].map((row) => row.name).filter((name) => foldAscii(name).includes(needle)));
+  const names = new Set([...indexed, ...secfixed, ...binaries].map((row) => row.name).filter((name) => foldAscii(name).includes(needle)));
   const rank = (name: string) => (name === q ? 0 : foldAscii(name) === needle ? 1 : 2);
   return [...names].sort((a, b) => rank(a) - rank(b) || a.length - b.length || text(a, b));
 }
@@ -118,6 +119,19 @@ describe.each(backends)('%s search', (backend: Backend) => {
     expect(page.body).toContain(`${freeText.vulnerabilities.length} hits.`);
     expect(page.body).toContain('value="Use-After-Free"');
     expect((await web().get('/search?q=cve-2022')).body).toContain(`The first ${SEARCH_LIMIT} hits; more match`);
+  });
+
+  it('finds binary package names, and an exact one leads to its origin', async () => {
+    const { store } = web();
+    const origins = new Set((await store.db.selectFrom('source_package').select('name').execute()).map((row) => row.name));
+    const binary = (await store.db.selectFrom('binary_package').select('name').orderBy('name').execute()).map((row) => row.name).find((name) => !origins.has(name));
+    expect(binary).toBeDefined();
+    const body = await expectResults(web(), binary as string);
+    expect(body.packages[0]?.name).toBe(binary);
+    const search = await web().get(`/search?q=${encodeURIComponent(binary as string)}`);
+    expect(search.statusCode).toBe(303);
+    const page = await web().get(search.headers['location'] as string);
+    expect([200, 303]).toContain(page.statusCode);
   });
 
   it('takes % and _ literally', async () => {

@@ -1,35 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import { type VulnerabilityHit, foldAscii, searchPackages, searchVulnerabilities } from '../../store/index.js';
+import { foldAscii, searchPackages, searchVulnerabilities } from '../../store/index.js';
 import { onlyParams, textParam } from '../query-params.js';
-import { type Resource, registerResource } from '../resource.js';
+import { type Resource, SeeOther } from '../resource.js';
 import { packagePath, searchPath, vulnerabilityPath, withQuery } from '../urls.js';
-import { searchView } from '../views/search.js';
+import { type ExactMatch, SEARCH_LIMIT, type SearchData, type SearchInput, searchView } from '../views/search.js';
 import type { WebContext } from '../web-context.js';
-
-/** Hits shown of each list; one more is read to know whether there are more. */
-export const SEARCH_LIMIT = 50;
-
-export interface SearchInput {
-  /** The search text, trimmed; undefined when none was given. */
-  readonly q: string | undefined;
-}
-
-/** The vulnerability or package whose id or name is the search text (ignoring ASCII case). */
-export interface ExactMatch {
-  readonly kind: 'vulnerability' | 'package';
-  readonly id: string;
-  readonly url: string;
-}
-
-export interface SearchData {
-  readonly q: string | undefined;
-  readonly exactMatch: ExactMatch | undefined;
-  readonly vulnerabilities: readonly VulnerabilityHit[];
-  /** More vulnerabilities match than are listed. */
-  readonly vulnerabilitiesCapped: boolean;
-  readonly packages: readonly string[];
-  readonly packagesCapped: boolean;
-}
 
 /** Both lists in two queries, run together; the exact match, if any, is the first hit of one of them. */
 async function loadSearch(web: WebContext, input: SearchInput): Promise<SearchData> {
@@ -53,17 +27,6 @@ async function loadSearch(web: WebContext, input: SearchInput): Promise<SearchDa
     packages: packages.slice(0, SEARCH_LIMIT),
     packagesCapped: packages.length > SEARCH_LIMIT,
   };
-}
-
-/**
- * Raised while rendering HTML for an exact match: a person who typed an id or a name wants its
- * page. Only the HTML form redirects; JSON and JSON-LD clients get the results with the match.
- */
-class SeeOther extends Error {
-  constructor(readonly location: string) {
-    super(`see ${location}`);
-    this.name = 'SeeOther';
-  }
 }
 
 /**
@@ -119,17 +82,3 @@ export const searchResource: Resource<SearchInput, SearchData> = {
   },
 };
 
-/**
- * Registers the search page in its own scope, whose error handler turns `SeeOther` into a 303
- * and hands every other error to the server's handler.
- */
-export function registerSearchRoutes(app: FastifyInstance, web: WebContext): void {
-  void app.register((scope, _options, done) => {
-    scope.setErrorHandler((error, _request, reply) => {
-      if (error instanceof SeeOther) return reply.header('cache-control', 'no-store').redirect(error.location, 303);
-      throw error;
-    });
-    registerResource(scope, web, searchResource);
-    done();
-  });
-}

@@ -1,8 +1,59 @@
 import { type Html, html } from '../html.js';
-import { BRANCH_PACKAGE_SORTS, type BranchPackageSort, SEVERITY_LEVELS, STATE_NAMES } from '../../store/index.js';
-import type { BranchData, BranchInput, BranchPackageEntry, BranchVulnerabilityEntry } from '../routes/branch.js';
+import { BRANCH_PACKAGE_SORTS, type BranchPackageSort, SEVERITY_LEVELS, STATE_NAMES, type SeverityLevel, type StateName } from '../../store/index.js';
 import { branchFeedPath, branchPath, vulnerabilityPath } from '../urls.js';
 import { day, maintainerLink, packageLink, pagination, selectOption, severityBadge, stateBadge } from './common.js';
+
+export interface BranchInput {
+  readonly branch: string;
+  readonly repo: string | undefined;
+  readonly state: StateName;
+  /** The minimum severity; pairs without a severity only show when this is undefined. */
+  readonly severity: SeverityLevel | undefined;
+  /** A maintainer key (`maintainerKey()`): an e-mail address, or the whole text when there is none. */
+  readonly maintainer: string | undefined;
+  readonly orphaned: boolean;
+  readonly sort: BranchPackageSort;
+  readonly page: number;
+}
+
+export interface BranchVulnerabilityEntry {
+  readonly id: string;
+  readonly state: StateName;
+  readonly fixedVersion: string | null;
+  readonly severity: string | null;
+  readonly cvssScore: number | null;
+  readonly published: string | null;
+  /** Whole days from publication to `asOf`. */
+  readonly ageDays: number | null;
+}
+
+export interface BranchPackageEntry {
+  readonly repo: string;
+  readonly name: string;
+  readonly version: string | null;
+  /** Whether the repository's index lists the package; unlisted ones have no version or maintainer. */
+  readonly indexed: boolean;
+  readonly maintainer: string | null;
+  /** Listed by the index without a maintainer. */
+  readonly orphaned: boolean;
+  readonly vulnerabilities: readonly BranchVulnerabilityEntry[];
+}
+
+export interface BranchData {
+  readonly name: string;
+  readonly endOfSupport: string | null;
+  readonly supported: boolean;
+  readonly architectures: readonly string[];
+  readonly repositories: readonly string[];
+  /** Pairs of the branch (of the chosen repository) in each state. */
+  readonly counts: Readonly<Record<StateName, number>>;
+  readonly page: number;
+  readonly pageCount: number;
+  readonly totalPackages: number;
+  readonly packages: readonly BranchPackageEntry[];
+  /** When ages were computed. */
+  readonly asOf: string;
+}
 
 /** Links the branch page makes to itself. */
 export interface BranchLinks {

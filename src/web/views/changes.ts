@@ -1,9 +1,22 @@
 import { type Html, html } from '../html.js';
 import { STATE_NAMES, type StateChangeRow, type StateName } from '../../store/index.js';
 import { pageQueryValue } from '../paging.js';
-import type { ChangesData, ChangesInput } from '../routes/changes.js';
 import { branchFeedPath, branchPath, changesPath, feedPath, vulnerabilityPath, withQuery } from '../urls.js';
 import { packageLink, selectOption, severityBadge, stateBadge } from './common.js';
+
+export interface ChangesInput {
+  readonly page: number;
+  readonly branch?: string;
+  /** The state changed to. */
+  readonly state?: StateName;
+}
+
+export interface ChangesData {
+  /** Every branch, for the filter form. */
+  readonly branches: readonly string[];
+  readonly changes: readonly StateChangeRow[];
+  readonly hasNextPage: boolean;
+}
 
 /** The old state in words: a pair without one got its first state. */
 export const oldStateLabel = (state: StateName | null): string => state ?? 'none';

@@ -1,9 +1,21 @@
 import { type Html, html } from '../html.js';
-import { STATE_NAMES } from '../../store/index.js';
+import { STATE_NAMES, type StateName } from '../../store/index.js';
 import { branchFeedPath, branchPath, withQuery } from '../urls.js';
-import type { HomeData } from '../routes/home.js';
-import { lineChart } from './chart.js';
+import { type ChartSeries, lineChart } from './chart.js';
 import { stateBadge } from './common.js';
+
+export interface HomeData {
+  readonly distribution: string;
+  readonly branches: readonly {
+    readonly name: string;
+    readonly endOfSupport: string | null;
+    readonly supported: boolean;
+    readonly architectures: readonly string[];
+    readonly repositories: readonly { readonly name: string; readonly counts: Readonly<Record<StateName, number>> }[];
+  }[];
+  /** Open vulnerable pairs per branch, at each day the number changed. */
+  readonly trend: readonly ChartSeries[];
+}
 
 /** The home page: every branch with its state counts per repository, and the trend chart. */
 export function homeView(data: HomeData): Html {

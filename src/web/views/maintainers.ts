@@ -1,8 +1,57 @@
 import { type Html, html } from '../html.js';
 import type { OpenPair } from '../../store/index.js';
-import type { MaintainerData, MaintainerInput, MaintainerPackageEntry, MaintainersData } from '../routes/maintainers.js';
 import { branchPath, maintainerFeedPath, maintainerPath, maintainersPath, orphansPath, vulnerabilityPath, withQuery } from '../urls.js';
 import { branchFilterForm, packageLink, pagination, severityBadge } from './common.js';
+
+/** One person as the package indexes name them: all spellings of one maintainer key. */
+export interface MaintainerIdentity {
+  /** `maintainerKey()`: the e-mail address, or the whole text when there is none. */
+  readonly key: string;
+  /** The name of the first spelling (in byte order), so every page shows the same one. */
+  readonly name: string;
+  readonly email: string | null;
+  /** Every maintainer text with this key, in byte order. */
+  readonly spellings: readonly string[];
+}
+
+export interface MaintainerSummary extends MaintainerIdentity {
+  /** Distinct package names the indexes list with this maintainer, over all branches. */
+  readonly packages: number;
+  /** Vulnerable (repository, package, vulnerability) pairs of those packages. */
+  readonly vulnerable: number;
+}
+
+export interface MaintainersData {
+  readonly page: number;
+  readonly pageCount: number;
+  readonly total: number;
+  readonly maintainers: readonly MaintainerSummary[];
+}
+
+export interface MaintainerInput {
+  readonly key: string;
+  readonly branch: string | undefined;
+  readonly page: number;
+}
+
+export interface MaintainerPackageEntry {
+  readonly branch: string;
+  readonly repo: string;
+  readonly name: string;
+  readonly version: string;
+  readonly vulnerable: readonly OpenPair[];
+  readonly unknown: readonly OpenPair[];
+}
+
+export interface MaintainerData extends MaintainerIdentity {
+  /** Every branch name, in reading order, for the filter. */
+  readonly branches: readonly string[];
+  readonly page: number;
+  readonly pageCount: number;
+  /** Packages (per branch and repository) on all pages. */
+  readonly totalPackages: number;
+  readonly packages: readonly MaintainerPackageEntry[];
+}
 
 /** The maintainer list: one row per person, most open vulnerable pairs first. */
 export function maintainersView(data: MaintainersData): Html {

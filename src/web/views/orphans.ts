@@ -1,7 +1,21 @@
 import { type Html, html } from '../html.js';
-import type { OrphansData, OrphansInput } from '../routes/orphans.js';
+import type { OrphanPackage } from '../../store/index.js';
 import { branchPath, orphansPath } from '../urls.js';
 import { branchFilterForm, packageLink, pagination } from './common.js';
+
+export interface OrphansInput {
+  readonly branch: string | undefined;
+  readonly page: number;
+}
+
+export interface OrphansData {
+  /** Every branch name, in reading order, for the filter. */
+  readonly branches: readonly string[];
+  readonly page: number;
+  readonly pageCount: number;
+  readonly total: number;
+  readonly packages: readonly OrphanPackage[];
+}
 
 /** The orphaned packages: the branch filter and a page of packages with their vulnerable pairs. */
 export function orphansView(data: OrphansData, input: OrphansInput): Html {

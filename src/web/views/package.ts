@@ -1,8 +1,92 @@
 import { type Html, html } from '../html.js';
-import { STATE_NAMES } from '../../store/index.js';
-import type { PackageData, PackageInput, PackageRepositoryEntry } from '../routes/package.js';
-import { branchPath, packageFeedPath, packagePath, vulnerabilityPath } from '../urls.js';
+import { type BinaryOrigin, STATE_NAMES, type SecfixSource, type StateName } from '../../store/index.js';
+import { branchPath, packageFeedPath, packagePath, vulnerabilityPath, withQuery } from '../urls.js';
 import { day, maintainerLink, pagination, selectOption, severityBadge, stateBadge } from './common.js';
+
+export interface PackageInput {
+  readonly name: string;
+  /** Only vulnerabilities with this state in some repository. */
+  readonly state: StateName | undefined;
+  readonly page: number;
+  /** The binary package name the reader came by (`?binary=`), to be named on the page. */
+  readonly binary: string | undefined;
+}
+
+export interface PackageVersionEntry {
+  readonly version: string;
+  /** The maintainer this version's index entry named. */
+  readonly maintainer: string | null;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly removedAt: string | null;
+}
+
+/** The package in one repository: who maintains it, what it publishes, what it published before. */
+export interface PackageRepositoryEntry {
+  readonly branch: string;
+  readonly repo: string;
+  readonly maintainer: string | null;
+  readonly current: readonly PackageVersionEntry[];
+  /** The most recently removed versions, newest first. */
+  readonly history: readonly PackageVersionEntry[];
+  /** All removed versions, of which `history` lists at most VERSION_HISTORY_LIMIT. */
+  readonly removedCount: number;
+}
+
+/** One `version: [ids]` line of the secfixes of one repository. */
+export interface PackageSecfixLine {
+  readonly branch: string;
+  readonly repo: string;
+  /** The fixed version, or `0`. */
+  readonly version: string;
+  /** Version `0`: the ids never affected the package. */
+  readonly notAffected: boolean;
+  readonly vulnerabilities: readonly { readonly id: string; readonly note: string | null; readonly sources: readonly SecfixSource[] }[];
+}
+
+export interface PackageStateEntry {
+  readonly branch: string;
+  readonly repo: string;
+  readonly state: StateName;
+  readonly version: string | null;
+  readonly fixedVersion: string | null;
+  readonly updatedAt: string;
+}
+
+/** One vulnerability of the package with its state in each repository that has one. */
+export interface PackageVulnerabilityEntry {
+  readonly id: string;
+  readonly severity: string | null;
+  readonly cvssScore: number | null;
+  readonly published: string | null;
+  readonly states: readonly PackageStateEntry[];
+}
+
+/** Where a binary package is built from one origin: the repositories publishing it from there. */
+export interface BuiltBinary {
+  readonly name: string;
+  readonly places: readonly { readonly branch: string; readonly repo: string }[];
+}
+
+export interface PackageData {
+  readonly name: string;
+  /** The binary the reader came by, where this package builds it; null without one or when this package builds none of that name. */
+  readonly binary: BuiltBinary | null;
+  /**
+   * For a name that is no origin but a binary built from several (in different branches or
+   * repositories): each origin and where, for the reader to choose. Empty for an origin.
+   */
+  readonly binaryOf: readonly BinaryOrigin[];
+  readonly repositories: readonly PackageRepositoryEntry[];
+  readonly secfixes: readonly PackageSecfixLine[];
+  /** State counts of each repository with states, in branch order. */
+  readonly stateCounts: readonly { readonly branch: string; readonly repo: string; readonly counts: Readonly<Record<StateName, number>> }[];
+  readonly page: number;
+  readonly pageCount: number;
+  /** Vulnerabilities matching the state filter, over all pages. */
+  readonly totalVulnerabilities: number;
+  readonly vulnerabilities: readonly PackageVulnerabilityEntry[];
+}
 
 function versionsTable(data: PackageData): Html {
   if (data.repositories.length === 0) return html`<p>No branch publishes ${data.name} now or did before; it is known from secfixes or states only.</p>`;
@@ -97,9 +181,25 @@ ${data.vulnerabilities.map((vulnerability) => {
 ${pagination(packagePath(data.name), { state: input.state }, data.page, data.pageCount)}`;
 }
 
+/** The page of an origin for a reader who came by the name of one of its binary packages. */
+export const binaryOriginPath = (origin: string, binary: string): string => withQuery(packagePath(origin), { binary });
+
+const placesText = (places: readonly { readonly branch: string; readonly repo: string }[]) => places.map((place) => `${place.branch}/${place.repo}`).join(', ');
+
+/** The choice for a binary name built from several origins: each origin with where it builds the binary. */
+function binaryChoiceView(data: PackageData): Html {
+  const origins = [...new Set(data.binaryOf.map((entry) => entry.origin))];
+  return html`<h1>${data.name}</h1>
+<p>${data.name} is a binary package, built from different source packages (origins) in different branches or repositories. Choose one:</p>
+<ul>
+${origins.map((origin) => html`<li><a href="${binaryOriginPath(origin, data.name)}">${origin}</a> in ${placesText(data.binaryOf.filter((entry) => entry.origin === origin))}</li>\n`)}</ul>`;
+}
+
 /** The package page: versions and maintainers per branch, its vulnerabilities' states, its secfixes and removed versions. */
 export function packageView(data: PackageData, input: PackageInput): Html {
+  if (data.binaryOf.length > 0) return binaryChoiceView(data);
   return html`<h1>${data.name}</h1>
+${data.binary === null ? '' : html`<p class="note">${data.binary.name} is built from ${data.name} (in ${placesText(data.binary.places)}).</p>`}
 <p>Source package (origin) across the tracked branches. <a href="${packageFeedPath(data.name)}" type="application/atom+xml">State changes (Atom)</a></p>
 <h2>Versions</h2>
 ${versionsTable(data)}

@@ -1,8 +1,45 @@
 import { type Html, html } from '../html.js';
-import { QUALITY_KINDS, type QualityKind } from '../../engine/index.js';
-import { FINDINGS_PER_PAGE, type QualityData, type QualityInput, type QualityKindSection, qualityPagePath } from '../routes/quality.js';
-import { branchPath, qualityPath, vulnerabilityPath } from '../urls.js';
+import { QUALITY_KINDS, type QualityFinding, type QualityKind } from '../../engine/index.js';
+import { pageQueryValue } from '../paging.js';
+import { branchPath, qualityPath, vulnerabilityPath, withQuery } from '../urls.js';
 import { packageLink, pagination } from './common.js';
+
+/** Findings of each kind on the overview, and per page of one kind. */
+export const FINDINGS_PER_PAGE = 100;
+
+export interface QualityInput {
+  /** Only this kind, paged; undefined shows the first page of every kind. */
+  readonly kind: QualityKind | undefined;
+  readonly page: number;
+}
+
+/** A finding with its 1-based place in the whole report, which names it (`/quality#<n>`). */
+export interface NumberedFinding extends QualityFinding {
+  readonly number: number;
+}
+
+export interface QualityKindSection {
+  readonly kind: QualityKind;
+  /** Findings of this kind in the whole report. */
+  readonly total: number;
+  readonly pageCount: number;
+  /** The shown page of them. */
+  readonly findings: readonly NumberedFinding[];
+}
+
+export interface QualityData {
+  /** Findings of every kind. */
+  readonly total: number;
+  /** Findings of each kind, every kind listed, for the summary. */
+  readonly counts: Readonly<Record<QualityKind, number>>;
+  /** The kinds shown: all of them, or the one asked for. */
+  readonly sections: readonly QualityKindSection[];
+  /** Repositories with secfixes but no index, which could not be checked. */
+  readonly skipped: readonly { readonly branch: string; readonly repo: string }[];
+}
+
+/** The quality page of one kind (or every kind) at `page`. */
+export const qualityPagePath = (kind: QualityKind | undefined, page = 1) => withQuery(qualityPath(), { kind, page: pageQueryValue(page) });
 
 /** What each kind of finding means, and what usually causes it. */
 const KIND_DESCRIPTIONS: Record<QualityKind, string> = {

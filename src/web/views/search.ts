@@ -1,7 +1,32 @@
 import { type Html, html } from '../html.js';
-import { SEARCH_LIMIT, type SearchData } from '../routes/search.js';
+import type { VulnerabilityHit } from '../../store/index.js';
 import { searchPath, vulnerabilityPath } from '../urls.js';
 import { day, packageLink, severityBadge } from './common.js';
+
+/** Hits shown of each list; one more is read to know whether there are more. */
+export const SEARCH_LIMIT = 50;
+
+export interface SearchInput {
+  /** The search text, trimmed; undefined when none was given. */
+  readonly q: string | undefined;
+}
+
+/** The vulnerability or package whose id or name is the search text (ignoring ASCII case). */
+export interface ExactMatch {
+  readonly kind: 'vulnerability' | 'package';
+  readonly id: string;
+  readonly url: string;
+}
+
+export interface SearchData {
+  readonly q: string | undefined;
+  readonly exactMatch: ExactMatch | undefined;
+  readonly vulnerabilities: readonly VulnerabilityHit[];
+  /** More vulnerabilities match than are listed. */
+  readonly vulnerabilitiesCapped: boolean;
+  readonly packages: readonly string[];
+  readonly packagesCapped: boolean;
+}
 
 /** Descriptions are cut to this many characters in the result list. */
 const DESCRIPTION_LENGTH = 240;
