@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/index.js';
 import { type ServerOptions, buildServer } from './server.js';
+import { listenOrigin } from './web-context.js';
 
 export interface ListenOptions extends Omit<ServerOptions, 'db'> {
   readonly port: number;
@@ -19,8 +20,5 @@ export interface RunningServer {
 export async function listen(store: Store, options: ListenOptions): Promise<RunningServer> {
   const app = await buildServer({ ...options, db: store.db });
   await app.listen({ port: options.port, host: options.host });
-  const bound = app.server.address();
-  const port = typeof bound === 'object' && bound !== null ? bound.port : options.port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return { app, address: `http://${host}:${port}`, close: () => app.close() };
+  return { app, address: listenOrigin(options.host, app.server.address()), close: () => app.close() };
 }

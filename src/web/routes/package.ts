@@ -14,7 +14,7 @@ import {
 import { compareVersions } from '../../version/index.js';
 import { notFound } from '../errors.js';
 import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
-import { choiceParam, onlyParams } from '../query-params.js';
+import { choiceParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import {
   branchPath,
@@ -179,8 +179,8 @@ function packagePagePath(name: string, state: StateName | undefined, page: numbe
  */
 export const packageResource: Resource<PackageInput, PackageData> = {
   path: '/package/:name',
+  queryParams: ['state', 'page'],
   parse: (params, query) => {
-    onlyParams(query, ['state', 'page']);
     return { name: params['name'] ?? '', state: choiceParam(query, 'state', STATE_NAMES), page: pageParam(query) };
   },
   load: async (web, input) => {

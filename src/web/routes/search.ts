@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type VulnerabilityHit, foldAscii, searchPackages, searchVulnerabilities } from '../../store/index.js';
-import { onlyParams, textParam } from '../query-params.js';
+import { textParam } from '../query-params.js';
 import { type Resource, registerResource } from '../resource.js';
 import { packagePath, searchPath, vulnerabilityPath, withQuery } from '../urls.js';
 import { searchView } from '../views/search.js';
@@ -74,8 +74,8 @@ class SeeOther extends Error {
  */
 export const searchResource: Resource<SearchInput, SearchData> = {
   path: '/search',
+  queryParams: ['q'],
   parse: (_params, query) => {
-    onlyParams(query, ['q']);
     const q = textParam(query, 'q')?.trim();
     return { q: q === '' ? undefined : q };
   },
