@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
+import { MAX_REQUEST_PACKAGES } from '../scan/security-data-json.js';
 import { loadMappingRules } from '../sources/config.js';
 import { type Store, migrateToLatest, openDatabase } from '../store/index.js';
 import { type DatasetManifest, datasetSizeFromEnv, envNumber, generateDataset } from './dataset.js';
@@ -26,10 +27,13 @@ import { type PhaseRunner, populateStore } from './populate.js';
  * generating one (e.g. the `secfix.db` a run with SECFIX_BENCH_KEEP=1 leaves in its kept
  * folder); SECFIX_BENCH_WEB_SECONDS (10) per page; SECFIX_BENCH_WEB_PAGES (a comma-separated
  * subset of home, branch, cve, homeJson, branchJson, cveJson); SECFIX_BENCH_WEB_PROFILE=DIR
- * writes the server's CPU profile (`--cpu-prof`) to DIR.
+ * writes the server's CPU profile (`--cpu-prof`) to DIR. Then times POSTs of the most names a
+ * security-data request takes (the branch's origins, then made-up ones) and /healthz meanwhile.
  */
 
 const CONNECTIONS = 50;
+/** Security-data POSTs timed, one after another: the first may pay for work later ones reuse. */
+const SECURITY_DATA_POSTS = 5;
 const TARGETS = { branchP99Ms: 50, jsonRps: 1_500 } as const;
 /** What a browser sends; the server compresses once per cached page and encoding. */
 const BROWSER_ENCODINGS = 'gzip, br';
@@ -115,6 +119,59 @@ async function pickVulnerability(store: Store) {
   const row = result.rows[0];
   if (row === undefined) throw new Error('the database has no state to pick a CVE from');
   return { id: row.id, branches: row.branches, states: row.states };
+}
+
+/** Names a scan of the whole branch posts: every origin the branch has, then made-up ones up to the most a request may give. */
+async function securityDataNames(store: Store, branch: string): Promise<string[]> {
+  const rows = await store.db
+    .selectFrom('source_package as p')
+    .innerJoin('repository as r', 'r.id', 'p.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .where('b.name', '=', branch)
+    .select('p.name')
+    .distinct()
+    .execute();
+  const names = rows.map((row) => row.name);
+  for (let index = 0; names.length < MAX_REQUEST_PACKAGES; index += 1) names.push(`absent-${index}`);
+  return names;
+}
+
+/**
+ * `POST /api/branch/B/security-data` with the most names a request may give, as `secfix scan
+ * --server` of a large system sends: each POST's time, and the slowest `/healthz` answered while
+ * one was in flight (requests back to back), which shows whether the POST holds the event loop.
+ */
+async function securityDataPost(address: string, branch: string, names: readonly string[]) {
+  const url = `${address}/api/branch/${encodeURIComponent(branch)}/security-data`;
+  const body = JSON.stringify({ packages: names });
+  const postMs: number[] = [];
+  let healthzMaxMs = 0;
+  for (let attempt = 0; attempt < SECURITY_DATA_POSTS; attempt += 1) {
+    let done = false;
+    const start = process.hrtime.bigint();
+    const post = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (response) => {
+      await response.arrayBuffer();
+      postMs.push(elapsedMs(start));
+      done = true;
+      if (response.status !== 200) throw new Error(`POST ${url}: status ${response.status}`);
+    });
+    while (!done) {
+      const healthzStart = process.hrtime.bigint();
+      const response = await fetch(`${address}/healthz`);
+      await response.arrayBuffer();
+      healthzMaxMs = Math.max(healthzMaxMs, elapsedMs(healthzStart));
+    }
+    await post;
+  }
+  const sorted = [...postMs].sort((a, b) => a - b);
+  return {
+    names: names.length,
+    bodyBytes: Buffer.byteLength(body),
+    posts: SECURITY_DATA_POSTS,
+    firstMs: round(postMs[0]!),
+    medianMs: round(sorted[Math.floor(sorted.length / 2)]!),
+    healthzMaxMsDuringPost: round(healthzMaxMs),
+  };
 }
 
 /** Starts web-server.js on the database and waits for the address it prints. */
@@ -211,10 +268,12 @@ try {
   let contents: Awaited<ReturnType<typeof describeDatabase>>;
   let branch: Awaited<ReturnType<typeof pickBranch>>;
   let vulnerability: Awaited<ReturnType<typeof pickVulnerability>>;
+  let scanNames: string[];
   try {
     contents = await describeDatabase(store);
     branch = await pickBranch(store);
     vulnerability = await pickVulnerability(store);
+    scanNames = await securityDataNames(store, branch.name);
   } finally {
     await store.close();
   }
@@ -236,6 +295,7 @@ try {
   const server = await startServer(databasePath);
   const pages: Partial<Record<PageName, { path: string; coldMs: number; bytes: number; encoding: string; encodedBytes: number } & LoadFigures>> = {};
   let memory: ReturnType<typeof serverMemory>;
+  let securityData: Awaited<ReturnType<typeof securityDataPost>>;
   try {
     log(`server ${server.address} (pid ${server.child.pid})`);
     // Readiness, and the fetch client's own first-use cost kept out of the first page's figure.
@@ -252,6 +312,8 @@ try {
       );
       pages[name] = { path: paths[name], coldMs: cold.ms, bytes: cold.bytes, encoding: cold.encoding, encodedBytes: cold.encodedBytes, ...figures };
     }
+    securityData = await securityDataPost(server.address, branch.name, scanNames);
+    log(`security-data POST of ${securityData.names} names: first ${securityData.firstMs} ms, median ${securityData.medianMs} ms; /healthz at most ${securityData.healthzMaxMsDuringPost} ms meanwhile`);
     memory = serverMemory(server.child.pid!);
   } finally {
     const exited = server.child.exitCode !== null || server.child.signalCode !== null;
@@ -278,6 +340,7 @@ try {
     },
     server: memory,
     pages,
+    securityData,
     targets: TARGETS,
     // The targets are stated for a 2-core machine at full size; elsewhere they mean nothing.
     ...(fullSize

@@ -1,8 +1,9 @@
+import { isIP } from 'node:net';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { MappingRules } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import type { ListenOptions } from '../web/listen.js';
-import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../web/web-context.js';
+import { BaseUrlError, DEFAULT_RATE_LIMIT_PER_MINUTE, parseBaseUrl } from '../web/web-context.js';
 import { withCliStore } from './database.js';
 import { type CliIo, type CliStatus, UsageError } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
@@ -21,12 +22,32 @@ function parseRateLimit(value: string): number {
   return Number(value);
 }
 
+function parseBaseUrlOption(value: string): string {
+  try {
+    return parseBaseUrl(value);
+  } catch (error) {
+    if (error instanceof BaseUrlError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
+/** An IPv4 or IPv6 address, optionally with a /prefix; one per --trust-proxy, which may repeat. */
+function collectProxy(value: string, previous: string[] = []): string[] {
+  const [address = '', prefix, ...rest] = value.split('/');
+  const bits = isIP(address) === 4 ? 32 : isIP(address) === 6 ? 128 : 0;
+  if (bits === 0 || rest.length > 0 || (prefix !== undefined && (!/^\d+$/.test(prefix) || Number(prefix) > bits))) {
+    throw new InvalidArgumentError('a proxy is an IP address or CIDR range, e.g. 10.0.0.0/8 or 127.0.0.1');
+  }
+  return [...previous, value];
+}
+
 /** Options `serve` and `demo` share. */
 export interface ServeFlags {
   port: number;
   host: string;
   baseUrl?: string;
   rateLimit?: number;
+  trustProxy?: string[];
   log: boolean;
 }
 
@@ -35,7 +56,8 @@ export function withServeOptions(command: Command): Command {
   return command
     .option('--port <n>', 'TCP port to listen on (0 picks a free one)', parsePort, DEFAULT_PORT)
     .option('--host <host>', 'address to listen on (0.0.0.0 for every interface)', DEFAULT_HOST)
-    .option('--base-url <url>', 'public origin for absolute links in JSON-LD and feeds, e.g. https://security.example.org (default: from each request)')
+    .option('--base-url <url>', 'public origin for absolute links in JSON-LD, feeds and OpenAPI, e.g. https://security.example.org; no path prefix (default: the listen address)', parseBaseUrlOption)
+    .option('--trust-proxy <cidr>', 'a proxy (address or CIDR range) whose X-Forwarded-For names the client, for the rate limit and logs; repeat for several (default: trust none)', collectProxy)
     .option('--rate-limit <n>', 'requests per client address and minute before 429 (0 turns the limit off)', parseRateLimit, DEFAULT_RATE_LIMIT_PER_MINUTE)
     .option('--no-log', 'do not print a JSON log line per request');
 }
@@ -71,6 +93,7 @@ export async function serveUntilStopped(store: Store, site: { distribution: stri
   const options: ListenOptions = {
     port: flags.port,
     host: flags.host,
+    trustProxy: flags.trustProxy ?? [],
     site: { distribution: site.distribution, ...(flags.baseUrl === undefined ? {} : { baseUrl: flags.baseUrl }) },
     ...(site.mappingRules === undefined ? {} : { mappingRules: site.mappingRules }),
     rateLimitPerMinute: flags.rateLimit === 0 ? false : (flags.rateLimit ?? DEFAULT_RATE_LIMIT_PER_MINUTE),

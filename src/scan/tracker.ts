@@ -9,7 +9,8 @@ import type { FixLine, OpenVulnerability, SecurityData } from './model.js';
  * APKBUILD sources alike), the versions its repositories publish now, its end-of-support date,
  * and the decided states: `vulnerable` without a fix version is an open vulnerability,
  * `rejected` removes the id from the scan's findings, as it does from the tracker's.
- * Only the given origins are read, so a scan touches a few hundred rows, not the branch.
+ * Only the given origins are read, so a scan touches a few hundred rows, not the branch; without
+ * a list, the whole branch (which the web server reads once per data version).
  */
 
 function append<T>(map: Map<string, T[]>, key: string, value: T): void {
@@ -31,7 +32,7 @@ export class UnknownBranchError extends InputError {
  * tracker) in the data's sources and in errors. Throws UnknownBranchError when there is no
  * such branch.
  */
-export async function trackerSecurityData(db: Kysely<Schema>, description: string, branch: string, origins: readonly string[]): Promise<SecurityData> {
+export async function trackerSecurityData(db: Kysely<Schema>, description: string, branch: string, origins?: readonly string[]): Promise<SecurityData> {
   const branches = await listBranches(db);
   const found = branches.find((candidate) => candidate.name === branch);
   if (found === undefined) {

@@ -2,9 +2,11 @@
  * secfix's JSON-LD vocabulary and context. Terms never change meaning: a new meaning gets a new
  * term, and an incompatible context a new versioned URL (`/ns/v2.jsonld`).
  *
- * The vocabulary lives under each tracker's own origin (`<base>/ns#`) so every term dereferences
- * to the tracker that used it; well-known vocabularies are used where one fits (Dublin Core
- * terms for description and dates, schema.org for names).
+ * The vocabulary lives under each tracker's canonical origin (`<base>/ns#`, the base URL or the
+ * listen address, never a request's Host) so every term dereferences to the tracker that used it
+ * and is the same in all of its answers; a fixed IRI shared by every tracker would need a domain
+ * the project does not have. Well-known vocabularies are used where one fits (Dublin Core terms
+ * for description and dates, schema.org for names).
  */
 
 /** Where the context is published, relative to the tracker's origin. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/index.js';
 import { type ServerOptions, buildServer } from './server.js';
+import { listenOrigin } from './web-context.js';
 
 export interface ListenOptions extends Omit<ServerOptions, 'db'> {
   readonly port: number;
@@ -25,8 +26,5 @@ export async function listen(store: Store, options: ListenOptions): Promise<Runn
     await app.close();
     throw error;
   }
-  const bound = app.server.address();
-  const port = typeof bound === 'object' && bound !== null ? bound.port : options.port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return { app, address: `http://${host}:${port}`, close: () => app.close() };
+  return { app, address: listenOrigin(options.host, app.server.address()), close: () => app.close() };
 }

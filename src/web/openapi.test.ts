@@ -32,7 +32,12 @@ describe('OpenAPI document', () => {
     const routes = routeList(web().app.printRoutes()).filter((route) => route.path.startsWith('/api'));
     expect(routes.length).toBeGreaterThan(8);
     for (const route of routes) {
-      for (const method of route.methods) expect(document.paths[route.path]?.[method], `${method} ${route.path}`).toBeDefined();
+      for (const method of route.methods) {
+        // Methods a path does not take answer 405 and need no documenting.
+        const url = route.path.replace(/\{\w+\}/g, 'x');
+        if ((await web().app.inject({ method: method.toUpperCase() as 'GET', url })).statusCode === 405) continue;
+        expect(document.paths[route.path]?.[method], `${method} ${route.path}`).toBeDefined();
+      }
     }
   });
 

@@ -5,6 +5,25 @@ export type RawQuery = Record<string, string | string[] | undefined>;
 
 const MAX_TEXT_LENGTH = 200;
 
+/** C0 controls (NUL, newline, ...), DEL and C1 controls: never part of a name, an id or a search. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Rejects a request whose path or query parameters hold a control character, before any route
+ * reads them: PostgreSQL refuses NUL in text, and SQLite would cut a search at it.
+ */
+export function rejectControlCharacters(params: unknown, query: unknown): void {
+  for (const [where, values] of [['path', params], ['query', query]] as const) {
+    if (typeof values !== 'object' || values === null) continue;
+    for (const [name, value] of Object.entries(values)) {
+      if ([value].flat().some((text) => typeof text === 'string' && CONTROL_CHARACTER.test(text))) {
+        throw badRequest(`${where} parameter "${name}" has a control character`);
+      }
+    }
+  }
+}
+
 /** Reads one parameter as text; repeated or over-long values are a 400. */
 export function textParam(query: RawQuery, name: string): string | undefined {
   const value = query[name];

@@ -2,11 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HtmlValue } from './html.js';
 import { withContext } from './linked-data.js';
 import { FORMATS, type Format, MEDIA_TYPES, negotiateFormat } from './negotiate.js';
-import type { RawQuery } from './query-params.js';
+import { type RawQuery, onlyParams } from './query-params.js';
 import { canonicalUrl, respond } from './respond.js';
 import { apiPath } from './urls.js';
 import { type Alternate, page } from './views/layout.js';
-import { type RenderContext, type WebContext, requestBase } from './web-context.js';
+import type { RenderContext, WebContext } from './web-context.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,6 +22,11 @@ declare module 'fastify' {
 export interface Resource<Input, Data> {
   /** Fastify route path, e.g. `/branch/:branch`. */
   readonly path: string;
+  /**
+   * The query parameters it reads. Under /api any other is a 400 (a client's typo should not
+   * pass silently); pages ignore others, so a shared link with `?utm_source=...` still works.
+   */
+  readonly queryParams: readonly string[];
   /** Reads and checks the route and query parameters; throws `badRequest` (400) on bad ones. */
   readonly parse: (params: Readonly<Record<string, string>>, query: RawQuery) => Input;
   /** Loads the data in a fixed number of queries; throws `notFound` (404) when there is none. */
@@ -69,9 +74,22 @@ export function jsonText(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
+/** Whether a URL is under the JSON API. */
+const isApiUrl = (url: string) => url === '/api' || url.startsWith('/api/') || url.startsWith('/api?');
+
+/** The URL a request names with only the query parameters in `known`, as the cache and the page's links know it. */
+function urlWithParams(url: string, known: readonly string[]): string {
+  const [path = '', search] = url.split(/\?(.*)/s, 2);
+  if (search === undefined) return path;
+  const params = new URLSearchParams(search);
+  for (const name of [...params.keys()]) if (!known.includes(name)) params.delete(name);
+  const text = params.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
 /** The format a request asks for: negotiated, with HTML by default for pages and JSON under /api. */
 export function requestFormat(request: FastifyRequest): Format {
-  const fallback: Format = request.url === '/api' || request.url.startsWith('/api/') || request.url.startsWith('/api?') ? 'json' : 'html';
+  const fallback: Format = isApiUrl(request.url) ? 'json' : 'html';
   const format = negotiateFormat(request.headers.accept, fallback) ?? fallback;
   // /api is JSON: an HTML-preferring browser gets JSON there, JSON-LD only when asked by name.
   return fallback === 'json' && format === 'html' ? 'json' : format;
@@ -81,13 +99,17 @@ export function registerResource<Input, Data>(app: FastifyInstance, web: WebCont
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const format = requestFormat(request);
     request.secfixFormat = format;
-    const input = resource.parse(request.params as Record<string, string>, request.query as RawQuery);
-    const base = requestBase(web.site, request);
+    const query = request.query as RawQuery;
+    if (isApiUrl(request.url)) onlyParams(query, resource.queryParams);
+    const known = Object.fromEntries(Object.entries(query).filter(([name]) => resource.queryParams.includes(name)));
+    const input = resource.parse(request.params as Record<string, string>, known);
+    const base = web.origin();
+    const url = canonicalUrl(urlWithParams(request.url, resource.queryParams));
     return respond(web, request, reply, {
+      url,
       contentType: MEDIA_TYPES[format],
       variant: format,
       render: async (dataVersion, also) => {
-        const url = canonicalUrl(request.url);
         const context: RenderContext = { site: web.site, base, url, dataVersion };
         const data = await resource.load(web, input, context);
         const bodies: Record<Format, () => string> = {

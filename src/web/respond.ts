@@ -1,13 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type DataVersion, getDataVersion } from '../store/index.js';
 import { type CachedBody, chooseEncoding, encodedBody } from './response-cache.js';
-import { type WebContext, requestBase } from './web-context.js';
+import type { WebContext } from './web-context.js';
 
 /** How long clients and proxies may reuse an answer without asking again. */
 const MAX_AGE_SECONDS = 60;
 
 /** A representation to send: its media type, a key part telling it apart from the URL's other forms, and how to render it. */
 export interface Representation {
+  /** The resource's path and the query parameters it reads (`/branch/3.16?page=2`), whatever else the request added. */
+  readonly url: string;
   readonly contentType: string;
   /** Distinguishes representations of one URL in the cache and the ETag, e.g. `html`, `atom`. */
   readonly variant: string;
@@ -57,9 +59,8 @@ export async function respond(web: WebContext, request: FastifyRequest, reply: F
     .header('vary', 'Accept, Accept-Encoding');
   if (notModified(request, etag, dataVersion.changedAt)) return reply.code(304).send();
 
-  // The origin is part of the key: without a configured base URL, links follow each request's Host.
-  const resourceKey = `${requestBase(web.site, request)}${canonicalUrl(request.url)}`;
-  const key = (variant: string) => `${variant}\u0000${resourceKey}`;
+  // Links use one origin whatever the request's headers say, so the URL alone keys the cache.
+  const key = (variant: string) => `${variant}\u0000${representation.url}`;
   let entry: CachedBody | undefined = web.cache?.get(key(representation.variant), dataVersion.version);
   if (entry === undefined) {
     const text = await representation.render(dataVersion, (variant, contentType, body) => {

@@ -14,19 +14,41 @@ export interface CachedBody {
   br?: Buffer;
 }
 
-/** Picks br, else gzip, else nothing, from an Accept-Encoding header (q=0 excludes). */
+/** The qualities an Accept-Encoding header gives, by coding (lower case); `*` stands for every coding not named. */
+function encodingQualities(header: string): Map<string, number> {
+  const qualities = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [coding = '', ...parameters] = part.split(';').map((text) => text.trim().toLowerCase());
+    if (coding === '') continue;
+    const q = parameters.find((parameter) => parameter.startsWith('q='));
+    const quality = q === undefined ? 1 : Number(q.slice(2));
+    qualities.set(coding, Number.isFinite(quality) ? quality : 0);
+  }
+  return qualities;
+}
+
+/**
+ * Picks the coding an Accept-Encoding header prefers among br, gzip and identity, as RFC 9110
+ * §12.5.3 reads it: a named coding has its own quality, one not named has that of `*` (or is
+ * not acceptable without `*`, except identity, which is, last); q=0 means "not acceptable". The
+ * highest quality wins, br before gzip before identity on a tie; when none is acceptable, the
+ * body goes as it is.
+ */
 export function chooseEncoding(acceptEncoding: string | undefined, size: number): ContentEncoding {
   if (acceptEncoding === undefined || size < MIN_COMPRESS_BYTES) return 'identity';
-  const accepted = new Set(
-    acceptEncoding
-      .split(',')
-      .map((part) => part.trim().toLowerCase())
-      .filter((part) => !/;\s*q=0(\.0*)?$/.test(part))
-      .map((part) => part.split(';')[0]?.trim()),
-  );
-  if (accepted.has('br')) return 'br';
-  if (accepted.has('gzip') || accepted.has('*')) return 'gzip';
-  return 'identity';
+  const qualities = encodingQualities(acceptEncoding);
+  const any = qualities.get('*');
+  // Identity unnamed is acceptable, but below any coding the client named.
+  const quality = (coding: ContentEncoding) => qualities.get(coding) ?? any ?? (coding === 'identity' ? Number.MIN_VALUE : 0);
+  let best: ContentEncoding = 'identity';
+  let bestQuality = 0;
+  for (const coding of ['br', 'gzip', 'identity'] as const) {
+    if (quality(coding) > bestQuality) {
+      best = coding;
+      bestQuality = quality(coding);
+    }
+  }
+  return best;
 }
 
 /** The body in the chosen encoding, compressing once and keeping the result on the entry. */

@@ -41,10 +41,15 @@ describe.each(backends)('%s server', (backend) => {
     expect((await web().get('/api/nothing')).headers['content-type']).toBe('application/json; charset=utf-8');
   });
 
-  it('answers unknown query parameters with 400 in the asked format', async () => {
-    const page = await web().get('/?bogus=1');
-    expect(page.statusCode).toBe(400);
-    expect(page.body).toContain('unknown query parameter &quot;bogus&quot;');
+  it('ignores unknown query parameters on pages, keeps 400 for bad values of known ones, and answers 400 to unknown ones under /api', async () => {
+    const page = await web().get('/branch/3.16?utm_source=mail&sort=severity');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toBe((await web().get('/branch/3.16?sort=severity')).body);
+    expect((await web().get('/branch/3.16?utm_source=mail', { accept: 'application/json' })).statusCode).toBe(200);
+    expect((await web().get('/feed.atom?utm_source=reader')).statusCode).toBe(200);
+    const badValue = await web().get('/branch/3.16?utm_source=mail&sort=bogus');
+    expect(badValue.statusCode).toBe(400);
+    expect(badValue.body).toContain('query parameter &quot;sort&quot; must be one of');
     const json = await web().get('/api?bogus=1');
     expect(json.statusCode).toBe(400);
     expect(json.json<{ error: { message: string } }>().error.message).toMatch(/unknown query parameter "bogus"/);

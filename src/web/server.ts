@@ -1,6 +1,6 @@
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import helmet from 'helmet';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { MappingRules } from '../engine/index.js';
@@ -9,20 +9,28 @@ import { type Schema, getDataVersion } from '../store/index.js';
 import { HttpError } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { MEDIA_TYPES } from './negotiate.js';
+import { rejectControlCharacters } from './query-params.js';
 import { jsonText, requestFormat } from './resource.js';
 import { ResponseCache } from './response-cache.js';
 import { registerRoutes } from './routes/index.js';
 import { errorPage } from './views/error.js';
-import { DEFAULT_RATE_LIMIT_PER_MINUTE, type SiteOptions, type WebContext, requestBase } from './web-context.js';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE, type SiteOptions, type WebContext, listenOrigin, parseBaseUrl } from './web-context.js';
 
 export interface ServerOptions {
   /** The database to read; tests pass one wrapped in a query counter. */
   readonly db: Kysely<Schema>;
   readonly site: SiteOptions;
-  /** Fastify's logger: JSON lines (pino) when true or given options. Off by default. */
+  /** The host the server will listen on, which names the origin when the site has no base URL (default localhost). */
+  readonly host?: string;
+  /** Fastify's logger: JSON lines (pino) when true or given options, one per request. Off by default. */
   readonly logger?: FastifyServerOptions['logger'];
   /** Requests per client address and minute before 429; `false` turns the limit off. */
   readonly rateLimitPerMinute?: number | false;
+  /**
+   * Addresses or CIDR ranges of proxies whose `X-Forwarded-For` names the client (for the rate
+   * limit and the logs). Empty or absent: the connection's own address, whatever a client sends.
+   */
+  readonly trustProxy?: readonly string[];
   /** CPE mapping rules for the data-quality page; the bundled Alpine rules when not given. */
   readonly mappingRules?: MappingRules;
   /** Rendered responses kept in memory; `false` renders every request. */
@@ -31,46 +39,102 @@ export interface ServerOptions {
 
 const DEFAULT_CACHE = { maxEntries: 2_000, maxBytes: 128 * 1024 * 1024 };
 
+/** The methods a path may be asked with; those its routes do not take answer 405. */
+const HTTP_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as const;
+
+/** Security headers of every answer, also those the router refuses before any hook runs. */
+const securityHeaders = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  // Linked data is meant to be read by other origins' tools.
+  crossOriginResourcePolicy: { policy: 'cross-origin' },
+});
+
+/** What the router says before a route is found, in words that do not repeat the path back. */
+const ROUTER_ERRORS: Readonly<Record<string, { status: number; message: string }>> = {
+  FST_ERR_BAD_URL: { status: 400, message: 'the path has a percent-encoding that is not valid UTF-8' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, message: 'a path segment is longer than 100 characters' },
+};
+
+/** The one log line of a request: who asked what, the answer's status and how long it took. */
+function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  request.log.info(
+    { method: request.method, url: request.url, ip: request.ip, statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime * 10) / 10 },
+    'request',
+  );
+}
+
 /** Builds the tracker's HTTP server over a database; call `listen` (or `inject` in tests) on it. */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, trustProxy: options.site.baseUrl !== undefined, routerOptions: { ignoreTrailingSlash: true } });
+  const baseOrigin = options.site.baseUrl === undefined ? undefined : parseBaseUrl(options.site.baseUrl);
+  const trusted = options.trustProxy ?? [];
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Fastify's own two lines (received, completed) give way to logRequest's one.
+    disableRequestLogging: true,
+    trustProxy: trusted.length === 0 ? false : [...trusted],
+    routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: (error, request, reply) => {
+      securityHeaders(request.raw, reply.raw, () => undefined);
+      reply.raw.once('finish', () => logRequest(request, reply));
+      const known = ROUTER_ERRORS[error.code];
+      void sendError(context, request, reply, known?.status ?? 400, known?.message ?? 'the request could not be routed');
+    },
+  });
   const cacheOptions = options.cache ?? DEFAULT_CACHE;
   let rules: Promise<MappingRules> | undefined;
-  const web: WebContext = {
+  const host = options.host ?? 'localhost';
+  const context: WebContext = {
     db: options.db,
     site: options.site,
+    origin: () => baseOrigin ?? listenOrigin(host, app.server.address()),
     cache: cacheOptions === false ? undefined : new ResponseCache(cacheOptions.maxEntries, cacheOptions.maxBytes),
     mappingRules: () => (rules ??= options.mappingRules === undefined ? loadMappingRules() : Promise.resolve(options.mappingRules)),
   };
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    // Linked data is meant to be read by other origins' tools.
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)));
+  app.addHook('onResponse', (request, reply, done) => {
+    logRequest(request, reply);
+    done();
   });
   const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
   if (perMinute !== false) await app.register(rateLimit, { max: perMinute, timeWindow: 60_000 });
   const metrics = registerMetrics(app);
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      rejectControlCharacters(request.params, request.query);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
 
   app.setErrorHandler(async (error, request, reply) => {
     const status = error instanceof HttpError ? error.status : typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const message = status >= 500 ? 'internal error' : (error as Error).message;
-    return sendError(web, request, reply, status, message);
+    return sendError(context, request, reply, status, message);
   });
-  app.setNotFoundHandler(async (request, reply) => sendError(web, request, reply, 404, `no page at ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler(async (request, reply) => sendError(context, request, reply, 404, `no page at ${request.url.split('?')[0]}`));
+
+  // Every route's path and methods, to answer the other methods 405 with the allowed ones.
+  const methodsByPath = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    const methods = methodsByPath.get(route.url) ?? new Set<string>();
+    for (const method of [route.method].flat()) methods.add(method);
+    methodsByPath.set(route.url, methods);
+  });
 
   app.get('/healthz', async (_request, reply) => {
     try {
@@ -85,7 +149,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
-  registerRoutes(app, web);
+  registerRoutes(app, context);
+  // Registered last, so the routes of scopes registered before it are known.
+  await app.register((scope, _options, done) => {
+    for (const [path, methods] of [...methodsByPath]) {
+      const allowed = [...methods].sort();
+      const others = HTTP_METHODS.filter((method) => !methods.has(method));
+      if (others.length === 0) continue;
+      scope.route({
+        method: others,
+        url: path,
+        handler: (request, reply) => sendError(context, request, reply.header('allow', allowed.join(', ')), 405, `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`),
+      });
+    }
+    done();
+  });
   return app;
 }
 
@@ -96,5 +174,5 @@ async function sendError(web: WebContext, request: FastifyRequest, reply: Fastif
   if (format !== 'html') return reply.send(jsonText({ error: { status, message } }));
   // The error may be that the database is unreachable; the page then goes without the data version.
   const dataVersion = await getDataVersion(web.db).catch(() => undefined);
-  return reply.send(errorPage({ site: web.site, base: requestBase(web.site, request), url: request.url, dataVersion }, status, message).toString());
+  return reply.send(errorPage({ site: web.site, base: web.origin(), url: request.url, dataVersion }, status, message).toString());
 }

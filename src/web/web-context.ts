@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { MappingRules } from '../engine/index.js';
 import type { DataVersion, Schema } from '../store/index.js';
@@ -13,24 +13,50 @@ export interface SiteOptions {
   readonly distribution: string;
   /**
    * The public origin (`https://security.example.org`), used for absolute links: JSON-LD `@id`s
-   * and feed entries. Without it, each request's own Host header is used.
+   * and vocabulary, feed ids and the OpenAPI server. Without it, the address the server listens
+   * on. Never the request's Host header: a client could then choose the links others are served.
    */
   readonly baseUrl?: string;
 }
 
-/** What every route handler gets: the database, the site, the response cache and the CPE mapping rules. */
+/** A base URL `secfix serve` cannot use, said in one line. */
+export class BaseUrlError extends Error {
+  override readonly name = 'BaseUrlError';
+}
+
+/**
+ * The origin a `--base-url` names, without a trailing slash. Pages link from `/`, so a base URL
+ * with a path (`https://host/sub/`) is refused rather than half honoured.
+ */
+export function parseBaseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new BaseUrlError(`base URL "${text}" is not an absolute URL; give an origin such as https://security.example.org`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BaseUrlError(`base URL "${text}" must be http or https`);
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new BaseUrlError(`base URL "${text}" must be an origin such as https://security.example.org: serving under a path prefix is not supported`);
+  }
+  return url.origin;
+}
+
+/** `http://HOST:PORT` of a listening server: the host as given to listen (an IPv6 address bracketed), the port as bound. */
+export function listenOrigin(host: string, address: AddressInfo | string | null): string {
+  const name = host.includes(':') ? `[${host}]` : host;
+  return typeof address === 'object' && address !== null ? `http://${name}:${address.port}` : `http://${name}`;
+}
+
+/** What every route handler gets: the database, the site and its origin, the response cache and the CPE mapping rules. */
 export interface WebContext {
   readonly db: Kysely<Schema>;
   readonly site: SiteOptions;
+  /** The canonical origin for absolute links, no trailing slash: the base URL, else the listen address. */
+  readonly origin: () => string;
   readonly cache: ResponseCache | undefined;
   /** The rules `/quality` checks with (those of `--config`, else the bundled Alpine rules), read once when first asked for. */
   readonly mappingRules: () => Promise<MappingRules>;
-}
-
-/** The absolute origin for links in a response: the configured base URL, else the request's. */
-export function requestBase(site: SiteOptions, request: FastifyRequest): string {
-  if (site.baseUrl !== undefined) return site.baseUrl.replace(/\/+$/, '');
-  return `${request.protocol}://${request.host}`;
 }
 
 /** Everything a view needs to turn data into a response. */

@@ -13,7 +13,7 @@ import { isSupported } from '../branch-order.js';
 import { badRequest, notFound } from '../errors.js';
 import { listedStateNode, packageVersionNode } from '../linked-nodes.js';
 import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
-import { type RawQuery, choiceParam, flagParam, onlyParams, textParam } from '../query-params.js';
+import { type RawQuery, choiceParam, flagParam, textParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { branchFeedPath, branchPath, maintainerPath, packagePath, repositoryId, vulnerabilityPath, withQuery } from '../urls.js';
 import { ageInDays } from '../views/common.js';
@@ -26,7 +26,6 @@ export const BRANCH_PAGE_SIZE = 50;
 const KNOWN_PARAMS = ['repo', 'state', 'severity', 'maintainer', 'orphaned', 'sort', 'page'];
 
 function parseBranchInput(params: Readonly<Record<string, string>>, query: RawQuery): BranchInput {
-  onlyParams(query, KNOWN_PARAMS);
   const maintainer = textParam(query, 'maintainer');
   const orphaned = flagParam(query, 'orphaned') ?? false;
   if (maintainer !== undefined && orphaned) throw badRequest('query parameters "maintainer" and "orphaned" exclude each other');
@@ -211,6 +210,7 @@ function branchLinkedData(data: BranchData, context: RenderContext, input: Branc
  */
 export const branchResource: Resource<BranchInput, BranchData> = {
   path: '/branch/:branch',
+  queryParams: KNOWN_PARAMS,
   parse: parseBranchInput,
   load: loadBranch,
   title: (data, input) => `Branch ${data.name}: ${input.state} packages`,

@@ -2,7 +2,7 @@ import { STATE_NAMES, type StateChangeRow, listBranches, listStateChanges } from
 import { branchNamesInOrder } from '../branch-order.js';
 import { badRequest, notFound } from '../errors.js';
 import { pageParam } from '../paging.js';
-import { choiceParam, onlyParams, textParam } from '../query-params.js';
+import { choiceParam, textParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { branchFeedPath, branchPath, changesPath, feedPath, packagePath, repositoryId, stateChangeId, vulnerabilityPath } from '../urls.js';
 import { type ChangesData, type ChangesInput, changeTitle, changesPagePath, changesView } from '../views/changes.js';
@@ -36,8 +36,8 @@ function title(input: ChangesInput): string {
 /** `/changes`: the latest state changes, 100 a page, by branch and new state. */
 export const changesResource: Resource<ChangesInput, ChangesData> = {
   path: changesPath(),
+  queryParams: ['page', 'branch', 'state'],
   parse: (_params, query) => {
-    onlyParams(query, ['page', 'branch', 'state']);
     return {
       page: pageParam(query, MAX_PAGE),
       branch: textParam(query, 'branch'),

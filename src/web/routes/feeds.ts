@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AtomEntry, type AtomFeed, writeAtomFeed } from '../../formats/atom.js';
 import { type StateChangeFilter, type StateChangeRow, listStateChanges, stateChangeSubjectsExist } from '../../store/index.js';
 import { notFound } from '../errors.js';
-import { type RawQuery, onlyParams } from '../query-params.js';
 import { respond } from '../respond.js';
 import {
   branchFeedPath,
@@ -17,7 +16,7 @@ import {
   withQuery,
 } from '../urls.js';
 import { changeTitle, newStateLabel } from '../views/changes.js';
-import { type SiteOptions, type WebContext, requestBase } from '../web-context.js';
+import type { SiteOptions, WebContext } from '../web-context.js';
 
 export const ATOM_MEDIA_TYPE = 'application/atom+xml; charset=utf-8';
 /** Entries per feed: the newest changes only; readers keep what they saw. */
@@ -96,10 +95,11 @@ export function stateChangeFeed(site: SiteOptions, base: string, subject: FeedSu
  */
 function feedHandler(web: WebContext, subjectOf: (params: Readonly<Record<string, string>>) => FeedSubject) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    onlyParams(request.query as RawQuery, []);
     const subject = subjectOf(request.params as Record<string, string>);
-    const base = requestBase(web.site, request);
+    const base = web.origin();
     return respond(web, request, reply, {
+      // Feeds take no query parameters; those a feed reader adds are ignored, as pages ignore them.
+      url: subject.selfPath,
       contentType: ATOM_MEDIA_TYPE,
       variant: 'atom',
       render: async (dataVersion) => {

@@ -1,6 +1,5 @@
 import { type StateName, STATE_NAMES, countStates, listBranches, listVulnerableDeltasByDay } from '../../store/index.js';
 import { compareBranchNames, isSupported } from '../branch-order.js';
-import { onlyParams } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { branchFeedPath, branchPath, feedPath, repositoryId } from '../urls.js';
 import { type HomeData, homeView } from '../views/home.js';
@@ -10,10 +9,8 @@ const zeroCounts = (): Record<StateName, number> => Object.fromEntries(STATE_NAM
 /** `/`: the distribution, its branches with state counts, and the trend of open vulnerable pairs. */
 export const homeResource: Resource<null, HomeData> = {
   path: '/',
-  parse: (_params, query) => {
-    onlyParams(query, []);
-    return null;
-  },
+  queryParams: [],
+  parse: () => null,
   load: async (web) => {
     const [branches, counts, deltas] = await Promise.all([listBranches(web.db), countStates(web.db), listVulnerableDeltasByDay(web.db)]);
     const today = new Date().toISOString().slice(0, 10);

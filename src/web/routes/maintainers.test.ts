@@ -218,8 +218,10 @@ describe.each(backends)('%s maintainer pages', (backend: Backend) => {
     const { pageCount } = await web().getJson<MaintainersJson>('/maintainers');
     expect((await web().get(`/maintainers?page=${pageCount + 1}`)).statusCode).toBe(404);
     expect((await web().get(`/api/maintainers?page=${pageCount + 1}`)).statusCode).toBe(404);
-    for (const query of ['page=0', 'page=x', 'sort=name']) {
+    for (const query of ['page=0', 'page=x']) {
       expect((await web().get(`/maintainers?${query}`)).statusCode, query).toBe(400);
+    }
+    for (const query of ['page=0', 'page=x', 'sort=name']) {
       expect((await web().get(`/api/maintainers?${query}`)).json<{ error: { status: number } }>().error.status, query).toBe(400);
     }
   });
@@ -278,7 +280,7 @@ describe.each(backends)('%s maintainer pages', (backend: Backend) => {
     expect((await web().getJson<MaintainerPageJson>(`${maintainerPath(key)}?branch=3.14`)).totalPackages).toBe(0);
     expect((await web().get(`${maintainerPath(key)}?branch=9.99`)).statusCode).toBe(400);
     expect((await web().get(`${maintainerPath(key)}?page=${filtered.pageCount + 1}&branch=3.16`)).statusCode).toBe(404);
-    expect((await web().get(`${maintainerPath(key)}?bogus=1`)).statusCode).toBe(400);
+    expect((await web().get(`/api${maintainerPath(key)}?bogus=1`)).statusCode).toBe(400);
     for (const accept of ['text/html', 'application/json', 'application/ld+json']) {
       expect((await web().get('/maintainer/nobody%40example.org', { accept })).statusCode, accept).toBe(404);
       // Someone whose only package left the index maintains nothing now.

@@ -11,7 +11,7 @@ import { branchNamesInOrder, requireKnownBranch } from '../branch-order.js';
 import { notFound } from '../errors.js';
 import { listedStateNode, packageVersionNode } from '../linked-nodes.js';
 import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
-import { onlyParams, textParam } from '../query-params.js';
+import { textParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { maintainerFeedPath, maintainerKey, maintainerPath, maintainersPath, packagePath, vulnerabilityPath, withQuery } from '../urls.js';
 import {
@@ -92,8 +92,8 @@ const maintainersPagePath = (page: number) => withQuery(maintainersPath(), { pag
 /** `/maintainers`: every maintainer with their package count and open vulnerable pairs, most pairs first, 100 a page. */
 export const maintainersResource: Resource<{ readonly page: number }, MaintainersData> = {
   path: '/maintainers',
+  queryParams: ['page'],
   parse: (_params, query) => {
-    onlyParams(query, ['page']);
     return { page: pageParam(query) };
   },
   load: (web, input) => loadMaintainers(web, input.page),
@@ -180,8 +180,8 @@ const pairJson = (pair: OpenPair) => ({
  */
 export const maintainerResource: Resource<MaintainerInput, MaintainerData> = {
   path: '/maintainer/:key',
+  queryParams: ['branch', 'page'],
   parse: (params, query) => {
-    onlyParams(query, ['branch', 'page']);
     return { key: params['key'] ?? '', branch: textParam(query, 'branch'), page: pageParam(query) };
   },
   load: loadMaintainer,

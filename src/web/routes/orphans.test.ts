@@ -145,7 +145,7 @@ describe.each(backends)('%s orphans page', (backend: Backend) => {
       expect((await web().get('/orphans?page=99', { accept })).statusCode, accept).toBe(404);
     }
     expect((await web().get('/orphans?page=0')).statusCode).toBe(400);
-    expect((await web().get('/orphans?repo=main')).statusCode).toBe(400);
+    expect((await web().get('/api/orphans?repo=main')).statusCode).toBe(400);
   });
 
   it('renders HTML with one heading, the filter form, a table and the pager', async () => {

@@ -3,7 +3,7 @@ import { branchNamesInOrder, requireKnownBranch } from '../branch-order.js';
 import { notFound } from '../errors.js';
 import { packageVersionNode } from '../linked-nodes.js';
 import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
-import { onlyParams, textParam } from '../query-params.js';
+import { textParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { branchPath, orphansPath, packagePath, withQuery } from '../urls.js';
 import { type OrphansData, type OrphansInput, orphansView } from '../views/orphans.js';
@@ -35,8 +35,8 @@ const orphansPagePath = (branch: string | undefined, page: number) => withQuery(
  */
 export const orphansResource: Resource<OrphansInput, OrphansData> = {
   path: '/orphans',
+  queryParams: ['branch', 'page'],
   parse: (_params, query) => {
-    onlyParams(query, ['branch', 'page']);
     return { branch: textParam(query, 'branch'), page: pageParam(query) };
   },
   load: loadOrphans,

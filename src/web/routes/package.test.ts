@@ -200,7 +200,7 @@ describe.each(backends)('%s package page', (backend) => {
     expect(ld.statusCode).toBe(404);
     expect(ld.headers['content-type']).toBe('application/ld+json; charset=utf-8');
     for (const query of ['state=bogus', 'page=0', 'page=x', 'sort=name']) {
-      expect((await web().get(`/package/${PACKAGE}?${query}`)).statusCode, query).toBe(400);
+      expect((await web().get(`/api/package/${PACKAGE}?${query}`)).statusCode, query).toBe(400);
     }
   });
 

@@ -15,7 +15,7 @@ import {
 import { compareVersions } from '../../version/index.js';
 import { notFound } from '../errors.js';
 import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
-import { choiceParam, onlyParams, textParam } from '../query-params.js';
+import { choiceParam, textParam } from '../query-params.js';
 import { type Resource, SeeOther } from '../resource.js';
 import {
   branchPath,
@@ -137,8 +137,8 @@ const emptyPackage = (name: string, page: number): PackageData => ({
  */
 export const packageResource: Resource<PackageInput, PackageData> = {
   path: '/package/:name',
+  queryParams: ['state', 'page', 'binary'],
   parse: (params, query) => {
-    onlyParams(query, ['state', 'page', 'binary']);
     return { name: params['name'] ?? '', state: choiceParam(query, 'state', STATE_NAMES), page: pageParam(query), binary: textParam(query, 'binary') };
   },
   load: async (web, input) => {

@@ -80,7 +80,7 @@ describe.each(backends)('%s quality page', (backend: Backend) => {
       expect((await web().get('/quality?kind=typo', { accept })).statusCode, accept).toBe(400);
       expect((await web().get('/quality?page=2', { accept })).statusCode, accept).toBe(400);
     }
-    expect((await web().get('/quality?branch=3.16')).statusCode).toBe(400);
+    expect((await web().get('/api/quality?branch=3.16')).statusCode).toBe(400);
   });
 
   it('renders HTML with one heading, the summary, the unchecked repositories and capped sections', async () => {

@@ -4,7 +4,7 @@ import type { Schema } from '../../store/index.js';
 import { type CheckReport, checkData } from '../../tracker/check.js';
 import { badRequest, notFound } from '../errors.js';
 import { MAX_PAGE, linkedPaging, neighbourPagePaths, pageCountOf } from '../paging.js';
-import { choiceParam, integerParam, onlyParams } from '../query-params.js';
+import { choiceParam, integerParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { branchPath, packagePath, qualityPath, repositoryId, vulnerabilityPath } from '../urls.js';
 import { FINDINGS_PER_PAGE, type NumberedFinding, type QualityData, type QualityInput, qualityPagePath, qualityView } from '../views/quality.js';
@@ -78,8 +78,8 @@ export function qualityFindingJson(finding: NumberedFinding) {
  */
 export const qualityResource: Resource<QualityInput, QualityData> = {
   path: '/quality',
+  queryParams: ['kind', 'page'],
   parse: (_params, query) => {
-    onlyParams(query, ['kind', 'page']);
     const kind = choiceParam(query, 'kind', QUALITY_KINDS);
     const page = integerParam(query, 'page', 1, MAX_PAGE);
     if (page !== undefined && kind === undefined) throw badRequest('query parameter "page" pages through one kind; give "kind" too');

@@ -150,7 +150,7 @@ describe.each(backends)('%s search', (backend: Backend) => {
     for (const accept of ['text/html', 'application/json', 'application/ld+json']) {
       expect((await web().get(`/search?q=${'a'.repeat(201)}`, { accept })).statusCode, accept).toBe(400);
       expect((await web().get('/search?q=a&q=b', { accept })).statusCode, accept).toBe(400);
-      expect((await web().get('/search?text=a', { accept })).statusCode, accept).toBe(400);
+      expect((await web().get('/api/search?text=a', { accept })).statusCode, accept).toBe(400);
     }
     expect((await web().getJson<SearchJson>(`/search?q=${'a'.repeat(200)}`)).vulnerabilities).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { foldAscii, searchPackages, searchVulnerabilities } from '../../store/index.js';
-import { onlyParams, textParam } from '../query-params.js';
+import { textParam } from '../query-params.js';
 import { type Resource, SeeOther } from '../resource.js';
 import { packagePath, searchPath, vulnerabilityPath, withQuery } from '../urls.js';
 import { type ExactMatch, SEARCH_LIMIT, type SearchData, type SearchInput, searchView } from '../views/search.js';
@@ -37,8 +37,8 @@ async function loadSearch(web: WebContext, input: SearchInput): Promise<SearchDa
  */
 export const searchResource: Resource<SearchInput, SearchData> = {
   path: '/search',
+  queryParams: ['q'],
   parse: (_params, query) => {
-    onlyParams(query, ['q']);
     const q = textParam(query, 'q')?.trim();
     return { q: q === '' ? undefined : q };
   },

@@ -1,11 +1,26 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, type SecurityDataJson, securityDataToJson } from '../../scan/security-data-json.js';
 import { trackerSecurityData } from '../../scan/tracker.js';
 import { listBranches } from '../../store/index.js';
-import { backends } from '../../test-support/databases.js';
+import { type TestStore, backends } from '../../test-support/databases.js';
 import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
+import { SECURITY_DATA_BODY_LIMIT, nestsDeeperThan } from './security-data.js';
 
 const PATH = '/api/branch/3.16/security-data';
+
+/** Moves the data version on, as any import that writes does. */
+async function bumpDataVersion(store: TestStore): Promise<void> {
+  await store.db.updateTable('data_version').set({ version: sql`version + 1` }).where('id', '=', 1).execute();
+}
+
+describe('nestsDeeperThan', () => {
+  it('counts brackets and braces outside strings only', () => {
+    expect(nestsDeeperThan('{"packages": ["a[[[", "b{{{\\"[["]}', 2)).toBe(false);
+    expect(nestsDeeperThan('{"packages": [["a"]]}', 2)).toBe(true);
+    expect(nestsDeeperThan('[[[]]]', 3)).toBe(false);
+  });
+});
 
 describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) => {
   const web = useWebFixture(backend);
@@ -13,9 +28,10 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
   const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
     web().app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
 
-  it("answers the branch's security data for the origins asked, as the store holds it, in a fixed number of queries", async () => {
+  it("answers the branch's security data for the origins asked, as the store holds it, reading the branch once per data version", async () => {
     const origins = ['busybox', 'openssl'];
     const expected = securityDataToJson(await trackerSecurityData(web().store.db, TEST_BASE_URL, '3.16', origins));
+    await bumpDataVersion(web().store);
     web().queries.count = 0;
     const response = await post(PATH, { packages: [...origins, 'busybox'] });
     expect(response.statusCode).toBe(200);
@@ -27,8 +43,19 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
     expect(Object.keys(body.fixes).sort()).toEqual(origins);
     expect(Object.keys(body.published).sort()).toEqual(origins);
     expect(body.repos).toEqual(['community', 'main']);
-    // listBranches' 3, then secfixes, published versions and states for each of the 2 repositories.
-    expect(web().queries.count).toBe(9);
+    // The data version, listBranches' 3, then secfixes, published versions and states of each of the 2 repositories.
+    expect(web().queries.count).toBe(10);
+    // Another request, whatever its names, reads only the data version: the branch is looked up in memory.
+    web().queries.count = 0;
+    const names = Array.from({ length: MAX_REQUEST_PACKAGES }, (_, index) => (index === 0 ? 'busybox' : `absent-${index}`));
+    const again = await post(PATH, { packages: names });
+    expect(again.json<SecurityDataJson>().fixes['busybox']).toEqual(expected.fixes['busybox']);
+    expect(web().queries.count).toBe(1);
+    // A new data version reads the branch again.
+    await bumpDataVersion(web().store);
+    web().queries.count = 0;
+    expect((await post(PATH, { packages: origins })).json<SecurityDataJson>()).toEqual(expected);
+    expect(web().queries.count).toBe(10);
   });
 
   it('answers an empty list with the branch alone, so a scan of a system without packages still learns its repositories', async () => {
@@ -69,16 +96,26 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
     expect(error.message).toMatch(message);
   });
 
-  it('answers 413 in JSON to a body larger than the widest valid one', async () => {
-    const response = await post(PATH, { packages: ['x'.repeat(16 * 1024 * 1024)] }, { accept: 'text/html' });
+  it('answers 413 in JSON to a body over the limit, which 20,000 names of 100 characters exceed', async () => {
+    const names = Array.from({ length: MAX_REQUEST_PACKAGES }, (_, index) => `${index}`.padEnd(100, 'x'));
+    const response = await post(PATH, { packages: names }, { accept: 'text/html' });
     expect(response.statusCode).toBe(413);
-    expect(response.json<{ error: { status: number } }>().error.status).toBe(413);
+    expect(response.json<{ error: { status: number; message: string } }>().error).toEqual({
+      status: 413,
+      message: `the body is larger than ${SECURITY_DATA_BODY_LIMIT} bytes (${MAX_REQUEST_PACKAGES} names of 64 characters)`,
+    });
   });
 
-  it('takes the most names allowed, each at the longest length', async () => {
-    const names = Array.from({ length: MAX_REQUEST_PACKAGES }, (_, index) => `${index}`.padEnd(MAX_PACKAGE_NAME_LENGTH, 'x'));
+  it('takes the most names allowed at 64 characters each, and a name of the longest length', async () => {
+    const names = Array.from({ length: MAX_REQUEST_PACKAGES }, (_, index) => `${index}`.padEnd(index === 0 ? MAX_PACKAGE_NAME_LENGTH : 64, 'x'));
     const response = await post(PATH, { packages: names });
     expect(response.statusCode).toBe(200);
     expect(response.json<SecurityDataJson>().fixes).toEqual({});
+  });
+
+  it('answers 400 to a body nesting deeper than {"packages": [names]}, without parsing it', async () => {
+    const response = await post(PATH, `{"packages": [${'['.repeat(100_000)}${']'.repeat(100_000)}]}`);
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ error: { message: string } }>().error.message).toMatch(/^the body nests arrays or objects deeper than 2 levels/);
   });
 });

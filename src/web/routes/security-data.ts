@@ -1,11 +1,50 @@
 import type { FastifyInstance } from 'fastify';
-import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, SECURITY_DATA_ROUTE, securityDataToJson } from '../../scan/security-data-json.js';
+import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, SECURITY_DATA_ROUTE, type SecurityDataJson, securityDataToJson } from '../../scan/security-data-json.js';
 import { UnknownBranchError, trackerSecurityData } from '../../scan/tracker.js';
+import { getDataVersion } from '../../store/index.js';
 import { HttpError, badRequest } from '../errors.js';
-import { type WebContext, requestBase } from '../web-context.js';
+import type { WebContext } from '../web-context.js';
 
-/** The widest valid body: every name at its longest, 3 UTF-8 bytes per character, quoted, comma-separated. */
-const BODY_LIMIT = MAX_REQUEST_PACKAGES * (3 * MAX_PACKAGE_NAME_LENGTH + 3) + 1024;
+/**
+ * Bytes one name may take on average. apk names are ASCII and Alpine's origins average under 15
+ * characters, the longest under 64; a name of up to MAX_PACKAGE_NAME_LENGTH is still taken as
+ * long as the whole body fits.
+ */
+const NAME_BYTES_BUDGET = 64;
+/**
+ * The largest body: the most names a request may give, each at the budget, quoted and
+ * comma-separated, plus 1 KiB for the object around them: 20,000 × (64 + 3) + 1,024 bytes,
+ * about 1.3 MB, which parses in milliseconds.
+ */
+export const SECURITY_DATA_BODY_LIMIT = MAX_REQUEST_PACKAGES * (NAME_BYTES_BUDGET + 3) + 1024;
+/** `{"packages": [names]}` nests two deep; a deeper body is refused before it is parsed. */
+export const SECURITY_DATA_MAX_DEPTH = 2;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPENERS = new Set([0x5b, 0x7b]);
+const CLOSERS = new Set([0x5d, 0x7d]);
+
+/** Whether JSON text nests arrays and objects deeper than `limit`, by one pass over its characters (strings skipped). */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === BACKSLASH) index += 1;
+      else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE) {
+      inString = true;
+    } else if (OPENERS.has(code)) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (CLOSERS.has(code)) {
+      depth -= 1;
+    }
+  }
+  return false;
+}
 
 /** The origins a request names, deduplicated; anything but `{"packages": [names]}` is a 400. */
 function parseRequest(body: unknown): string[] {
@@ -23,30 +62,101 @@ function parseRequest(body: unknown): string[] {
   return [...new Set(packages as string[])];
 }
 
+const SECTIONS = ['fixes', 'open', 'rejected', 'published'] as const;
+
+/**
+ * A whole branch's security data as answer text: the fields every answer shares, and each
+ * origin's JSON per section. It depends only on the data version, so it is built once per
+ * version and a request is answered by looking its origins up.
+ */
+interface BranchAnswers {
+  /** `{"branch":...,"repos":...,"sources":...` without the closing brace. */
+  readonly head: string;
+  readonly sections: Readonly<Record<(typeof SECTIONS)[number], ReadonlyMap<string, string>>>;
+}
+
+async function loadBranchAnswers(web: WebContext, branch: string): Promise<BranchAnswers> {
+  const json: SecurityDataJson = securityDataToJson(await trackerSecurityData(web.db, web.origin(), branch));
+  const { fixes, open, rejected, published, ...shared } = json;
+  const byOrigin = (section: Readonly<Record<string, unknown>>) => new Map(Object.entries(section).map(([origin, value]) => [origin, JSON.stringify(value)]));
+  return {
+    head: JSON.stringify(shared).slice(0, -1),
+    sections: { fixes: byOrigin(fixes), open: byOrigin(open), rejected: byOrigin(rejected), published: byOrigin(published) },
+  };
+}
+
+function answerText(answers: BranchAnswers, origins: readonly string[]): string {
+  const sections = SECTIONS.map((name) => {
+    const entries = origins.flatMap((origin) => {
+      const value = answers.sections[name].get(origin);
+      return value === undefined ? [] : [`${JSON.stringify(origin)}:${value}`];
+    });
+    return `"${name}":{${entries.join(',')}}`;
+  });
+  return `${answers.head},${sections.join(',')}}`;
+}
+
 /**
  * `POST /api/branch/:branch/security-data` with `{"packages": [origins]}`: the branch's fix
  * lines, open and rejected vulnerabilities and published versions for those origins, which
  * `secfix scan --server` decides findings from. Not a Resource: the answer depends on the body,
- * so it is neither negotiated nor cached, and errors are always JSON.
+ * so it is neither negotiated nor cached by URL, and errors are always JSON. Its own scope
+ * parses JSON with a small body limit and a nesting check before parsing.
  */
 export function registerSecurityDataRoute(app: FastifyInstance, web: WebContext): void {
-  app.post<{ Params: { branch: string } }>(SECURITY_DATA_ROUTE, {
-    bodyLimit: BODY_LIMIT,
-    // Set before the body is parsed, so malformed JSON and oversized bodies answer JSON too.
-    onRequest: (request, _reply, done) => {
-      request.secfixFormat = 'json';
-      done();
-    },
-    handler: async (request, reply) => {
-      const origins = parseRequest(request.body);
-      const { branch } = request.params;
-      try {
-        const data = await trackerSecurityData(web.db, requestBase(web.site, request), branch, origins);
-        return await reply.header('cache-control', 'no-store').send(securityDataToJson(data));
-      } catch (error) {
-        if (error instanceof UnknownBranchError) throw new HttpError(404, error.problem);
-        throw error;
+  /** Per branch, its answers for the data version they were built from (one build shared by concurrent requests). */
+  const built = new Map<string, { readonly dataVersion: number; readonly answers: Promise<BranchAnswers> }>();
+  const answersFor = async (branch: string): Promise<BranchAnswers> => {
+    const { version } = await getDataVersion(web.db);
+    let entry = built.get(branch);
+    if (entry?.dataVersion !== version) {
+      const fresh = { dataVersion: version, answers: loadBranchAnswers(web, branch) };
+      built.set(branch, fresh);
+      // An unknown branch is not kept: any name could be asked for.
+      fresh.answers.catch(() => built.get(branch) === fresh && built.delete(branch));
+      entry = fresh;
+    }
+    return entry.answers;
+  };
+
+  void app.register((scope, _options, done) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, parsed) => {
+      const text = body as string;
+      if (nestsDeeperThan(text, SECURITY_DATA_MAX_DEPTH)) {
+        parsed(badRequest(`the body nests arrays or objects deeper than ${SECURITY_DATA_MAX_DEPTH} levels; expected {"packages": [names]}`), undefined);
+        return;
       }
-    },
+      try {
+        parsed(null, JSON.parse(text));
+      } catch (error) {
+        parsed(badRequest(`the body is not valid JSON: ${(error as Error).message}`), undefined);
+      }
+    });
+    scope.setErrorHandler((error, _request, _reply) => {
+      if ((error as { code?: unknown }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        throw new HttpError(413, `the body is larger than ${SECURITY_DATA_BODY_LIMIT} bytes (${MAX_REQUEST_PACKAGES} names of ${NAME_BYTES_BUDGET} characters)`);
+      }
+      throw error;
+    });
+    scope.post<{ Params: { branch: string } }>(SECURITY_DATA_ROUTE, {
+      bodyLimit: SECURITY_DATA_BODY_LIMIT,
+      // Set before the body is parsed, so malformed JSON and oversized bodies answer JSON too.
+      onRequest: (request, _reply, next) => {
+        request.secfixFormat = 'json';
+        next();
+      },
+      handler: async (request, reply) => {
+        const origins = parseRequest(request.body);
+        try {
+          const answers = await answersFor(request.params.branch);
+          return await reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(answerText(answers, origins));
+        } catch (error) {
+          if (error instanceof UnknownBranchError) throw new HttpError(404, error.problem);
+          throw error;
+        }
+      },
+    });
+    done();
   });
 }

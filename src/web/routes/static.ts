@@ -4,7 +4,7 @@ import { OPENAPI_PATH, openApiDocument } from '../openapi.js';
 import { ICON_SVG } from '../views/icon.js';
 import { ICON_PATH, STYLESHEET_PATH } from '../views/layout.js';
 import { STYLESHEET } from '../views/style.js';
-import { type WebContext, requestBase } from '../web-context.js';
+import type { WebContext } from '../web-context.js';
 
 const YEAR_SECONDS = 365 * 24 * 3600;
 const DAY_SECONDS = 24 * 3600;
@@ -23,13 +23,13 @@ export function registerStaticRoutes(app: FastifyInstance, web: WebContext): voi
   registerJsonDocument(app, web, OPENAPI_PATH, 'application/json; charset=utf-8', openApiDocument);
 }
 
-/** Serves the JSON document `documentFor` writes for the request's origin, to pages of any origin, cached a day. */
+/** Serves the JSON document `documentFor` writes for the tracker's origin, to pages of any origin, cached a day. */
 function registerJsonDocument(app: FastifyInstance, web: WebContext, path: string, type: string, documentFor: (base: string) => unknown): void {
-  app.get(path, async (request, reply) =>
+  app.get(path, async (_request, reply) =>
     reply
       .type(type)
       .header('access-control-allow-origin', '*')
       .header('cache-control', `public, max-age=${DAY_SECONDS}`)
-      .send(JSON.stringify(documentFor(requestBase(web.site, request)))),
+      .send(JSON.stringify(documentFor(web.origin()))),
   );
 }
