@@ -174,14 +174,14 @@ const MAINTENANCE_DATABASES = ['postgres', 'template1'];
  * Creates the database a connection string names, connected to the same server's maintenance
  * database as the same user. Another process creating it first is fine.
  */
-async function createPostgresDatabase(pg: typeof import('pg').default, connectionString: string): Promise<void> {
+async function createPostgresDatabase(driver: typeof pg, connectionString: string): Promise<void> {
   // pg resolves the name as it will when connecting (a URL without a path means the user's name).
-  const name = new pg.Client({ connectionString }).database;
+  const name = new driver.Client({ connectionString }).database;
   if (name === undefined || name === '') throw new Error('the URL names no database');
   for (const [index, maintenance] of MAINTENANCE_DATABASES.entries()) {
     const url = new URL(connectionString);
     url.pathname = `/${maintenance}`;
-    const client = new pg.Client({ connectionString: url.toString() });
+    const client = new driver.Client({ connectionString: url.toString() });
     try {
       await client.connect();
     } catch (error) {
