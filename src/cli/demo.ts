@@ -1,7 +1,7 @@
 import { lstat, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { withCliStore } from './database.js';
 import { type CliIo, type CliStatus, UsageError } from './io.js';
 import { stateSummary, stateSummaryTable } from './query.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { checkCommand } from './check.js';
 import { demoCommand } from './demo.js';
 import { importCommand } from './import.js';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { repoPath } from '../test-support/paths.js';
 import type { ApkPackage, ReadApkIndexOptions } from './apkindex.js';
 import { parseApkDependency, parseApkIndexText, readApkIndexArchive, streamApkIndexText } from './apkindex.js';
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 
 /*
  * Expected values come from data/alpine-sample/README.md (package counts, versions, key names,

@@ -1,7 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { crc32, inflateRawSync } from 'node:zlib';
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 import { readTar } from './tar.js';
 import type { TarEntry } from './tar.js';
 

@@ -1,5 +1,6 @@
 import { LineCounter, isNode, parseDocument } from 'yaml';
-import { InputError, jsonPath } from './input-error.js';
+import { InputError } from '../base/input-error.js';
+import { jsonPath } from './json-path.js';
 import { declaredBranchNameProblem, repositoryNameProblem } from './names.js';
 
 /**

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { repoPath } from '../test-support/paths.js';
 import type { Cpe, CpeValue } from './cpe.js';
 import { CPE_ANY, CPE_ATTRIBUTES, CPE_NA, cpeLiteral, cpeMatches, cpeProductKey, cpeValueMatches, formatCpe, parseCpe } from './cpe.js';
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 
 const CPE_KEYS = new Set(['cpe23Uri', 'criteria']);
 

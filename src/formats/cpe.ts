@@ -1,4 +1,4 @@
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 
 /**
  * CPE names and match strings (NISTIR 7695 "CPE Naming" for the 2.3 formatted string and the

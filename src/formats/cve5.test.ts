@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../test-support/paths.js';
 import { parseCve5 } from './cve5.js';
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 import { inputErrorFrom } from '../test-support/input-errors.js';
 
 const FIXTURE = repoPath('fixtures', 'cve5', 'vulnrichment', '2024', '3xxx', 'CVE-2024-3931.json');

@@ -1,5 +1,6 @@
 import { formatCpe, parseCpe } from './cpe.js';
-import { InputError, jsonPath } from './input-error.js';
+import { InputError } from '../base/input-error.js';
+import { jsonPath } from './json-path.js';
 import { describeJsonValue, isJsonObject } from './json-value.js';
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputError, jsonPath } from './input-error.js';
+import { InputError } from '../base/input-error.js';
+import { jsonPath } from './json-path.js';
 
 describe('InputError', () => {
   it('names the source, the place and the problem in one line', () => {

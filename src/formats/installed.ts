@@ -5,7 +5,7 @@ import {
   readApkStanzasFromChunks,
 } from './apkindex.js';
 import type { ApkDependency, ApkPackage, ApkStanzaBuilder } from './apkindex.js';
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 
 /*
  * Files of an installed Alpine system: `lib/apk/db/installed`, `etc/apk/repositories`,

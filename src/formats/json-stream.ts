@@ -1,4 +1,5 @@
-import { InputError, jsonPath } from './input-error.js';
+import { InputError } from '../base/input-error.js';
+import { jsonPath } from './json-path.js';
 
 /** Largest single array element or other top-level member held in memory at once. */
 export const MAX_ELEMENT_BYTES = 64 * 1024 * 1024;

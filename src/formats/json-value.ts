@@ -1,4 +1,5 @@
-import { InputError, jsonPath } from './input-error.js';
+import { InputError } from '../base/input-error.js';
+import { jsonPath } from './json-path.js';
 import { normalizeTimestamp } from './timestamp.js';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { branchNameProblem, packageNameProblem, repositoryNameProblem, vulnerabilityIdProblem } from './names.js';
 import { parseSecfixEntry } from './secfix-id.js';
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 
 describe('names', () => {
   it('accepts the names real data uses', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 import { parseNvdMeta } from './nvd-meta.js';
 
 // The example .meta file in /work/shared/reference/formats.md section 5.1, with its CRLF line ends.

@@ -1,4 +1,4 @@
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 import { normalizeTimestamp } from './timestamp.js';
 
 /** An NVD data feed's `.meta` file: what to compare before downloading the feed again. */

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { streamInput } from '../sources/file.js';
 import { repoPath } from '../test-support/paths.js';
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 import { nvdCoreProjection, parseNvdDocument, readNvd } from './nvd.js';
 import type { NvdCve } from './nvd.js';
 

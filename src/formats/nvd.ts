@@ -1,4 +1,5 @@
-import { InputError, jsonPath } from './input-error.js';
+import { InputError } from '../base/input-error.js';
+import { jsonPath } from './json-path.js';
 import { findJsonSyntaxError, splitJsonArray } from './json-stream.js';
 import { type JsonObjectReader, type JsonPathStep, JsonReader, describeJsonValue, ownField, quoteInput } from './json-value.js';
 import { isIsoDate } from './timestamp.js';

@@ -1,5 +1,5 @@
 import { LineCounter, type Node, type Pair, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 import { type SecfixId, decodeUtf8, parseSecfixEntry } from './secfix-id.js';
 
 /** One id Alpine's security team rejected for a package (the package was never affected). */

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 import { classifySecfixId, decodeUtf8, parseSecfixEntry, versionKeyProblem } from './secfix-id.js';
 
 describe('parseSecfixEntry', () => {

@@ -1,4 +1,4 @@
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 import { CVE_ID, MAX_VULNERABILITY_ID_LENGTH, vulnerabilityIdProblem } from './names.js';
 
 /** Which naming scheme a secfixes id follows; `other` covers XSA, GNUTLS-SA, ZBX and junk alike. */

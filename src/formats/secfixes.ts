@@ -1,4 +1,4 @@
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 import { type ParseWarning, type SecfixId, type SecfixVersion, parseSecfixEntry, versionKeyProblem } from './secfix-id.js';
 
 /** What an APKBUILD says about its package and the security fixes it records. */

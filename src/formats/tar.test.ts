@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../test-support/paths.js';
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 import { readTar } from './tar.js';
 
 /*

@@ -1,4 +1,4 @@
-import { InputError } from './input-error.js';
+import { InputError } from '../base/input-error.js';
 
 /**
  * A small reader for tar archives held in memory: POSIX ustar, pax extended headers and

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import {
   DOCKER_MANIFEST_LIST_MEDIA_TYPE,
   OCI_INDEX_MEDIA_TYPE,

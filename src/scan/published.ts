@@ -1,6 +1,6 @@
 import type { ApkPackage } from '../formats/apkindex.js';
 import { parseApkIndexText, readApkIndexArchive } from '../formats/apkindex.js';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { isGzip, readInputBytes } from '../sources/file.js';
 import { readTrustedKeys } from '../sources/keys.js';
 import { compareVersions, isValidVersion } from '../version/index.js';

@@ -1,6 +1,6 @@
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { resolvePath } from './layers.js';
 import { type SystemFiles, collectSystemFiles } from './system.js';
 

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { readInput } from '../sources/file.js';
 import { fetchSecurityData } from '../sources/tracker-api.js';
 import { advise } from './advise.js';

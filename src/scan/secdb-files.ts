@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { type SecdbDocument, parseSecdb } from '../formats/secdb.js';
 import { isGzip, readInput, readInputBytes } from '../sources/file.js';
 import type { FixLine, SecurityData } from './model.js';

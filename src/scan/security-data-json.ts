@@ -1,4 +1,5 @@
-import { InputError, jsonPath } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
+import { jsonPath } from '../formats/json-path.js';
 import type { FixLine, OpenVulnerability, SecurityData } from './model.js';
 import { type JsonObject, type JsonPathStep, describeJsonValue, isJsonObject, ownField } from '../formats/json-value.js';
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { type Schema, listBranches, listPublishedVersions, listSecfixes, listStates } from '../store/index.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import type { FixLine, OpenVulnerability, SecurityData } from './model.js';

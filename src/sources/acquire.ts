@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 
 /** What the last successful import of a source recorded, to skip it when nothing changed. */
 export interface PreviousFetch {

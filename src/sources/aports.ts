@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import type { ApkbuildFile } from '../formats/secfixes.js';
 import { readInputBytes } from './file.js';
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type MappingConfig, type SecfixConfig, parseConfig, parseMappingConfig } from '../formats/config.js';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { isUrl } from './acquire.js';
 
 /** The mapping rules secfix uses when no configuration names others: Alpine's, shipped in config/. */

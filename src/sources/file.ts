@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { repoPath } from '../test-support/paths.js';
 import { readTrustedKeys } from './keys.js';
 

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { readInputBytes } from './file.js';
 
 /**

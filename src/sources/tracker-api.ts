@@ -1,4 +1,4 @@
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { type SecurityDataRequest, securityDataPath } from '../scan/security-data-json.js';
 
 /*

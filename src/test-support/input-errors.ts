@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 
 /** Runs `action`, which must throw an InputError, and returns that error for closer checks. */
 export function inputErrorFrom(action: () => unknown): InputError {

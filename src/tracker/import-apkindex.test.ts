@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseApkIndexText } from '../formats/apkindex.js';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { clearDirty, listBranches, listDirty, listImportRuns, listPublishedVersions } from '../store/index.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { inputErrorFromAsync } from '../test-support/input-errors.js';

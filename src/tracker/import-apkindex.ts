@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type ApkPackage, parseApkIndexText, readApkIndexArchive } from '../formats/apkindex.js';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { packageNameProblem, repositoryNameProblem } from '../formats/names.js';
 import type { DownloadOptions } from '../sources/acquire.js';
 import { isGzip, readInputBytes } from '../sources/file.js';

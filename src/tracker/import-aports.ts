@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { packageNameProblem, repositoryNameProblem } from '../formats/names.js';
 import { parseAportsApkbuild } from '../formats/secfixes.js';
 import { walkAports } from '../sources/aports.js';

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Kysely } from 'kysely';
 import { type Cve5Affected, type Cve5Record, type Cve5Version, parseCve5 } from '../formats/cve5.js';
-import { jsonPath } from '../formats/input-error.js';
+import { jsonPath } from '../formats/json-path.js';
 import { vulnerabilityIdProblem } from '../formats/names.js';
 import type { NvdConfiguration, NvdCpeMatch } from '../formats/nvd.js';
 import { type DownloadOptions, isUrl } from '../sources/acquire.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { jsonPath } from '../formats/input-error.js';
+import { jsonPath } from '../formats/json-path.js';
 import { type NvdCve, type NvdCvss, type NvdFormat, readNvd } from '../formats/nvd.js';
 import { vulnerabilityIdProblem } from '../formats/names.js';
 import type { DownloadOptions } from '../sources/acquire.js';

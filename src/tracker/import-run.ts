@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
-import { InputError } from '../formats/input-error.js';
+import { InputError } from '../base/input-error.js';
 import { branchNameProblem } from '../formats/names.js';
 import { type DownloadKind, type DownloadOptions, acquireSource, isUrl } from '../sources/acquire.js';
 import {

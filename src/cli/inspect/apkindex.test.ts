@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../formats/input-error.js';
+import { InputError } from '../../base/input-error.js';
 import { repoPath } from '../../test-support/paths.js';
 import { apkindexReader } from './apkindex.js';
 

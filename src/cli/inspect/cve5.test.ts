@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cve5Record } from '../../formats/cve5.js';
-import { InputError } from '../../formats/input-error.js';
+import { InputError } from '../../base/input-error.js';
 import { repoPath } from '../../test-support/paths.js';
 import { cve5Reader } from './cve5.js';
 

@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCve5 } from '../../formats/cve5.js';
-import { InputError } from '../../formats/input-error.js';
+import { InputError } from '../../base/input-error.js';
 import { readInput } from '../../sources/file.js';
 import type { InspectReader } from './kind.js';
 

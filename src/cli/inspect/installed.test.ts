@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../formats/input-error.js';
+import { InputError } from '../../base/input-error.js';
 import { repoPath } from '../../test-support/paths.js';
 import { installedReader } from './installed.js';
 

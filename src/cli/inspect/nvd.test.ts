@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../formats/input-error.js';
+import { InputError } from '../../base/input-error.js';
 import type { NvdCve } from '../../formats/nvd.js';
 import { repoPath } from '../../test-support/paths.js';
 import { nvdReader } from './nvd.js';

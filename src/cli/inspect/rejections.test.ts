@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../formats/input-error.js';
+import { InputError } from '../../base/input-error.js';
 import { rejectionsReader } from './rejections.js';
 
 const options = { keysDir: undefined, allowUntrusted: false };
