@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../base/input-error.js';
 
@@ -77,4 +78,35 @@ export async function readInput(path: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of streamInput(path)) chunks.push(chunk);
   return Buffer.concat(chunks);
+}
+
+/** The files a folder walk found, and the symlinks it passed over. */
+export interface FolderFiles {
+  /** Paths of the files `wanted` accepts, in code-unit order (the same on every machine). */
+  readonly files: string[];
+  /** Symlinks met, to folders or files: never followed, so a `..` link cannot loop and no file is read twice. */
+  readonly skippedLinks: number;
+}
+
+/** The files under `root`, at any depth, whose names `wanted` accepts, found without following symlinks. */
+export async function listFolderFiles(root: string, wanted: (name: string) => boolean): Promise<FolderFiles> {
+  const files: string[] = [];
+  let skippedLinks = 0;
+  const pending = [root];
+  for (let folder = pending.pop(); folder !== undefined; folder = pending.pop()) {
+    let entries;
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      throw new InputError(folder, undefined, `cannot read directory: ${(error as Error).message}`);
+    }
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      if (entry.isSymbolicLink()) skippedLinks += 1;
+      else if (entry.isDirectory()) pending.push(path);
+      else if (entry.isFile() && wanted(entry.name)) files.push(path);
+    }
+  }
+  files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { files, skippedLinks };
 }

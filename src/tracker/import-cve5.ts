@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import type { Kysely } from 'kysely';
 import { type Cve5Affected, type Cve5Record, type Cve5Version, parseCve5 } from '../formats/cve5.js';
 import { jsonPath } from '../formats/json-path.js';
@@ -8,7 +7,7 @@ import { vulnerabilityIdProblem } from '../formats/names.js';
 import type { NvdConfiguration, NvdCpeMatch } from '../formats/nvd.js';
 import { type DownloadOptions, isUrl } from '../sources/acquire.js';
 import { isDirectory } from '../sources/aports.js';
-import { readInputBytes } from '../sources/file.js';
+import { listFolderFiles, readInputBytes } from '../sources/file.js';
 import {
   type Schema,
   type Store,
@@ -54,7 +53,9 @@ export function importCve5(store: Store, options: Cve5ImportOptions): Promise<Im
         Promise.resolve(async (db) => ({ counts: await writeRecords(db, [{ path, label: location }], progress) })),
       );
     }
-    const { files, skippedLinks } = await listRecordFiles(location);
+    const found = await listFolderFiles(location, (name) => RECORD_FILE.test(name));
+    const files = found.files.map((path): RecordFile => ({ path, label: path }));
+    const { skippedLinks } = found;
     const checksum = await digestFiles(location, files);
     if (checksum === previous?.checksum) return { status: 'unchanged' };
     return {
@@ -66,32 +67,6 @@ export function importCve5(store: Store, options: Cve5ImportOptions): Promise<Im
       dispose: () => Promise.resolve(),
     };
   });
-}
-
-interface RecordFiles {
-  readonly files: RecordFile[];
-  /** Symlinks met in the folder: never followed, so a `..` link cannot loop and no record is read twice. */
-  readonly skippedLinks: number;
-}
-
-/**
- * The record files under `dir`, walked without following symlinks (to folders or to files): a
- * folder holds what is really inside it, as in the cvelistV5 repository, which has no links.
- */
-async function listRecordFiles(dir: string): Promise<RecordFiles> {
-  const files: RecordFile[] = [];
-  let skippedLinks = 0;
-  const pending = [dir];
-  for (let folder = pending.pop(); folder !== undefined; folder = pending.pop()) {
-    for (const entry of await readdir(folder, { withFileTypes: true })) {
-      const path = join(folder, entry.name);
-      if (entry.isSymbolicLink()) skippedLinks += 1;
-      else if (entry.isDirectory()) pending.push(path);
-      else if (entry.isFile() && RECORD_FILE.test(entry.name)) files.push({ path, label: path });
-    }
-  }
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, skippedLinks };
 }
 
 /** The folder's fingerprint: SHA-256 over each record file's relative place and bytes, in order. */

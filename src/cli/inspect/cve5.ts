@@ -1,9 +1,6 @@
-import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { parseCve5 } from '../../formats/cve5.js';
-import { InputError } from '../../base/input-error.js';
-import { readInput } from '../../sources/file.js';
+import { listFolderFiles, readInput } from '../../sources/file.js';
 import type { InspectReader } from './kind.js';
 
 /** cvelistV5 and vulnrichment name each record file after its CVE id. */
@@ -20,30 +17,10 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/** Record files under `root`, recursively; symbolic links are not followed, so no cycles. */
-async function listRecordFiles(root: string): Promise<string[]> {
-  const found: string[] = [];
-  const pending = [root];
-  for (let directory = pending.pop(); directory !== undefined; directory = pending.pop()) {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(directory, { withFileTypes: true });
-    } catch (error) {
-      throw new InputError(directory, undefined, `cannot read directory: ${(error as Error).message}`);
-    }
-    for (const entry of entries) {
-      const path = join(directory, entry.name);
-      if (entry.isDirectory()) pending.push(path);
-      else if (entry.isFile() && isRecordFileName(entry.name)) found.push(path);
-    }
-  }
-  return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
 /** `secfix inspect cve5 FILE|DIR`: CVE JSON 5 records, with CISA vulnrichment merged in. */
 export const cve5Reader: InspectReader = {
   async inspect(file, _options, emit) {
-    const files = (await isDirectory(file)) ? await listRecordFiles(file) : [file];
+    const files = (await isDirectory(file)) ? (await listFolderFiles(file, isRecordFileName)).files : [file];
     let rejected = 0;
     let withSsvc = 0;
     let withKev = 0;
