@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { createServer, isIP } from 'node:net';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { MappingRules } from '../engine/index.js';
 import type { Store } from '../store/index.js';
@@ -76,7 +76,6 @@ function listenError(error: unknown, flags: ServeFlags): Error {
 
 /** Fails fast, before `demo` spends time building, when the server could not listen where asked. */
 export async function checkListenable(flags: ServeFlags): Promise<void> {
-  const { createServer } = await import('node:net');
   const probe = createServer();
   await new Promise<void>((resolve, reject) => {
     probe.once('error', (error) => reject(listenError(error, flags)));

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
-import { type MappingRules, QUALITY_KINDS, type QualityKind } from '../../engine/index.js';
+import { QUALITY_KINDS, type QualityKind } from '../../engine/index.js';
 import type { Schema } from '../../store/index.js';
 import { type CheckReport, checkData } from '../../tracker/check.js';
 import { badRequest, notFound } from '../errors.js';
 import { MAX_PAGE, linkedPaging, neighbourPagePaths, pageCountOf } from '../paging.js';
 import { choiceParam, integerParam } from '../query-params.js';
+import { type VersionedBuild, builtAtVersion } from '../per-version.js';
 import type { Resource } from '../resource.js';
 import { branchPath, packagePath, qualityPath, repositoryId, vulnerabilityPath } from '../urls.js';
 import { FINDINGS_PER_PAGE, type NumberedFinding, type QualityData, type QualityInput, qualityPagePath, qualityView } from '../views/quality.js';
@@ -15,19 +16,7 @@ import type { WebContext } from '../web-context.js';
  * check takes seconds, so every format, kind and page of one data version shares one run, and
  * requests arriving while it runs wait for it rather than start their own.
  */
-const latestReports = new WeakMap<Kysely<Schema>, { readonly version: number; readonly report: Promise<CheckReport> }>();
-
-function reportAt(db: Kysely<Schema>, rules: () => Promise<MappingRules>, version: number): Promise<CheckReport> {
-  const latest = latestReports.get(db);
-  if (latest?.version === version) return latest.report;
-  const report = (async () => checkData({ db }, await rules()))();
-  latestReports.set(db, { version, report });
-  // A failed run is forgotten, so the next request tries again.
-  report.catch(() => {
-    if (latestReports.get(db)?.report === report) latestReports.delete(db);
-  });
-  return report;
-}
+const latestReports = new WeakMap<Kysely<Schema>, VersionedBuild<CheckReport>>();
 
 /**
  * The report of `secfix check`, from the same tracker function: its queries are a fixed number
@@ -35,7 +24,7 @@ function reportAt(db: Kysely<Schema>, rules: () => Promise<MappingRules>, versio
  * findings are kept.
  */
 async function loadQuality(web: WebContext, input: QualityInput, dataVersion: number): Promise<QualityData> {
-  const report = await reportAt(web.db, web.mappingRules, dataVersion);
+  const report = await builtAtVersion(latestReports, web.db, dataVersion, async () => checkData({ db: web.db }, await web.mappingRules()));
   const numbered: NumberedFinding[] = report.findings.map((finding, index) => ({ ...finding, number: index + 1 }));
   const counts = Object.fromEntries(QUALITY_KINDS.map((kind) => [kind, 0])) as Record<QualityKind, number>;
   for (const finding of numbered) counts[finding.kind] += 1;

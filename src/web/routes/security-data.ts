@@ -3,6 +3,7 @@ import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, SECURITY_DATA_ROUTE, typ
 import { UnknownBranchError, trackerSecurityData } from '../../scan/tracker.js';
 import { getDataVersion } from '../../store/index.js';
 import { HttpError, badRequest } from '../errors.js';
+import { type VersionedBuild, builtAtVersion } from '../per-version.js';
 import type { WebContext } from '../web-context.js';
 
 /**
@@ -104,19 +105,11 @@ function answerText(answers: BranchAnswers, origins: readonly string[]): string 
  * parses JSON with a small body limit and a nesting check before parsing.
  */
 export function registerSecurityDataRoute(app: FastifyInstance, web: WebContext): void {
-  /** Per branch, its answers for the data version they were built from (one build shared by concurrent requests). */
-  const built = new Map<string, { readonly dataVersion: number; readonly answers: Promise<BranchAnswers> }>();
+  /** Per branch, its answers for the data version they were built at. */
+  const built = new Map<string, VersionedBuild<BranchAnswers>>();
   const answersFor = async (branch: string): Promise<BranchAnswers> => {
     const { version } = await getDataVersion(web.db);
-    let entry = built.get(branch);
-    if (entry?.dataVersion !== version) {
-      const fresh = { dataVersion: version, answers: loadBranchAnswers(web, branch) };
-      built.set(branch, fresh);
-      // An unknown branch is not kept: any name could be asked for.
-      fresh.answers.catch(() => built.get(branch) === fresh && built.delete(branch));
-      entry = fresh;
-    }
-    return entry.answers;
+    return builtAtVersion(built, branch, version, () => loadBranchAnswers(web, branch));
   };
 
   void app.register((scope, _options, done) => {
