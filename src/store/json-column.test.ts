@@ -14,7 +14,7 @@ describe('readJsonColumn', () => {
   it('names the column and the place of a wrong member', () => {
     const wrong = '[{"kind":"criterion","cveConfigurationIndex":0,"criteria":"c","bounds":{},"rule":"guess","comparedVersion":null,"outcome":"affected"}]';
     expect(() => readJsonColumn(wrong, evidenceShape, 'state.evidence')).toThrow(new StoredJsonError('state.evidence', '[0].rule', 'expected one of config-product, origin-name, binary-name, versioned-origin, language-prefix, found "guess"'));
-    expect(() => readJsonColumn('{"kind":"no-criteria"}', evidenceShape, 'state.evidence')).toThrow('stored state.evidence: expected an array, found a object');
+    expect(() => readJsonColumn('{"kind":"no-criteria"}', evidenceShape, 'state.evidence')).toThrow('stored state.evidence: expected an array, found an object');
     expect(() => readJsonColumn('[{"operator":"OR","negate":false,"nodes":[{"operator":"OR","negate":false,"matches":[{"criteria":"c"}]}]}]', configurationsShape, 'vulnerability.configurations')).toThrow(
       'stored vulnerability.configurations[0].nodes[0].matches[0].vulnerable: expected a boolean, found a undefined',
     );

@@ -1,5 +1,6 @@
 import type { ColumnType } from 'kysely';
 import { CRITERION_OUTCOMES, MATCH_RULES, type Evidence } from '../base/states.js';
+import { describeJsonValue } from '../formats/json-value.js';
 import type { NvdConfiguration } from '../formats/nvd.js';
 
 /*
@@ -35,11 +36,9 @@ export class StoredJsonError extends Error {
 /** Checks that `value` (at path `at`) has a shape, returning it typed; throws `StoredJsonError` otherwise. */
 export type Shape<T> = (value: unknown, at: string, column: string) => T;
 
-const describe = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
-
 function expected(what: string): Shape<never> {
   return (value, at, column) => {
-    throw new StoredJsonError(column, at, `expected ${what}, found ${describe(value)}`);
+    throw new StoredJsonError(column, at, `expected ${what}, found ${describeJsonValue(value)}`);
   };
 }
 
