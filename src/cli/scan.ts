@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { branchNameProblem } from '../formats/names.js';
-import { FINDING_KINDS, type FindingKind } from '../scan/model.js';
+import { FINDING_KINDS, type FindingKind } from '../engine/scan-model.js';
 import type { ScanOptions, ScanReport, SecurityDataLoader } from '../scan/run.js';
 import { type CliIo, type CliStatus, UsageError } from './io.js';
 import { collectValues, parseByteSize } from './options.js';

@@ -1,6 +1,6 @@
-import { NOT_AFFECTED_VERSION } from '../formats/secfix-id.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import type { NvdEvaluation } from './configuration.js';
+import { fixesNewestFirst, isNotAffectedLine, rejectionWins } from './fix-rules.js';
 import type { Evidence, NvdOutcome, PairState, StateName } from '../base/states.js';
 
 /**
@@ -67,9 +67,9 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Newest fix first, then by repo and text, so equal inputs in any order give equal evidence. */
-function byFixVersionDescending(a: SecfixLine, b: SecfixLine): number {
-  return compareVersions(b.version, a.version) || compareText(a.repo, b.repo) || compareText(a.text, b.text);
+/** Equal fix versions by repo and text, so equal inputs in any order give equal evidence. */
+function byRepoAndText(a: SecfixLine, b: SecfixLine): number {
+  return compareText(a.repo, b.repo) || compareText(a.text, b.text);
 }
 
 /** `ordered`: the fix lines, newest first; `fixedVersion`: the newest, which alone counts. */
@@ -110,13 +110,12 @@ function fromNvd(input: PairInput): PairState {
  * contradictory, and the fix version wins, since it says the package was affected.
  */
 export function decidePairState(input: PairInput): PairState {
-  if (input.rejections.length > 0) return state('rejected', null, input.rejections.map(rejectionEvidence));
+  if (rejectionWins(input.rejections)) return state('rejected', null, input.rejections.map(rejectionEvidence));
   const notAffected = input.secfixes
-    .filter((line) => line.version === NOT_AFFECTED_VERSION)
-    .sort((a, b) => compareText(a.repo, b.repo) || compareText(a.text, b.text))
+    .filter(isNotAffectedLine)
+    .sort(byRepoAndText)
     .map((line): Evidence => ({ kind: 'not-affected-secfix', repo: line.repo, text: line.text }));
-  // A regression re-fix lists the id under a later version too; only the latest fix counts.
-  const fixes = input.secfixes.filter((line) => line.version !== NOT_AFFECTED_VERSION).sort(byFixVersionDescending);
+  const fixes = fixesNewestFirst(input.secfixes, byRepoAndText);
   const newest = fixes[0];
   if (newest !== undefined) return fromSecfixes(input, fixes, newest.version, notAffected);
   if (notAffected.length > 0) return state('not-affected', null, notAffected);

@@ -51,3 +51,4 @@ export {
   type SecfixLine,
 } from './decide.js';
 export { QUALITY_KINDS, checkSecfixQuality, type QualityFinding, type QualityInput, type QualityKind } from './quality.js';
+export { fixesNewestFirst, isNotAffectedLine, rejectionWins } from './fix-rules.js';

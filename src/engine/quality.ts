@@ -1,7 +1,7 @@
 import type { SecdbDocument } from '../formats/secdb.js';
-import { NOT_AFFECTED_VERSION } from '../formats/secfix-id.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import { evaluateCve } from './configuration.js';
+import { isNotAffectedLine } from './fix-rules.js';
 import type { PreparedCve } from './configuration.js';
 import type { CriterionBounds } from '../base/states.js';
 import { upstreamVersion } from './upstream-version.js';
@@ -79,9 +79,10 @@ export function checkSecfixQuality(input: QualityInput): QualityFinding[] {
       if (seen === undefined) {
         findings.push({ kind: 'package-not-in-index', ...at, detail: `no index of ${branch} has a package built from ${name}` });
       }
-      const notAffectedIds = new Set(secfixes.filter((entry) => entry.version === NOT_AFFECTED_VERSION).flatMap((entry) => entry.ids.map(({ id }) => id)));
-      for (const { version, ids } of secfixes) {
-        const isFix = version !== NOT_AFFECTED_VERSION;
+      const notAffectedIds = new Set(secfixes.filter(isNotAffectedLine).flatMap((entry) => entry.ids.map(({ id }) => id)));
+      for (const entry of secfixes) {
+        const { version, ids } = entry;
+        const isFix = !isNotAffectedLine(entry);
         if (isFix && seen !== undefined && !seen.has(version) && isWithinObservedHistory(version, seen)) {
           findings.push({ kind: 'fix-version-not-in-index', ...at, version, detail: `${name} ${version} never appeared in an index of ${branch}` });
         }

@@ -1,4 +1,4 @@
-import type { ScanWarning } from './model.js';
+import type { ScanWarning } from '../engine/scan-model.js';
 import type { ScannedSystem } from './system.js';
 
 /** Where the scanned branch came from. */

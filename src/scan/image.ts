@@ -14,7 +14,7 @@ import {
 import { type TarEntry, readTar } from '../formats/tar.js';
 import { isGzip, readInputBytes } from '../sources/file.js';
 import { LayeredFiles, normalizePath } from './layers.js';
-import type { ScanWarning } from './model.js';
+import type { ScanWarning } from '../engine/scan-model.js';
 import { type SystemFiles, collectSystemFiles } from './system.js';
 
 /*

@@ -4,7 +4,7 @@ import { InputError } from '../base/input-error.js';
 import { isGzip, readInputBytes } from '../sources/file.js';
 import { readTrustedKeys } from '../sources/keys.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
-import type { PublishedVersions } from './model.js';
+import type { PublishedVersions } from '../engine/scan-model.js';
 
 /** `v3.16.3-13-g4d933a1fa3` (an index's DESCRIPTION, from `git describe` of aports) → `3.16`. */
 function descriptionBranch(description: string | undefined): string | undefined {

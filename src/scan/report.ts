@@ -1,4 +1,4 @@
-import { FINDING_KINDS, type Finding, type FindingKind, type FindingVulnerability, type InstalledRef } from './model.js';
+import { FINDING_KINDS, type Finding, type FindingKind, type FindingVulnerability, type InstalledRef } from '../engine/scan-model.js';
 import type { ScanReport } from './run.js';
 
 /*

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InputError } from '../base/input-error.js';
 import { type SecdbDocument, parseSecdb } from '../formats/secdb.js';
 import { isGzip, readInput, readInputBytes } from '../sources/file.js';
-import type { FixLine, SecurityData } from './model.js';
+import type { FixLine, SecurityData } from '../engine/scan-model.js';
 
 /** A secdb file's bytes, read but not yet parsed. */
 export interface SecdbSource {

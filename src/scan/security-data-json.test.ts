@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inputErrorFrom } from '../test-support/input-errors.js';
-import type { SecurityData } from './model.js';
+import type { SecurityData } from '../engine/scan-model.js';
 import { securityDataFromJson, securityDataToJson } from './security-data-json.js';
 
 const SOURCE = 'http://tracker.test/api/branch/3.16/security-data';

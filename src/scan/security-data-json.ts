@@ -1,6 +1,6 @@
 import { InputError } from '../base/input-error.js';
 import { jsonPath } from '../formats/json-path.js';
-import type { FixLine, OpenVulnerability, SecurityData } from './model.js';
+import type { FixLine, OpenVulnerability, SecurityData } from '../engine/scan-model.js';
 import { type JsonObject, type JsonPathStep, describeJsonValue, isJsonObject, ownField } from '../formats/json-value.js';
 
 /*

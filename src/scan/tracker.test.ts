@@ -8,7 +8,7 @@ import { ensureBranch } from '../store/index.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { inputErrorFromAsync } from '../test-support/input-errors.js';
 import { repoPath } from '../test-support/paths.js';
-import type { Finding } from './model.js';
+import type { Finding } from '../engine/scan-model.js';
 import { listen } from '../web/listen.js';
 import { runScan, serverLoader } from './run.js';
 import { importV316Tracker } from './test-support/tracker-data.js';

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { InputError } from '../base/input-error.js';
 import { type Schema, listBranches, listPublishedVersions, listSecfixes, listStates } from '../store/index.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
-import type { FixLine, OpenVulnerability, SecurityData } from './model.js';
+import type { FixLine, OpenVulnerability, SecurityData } from '../engine/scan-model.js';
 
 /*
  * Security data from the tracker database: every stored secfix of the branch (secdb and

@@ -3,10 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseApkIndexText } from '../formats/apkindex.js';
 import { parseInstalledDb } from '../formats/installed.js';
 import { repoPath } from '../test-support/paths.js';
-import { type ScannedPackage, advise } from './advise.js';
-import type { FixLine, SecurityData } from './model.js';
+import { type ScannedPackage, advise } from './upgrades.js';
+import type { FixLine, SecurityData } from './scan-model.js';
 import { parseSecdb } from '../formats/secdb.js';
-import { type SecdbFile, readSecdbSources, secdbSecurityData } from './secdb-files.js';
+import { type SecdbFile, readSecdbSources, secdbSecurityData } from '../scan/secdb-files.js';
 
 const SAMPLE = ['data', 'alpine-sample'];
 const installedDb = (...path: string[]) => parseInstalledDb(readFileSync(repoPath(...path), 'utf8'), path.join('/'));

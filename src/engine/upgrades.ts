@@ -1,8 +1,8 @@
 import type { ApkPackage } from '../formats/apkindex.js';
-import { NOT_AFFECTED_VERSION } from '../formats/secfix-id.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import { builtInEndOfSupport } from './end-of-support.js';
-import { FINDING_KINDS, type Finding, type FindingVulnerability, type InstalledRef, type ScanWarning, type SecurityData } from './model.js';
+import { fixesNewestFirst, isNotAffectedLine, rejectionWins } from './fix-rules.js';
+import { FINDING_KINDS, type Finding, type FindingVulnerability, type FixLine, type InstalledRef, type ScanWarning, type SecurityData } from './scan-model.js';
 
 /*
  * Decides what an installed system needs from its packages and one branch's security data.
@@ -69,9 +69,9 @@ function groupPackages(packages: readonly ScannedPackage[], warnings: ScanWarnin
 
 /** The newest valid fix version of each id of an origin; invalid keys are warned about once. */
 function newestFixes(origin: string, data: SecurityData, warned: Set<string>, warnings: ScanWarning[]): Map<string, string> {
-  const newest = new Map<string, string>();
+  const linesById = new Map<string, FixLine[]>();
   for (const line of data.fixes.get(origin) ?? []) {
-    if (line.version === NOT_AFFECTED_VERSION) continue;
+    if (isNotAffectedLine(line)) continue;
     if (!isValidVersion(line.version)) {
       const key = `${origin}\u0000${line.version}`;
       if (!warned.has(key)) {
@@ -80,26 +80,29 @@ function newestFixes(origin: string, data: SecurityData, warned: Set<string>, wa
       }
       continue;
     }
-    const known = newest.get(line.id);
-    if (known === undefined || compareVersions(line.version, known) > 0) newest.set(line.id, line.version);
+    const lines = linesById.get(line.id);
+    if (lines === undefined) linesById.set(line.id, [line]);
+    else lines.push(line);
   }
-  return newest;
+  return new Map([...linesById].map(([id, lines]) => [id, fixesNewestFirst(lines)[0]!.version]));
 }
 
 function adviseGroup(group: OriginGroup, input: AdviseInput, warned: Set<string>, warnings: ScanWarning[]): Finding[] {
   const { data } = input;
-  const rejected = data.rejected?.get(group.origin);
+  const rejectedIds = data.rejected?.get(group.origin);
+  // The tracker's data keeps only the ids of an origin's rejections.
+  const rejectionsOf = (id: string) => (rejectedIds?.has(id) === true ? [id] : []);
   const newestPublished = (input.published ?? data.published)?.get(group.origin);
   const upgrade: FindingVulnerability[] = [];
   const waiting: FindingVulnerability[] = [];
   for (const [id, fixedVersion] of newestFixes(group.origin, data, warned, warnings)) {
-    if (rejected?.has(id) === true || compareVersions(group.version, fixedVersion) >= 0) continue;
+    if (rejectionWins(rejectionsOf(id)) || compareVersions(group.version, fixedVersion) >= 0) continue;
     const published = newestPublished === undefined || compareVersions(newestPublished, fixedVersion) >= 0;
     (published ? upgrade : waiting).push({ id, fixedVersion });
   }
   const needingFix = new Set([...upgrade, ...waiting].map((vulnerability) => vulnerability.id));
   const unfixed = (data.open?.get(group.origin) ?? [])
-    .filter((open) => !needingFix.has(open.id) && rejected?.has(open.id) !== true)
+    .filter((open) => !needingFix.has(open.id) && !rejectionWins(rejectionsOf(open.id)))
     .map((open): FindingVulnerability => ({ id: open.id, state: open.state }));
 
   const finding = (kind: Finding['kind'], vulnerabilities: FindingVulnerability[], targetVersion: string | undefined): Finding => ({
