@@ -52,3 +52,29 @@ export {
 } from './decide.js';
 export { QUALITY_KINDS, checkSecfixQuality, type QualityFinding, type QualityInput, type QualityKind } from './quality.js';
 export { fixesNewestFirst, isNotAffectedLine, rejectionWins } from './fix-rules.js';
+export {
+  FALLBACK_RULE,
+  candidateNames,
+  candidateVulnerabilities,
+  criterionNameKey,
+  decideBranch,
+  fallbackMayMove,
+  inScope,
+  isFallbackMatch,
+  publishedVersions,
+  rejectionAppliesTo,
+  wholeBranchScope,
+  widenForFallback,
+  widenForVulnerabilities,
+  widenScope,
+  type BranchDecision,
+  type BranchSecfixLine,
+  type BranchSnapshot,
+  type CandidateNames,
+  type CriterionOfVulnerability,
+  type OriginScope,
+  type PairKey,
+  type PairRecord,
+  type PublishedBuild,
+  type VulnerabilityMention,
+} from './branch.js';

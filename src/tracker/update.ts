@@ -1,22 +1,34 @@
 import type { Kysely } from 'kysely';
 import {
+  type BranchSecfixLine,
   type MappingIndex,
   type MappingRules,
-  type NvdEvaluation,
-  type PairState,
+  type OriginScope,
+  type PairKey,
   type PreparedCve,
   type RejectionRecord,
-  type SecfixLine,
+  FALLBACK_RULE,
   binariesByOrigin,
   buildMappingIndex,
-  decideStates,
-  evaluateCve,
+  candidateNames,
+  candidateVulnerabilities,
+  criterionNameKey,
+  decideBranch,
+  fallbackMayMove,
   hasLanguagePrefix,
+  inScope,
+  isFallbackMatch,
   mapCriterionToPackages,
   packageUniverse,
   prepareCve,
   productKey,
   productKeysReaching,
+  publishedVersions,
+  rejectionAppliesTo,
+  wholeBranchScope,
+  widenForFallback,
+  widenForVulnerabilities,
+  widenScope,
 } from '../engine/index.js';
 import type { Cpe } from '../formats/cpe.js';
 import type { NvdConfiguration } from '../formats/nvd.js';
@@ -49,7 +61,6 @@ import {
   withWriteLock,
   writeStates,
 } from '../store/index.js';
-import { compareVersions } from '../version/index.js';
 import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
 
 /**
@@ -57,7 +68,9 @@ import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
  * the pairs whose inputs changed since the last update (the dirty marks importers leave: an
  * origin in a branch, or a vulnerability); `full` recomputes every pair. Both run the same
  * per-origin computation, so they give identical results, and the whole update holds the write
- * lock, so it never interleaves with an import.
+ * lock, so it never interleaves with an import. This module only loads, batches and writes:
+ * every decision (what is in scope, which CVEs are candidates, the states, which stored states
+ * are obsolete) is engine/branch.ts's.
  */
 
 export interface UpdateOptions {
@@ -162,7 +175,7 @@ class CriterionNames {
       if (mappable === undefined) continue;
       const key = productKey(mappable.product);
       const group = this.byKey.get(key) ?? [];
-      group.push({ key: nameKey(name.vendor, name.product, name.targetSw), name: mappable });
+      group.push({ key: criterionNameKey(name.vendor, name.product, name.targetSw), name: mappable });
       this.byKey.set(key, group);
     }
   }
@@ -189,7 +202,7 @@ async function mapNamesReaching(mapping: BranchMapping, names: CriterionNames, o
     mapping.mappedKeys.add(key);
     for (const { key: name, name: criterion } of names.get(key)) {
       for (const match of mapCriterionToPackages(criterion, index)) {
-        if (match.rule === FALLBACK_RULE) mapping.fallbackOrigins.add(match.origin);
+        if (isFallbackMatch(match)) mapping.fallbackOrigins.add(match.origin);
         const originNames = mapping.namesByOrigin.get(match.origin) ?? new Set<string>();
         originNames.add(name);
         mapping.namesByOrigin.set(match.origin, originNames);
@@ -197,11 +210,6 @@ async function mapNamesReaching(mapping: BranchMapping, names: CriterionNames, o
     }
   }
 }
-
-/** The mapping rule whose matches depend on which other packages exist (haxx:curl reaches lua-curl only without curl). */
-const FALLBACK_RULE = 'language-prefix';
-
-const nameKey = (vendor: string, product: string, targetSw: string | null) => `${vendor}\u0000${product}\u0000${targetSw ?? ''}`;
 
 /**
  * The store keeps CPE fields as written (`*`, `-`, or text with any end wildcards); the mapping
@@ -238,17 +246,9 @@ async function loadBranchMapping(
   intern: Interner,
 ): Promise<BranchMapping> {
   const repositoryIds = branch.repositories.map((repository) => repository.id);
-  const published = new Map<number, Map<string, string>>(repositoryIds.map((id) => [id, new Map()]));
-  const origins = new Set<string>();
-  for (const row of await listPublishedOriginVersions(db, repositoryIds)) {
-    const versions = published.get(row.repositoryId);
-    if (versions === undefined) continue;
-    const origin = intern(row.origin);
-    const current = versions.get(origin);
-    // Several architectures may publish different builds: the newest one speaks for the repo.
-    if (current === undefined || compareVersions(row.version, current) > 0) versions.set(origin, intern(row.version));
-    origins.add(origin);
-  }
+  const builds = await listPublishedOriginVersions(db, repositoryIds);
+  const published = publishedVersions(repositoryIds, builds, intern);
+  const origins = new Set(builds.filter((build) => published.has(build.repositoryId)).map((build) => intern(build.origin)));
   const binaries = await listPublishedBinaries(db, repositoryIds);
   const universe = packageUniverse([
     ...binaries.map((row) => ({ name: intern(row.binary), origin: intern(row.origin) })),
@@ -270,20 +270,6 @@ async function loadBranchMapping(
   const prefixed = [...universe.origins].filter((origin) => [origin, ...(mapping.binaries.get(origin) ?? [])].some(hasLanguagePrefix));
   await mapNamesReaching(mapping, names, prefixed);
   return mapping;
-}
-
-/** Which vulnerabilities of an origin to recompute: all of them, or only some. */
-type Scope = 'all' | Set<string>;
-
-function widen(targets: Map<string, Scope>, origin: string, vulnerabilityId?: string): void {
-  const scope = targets.get(origin);
-  if (scope === 'all') return;
-  if (vulnerabilityId === undefined) {
-    targets.set(origin, 'all');
-    return;
-  }
-  if (scope === undefined) targets.set(origin, new Set([vulnerabilityId]));
-  else scope.add(vulnerabilityId);
 }
 
 /**
@@ -347,36 +333,27 @@ async function readDirty(db: Kysely<Schema>): Promise<DirtyInputs> {
 }
 
 /** The origins (and their vulnerabilities) an incremental update must recompute in this branch. */
-async function dirtyTargets(db: Kysely<Schema>, mapping: BranchMapping, dirty: DirtyInputs): Promise<Map<string, Scope>> {
+async function dirtyTargets(db: Kysely<Schema>, mapping: BranchMapping, dirty: DirtyInputs): Promise<Map<string, OriginScope>> {
   const { context } = mapping;
-  const targets = new Map<string, Scope>();
+  const targets = new Map<string, OriginScope>();
   for (const key of dirty.packages) {
     const { branch, origin } = parsePackageDirtyKey(key);
-    if (branch === ANY_BRANCH || branch === context.branch.name) widen(targets, origin);
+    if (branch === ANY_BRANCH || branch === context.branch.name) widenScope(targets, origin);
   }
-  if (targets.size > 0) {
-    // A package that came or went can change where fallback matches land for other packages:
-    // recompute those that get one now and those whose stored states rest on one.
-    for (const origin of mapping.fallbackOrigins) widen(targets, origin);
+  if (fallbackMayMove(targets)) {
     const repositoryIds = context.branch.repositories.map((repository) => repository.id);
-    for (const origin of await listPackagesWithEvidence(db, repositoryIds, `"rule":"${FALLBACK_RULE}"`)) widen(targets, origin);
+    widenForFallback(targets, mapping.fallbackOrigins, await listPackagesWithEvidence(db, repositoryIds, `"rule":"${FALLBACK_RULE}"`));
   }
   if (dirty.vulnerabilities.length === 0) return targets;
   const prepared = await preparedVulnerabilities(db, dirty.cache, dirty.vulnerabilities, context.index);
-  for (const [id, cve] of prepared) for (const origin of cve.origins) widen(targets, origin, id);
-  for (const line of dirty.lines) {
-    if (context.repositoryName.has(line.repositoryId)) widen(targets, line.package, line.vulnerabilityId);
-  }
+  widenForVulnerabilities(targets, context.repositoryName, prepared, dirty.lines);
   return targets;
 }
 
 /** Every origin that has or may have pairs in this branch: published, with secfixes, or with states. */
-async function allTargets(db: Kysely<Schema>, context: BranchMapping['context']): Promise<Map<string, Scope>> {
-  const targets = new Map<string, Scope>();
-  for (const versions of context.published.values()) for (const origin of versions.keys()) targets.set(origin, 'all');
+async function allTargets(db: Kysely<Schema>, context: BranchMapping['context']): Promise<Map<string, OriginScope>> {
   const repositoryIds = context.branch.repositories.map((repository) => repository.id);
-  for (const origin of await listPackagesWithStatesOrSecfixes(db, repositoryIds)) targets.set(origin, 'all');
-  return targets;
+  return wholeBranchScope(context.published, await listPackagesWithStatesOrSecfixes(db, repositoryIds));
 }
 
 interface RoundResult {
@@ -388,13 +365,14 @@ interface RoundResult {
 }
 
 /**
- * Recomputes the given origins of one branch and returns the states to write and to delete. An
- * origin recomputed for a few (dirty) vulnerabilities needs only their states: `dirtyStates`.
+ * Loads one round of a branch (the given origins), lets the engine decide it, and returns the
+ * states to write and to delete. An origin recomputed for a few (dirty) vulnerabilities needs
+ * only their states: `dirtyStates`.
  */
 async function recomputeRound(
   db: Kysely<Schema>,
   context: BranchContext,
-  targets: ReadonlyMap<string, Scope>,
+  targets: ReadonlyMap<string, OriginScope>,
   cache: RoundCache,
   dirtyStates: DirtyInputs['statesByPackage'],
 ): Promise<RoundResult> {
@@ -404,9 +382,8 @@ async function recomputeRound(
   context.index.answers.clear();
 
   const wholeOrigins = origins.filter((origin) => targets.get(origin) === 'all');
-  const secfixes = new Map<string, SecfixLine[]>();
-  const secfixRepos = new Map<string, Set<number>>();
-  const states = new Map<string, StateRow[]>();
+  const secfixes = new Map<string, BranchSecfixLine[]>();
+  const states = new Map<string, PairKey[]>();
   const stored: StateRow[] = [];
   const addState = (state: StateRow) => {
     stored.push(state);
@@ -417,9 +394,14 @@ async function recomputeRound(
   for (const repository of branch.repositories) {
     for (const line of await listSecfixes(db, repository.id, origins)) {
       const lines = secfixes.get(line.package) ?? [];
-      lines.push({ repo: repository.name, version: line.version, id: line.vulnerabilityId, text: line.note === null ? line.vulnerabilityId : `${line.vulnerabilityId} ${line.note}` });
+      lines.push({
+        repositoryId: repository.id,
+        repo: repository.name,
+        version: line.version,
+        id: line.vulnerabilityId,
+        text: line.note === null ? line.vulnerabilityId : `${line.vulnerabilityId} ${line.note}`,
+      });
       secfixes.set(line.package, lines);
-      secfixRepos.set(line.package, (secfixRepos.get(line.package) ?? new Set()).add(repository.id));
     }
     if (wholeOrigins.length > 0) {
       for (const state of await listStateRows(db, repository.id, wholeOrigins)) addState(state);
@@ -428,12 +410,12 @@ async function recomputeRound(
   for (const [origin, scope] of targets) {
     if (scope === 'all') continue;
     for (const state of dirtyStates.get(origin) ?? []) {
-      if (repositoryName.has(state.repositoryId) && scope.has(state.vulnerabilityId)) addState(state);
+      if (repositoryName.has(state.repositoryId) && inScope(scope, state.vulnerabilityId)) addState(state);
     }
   }
   const rejections = new Map<string, RejectionRecord[]>();
   for (const rejection of await listRejections(db, origins)) {
-    if (rejection.branches !== null && !rejection.branches.includes(branch.name)) continue;
+    if (!rejectionAppliesTo(rejection.branches, branch.name)) continue;
     const record: RejectionRecord = {
       id: rejection.vulnerabilityId,
       source: rejection.source,
@@ -444,76 +426,27 @@ async function recomputeRound(
     rejections.set(rejection.package, [...(rejections.get(rejection.package) ?? []), record]);
   }
 
-  // Candidate vulnerabilities: every criterion whose name maps to the origin (whole-origin scope),
-  // or just the dirty ids (narrow scope).
-  const candidates = new Map<string, Set<string>>();
-  const names = new Map<string, Set<string>>();
-  for (const origin of wholeOrigins) {
-    for (const key of context.namesByOrigin.get(origin) ?? []) names.set(key, (names.get(key) ?? new Set()).add(origin));
-  }
-  const products = [...new Set([...names.keys()].map((key) => key.split('\u0000')[1]!))];
-  for (const criterion of await criteriaOfProducts(db, cache, products)) {
-    for (const origin of names.get(nameKey(criterion.vendor, criterion.product, criterion.targetSw)) ?? []) {
-      candidates.set(origin, (candidates.get(origin) ?? new Set()).add(criterion.vulnerabilityId));
-    }
-  }
-  for (const [origin, scope] of targets) if (scope !== 'all') candidates.set(origin, new Set(scope));
+  const names = candidateNames(targets, context.namesByOrigin);
+  const candidates = candidateVulnerabilities(targets, names, await criteriaOfProducts(db, cache, names.products));
   const prepared = await preparedVulnerabilities(db, cache, [...new Set([...candidates.values()].flatMap((ids) => [...ids]))], context.index);
 
-  const records: StateRecord[] = [];
-  const obsolete: StateKey[] = [];
-  let pairs = 0;
-  for (const [origin, scope] of targets) {
-    const publishing = [...context.published].filter(([, versions]) => versions.has(origin)).map(([repositoryId]) => repositoryId);
-    // A package lives in the repos that publish it; one nobody publishes, where its secfixes are.
-    const repositories = new Set<number>(publishing.length > 0 ? publishing : (secfixRepos.get(origin) ?? []));
-    for (const state of states.get(origin) ?? []) repositories.add(state.repositoryId);
-    for (const repositoryId of repositories) {
-      const version = context.published.get(repositoryId)?.get(origin);
-      const nvd = new Map<string, NvdEvaluation>();
-      for (const id of candidates.get(origin) ?? []) {
-        const cve = prepared.get(id);
-        const evaluation = cve === undefined ? undefined : evaluateCve(cve, origin, version);
-        if (evaluation !== undefined) nvd.set(id, evaluation);
-      }
-      const isLivingRepo = publishing.length === 0 ? (secfixRepos.get(origin)?.has(repositoryId) ?? false) : publishing.includes(repositoryId);
-      const decided: Map<string, PairState> = isLivingRepo
-        ? decideStates({
-            repo: repositoryName.get(repositoryId)!,
-            version,
-            secfixes: secfixes.get(origin) ?? [],
-            rejections: rejections.get(origin) ?? [],
-            nvd,
-          })
-        : new Map<string, PairState>();
-      const inScope = (id: string) => scope === 'all' || scope.has(id);
-      for (const [vulnerabilityId, pairState] of decided) {
-        if (!inScope(vulnerabilityId)) continue;
-        pairs += 1;
-        records.push({
-          repositoryId,
-          package: origin,
-          vulnerabilityId,
-          state: pairState.state,
-          version: version ?? null,
-          fixedVersion: pairState.fixedVersion,
-          evidence: pairState.evidence,
-        });
-      }
-      for (const state of states.get(origin) ?? []) {
-        if (state.repositoryId === repositoryId && inScope(state.vulnerabilityId) && !decided.has(state.vulnerabilityId)) {
-          obsolete.push({ repositoryId, package: origin, vulnerabilityId: state.vulnerabilityId });
-        }
-      }
-    }
-  }
-  return { records, obsolete, stored, pairs };
+  const decision = decideBranch({
+    repositories: branch.repositories,
+    published: context.published,
+    scopes: targets,
+    secfixes,
+    rejections,
+    candidates,
+    prepared,
+    stored: states,
+  });
+  return { ...decision, stored };
 }
 
 /** A loaded branch and what to recompute in it. */
 interface BranchTargets {
   readonly context: BranchContext;
-  readonly targets: ReadonlyMap<string, Scope>;
+  readonly targets: ReadonlyMap<string, OriginScope>;
 }
 
 /**
@@ -565,7 +498,7 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
       const roundOrigins = origins.slice(start, start + ORIGINS_PER_ROUND);
       const cache = newRoundCache();
       for (const { context, targets } of branches) {
-        const roundTargets = new Map<string, Scope>();
+        const roundTargets = new Map<string, OriginScope>();
         for (const origin of roundOrigins) {
           const scope = targets.get(origin);
           if (scope !== undefined) roundTargets.set(origin, scope);
