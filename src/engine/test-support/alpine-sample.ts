@@ -6,7 +6,6 @@ import type { NvdCve } from '../../formats/nvd.js';
 import { parseSecdb } from '../../formats/secdb.js';
 import type { SecdbDocument } from '../../formats/secdb.js';
 import { repoPath } from '../../test-support/paths.js';
-import { compareVersions } from '../../version/index.js';
 import type { SecfixLine } from '../decide.js';
 
 /** Loaders for the real slices in data/alpine-sample, through the project's own parsers. */
@@ -38,17 +37,6 @@ export function loadNvd(): Map<string, NvdCve> {
     }
   }
   return records;
-}
-
-/** The newest version published per origin: what a repo ships of each source package. */
-export function newestVersions(packages: readonly ApkPackage[]): Map<string, string> {
-  const newest = new Map<string, string>();
-  for (const { origin, version } of packages) {
-    if (version === undefined) continue;
-    const held = newest.get(origin);
-    if (held === undefined || compareVersions(version, held) > 0) newest.set(origin, version);
-  }
-  return newest;
 }
 
 /** One package's secfixes lines from a secdb document, as the engine takes them. */
