@@ -50,7 +50,17 @@ export {
   type RejectionRecord,
   type SecfixLine,
 } from './decide.js';
-export { QUALITY_KINDS, checkSecfixQuality, type QualityFinding, type QualityInput, type QualityKind } from './quality.js';
+export {
+  QUALITY_KINDS,
+  checkBranchQuality,
+  checkSecfixQuality,
+  type BranchQuality,
+  type BranchQualityInput,
+  type QualityFinding,
+  type QualityInput,
+  type QualityKind,
+  type RepositoryQualityData,
+} from './quality.js';
 export { fixesNewestFirst, isNotAffectedLine, rejectionWins } from './fix-rules.js';
 export {
   FALLBACK_RULE,

@@ -3,7 +3,7 @@ import { parseSecdb } from '../formats/secdb.js';
 import { buildMappingIndex, packageUniverse } from './cpe-mapping.js';
 import { prepareCve } from './configuration.js';
 import type { PreparedCve } from './configuration.js';
-import { checkSecfixQuality } from './quality.js';
+import { checkBranchQuality, checkSecfixQuality } from './quality.js';
 import type { QualityFinding } from './quality.js';
 import { SAMPLE_RULES } from './test-support/alpine-rules.js';
 import { loadApkIndex, loadNvd, loadSecdb } from './test-support/alpine-sample.js';
@@ -107,5 +107,27 @@ describe('checkSecfixQuality on hand-written secdb', () => {
     ]);
     // Every version is in its index, so nothing else is reported.
     expect(findings).toHaveLength(2);
+  });
+});
+
+describe('checkBranchQuality', () => {
+  const line = (pkg: string, version: string, vulnerabilityId: string) => ({ package: pkg, version, vulnerabilityId, note: null });
+  const configurations = new Map([...nvd].map(([id, record]) => [id, record.configurations]));
+
+  it('checks a repository with an index, and skips one without, as the stored rows give them', () => {
+    const quality = checkBranchQuality({
+      branch: '3.16',
+      repositories: [
+        { name: 'main', seen: [{ origin: 'busybox', version: '1.35.0-r17' }], secfixes: [line('busybox', '1.35.0-r99', 'CVE-2022-28391'), line('busybox', '0', 'NOT-AN-ID')], binaries: [{ binary: 'busybox', origin: 'busybox' }] },
+        { name: 'community', seen: [], secfixes: [line('sudo', '1.9.5p2-r0', 'CVE-2021-3156')], binaries: [] },
+      ],
+      configurations,
+      rules: SAMPLE_RULES,
+    });
+    expect(quality.skipped).toEqual(['community']);
+    expect(quality.findings.map(({ kind, repo, package: pkg }) => ({ kind, repo, package: pkg }))).toEqual([
+      { kind: 'fix-version-not-in-index', repo: 'main', package: 'busybox' },
+      { kind: 'unrecognized-id', repo: 'main', package: 'busybox' },
+    ]);
   });
 });

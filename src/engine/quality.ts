@@ -1,8 +1,11 @@
-import type { SecdbDocument } from '../formats/secdb.js';
+import type { NvdConfiguration } from '../formats/nvd.js';
+import type { SecdbDocument, SecdbPackage } from '../formats/secdb.js';
+import { type SecfixId, classifySecfixId } from '../formats/secfix-id.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import { evaluateCve } from './configuration.js';
 import { isNotAffectedLine } from './fix-rules.js';
-import type { PreparedCve } from './configuration.js';
+import { type PreparedCve, prepareCve } from './configuration.js';
+import { type MappingRules, buildMappingIndex, packageUniverse } from './cpe-mapping.js';
 import type { CriterionBounds } from '../base/states.js';
 import { upstreamVersion } from './upstream-version.js';
 
@@ -114,4 +117,72 @@ export function checkSecfixQuality(input: QualityInput): QualityFinding[] {
     }
   }
   return findings;
+}
+
+/** What is stored of one repository of a branch, for `checkBranchQuality`. */
+export interface RepositoryQualityData {
+  readonly name: string;
+  /** Every origin version any imported index of the repository listed. */
+  readonly seen: readonly { readonly origin: string; readonly version: string }[];
+  readonly secfixes: readonly { readonly package: string; readonly version: string; readonly vulnerabilityId: string; readonly note: string | null }[];
+  /** The binary packages the repository publishes now. */
+  readonly binaries: readonly { readonly binary: string; readonly origin: string }[];
+}
+
+export interface BranchQualityInput {
+  readonly branch: string;
+  readonly repositories: readonly RepositoryQualityData[];
+  /** NVD configurations of (at least) the vulnerabilities the secfixes name, by id. */
+  readonly configurations: ReadonlyMap<string, readonly NvdConfiguration[]>;
+  readonly rules: MappingRules;
+}
+
+export interface BranchQuality {
+  readonly findings: QualityFinding[];
+  /** Repositories with secfixes but no imported index: nothing to check them against, so they are skipped rather than flooding the report. */
+  readonly skipped: string[];
+}
+
+/** The quality findings of one branch's stored secfixes (see `checkSecfixQuality`). */
+export function checkBranchQuality(input: BranchQualityInput): BranchQuality {
+  const versionsSeen = new Map<string, Set<string>>();
+  for (const repository of input.repositories) {
+    for (const { origin, version } of repository.seen) versionsSeen.set(origin, (versionsSeen.get(origin) ?? new Set()).add(version));
+  }
+  const secdb: { repo: string; packages: SecdbPackage[] }[] = [];
+  const skipped: string[] = [];
+  const ids = new Set<string>();
+  for (const repository of input.repositories) {
+    if (repository.secfixes.length === 0) continue;
+    if (repository.seen.length === 0) {
+      skipped.push(repository.name);
+      continue;
+    }
+    const packages = new Map<string, Map<string, SecfixId[]>>();
+    for (const line of repository.secfixes) {
+      const versions = packages.get(line.package) ?? new Map<string, SecfixId[]>();
+      const entries = versions.get(line.version) ?? [];
+      entries.push({ id: line.vulnerabilityId, kind: classifySecfixId(line.vulnerabilityId), ...(line.note === null ? {} : { note: line.note }) });
+      versions.set(line.version, entries);
+      packages.set(line.package, versions);
+      ids.add(line.vulnerabilityId);
+    }
+    secdb.push({
+      repo: repository.name,
+      packages: [...packages].map(([name, versions]) => ({ name, secfixes: [...versions].map(([version, entries]) => ({ version, ids: entries })) })),
+    });
+  }
+  if (secdb.length === 0) return { findings: [], skipped };
+
+  const binaries = input.repositories.flatMap((repository) => repository.binaries);
+  const index = buildMappingIndex(
+    packageUniverse([...binaries.map((row) => ({ name: row.binary, origin: row.origin })), ...[...versionsSeen.keys()].map((origin) => ({ name: origin, origin }))]),
+    input.rules,
+  );
+  const nvd = new Map<string, PreparedCve>();
+  for (const id of ids) {
+    const configuration = input.configurations.get(id);
+    if (configuration !== undefined) nvd.set(id, prepareCve(configuration, index));
+  }
+  return { findings: checkSecfixQuality({ branch: input.branch, secdb, versionsSeen, nvd }), skipped };
 }
