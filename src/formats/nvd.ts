@@ -2,7 +2,6 @@ import { InputError } from '../base/input-error.js';
 import { jsonPath } from './json-path.js';
 import { findJsonSyntaxError, splitJsonArray } from './json-stream.js';
 import { type JsonObjectReader, type JsonPathStep, JsonReader, describeJsonValue, ownField, quoteInput } from './json-value.js';
-import { isIsoDate } from './timestamp.js';
 
 export type NvdOperator = 'AND' | 'OR';
 export type NvdCvssVersion = '2.0' | '3.0' | '3.1' | '4.0';
@@ -139,11 +138,6 @@ function score(field: JsonReader): number {
   return value >= 0 && value <= 10 ? value : field.fail(`CVSS score ${value} outside 0–10`);
 }
 
-function date(field: JsonReader): string {
-  const text = field.asString();
-  return isIsoDate(text) ? text : field.fail(`not a valid YYYY-MM-DD date: ${quoteInput(text)}`);
-}
-
 function cveId(field: JsonReader): string {
   const id = field.asString();
   return CVE_ID.test(id) ? id : field.fail(`not a CVE id: ${quoteInput(id)}`);
@@ -207,9 +201,9 @@ function configurations20(list: readonly JsonReader[]): NvdConfiguration[] {
 
 function kevOf(cve: JsonObjectReader): NvdKev | undefined {
   if (!cve.has('cisaExploitAdd')) return undefined;
-  const kev: Mutable<NvdKev> = { dateAdded: date(cve.field('cisaExploitAdd')) };
+  const kev: Mutable<NvdKev> = { dateAdded: cve.field('cisaExploitAdd').asDate() };
   const dueDate = cve.optional('cisaActionDue');
-  if (dueDate !== undefined) kev.dueDate = date(dueDate);
+  if (dueDate !== undefined) kev.dueDate = dueDate.asDate();
   const requiredAction = cve.optionalString('cisaRequiredAction');
   if (requiredAction !== undefined) kev.requiredAction = requiredAction;
   const name = cve.optionalString('cisaVulnerabilityName');
