@@ -2,6 +2,7 @@ import { InputError } from '../base/input-error.js';
 import { jsonPath } from './json-path.js';
 import { findJsonSyntaxError, splitJsonArray } from './json-stream.js';
 import { type JsonObjectReader, type JsonPathStep, JsonReader, describeJsonValue, ownField, quoteInput } from './json-value.js';
+import { CVE_ID } from './names.js';
 
 export type NvdOperator = 'AND' | 'OR';
 export type NvdCvssVersion = '2.0' | '3.0' | '3.1' | '4.0';
@@ -110,7 +111,6 @@ export interface NvdReader extends AsyncIterable<NvdCve> {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
 const SEVERITIES: readonly NvdSeverity[] = ['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const OPERATORS: readonly NvdOperator[] = ['AND', 'OR'];
 const METRIC_TYPES: readonly NvdCvss['type'][] = ['Primary', 'Secondary'];
