@@ -1,7 +1,5 @@
-import { InputError } from '../base/input-error.js';
-import { jsonPath } from '../formats/json-path.js';
+import { type JsonObjectReader, JsonReader } from '../formats/json-value.js';
 import type { FixLine, OpenVulnerability, SecurityData } from './model.js';
-import { type JsonObject, type JsonPathStep, describeJsonValue, isJsonObject, ownField } from '../formats/json-value.js';
 
 /*
  * The tracker's security data on the wire: what `POST /api/branch/:branch/security-data`
@@ -54,36 +52,13 @@ export function securityDataToJson(data: SecurityData): SecurityDataJson {
   };
 }
 
-/** Checks a tracker's answer field by field; every problem names `source` and the JSON path. */
-class AnswerReader {
-  constructor(readonly source: string) {}
+function texts(list: JsonReader): string[] {
+  return list.asArray().map((item) => item.asNonEmptyString());
+}
 
-  fail(steps: readonly JsonPathStep[], problem: string): InputError {
-    return new InputError(this.source, jsonPath(steps), problem);
-  }
-
-  string(value: unknown, steps: readonly JsonPathStep[]): string {
-    if (value === undefined) throw this.fail(steps, `missing "${String(steps.at(-1))}"`);
-    if (value === '') throw this.fail(steps, 'expected a non-empty string, found an empty one');
-    if (typeof value !== 'string') throw this.fail(steps, `expected a non-empty string, found ${describeJsonValue(value)}`);
-    return value;
-  }
-
-  object(value: unknown, steps: readonly JsonPathStep[]): JsonObject {
-    if (!isJsonObject(value)) throw this.fail(steps, value === undefined ? `missing "${String(steps.at(-1))}"` : `expected an object, found ${describeJsonValue(value)}`);
-    return value;
-  }
-
-  array<T>(value: unknown, steps: readonly JsonPathStep[], item: (value: unknown, steps: readonly JsonPathStep[]) => T): T[] {
-    if (!Array.isArray(value)) throw this.fail(steps, value === undefined ? `missing "${String(steps.at(-1))}"` : `expected an array, found ${describeJsonValue(value)}`);
-    return value.map((entry: unknown, index) => item(entry, [...steps, index]));
-  }
-
-  /** An object keyed by origin, read into a Map. */
-  byOrigin<T>(root: JsonObject, name: string, item: (value: unknown, steps: readonly JsonPathStep[]) => T): Map<string, T> {
-    const object = this.object(ownField(root, name), [name]);
-    return new Map(Object.entries(object).map(([origin, value]) => [origin, item(value, [name, origin])]));
-  }
+/** An object keyed by origin, read into a Map. */
+function byOrigin<T>(root: JsonObjectReader, name: string, item: (value: JsonReader) => T): Map<string, T> {
+  return new Map(root.object(name).entries().map(([origin, value]) => [origin, item(value)]));
 }
 
 /**
@@ -91,33 +66,31 @@ class AnswerReader {
  * throws InputError naming `source` (the URL asked) and the field's JSON path.
  */
 export function securityDataFromJson(value: unknown, source: string): SecurityData {
-  const reader = new AnswerReader(source);
-  const root = reader.object(value, []);
-  const strings = (item: unknown, steps: readonly JsonPathStep[]) => reader.array(item, steps, (entry, at) => reader.string(entry, at));
-  const endOfSupport = ownField(root, 'endOfSupport');
+  const root = JsonReader.of(value, source).asObject();
+  const endOfSupport = root.optional('endOfSupport')?.asNonEmptyString();
   return {
     kind: 'tracker',
-    branch: reader.string(ownField(root, 'branch'), ['branch']),
-    sources: strings(ownField(root, 'sources'), ['sources']),
-    repos: strings(ownField(root, 'repos'), ['repos']),
-    fixes: reader.byOrigin(root, 'fixes', (lines, steps) =>
-      reader.array(lines, steps, (line, at): FixLine => {
-        const object = reader.object(line, at);
+    branch: root.field('branch').asNonEmptyString(),
+    sources: texts(root.field('sources')),
+    repos: texts(root.field('repos')),
+    fixes: byOrigin(root, 'fixes', (lines) =>
+      lines.asArray().map((entry): FixLine => {
+        const line = entry.asObject();
         return {
-          version: reader.string(ownField(object, 'version'), [...at, 'version']),
-          id: reader.string(ownField(object, 'id'), [...at, 'id']),
-          repo: reader.string(ownField(object, 'repo'), [...at, 'repo']),
+          version: line.field('version').asNonEmptyString(),
+          id: line.field('id').asNonEmptyString(),
+          repo: line.field('repo').asNonEmptyString(),
         };
       }),
     ),
-    open: reader.byOrigin(root, 'open', (list, steps) =>
-      reader.array(list, steps, (entry, at): OpenVulnerability => {
-        const object = reader.object(entry, at);
-        return { id: reader.string(ownField(object, 'id'), [...at, 'id']), state: reader.string(ownField(object, 'state'), [...at, 'state']) };
+    open: byOrigin(root, 'open', (list) =>
+      list.asArray().map((entry): OpenVulnerability => {
+        const open = entry.asObject();
+        return { id: open.field('id').asNonEmptyString(), state: open.field('state').asNonEmptyString() };
       }),
     ),
-    rejected: reader.byOrigin(root, 'rejected', (ids, steps) => new Set(strings(ids, steps))),
-    published: reader.byOrigin(root, 'published', (version, steps) => reader.string(version, steps)),
-    ...(endOfSupport === undefined ? {} : { endOfSupport: reader.string(endOfSupport, ['endOfSupport']) }),
+    rejected: byOrigin(root, 'rejected', (ids) => new Set(texts(ids))),
+    published: byOrigin(root, 'published', (version) => version.asNonEmptyString()),
+    ...(endOfSupport === undefined ? {} : { endOfSupport }),
   };
 }
