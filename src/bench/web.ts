@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
-import { MAX_REQUEST_PACKAGES } from '../scan/security-data-json.js';
+import { MAX_REQUEST_PACKAGES } from '../scan/tracker-api.js';
 import { loadMappingRules } from '../sources/config.js';
 import { type Store, migrateToLatest, openDatabase } from '../store/index.js';
 import { type DatasetManifest, datasetSizeFromEnv, envNumber, generateDataset } from './dataset.js';

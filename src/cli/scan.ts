@@ -70,7 +70,7 @@ async function scanWithDatabase(url: string, options: Omit<ScanOptions, 'loadSec
 
 /** The loader for --secdb or --server, whichever was given. */
 async function fileOrServerLoader(flags: ScanFlags): Promise<SecurityDataLoader> {
-  const [{ secdbLoader, serverLoader }, { trackerBaseUrl }] = await Promise.all([import('../scan/run.js'), import('../sources/tracker-api.js')]);
+  const [{ secdbLoader, serverLoader }, { trackerBaseUrl }] = await Promise.all([import('../scan/run.js'), import('../scan/tracker-api.js')]);
   if (flags.server === undefined) return secdbLoader(flags.secdb ?? []);
   try {
     return serverLoader(trackerBaseUrl(flags.server));

@@ -64,7 +64,7 @@ describe('parseConfig', () => {
     expect(inputErrorFrom(() => parseConfig('branches:\n  - name: edge\n    endOfSupport: soon\n', 'c.yaml')).problem).toMatch(/YYYY-MM-DD/);
     expect(inputErrorFrom(() => parseConfig('branches:\n  - name: edge\n  - name: edge\n', 'c.yaml')).place).toBe('line 3 ($.branches[1].name)');
     expect(inputErrorFrom(() => parseConfig('branches: [\n', 'c.yaml')).problem).toMatch(/malformed YAML/);
-    expect(inputErrorFrom(() => parseConfig('- a\n- b\n', 'c.yaml')).problem).toBe('expected a mapping');
+    expect(inputErrorFrom(() => parseConfig('- a\n- b\n', 'c.yaml')).problem).toBe('expected a mapping, found a list');
   });
 
   it('gives InputError or a config for mutated text', () => {

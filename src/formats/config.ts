@@ -1,6 +1,7 @@
 import { LineCounter, isNode, parseDocument } from 'yaml';
 import { InputError } from '../base/input-error.js';
 import { jsonPath } from './json-path.js';
+import { type JsonObjectReader, type JsonPathStep, JsonReader } from './json-value.js';
 import { declaredBranchNameProblem, repositoryNameProblem } from './names.js';
 
 /**
@@ -57,63 +58,14 @@ export interface MappingConfig {
   readonly vendors: Readonly<Record<string, readonly string[]>>;
 }
 
-type Path = (string | number)[];
-
-class ConfigReader {
-  constructor(
-    private readonly source: string,
-    private readonly placeOf: (path: Path) => string,
-  ) {}
-
-  fail(path: Path, problem: string): never {
-    throw new InputError(this.source, this.placeOf(path), problem);
-  }
-
-  object(value: unknown, path: Path, known: readonly string[]): Record<string, unknown> {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'expected a mapping');
-    const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      if (!known.includes(key)) this.fail([...path, key], `unknown setting "${key}"; expected one of ${known.join(', ')}`);
-    }
-    return record;
-  }
-
-  string(value: unknown, path: Path): string {
-    // YAML reads 3.20 as the number 3.2: demand quotes rather than guess what was meant.
-    if (typeof value === 'number') this.fail(path, `expected text, got the number ${value}; quote it ("${value}")`);
-    if (typeof value !== 'string' || value.trim() === '') this.fail(path, 'expected a non-empty string');
-    return value;
-  }
-
-  optionalString(value: unknown, path: Path): string | undefined {
-    return value === undefined || value === null ? undefined : this.string(value, path);
-  }
-
-  list<T>(value: unknown, path: Path, item: (entry: unknown, path: Path) => T): T[] {
-    if (value === undefined || value === null) return [];
-    if (!Array.isArray(value)) this.fail(path, 'expected a list');
-    return value.map((entry, index) => item(entry, [...path, index]));
-  }
-
-  date(value: unknown, path: Path): string | undefined {
-    if (value === undefined || value === null) return undefined;
-    // YAML reads an unquoted 2024-05-23 as a string with the core schema used here.
-    const text = this.string(value, path);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`))) {
-      this.fail(path, `expected a date YYYY-MM-DD, got "${text}"`);
-    }
-    return text;
-  }
-}
-
-function loadYaml(text: string, source: string): { value: unknown; read: ConfigReader } {
+function loadYaml(text: string, source: string): JsonReader {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, schema: 'core' });
   const [syntaxError] = document.errors;
   if (syntaxError !== undefined) {
     throw new InputError(source, `line ${lineCounter.linePos(syntaxError.pos[0]).line}`, `malformed YAML: ${syntaxError.message}`);
   }
-  const placeOf = (path: Path): string => {
+  const placeOf = (path: JsonPathStep[]): string => {
     // Point at the deepest node that exists along the path: a missing key is reported at its parent.
     for (let depth = path.length; depth >= 0; depth -= 1) {
       const node = depth === 0 ? document.contents : document.getIn(path.slice(0, depth), true);
@@ -128,92 +80,100 @@ function loadYaml(text: string, source: string): { value: unknown; read: ConfigR
   } catch (error) {
     throw new InputError(source, undefined, `malformed YAML: ${(error as Error).message}`);
   }
-  return { value: value ?? {}, read: new ConfigReader(source, placeOf) };
+  return JsonReader.of(value ?? {}, source, { placeOf, yaml: true });
 }
 
-function readMapping(read: ConfigReader, value: unknown, at: Path): MappingConfig {
-  const mapping = read.object(value ?? {}, at, ['products', 'deny', 'vendors']);
-  const vendorsAt = [...at, 'vendors'];
-  const vendorsRaw = read.object(mapping.vendors ?? {}, vendorsAt, Object.keys((mapping.vendors as object | null) ?? {}));
+const NO_MAPPING_RULES: MappingConfig = { products: [], deny: [], vendors: {} };
+
+/** Every item of an optional list, as non-empty text. */
+function texts(list: readonly JsonReader[]): string[] {
+  return list.map((item) => item.asNonEmptyString());
+}
+
+function optionalText(object: JsonObjectReader, name: string): string | undefined {
+  return object.optional(name)?.asNonEmptyString();
+}
+
+function productRule(rule: JsonObjectReader): { vendor?: string; product: string } {
+  const vendor = optionalText(rule, 'vendor')?.toLowerCase();
+  return { ...(vendor === undefined ? {} : { vendor }), product: rule.field('product').asNonEmptyString().toLowerCase() };
+}
+
+function readMapping(mapping: JsonObjectReader): MappingConfig {
+  mapping.withOnly(['products', 'deny', 'vendors']);
   const vendors: Record<string, string[]> = {};
-  for (const [pkg, list] of Object.entries(vendorsRaw)) {
-    vendors[pkg] = read.list(list, [...vendorsAt, pkg], (vendor, p) => read.string(vendor, p).toLowerCase());
+  for (const [pkg, list] of mapping.optionalObject('vendors')?.entries() ?? []) {
+    vendors[pkg] = texts(list.asArray()).map((vendor) => vendor.toLowerCase());
   }
-  const productRule = (entry: unknown, path: Path) => {
-    const rule = read.object(entry, path, ['vendor', 'product']);
-    const vendor = read.optionalString(rule.vendor, [...path, 'vendor'])?.toLowerCase();
-    return { ...(vendor === undefined ? {} : { vendor }), product: read.string(rule.product, [...path, 'product']).toLowerCase() };
-  };
   return {
-    products: read.list(mapping.products, [...at, 'products'], (entry, path) => {
-      const { packages, ...rule } = read.object(entry, path, ['vendor', 'product', 'packages']);
-      return {
-        ...productRule(rule, path),
-        packages: read.list(packages, [...path, 'packages'], (pkg, p) => read.string(pkg, p)),
-      };
+    products: mapping.optionalArray('products').map((entry) => {
+      const rule = entry.asObject().withOnly(['vendor', 'product', 'packages']);
+      return { ...productRule(rule), packages: texts(rule.optionalArray('packages')) };
     }),
-    deny: read.list(mapping.deny, [...at, 'deny'], productRule),
+    deny: mapping.optionalArray('deny').map((entry) => productRule(entry.asObject().withOnly(['vendor', 'product']))),
     vendors,
+  };
+}
+
+/** A branch name as written, without the v of secdb-style names (`v3.20`). */
+function branchName(field: JsonReader): string {
+  return field.asNonEmptyString().replace(/^v(?=\d)/, '');
+}
+
+function readBranch(entry: JsonReader): BranchConfig {
+  const branch = entry.asObject().withOnly(['name', 'endOfSupport', 'architectures', 'repositories']);
+  const name = branchName(branch.field('name'));
+  const nameProblem = declaredBranchNameProblem(name);
+  if (nameProblem !== undefined) branch.field('name').fail(nameProblem);
+  return {
+    name,
+    endOfSupport: branch.optional('endOfSupport')?.asDate(),
+    architectures: texts(branch.optionalArray('architectures')),
+    repositories: branch.optionalArray('repositories').map((item) => {
+      const repository = item.asObject().withOnly(['name', 'index', 'secdb']);
+      const repositoryName = repository.field('name').asNonEmptyString();
+      const problem = repositoryNameProblem(repositoryName);
+      if (problem !== undefined) repository.field('name').fail(problem);
+      return { name: repositoryName, index: optionalText(repository, 'index'), secdb: optionalText(repository, 'secdb') };
+    }),
   };
 }
 
 /** Parses a mapping-rules file (`products`, `deny`, `vendors` at the top level). */
 export function parseMappingConfig(text: string, source: string): MappingConfig {
-  const { value, read } = loadYaml(text, source);
-  return readMapping(read, value, []);
+  return readMapping(loadYaml(text, source).asObject());
 }
 
 /** Parses the YAML configuration; every problem is an InputError naming its line. */
 export function parseConfig(text: string, source: string): SecfixConfig {
-  const { value, read } = loadYaml(text, source);
-  const root = read.object(value, [], ['distribution', 'keys', 'branches', 'nvd', 'cve5', 'rejections', 'mapping']);
+  const root = loadYaml(text, source)
+    .asObject()
+    .withOnly(['distribution', 'keys', 'branches', 'nvd', 'cve5', 'rejections', 'mapping']);
 
-  const branches = read.list(root.branches, ['branches'], (entry, path) => {
-    const branch = read.object(entry, path, ['name', 'endOfSupport', 'architectures', 'repositories']);
-    return {
-      name: read.string(branch.name, [...path, 'name']).replace(/^v(?=\d)/, ''),
-      endOfSupport: read.date(branch.endOfSupport, [...path, 'endOfSupport']),
-      architectures: read.list(branch.architectures, [...path, 'architectures'], (arch, p) => read.string(arch, p)),
-      repositories: read.list(branch.repositories, [...path, 'repositories'], (repo, p) => {
-        const repository = read.object(repo, p, ['name', 'index', 'secdb']);
-        return {
-          name: read.string(repository.name, [...p, 'name']),
-          index: read.optionalString(repository.index, [...p, 'index']),
-          secdb: read.optionalString(repository.secdb, [...p, 'secdb']),
-        };
-      }),
-    };
-  });
   const seen = new Set<string>();
-  branches.forEach((branch, index) => {
-    const nameProblem = declaredBranchNameProblem(branch.name);
-    if (nameProblem !== undefined) read.fail(['branches', index, 'name'], nameProblem);
-    branch.repositories.forEach((repository, position) => {
-      const problem = repositoryNameProblem(repository.name);
-      if (problem !== undefined) read.fail(['branches', index, 'repositories', position, 'name'], problem);
-    });
-    if (seen.has(branch.name)) read.fail(['branches', index, 'name'], `branch "${branch.name}" is listed twice`);
+  const branches = root.optionalArray('branches').map((entry) => {
+    const branch = readBranch(entry);
+    if (seen.has(branch.name)) entry.asObject().field('name').fail(`branch "${branch.name}" is listed twice`);
     seen.add(branch.name);
+    return branch;
   });
 
-  const mappingFile = typeof root.mapping === 'string' ? read.string(root.mapping, ['mapping']) : undefined;
+  const mapping = root.optional('mapping');
+  const mappingFile = typeof mapping?.value === 'string' ? mapping.asNonEmptyString() : undefined;
   return {
-    distribution: read.optionalString(root.distribution, ['distribution']) ?? 'unnamed distribution',
-    keys: read.optionalString(root.keys, ['keys']),
+    distribution: optionalText(root, 'distribution') ?? 'unnamed distribution',
+    keys: optionalText(root, 'keys'),
     branches,
-    nvd: read.list(root.nvd, ['nvd'], (entry, p) => read.string(entry, p)),
-    cve5: read.list(root.cve5, ['cve5'], (entry, p) => read.string(entry, p)),
-    rejections: read.list(root.rejections, ['rejections'], (entry, path) => {
-      const rejections = read.object(entry, path, ['source', 'branches']);
+    nvd: texts(root.optionalArray('nvd')),
+    cve5: texts(root.optionalArray('cve5')),
+    rejections: root.optionalArray('rejections').map((entry) => {
+      const rejections = entry.asObject().withOnly(['source', 'branches']);
       return {
-        source: read.string(rejections.source, [...path, 'source']),
-        branches:
-          rejections.branches === undefined
-            ? undefined
-            : read.list(rejections.branches, [...path, 'branches'], (b, p) => read.string(b, p).replace(/^v(?=\d)/, '')),
+        source: rejections.field('source').asNonEmptyString(),
+        branches: rejections.has('branches') ? rejections.array('branches').map(branchName) : undefined,
       };
     }),
-    mapping: mappingFile === undefined ? readMapping(read, root.mapping, ['mapping']) : { products: [], deny: [], vendors: {} },
+    mapping: mapping === undefined || mappingFile !== undefined ? NO_MAPPING_RULES : readMapping(mapping.asObject()),
     mappingFile,
   };
 }

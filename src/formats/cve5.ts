@@ -1,7 +1,7 @@
 import { formatCpe, parseCpe } from './cpe.js';
 import { InputError } from '../base/input-error.js';
-import { jsonPath } from './json-path.js';
-import { describeJsonValue, isJsonObject } from './json-value.js';
+import { type JsonObjectReader, JsonReader, quoteInput } from './json-value.js';
+import { CVE_ID } from './names.js';
 
 /**
  * CVE JSON 5 records (CVEProject cvelistV5, dataVersion 5.0/5.1) with their ADP containers,
@@ -104,81 +104,9 @@ export interface Cve5Record {
   readonly kev?: Cve5Kev;
 }
 
-type Path = readonly (string | number)[];
-
-/** A JSON object seen at a path, with typed, path-aware accessors that throw InputError. */
-class JsonObject {
-  constructor(
-    readonly source: string,
-    readonly path: Path,
-    private readonly fields: Readonly<Record<string, unknown>>,
-  ) {}
-
-  static of(source: string, path: Path, value: unknown): JsonObject {
-    if (!isJsonObject(value)) throw new InputError(source, jsonPath(path), `expected an object, found ${describeJsonValue(value)}`);
-    return new JsonObject(source, path, value);
-  }
-
-  has(key: string): boolean {
-    return Object.hasOwn(this.fields, key);
-  }
-
-  get(key: string): unknown {
-    return this.has(key) ? this.fields[key] : undefined;
-  }
-
-  fail(key: string | undefined, problem: string): InputError {
-    return new InputError(this.source, jsonPath(key === undefined ? this.path : [...this.path, key]), problem);
-  }
-
-  optionalString(key: string): string | undefined {
-    if (!this.has(key)) return undefined;
-    const value = this.get(key);
-    if (typeof value !== 'string') throw this.fail(key, `expected a string, found ${describeJsonValue(value)}`);
-    return value;
-  }
-
-  string(key: string): string {
-    const value = this.optionalString(key);
-    if (value === undefined) throw this.fail(key, 'missing');
-    return value;
-  }
-
-  optionalObject(key: string): JsonObject | undefined {
-    return this.has(key) ? JsonObject.of(this.source, [...this.path, key], this.get(key)) : undefined;
-  }
-
-  object(key: string): JsonObject {
-    const value = this.optionalObject(key);
-    if (value === undefined) throw this.fail(key, 'missing');
-    return value;
-  }
-
-  /** The array at `key` (empty when absent), each item with its path. */
-  array(key: string): { readonly value: unknown; readonly path: Path }[] {
-    if (!this.has(key)) return [];
-    const value = this.get(key);
-    if (!Array.isArray(value)) throw this.fail(key, `expected an array, found ${describeJsonValue(value)}`);
-    return (value as unknown[]).map((item, index) => ({ value: item, path: [...this.path, key, index] }));
-  }
-
-  objects(key: string): JsonObject[] {
-    return this.array(key).map(({ value, path }) => JsonObject.of(this.source, path, value));
-  }
-
-  strings(key: string): string[] {
-    return this.array(key).map(({ value, path }) => {
-      if (typeof value !== 'string') {
-        throw new InputError(this.source, jsonPath(path), `expected a string, found ${describeJsonValue(value)}`);
-      }
-      return value;
-    });
-  }
-}
-
-const CVE_ID = /^CVE-[0-9]{4}-[0-9]{4,19}$/;
 const CWE_ID = /^CWE-[1-9][0-9]*$/;
 const DATA_VERSION = /^5\.[0-9]+(?:\.[0-9]+)?$/;
+const STATES: readonly Cve5State[] = ['PUBLISHED', 'REJECTED'];
 const STATUSES: readonly Cve5Status[] = ['affected', 'unaffected', 'unknown'];
 const CVSS_KEYS: readonly { readonly key: string; readonly version: CvssVersion }[] = [
   { key: 'cvssV4_0', version: '4.0' },
@@ -189,36 +117,33 @@ const CVSS_KEYS: readonly { readonly key: string; readonly version: CvssVersion 
 
 /** Parses one CVE JSON 5 record. Bad input throws InputError with a JSON path. */
 export function parseCve5(text: string | Buffer, source: string): Cve5Record {
-  const root = JsonObject.of(source, [], parseJson(text, source));
+  const root = JsonReader.of(parseJson(text, source), source).asObject();
   const dataType = root.string('dataType');
-  if (dataType !== 'CVE_RECORD') throw root.fail('dataType', `expected "CVE_RECORD", found "${dataType}"`);
+  if (dataType !== 'CVE_RECORD') root.field('dataType').fail(`expected "CVE_RECORD", found ${quoteInput(dataType)}`);
   const dataVersion = root.string('dataVersion');
-  if (!DATA_VERSION.test(dataVersion)) throw root.fail('dataVersion', `unsupported version "${dataVersion}" (expected 5.x)`);
+  if (!DATA_VERSION.test(dataVersion)) root.field('dataVersion').fail(`unsupported version ${quoteInput(dataVersion)} (expected 5.x)`);
 
   const metadata = root.object('cveMetadata');
   const id = metadata.string('cveId');
-  if (!CVE_ID.test(id)) throw metadata.fail('cveId', `not a CVE id: "${id}"`);
-  const state = metadata.string('state');
-  if (state !== 'PUBLISHED' && state !== 'REJECTED') {
-    throw metadata.fail('state', `expected "PUBLISHED" or "REJECTED", found "${state}"`);
-  }
+  if (!CVE_ID.test(id)) metadata.field('cveId').fail(`not a CVE id: ${quoteInput(id)}`);
+  const state = metadata.field('state').asOneOf(STATES);
 
   const containers = root.optionalObject('containers');
   const cna = containers?.optionalObject('cna');
   if (cna === undefined && state === 'PUBLISHED') {
-    throw new InputError(source, jsonPath(['containers', 'cna']), 'missing (required for a PUBLISHED record)');
+    JsonReader.of(undefined, source, { at: ['containers', 'cna'] }).fail('missing (required for a PUBLISHED record)');
   }
-  const adps = containers?.objects('adp') ?? [];
+  const adps = containers?.optionalArray('adp').map((adp) => adp.asObject()) ?? [];
   const assigner = metadata.optionalString('assignerShortName');
 
   const record: Cve5Record = {
     id,
     state,
     ...optional('assigner', assigner),
-    ...optional('datePublished', optionalTimestamp(metadata, 'datePublished')),
-    ...optional('dateUpdated', optionalTimestamp(metadata, 'dateUpdated')),
-    ...optional('dateReserved', optionalTimestamp(metadata, 'dateReserved')),
-    ...optional('dateRejected', optionalTimestamp(metadata, 'dateRejected')),
+    ...optional('datePublished', metadata.optional('datePublished')?.asTimestamp()),
+    ...optional('dateUpdated', metadata.optional('dateUpdated')?.asTimestamp()),
+    ...optional('dateReserved', metadata.optional('dateReserved')?.asTimestamp()),
+    ...optional('dateRejected', metadata.optional('dateRejected')?.asTimestamp()),
     descriptions: [],
     cvss: [],
     cwes: [],
@@ -253,12 +178,17 @@ function parseJson(text: string | Buffer, source: string): unknown {
   }
 }
 
+/** The objects of the array `name` (none when it is absent). */
+function objects(object: JsonObjectReader, name: string): JsonObjectReader[] {
+  return object.optionalArray(name).map((item) => item.asObject());
+}
+
 type ContainerData = Pick<
   Cve5Record,
   'rejectedReason' | 'title' | 'descriptions' | 'cvss' | 'cwes' | 'references' | 'affected' | 'ssvc' | 'kev'
 >;
 
-function readContainers(cna: JsonObject, adps: readonly JsonObject[], fallbackSource: string): ContainerData {
+function readContainers(cna: JsonObjectReader, adps: readonly JsonObjectReader[], fallbackSource: string): ContainerData {
   const cnaSource = providerName(cna, fallbackSource);
   const cnaCvss = readCvss(cna, cnaSource);
   const cnaCwes = readCwes(cna);
@@ -305,7 +235,7 @@ function readContainers(cna: JsonObject, adps: readonly JsonObject[], fallbackSo
   };
 }
 
-function providerName(container: JsonObject, fallback: string): string {
+function providerName(container: JsonObjectReader, fallback: string): string {
   const provider = container.optionalObject('providerMetadata');
   return provider?.optionalString('shortName') ?? provider?.optionalString('orgId') ?? fallback;
 }
@@ -314,23 +244,22 @@ function preferEnglish(descriptions: readonly Cve5Description[]): string | undef
   return (descriptions.find((description) => /^en\b/i.test(description.lang)) ?? descriptions[0])?.value;
 }
 
-function readDescriptions(container: JsonObject, key: string): Cve5Description[] {
-  return container.objects(key).map((description) => ({
+function readDescriptions(container: JsonObjectReader, name: string): Cve5Description[] {
+  return objects(container, name).map((description) => ({
     lang: description.string('lang'),
     value: description.string('value'),
   }));
 }
 
-function readCvss(container: JsonObject, source: string): Cve5Cvss[] {
+function readCvss(container: JsonObjectReader, source: string): Cve5Cvss[] {
   const entries: Cve5Cvss[] = [];
-  for (const metric of container.objects('metrics')) {
+  for (const metric of objects(container, 'metrics')) {
     for (const { key, version } of CVSS_KEYS) {
       const cvss = metric.optionalObject(key);
       if (cvss === undefined) continue;
-      const baseScore = cvss.get('baseScore');
-      if (typeof baseScore !== 'number' || !(baseScore >= 0 && baseScore <= 10)) {
-        throw cvss.fail('baseScore', `expected a number from 0 to 10, found ${describeJsonValue(baseScore)}`);
-      }
+      const scoreField = cvss.field('baseScore');
+      const baseScore = scoreField.asNumber();
+      if (!(baseScore >= 0 && baseScore <= 10)) scoreField.fail(`expected a number from 0 to 10, found ${baseScore}`);
       const baseSeverity = cvss.optionalString('baseSeverity');
       entries.push({ version, source, vector: cvss.string('vectorString'), baseScore, ...optional('baseSeverity', baseSeverity) });
     }
@@ -338,78 +267,69 @@ function readCvss(container: JsonObject, source: string): Cve5Cvss[] {
   return entries;
 }
 
-function* otherMetrics(container: JsonObject): Generator<JsonObject> {
-  for (const metric of container.objects('metrics')) {
+function* otherMetrics(container: JsonObjectReader): Generator<JsonObjectReader> {
+  for (const metric of objects(container, 'metrics')) {
     const other = metric.optionalObject('other');
     if (other !== undefined) yield other;
   }
 }
 
-function readCwes(container: JsonObject): string[] {
+function readCwes(container: JsonObjectReader): string[] {
   const cwes = new Set<string>();
-  for (const problemType of container.objects('problemTypes')) {
-    for (const description of problemType.objects('descriptions')) {
+  for (const problemType of objects(container, 'problemTypes')) {
+    for (const description of objects(problemType, 'descriptions')) {
       const cweId = description.optionalString('cweId');
       if (cweId === undefined) continue;
-      if (!CWE_ID.test(cweId)) throw description.fail('cweId', `not a CWE id: "${cweId}"`);
+      if (!CWE_ID.test(cweId)) description.field('cweId').fail(`not a CWE id: ${quoteInput(cweId)}`);
       cwes.add(cweId);
     }
   }
   return [...cwes];
 }
 
-function readReferences(container: JsonObject): Cve5Reference[] {
-  return container.objects('references').map((reference) => ({
+function readReferences(container: JsonObjectReader): Cve5Reference[] {
+  return objects(container, 'references').map((reference) => ({
     url: reference.string('url'),
     ...optional('name', reference.optionalString('name')),
-    tags: reference.strings('tags'),
+    tags: reference.optionalArray('tags').map((tag) => tag.asString()),
   }));
 }
 
-function readStatus(object: JsonObject, key: string): Cve5Status {
-  const status = object.string(key);
-  if (!(STATUSES as readonly string[]).includes(status)) {
-    throw object.fail(key, `expected one of ${STATUSES.join(', ')}, found "${status}"`);
-  }
-  return status as Cve5Status;
-}
-
-function readAffected(container: JsonObject, source: string): Cve5Affected[] {
-  return container.objects('affected').map((entry) => ({
+function readAffected(container: JsonObjectReader, source: string): Cve5Affected[] {
+  return objects(container, 'affected').map((entry) => ({
     source,
     ...optional('vendor', entry.optionalString('vendor')),
     ...optional('product', entry.optionalString('product')),
     ...optional('collectionUrl', entry.optionalString('collectionURL')),
     ...optional('packageName', entry.optionalString('packageName')),
-    cpes: entry.strings('cpes').map((cpe, index) => normalizeCpe(cpe, entry, index)),
-    defaultStatus: entry.has('defaultStatus') ? readStatus(entry, 'defaultStatus') : 'unknown',
-    versions: entry.objects('versions').map(readVersion),
+    cpes: entry.optionalArray('cpes').map(normalizeCpe),
+    defaultStatus: entry.optional('defaultStatus')?.asOneOf(STATUSES) ?? 'unknown',
+    versions: objects(entry, 'versions').map(readVersion),
   }));
 }
 
-function normalizeCpe(cpe: string, entry: JsonObject, index: number): string {
+/** A CPE 2.3 formatted string, from a 2.3 string or a 2.2 URI; a bad one is refused at its place. */
+function normalizeCpe(field: JsonReader): string {
+  const cpe = field.asString();
   try {
-    return formatCpe(parseCpe(cpe, entry.source));
+    return formatCpe(parseCpe(cpe, field.source));
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    const detail = error.place === undefined ? error.problem : `${error.place}: ${error.problem}`;
-    throw new InputError(entry.source, jsonPath([...entry.path, 'cpes', index]), detail);
+    return field.fail(error.place === undefined ? error.problem : `${error.place}: ${error.problem}`);
   }
 }
 
-function readVersion(version: JsonObject): Cve5Version {
+function readVersion(version: JsonObjectReader): Cve5Version {
   const lessThan = version.optionalString('lessThan');
   const lessThanOrEqual = version.optionalString('lessThanOrEqual');
-  if (lessThan !== undefined && lessThanOrEqual !== undefined) {
-    throw version.fail(undefined, 'has both lessThan and lessThanOrEqual');
-  }
+  if (lessThan !== undefined && lessThanOrEqual !== undefined) version.fail('has both lessThan and lessThanOrEqual');
   return {
     version: version.string('version'),
-    status: readStatus(version, 'status'),
+    status: version.field('status').asOneOf(STATUSES),
     ...optional('versionType', version.optionalString('versionType')),
     ...optional('lessThan', lessThan),
     ...optional('lessThanOrEqual', lessThanOrEqual),
-    changes: version.objects('changes').map((change) => ({ at: change.string('at'), status: readStatus(change, 'status') })),
+    changes: objects(version, 'changes').map((change) => ({ at: change.string('at'), status: change.field('status').asOneOf(STATUSES) })),
   };
 }
 
@@ -419,21 +339,19 @@ const SSVC_CHOICES = {
   technicalImpact: { label: 'Technical Impact', values: ['partial', 'total'] },
 } as const;
 
-function readSsvc(content: JsonObject): Cve5Ssvc {
-  const chosen = new Map<string, { readonly value: string; readonly place: JsonObject }>();
-  for (const option of content.objects('options')) {
+function readSsvc(content: JsonObjectReader): Cve5Ssvc {
+  const chosen = new Map<string, JsonReader>();
+  for (const option of objects(content, 'options')) {
     for (const { label } of Object.values(SSVC_CHOICES)) {
-      const value = option.optionalString(label);
-      if (value !== undefined) chosen.set(label, { value, place: option });
+      const value = option.optional(label);
+      if (value !== undefined) chosen.set(label, value);
     }
   }
   const pick = <T extends string>(label: string, values: readonly T[]): T => {
-    const choice = chosen.get(label);
-    if (choice === undefined) throw content.fail('options', `no "${label}" option`);
-    const value = choice.value.toLowerCase();
-    if (!(values as readonly string[]).includes(value)) {
-      throw choice.place.fail(label, `expected one of ${values.join(', ')}, found "${choice.value}"`);
-    }
+    const choice = chosen.get(label) ?? content.field('options').fail(`no "${label}" option`);
+    const written = choice.asString();
+    const value = written.toLowerCase();
+    if (!(values as readonly string[]).includes(value)) choice.fail(`expected one of ${values.join(', ')}, found ${quoteInput(written)}`);
     return value as T;
   };
   return {
@@ -441,70 +359,16 @@ function readSsvc(content: JsonObject): Cve5Ssvc {
     automatable: pick(SSVC_CHOICES.automatable.label, SSVC_CHOICES.automatable.values),
     technicalImpact: pick(SSVC_CHOICES.technicalImpact.label, SSVC_CHOICES.technicalImpact.values),
     version: content.string('version'),
-    timestamp: timestamp(content, 'timestamp'),
+    timestamp: content.field('timestamp').asTimestamp(),
   };
 }
 
-const CALENDAR_DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
-
-function readKev(content: JsonObject): Cve5Kev {
-  const dateAdded = content.string('dateAdded');
-  const day = CALENDAR_DATE.exec(dateAdded);
-  if (day !== null && !isCalendarDate(Number(day[1]), Number(day[2]), Number(day[3]))) {
-    throw content.fail('dateAdded', `not a date: "${dateAdded}"`);
-  }
+function readKev(content: JsonObjectReader): Cve5Kev {
+  const dateAdded = content.field('dateAdded');
+  // CISA gives a calendar date; a date with a time is read as a timestamp.
+  const isDay = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(dateAdded.asString());
   return {
-    dateAdded: day !== null ? dateAdded : timestamp(content, 'dateAdded'),
+    dateAdded: isDay ? dateAdded.asDate() : dateAdded.asTimestamp(),
     reference: content.string('reference'),
   };
-}
-
-/**
- * RFC 3339-style timestamps as the CVE 5 schema defines them; the schema says UTC is assumed
- * when no offset is given (CVE_Record_Format.json, "timestamp" definition). Seconds and the
- * fraction are optional; the fraction's digits are kept as written.
- */
-const TIMESTAMP =
-  /^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(\.[0-9]+)?)?)?(Z|z|[+-][0-9]{2}:?[0-9]{2})?$/;
-
-function optionalTimestamp(object: JsonObject, key: string): string | undefined {
-  return object.has(key) ? timestamp(object, key) : undefined;
-}
-
-/** The timestamp at `key` in ISO-8601 UTC with `Z`, e.g. `2024-04-18T00:00:04.983Z`. */
-function timestamp(object: JsonObject, key: string): string {
-  const text = object.string(key);
-  const normalized = normalizeTimestamp(text);
-  if (normalized === undefined) throw object.fail(key, `not a timestamp: "${text}"`);
-  return normalized;
-}
-
-function normalizeTimestamp(text: string): string | undefined {
-  const match = TIMESTAMP.exec(text);
-  if (match === null) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((digits) => Number(digits ?? 0));
-  const fraction = match[7] ?? '';
-  const zone = match[8] ?? 'Z';
-  if (year === undefined || month === undefined || day === undefined || !isCalendarDate(year, month, day)) return undefined;
-  if (hour === undefined || minute === undefined || second === undefined) return undefined;
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  let offsetMinutes = 0;
-  if (zone !== 'Z' && zone !== 'z') {
-    const digits = zone.replace(':', '');
-    const offsetHours = Number(digits.slice(1, 3));
-    const offsetRest = Number(digits.slice(3, 5));
-    if (offsetHours > 23 || offsetRest > 59) return undefined;
-    offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetRest);
-  }
-  const instant = new Date(0);
-  instant.setUTCFullYear(year, month - 1, day);
-  instant.setUTCHours(hour, minute - offsetMinutes, second, 0);
-  return `${instant.toISOString().slice(0, -5)}${fraction}Z`;
-}
-
-function isCalendarDate(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
-  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate();
-  const isLeap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= (month === 2 && !isLeap ? 28 : daysInMonth);
 }

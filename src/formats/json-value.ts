@@ -1,6 +1,6 @@
 import { InputError } from '../base/input-error.js';
 import { jsonPath } from './json-path.js';
-import { normalizeTimestamp } from './timestamp.js';
+import { isIsoDate, normalizeTimestamp } from './timestamp.js';
 
 /**
  * Checked reading of parsed JSON (or YAML) values. A `JsonReader` is one value at a place in a
@@ -154,6 +154,12 @@ export class JsonReader {
     this.fail(`expected one of ${allowed.join(', ')}, found ${quoteInput(text)}`);
   }
 
+  /** A calendar date `YYYY-MM-DD` (no February 30). */
+  asDate(): string {
+    const text = this.asString();
+    return isIsoDate(text) ? text : this.fail(`not a valid YYYY-MM-DD date: ${quoteInput(text)}`);
+  }
+
   /** A date-time, normalized to UTC `YYYY-MM-DDTHH:MM:SS.sssZ` (see `normalizeTimestamp`). */
   asTimestamp(): string {
     const text = this.asString();
@@ -173,6 +179,16 @@ export class JsonObjectReader extends JsonReader {
 
   names(): string[] {
     return Object.keys(this.value);
+  }
+
+  /** This object, once every field it has is one of `known` (fails at the first that is not). */
+  withOnly(known: readonly string[]): this {
+    const unknown = Object.keys(this.value).find((name) => !known.includes(name));
+    if (unknown !== undefined) {
+      const what = this.document.yaml ? 'setting' : 'field';
+      this.field(unknown).fail(`unknown ${what} ${quoteInput(unknown)}; expected one of ${known.join(', ')}`);
+    }
+    return this;
   }
 
   /** The field `name`, absent or not. */

@@ -258,6 +258,7 @@ describe('readNvd input handling', () => {
       ['published', (cve) => (cve.published = '2023-02-29T10:00:00.000'), /not a valid date-time/],
       ['lastModified', (cve) => (cve.lastModified = 20230601), /expected a string, found a number/],
       ['id', (cve) => (cve.id = 'CVE-23-1'), /not a CVE id/],
+      ['id', (cve) => (cve.id = `CVE-2023-${'1'.repeat(20)}`), /not a CVE id/],
       ['descriptions', (cve) => (cve.descriptions = []), /at least one/],
       ['descriptions', (cve) => (cve.descriptions = 'none'), /expected an array/],
       ['metrics.cvssMetricV31[0].cvssData.baseScore', (cve) => (((cve.metrics as JsonRecord).cvssMetricV31 as JsonRecord[])[0]!.cvssData as JsonRecord).baseScore = 11, /outside 0–10/],

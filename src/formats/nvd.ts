@@ -2,7 +2,7 @@ import { InputError } from '../base/input-error.js';
 import { jsonPath } from './json-path.js';
 import { findJsonSyntaxError, splitJsonArray } from './json-stream.js';
 import { type JsonObjectReader, type JsonPathStep, JsonReader, describeJsonValue, ownField, quoteInput } from './json-value.js';
-import { isIsoDate } from './timestamp.js';
+import { CVE_ID } from './names.js';
 
 export type NvdOperator = 'AND' | 'OR';
 export type NvdCvssVersion = '2.0' | '3.0' | '3.1' | '4.0';
@@ -111,7 +111,6 @@ export interface NvdReader extends AsyncIterable<NvdCve> {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const CVE_ID = /^CVE-\d{4}-\d{4,}$/;
 const SEVERITIES: readonly NvdSeverity[] = ['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const OPERATORS: readonly NvdOperator[] = ['AND', 'OR'];
 const METRIC_TYPES: readonly NvdCvss['type'][] = ['Primary', 'Secondary'];
@@ -137,11 +136,6 @@ function recordReader(value: unknown, source: string, byteOffset: number, at: re
 function score(field: JsonReader): number {
   const value = field.asNumber();
   return value >= 0 && value <= 10 ? value : field.fail(`CVSS score ${value} outside 0–10`);
-}
-
-function date(field: JsonReader): string {
-  const text = field.asString();
-  return isIsoDate(text) ? text : field.fail(`not a valid YYYY-MM-DD date: ${quoteInput(text)}`);
 }
 
 function cveId(field: JsonReader): string {
@@ -207,9 +201,9 @@ function configurations20(list: readonly JsonReader[]): NvdConfiguration[] {
 
 function kevOf(cve: JsonObjectReader): NvdKev | undefined {
   if (!cve.has('cisaExploitAdd')) return undefined;
-  const kev: Mutable<NvdKev> = { dateAdded: date(cve.field('cisaExploitAdd')) };
+  const kev: Mutable<NvdKev> = { dateAdded: cve.field('cisaExploitAdd').asDate() };
   const dueDate = cve.optional('cisaActionDue');
-  if (dueDate !== undefined) kev.dueDate = date(dueDate);
+  if (dueDate !== undefined) kev.dueDate = dueDate.asDate();
   const requiredAction = cve.optionalString('cisaRequiredAction');
   if (requiredAction !== undefined) kev.requiredAction = requiredAction;
   const name = cve.optionalString('cisaVulnerabilityName');

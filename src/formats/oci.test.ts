@@ -27,7 +27,7 @@ describe('parseDockerSaveManifest', () => {
   });
 
   it('names the missing field and malformed JSON', () => {
-    expect(inputErrorFrom(() => parseDockerSaveManifest(json([{ Config: 'c.json' }]), 'm')).message).toBe('m: $[0].Layers: missing');
+    expect(inputErrorFrom(() => parseDockerSaveManifest(json([{ Config: 'c.json' }]), 'm')).message).toBe('m: $[0].Layers: missing (expected an array)');
     expect(inputErrorFrom(() => parseDockerSaveManifest(Buffer.from('[{'), 'm')).problem).toMatch(/^malformed JSON/);
     expect(inputErrorFrom(() => parseDockerSaveManifest(json({}), 'm')).message).toBe('m: $: expected an array, found an object');
   });

@@ -2,7 +2,6 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../base/input-error.js';
 import { readInput } from '../sources/file.js';
-import { fetchSecurityData } from '../sources/tracker-api.js';
 import { advise } from '../engine/upgrades.js';
 import { type BranchSource, decideBranch } from './branch.js';
 import { type ImageDescription, type ImageSystem, folderMembers, isImageFolder, readImageArchive, readImageMembers } from './image.js';
@@ -10,7 +9,7 @@ import type { Finding, PublishedVersions, ScanWarning, SecurityData } from '../e
 import { readPublishedVersions } from './published.js';
 import { readRootfs } from './rootfs.js';
 import { parseSecdbForBranch, readSecdbSources, secdbSecurityData } from './secdb-files.js';
-import { MAX_REQUEST_PACKAGES, securityDataFromJson } from './security-data-json.js';
+import { MAX_REQUEST_PACKAGES, fetchSecurityData, securityDataFromJson } from './tracker-api.js';
 import { SYSTEM_FILES, type SystemFileName, type SystemFiles, readSystem } from './system.js';
 
 /** Loads one branch's security data, for the origins installed. */

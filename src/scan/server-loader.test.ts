@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inputErrorFromAsync } from '../test-support/input-errors.js';
 import { serverLoader } from './run.js';
-import { MAX_REQUEST_PACKAGES, securityDataToJson } from './security-data-json.js';
+import { MAX_REQUEST_PACKAGES, securityDataToJson } from './tracker-api.js';
 
 /** A tracker that answers every branch with 3.17's data, as a misrouted proxy might. */
 let server: Server;

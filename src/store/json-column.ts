@@ -1,6 +1,6 @@
 import type { ColumnType } from 'kysely';
 import { CRITERION_OUTCOMES, MATCH_RULES, type Evidence } from '../base/states.js';
-import { describeJsonValue } from '../formats/json-value.js';
+import { describeJsonValue, isJsonObject, ownField } from '../formats/json-value.js';
 import type { NvdConfiguration } from '../formats/nvd.js';
 
 /*
@@ -78,23 +78,19 @@ export function listOf<T>(item: Shape<T>): Shape<readonly T[]> {
   };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** An object with these members (checked in place, not copied: update reads many). */
 function objectOf<T>(members: { readonly [K in keyof T]-?: Shape<T[K]> }): Shape<T> {
   const entries = Object.entries<Shape<unknown>>(members);
   return (value, at, column) => {
-    if (!isObject(value)) return notObject(value, at, column);
-    for (const [name, shape] of entries) shape(value[name], `${at}.${name}`, column);
+    if (!isJsonObject(value)) return notObject(value, at, column);
+    for (const [name, shape] of entries) shape(ownField(value, name), `${at}.${name}`, column);
     return value as T;
   };
 }
 
 export function recordOf<T>(member: Shape<T>): Shape<Readonly<Record<string, T>>> {
   return (value, at, column) => {
-    if (!isObject(value)) return notObject(value, at, column);
+    if (!isJsonObject(value)) return notObject(value, at, column);
     for (const [name, entry] of Object.entries(value)) member(entry, `${at}.${name}`, column);
     return value as Record<string, T>;
   };
@@ -105,8 +101,8 @@ function byKind<T extends { readonly kind: string }>(variants: { readonly [K in 
   const kinds = Object.keys(variants) as T['kind'][];
   const kind = oneOf(kinds);
   return (value, at, column) => {
-    if (!isObject(value)) return notObject(value, at, column);
-    return variants[kind(value['kind'], `${at}.kind`, column)](value, at, column);
+    if (!isJsonObject(value)) return notObject(value, at, column);
+    return variants[kind(ownField(value, 'kind'), `${at}.kind`, column)](value, at, column);
   };
 }
 

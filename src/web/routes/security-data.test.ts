@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, type SecurityDataJson, securityDataToJson } from '../../scan/security-data-json.js';
+import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, type SecurityDataJson, securityDataToJson } from '../../scan/tracker-api.js';
 import { trackerSecurityData } from '../../scan/tracker.js';
 import { listBranches } from '../../store/index.js';
 import { type TestStore, backends } from '../../test-support/databases.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, SECURITY_DATA_ROUTE, type SecurityDataJson, securityDataToJson } from '../../scan/security-data-json.js';
+import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, SECURITY_DATA_ROUTE, type SecurityDataJson, securityDataToJson } from '../../scan/tracker-api.js';
 import { UnknownBranchError, trackerSecurityData } from '../../scan/tracker.js';
 import { getDataVersion } from '../../store/index.js';
 import { HttpError, badRequest } from '../errors.js';
