@@ -72,6 +72,13 @@ export type Evidence =
   /** A version that is not a valid apk version, so no order with it can be trusted. */
   | { readonly kind: 'incomparable-version'; readonly version: string }
   | CriterionEvidence
+  /**
+   * Every NVD criterion that concerns the package starts above the published version (closed
+   * ranges, or exact versions the package's own fix is past), so a later secfixes line is an
+   * upgrade record, not proof the published version was affected. `version` is the upstream
+   * version compared; `text` says it in words.
+   */
+  | { readonly kind: 'introduced-after-published'; readonly version: string; readonly text: string }
   /** Neither a secfix, a rejection nor an NVD configuration concerns the package. */
   | { readonly kind: 'no-criteria' };
 

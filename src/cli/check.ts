@@ -7,7 +7,7 @@ import { subcommand } from './subcommand.js';
 /** `secfix check`: data-quality problems in the stored secfixes. */
 export function checkCommand(io: CliIo, status: CliStatus): Command {
   return subcommand(io, 'check')
-    .description('report data-quality problems: fix versions no index ever had, fixes below the affected range, unrecognized ids, packages no index has')
+    .description('report data-quality problems: fix versions no index ever had, fixes below the affected range, unrecognized ids, packages no index has, pairs decided introduced-after-published (for the team to confirm)')
     .option('--db <url>', DB_OPTION_HELP)
     .option('--config <file>', CONFIG_OPTION_HELP)
     .option('--json', 'print one JSON object {findings, skipped}', false)

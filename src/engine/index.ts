@@ -50,4 +50,12 @@ export {
   type RejectionRecord,
   type SecfixLine,
 } from './decide.js';
-export { QUALITY_KINDS, checkSecfixQuality, type QualityFinding, type QualityInput, type QualityKind } from './quality.js';
+export {
+  QUALITY_KINDS,
+  checkSecfixQuality,
+  introducedAfterPublishedFindings,
+  type QualityFinding,
+  type QualityInput,
+  type QualityKind,
+  type StateForQuality,
+} from './quality.js';

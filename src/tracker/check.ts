@@ -1,9 +1,10 @@
-import { type QualityFinding, buildMappingIndex, checkSecfixQuality, packageUniverse, prepareCve } from '../engine/index.js';
+import { type QualityFinding, buildMappingIndex, checkSecfixQuality, introducedAfterPublishedFindings, packageUniverse, prepareCve } from '../engine/index.js';
 import type { MappingRules, PreparedCve } from '../engine/index.js';
 import type { SecdbPackage } from '../formats/secdb.js';
 import { type SecfixId, classifySecfixId } from '../formats/secfix-id.js';
 import {
   type Store,
+  findStates,
   listBranches,
   listPublishedBinaries,
   listSecfixedVulnerabilityConfigurations,
@@ -102,5 +103,6 @@ export async function checkData(store: Pick<Store, 'db'>, rules: MappingRules): 
     // Each branch takes a while at full size; a server computing the report keeps answering meanwhile.
     await new Promise((resolve) => setImmediate(resolve));
   }
+  findings.push(...introducedAfterPublishedFindings(await findStates(db, { evidenceContains: '"kind":"introduced-after-published"' })));
   return { findings, skipped };
 }

@@ -49,6 +49,8 @@ const KIND_DESCRIPTIONS: Record<QualityKind, string> = {
   'unrecognized-id': 'An id that is not a CVE, GHSA or ALPINE id, so no other database can refer to it.',
   'not-affected-and-fixed': 'An id listed both as never affecting the package (under 0) and as fixed in a version.',
   'package-not-in-index': 'A package with secfixes that no index of the branch has.',
+  'introduced-after-published':
+    'Decided not affected although the secfixes list a later fix: every NVD range for the package starts above the published version, so the line is taken as an upgrade record: for the team to confirm.',
 };
 
 function findingTable(section: QualityKindSection): Html {
