@@ -45,6 +45,7 @@ describe('evaluateCve on real records', () => {
           outcome: 'affected',
         },
       ],
+      platforms: [],
     });
     // Every version includes one the repo does not publish.
     expect(evaluate(recordOf('CVE-2007-2768'), 'openssh', undefined)?.outcome).toBe('affected');
@@ -72,11 +73,46 @@ describe('evaluateCve on real records', () => {
     expect(evaluate(record, 'curl', '7.83.1-r4')).toBeUndefined();
   });
 
-  it('takes a vulnerable:false platform in an AND configuration as context', () => {
-    // CVE-2008-1033: AND of (vulnerable:false Mac OS X) and apple:cups every version.
+  it('does not apply an AND configuration whose vulnerable:false platform is Mac OS X', () => {
+    // CVE-2008-1033: AND of (vulnerable:false Mac OS X) and apple:cups every version: a Mac OS X-only bug.
     const result = evaluate(recordOf('CVE-2008-1033'), 'cups', '2.4.2-r0');
-    expect(result?.outcome).toBe('affected');
+    expect(result?.outcome).toBe('not-affected');
     expect(result?.criteria.map((c) => c.criteria)).toEqual(['cpe:2.3:a:apple:cups:*:*:*:*:*:*:*:*']);
+    expect(result?.platforms.map((p) => p.criteria)).toContain('cpe:2.3:o:apple:mac_os_x:*:*:*:*:*:*:*:*');
+    // Without the foreign-platform list every platform holds, as before.
+    const plain = buildMappingIndex(packageUniverse(loadApkIndex('v3.16-main-x86_64')), { ...SAMPLE_RULES, foreignPlatforms: [] });
+    expect(evaluateCve(prepareCve(recordOf('CVE-2008-1033'), plain), 'cups', '2.4.2-r0')?.outcome).toBe('affected');
+  });
+});
+
+describe('platforms in AND configurations', () => {
+  const CUPS = 'cpe:2.3:a:apple:cups:*:*:*:*:*:*:*:*';
+  const andOn = (...platforms: string[]) => [configuration('AND', [node('OR', [vulnerable(CUPS)]), node('OR', platforms.map(platform))])];
+  const outcomeOn = (...platforms: string[]) => evaluate(andOn(...platforms), 'cups', '2.4.2-r0')?.outcome;
+
+  it('holds on Linux, on a Linux distribution and on an unknown or wildcard platform', () => {
+    expect(outcomeOn(LINUX)).toBe('affected');
+    expect(outcomeOn('cpe:2.3:o:debian:debian_linux:11.0:*:*:*:*:*:*:*')).toBe('affected');
+    expect(outcomeOn('cpe:2.3:o:alpinelinux:alpine_linux:3.16:*:*:*:*:*:*:*')).toBe('affected');
+    expect(outcomeOn('cpe:2.3:o:haiku:haiku:-:*:*:*:*:*:*:*')).toBe('affected');
+    expect(outcomeOn('cpe:2.3:o:*:*:*:*:*:*:*:*:*:*')).toBe('affected');
+  });
+
+  it('does not hold on another operating system or on hardware', () => {
+    expect(outcomeOn('cpe:2.3:o:microsoft:windows_10:-:*:*:*:*:*:*:*')).toBe('not-affected');
+    expect(outcomeOn('cpe:2.3:o:apple:iphone_os:-:*:*:*:*:*:*:*')).toBe('not-affected');
+    expect(outcomeOn('cpe:2.3:h:netapp:h500s:-:*:*:*:*:*:*:*')).toBe('not-affected');
+  });
+
+  it('holds when any platform of the OR holds, and when the foreign platform is negated', () => {
+    expect(outcomeOn('cpe:2.3:o:apple:mac_os_x:-:*:*:*:*:*:*:*', LINUX)).toBe('affected');
+    const notOnWindows = [configuration('AND', [node('OR', [vulnerable(CUPS)]), node('OR', [platform('cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*')], true)])];
+    expect(evaluate(notOnWindows, 'cups', '2.4.2-r0')?.outcome).toBe('affected');
+  });
+
+  it('still lets another configuration apply', () => {
+    const tree = [...andOn('cpe:2.3:o:apple:mac_os_x:-:*:*:*:*:*:*:*'), configuration('OR', [node('OR', [vulnerable(CUPS, { versionEndExcluding: '2.4.3' })])])];
+    expect(evaluate(tree, 'cups', '2.4.2-r0')?.outcome).toBe('affected');
   });
 });
 

@@ -29,12 +29,25 @@ export interface DenyRule {
   readonly product: string;
 }
 
+/**
+ * A platform an apk distribution never runs as: a `vulnerable: false` criterion naming it does not
+ * hold. Each field left out matches anything; a product ending in `*` matches by prefix.
+ */
+export interface PlatformRule {
+  /** CPE part: `o` (operating system) or `h` (hardware). */
+  readonly part?: string;
+  readonly vendor?: string;
+  readonly product?: string;
+}
+
 /** Mapping rules from the configuration; names are compared in lower case, as CPE matching is. */
 export interface MappingRules {
   readonly products: readonly ProductRule[];
   readonly deny: readonly DenyRule[];
   /** Origin → the CPE vendors known to make it. A criterion from any other vendor does not map. */
   readonly vendors: Readonly<Record<string, readonly string[]>>;
+  /** Platforms that are not this distribution; none when left out (every platform holds). */
+  readonly foreignPlatforms?: readonly PlatformRule[];
 }
 
 /** The parts of a CPE criterion that decide which packages it names, lower case. */
@@ -60,6 +73,7 @@ export interface MappingIndex {
   readonly productRules: ReadonlyMap<string, readonly ProductRule[]>;
   readonly deniedVendors: ReadonlyMap<string, readonly (string | undefined)[]>;
   readonly vendorsOfOrigin: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly foreignPlatforms: readonly PlatformRule[];
   /** Answers already worked out, by vendor, product and target software: NVD repeats names a lot. */
   readonly answers: Map<string, readonly PackageMatch[]>;
 }
@@ -118,6 +132,11 @@ export function buildMappingIndex(universe: PackageUniverse, rules: MappingRules
     productRules: groupBy(rules.products.map(lowerRule), (rule) => rule.product),
     deniedVendors: new Map([...denied].map(([product, list]) => [product, list.map((rule) => rule.vendor)])),
     vendorsOfOrigin: new Map(Object.entries(rules.vendors).map(([origin, vendors]) => [origin, new Set(vendors.map((v) => v.toLowerCase()))])),
+    foreignPlatforms: (rules.foreignPlatforms ?? []).map((rule) => ({
+      ...(rule.part === undefined ? {} : { part: rule.part.toLowerCase() }),
+      ...(rule.vendor === undefined ? {} : { vendor: rule.vendor.toLowerCase() }),
+      ...(rule.product === undefined ? {} : { product: rule.product.toLowerCase() }),
+    })),
     answers: new Map(),
   };
 }
@@ -137,6 +156,23 @@ export function criterionNameOf(cpe: Cpe): CriterionName | undefined {
   if (part === 'h' || product === undefined) return undefined;
   const targetSw = exactText(cpe.targetSw);
   return { vendor: exactText(cpe.vendor), product, ...(targetSw === undefined ? {} : { targetSw }) };
+}
+
+/**
+ * Whether a platform criterion names a system the configuration lists as foreign. A field with
+ * a wildcard or ANY is an unknown platform, which holds (a false alarm is better than a miss).
+ */
+export function isForeignPlatform(cpe: Cpe, index: MappingIndex): boolean {
+  const part = exactText(cpe.part);
+  const vendor = exactText(cpe.vendor);
+  const product = exactText(cpe.product);
+  return index.foreignPlatforms.some(
+    (rule) =>
+      (rule.part === undefined || rule.part === part) &&
+      (rule.vendor === undefined || rule.vendor === vendor) &&
+      (rule.product === undefined ||
+        (rule.product.endsWith('*') ? product?.startsWith(rule.product.slice(0, -1)) === true : rule.product === product)),
+  );
 }
 
 /** NVD joins words with `_` where Alpine uses `-`, and the reverse happens too (`py3-sphinx_rtd_theme`). */

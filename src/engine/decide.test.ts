@@ -10,6 +10,7 @@ const v316main = loadSecdb('v3.16', 'main');
 const line = (version: string, id: string, repo = 'main'): SecfixLine => ({ repo, version, id, text: id });
 const input = (fields: Partial<PairInput>): PairInput => ({ repo: 'main', version: undefined, secfixes: [], rejections: [], nvd: undefined, ...fields });
 const nvdSays = (outcome: NvdEvaluation['outcome']): NvdEvaluation => ({
+  platforms: [],
   outcome,
   criteria: [{ kind: 'criterion', cveConfigurationIndex: 0, criteria: 'cpe:2.3:a:haxx:curl:*:*:*:*:*:*:*:*', bounds: {}, rule: 'origin-name', comparedVersion: '7.83.1', outcome: 'affected' }],
 });
@@ -115,7 +116,7 @@ describe('a secfixes fix for a bug introduced after the published version', () =
     comparedVersion,
     outcome,
   });
-  const nvdOf = (outcome: NvdEvaluation['outcome'], ...criteria: CriterionEvidence[]): NvdEvaluation => ({ outcome, criteria });
+  const nvdOf = (outcome: NvdEvaluation['outcome'], ...criteria: CriterionEvidence[]): NvdEvaluation => ({ outcome, criteria, platforms: [] });
   const curl = 'cpe:2.3:a:haxx:curl:*:*:*:*:*:*:*:*';
 
   it('is not affected when every NVD range starts above the published version, saying so in words', () => {

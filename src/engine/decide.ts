@@ -131,7 +131,7 @@ const NVD_STATES = {
 function fromNvd(input: PairInput): PairState {
   const { repo, version, nvd } = input;
   if (nvd === undefined) return state('unknown', null, [versionEvidence(repo, version), { kind: 'no-criteria' }]);
-  const evidence = [versionEvidence(repo, version), ...nvd.criteria];
+  const evidence = [versionEvidence(repo, version), ...nvd.criteria, ...nvd.platforms];
   // Without a published version only an every-version criterion could be compared; nothing is shipped to judge.
   if (version === undefined) return state('unknown', null, evidence);
   return state(NVD_STATES[nvd.outcome], null, evidence);

@@ -55,6 +55,8 @@ export interface MappingConfig {
   readonly deny: readonly { readonly vendor?: string; readonly product: string }[];
   /** Known CPE vendors per package: a criterion for the same product from another vendor does not map. */
   readonly vendors: Readonly<Record<string, readonly string[]>>;
+  /** Platforms (part, vendor, product; each optional) that a `vulnerable: false` criterion names for another system. */
+  readonly foreignPlatforms: readonly { readonly part?: string; readonly vendor?: string; readonly product?: string }[];
 }
 
 type Path = (string | number)[];
@@ -132,7 +134,7 @@ function loadYaml(text: string, source: string): { value: unknown; read: ConfigR
 }
 
 function readMapping(read: ConfigReader, value: unknown, at: Path): MappingConfig {
-  const mapping = read.object(value ?? {}, at, ['products', 'deny', 'vendors']);
+  const mapping = read.object(value ?? {}, at, ['products', 'deny', 'vendors', 'foreignPlatforms']);
   const vendorsAt = [...at, 'vendors'];
   const vendorsRaw = read.object(mapping.vendors ?? {}, vendorsAt, Object.keys((mapping.vendors as object | null) ?? {}));
   const vendors: Record<string, string[]> = {};
@@ -154,10 +156,19 @@ function readMapping(read: ConfigReader, value: unknown, at: Path): MappingConfi
     }),
     deny: read.list(mapping.deny, [...at, 'deny'], productRule),
     vendors,
+    foreignPlatforms: read.list(mapping.foreignPlatforms, [...at, 'foreignPlatforms'], (entry, path) => {
+      const rule = read.object(entry, path, ['part', 'vendor', 'product']);
+      const field = (name: 'part' | 'vendor' | 'product') => {
+        const text = read.optionalString(rule[name], [...path, name])?.toLowerCase();
+        if (name === 'part' && text !== undefined && text !== 'o' && text !== 'h') read.fail([...path, name], 'expected o (operating system) or h (hardware)');
+        return text === undefined ? {} : { [name]: text };
+      };
+      return { ...field('part'), ...field('vendor'), ...field('product') };
+    }),
   };
 }
 
-/** Parses a mapping-rules file (`products`, `deny`, `vendors` at the top level). */
+/** Parses a mapping-rules file (`products`, `deny`, `vendors`, `foreignPlatforms` at the top level). */
 export function parseMappingConfig(text: string, source: string): MappingConfig {
   const { value, read } = loadYaml(text, source);
   return readMapping(read, value, []);
@@ -213,7 +224,7 @@ export function parseConfig(text: string, source: string): SecfixConfig {
             : read.list(rejections.branches, [...path, 'branches'], (b, p) => read.string(b, p).replace(/^v(?=\d)/, '')),
       };
     }),
-    mapping: mappingFile === undefined ? readMapping(read, root.mapping, ['mapping']) : { products: [], deny: [], vendors: {} },
+    mapping: mappingFile === undefined ? readMapping(read, root.mapping, ['mapping']) : { products: [], deny: [], vendors: {}, foreignPlatforms: [] },
     mappingFile,
   };
 }

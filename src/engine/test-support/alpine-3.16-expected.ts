@@ -63,7 +63,7 @@ export const V316_MAIN_EXPECTED: readonly ExpectedPair[] = [
   // No secfix line: NVD decides.
   { package: 'krb5', cve: 'CVE-2000-0546', state: 'vulnerable', fixedVersion: null, why: 'mit:kerberos before 4.0 holds 1.19.4 (Kerberos 4 numbering; a false alarm a rejection would settle)' },
   { package: 'openssh', cve: 'CVE-2007-2768', state: 'vulnerable', fixedVersion: null, why: 'openbsd:openssh with no version and no bounds: every version' },
-  { package: 'cups', cve: 'CVE-2008-1033', state: 'vulnerable', fixedVersion: null, why: 'apple:cups every version AND a vulnerable:false Mac OS X platform, which is context' },
+  { package: 'cups', cve: 'CVE-2008-1033', state: 'not-affected', fixedVersion: null, why: 'apple:cups every version AND a vulnerable:false Mac OS X platform, which an apk distribution is not' },
   { package: 'openssl', cve: 'CVE-2019-0190', state: 'vulnerable', fixedVersion: null, why: 'openssl >= 1.1.1 with no end holds 1.1.1s' },
   { package: 'openssl3', cve: 'CVE-2019-0190', state: 'vulnerable', fixedVersion: null, why: 'the same unbounded range holds 3.0.7, reached as a versioned origin' },
   { package: 'openssl', cve: 'CVE-2023-0466', state: 'vulnerable', fixedVersion: null, why: '1.1.1 <= 1.1.1s < 1.1.1u; the 1.0.2zh end of another range is read as far as it can be' },
