@@ -208,3 +208,22 @@ describe('evaluateCve on hand-built trees', () => {
     ]);
   });
 });
+
+describe('version lines of mapping rules', () => {
+  const rules = { ...SAMPLE_RULES, products: [{ vendor: 'mit', product: 'kerberos', packages: ['krb5'], versions: '<4' }] };
+  const lined = buildMappingIndex(packageUniverse(loadApkIndex('v3.16-main-x86_64')), rules);
+  const reaches = (match: NvdCpeMatch) => prepareCve([configuration('OR', [node('OR', [match])])], lined).origins.has('krb5');
+  const KERBEROS = 'cpe:2.3:a:mit:kerberos:*:*:*:*:*:*:*:*';
+
+  it('leaves out a criterion whose every version lies outside the line', () => {
+    expect(reaches(vulnerable(KERBEROS, { versionEndExcluding: '4.0' }))).toBe(false);
+    expect(reaches(vulnerable('cpe:2.3:a:mit:kerberos:4.0:patch10:*:*:*:*:*:*'))).toBe(false);
+  });
+
+  it('keeps a criterion with no version, one in the line, one across it, or one it cannot read', () => {
+    expect(reaches(vulnerable(KERBEROS))).toBe(true);
+    expect(reaches(vulnerable(KERBEROS, { versionEndExcluding: '1.19.5' }))).toBe(true);
+    expect(reaches(vulnerable(KERBEROS, { versionStartIncluding: '1.0', versionEndExcluding: '5.0' }))).toBe(true);
+    expect(reaches(vulnerable('cpe:2.3:a:mit:kerberos:5-1.2.1:*:*:*:*:*:*:*'))).toBe(true);
+  });
+});

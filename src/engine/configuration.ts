@@ -1,6 +1,8 @@
 import { parseCpe } from '../formats/cpe.js';
 import type { Cpe } from '../formats/cpe.js';
 import type { NvdConfiguration, NvdCpeMatch, NvdOperator } from '../formats/nvd.js';
+import type { VersionConstraint } from '../formats/version-line.js';
+import { compareVersions } from '../version/index.js';
 import { criterionNameOf, isForeignPlatform, mapCriterionToPackages } from './cpe-mapping.js';
 import type { MappingIndex } from './cpe-mapping.js';
 import type { CriterionBounds, CriterionEvidence, CriterionOutcome, ForeignPlatformEvidence, MatchRule, NvdOutcome } from '../base/states.js';
@@ -84,14 +86,42 @@ export function prepareCve(configurations: readonly NvdConfiguration[], index: M
           parsedCpes?.set(match.criteria, cpe);
         }
         const name = match.vulnerable ? criterionNameOf(cpe) : undefined;
-        const mapped = name === undefined ? [] : mapCriterionToPackages(name, index);
+        const bounds = boundsOf(match, cpe);
+        const mapped = (name === undefined ? [] : mapCriterionToPackages(name, index)).filter(
+          ({ lines }) => lines === undefined || lines.some((line) => isInVersionLine(bounds, line)),
+        );
         for (const { origin } of mapped) origins.add(origin);
         const packages = new Map(mapped.map(({ origin, rule }) => [origin, rule]));
-        return { match, cpe, bounds: boundsOf(match, cpe), packages, foreign: !match.vulnerable && isForeignPlatform(cpe, index) };
+        return { match, cpe, bounds, packages, foreign: !match.vulnerable && isForeignPlatform(cpe, index) };
       }),
     })),
   }));
   return { configurations: prepared, origins };
+}
+
+const HOLDS: Readonly<Record<VersionConstraint['operator'], (order: number) => boolean>> = {
+  '<': (order) => order < 0,
+  '<=': (order) => order <= 0,
+  '>': (order) => order > 0,
+  '>=': (order) => order >= 0,
+  '=': (order) => order === 0,
+};
+
+/**
+ * Whether a criterion belongs to a rule's version line: it names no version (every version), or
+ * one of the versions it names (bounds, or its exact version) satisfies the line, or one cannot
+ * be read (no miss on a guess). `mit:kerberos < 4.0` names only 4.0, Kerberos 4's numbering,
+ * which a line `<4` for krb5's 1.x releases leaves out; a range across lines stays in.
+ */
+function isInVersionLine(bounds: CriterionBounds, line: readonly VersionConstraint[]): boolean {
+  const { startIncluding, startExcluding, endIncluding, endExcluding, exact, update } = bounds;
+  const named = [startIncluding, startExcluding, endIncluding, endExcluding, exact === undefined ? undefined : cpeVersionText(exact, update)];
+  const versions = named.filter((version): version is string => version !== undefined);
+  if (versions.length === 0) return true;
+  return versions.some((version) => {
+    const normalized = normalizeNvdVersion(version);
+    return normalized === undefined || line.every(({ operator, version: limit }) => HOLDS[operator](compareVersions(normalized, limit)));
+  });
 }
 
 function boundsOf(match: NvdCpeMatch, cpe: Cpe): CriterionBounds {

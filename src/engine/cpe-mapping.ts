@@ -1,4 +1,5 @@
 import type { Cpe, CpeValue } from '../formats/cpe.js';
+import { type VersionConstraint, parseVersionLine } from '../formats/version-line.js';
 import type { MatchRule } from '../base/states.js';
 
 /**
@@ -21,6 +22,11 @@ export interface ProductRule {
   readonly product: string;
   /** Origin names. */
   readonly packages: readonly string[];
+  /**
+   * The version line the rule covers, in the product's NVD numbering (`<4`): a criterion maps
+   * through the rule only when it names no version or one in the line (see `isInVersionLine`).
+   */
+  readonly versions?: string;
 }
 
 /** A product that never maps to any package; without `vendor` it is denied for every vendor. */
@@ -62,6 +68,8 @@ export interface CriterionName {
 export interface PackageMatch {
   readonly origin: string;
   readonly rule: MatchRule;
+  /** The version lines of the configured rules that reached the origin; undefined when one covers every version. */
+  readonly lines?: readonly (readonly VersionConstraint[])[];
 }
 
 /** Lookup tables for one universe and one rule set, built once and reused for every criterion. */
@@ -219,7 +227,13 @@ function computeMatches(criterion: CriterionName, index: MappingIndex): PackageM
   );
   if (configured.length > 0) {
     const origins = new Set(configured.flatMap((rule) => rule.packages).filter((origin) => index.origins.has(origin)));
-    return [...origins].sort().map((origin) => ({ origin, rule: 'config-product' }));
+    return [...origins].sort().map((origin) => {
+      const rules = configured.filter((rule) => rule.packages.includes(origin));
+      if (rules.some((rule) => rule.versions === undefined)) return { origin, rule: 'config-product' };
+      // The configuration was checked when read, so every line parses.
+      const lines = rules.map((rule) => parseVersionLine(rule.versions ?? '')).filter((line) => typeof line !== 'string');
+      return { origin, rule: 'config-product', lines };
+    });
   }
   if (isDenied(criterion, index)) return [];
   const names = spellings(criterion.product);

@@ -2,6 +2,7 @@ import { LineCounter, isNode, parseDocument } from 'yaml';
 import { InputError } from '../base/input-error.js';
 import { jsonPath } from './json-path.js';
 import { declaredBranchNameProblem, repositoryNameProblem } from './names.js';
+import { parseVersionLine } from './version-line.js';
 
 /**
  * The secfix configuration file (YAML): the distribution, its branches and repositories with
@@ -50,7 +51,7 @@ export interface RejectionsConfig {
 /** CPE-to-package rules on top of the built-in ones (see src/engine/cpe-mapping.ts). */
 export interface MappingConfig {
   /** vendor:product pairs that map to these packages, whatever the default rules say. */
-  readonly products: readonly { readonly vendor?: string; readonly product: string; readonly packages: readonly string[] }[];
+  readonly products: readonly { readonly vendor?: string; readonly product: string; readonly packages: readonly string[]; readonly versions?: string }[];
   /** vendor:product (or any vendor's product) that never maps to a package. */
   readonly deny: readonly { readonly vendor?: string; readonly product: string }[];
   /** Known CPE vendors per package: a criterion for the same product from another vendor does not map. */
@@ -148,10 +149,14 @@ function readMapping(read: ConfigReader, value: unknown, at: Path): MappingConfi
   };
   return {
     products: read.list(mapping.products, [...at, 'products'], (entry, path) => {
-      const { packages, ...rule } = read.object(entry, path, ['vendor', 'product', 'packages']);
+      const { packages, versions, ...rule } = read.object(entry, path, ['vendor', 'product', 'packages', 'versions']);
+      const line = read.optionalString(versions, [...path, 'versions']);
+      const problem = line === undefined ? undefined : parseVersionLine(line);
+      if (typeof problem === 'string') read.fail([...path, 'versions'], problem);
       return {
         ...productRule(rule, path),
         packages: read.list(packages, [...path, 'packages'], (pkg, p) => read.string(pkg, p)),
+        ...(line === undefined ? {} : { versions: line }),
       };
     }),
     deny: read.list(mapping.deny, [...at, 'deny'], productRule),

@@ -61,7 +61,7 @@ export const V316_MAIN_EXPECTED: readonly ExpectedPair[] = [
   { package: 'tar', cve: 'CVE-2021-32804', state: 'not-affected', fixedVersion: null, why: "line under 0; NVD's criterion is tar_project:tar (node-tar), which the rules keep from GNU tar" },
   { package: 'git', cve: 'CVE-2021-29468', state: 'not-affected', fixedVersion: null, why: "line under 0; NVD's criterion is cygwin:git, another vendor's git" },
   // No secfix line: NVD decides.
-  { package: 'krb5', cve: 'CVE-2000-0546', state: 'vulnerable', fixedVersion: null, why: 'mit:kerberos before 4.0 holds 1.19.4 (Kerberos 4 numbering; a false alarm a rejection would settle)' },
+  { package: 'krb5', cve: 'CVE-2000-0546', state: 'fixed', fixedVersion: null, why: "mit:kerberos < 4.0 is Kerberos 4's numbering, outside the rule's line <4; the kerberos_5 criteria (1.0 to 1.0.7, 1.1, 1.1.1) end before 1.19.4" },
   { package: 'openssh', cve: 'CVE-2007-2768', state: 'vulnerable', fixedVersion: null, why: 'openbsd:openssh with no version and no bounds: every version' },
   { package: 'cups', cve: 'CVE-2008-1033', state: 'not-affected', fixedVersion: null, why: 'apple:cups every version AND a vulnerable:false Mac OS X platform, which an apk distribution is not' },
   { package: 'openssl', cve: 'CVE-2019-0190', state: 'vulnerable', fixedVersion: null, why: 'openssl >= 1.1.1 with no end holds 1.1.1s' },
