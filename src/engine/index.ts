@@ -59,3 +59,4 @@ export {
   type QualityKind,
   type StateForQuality,
 } from './quality.js';
+export { findUnmappedProducts, resemblanceKey, type ProductCount, type UnmappedProduct } from './mapping-coverage.js';
