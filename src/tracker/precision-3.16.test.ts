@@ -98,6 +98,8 @@ describe.each(backends)('%s v3.16 main: fewer false alarms, not one miss', (back
     expect(unmapped.every((product) => product.branches.includes('3.16') && product.resembles.length > 0)).toBe(true);
     // Without the rules, libexpat is the largest gap of the sample.
     const bare = await checkMapping(store, { ...(await bundledRules()), products: [] });
-    expect(bare.find((product) => product.product === 'libexpat')).toMatchObject({ vendor: 'libexpat_project', vulnerabilities: 11, resembles: expect.arrayContaining(['expat']) });
+    const libexpat = bare.find((product) => product.product === 'libexpat');
+    expect(libexpat).toMatchObject({ vendor: 'libexpat_project', vulnerabilities: 11 });
+    expect(libexpat?.resembles).toContain('expat');
   });
 });
