@@ -51,6 +51,16 @@ export interface CriterionEvidence {
   readonly outcome: CriterionOutcome;
 }
 
+/**
+ * A `vulnerable: false` platform criterion of an AND configuration that names a system an apk
+ * distribution is not (another operating system, or hardware), so that configuration does not apply.
+ */
+export interface ForeignPlatformEvidence {
+  readonly kind: 'foreign-platform';
+  readonly cveConfigurationIndex: number;
+  readonly criteria: string;
+}
+
 export type Evidence =
   | {
       readonly kind: 'rejection';
@@ -72,6 +82,14 @@ export type Evidence =
   /** A version that is not a valid apk version, so no order with it can be trusted. */
   | { readonly kind: 'incomparable-version'; readonly version: string }
   | CriterionEvidence
+  | ForeignPlatformEvidence
+  /**
+   * Every NVD criterion that concerns the package starts above the published version (closed
+   * ranges, or exact versions the package's own fix is past), so a later secfixes line is an
+   * upgrade record, not proof the published version was affected. `version` is the upstream
+   * version compared; `text` says it in words.
+   */
+  | { readonly kind: 'introduced-after-published'; readonly version: string; readonly text: string }
   /** Neither a secfix, a rejection nor an NVD configuration concerns the package. */
   | { readonly kind: 'no-criteria' };
 

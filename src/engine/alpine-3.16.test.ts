@@ -74,13 +74,19 @@ describe('v3.16 main, end to end', () => {
     expect(stateOf('python3', 'CVE-2007-4559')?.evidence).toEqual([
       { kind: 'rejection', id: 'CVE-2007-4559', source: 'main.yaml', rationale: 'tarfile extracting outside the target is documented behaviour; callers must filter' },
     ]);
-    // The AND's platform node adds no criterion: only apple:cups concerned cups.
+    // Only apple:cups concerned cups; the AND's Mac OS X platforms kept the configuration from applying.
     expect(stateOf('cups', 'CVE-2008-1033')?.evidence).toEqual([
       { kind: 'published-version', repo: 'main', version: '2.4.2-r0' },
       { kind: 'criterion', cveConfigurationIndex: 0, criteria: 'cpe:2.3:a:apple:cups:*:*:*:*:*:*:*:*', bounds: {}, rule: 'origin-name', comparedVersion: '2.4.2', outcome: 'affected' },
+      ...['cpe:2.3:o:apple:mac_os_x:*:*:*:*:*:*:*:*', 'cpe:2.3:o:apple:mac_os_x_server:10.5:*:*:*:*:*:*:*', 'cpe:2.3:o:apple:mac_os_x_server:10.5.1:*:*:*:*:*:*:*', 'cpe:2.3:o:apple:mac_os_x_server:10.5.2:*:*:*:*:*:*:*'].map(
+        (criteria) => ({ kind: 'foreign-platform', cveConfigurationIndex: 0, criteria }),
+      ),
     ]);
-    expect(stateOf('krb5', 'CVE-2000-0546')?.evidence.filter((evidence) => evidence.kind === 'criterion' && evidence.outcome === 'affected')).toEqual([
-      { kind: 'criterion', cveConfigurationIndex: 0, criteria: 'cpe:2.3:a:mit:kerberos:*:*:*:*:*:*:*:*', bounds: { endExcluding: '4.0' }, rule: 'config-product', comparedVersion: '1.19.4', outcome: 'affected' },
+    // mit:kerberos < 4.0 (Kerberos 4) is outside the rule's version line: only the kerberos_5 criteria speak.
+    expect(stateOf('krb5', 'CVE-2000-0546')?.evidence.filter((evidence) => evidence.kind === 'criterion').map((evidence) => evidence.criteria)).toEqual([
+      'cpe:2.3:a:mit:kerberos_5:1.1:*:*:*:*:*:*:*',
+      'cpe:2.3:a:mit:kerberos_5:1.1.1:*:*:*:*:*:*:*',
+      'cpe:2.3:a:mit:kerberos_5:*:*:*:*:*:*:*:*',
     ]);
     expect(stateOf('sudo', 'CVE-2021-3156')?.evidence).toEqual([
       { kind: 'secfix', repo: 'community', version: '1.9.5p2-r0', text: 'CVE-2021-3156' },

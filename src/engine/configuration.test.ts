@@ -45,6 +45,7 @@ describe('evaluateCve on real records', () => {
           outcome: 'affected',
         },
       ],
+      platforms: [],
     });
     // Every version includes one the repo does not publish.
     expect(evaluate(recordOf('CVE-2007-2768'), 'openssh', undefined)?.outcome).toBe('affected');
@@ -72,11 +73,46 @@ describe('evaluateCve on real records', () => {
     expect(evaluate(record, 'curl', '7.83.1-r4')).toBeUndefined();
   });
 
-  it('takes a vulnerable:false platform in an AND configuration as context', () => {
-    // CVE-2008-1033: AND of (vulnerable:false Mac OS X) and apple:cups every version.
+  it('does not apply an AND configuration whose vulnerable:false platform is Mac OS X', () => {
+    // CVE-2008-1033: AND of (vulnerable:false Mac OS X) and apple:cups every version: a Mac OS X-only bug.
     const result = evaluate(recordOf('CVE-2008-1033'), 'cups', '2.4.2-r0');
-    expect(result?.outcome).toBe('affected');
+    expect(result?.outcome).toBe('not-affected');
     expect(result?.criteria.map((c) => c.criteria)).toEqual(['cpe:2.3:a:apple:cups:*:*:*:*:*:*:*:*']);
+    expect(result?.platforms.map((p) => p.criteria)).toContain('cpe:2.3:o:apple:mac_os_x:*:*:*:*:*:*:*:*');
+    // Without the foreign-platform list every platform holds, as before.
+    const plain = buildMappingIndex(packageUniverse(loadApkIndex('v3.16-main-x86_64')), { ...SAMPLE_RULES, foreignPlatforms: [] });
+    expect(evaluateCve(prepareCve(recordOf('CVE-2008-1033'), plain), 'cups', '2.4.2-r0')?.outcome).toBe('affected');
+  });
+});
+
+describe('platforms in AND configurations', () => {
+  const CUPS = 'cpe:2.3:a:apple:cups:*:*:*:*:*:*:*:*';
+  const andOn = (...platforms: string[]) => [configuration('AND', [node('OR', [vulnerable(CUPS)]), node('OR', platforms.map(platform))])];
+  const outcomeOn = (...platforms: string[]) => evaluate(andOn(...platforms), 'cups', '2.4.2-r0')?.outcome;
+
+  it('holds on Linux, on a Linux distribution and on an unknown or wildcard platform', () => {
+    expect(outcomeOn(LINUX)).toBe('affected');
+    expect(outcomeOn('cpe:2.3:o:debian:debian_linux:11.0:*:*:*:*:*:*:*')).toBe('affected');
+    expect(outcomeOn('cpe:2.3:o:alpinelinux:alpine_linux:3.16:*:*:*:*:*:*:*')).toBe('affected');
+    expect(outcomeOn('cpe:2.3:o:haiku:haiku:-:*:*:*:*:*:*:*')).toBe('affected');
+    expect(outcomeOn('cpe:2.3:o:*:*:*:*:*:*:*:*:*:*')).toBe('affected');
+  });
+
+  it('does not hold on another operating system or on hardware', () => {
+    expect(outcomeOn('cpe:2.3:o:microsoft:windows_10:-:*:*:*:*:*:*:*')).toBe('not-affected');
+    expect(outcomeOn('cpe:2.3:o:apple:iphone_os:-:*:*:*:*:*:*:*')).toBe('not-affected');
+    expect(outcomeOn('cpe:2.3:h:netapp:h500s:-:*:*:*:*:*:*:*')).toBe('not-affected');
+  });
+
+  it('holds when any platform of the OR holds, and when the foreign platform is negated', () => {
+    expect(outcomeOn('cpe:2.3:o:apple:mac_os_x:-:*:*:*:*:*:*:*', LINUX)).toBe('affected');
+    const notOnWindows = [configuration('AND', [node('OR', [vulnerable(CUPS)]), node('OR', [platform('cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*')], true)])];
+    expect(evaluate(notOnWindows, 'cups', '2.4.2-r0')?.outcome).toBe('affected');
+  });
+
+  it('still lets another configuration apply', () => {
+    const tree = [...andOn('cpe:2.3:o:apple:mac_os_x:-:*:*:*:*:*:*:*'), configuration('OR', [node('OR', [vulnerable(CUPS, { versionEndExcluding: '2.4.3' })])])];
+    expect(evaluate(tree, 'cups', '2.4.2-r0')?.outcome).toBe('affected');
   });
 });
 
@@ -170,5 +206,24 @@ describe('evaluateCve on hand-built trees', () => {
       [0, 'before-range'],
       [1, 'after-range'],
     ]);
+  });
+});
+
+describe('version lines of mapping rules', () => {
+  const rules = { ...SAMPLE_RULES, products: [{ vendor: 'mit', product: 'kerberos', packages: ['krb5'], versions: '<4' }] };
+  const lined = buildMappingIndex(packageUniverse(loadApkIndex('v3.16-main-x86_64')), rules);
+  const reaches = (match: NvdCpeMatch) => prepareCve([configuration('OR', [node('OR', [match])])], lined).origins.has('krb5');
+  const KERBEROS = 'cpe:2.3:a:mit:kerberos:*:*:*:*:*:*:*:*';
+
+  it('leaves out a criterion whose every version lies outside the line', () => {
+    expect(reaches(vulnerable(KERBEROS, { versionEndExcluding: '4.0' }))).toBe(false);
+    expect(reaches(vulnerable('cpe:2.3:a:mit:kerberos:4.0:patch10:*:*:*:*:*:*'))).toBe(false);
+  });
+
+  it('keeps a criterion with no version, one in the line, one across it, or one it cannot read', () => {
+    expect(reaches(vulnerable(KERBEROS))).toBe(true);
+    expect(reaches(vulnerable(KERBEROS, { versionEndExcluding: '1.19.5' }))).toBe(true);
+    expect(reaches(vulnerable(KERBEROS, { versionStartIncluding: '1.0', versionEndExcluding: '5.0' }))).toBe(true);
+    expect(reaches(vulnerable('cpe:2.3:a:mit:kerberos:5-1.2.1:*:*:*:*:*:*:*'))).toBe(true);
   });
 });

@@ -1,9 +1,11 @@
 import { parseCpe } from '../formats/cpe.js';
 import type { Cpe } from '../formats/cpe.js';
 import type { NvdConfiguration, NvdCpeMatch, NvdOperator } from '../formats/nvd.js';
-import { criterionNameOf, mapCriterionToPackages } from './cpe-mapping.js';
+import type { VersionConstraint } from '../formats/version-line.js';
+import { compareVersions } from '../version/index.js';
+import { criterionNameOf, isForeignPlatform, mapCriterionToPackages } from './cpe-mapping.js';
 import type { MappingIndex } from './cpe-mapping.js';
-import type { CriterionBounds, CriterionEvidence, CriterionOutcome, MatchRule, NvdOutcome } from '../base/states.js';
+import type { CriterionBounds, CriterionEvidence, CriterionOutcome, ForeignPlatformEvidence, MatchRule, NvdOutcome } from '../base/states.js';
 import { compareUpstream, cpeVersionText, normalizeNvdVersion, upstreamVersion } from './upstream-version.js';
 
 /**
@@ -12,8 +14,10 @@ import { compareUpstream, cpeVersionText, normalizeNvdVersion, upstreamVersion }
  * A match that does not concern the package (another product, or a `vulnerable: false`
  * platform) is context we cannot check, so it never decides: it takes the value that leaves
  * its operator's result to the other operands. A node or configuration made only of context
- * does the same one level up, so an AND with "running on macOS" reduces to the package's own
- * criteria.
+ * does the same one level up, so an AND with "running on Linux" reduces to the package's own
+ * criteria. A platform the configuration lists as foreign (macOS, Windows, hardware) is the
+ * exception: it does not hold on an apk distribution, so an AND that needs it does not apply,
+ * unless another platform of the same OR holds.
  */
 
 /** A match with its CPE parsed and mapped once, so many packages can be evaluated against it. */
@@ -23,6 +27,8 @@ export interface PreparedMatch {
   readonly bounds: CriterionBounds;
   /** Origin → the rule that mapped it; empty for `vulnerable: false` matches. */
   readonly packages: ReadonlyMap<string, MatchRule>;
+  /** A `vulnerable: false` platform that an apk distribution is not (see `isForeignPlatform`). */
+  readonly foreign: boolean;
 }
 
 export interface PreparedNode {
@@ -47,6 +53,8 @@ export interface PreparedCve {
 export interface NvdEvaluation {
   readonly outcome: NvdOutcome;
   readonly criteria: readonly CriterionEvidence[];
+  /** Foreign platforms that kept a configuration concerning the package from applying. */
+  readonly platforms: readonly ForeignPlatformEvidence[];
 }
 
 /** Three-valued truth; `undefined` is unknown. */
@@ -54,7 +62,9 @@ type Truth = boolean | undefined;
 
 /** A match or node outside the package: it leaves the decision to its siblings. */
 const CONTEXT = 'context';
-type Value = Truth | typeof CONTEXT;
+/** A platform that does not hold here: false in an AND, outweighed by a holding platform in an OR. */
+const FOREIGN = 'foreign';
+type Value = Truth | typeof CONTEXT | typeof FOREIGN;
 
 /**
  * Parses and maps every criterion of a CVE once. `parsedCpes` may carry parses across calls: the
@@ -76,14 +86,42 @@ export function prepareCve(configurations: readonly NvdConfiguration[], index: M
           parsedCpes?.set(match.criteria, cpe);
         }
         const name = match.vulnerable ? criterionNameOf(cpe) : undefined;
-        const mapped = name === undefined ? [] : mapCriterionToPackages(name, index);
+        const bounds = boundsOf(match, cpe);
+        const mapped = (name === undefined ? [] : mapCriterionToPackages(name, index)).filter(
+          ({ lines }) => lines === undefined || lines.some((line) => isInVersionLine(bounds, line)),
+        );
         for (const { origin } of mapped) origins.add(origin);
         const packages = new Map(mapped.map(({ origin, rule }) => [origin, rule]));
-        return { match, cpe, bounds: boundsOf(match, cpe), packages };
+        return { match, cpe, bounds, packages, foreign: !match.vulnerable && isForeignPlatform(cpe, index) };
       }),
     })),
   }));
   return { configurations: prepared, origins };
+}
+
+const HOLDS: Readonly<Record<VersionConstraint['operator'], (order: number) => boolean>> = {
+  '<': (order) => order < 0,
+  '<=': (order) => order <= 0,
+  '>': (order) => order > 0,
+  '>=': (order) => order >= 0,
+  '=': (order) => order === 0,
+};
+
+/**
+ * Whether a criterion belongs to a rule's version line: it names no version (every version), or
+ * one of the versions it names (bounds, or its exact version) satisfies the line, or one cannot
+ * be read (no miss on a guess). `mit:kerberos < 4.0` names only 4.0, Kerberos 4's numbering,
+ * which a line `<4` for krb5's 1.x releases leaves out; a range across lines stays in.
+ */
+function isInVersionLine(bounds: CriterionBounds, line: readonly VersionConstraint[]): boolean {
+  const { startIncluding, startExcluding, endIncluding, endExcluding, exact, update } = bounds;
+  const named = [startIncluding, startExcluding, endIncluding, endExcluding, exact === undefined ? undefined : cpeVersionText(exact, update)];
+  const versions = named.filter((version): version is string => version !== undefined);
+  if (versions.length === 0) return true;
+  return versions.some((version) => {
+    const normalized = normalizeNvdVersion(version);
+    return normalized === undefined || line.every(({ operator, version: limit }) => HOLDS[operator](compareVersions(normalized, limit)));
+  });
 }
 
 function boundsOf(match: NvdCpeMatch, cpe: Cpe): CriterionBounds {
@@ -155,10 +193,16 @@ function truthOf(outcome: CriterionOutcome, bounds: CriterionBounds): Truth {
   return false;
 }
 
-/** AND/OR over three-valued operands, skipping context; all context stays context. */
+/**
+ * AND/OR over three-valued operands, skipping context; all context stays context. A foreign
+ * platform is false in an AND; in an OR it counts only when no other platform holds.
+ */
 function combine(operator: NvdOperator, negate: boolean, values: readonly Value[]): Value {
-  const decisive = values.filter((value): value is Truth => value !== CONTEXT);
-  if (decisive.length === 0) return CONTEXT;
+  const decisive = values.filter((value): value is Truth => value !== CONTEXT && value !== FOREIGN);
+  const foreign = values.includes(FOREIGN) && (operator === 'AND' || !values.includes(CONTEXT));
+  if (decisive.length === 0 && !foreign) return CONTEXT;
+  if (decisive.length === 0) return negate ? CONTEXT : FOREIGN;
+  if (foreign) decisive.push(false);
   const dominant = operator === 'OR';
   const result: Truth = decisive.includes(dominant) ? dominant : decisive.includes(undefined) ? undefined : !dominant;
   return negate && result !== undefined ? !result : result;
@@ -182,15 +226,21 @@ export function evaluateCve(cve: PreparedCve, origin: string, version: string | 
   const upstream = version === undefined ? undefined : upstreamVersion(version);
   const outcomes: NvdOutcome[] = [];
   const allCriteria: CriterionEvidence[] = [];
+  const platforms: ForeignPlatformEvidence[] = [];
   cve.configurations.forEach((configuration, cveConfigurationIndex) => {
     const criteria: CriterionEvidence[] = [];
+    const foreign: ForeignPlatformEvidence[] = [];
     const nodeValues = configuration.nodes.map((node) =>
       combine(
         node.operator,
         node.negate,
         node.matches.map((prepared): Value => {
           const rule = prepared.packages.get(origin);
-          if (rule === undefined) return CONTEXT;
+          if (rule === undefined) {
+            if (!prepared.foreign) return CONTEXT;
+            foreign.push({ kind: 'foreign-platform', cveConfigurationIndex, criteria: prepared.match.criteria });
+            return FOREIGN;
+          }
           const outcome = criterionOutcome(prepared, upstream);
           criteria.push({
             kind: 'criterion',
@@ -206,10 +256,12 @@ export function evaluateCve(cve: PreparedCve, origin: string, version: string | 
       ),
     );
     const result = combine(configuration.operator, configuration.negate, nodeValues);
-    if (result === CONTEXT) return;
+    // A configuration of platforms alone, foreign or not, says nothing about the package.
+    if (result === CONTEXT || result === FOREIGN || criteria.length === 0) return;
     outcomes.push(configurationOutcome(result, criteria));
     allCriteria.push(...criteria);
+    if (result === false) platforms.push(...foreign);
   });
   const outcome = OUTCOME_PRECEDENCE.find((candidate) => outcomes.includes(candidate)) ?? 'not-affected';
-  return { outcome, criteria: allCriteria };
+  return { outcome, criteria: allCriteria, platforms };
 }

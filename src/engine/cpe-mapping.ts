@@ -1,4 +1,5 @@
 import type { Cpe, CpeValue } from '../formats/cpe.js';
+import { type VersionConstraint, parseVersionLine } from '../formats/version-line.js';
 import type { MatchRule } from '../base/states.js';
 
 /**
@@ -21,6 +22,11 @@ export interface ProductRule {
   readonly product: string;
   /** Origin names. */
   readonly packages: readonly string[];
+  /**
+   * The version line the rule covers, in the product's NVD numbering (`<4`): a criterion maps
+   * through the rule only when it names no version or one in the line (see `isInVersionLine`).
+   */
+  readonly versions?: string;
 }
 
 /** A product that never maps to any package; without `vendor` it is denied for every vendor. */
@@ -29,12 +35,25 @@ export interface DenyRule {
   readonly product: string;
 }
 
+/**
+ * A platform an apk distribution never runs as: a `vulnerable: false` criterion naming it does not
+ * hold. Each field left out matches anything; a product ending in `*` matches by prefix.
+ */
+export interface PlatformRule {
+  /** CPE part: `o` (operating system) or `h` (hardware). */
+  readonly part?: string;
+  readonly vendor?: string;
+  readonly product?: string;
+}
+
 /** Mapping rules from the configuration; names are compared in lower case, as CPE matching is. */
 export interface MappingRules {
   readonly products: readonly ProductRule[];
   readonly deny: readonly DenyRule[];
   /** Origin → the CPE vendors known to make it. A criterion from any other vendor does not map. */
   readonly vendors: Readonly<Record<string, readonly string[]>>;
+  /** Platforms that are not this distribution; none when left out (every platform holds). */
+  readonly foreignPlatforms?: readonly PlatformRule[];
 }
 
 /** The parts of a CPE criterion that decide which packages it names, lower case. */
@@ -49,6 +68,8 @@ export interface CriterionName {
 export interface PackageMatch {
   readonly origin: string;
   readonly rule: MatchRule;
+  /** The version lines of the configured rules that reached the origin; undefined when one covers every version. */
+  readonly lines?: readonly (readonly VersionConstraint[])[];
 }
 
 /** Lookup tables for one universe and one rule set, built once and reused for every criterion. */
@@ -60,6 +81,7 @@ export interface MappingIndex {
   readonly productRules: ReadonlyMap<string, readonly ProductRule[]>;
   readonly deniedVendors: ReadonlyMap<string, readonly (string | undefined)[]>;
   readonly vendorsOfOrigin: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly foreignPlatforms: readonly PlatformRule[];
   /** Answers already worked out, by vendor, product and target software: NVD repeats names a lot. */
   readonly answers: Map<string, readonly PackageMatch[]>;
 }
@@ -118,6 +140,11 @@ export function buildMappingIndex(universe: PackageUniverse, rules: MappingRules
     productRules: groupBy(rules.products.map(lowerRule), (rule) => rule.product),
     deniedVendors: new Map([...denied].map(([product, list]) => [product, list.map((rule) => rule.vendor)])),
     vendorsOfOrigin: new Map(Object.entries(rules.vendors).map(([origin, vendors]) => [origin, new Set(vendors.map((v) => v.toLowerCase()))])),
+    foreignPlatforms: (rules.foreignPlatforms ?? []).map((rule) => ({
+      ...(rule.part === undefined ? {} : { part: rule.part.toLowerCase() }),
+      ...(rule.vendor === undefined ? {} : { vendor: rule.vendor.toLowerCase() }),
+      ...(rule.product === undefined ? {} : { product: rule.product.toLowerCase() }),
+    })),
     answers: new Map(),
   };
 }
@@ -137,6 +164,23 @@ export function criterionNameOf(cpe: Cpe): CriterionName | undefined {
   if (part === 'h' || product === undefined) return undefined;
   const targetSw = exactText(cpe.targetSw);
   return { vendor: exactText(cpe.vendor), product, ...(targetSw === undefined ? {} : { targetSw }) };
+}
+
+/**
+ * Whether a platform criterion names a system the configuration lists as foreign. A field with
+ * a wildcard or ANY is an unknown platform, which holds (a false alarm is better than a miss).
+ */
+export function isForeignPlatform(cpe: Cpe, index: MappingIndex): boolean {
+  const part = exactText(cpe.part);
+  const vendor = exactText(cpe.vendor);
+  const product = exactText(cpe.product);
+  return index.foreignPlatforms.some(
+    (rule) =>
+      (rule.part === undefined || rule.part === part) &&
+      (rule.vendor === undefined || rule.vendor === vendor) &&
+      (rule.product === undefined ||
+        (rule.product.endsWith('*') ? product?.startsWith(rule.product.slice(0, -1)) === true : rule.product === product)),
+  );
 }
 
 /** NVD joins words with `_` where Alpine uses `-`, and the reverse happens too (`py3-sphinx_rtd_theme`). */
@@ -183,7 +227,13 @@ function computeMatches(criterion: CriterionName, index: MappingIndex): PackageM
   );
   if (configured.length > 0) {
     const origins = new Set(configured.flatMap((rule) => rule.packages).filter((origin) => index.origins.has(origin)));
-    return [...origins].sort().map((origin) => ({ origin, rule: 'config-product' }));
+    return [...origins].sort().map((origin) => {
+      const rules = configured.filter((rule) => rule.packages.includes(origin));
+      if (rules.some((rule) => rule.versions === undefined)) return { origin, rule: 'config-product' };
+      // The configuration was checked when read, so every line parses.
+      const lines = rules.map((rule) => parseVersionLine(rule.versions ?? '')).filter((line) => typeof line !== 'string');
+      return { origin, rule: 'config-product', lines };
+    });
   }
   if (isDenied(criterion, index)) return [];
   const names = spellings(criterion.product);

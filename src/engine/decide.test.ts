@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NvdEvaluation } from './configuration.js';
 import { decidePairState, decideStates, sameState, stateDigest } from './decide.js';
 import type { PairInput, SecfixLine } from './decide.js';
-import type { PairState } from '../base/states.js';
+import type { CriterionEvidence, PairState } from '../base/states.js';
 import { loadSecdb, secfixLines } from './test-support/alpine-sample.js';
 
 const v316main = loadSecdb('v3.16', 'main');
@@ -10,6 +10,7 @@ const v316main = loadSecdb('v3.16', 'main');
 const line = (version: string, id: string, repo = 'main'): SecfixLine => ({ repo, version, id, text: id });
 const input = (fields: Partial<PairInput>): PairInput => ({ repo: 'main', version: undefined, secfixes: [], rejections: [], nvd: undefined, ...fields });
 const nvdSays = (outcome: NvdEvaluation['outcome']): NvdEvaluation => ({
+  platforms: [],
   outcome,
   criteria: [{ kind: 'criterion', cveConfigurationIndex: 0, criteria: 'cpe:2.3:a:haxx:curl:*:*:*:*:*:*:*:*', bounds: {}, rule: 'origin-name', comparedVersion: '7.83.1', outcome: 'affected' }],
 });
@@ -102,6 +103,72 @@ describe('decidePairState', () => {
       fixedVersion: null,
       evidence: [{ kind: 'published-version', repo: 'main', version: '7.83.1-r4' }, { kind: 'no-criteria' }],
     });
+  });
+});
+
+describe('a secfixes fix for a bug introduced after the published version', () => {
+  const criterion = (criteria: string, bounds: CriterionEvidence['bounds'], comparedVersion: string, outcome: CriterionEvidence['outcome']): CriterionEvidence => ({
+    kind: 'criterion',
+    cveConfigurationIndex: 0,
+    criteria,
+    bounds,
+    rule: 'origin-name',
+    comparedVersion,
+    outcome,
+  });
+  const nvdOf = (outcome: NvdEvaluation['outcome'], ...criteria: CriterionEvidence[]): NvdEvaluation => ({ outcome, criteria, platforms: [] });
+  const curl = 'cpe:2.3:a:haxx:curl:*:*:*:*:*:*:*:*';
+
+  it('is not affected when every NVD range starts above the published version, saying so in words', () => {
+    // CVE-2023-38039: NVD 7.84.0 <= v < 8.3.0; v3.16 lists it at the 8.3.0-r0 upgrade, curl is 7.83.1-r4.
+    const range = criterion(curl, { startIncluding: '7.84.0', endExcluding: '8.3.0' }, '7.83.1', 'before-range');
+    const state = decidePairState(input({ version: '7.83.1-r4', secfixes: [line('8.3.0-r0', 'CVE-2023-38039')], nvd: nvdOf('not-affected', range) }));
+    expect(state).toEqual({
+      state: 'not-affected',
+      fixedVersion: '8.3.0-r0',
+      evidence: [
+        { kind: 'secfix', repo: 'main', version: '8.3.0-r0', text: 'CVE-2023-38039' },
+        { kind: 'published-version', repo: 'main', version: '7.83.1-r4' },
+        range,
+        { kind: 'introduced-after-published', version: '7.83.1', text: 'NVD: >=7.84.0 <8.3.0; 7.83.1 is older than the first affected version' },
+      ],
+    });
+  });
+
+  it('is not affected when NVD names only exact versions above the published one that the fix is past', () => {
+    // CVE-2023-27537: libcurl 7.88.0 and 7.88.1 only; the fix line 8.0.1-r0 is past both.
+    const exact = (version: string) => criterion(`cpe:2.3:a:haxx:libcurl:${version}:*:*:*:*:*:*:*`, { exact: version }, '7.83.1', 'before-range');
+    const nvd = nvdOf('unknown', exact('7.88.0'), exact('7.88.1'));
+    expect(decidePairState(input({ version: '7.83.1-r4', secfixes: [line('8.0.1-r0', 'CVE-2023-27537')], nvd })).state).toBe('not-affected');
+  });
+
+  it('stays vulnerable when an exact version above the published one is not below the fix: NVD named the reported release', () => {
+    // CVE-2023-42363: NVD names only busybox 1.36.1, yet v3.17 fixes 1.35.0 in 1.35.0-r31.
+    const nvd = nvdOf('unknown', criterion('cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*', { exact: '1.36.1' }, '1.35.0', 'before-range'));
+    expect(decidePairState(input({ version: '1.35.0-r29', secfixes: [line('1.35.0-r31', 'CVE-2023-42363')], nvd })).state).toBe('vulnerable');
+  });
+
+  it('stays vulnerable when a range has a start but no end, as NVD wrote samba CVE-2022-37967', () => {
+    // The 4.15 line's range reads "> 4.15.13" (meant "< 4.15.13"); the secdb fix 4.15.13-r0 is right.
+    const samba = 'cpe:2.3:a:samba:samba:*:*:*:*:*:*:*:*';
+    const nvd = nvdOf(
+      'not-affected',
+      criterion(samba, { startIncluding: '4.16.0', endExcluding: '4.16.8' }, '4.15.7', 'before-range'),
+      criterion(samba, { startIncluding: '4.17.0', endExcluding: '4.17.4' }, '4.15.7', 'before-range'),
+      criterion(samba, { startExcluding: '4.15.13' }, '4.15.7', 'before-range'),
+    );
+    expect(decidePairState(input({ version: '4.15.7-r0', secfixes: [line('4.15.13-r0', 'CVE-2022-37967')], nvd })).state).toBe('vulnerable');
+  });
+
+  it('stays vulnerable when any criterion does not start above the published version', () => {
+    const nvd = nvdOf(
+      'affected',
+      criterion(curl, { startIncluding: '7.84.0', endExcluding: '8.3.0' }, '7.83.1', 'before-range'),
+      criterion(curl, { endExcluding: '7.80.0' }, '7.83.1', 'after-range'),
+    );
+    expect(decidePairState(input({ version: '7.83.1-r4', secfixes: [line('8.3.0-r0', 'CVE-2023-38039')], nvd })).state).toBe('vulnerable');
+    // Without NVD data the secfixes line alone decides.
+    expect(decidePairState(input({ version: '7.83.1-r4', secfixes: [line('8.3.0-r0', 'CVE-2023-38039')] })).state).toBe('vulnerable');
   });
 });
 

@@ -1,7 +1,9 @@
 import { compareVersions, isValidVersion } from '../version/index.js';
 import type { NvdEvaluation } from './configuration.js';
 import { fixesNewestFirst, isNotAffectedLine, rejectionWins } from './fix-rules.js';
-import type { Evidence, NvdOutcome, PairState, StateName } from '../base/states.js';
+import type { CriterionEvidence, Evidence, NvdOutcome, PairState, StateName } from '../base/states.js';
+import { describeBounds } from './bounds-text.js';
+import { compareUpstream, cpeVersionText, upstreamVersion } from './upstream-version.js';
 
 /**
  * Decides the state of one (branch, repo, origin package, vulnerability) pair from its inputs
@@ -83,7 +85,40 @@ function fromSecfixes(input: PairInput, ordered: readonly SecfixLine[], fixedVer
     ...incomparable.map((text): Evidence => ({ kind: 'incomparable-version', version: text })),
   ];
   if (version === undefined || incomparable.length > 0) return state('unknown', fixedVersion, evidence);
-  return state(compareVersions(version, fixedVersion) >= 0 ? 'fixed' : 'vulnerable', fixedVersion, evidence);
+  if (compareVersions(version, fixedVersion) >= 0) return state('fixed', fixedVersion, evidence);
+  const introduced = introducedAfterPublished(input.nvd, version, fixedVersion);
+  if (introduced === undefined) return state('vulnerable', fixedVersion, evidence);
+  return state('not-affected', fixedVersion, [...evidence, ...(input.nvd?.criteria ?? []), introduced]);
+}
+
+/**
+ * Whether NVD's criterion starts above `version` in a way the secfixes cannot contradict: a
+ * closed range (NVD stated both where the bug came and where it went; a start with no end is
+ * how NVD writes an unfixed bug, and also a common slip for an end, as samba's `>4.15.13` for
+ * CVE-2022-37967), or an exact version the package's own fix is past (NVD often names only the
+ * release a bug was reported against, so an exact version above the fix says nothing).
+ */
+function startsAbove(criterion: CriterionEvidence, fixedVersion: string): boolean {
+  const { bounds, outcome } = criterion;
+  if (outcome !== 'before-range') return false;
+  if (bounds.exact !== undefined) return compareUpstream(fixedVersion, cpeVersionText(bounds.exact, bounds.update)) === 1;
+  const hasStart = bounds.startIncluding !== undefined || bounds.startExcluding !== undefined;
+  const hasEnd = bounds.endIncluding !== undefined || bounds.endExcluding !== undefined;
+  return hasStart && hasEnd;
+}
+
+/**
+ * The evidence that the published version predates the bug: every NVD criterion that concerns
+ * the package starts above it (see `startsAbove`). A secdb fix line is often an upgrade record
+ * (curl 7.83 listing CVE-2023-38039 at 8.3.0-r0, whose bug came in 7.84.0), not proof the older
+ * version was affected.
+ */
+function introducedAfterPublished(nvd: NvdEvaluation | undefined, version: string, fixedVersion: string): Evidence | undefined {
+  if (nvd === undefined || nvd.criteria.length === 0) return undefined;
+  if (!nvd.criteria.every((criterion) => startsAbove(criterion, fixedVersion))) return undefined;
+  const upstream = upstreamVersion(version);
+  const ranges = [...new Set(nvd.criteria.map((criterion) => describeBounds(criterion.bounds)))].join(', ');
+  return { kind: 'introduced-after-published', version: upstream, text: `NVD: ${ranges}; ${upstream} is older than the first affected version` };
 }
 
 const NVD_STATES = {
@@ -96,7 +131,7 @@ const NVD_STATES = {
 function fromNvd(input: PairInput): PairState {
   const { repo, version, nvd } = input;
   if (nvd === undefined) return state('unknown', null, [versionEvidence(repo, version), { kind: 'no-criteria' }]);
-  const evidence = [versionEvidence(repo, version), ...nvd.criteria];
+  const evidence = [versionEvidence(repo, version), ...nvd.criteria, ...nvd.platforms];
   // Without a published version only an every-version criterion could be compared; nothing is shipped to judge.
   if (version === undefined) return state('unknown', null, evidence);
   return state(NVD_STATES[nvd.outcome], null, evidence);
@@ -105,7 +140,9 @@ function fromNvd(input: PairInput): PairState {
 /**
  * The state of one pair. In order: a rejection gives `rejected`; a fix version from secfixes
  * (the highest listed) gives `fixed` when the published version reaches it, `vulnerable` when it
- * does not yet, `unknown` when nothing is published or a version is not comparable; a `0` line
+ * does not yet (`not-affected` when every NVD criterion for the package starts above the
+ * published version, see `introducedAfterPublished`), `unknown` when nothing is published or a
+ * version is not comparable; a `0` line
  * alone gives `not-affected`; otherwise NVD decides. A `0` line beside a real fix version is
  * contradictory, and the fix version wins, since it says the package was affected.
  */

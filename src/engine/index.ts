@@ -54,6 +54,8 @@ export {
   QUALITY_KINDS,
   checkBranchQuality,
   checkSecfixQuality,
+  introducedAfterPublishedFindings,
+  type StateForQuality,
   type BranchQuality,
   type BranchQualityInput,
   type QualityFinding,
@@ -88,3 +90,4 @@ export {
   type PublishedBuild,
   type VulnerabilityMention,
 } from './branch.js';
+export { findUnmappedProducts, resemblanceKey, type ProductCount, type UnmappedProduct } from './mapping-coverage.js';

@@ -6,7 +6,8 @@ import { evaluateCve } from './configuration.js';
 import { isNotAffectedLine } from './fix-rules.js';
 import { type PreparedCve, prepareCve } from './configuration.js';
 import { type MappingRules, buildMappingIndex, packageUniverse } from './cpe-mapping.js';
-import type { CriterionBounds } from '../base/states.js';
+import type { Evidence } from '../base/states.js';
+import { describeBounds } from './bounds-text.js';
 import { upstreamVersion } from './upstream-version.js';
 
 /** Data-quality checks behind `secfix check`: secdb lines that cannot be right as written. */
@@ -24,6 +25,11 @@ export const QUALITY_KINDS = [
   'not-affected-and-fixed',
   /** A secdb package that no index of the branch has. */
   'package-not-in-index',
+  /**
+   * A pair decided not affected although its secfixes list a later fix, because every NVD range
+   * for the package starts above the published version: for the team to confirm.
+   */
+  'introduced-after-published',
 ] as const;
 export type QualityKind = (typeof QUALITY_KINDS)[number];
 
@@ -45,18 +51,6 @@ export interface QualityInput {
   readonly versionsSeen: ReadonlyMap<string, ReadonlySet<string>>;
   /** NVD data by CVE id, prepared against the branch's packages. */
   readonly nvd: ReadonlyMap<string, PreparedCve>;
-}
-
-/** A criterion's bounds in a short form for a message: `>=15.0 <15.4`, `=8.41`. */
-function describeBounds(bounds: CriterionBounds): string {
-  if (bounds.exact !== undefined) return `=${bounds.exact}${bounds.update === undefined ? '' : ` ${bounds.update}`}`;
-  const parts = [
-    bounds.startIncluding === undefined ? '' : `>=${bounds.startIncluding}`,
-    bounds.startExcluding === undefined ? '' : `>${bounds.startExcluding}`,
-    bounds.endIncluding === undefined ? '' : `<=${bounds.endIncluding}`,
-    bounds.endExcluding === undefined ? '' : `<${bounds.endExcluding}`,
-  ];
-  return parts.filter((part) => part !== '').join(' ');
 }
 
 /**
@@ -185,4 +179,35 @@ export function checkBranchQuality(input: BranchQualityInput): BranchQuality {
     if (configuration !== undefined) nvd.set(id, prepareCve(configuration, index));
   }
   return { findings: checkSecfixQuality({ branch: input.branch, secdb, versionsSeen, nvd }), skipped };
+}
+
+/** A stored state as `introducedAfterPublishedFindings` reads it. */
+export interface StateForQuality {
+  readonly branch: string;
+  readonly repo: string;
+  readonly package: string;
+  readonly vulnerabilityId: string;
+  readonly version: string | null;
+  readonly evidence: readonly Evidence[];
+}
+
+/** The pairs `decidePairState` called not affected because NVD's ranges start above the published version. */
+export function introducedAfterPublishedFindings(states: readonly StateForQuality[]): QualityFinding[] {
+  return states.flatMap((state) =>
+    state.evidence.flatMap((evidence): QualityFinding[] =>
+      evidence.kind === 'introduced-after-published'
+        ? [
+            {
+              kind: 'introduced-after-published',
+              branch: state.branch,
+              repo: state.repo,
+              package: state.package,
+              id: state.vulnerabilityId,
+              ...(state.version === null ? {} : { version: state.version }),
+              detail: `${evidence.text}; the secfixes line is taken as an upgrade record`,
+            },
+          ]
+        : [],
+    ),
+  );
 }

@@ -33,15 +33,30 @@ describe('parseConfig', () => {
 
   it('takes inline mapping rules, lower-casing CPE names', () => {
     const config = parseConfig(
-      'mapping:\n  products:\n    - { vendor: Mozilla, product: NSS, packages: [nss] }\n  deny:\n    - { product: bridge }\n  vendors:\n    curl: [Haxx]\n',
+      'mapping:\n  products:\n    - { vendor: Mozilla, product: NSS, packages: [nss] }\n  deny:\n    - { product: bridge }\n  vendors:\n    curl: [Haxx]\n  foreignPlatforms:\n    - { part: o, vendor: Apple }\n    - { part: h }\n',
       'inline.yaml',
     );
     expect(config.mapping).toEqual({
       products: [{ vendor: 'mozilla', product: 'nss', packages: ['nss'] }],
       deny: [{ product: 'bridge' }],
       vendors: { curl: ['haxx'] },
+      foreignPlatforms: [{ part: 'o', vendor: 'apple' }, { part: 'h' }],
     });
     expect(config.mappingFile).toBeUndefined();
+  });
+
+  it('takes a version line on a product rule and names a malformed one', () => {
+    const config = parseConfig('mapping:\n  products:\n    - { vendor: mit, product: kerberos, packages: [krb5], versions: "<4" }\n', 'c.yaml');
+    expect(config.mapping.products).toEqual([{ vendor: 'mit', product: 'kerberos', packages: ['krb5'], versions: '<4' }]);
+    const error = inputErrorFrom(() => parseConfig('mapping:\n  products:\n    - { product: kerberos, packages: [krb5], versions: "before 4" }\n', 'c.yaml'));
+    expect(error.place).toBe('line 3 ($.mapping.products[0].versions)');
+    expect(error.problem).toBe('"before" is not an operator (<, <=, >, >=, =) followed by an apk version');
+  });
+
+  it('names a foreign platform whose part is not o or h', () => {
+    const error = inputErrorFrom(() => parseConfig('mapping:\n  foreignPlatforms:\n    - { part: a, vendor: apple }\n', 'c.yaml'));
+    expect(error.place).toBe('line 3 ($.mapping.foreignPlatforms[0].part)');
+    expect(error.problem).toBe('expected o (operating system) or h (hardware)');
   });
 
   it('strips the v of secdb-style branch names', () => {

@@ -3,6 +3,7 @@ import { InputError } from '../base/input-error.js';
 import { jsonPath } from './json-path.js';
 import { type JsonObjectReader, type JsonPathStep, JsonReader } from './json-value.js';
 import { declaredBranchNameProblem, repositoryNameProblem } from './names.js';
+import { parseVersionLine } from './version-line.js';
 
 /**
  * The secfix configuration file (YAML): the distribution, its branches and repositories with
@@ -51,11 +52,13 @@ export interface RejectionsConfig {
 /** CPE-to-package rules on top of the built-in ones (see src/engine/cpe-mapping.ts). */
 export interface MappingConfig {
   /** vendor:product pairs that map to these packages, whatever the default rules say. */
-  readonly products: readonly { readonly vendor?: string; readonly product: string; readonly packages: readonly string[] }[];
+  readonly products: readonly { readonly vendor?: string; readonly product: string; readonly packages: readonly string[]; readonly versions?: string }[];
   /** vendor:product (or any vendor's product) that never maps to a package. */
   readonly deny: readonly { readonly vendor?: string; readonly product: string }[];
   /** Known CPE vendors per package: a criterion for the same product from another vendor does not map. */
   readonly vendors: Readonly<Record<string, readonly string[]>>;
+  /** Platforms (part, vendor, product; each optional) that a `vulnerable: false` criterion names for another system. */
+  readonly foreignPlatforms: readonly { readonly part?: string; readonly vendor?: string; readonly product?: string }[];
 }
 
 function loadYaml(text: string, source: string): JsonReader {
@@ -83,7 +86,7 @@ function loadYaml(text: string, source: string): JsonReader {
   return JsonReader.of(value ?? {}, source, { placeOf, yaml: true });
 }
 
-const NO_MAPPING_RULES: MappingConfig = { products: [], deny: [], vendors: {} };
+const NO_MAPPING_RULES: MappingConfig = { products: [], deny: [], vendors: {}, foreignPlatforms: [] };
 
 /** Every item of an optional list, as non-empty text. */
 function texts(list: readonly JsonReader[]): string[] {
@@ -100,18 +103,31 @@ function productRule(rule: JsonObjectReader): { vendor?: string; product: string
 }
 
 function readMapping(mapping: JsonObjectReader): MappingConfig {
-  mapping.withOnly(['products', 'deny', 'vendors']);
+  mapping.withOnly(['products', 'deny', 'vendors', 'foreignPlatforms']);
   const vendors: Record<string, string[]> = {};
   for (const [pkg, list] of mapping.optionalObject('vendors')?.entries() ?? []) {
     vendors[pkg] = texts(list.asArray()).map((vendor) => vendor.toLowerCase());
   }
   return {
     products: mapping.optionalArray('products').map((entry) => {
-      const rule = entry.asObject().withOnly(['vendor', 'product', 'packages']);
-      return { ...productRule(rule), packages: texts(rule.optionalArray('packages')) };
+      const rule = entry.asObject().withOnly(['vendor', 'product', 'packages', 'versions']);
+      const versions = rule.optional('versions');
+      const line = versions?.asNonEmptyString();
+      const problem = line === undefined ? undefined : parseVersionLine(line);
+      if (typeof problem === 'string') versions?.fail(problem);
+      return { ...productRule(rule), packages: texts(rule.optionalArray('packages')), ...(line === undefined ? {} : { versions: line }) };
     }),
     deny: mapping.optionalArray('deny').map((entry) => productRule(entry.asObject().withOnly(['vendor', 'product']))),
     vendors,
+    foreignPlatforms: mapping.optionalArray('foreignPlatforms').map((entry) => {
+      const rule = entry.asObject().withOnly(['part', 'vendor', 'product']);
+      const field = (name: 'part' | 'vendor' | 'product') => {
+        const text = optionalText(rule, name)?.toLowerCase();
+        if (name === 'part' && text !== undefined && text !== 'o' && text !== 'h') rule.field(name).fail('expected o (operating system) or h (hardware)');
+        return text === undefined ? {} : { [name]: text };
+      };
+      return { ...field('part'), ...field('vendor'), ...field('product') };
+    }),
   };
 }
 
@@ -139,7 +155,7 @@ function readBranch(entry: JsonReader): BranchConfig {
   };
 }
 
-/** Parses a mapping-rules file (`products`, `deny`, `vendors` at the top level). */
+/** Parses a mapping-rules file (`products`, `deny`, `vendors`, `foreignPlatforms` at the top level). */
 export function parseMappingConfig(text: string, source: string): MappingConfig {
   return readMapping(loadYaml(text, source).asObject());
 }

@@ -124,6 +124,8 @@ const evidence: Shape<Evidence> = byKind<Evidence>({
     comparedVersion: nullable(text),
     outcome: oneOf(CRITERION_OUTCOMES),
   }),
+  'foreign-platform': objectOf({ kind: oneOf(['foreign-platform']), cveConfigurationIndex: number, criteria: text }),
+  'introduced-after-published': objectOf({ kind: oneOf(['introduced-after-published']), version: text, text }),
   'no-criteria': objectOf({ kind: oneOf(['no-criteria']) }),
 });
 

@@ -1,6 +1,7 @@
-import { type MappingRules, type QualityFinding, checkBranchQuality } from '../engine/index.js';
+import { type MappingRules, type QualityFinding, checkBranchQuality, introducedAfterPublishedFindings } from '../engine/index.js';
 import {
   type Store,
+  findStates,
   listBranches,
   listPublishedBinaries,
   listSecfixedVulnerabilityConfigurations,
@@ -66,5 +67,6 @@ export async function checkData(store: Pick<Store, 'db'>, rules: MappingRules): 
     // Each branch takes a while at full size; a server computing the report keeps answering meanwhile.
     await new Promise((resolve) => setImmediate(resolve));
   }
+  findings.push(...introducedAfterPublishedFindings(await findStates(db, { evidenceContains: '"kind":"introduced-after-published"' })));
   return { findings, skipped };
 }

@@ -319,6 +319,11 @@ export async function listStateHistory(db: Kysely<Schema>, key: StateKey): Promi
   }));
 }
 
+/** A LIKE pattern matching text that contains `fragment` anywhere. */
+function likePattern(fragment: string): string {
+  return `%${fragment.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
 /** Filters for `findStates`; each given one must hold. */
 export interface StateFilter {
   readonly branch?: string;
@@ -326,6 +331,8 @@ export interface StateFilter {
   readonly package?: string;
   readonly vulnerabilityId?: string;
   readonly state?: StateName;
+  /** A piece of the evidence's JSON text, e.g. `"kind":"introduced-after-published"`. */
+  readonly evidenceContains?: string;
 }
 
 /** A state with the names of its branch and repository. */
@@ -347,6 +354,7 @@ export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promi
   if (filter.package !== undefined) query = query.where('s.package', '=', filter.package);
   if (filter.vulnerabilityId !== undefined) query = query.where('s.vulnerability_id', '=', filter.vulnerabilityId);
   if (filter.state !== undefined) query = query.where('s.state', '=', filter.state);
+  if (filter.evidenceContains !== undefined) query = query.where(sql<boolean>`s.evidence like ${likePattern(filter.evidenceContains)} escape '\\'`);
   const rows = await query.orderBy('b.name').orderBy('r.name').orderBy('s.package').orderBy('s.vulnerability_id').execute();
   return rows.map((row) => ({ ...storedState(row), branch: row.branch, repo: row.repo }));
 }
@@ -385,13 +393,12 @@ export async function listPackagesWithEvidence(
   fragment: string,
 ): Promise<string[]> {
   if (repositoryIds.length === 0) return [];
-  const pattern = `%${fragment.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
   const rows = await db
     .selectFrom('state')
     .select('package')
     .distinct()
     .where('repository_id', 'in', repositoryIds)
-    .where(sql<boolean>`evidence like ${pattern} escape '\\'`)
+    .where(sql<boolean>`evidence like ${likePattern(fragment)} escape '\\'`)
     .orderBy('package')
     .execute();
   return rows.map((row) => row.package);

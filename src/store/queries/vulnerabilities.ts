@@ -255,6 +255,26 @@ export async function listVulnerableCriterionNames(db: Kysely<Schema>, products?
   return rows.map((row) => ({ vendor: row.vendor, product: row.product, targetSw: row.target_sw }));
 }
 
+/** A vulnerable criterion's vendor and product with the number of vulnerabilities naming it. */
+export interface CriterionProductCount {
+  readonly vendor: string;
+  readonly product: string;
+  readonly vulnerabilities: number;
+}
+
+/** Every vendor:product of the vulnerable criteria, with how many vulnerabilities name each. */
+export async function countVulnerabilitiesByProduct(db: Kysely<Schema>): Promise<CriterionProductCount[]> {
+  const rows = await db
+    .selectFrom('cpe_criterion')
+    .select(['vendor', 'product', (eb) => eb.fn.count<number | string | bigint>('vulnerability_id').distinct().as('count')])
+    .where('vulnerable', '=', 1)
+    .groupBy(['vendor', 'product'])
+    .orderBy('vendor')
+    .orderBy('product')
+    .execute();
+  return rows.map((row) => ({ vendor: row.vendor, product: row.product, vulnerabilities: Number(row.count) }));
+}
+
 /** All criteria of the given vulnerabilities. */
 export function findCriteriaByVulnerabilities(
   db: Kysely<Schema>,

@@ -5,6 +5,7 @@ import { BUNDLED_DEMO_CONFIG, loadConfig, loadMappingRules } from '../../sources
 import { withWriteLock } from '../../store/index.js';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
 import { type CheckReport, checkData } from '../../tracker/check.js';
+import { checkMapping } from '../../tracker/mapping-coverage.js';
 import { syncFromConfig } from '../../tracker/sync.js';
 import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, useWebFixture } from '../test-support/web-fixture.js';
 import { FINDINGS_PER_PAGE } from '../views/quality.js';
@@ -38,8 +39,11 @@ async function queriesOf(web: WebFixture, url: string, accept: string): Promise<
   return web.queries.count - before;
 }
 
-/** The queries of a /quality request that runs the check: the data version, then the check's seven. */
-const QUALITY_QUERIES = 8;
+/**
+ * The queries of a /quality request that runs the check: the data version, the check's eight (the
+ * last reads the introduced-after-published states), and the mapping coverage's six.
+ */
+const QUALITY_QUERIES = 15;
 
 /** A write that changes nothing but the data version, as every import and update bumps it. */
 const newDataVersion = (store: TestStore) => withWriteLock(store, () => Promise.resolve());
@@ -96,6 +100,10 @@ describe.each(backends)('%s quality page', (backend: Backend) => {
       if (total > FINDINGS_PER_PAGE) expect(response.body).toContain(`The first ${FINDINGS_PER_PAGE} of ${total}: <a href="/quality?kind=${kind}">`);
     }
     for (const { branch, repo } of report.skipped) expect(response.body).toContain(`<li><a href="/branch/${branch}">${branch}</a>/${repo}</li>`);
+    // The mapping-coverage section: the demo's rules cover the sample, so its gaps are other vendors' look-alikes.
+    const unmapped = await checkMapping(web().store, await loadMappingRules());
+    expect(response.body).toContain(`<h2 id="mapping">Mapping coverage (${unmapped.length})</h2>`);
+    for (const product of unmapped) expect(response.body).toContain(`<code>${product.vendor}:${product.product}</code>`);
     const first = findings[0];
     expect(response.body).toContain(`<tr id="1">\n<td class="num">1</td>\n<td><a href="/branch/${first?.branch}">${first?.branch}</a></td>`);
   });

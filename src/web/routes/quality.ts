@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { QUALITY_KINDS, type QualityKind } from '../../engine/index.js';
 import type { Schema } from '../../store/index.js';
 import { type CheckReport, checkData } from '../../tracker/check.js';
+import { type UnmappedProductReport, checkMapping } from '../../tracker/mapping-coverage.js';
 import { badRequest, notFound } from '../errors.js';
 import { MAX_PAGE, linkedPaging, neighbourPagePaths, pageCountOf } from '../paging.js';
 import { choiceParam, integerParam } from '../query-params.js';
@@ -16,7 +17,7 @@ import type { WebContext } from '../web-context.js';
  * check takes seconds, so every format, kind and page of one data version shares one run, and
  * requests arriving while it runs wait for it rather than start their own.
  */
-const latestReports = new WeakMap<Kysely<Schema>, VersionedBuild<CheckReport>>();
+const latestReports = new WeakMap<Kysely<Schema>, VersionedBuild<CheckReport & { readonly unmapped: readonly UnmappedProductReport[] }>>();
 
 /**
  * The report of `secfix check`, from the same tracker function: its queries are a fixed number
@@ -24,7 +25,10 @@ const latestReports = new WeakMap<Kysely<Schema>, VersionedBuild<CheckReport>>()
  * findings are kept.
  */
 async function loadQuality(web: WebContext, input: QualityInput, dataVersion: number): Promise<QualityData> {
-  const report = await builtAtVersion(latestReports, web.db, dataVersion, async () => checkData({ db: web.db }, await web.mappingRules()));
+  const report = await builtAtVersion(latestReports, web.db, dataVersion, async () => {
+    const rules = await web.mappingRules();
+    return { ...(await checkData({ db: web.db }, rules)), unmapped: await checkMapping({ db: web.db }, rules) };
+  });
   const numbered: NumberedFinding[] = report.findings.map((finding, index) => ({ ...finding, number: index + 1 }));
   const counts = Object.fromEntries(QUALITY_KINDS.map((kind) => [kind, 0])) as Record<QualityKind, number>;
   for (const finding of numbered) counts[finding.kind] += 1;
@@ -38,7 +42,7 @@ async function loadQuality(web: WebContext, input: QualityInput, dataVersion: nu
     };
   });
   if (input.kind !== undefined && input.page > (sections[0]?.pageCount ?? 1)) throw notFound(`page ${input.page} of the ${input.kind} findings`);
-  return { total: numbered.length, counts, sections, skipped: report.skipped };
+  return { total: numbered.length, counts, sections, skipped: report.skipped, unmapped: report.unmapped };
 }
 
 /** Pages of the shown findings: those of the one kind paged through; the overview of every kind is one page. */
@@ -92,6 +96,7 @@ export const qualityResource: Resource<QualityInput, QualityData> = {
       findings: section.findings.map(qualityFindingJson),
     })),
     skipped: data.skipped,
+    unmappedProducts: data.unmapped,
   }),
   jsonld: (data, context, input) => {
     const absolute = (path: string) => `${context.base}${path}`;

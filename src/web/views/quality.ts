@@ -3,6 +3,7 @@ import { QUALITY_KINDS, type QualityFinding, type QualityKind } from '../../engi
 import { pageQueryValue } from '../paging.js';
 import { branchPath, qualityPath, vulnerabilityPath, withQuery } from '../urls.js';
 import { packageLink, pagination } from './common.js';
+import type { UnmappedProductReport } from '../../tracker/mapping-coverage.js';
 
 /** Findings of each kind on the overview, and per page of one kind. */
 export const FINDINGS_PER_PAGE = 100;
@@ -36,6 +37,8 @@ export interface QualityData {
   readonly sections: readonly QualityKindSection[];
   /** Repositories with secfixes but no index, which could not be checked. */
   readonly skipped: readonly { readonly branch: string; readonly repo: string }[];
+  /** CPE products that reach no package but resemble an index name (`secfix check --mapping`). */
+  readonly unmapped: readonly UnmappedProductReport[];
 }
 
 /** The quality page of one kind (or every kind) at `page`. */
@@ -49,6 +52,8 @@ const KIND_DESCRIPTIONS: Record<QualityKind, string> = {
   'unrecognized-id': 'An id that is not a CVE, GHSA or ALPINE id, so no other database can refer to it.',
   'not-affected-and-fixed': 'An id listed both as never affecting the package (under 0) and as fixed in a version.',
   'package-not-in-index': 'A package with secfixes that no index of the branch has.',
+  'introduced-after-published':
+    'Decided not affected although the secfixes list a later fix: every NVD range for the package starts above the published version, so the line is taken as an upgrade record: for the team to confirm.',
 };
 
 function findingTable(section: QualityKindSection): Html {
@@ -84,6 +89,25 @@ ${
 ${paged ? pagination(qualityPath(), { kind: section.kind }, input.page, section.pageCount) : ''}`;
 }
 
+/** The products the mapping rules may be missing, most vulnerabilities first. */
+function mappingSection(unmapped: readonly UnmappedProductReport[]): Html {
+  return html`<h2 id="mapping">Mapping coverage (${unmapped.length})</h2>
+<p>CPE products of the NVD data that map to no package of a branch but whose name resembles a package, binary or origin name of its index, as <code>secfix check --mapping</code> lists them: a rule in the mapping configuration would tie their vulnerabilities to the package.</p>
+${
+  unmapped.length === 0
+    ? html`<p>None found.</p>`
+    : html`<div class="table-scroll"><table>
+<caption class="skip">Unmapped products</caption>
+<thead><tr><th scope="col">Vendor:product</th><th scope="col" class="num">CVEs</th><th scope="col">Resembles</th><th scope="col">Branches</th></tr></thead>
+<tbody>
+${unmapped.map(
+  (product) => html`<tr><th scope="row"><code>${product.vendor}:${product.product}</code></th><td class="num">${product.vulnerabilities}</td><td>${product.resembles.join(', ')}</td><td>${product.branches.join(', ')}</td></tr>
+`,
+)}</tbody>
+</table></div>`
+}`;
+}
+
 /** The data-quality report: a summary by kind, the unchecked repositories, then the findings of each kind. */
 export function qualityView(data: QualityData, input: QualityInput): Html {
   return html`<h1>Data quality${input.kind === undefined ? '' : html`: ${input.kind}`}</h1>
@@ -108,5 +132,6 @@ ${
 <p>These repositories have secfixes but no imported index, so their fix versions cannot be checked against one:</p>
 <ul>${data.skipped.map(({ branch, repo }) => html`<li><a href="${branchPath(branch)}">${branch}</a>/${repo}</li>`)}</ul>`
 }
-${data.sections.map((section) => kindSection(section, input))}`;
+${data.sections.map((section) => kindSection(section, input))}
+${input.kind === undefined ? mappingSection(data.unmapped) : ''}`;
 }
