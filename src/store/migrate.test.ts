@@ -26,7 +26,7 @@ const TABLES = [
 describe.each(backends)('%s migrations', (backend) => {
   let store: TestStore;
   beforeEach(async () => {
-    store = await openTestStore(backend, { migrate: false });
+    store = await openTestStore(backend, { contents: 'empty' });
   });
   afterEach(async () => {
     await store.dispose();

@@ -1,44 +1,43 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { type Store, openDatabase } from '../store/database.js';
-import { migrateToLatest } from '../store/migrate.js';
+import { postgresDatabaseUrl, runAdminStatement } from './postgres-admin.js';
 
 /** Every backend the store and engine tests must pass on; use with `describe.each(backends)`. */
 export const backends = ['sqlite', 'postgres'] as const;
 export type Backend = (typeof backends)[number];
-
-/** The PostgreSQL server's maintenance database, from which each test database is created. */
-const POSTGRES_ADMIN_URL = process.env['SECFIX_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestStore extends Store {
   /** The database's URL, to open more stores on the same database. */
   readonly url: string;
   /** Empties every table, keeping the schema: much cheaper than a new database per test. */
   reset(): Promise<void>;
-  /** Closes the store and deletes the database. */
+  /** Closes the store and deletes the database (a PostgreSQL one at the end of the run). */
   dispose(): Promise<void>;
 }
 
+/** What a test database holds when it opens: nothing, the current schema, or the demo data too. */
+export type TestStoreContents = 'empty' | 'schema' | 'demo';
+
 export interface TestStoreOptions {
-  /** Bring the schema up to date first (the default); false leaves an empty database. */
-  readonly migrate?: boolean;
+  /** `schema` unless told; `demo` is a copy of the bundled demo data the run loaded once. */
+  readonly contents?: TestStoreContents;
 }
 
 /**
  * A fresh, private database: an SQLite file in a new temporary folder, or a new PostgreSQL
- * database on the local server. A missing PostgreSQL server is an error, never a skip.
+ * database on the local server, each a copy of what the run's global setup built. A missing PostgreSQL server is an error, never a skip.
  */
 export async function openTestStore(backend: Backend, options: TestStoreOptions = {}): Promise<TestStore> {
-  const { url, drop } = backend === 'sqlite' ? await createSqliteDatabase() : await createPostgresDatabase();
+  const contents = options.contents ?? 'schema';
+  const { url, drop } = backend === 'sqlite' ? await createSqliteDatabase(contents) : await createPostgresDatabase(contents);
   let store: Store;
   try {
     store = await openDatabase(url);
-    if (options.migrate ?? true) await migrateToLatest(store);
   } catch (error) {
     await drop();
     throw error;
@@ -96,42 +95,22 @@ interface CreatedDatabase {
   readonly drop: () => Promise<void>;
 }
 
-async function createSqliteDatabase(): Promise<CreatedDatabase> {
+async function createSqliteDatabase(contents: TestStoreContents): Promise<CreatedDatabase> {
   // A file rather than :memory:, so a second connection can open the same database.
   const folder = await mkdtemp(join(tmpdir(), 'secfix-test-'));
+  const file = join(folder, 'secfix.db');
+  if (contents !== 'empty') await copyFile(inject(contents === 'demo' ? 'sqliteDemoFile' : 'sqliteSchemaFile'), file);
   return {
-    url: `sqlite:${join(folder, 'secfix.db')}`,
+    url: `sqlite:${file}`,
     drop: () => rm(folder, { recursive: true, force: true }),
   };
 }
 
-async function createPostgresDatabase(): Promise<CreatedDatabase> {
-  const name = `secfix_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await runAdminStatement(`create database ${name}`);
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    // FORCE ends connections a failed test left open.
-    drop: () => runAdminStatement(`drop database if exists ${name} with (force)`),
-  };
-}
-
-async function runAdminStatement(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  try {
-    await client.connect();
-  } catch (error) {
-    const server = new URL(POSTGRES_ADMIN_URL);
-    throw new Error(
-      `PostgreSQL is not reachable at ${server.host}${server.pathname} (${(error as Error).message}); ` +
-        'the store tests need it: start it (pg_ctlcluster 15 main start) or set SECFIX_TEST_POSTGRES_URL',
-      { cause: error },
-    );
-  }
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
+async function createPostgresDatabase(contents: TestStoreContents): Promise<CreatedDatabase> {
+  const name = `${inject('postgresRunPrefix')}${randomBytes(6).toString('hex')}`;
+  const template = { empty: '', schema: ` template ${inject('postgresSchemaTemplate')}`, demo: ` template ${inject('postgresDemoTemplate')}` }[contents];
+  await runAdminStatement(`create database ${name}${template}`);
+  // The drop waits for the run's teardown (global-setup.ts), which drops every database of the
+  // run side by side; here each drop would wait for a checkpoint of its own.
+  return { url: postgresDatabaseUrl(name), drop: () => Promise.resolve() };
 }

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestStore, openTestStore } from '../test-support/databases.js';
 import { type RunningServer, listen } from './listen.js';
 import { type AccessibilityViolation, accessibilityViolations, launchBrowser, screenshot } from './test-support/browser.js';
-import { loadDemoData } from './test-support/web-fixture.js';
 
 /**
  * The tracker in a real browser (Debian's chromium through playwright-core), over a real server
@@ -18,8 +17,7 @@ describe('in a browser', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    store = await openTestStore('sqlite');
-    await loadDemoData(store);
+    store = await openTestStore('sqlite', { contents: 'demo' });
     server = await listen(store, { port: 0, host: '127.0.0.1', site: { distribution: 'Alpine Linux (sample data)' }, rateLimitPerMinute: false });
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

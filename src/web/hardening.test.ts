@@ -4,13 +4,13 @@ import { backends, openTestStore } from '../test-support/databases.js';
 import { API_OPERATIONS } from './openapi.js';
 import { chooseEncoding } from './response-cache.js';
 import { buildServer } from './server.js';
-import { TEST_BASE_URL, loadDemoData, useWebFixture } from './test-support/web-fixture.js';
+import { TEST_BASE_URL, useWebFixture } from './test-support/web-fixture.js';
 import { BaseUrlError, listenOrigin, parseBaseUrl } from './web-context.js';
 
 const FORGED = 'evil.example';
 
 describe.each(backends)('%s canonical origin', (backend) => {
-  const web = useWebFixture(backend, loadDemoData, { site: { distribution: 'Alpine Linux' }, cache: { maxEntries: 100, maxBytes: 64 * 1024 * 1024 } });
+  const web = useWebFixture(backend, { contents: 'demo' }, { site: { distribution: 'Alpine Linux' }, cache: { maxEntries: 100, maxBytes: 64 * 1024 * 1024 } });
 
   it('builds no link and no cache key from the Host header: the listen address names every absolute link', async () => {
     const origin = listenOrigin('localhost', null);
@@ -55,8 +55,8 @@ describe('listenOrigin and parseBaseUrl', () => {
 });
 
 describe('rate limit and X-Forwarded-For', () => {
-  const untrusted = useWebFixture('sqlite', loadDemoData, { rateLimitPerMinute: 2 });
-  const trusting = useWebFixture('sqlite', loadDemoData, { rateLimitPerMinute: 2, trustProxy: ['127.0.0.1'] });
+  const untrusted = useWebFixture('sqlite', { contents: 'demo' }, { rateLimitPerMinute: 2 });
+  const trusting = useWebFixture('sqlite', { contents: 'demo' }, { rateLimitPerMinute: 2, trustProxy: ['127.0.0.1'] });
 
   it("counts a client by its connection, whatever X-Forwarded-For it sends, even with a base URL", async () => {
     const statuses: number[] = [];
@@ -156,7 +156,7 @@ describe('request log', () => {
       callback();
     },
   });
-  const web = useWebFixture('sqlite', loadDemoData, { logger: { level: 'info', stream } });
+  const web = useWebFixture('sqlite', { contents: 'demo' }, { logger: { level: 'info', stream } });
 
   it('writes one line per request, with its status and time', async () => {
     lines.length = 0;

@@ -27,7 +27,7 @@ const PAGES = [
 const FEEDS = ['/feed.atom', `/package/${encodeURIComponent(HOSTILE.package)}/feed.atom`, '/maintainer/mallory%40example.org/feed.atom'];
 
 describe.each(backends)('%s hostile text', (backend) => {
-  const web = useWebFixture(backend, (store) => seedHostileChange(store, HOSTILE));
+  const web = useWebFixture(backend, { contents: 'demo', seed: (store) => seedHostileChange(store, HOSTILE) });
 
   it('renders inert in every HTML page that shows it', async () => {
     for (const url of PAGES) {

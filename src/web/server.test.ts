@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { backends } from '../test-support/databases.js';
 import { CONTEXT_PATH } from './linked-data.js';
 import { STYLESHEET_PATH } from './views/layout.js';
-import { TEST_BASE_URL, loadDemoData, useWebFixture } from './test-support/web-fixture.js';
+import { TEST_BASE_URL, useWebFixture } from './test-support/web-fixture.js';
 
 describe.each(backends)('%s server', (backend) => {
   const web = useWebFixture(backend);
@@ -118,7 +118,7 @@ describe.each(backends)('%s server', (backend) => {
 });
 
 describe('server with cache and rate limit', () => {
-  const web = useWebFixture('sqlite', loadDemoData, { cache: { maxEntries: 10, maxBytes: 1_000_000 }, rateLimitPerMinute: 5 });
+  const web = useWebFixture('sqlite', { contents: 'demo' }, { cache: { maxEntries: 10, maxBytes: 1_000_000 }, rateLimitPerMinute: 5 });
 
   it('serves repeated requests from the cache with one query, and limits the rate per client', async () => {
     const { queries } = web();

@@ -2,7 +2,7 @@ import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
 import { type NamedState, findStates, getVulnerabilities } from '../../store/index.js';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
-import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
+import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, useWebFixture } from '../test-support/web-fixture.js';
 import { escapeHtml } from '../html.js';
 import { maintainerKey, maintainerPath, packagePath, packageVersionId, stateId, vulnerabilityPath } from '../urls.js';
 import { severityBadge } from '../views/common.js';
@@ -45,7 +45,6 @@ const HOSTILE_MAINTAINER = 'Eve "<script>alert(1)</script>" <eve_x@example.org>'
 
 /** The demo data with one vulnerable package of 3.16/main given a hostile maintainer, to prove it renders inert. */
 async function seedWithHostileMaintainer(store: TestStore): Promise<void> {
-  await loadDemoData(store);
   const [target] = await findStates(store.db, { branch: '3.16', repo: 'main', state: 'vulnerable' });
   if (target === undefined) throw new Error('the demo data has no vulnerable pair in 3.16/main');
   await store.db
@@ -79,7 +78,7 @@ async function maintainersOf(store: TestStore, branch: string): Promise<Map<stri
 }
 
 describe.each(backends)('%s branch page', (backend: Backend) => {
-  const web = useWebFixture(backend, seedWithHostileMaintainer);
+  const web = useWebFixture(backend, { contents: 'demo', seed: seedWithHostileMaintainer });
   const vulnerable316 = () => findStates(web().store.db, { branch: '3.16', state: 'vulnerable' });
 
   it('shows the branch and a vulnerable package of 3.16/main with its vulnerability, severity, age and maintainer', async () => {

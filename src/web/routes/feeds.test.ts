@@ -212,7 +212,7 @@ const HOSTILE: HostileChange = {
 };
 
 describe.each(backends)('%s Atom feeds and the changes page with hostile data', (backend) => {
-  const web = useWebFixture(backend, (store) => seedHostileChange(store, HOSTILE));
+  const web = useWebFixture(backend, { contents: 'demo', seed: (store) => seedHostileChange(store, HOSTILE) });
   const withoutControl = (text: string) => text.replaceAll(CONTROL, '');
 
   it('escapes hostile package names, descriptions and causes, drops control characters, and stays well-formed', async () => {

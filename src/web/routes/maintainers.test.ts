@@ -1,7 +1,7 @@
 import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
-import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
+import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, useWebFixture } from '../test-support/web-fixture.js';
 import { maintainerFeedPath, maintainerKey, maintainerPath } from '../urls.js';
 import { MAINTAINER_PAGE_SIZE } from './maintainers.js';
 
@@ -68,7 +68,6 @@ async function addPackage(store: TestStore, branch: string, repo: string, name: 
  * index, and enough extra people for two pages.
  */
 async function seedMaintainers(store: TestStore): Promise<void> {
-  await loadDemoData(store);
   const shared = await store.db
     .selectFrom('source_package as a')
     .innerJoin('source_package as b', (join) => join.onRef('a.name', '=', 'b.name').onRef('a.maintainer', '=', 'b.maintainer').onRef('a.repository_id', '<', 'b.repository_id'))
@@ -142,7 +141,7 @@ const countQueries = async (web: WebFixture, url: string, accept = 'text/html') 
 };
 
 describe.each(backends)('%s maintainer pages', (backend: Backend) => {
-  const web = useWebFixture(backend, seedMaintainers);
+  const web = useWebFixture(backend, { contents: 'demo', seed: seedMaintainers });
 
   it('lists every maintainer once per e-mail, with distinct packages and open pairs, most pairs first, over pages', async () => {
     const expected = await expectedPeople(web().store);

@@ -2,7 +2,7 @@ import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
 import { compareBranchNames } from '../branch-order.js';
-import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
+import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, useWebFixture } from '../test-support/web-fixture.js';
 import { packageVersionId } from '../urls.js';
 import { ORPHAN_PAGE_SIZE } from './orphans.js';
 
@@ -58,7 +58,6 @@ async function addPackage(store: TestStore, branch: string, name: string, mainta
  * and one whose only version left the index; the demo's own orphans fill more than one page.
  */
 async function seedOrphans(store: TestStore): Promise<void> {
-  await loadDemoData(store);
   await addPackage(store, '3.16', 'empty-maintainer-pkg', '', [
     { version: '1.2-r0', key: '0001.0002' },
     { version: '1.10-r0', key: '0001.0010' },
@@ -102,7 +101,7 @@ async function allOrphans(web: WebFixture, url: string): Promise<OrphanJson[]> {
 }
 
 describe.each(backends)('%s orphans page', (backend: Backend) => {
-  const web = useWebFixture(backend, seedOrphans);
+  const web = useWebFixture(backend, { contents: 'demo', seed: seedOrphans });
 
   it('lists every published package without a maintainer, in branch order, with its vulnerable pairs, over pages', async () => {
     const expected = await expectedOrphans(web().store);

@@ -4,7 +4,7 @@ import { type NamedState, findStates, listBranches, listPublishedVersions, listS
 import { type TestStore, backends } from '../../test-support/databases.js';
 import { compareVersions } from '../../version/index.js';
 import { escapeHtml } from '../html.js';
-import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, demoRepositoryId, loadDemoData, useWebFixture } from '../test-support/web-fixture.js';
+import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, demoRepositoryId, useWebFixture } from '../test-support/web-fixture.js';
 import { packageFeedPath, packagePath, packageVersionId, secfixId, stateId, vulnerabilityPath } from '../urls.js';
 import { stateBadge } from '../views/common.js';
 import type { PackageData } from '../views/package.js';
@@ -24,7 +24,6 @@ async function repositoryIds(store: TestStore): Promise<{ branch: string; repo: 
 
 /** The demo data, plus removed busybox versions in 3.16/main and a package with a hostile name, state and secfix note. */
 async function seed(store: TestStore): Promise<void> {
-  await loadDemoData(store);
   const repositoryId = await demoRepositoryId(store, '3.16', 'main');
   const origin = await store.db
     .selectFrom('source_package')
@@ -60,7 +59,7 @@ async function allListed(web: WebFixture, url: string): Promise<{ pages: number;
 }
 
 describe.each(backends)('%s package page', (backend) => {
-  const web = useWebFixture(backend, seed);
+  const web = useWebFixture(backend, { contents: 'demo', seed: seed });
 
   it('shows the published version and maintainer in each branch', async () => {
     const { store } = web();

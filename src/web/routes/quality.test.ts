@@ -146,7 +146,7 @@ async function seedOneBranch(store: TestStore): Promise<void> {
 }
 
 describe.each(backends)('%s quality page over less data', (backend: Backend) => {
-  const web = useWebFixture(backend, seedOneBranch);
+  const web = useWebFixture(backend, { contents: 'schema', seed: seedOneBranch });
 
   it(`still runs the check in ${QUALITY_QUERIES} queries`, async () => {
     const before = web().queries.count;

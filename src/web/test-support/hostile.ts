@@ -1,6 +1,6 @@
 import { writeStates } from '../../store/index.js';
 import type { TestStore } from '../../test-support/databases.js';
-import { demoRepositoryId, loadDemoData } from './web-fixture.js';
+import { demoRepositoryId } from './web-fixture.js';
 
 /** The attack texts `seedHostileChange` stores. */
 export interface HostileChange {
@@ -15,11 +15,10 @@ export interface HostileChange {
 }
 
 /**
- * The demo data plus, in 3.16/main, a package with a vulnerable state whose vulnerability,
+ * To a copy of the demo data, adds in 3.16/main a package with a vulnerable state whose vulnerability,
  * references, maintainer, evidence and change cause carry `hostile`'s texts.
  */
 export async function seedHostileChange(store: TestStore, hostile: HostileChange): Promise<void> {
-  await loadDemoData(store);
   const repositoryId = await demoRepositoryId(store, '3.16', 'main');
   await store.db
     .insertInto('vulnerability')

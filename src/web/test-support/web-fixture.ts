@@ -1,10 +1,8 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Kysely, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { afterAll, beforeAll } from 'vitest';
-import { BUNDLED_DEMO_CONFIG, loadConfig } from '../../sources/config.js';
 import type { Schema } from '../../store/index.js';
 import { type Backend, type TestStore, openTestStore } from '../../test-support/databases.js';
-import { syncFromConfig } from '../../tracker/sync.js';
 import { CONTEXT_PATH } from '../linked-data.js';
 import { type ServerOptions, buildServer } from '../server.js';
 
@@ -37,9 +35,13 @@ export interface WebFixture {
   getJson<T = Record<string, unknown>>(url: string, accept?: string): Promise<T>;
 }
 
-/** Loads the bundled demo data (the real Alpine sample: 3 branches, secdb, indexes, NVD) into a store. */
-export async function loadDemoData(store: TestStore): Promise<void> {
-  await syncFromConfig(store, await loadConfig(BUNDLED_DEMO_CONFIG));
+/**
+ * What a fixture's database holds: a copy of the bundled demo data (the real Alpine sample:
+ * 3 branches, secdb, indexes, NVD; loaded once per run) or only the schema, then what `seed` adds.
+ */
+export interface FixtureData {
+  readonly contents: 'demo' | 'schema';
+  readonly seed?: (store: TestStore) => Promise<void>;
 }
 
 /** The id of one repository of the demo data, such as 3.16/main. */
@@ -76,19 +78,19 @@ export async function getAllPages<Page extends { readonly next: string | null }>
 }
 
 /**
- * For one `describe` block: a fresh database of `backend` with the demo data (plus whatever
- * `seed` adds), and a server over it without response cache or rate limit, so each request
+ * For one `describe` block: a fresh database of `backend` holding `data` (the demo data unless
+ * told), and a server over it without response cache or rate limit, so each request
  * renders and its queries can be counted. Returns a getter, available inside tests.
  */
 export function useWebFixture(
   backend: Backend,
-  seed: (store: TestStore) => Promise<void> = loadDemoData,
+  data: FixtureData = { contents: 'demo' },
   options: Partial<Omit<ServerOptions, 'db'>> = {},
 ): () => WebFixture {
   let fixture: WebFixture | undefined;
   beforeAll(async () => {
-    const store = await openTestStore(backend);
-    await seed(store);
+    const store = await openTestStore(backend, { contents: data.contents });
+    await data.seed?.(store);
     const queries = new QueryCounter();
     const db: Kysely<Schema> = store.db.withPlugin(queries);
     const app = await buildServer({
