@@ -107,6 +107,21 @@ describe('in a browser', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it('shows a CVE id it does not track as a 404 page saying so, with the links to look it up elsewhere', async () => {
+    const page = await openPage();
+    const url = `${server.address}/cve/CVE-2099-12345`;
+    const response = await page.goto(url);
+    expect(response?.status()).toBe(404);
+    expect(await page.locator('main').textContent()).toContain('CVE-2099-12345 is not tracked here');
+    expect(await page.locator('main a[href="https://nvd.nist.gov/vuln/detail/CVE-2099-12345"]').count()).toBe(1);
+    await screenshot(page, 'cve-not-tracked');
+    await expectAccessible(page);
+    // The browser reports the page's own 404 (as a response and a console error); nothing else may fail.
+    const reported = problems.splice(0);
+    expect(reported.length).toBeGreaterThan(0);
+    for (const problem of reported) expect(problem).toContain(url);
+  }, 60_000);
+
   it('lays the pages out for a phone without horizontal scrolling of the page', async () => {
     const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
     try {

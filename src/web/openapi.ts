@@ -139,7 +139,14 @@ export function openApiDocument(base: string): Record<string, unknown> {
         Error: {
           type: 'object',
           required: ['error'],
-          properties: { error: { type: 'object', required: ['status', 'message'], properties: { status: { type: 'integer' }, message: { type: 'string' } } } },
+          properties: { error: { type: 'object', required: ['status', 'message'], properties: {
+                status: { type: 'integer' },
+                message: { type: 'string' },
+                // Only on a 404 for a well-formed CVE id the tracker holds nothing about.
+                links: { type: 'array', items: { type: 'object', required: ['name', 'url'], properties: { name: { type: 'string' }, url: { type: 'string' } } } },
+              },
+            },
+          },
         },
       },
     },

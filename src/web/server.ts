@@ -13,6 +13,7 @@ import { rejectControlCharacters } from './query-params.js';
 import { jsonText, requestFormat } from './resource.js';
 import { ResponseCache } from './response-cache.js';
 import { registerRoutes } from './routes/index.js';
+import type { ExternalLink } from './urls.js';
 import { errorPage } from './views/error.js';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE, type SiteOptions, type WebContext, listenOrigin, parseBaseUrl } from './web-context.js';
 
@@ -124,7 +125,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const status = error instanceof HttpError ? error.status : typeof (error as { statusCode?: unknown }).statusCode === 'number' ? (error as { statusCode: number }).statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const message = status >= 500 ? 'internal error' : (error as Error).message;
-    return sendError(context, request, reply, status, message);
+    return sendError(context, request, reply, status, message, error instanceof HttpError ? error.links : []);
   });
   app.setNotFoundHandler(async (request, reply) => sendError(context, request, reply, 404, `no page at ${request.url.split('?')[0]}`));
 
@@ -167,12 +168,22 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   return app;
 }
 
-/** An error in the format the request asked for: a page for browsers, `{error}` for JSON clients. */
-async function sendError(web: WebContext, request: FastifyRequest, reply: FastifyReply, status: number, message: string): Promise<FastifyReply> {
+/**
+ * An error in the format the request asked for: a page for browsers, `{error}` for JSON clients;
+ * `links` (other sites to look at) go in both.
+ */
+async function sendError(
+  web: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  message: string,
+  links: readonly ExternalLink[] = [],
+): Promise<FastifyReply> {
   const format = request.secfixFormat ?? requestFormat(request);
   reply.code(status).header('cache-control', 'no-store').type(MEDIA_TYPES[format]);
-  if (format !== 'html') return reply.send(jsonText({ error: { status, message } }));
+  if (format !== 'html') return reply.send(jsonText({ error: { status, message, ...(links.length === 0 ? {} : { links }) } }));
   // The error may be that the database is unreachable; the page then goes without the data version.
   const dataVersion = await getDataVersion(web.db).catch(() => undefined);
-  return reply.send(errorPage({ site: web.site, base: web.origin(), url: request.url, dataVersion }, status, message).toString());
+  return reply.send(errorPage({ site: web.site, base: web.origin(), url: request.url, dataVersion }, status, message, links).toString());
 }

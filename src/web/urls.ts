@@ -59,7 +59,13 @@ export function cweUrl(cwe: string): string | undefined {
 }
 
 /** Links out to other trackers and databases for a vulnerability id. */
-export function externalLinks(id: string): { readonly name: string; readonly url: string }[] {
+/** A page about a vulnerability on another site. */
+export interface ExternalLink {
+  readonly name: string;
+  readonly url: string;
+}
+
+export function externalLinks(id: string): ExternalLink[] {
   const encoded = segment(id);
   const links = [{ name: 'OSV', url: `https://osv.dev/vulnerability/${encoded}` }];
   if (id.startsWith('CVE-')) {

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, type SecurityDataJson, securityDataToJson } from '../../scan/tracker-api.js';
@@ -5,7 +6,7 @@ import { trackerSecurityData } from '../../scan/tracker.js';
 import { listBranches } from '../../store/index.js';
 import { type TestStore, backends } from '../../test-support/databases.js';
 import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
-import { SECURITY_DATA_BODY_LIMIT, nestsDeeperThan } from './security-data.js';
+import { ORIGINS_PER_TURN, SECURITY_DATA_BODY_LIMIT, nestsDeeperThan } from './security-data.js';
 
 const PATH = '/api/branch/3.16/security-data';
 
@@ -117,5 +118,30 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
     const response = await post(PATH, `{"packages": [${'['.repeat(100_000)}${']'.repeat(100_000)}]}`);
     expect(response.statusCode).toBe(400);
     expect(response.json<{ error: { message: string } }>().error.message).toMatch(/^the body nests arrays or objects deeper than 2 levels/);
+  });
+
+  it('answers /healthz while the first request after a data change is still building the branch', async () => {
+    const whole = securityDataToJson(await trackerSecurityData(web().store.db, TEST_BASE_URL, '3.16'));
+    const entries = [whole.fixes, whole.open, whole.rejected, whole.published].reduce((sum, section) => sum + Object.keys(section).length, 0);
+    // The build writes ORIGINS_PER_TURN entries a turn, so it gives the event loop this many turns at least.
+    const turns = Math.floor(entries / ORIGINS_PER_TURN);
+    expect(turns).toBeGreaterThanOrEqual(5);
+    await bumpDataVersion(web().store);
+    let built = false;
+    const answer = post(PATH, { packages: ['busybox'] }).then((response) => {
+      built = true;
+      return response;
+    });
+    // One /healthz after another, counting those answered before the security data is.
+    let answeredMeanwhile = 0;
+    while (!built) {
+      // Injected requests run on promise jobs alone; a turn of the loop lets the build go on.
+      await setImmediate();
+      const health = await web().get('/healthz');
+      expect(health.statusCode).toBe(200);
+      if (!built) answeredMeanwhile += 1;
+    }
+    expect((await answer).statusCode).toBe(200);
+    expect(answeredMeanwhile).toBeGreaterThanOrEqual(turns);
   });
 });

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, SECURITY_DATA_ROUTE, type SecurityDataJson, securityDataToJson } from '../../scan/tracker-api.js';
 import { UnknownBranchError, trackerSecurityData } from '../../scan/tracker.js';
@@ -76,13 +77,32 @@ interface BranchAnswers {
   readonly sections: Readonly<Record<(typeof SECTIONS)[number], ReadonlyMap<string, string>>>;
 }
 
+/**
+ * Origins whose answer text is written in one turn of the event loop. A full-size branch has tens
+ * of thousands of entries; writing them in one go held every other request (/healthz included)
+ * for seconds on the first request after a data change.
+ */
+export const ORIGINS_PER_TURN = 200;
+
+/** Each origin's value as JSON text, a slice per turn of the event loop. */
+async function textsByOrigin(section: Readonly<Record<string, unknown>>): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  for (const [origin, value] of Object.entries(section)) {
+    texts.set(origin, JSON.stringify(value));
+    if (texts.size % ORIGINS_PER_TURN === 0) await setImmediate();
+  }
+  return texts;
+}
+
 async function loadBranchAnswers(web: WebContext, branch: string): Promise<BranchAnswers> {
-  const json: SecurityDataJson = securityDataToJson(await trackerSecurityData(web.db, web.origin(), branch));
+  const data = await trackerSecurityData(web.db, web.origin(), branch);
+  await setImmediate();
+  const json: SecurityDataJson = securityDataToJson(data);
+  await setImmediate();
   const { fixes, open, rejected, published, ...shared } = json;
-  const byOrigin = (section: Readonly<Record<string, unknown>>) => new Map(Object.entries(section).map(([origin, value]) => [origin, JSON.stringify(value)]));
   return {
     head: JSON.stringify(shared).slice(0, -1),
-    sections: { fixes: byOrigin(fixes), open: byOrigin(open), rejected: byOrigin(rejected), published: byOrigin(published) },
+    sections: { fixes: await textsByOrigin(fixes), open: await textsByOrigin(open), rejected: await textsByOrigin(rejected), published: await textsByOrigin(published) },
   };
 }
 

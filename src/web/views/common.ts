@@ -1,6 +1,6 @@
 import { type Html, html } from '../html.js';
 import { pageQueryValue } from '../paging.js';
-import { maintainerPath, packagePath, withQuery } from '../urls.js';
+import { type ExternalLink, maintainerPath, packagePath, withQuery } from '../urls.js';
 
 /** A state as a word in its colour; the word carries the meaning, the colour only helps. */
 export function stateBadge(state: string): Html {
@@ -23,6 +23,11 @@ export function day(iso: string | null): string {
 export function ageInDays(iso: string | null, now: string): number | null {
   if (iso === null) return null;
   return Math.max(0, Math.floor((Date.parse(now) - Date.parse(iso)) / 86_400_000));
+}
+
+/** Links to other sites' pages about a vulnerability, in one line. */
+export function externalLinksList(links: readonly ExternalLink[]): Html {
+  return html`<ul class="inline">${links.map((link) => html`<li><a href="${link.url}" rel="nofollow noopener noreferrer">${link.name}</a></li>`)}</ul>`;
 }
 
 /** An option of a select box. */
