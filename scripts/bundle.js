@@ -1,7 +1,7 @@
 // Bundles the CLI (src/cli/main.ts) into dist/bundle/ for bin/secfix.js: one file per lazily
 // loaded command instead of hundreds of modules (Kysely alone is ~280), so each call starts faster.
 // Skipped when no input changed since the last bundle (its metafile lists the inputs).
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const outdir = 'dist/bundle';
@@ -15,6 +15,8 @@ function upToDate() {
 }
 
 if (!upToDate()) {
+  // Chunk names carry content hashes: without this, every rebuild would leave the old ones behind.
+  rmSync(outdir, { recursive: true, force: true });
   const result = await build({
     entryPoints: { main: 'src/cli/main.ts' },
     outdir,
@@ -30,6 +32,8 @@ if (!upToDate()) {
     // Chunks beside main.js: modules find package files two folders up (new URL('../../config/...')).
     chunkNames: '[name]-[hash]',
     sourcemap: 'linked',
+    minifyWhitespace: true,
+    minifySyntax: true,
     metafile: true,
     logLevel: 'warning',
   });
