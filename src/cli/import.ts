@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
 import type { Store } from '../store/index.js';
-import type * as TrackerImports from '../tracker/import.js';
 import type { ImportSummary, ProgressCallback } from '../tracker/import.js';
-
-/** The importers, loaded when a command runs so that other commands start without the database layer. */
-type Importers = typeof TrackerImports;
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';
 import { DB_OPTION_HELP, collectValues } from './options.js';
@@ -16,7 +12,8 @@ interface CommonFlags {
   json?: boolean;
 }
 
-type ImportOne = (importers: Importers, store: Store, location: string, progress: ProgressCallback) => Promise<ImportSummary>;
+/** Imports one location with `importer`, the module of its kind. */
+type ImportOne<Importer> = (importer: Importer, store: Store, location: string, progress: ProgressCallback) => Promise<ImportSummary>;
 
 /** `imported secdb main.json in 120 ms: packages 68, secfixes 1317, ...` */
 function describeSummary(summary: ImportSummary): string {
@@ -39,15 +36,23 @@ function importSubcommand(io: CliIo, name: string, description: string, examples
  * --json one object (several: an array) at the end. The first failure stops the command;
  * sources imported before it stay imported.
  */
-async function runImports(io: CliIo, flags: CommonFlags, kind: string, locations: readonly string[], importOne: ImportOne): Promise<void> {
-  const importers = await import('../tracker/import.js');
+async function runImports<Importer>(
+  io: CliIo,
+  flags: CommonFlags,
+  kind: string,
+  locations: readonly string[],
+  // Only this kind's importer is loaded, when the command runs: the others (YAML for rejections, ...) cost start-up time.
+  loadImporter: () => Promise<Importer>,
+  importOne: ImportOne<Importer>,
+): Promise<void> {
+  const importer = await loadImporter();
   await withCliStore(flags.db, async ({ store }) => {
     const summaries: ImportSummary[] = [];
     for (const location of locations) {
       const bar = startProgressBar(io, `${kind} ${location}`);
       let summary: ImportSummary;
       try {
-        summary = await importOne(importers, store, location, (done, total) => bar?.update(done, total));
+        summary = await importOne(importer, store, location, (done, total) => bar?.update(done, total));
       } finally {
         bar?.stop();
       }
@@ -70,8 +75,8 @@ export function importCommand(io: CliIo, _status: CliStatus): Command {
     .option('--keys <dir>', 'folder of trusted apk public keys, like /etc/apk/keys')
     .option('--allow-untrusted', 'accept an index that is unsigned or does not verify', false)
     .action((location: string, flags: CommonFlags & { branch: string; repo: string; keys?: string; allowUntrusted?: boolean }) =>
-      runImports(io, flags, 'apkindex', [location], (importers, store) =>
-        importers.importApkIndex(store, {
+      runImports(io, flags, 'apkindex', [location], () => import('../tracker/import-apkindex.js'), (importer, store) =>
+        importer.importApkIndex(store, {
           branch: flags.branch,
           repo: flags.repo,
           location,
@@ -86,7 +91,7 @@ export function importCommand(io: CliIo, _status: CliStatus): Command {
     'secfix import secdb https://secdb.alpinelinux.org/v3.20/community.json',
   ])
     .argument('<location>', 'secdb JSON: a file or URL')
-    .action((location: string, flags: CommonFlags) => runImports(io, flags, 'secdb', [location], (importers, store) => importers.importSecdb(store, { location })));
+    .action((location: string, flags: CommonFlags) => runImports(io, flags, 'secdb', [location], () => import('../tracker/import-secdb.js'), (importer, store) => importer.importSecdb(store, { location })));
 
   const aports = importSubcommand(io, 'aports', 'import the # secfixes: blocks of every APKBUILD in an aports checkout', [
     'secfix import aports ~/src/aports --branch edge',
@@ -94,7 +99,7 @@ export function importCommand(io: CliIo, _status: CliStatus): Command {
     .argument('<dir>', "the branch's whole aports checkout (<repo>/<package>/APKBUILD); packages not in it lose their aports secfixes")
     .requiredOption('--branch <branch>', 'the branch the checkout is of')
     .action((dir: string, flags: CommonFlags & { branch: string }) =>
-      runImports(io, flags, 'aports', [dir], (importers, store, _location, progress) => importers.importAports(store, { dir, branch: flags.branch, progress })),
+      runImports(io, flags, 'aports', [dir], () => import('../tracker/import-aports.js'), (importer, store, _location, progress) => importer.importAports(store, { dir, branch: flags.branch, progress })),
     );
 
   const nvd = importSubcommand(io, 'nvd', 'import NVD CVE feeds: 2.0 or 1.1, .json or .json.gz, files or URLs', [
@@ -103,7 +108,7 @@ export function importCommand(io: CliIo, _status: CliStatus): Command {
   ])
     .argument('<locations...>', 'NVD documents: files or URLs')
     .action((locations: string[], flags: CommonFlags) =>
-      runImports(io, flags, 'nvd', locations, (importers, store, location, progress) => importers.importNvd(store, { location, progress })),
+      runImports(io, flags, 'nvd', locations, () => import('../tracker/import-nvd.js'), (importer, store, location, progress) => importer.importNvd(store, { location, progress })),
     );
 
   const cve5 = importSubcommand(io, 'cve5', 'import CVE JSON 5 records (cvelistV5, CISA vulnrichment): files or folders', [
@@ -112,7 +117,7 @@ export function importCommand(io: CliIo, _status: CliStatus): Command {
   ])
     .argument('<locations...>', 'CVE-*.json files or URLs, or folders searched for them')
     .action((locations: string[], flags: CommonFlags) =>
-      runImports(io, flags, 'cve5', locations, (importers, store, location, progress) => importers.importCve5(store, { location, progress })),
+      runImports(io, flags, 'cve5', locations, () => import('../tracker/import-cve5.js'), (importer, store, location, progress) => importer.importCve5(store, { location, progress })),
     );
 
   const rejections = importSubcommand(io, 'rejections', 'import a security-rejections YAML file (package: [ids])', [
@@ -122,8 +127,8 @@ export function importCommand(io: CliIo, _status: CliStatus): Command {
     .argument('<location>', 'rejections YAML: a file or URL')
     .option('--branch <branch>', 'a branch the rejections hold for (repeatable; default: every branch)', collectValues)
     .action((location: string, flags: CommonFlags & { branch?: string[] }) =>
-      runImports(io, flags, 'rejections', [location], (importers, store) =>
-        importers.importRejections(store, { location, ...(flags.branch === undefined ? {} : { branches: flags.branch }) }),
+      runImports(io, flags, 'rejections', [location], () => import('../tracker/import-rejections.js'), (importer, store) =>
+        importer.importRejections(store, { location, ...(flags.branch === undefined ? {} : { branches: flags.branch }) }),
       ),
     );
 

@@ -1,7 +1,7 @@
 import { Migrator, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
-import { openDatabase } from './database.js';
+import { openDatabase, withMigrationLock } from './database.js';
 import { migrateToLatest, storeMigrations } from './migrate.js';
 import { listVulnerabilityReferences } from './queries/vulnerabilities.js';
 
@@ -50,6 +50,17 @@ describe.each(backends)('%s migrations', (backend) => {
       const applied = await Promise.all([migrateToLatest(store), migrateToLatest(other)]);
       expect(applied.flat()).toEqual(['0001-initial', '0002-data-version', '0003-reference-list']);
       expect(await tableNames()).toEqual(TABLES);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('finds a current schema without the write lock, so a busy writer does not hold up a reader', async () => {
+    await migrateToLatest(store);
+    const other = await openDatabase(store.url);
+    try {
+      // With the lock held elsewhere, a migration run that waited for it would never finish here.
+      expect(await withMigrationLock(other, () => migrateToLatest(store))).toEqual([]);
     } finally {
       await other.close();
     }

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, Migrator } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { type Store, type StoreDialect, withMigrationLock } from './database.js';
 import type { Schema } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.js';
@@ -19,11 +19,27 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
  * already current). Safe to run from several processes at once.
  */
 export async function migrateToLatest(store: Store): Promise<string[]> {
+  if (await isSchemaCurrent(store)) return [];
   // Kysely locks and wraps migrations in a transaction on PostgreSQL only; on SQLite the writer
   // lock gives the same: one process migrates, the others then find nothing to do.
   return store.dialect === 'sqlite'
     ? withMigrationLock(store, (connection) => runMigrations(connection, store.dialect))
     : runMigrations(store.db, store.dialect);
+}
+
+/**
+ * The common case, read without a write lock: every migration is recorded. Migrations are only
+ * ever added, so a complete record stays complete. A missing table (a new database) or any other
+ * failure here sends the caller down the locked path, which reports real errors.
+ */
+async function isSchemaCurrent(store: Store): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(store.db);
+    const applied = new Set(rows.map((row) => row.name));
+    return Object.keys(storeMigrations(store.dialect)).every((name) => applied.has(name));
+  } catch {
+    return false;
+  }
 }
 
 async function runMigrations(db: Kysely<Schema>, dialect: StoreDialect): Promise<string[]> {

@@ -16,7 +16,7 @@ import { repoPath } from '../../test-support/paths.js';
  */
 
 export const SECFIX_BIN = repoPath('bin', 'secfix.js');
-const CLI_MAIN = repoPath('dist', 'cli', 'main.js');
+const CLI_MAIN = repoPath('dist', 'bundle', 'main.js');
 
 export const SAMPLE = {
   keys: repoPath('data', 'alpine-sample', 'keys'),
