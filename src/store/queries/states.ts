@@ -326,6 +326,8 @@ export interface StateFilter {
   readonly package?: string;
   readonly vulnerabilityId?: string;
   readonly state?: StateName;
+  /** Only pairs computed vulnerable or with a triage event (the candidates for a triage queue). */
+  readonly vulnerableOrTriaged?: boolean;
 }
 
 /** A state with the names of its branch and repository. */
@@ -347,6 +349,14 @@ export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promi
   if (filter.package !== undefined) query = query.where('s.package', '=', filter.package);
   if (filter.vulnerabilityId !== undefined) query = query.where('s.vulnerability_id', '=', filter.vulnerabilityId);
   if (filter.state !== undefined) query = query.where('s.state', '=', filter.state);
+  if (filter.vulnerableOrTriaged === true) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('s.state', '=', 'vulnerable'),
+        eb.exists(eb.selectFrom('triage_event as t').select('t.id').whereRef('t.package', '=', 's.package').whereRef('t.vulnerability_id', '=', 's.vulnerability_id')),
+      ]),
+    );
+  }
   const rows = await query.orderBy('b.name').orderBy('r.name').orderBy('s.package').orderBy('s.vulnerability_id').execute();
   return rows.map((row) => ({ ...storedState(row), branch: row.branch, repo: row.repo }));
 }
