@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ensureBranch, ensureRepository, listTriageEvents, replaceIndexSnapshot, upsertVulnerabilities, writeStates } from '../store/index.js';
-import { indexedOrigin, vulnerabilityRecord } from '../store/test-support/records.js';
+import { listTriageEvents } from '../store/index.js';
 import { backends, openTestStore, useTestStore } from '../test-support/databases.js';
 import { inputErrorFromAsync } from '../test-support/input-errors.js';
 import { importRejections } from './import-rejections.js';
+import { addTriageSample } from './test-support/triage-sample.js';
 import { exportRejections, listNotAffected, listTriageHistory, recordTriage, triageQueue } from './triage.js';
 
 const REJECTIONS = `# Windows only
@@ -23,31 +23,7 @@ describe.each(backends)('%s triage', (backend) => {
   const store = useTestStore(backend);
   const dir = mkdtempSync(join(tmpdir(), `secfix-triage-${backend}-`));
 
-  beforeEach(async () => {
-    const { db } = store();
-    const main = await ensureRepository(db, await ensureBranch(db, '3.16'), 'main');
-    await replaceIndexSnapshot(db, {
-      repositoryId: main,
-      arch: 'x86_64',
-      packages: [indexedOrigin('openssl', '1.1.1q-r0', { maintainer: 'Ann <ann@example.org>' }), indexedOrigin('curl', '8.3.0-r0')],
-      at: '2026-01-01T00:00:00.000Z',
-    });
-    await upsertVulnerabilities(db, [
-      vulnerabilityRecord('CVE-2019-0190', { severity: 'HIGH', published: '2019-01-30T00:00:00.000Z' }),
-      vulnerabilityRecord('CVE-2023-38545', { severity: 'CRITICAL', published: '2023-10-18T00:00:00.000Z' }),
-      vulnerabilityRecord('CVE-2023-0001', { severity: 'LOW', published: '2023-01-01T00:00:00.000Z', kev: { dateAdded: '2023-02-01' } }),
-    ]);
-    const vulnerable = (pkg: string, id: string) => ({
-      repositoryId: main,
-      package: pkg,
-      vulnerabilityId: id,
-      state: 'vulnerable' as const,
-      version: pkg === 'curl' ? '8.3.0-r0' : '1.1.1q-r0',
-      fixedVersion: null,
-      evidence: [],
-    });
-    await writeStates(db, [vulnerable('openssl', 'CVE-2019-0190'), vulnerable('curl', 'CVE-2023-38545'), vulnerable('curl', 'CVE-2023-0001')], { cause: 'test' });
-  });
+  beforeEach(() => addTriageSample(store().db));
 
   it('records one event per pair in one call, with the digest of the computed state', async () => {
     const events = await recordTriage(store(), { packages: ['openssl', 'curl'], vulnerabilities: ['CVE-2019-0190', 'CVE-2023-0001'], status: 'under-investigation' }, 'ann@example.org');
