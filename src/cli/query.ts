@@ -37,7 +37,7 @@ function statesCommand(io: CliIo): Command {
     .option('--package <origin>', 'only this origin (source) package')
     .option('--cve <id>', 'only this vulnerability id')
     .addOption(new Option('--state <state>', 'only this state').choices(STATE_NAMES))
-    .option('--json', 'print one JSON array of rows with their evidence', false)
+    .option('--json', 'print one JSON array of rows with their evidence and triage (computedState, triage, status, resolution, needsReview)', false)
     .addHelpText('after', '\nExamples:\n  secfix query states --branch 3.16 --state vulnerable\n  secfix query states --cve CVE-2023-42366 --json\n')
     .action(async (flags: StatesFlags) => {
       await withCliStore(flags.db, async ({ store }) => {
