@@ -109,12 +109,12 @@ function queueCommand(io: CliIo): Command {
       await withCliStore(flags.db, async ({ store }) => {
         const { triageQueue } = await import('../tracker/triage.js');
         const queue = await triageQueue(store, { branch: flags.branch?.replace(/^v(?=\d)/, ''), maintainer: flags.maintainer });
-        const rows = queue.map(({ state, triage, urgency, maintainer }) => ({
-          branch: state.branch,
-          repo: state.repo,
-          package: state.package,
-          version: state.version,
-          cve: state.vulnerabilityId,
+        const rows = queue.map(({ triage, urgency, maintainer, ...pair }) => ({
+          branch: pair.branch,
+          repo: pair.repo,
+          package: pair.package,
+          version: pair.version,
+          cve: pair.vulnerabilityId,
           computedState: triage.computedState,
           status: triage.status,
           needsReview: triage.needsReview,

@@ -55,13 +55,20 @@ describe.each(backends)('%s triage', (backend) => {
   });
 
   it('queues open pairs, KEV first, then severity; triage takes a pair out', async () => {
-    const ids = async (filter = {}) => (await triageQueue(store(), filter)).map((entry) => entry.state.vulnerabilityId);
+    const ids = async (filter = {}) => (await triageQueue(store(), filter)).map((entry) => entry.vulnerabilityId);
     expect(await ids()).toEqual(['CVE-2023-0001', 'CVE-2023-38545', 'CVE-2019-0190']);
     expect(await ids({ maintainer: 'ann@example.org' })).toEqual(['CVE-2019-0190']);
     await recordTriage(store(), { packages: ['openssl'], vulnerabilities: ['CVE-2019-0190'], status: 'not-affected', justification: 'component-not-present', note: 'mod_ssl is httpd' }, 'ann@example.org');
     expect(await ids()).toEqual(['CVE-2023-0001', 'CVE-2023-38545']);
     await recordTriage(store(), { packages: ['openssl'], vulnerabilities: ['CVE-2019-0190'], status: 'withdrawn' }, 'ann@example.org');
     expect(await ids()).toContain('CVE-2019-0190');
+    // Confirmed by a person where the engine computed nothing: open all the same.
+    await recordTriage(store(), { packages: ['openssl'], vulnerabilities: ['CVE-2024-9999'], status: 'affected' }, 'ann@example.org');
+    const queue = await triageQueue(store(), { maintainer: 'ann@example.org' });
+    expect(queue.map((entry) => [entry.vulnerabilityId, entry.version, entry.triage.status])).toEqual([
+      ['CVE-2019-0190', '1.1.1q-r0', 'vulnerable'],
+      ['CVE-2024-9999', null, 'affected'],
+    ]);
   });
 
   it('turns a rejections file into not-affected events once, and withdraws an id the file drops', async () => {

@@ -189,7 +189,12 @@ export async function triageStates(db: Kysely<Schema>, states: readonly NamedSta
 
 /** One open pair of the triage queue, with what makes it urgent. */
 export interface QueueEntry {
-  readonly state: NamedState;
+  readonly branch: string;
+  readonly repo: string;
+  readonly package: string;
+  readonly vulnerabilityId: string;
+  /** The version the branch's repo publishes; null when the engine computed no state for the pair. */
+  readonly version: string | null;
   readonly triage: PairTriage;
   readonly urgency: VulnerabilityUrgency;
   readonly maintainer: string | null;
@@ -203,6 +208,9 @@ export interface QueueFilter {
 
 const SEVERITY_RANK: Readonly<Record<string, number>> = { CRITICAL: 4, HIGH: 3, MEDIUM: 2, MODERATE: 2, LOW: 1 };
 
+const entryKey = (entry: { branch: string; repo: string; package: string; vulnerabilityId: string }) =>
+  `${entry.branch}\u0000${entry.repo}\u0000${entry.package}\u0000${entry.vulnerabilityId}`;
+
 /** Most urgent first: listed as known exploited (CISA KEV), then severity, then oldest published. */
 function byUrgency(a: QueueEntry, b: QueueEntry): number {
   const kev = Number(b.urgency.kev) - Number(a.urgency.kev);
@@ -211,28 +219,56 @@ function byUrgency(a: QueueEntry, b: QueueEntry): number {
   if (severity !== 0) return severity;
   const [ageA, ageB] = [a.urgency.published ?? '\uffff', b.urgency.published ?? '\uffff'];
   if (ageA !== ageB) return ageA < ageB ? -1 : 1;
-  const [keyA, keyB] = [a, b].map(({ state }) => `${state.branch}\u0000${state.repo}\u0000${state.package}\u0000${state.vulnerabilityId}`);
-  return keyA! < keyB! ? -1 : keyA! > keyB! ? 1 : 0;
+  const [keyA, keyB] = [entryKey(a), entryKey(b)];
+  return keyA < keyB ? -1 : keyA > keyB ? 1 : 0;
 }
 
-/** The open pairs (see `Resolution` in src/engine/triage.ts), most urgent first. */
+/**
+ * The open pairs (see `Resolution` in src/engine/triage.ts), most urgent first: pairs with a
+ * computed state, and pairs a person triaged (say, `affected`) where the engine computed none.
+ */
 export async function triageQueue(store: Store, filter: QueueFilter = {}): Promise<QueueEntry[]> {
   const { db } = store;
   if (filter.branch !== undefined && !(await listBranches(db)).some((branch) => branch.name === filter.branch)) refuse('branch', `unknown branch "${filter.branch}"`);
   const states = await findStates(db, { ...(filter.branch === undefined ? {} : { branch: filter.branch }), vulnerableOrTriaged: true });
-  const maintainers = new Map((await listPackageMaintainers(db, filter.branch)).map((row) => [`${row.branch}/${row.repo}/${row.package}`, row.maintainer]));
-  const email = filter.maintainer?.toLowerCase();
+  const packages = await listPackageMaintainers(db, filter.branch);
   const triages = await triageStates(db, states);
-  const urgency = new Map((await listVulnerabilityUrgency(db, states.map((state) => state.vulnerabilityId))).map((row) => [row.id, row]));
+  interface Candidate {
+    readonly branch: string;
+    readonly repo: string;
+    readonly package: string;
+    readonly vulnerabilityId: string;
+    readonly version: string | null;
+    readonly triage: PairTriage;
+  }
+  const candidates: Candidate[] = states.map((state, index) => ({
+    branch: state.branch,
+    repo: state.repo,
+    package: state.package,
+    vulnerabilityId: state.vulnerabilityId,
+    version: state.version,
+    triage: triages[index]!,
+  }));
+  const computed = new Set(candidates.map(entryKey));
+  for (const events of eventsByPair(await listTriageEvents(db)).values()) {
+    const { package: pkg, vulnerabilityId } = events[0]!;
+    for (const row of packages) {
+      if (row.package !== pkg || computed.has(entryKey({ ...row, vulnerabilityId }))) continue;
+      const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: null, publishedVersion: null, events });
+      candidates.push({ branch: row.branch, repo: row.repo, package: pkg, vulnerabilityId, version: null, triage });
+    }
+  }
+  const maintainers = new Map(packages.map((row) => [`${row.branch}/${row.repo}/${row.package}`, row.maintainer]));
+  const email = filter.maintainer?.toLowerCase();
+  const open = candidates.filter((candidate) => candidate.triage.resolution === 'open');
+  const urgency = new Map((await listVulnerabilityUrgency(db, open.map((candidate) => candidate.vulnerabilityId))).map((row) => [row.id, row]));
   const entries: QueueEntry[] = [];
-  states.forEach((state, index) => {
-    const triage = triages[index]!;
-    if (triage.resolution !== 'open') return;
-    const maintainer = maintainers.get(`${state.branch}/${state.repo}/${state.package}`) ?? null;
-    if (email !== undefined && !(maintainer ?? '').toLowerCase().includes(`<${email}>`)) return;
-    const known = urgency.get(state.vulnerabilityId) ?? { id: state.vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null };
-    entries.push({ state, triage, urgency: known, maintainer });
-  });
+  for (const { branch, repo, package: pkg, vulnerabilityId, version, triage } of open) {
+    const maintainer = maintainers.get(`${branch}/${repo}/${pkg}`) ?? null;
+    if (email !== undefined && !(maintainer ?? '').toLowerCase().includes(`<${email}>`)) continue;
+    const known = urgency.get(vulnerabilityId) ?? { id: vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null };
+    entries.push({ branch, repo, package: pkg, vulnerabilityId, version, triage, urgency: known, maintainer });
+  }
   return entries.sort(byUrgency);
 }
 
