@@ -233,14 +233,7 @@ export async function triageQueue(store: Store, filter: QueueFilter = {}): Promi
   const states = await findStates(db, { ...(filter.branch === undefined ? {} : { branch: filter.branch }), vulnerableOrTriaged: true });
   const packages = await listPackageMaintainers(db, filter.branch);
   const triages = await triageStates(db, states);
-  interface Candidate {
-    readonly branch: string;
-    readonly repo: string;
-    readonly package: string;
-    readonly vulnerabilityId: string;
-    readonly version: string | null;
-    readonly triage: PairTriage;
-  }
+  type Candidate = Omit<QueueEntry, 'urgency' | 'maintainer'>;
   const candidates: Candidate[] = states.map((state, index) => ({
     branch: state.branch,
     repo: state.repo,
