@@ -11,6 +11,7 @@ import { queryCommand } from './query.js';
 import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
 import { syncCommand } from './sync.js';
+import { exportCommand, triageCommand } from './triage.js';
 import { updateCommand } from './update.js';
 import { versionCommand } from './version.js';
 
@@ -31,7 +32,9 @@ export function buildProgram(io: CliIo, status: CliStatus): Command {
     })
     .version(packageVersion(), '--version', 'print the secfix version')
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // `--version` is secfix's own only before a command: `triage set ... --version V` is the fix version.
+    .enablePositionalOptions();
   program.addCommand(versionCommand(io, status));
   program.addCommand(inspectCommand(io, status));
   program.addCommand(initCommand(io, status));
@@ -39,6 +42,8 @@ export function buildProgram(io: CliIo, status: CliStatus): Command {
   program.addCommand(updateCommand(io, status));
   program.addCommand(queryCommand(io, status));
   program.addCommand(checkCommand(io, status));
+  program.addCommand(triageCommand(io, status));
+  program.addCommand(exportCommand(io, status));
   program.addCommand(scanCommand(io, status));
   program.addCommand(syncCommand(io, status));
   program.addCommand(serveCommand(io, status));

@@ -37,7 +37,7 @@ function statesCommand(io: CliIo): Command {
     .option('--package <origin>', 'only this origin (source) package')
     .option('--cve <id>', 'only this vulnerability id')
     .addOption(new Option('--state <state>', 'only this state').choices(STATE_NAMES))
-    .option('--json', 'print one JSON array of rows with their evidence', false)
+    .option('--json', 'print one JSON array of rows with their evidence and triage (computedState, triage, status, resolution, needsReview)', false)
     .addHelpText('after', '\nExamples:\n  secfix query states --branch 3.16 --state vulnerable\n  secfix query states --cve CVE-2023-42366 --json\n')
     .action(async (flags: StatesFlags) => {
       await withCliStore(flags.db, async ({ store }) => {
@@ -49,19 +49,29 @@ function statesCommand(io: CliIo): Command {
           ...(flags.cve === undefined ? {} : { vulnerabilityId: flags.cve.toUpperCase() }),
           ...(flags.state === undefined ? {} : { state: flags.state }),
         });
-        const rows = states.map((state) => ({
-          branch: state.branch,
-          repo: state.repo,
-          package: state.package,
-          version: state.version,
-          cve: state.vulnerabilityId,
-          state: state.state,
-          fixedVersion: state.fixedVersion,
-          evidence: state.evidence,
-        }));
+        const { triageStates } = await import('../tracker/triage.js');
+        const triages = await triageStates(store.db, states);
+        const rows = states.map((state, index) => {
+          const { computedState, triage, status, resolution, needsReview } = triages[index]!;
+          return {
+            branch: state.branch,
+            repo: state.repo,
+            package: state.package,
+            version: state.version,
+            cve: state.vulnerabilityId,
+            state: state.state,
+            fixedVersion: state.fixedVersion,
+            evidence: state.evidence,
+            computedState,
+            triage: triage === null ? null : { status: triage.status, justification: triage.justification, note: triage.note, author: triage.author, time: triage.createdAt },
+            status,
+            resolution,
+            needsReview,
+          };
+        });
         printRows(io, flags.json, rows, () => {
-          const lines = rows.map((row) => [row.branch, row.repo, row.package, row.version ?? '-', row.cve, row.state, row.fixedVersion ?? '-']);
-          return `${table(['BRANCH', 'REPO', 'PACKAGE', 'VERSION', 'CVE', 'STATE', 'FIXED IN'], lines)}${rows.length} pairs\n`;
+          const lines = rows.map((row) => [row.branch, row.repo, row.package, row.version ?? '-', row.cve, row.state, row.fixedVersion ?? '-', row.status]);
+          return `${table(['BRANCH', 'REPO', 'PACKAGE', 'VERSION', 'CVE', 'STATE', 'FIXED IN', 'STATUS'], lines)}${rows.length} pairs\n`;
         });
       });
     });

@@ -105,9 +105,15 @@ describe('secfix update, query and check on the v3.16 sample', () => {
           { kind: 'secfix', repo: 'main', version: '1.35.0-r18', text: 'CVE-2023-42366' },
           { kind: 'published-version', repo: 'main', version: '1.35.0-r17' },
         ],
+        // No triage: the computed state rules, and a vulnerable pair is open.
+        computedState: 'vulnerable',
+        triage: null,
+        status: 'vulnerable',
+        resolution: 'open',
+        needsReview: false,
       },
     ]);
-    expect(Object.keys(rows[0] ?? {})).toEqual(['branch', 'repo', 'package', 'version', 'cve', 'state', 'fixedVersion', 'evidence']);
+    expect(Object.keys(rows[0] ?? {})).toEqual(['branch', 'repo', 'package', 'version', 'cve', 'state', 'fixedVersion', 'evidence', 'computedState', 'triage', 'status', 'resolution', 'needsReview']);
   });
 
   it('query states filters by state and repository', async () => {
@@ -136,7 +142,7 @@ describe('secfix update, query and check on the v3.16 sample', () => {
     const text = await runCli(['query', 'states', '--db', db, '--package', 'openssh', '--state', 'vulnerable']);
     expect(text.status).toBe(0);
     const lines = text.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^BRANCH +REPO +PACKAGE +VERSION +CVE +STATE +FIXED IN$/);
+    expect(lines[0]).toMatch(/^BRANCH +REPO +PACKAGE +VERSION +CVE +STATE +FIXED IN +STATUS$/);
     expect(lines.at(-1)).toBe(`${vulnerable.length} pairs`);
     expect(lines).toHaveLength(vulnerable.length + 2);
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseRejections } from './rejections.js';
+import { formatRejections, parseRejections } from './rejections.js';
 import { expectParsedOrInputError, inputErrorFrom } from '../test-support/input-errors.js';
 
 // The shape of security-rejections main.yaml as shown in prior-art-secfixes-tracker.md section 9.3,
@@ -125,3 +125,23 @@ describe('parseRejections', () => {
   });
 });
 
+
+describe('formatRejections', () => {
+  it('writes ids under their packages with their comments above, which parseRejections reads back', () => {
+    const lines = [
+      { package: 'openssl', id: 'CVE-2019-0190', comment: 'justification: component-not-present\nmod_ssl is part of httpd\n\n' },
+      { package: 'openssl', id: 'CVE-2019-1563', comment: null },
+      { package: '0ad', id: 'CVE-2020-1234', comment: '# a note that starts with a hash' },
+    ];
+    const text = formatRejections(lines);
+    expect(text).toBe(
+      '"openssl":\n  # justification: component-not-present\n  # mod_ssl is part of httpd\n  - "CVE-2019-0190"\n  - "CVE-2019-1563"\n' +
+        '"0ad":\n  # # a note that starts with a hash\n  - "CVE-2020-1234"\n',
+    );
+    expect(parseRejections(text, 'exported.yaml')).toEqual([
+      { package: 'openssl', id: 'CVE-2019-0190', kind: 'cve', rationale: 'justification: component-not-present\nmod_ssl is part of httpd' },
+      { package: 'openssl', id: 'CVE-2019-1563', kind: 'cve' },
+      { package: '0ad', id: 'CVE-2020-1234', kind: 'cve', rationale: '# a note that starts with a hash' },
+    ]);
+  });
+});

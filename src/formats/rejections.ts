@@ -120,3 +120,30 @@ function joinComments(...comments: (string | undefined)[]): string | undefined {
   const present = comments.filter((comment): comment is string => comment !== undefined && comment !== '');
   return present.length === 0 ? undefined : present.join('\n');
 }
+
+/** One id to write into a rejections file, with the comment to put above it. */
+export interface RejectionLine {
+  readonly package: string;
+  readonly id: string;
+  readonly comment: string | null;
+}
+
+/**
+ * Writes Alpine's security-rejections YAML: packages in the order given, each id under its
+ * package with its comment lines directly above it, so `parseRejections` reads each comment back
+ * as that id's rationale. Blank comment lines are dropped, since a blank line would end the
+ * comment's paragraph.
+ */
+export function formatRejections(lines: readonly RejectionLine[]): string {
+  const byPackage = new Map<string, RejectionLine[]>();
+  for (const line of lines) byPackage.set(line.package, [...(byPackage.get(line.package) ?? []), line]);
+  let text = '';
+  for (const [pkg, ids] of byPackage) {
+    text += `${JSON.stringify(pkg)}:\n`;
+    for (const { id, comment } of ids) {
+      for (const commentLine of (comment ?? '').split('\n')) if (commentLine.trim() !== '') text += `  # ${commentLine.trim()}\n`;
+      text += `  - ${JSON.stringify(id)}\n`;
+    }
+  }
+  return text;
+}

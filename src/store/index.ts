@@ -11,6 +11,7 @@ export * from './queries/import-runs.js';
 export * from './queries/packages.js';
 export * from './queries/rejections.js';
 export * from './queries/secfixes.js';
+export * from './queries/triage.js';
 export * from './queries/states.js';
 export * from './queries/vulnerabilities.js';
 export * from './queries/state-trends.js';

@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { Evidence, StateName } from '../base/states.js';
+import type { TriageJustification, TriageStatus } from '../base/triage.js';
 import type { NvdConfiguration } from '../formats/nvd.js';
 import type { JsonColumn } from './json-column.js';
 
@@ -159,6 +160,22 @@ export interface RejectionTable {
   source: string;
 }
 
+/** One triage decision (append-only: never updated or deleted); `TriageEvent` in src/base/triage.ts explains the fields. */
+export interface TriageEventTable {
+  id: Generated<number>;
+  package: string;
+  vulnerability_id: string;
+  /** JSON array of branch names, sorted; null means every branch. */
+  branches: JsonColumn<readonly string[]> | null;
+  status: TriageStatus;
+  justification: TriageJustification | null;
+  version: string | null;
+  note: string | null;
+  author: string;
+  created_at: IsoTime;
+  computed_digests: JsonColumn<Readonly<Record<string, string>>>;
+}
+
 export interface StateTable {
   repository_id: number;
   package: string;
@@ -227,6 +244,7 @@ export interface Schema {
   cpe_criterion: CpeCriterionTable;
   secfix: SecfixTable;
   rejection: RejectionTable;
+  triage_event: TriageEventTable;
   state: StateTable;
   state_history: StateHistoryTable;
   import_run: ImportRunTable;

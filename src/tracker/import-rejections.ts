@@ -14,6 +14,7 @@ import {
 } from '../store/index.js';
 import { type ImportSummary, branchName, normalizeLocation, prepareFile, qualifiedSource, refuseBadName, refuseUnknownBranch, runImport } from './import-run.js';
 import { ANY_BRANCH, packageDirtyKey } from './dirty-keys.js';
+import { recordRejectionEvents } from './triage.js';
 
 export interface RejectionsImportOptions {
   /** A security-rejections YAML file, path or URL. */
@@ -67,6 +68,11 @@ async function writeRejections(
     createdAt: storedByKey.get(`${rejection.package}\u0000${rejection.id}`)?.createdAt ?? at,
   }));
   const result = await replaceRejections(db, source, entries);
+  // The same decisions also go into the triage log, so both sources show one history.
+  const listedKeys = new Set(entries.map((entry) => `${entry.package}\u0000${entry.vulnerabilityId}`));
+  const dropped = stored.filter((row) => !listedKeys.has(`${row.package}\u0000${row.vulnerabilityId}`)).map((row) => ({ package: row.package, id: row.vulnerabilityId }));
+  const listed = entries.map((entry) => ({ package: entry.package, id: entry.vulnerabilityId, rationale: entry.rationale }));
+  const triageEvents = await recordRejectionEvents(db, listed, dropped, branches);
   await markDirty(db, 'package', dirtyKeys(result.changedPackages, branches, stored));
   return {
     rejections: entries.length,
@@ -74,6 +80,7 @@ async function writeRejections(
     removed: result.removed,
     updated: result.updated,
     changedPackages: result.changedPackages.length,
+    triageEvents,
   };
 }
 

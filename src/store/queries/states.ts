@@ -333,6 +333,8 @@ export interface StateFilter {
   readonly state?: StateName;
   /** A piece of the evidence's JSON text, e.g. `"kind":"introduced-after-published"`. */
   readonly evidenceContains?: string;
+  /** Only pairs computed vulnerable or with a triage event (the candidates for a triage queue). */
+  readonly vulnerableOrTriaged?: boolean;
 }
 
 /** A state with the names of its branch and repository. */
@@ -355,6 +357,14 @@ export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promi
   if (filter.vulnerabilityId !== undefined) query = query.where('s.vulnerability_id', '=', filter.vulnerabilityId);
   if (filter.state !== undefined) query = query.where('s.state', '=', filter.state);
   if (filter.evidenceContains !== undefined) query = query.where(sql<boolean>`s.evidence like ${likePattern(filter.evidenceContains)} escape '\\'`);
+  if (filter.vulnerableOrTriaged === true) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('s.state', '=', 'vulnerable'),
+        eb.exists(eb.selectFrom('triage_event as t').select('t.id').whereRef('t.package', '=', 's.package').whereRef('t.vulnerability_id', '=', 's.vulnerability_id')),
+      ]),
+    );
+  }
   const rows = await query.orderBy('b.name').orderBy('r.name').orderBy('s.package').orderBy('s.vulnerability_id').execute();
   return rows.map((row) => ({ ...storedState(row), branch: row.branch, repo: row.repo }));
 }

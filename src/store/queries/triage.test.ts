@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { backends, useTestStore } from '../../test-support/databases.js';
+import { type NewTriageEvent, appendTriageEvents, listTriageEvents } from './triage.js';
+
+const event = (pkg: string, status: NewTriageEvent['status'], createdAt: string, fields: Partial<NewTriageEvent> = {}): NewTriageEvent => ({
+  package: pkg,
+  vulnerabilityId: 'CVE-2019-0190',
+  branches: null,
+  status,
+  justification: status === 'not-affected' ? 'component-not-present' : null,
+  version: null,
+  note: null,
+  author: 'alice@example.org',
+  createdAt,
+  computedDigests: { '3.16/main': 'abc' },
+  ...fields,
+});
+
+describe.each(backends)('%s triage events', (backend) => {
+  const store = useTestStore(backend);
+
+  it('appends events and reads them back as stored, oldest first', async () => {
+    const { db } = store();
+    const [first, second] = await appendTriageEvents(db, [
+      event('openssl', 'not-affected', '2026-01-02T00:00:00.000Z', { branches: ['3.17', '3.16'], note: 'mod_ssl is httpd' }),
+      event('openssl', 'withdrawn', '2026-01-01T00:00:00.000Z', { author: 'bob@example.org' }),
+    ]);
+    expect(first).toMatchObject({ package: 'openssl', branches: ['3.16', '3.17'], status: 'not-affected', note: 'mod_ssl is httpd', computedDigests: { '3.16/main': 'abc' } });
+    expect(second!.id).toBeGreaterThan(first!.id);
+    expect(await listTriageEvents(db)).toEqual([second, first]);
+    expect(await listTriageEvents(db, { author: 'bob@example.org' })).toEqual([second]);
+    expect(await listTriageEvents(db, { since: '2026-01-02T00:00:00.000Z' })).toEqual([first]);
+    expect(await listTriageEvents(db, { packages: ['zlib'] })).toEqual([]);
+    expect(await listTriageEvents(db, { packages: ['openssl'], vulnerabilityId: 'CVE-2019-0190' })).toHaveLength(2);
+  });
+
+  it('refuses a status or justification outside the vocabulary', async () => {
+    const { db } = store();
+    await expect(appendTriageEvents(db, [event('openssl', 'ignored' as never, '2026-01-01T00:00:00.000Z')])).rejects.toThrow();
+    await expect(appendTriageEvents(db, [event('openssl', 'not-affected', '2026-01-01T00:00:00.000Z', { justification: 'because' as never })])).rejects.toThrow();
+    expect(await listTriageEvents(db)).toEqual([]);
+  });
+});

@@ -1,0 +1,116 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { listTriageEvents } from '../store/index.js';
+import { backends, openTestStore, useTestStore } from '../test-support/databases.js';
+import { inputErrorFromAsync } from '../test-support/input-errors.js';
+import { importRejections } from './import-rejections.js';
+import { addTriageSample } from './test-support/triage-sample.js';
+import { exportRejections, listNotAffected, listTriageHistory, recordTriage, triageQueue } from './triage.js';
+
+const REJECTIONS = `# Windows only
+curl:
+  - CVE-2023-38546
+  # justification: component-not-present
+  # not built with the SMB backend
+  - CVE-2023-28319
+zlib:
+  - CVE-2018-25032
+`;
+
+describe.each(backends)('%s triage', (backend) => {
+  const store = useTestStore(backend);
+  const dir = mkdtempSync(join(tmpdir(), `secfix-triage-${backend}-`));
+
+  beforeEach(() => addTriageSample(store().db));
+
+  it('records one event per pair in one call, with the digest of the computed state', async () => {
+    const events = await recordTriage(store(), { packages: ['openssl', 'curl'], vulnerabilities: ['CVE-2019-0190', 'CVE-2023-0001'], status: 'under-investigation' }, 'ann@example.org');
+    expect(events.map((event) => [event.package, event.vulnerabilityId])).toEqual([
+      ['openssl', 'CVE-2019-0190'],
+      ['openssl', 'CVE-2023-0001'],
+      ['curl', 'CVE-2019-0190'],
+      ['curl', 'CVE-2023-0001'],
+    ]);
+    expect(Object.keys(events[0]!.computedDigests)).toEqual(['3.16/main']);
+    expect(events[1]!.computedDigests).toEqual({});
+    expect(await listTriageHistory(store(), { package: 'openssl' })).toEqual(events.slice(0, 2));
+  });
+
+  it.each([
+    [{ packages: ['httpd'] }, 'package: unknown package "httpd"'],
+    [{ branches: ['3.99'] }, 'branch: unknown branch "3.99"'],
+    [{ vulnerabilities: ['CVE 1'] }, 'vulnerability: vulnerability id "CVE 1"'],
+    [{ status: 'not-affected' }, 'justification: not-affected needs a justification'],
+    [{ status: 'fix-not-planned' }, 'note: fix-not-planned needs a note'],
+    [{ status: 'fixed' }, 'version: fixed needs the version'],
+    [{ status: 'fixed', version: '1.x-r0' }, 'version: "1.x-r0" is not a valid apk version'],
+    [{ status: 'ignored' }, 'status: unknown status "ignored"'],
+  ])('refuses bad input %o, writing nothing', async (fields, message) => {
+    const request = { packages: ['openssl'], vulnerabilities: ['CVE-2019-0190'], status: 'affected', ...fields };
+    const error = await inputErrorFromAsync(() => recordTriage(store(), request, 'ann@example.org'));
+    expect(error.message).toContain(message);
+    expect(await listTriageEvents(store().db)).toEqual([]);
+  });
+
+  it('queues open pairs, KEV first, then severity; triage takes a pair out', async () => {
+    const ids = async (filter = {}) => (await triageQueue(store(), filter)).map((entry) => entry.vulnerabilityId);
+    expect(await ids()).toEqual(['CVE-2023-0001', 'CVE-2023-38545', 'CVE-2019-0190']);
+    expect(await ids({ maintainer: 'ann@example.org' })).toEqual(['CVE-2019-0190']);
+    await recordTriage(store(), { packages: ['openssl'], vulnerabilities: ['CVE-2019-0190'], status: 'not-affected', justification: 'component-not-present', note: 'mod_ssl is httpd' }, 'ann@example.org');
+    expect(await ids()).toEqual(['CVE-2023-0001', 'CVE-2023-38545']);
+    await recordTriage(store(), { packages: ['openssl'], vulnerabilities: ['CVE-2019-0190'], status: 'withdrawn' }, 'ann@example.org');
+    expect(await ids()).toContain('CVE-2019-0190');
+    // Confirmed by a person where the engine computed nothing: open all the same.
+    await recordTriage(store(), { packages: ['openssl'], vulnerabilities: ['CVE-2024-9999'], status: 'affected' }, 'ann@example.org');
+    const queue = await triageQueue(store(), { maintainer: 'ann@example.org' });
+    expect(queue.map((entry) => [entry.vulnerabilityId, entry.version, entry.triage.status])).toEqual([
+      ['CVE-2019-0190', '1.1.1q-r0', 'vulnerable'],
+      ['CVE-2024-9999', null, 'affected'],
+    ]);
+  });
+
+  it('turns a rejections file into not-affected events once, and withdraws an id the file drops', async () => {
+    const file = join(dir, 'main.yaml');
+    writeFileSync(file, REJECTIONS);
+    await importRejections(store(), { location: file });
+    const first = await listTriageEvents(store().db);
+    expect(first.map((event) => [event.package, event.vulnerabilityId, event.status, event.justification, event.author])).toEqual([
+      ['curl', 'CVE-2023-38546', 'not-affected', 'disputed', 'security-rejections'],
+      ['curl', 'CVE-2023-28319', 'not-affected', 'component-not-present', 'security-rejections'],
+      ['zlib', 'CVE-2018-25032', 'not-affected', 'disputed', 'security-rejections'],
+    ]);
+    expect(first[1]!.note).toBe('Windows only\nnot built with the SMB backend');
+    // The same entries in a changed file (so no checksum skip) add nothing.
+    writeFileSync(file, `${REJECTIONS}\n`);
+    await importRejections(store(), { location: file });
+    expect(await listTriageEvents(store().db)).toHaveLength(3);
+    writeFileSync(file, REJECTIONS.replace('zlib:\n  - CVE-2018-25032\n', ''));
+    await importRejections(store(), { location: file });
+    const events = await listTriageEvents(store().db);
+    expect(events.slice(3).map((event) => [event.package, event.vulnerabilityId, event.status])).toEqual([['zlib', 'CVE-2018-25032', 'withdrawn']]);
+    expect((await listNotAffected(store())).map((pair) => pair.vulnerabilityId)).toEqual(['CVE-2023-28319', 'CVE-2023-38546']);
+  });
+
+  it('exports rejections that import into a fresh database as the same not-affected set', async () => {
+    await recordTriage(store(), { packages: ['openssl'], vulnerabilities: ['CVE-2019-0190'], status: 'not-affected', justification: 'vulnerable-code-not-in-execute-path', note: 'mod_ssl is httpd\nnot openssl' }, 'ann@example.org');
+    await recordTriage(store(), { packages: ['curl'], vulnerabilities: ['CVE-2023-0001'], status: 'not-affected', justification: 'disputed' }, 'ann@example.org');
+    await recordTriage(store(), { packages: ['curl'], vulnerabilities: ['CVE-2023-38545'], status: 'affected' }, 'ann@example.org');
+    const yaml = await exportRejections(store());
+    const file = join(dir, 'exported.yaml');
+    writeFileSync(file, yaml);
+    const fresh = await openTestStore(backend);
+    try {
+      await importRejections(fresh, { location: file });
+      expect(await listNotAffected(fresh)).toEqual(await listNotAffected(store()));
+      expect((await listNotAffected(fresh)).map((pair) => [pair.package, pair.justification])).toEqual([
+        ['curl', 'disputed'],
+        ['openssl', 'vulnerable-code-not-in-execute-path'],
+      ]);
+    } finally {
+      await fresh.dispose();
+    }
+    expect(await exportRejections(store(), 'community')).toBe('');
+  });
+});

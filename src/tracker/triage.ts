@@ -1,0 +1,367 @@
+import type { Kysely } from 'kysely';
+import { InputError } from '../base/input-error.js';
+import type { PairState } from '../base/states.js';
+import {
+  NOTE_REQUIRED_STATUSES,
+  TRIAGE_JUSTIFICATIONS,
+  TRIAGE_STATUSES,
+  type TriageEvent,
+  type TriageJustification,
+  type TriageStatus,
+} from '../base/triage.js';
+import { type PairTriage, computedDigest, digestKey, resolvePairTriage, scopeKey, standingEvents } from '../engine/triage.js';
+import { packageNameProblem, vulnerabilityIdProblem } from '../formats/names.js';
+import { formatRejections } from '../formats/rejections.js';
+import {
+  type NamedState,
+  type NewTriageEvent,
+  type Schema,
+  type Store,
+  type VulnerabilityUrgency,
+  appendTriageEvents,
+  findKnownPackages,
+  findStates,
+  listBranches,
+  listPackageMaintainers,
+  listTriageEvents,
+  listVulnerabilityUrgency,
+  withWriteLock,
+} from '../store/index.js';
+import { isValidVersion } from '../version/index.js';
+
+/** The author of the events an imported security-rejections file stands for. */
+export const REJECTIONS_AUTHOR = 'security-rejections';
+
+/** One triage decision for every (package, vulnerability) pair the lists make. */
+export interface TriageRequest {
+  readonly packages: readonly string[];
+  readonly vulnerabilities: readonly string[];
+  readonly status: string;
+  readonly justification?: string | undefined;
+  readonly version?: string | undefined;
+  readonly note?: string | undefined;
+  /** The branches it concerns; absent or empty means every branch. */
+  readonly branches?: readonly string[] | undefined;
+}
+
+const REQUEST = 'triage request';
+
+function refuse(place: string, problem: string): never {
+  throw new InputError(REQUEST, place, problem);
+}
+
+function isStatus(status: string): status is TriageStatus {
+  return (TRIAGE_STATUSES as readonly string[]).includes(status);
+}
+
+function isJustification(justification: string): justification is TriageJustification {
+  return (TRIAGE_JUSTIFICATIONS as readonly string[]).includes(justification);
+}
+
+/** Checks a request's own fields (no database): the shape of every event it makes. */
+function checkRequest(request: TriageRequest, author: string): Omit<NewTriageEvent, 'package' | 'vulnerabilityId' | 'createdAt' | 'computedDigests'> {
+  const { status } = request;
+  if (!isStatus(status)) refuse('status', `unknown status "${status}"; expected one of ${TRIAGE_STATUSES.join(', ')}`);
+  if (request.packages.length === 0) refuse('package', 'no package given');
+  if (request.vulnerabilities.length === 0) refuse('vulnerability', 'no vulnerability id given');
+  for (const name of request.packages) {
+    const problem = packageNameProblem(name);
+    if (problem !== undefined) refuse('package', problem);
+  }
+  for (const id of request.vulnerabilities) {
+    const problem = vulnerabilityIdProblem(id);
+    if (problem !== undefined) refuse('vulnerability', problem);
+  }
+  if (author.trim() === '') refuse('author', 'no author given');
+  const justification = request.justification ?? null;
+  if (status === 'not-affected') {
+    if (justification === null) refuse('justification', `not-affected needs a justification: one of ${TRIAGE_JUSTIFICATIONS.join(', ')}`);
+    if (!isJustification(justification)) refuse('justification', `unknown justification "${justification}"; expected one of ${TRIAGE_JUSTIFICATIONS.join(', ')}`);
+  } else if (justification !== null) refuse('justification', `only a not-affected event takes a justification, not ${status}`);
+  const version = request.version ?? null;
+  if (status === 'fixed') {
+    if (version === null) refuse('version', 'fixed needs the version that fixes it');
+    if (!isValidVersion(version)) refuse('version', `"${version}" is not a valid apk version`);
+  } else if (version !== null) refuse('version', `only a fixed event takes a version, not ${status}`);
+  const note = request.note?.trim() || null;
+  if (note === null && NOTE_REQUIRED_STATUSES.includes(status)) refuse('note', `${status} needs a note saying why`);
+  const branches = request.branches === undefined || request.branches.length === 0 ? null : [...new Set(request.branches)].sort();
+  return { branches, status, justification: justification, version, note, author: author.trim() };
+}
+
+/** The digests of the computed states of one pair, by `branch/repo`, in the branches given (null: all). */
+function digestsOf(states: readonly NamedState[], branches: readonly string[] | null): Record<string, string> {
+  const digests: Record<string, string> = {};
+  for (const state of states) {
+    if (branches !== null && !branches.includes(state.branch)) continue;
+    digests[digestKey(state.branch, state.repo)] = computedDigest(pairState(state));
+  }
+  return digests;
+}
+
+function pairState(state: NamedState): PairState {
+  return { state: state.state, fixedVersion: state.fixedVersion, evidence: state.evidence };
+}
+
+/**
+ * Records one event per (package, vulnerability) pair of the request, all in one transaction, and
+ * returns them. Bad input (an unknown package or branch, a malformed id, a missing note or
+ * justification, a `fixed` version that is not an apk version) is an InputError naming it, and
+ * nothing is written.
+ */
+export async function recordTriage(store: Store, request: TriageRequest, author: string): Promise<TriageEvent[]> {
+  const shape = checkRequest(request, author);
+  return withWriteLock(store, async (db) => {
+    if (shape.branches !== null) {
+      const known = new Set((await listBranches(db)).map((branch) => branch.name));
+      for (const branch of shape.branches) if (!known.has(branch)) refuse('branch', `unknown branch "${branch}"`);
+    }
+    const knownPackages = await findKnownPackages(db, request.packages, shape.branches ?? undefined);
+    for (const name of request.packages) {
+      if (!knownPackages.has(name)) refuse('package', `unknown package "${name}"${shape.branches === null ? '' : ` in branches ${shape.branches.join(', ')}`}`);
+    }
+    const createdAt = new Date().toISOString();
+    const events: NewTriageEvent[] = [];
+    for (const pkg of new Set(request.packages)) {
+      const states = await findStates(db, { package: pkg });
+      for (const vulnerabilityId of new Set(request.vulnerabilities)) {
+        const pairStates = states.filter((state) => state.vulnerabilityId === vulnerabilityId);
+        events.push({ ...shape, package: pkg, vulnerabilityId, createdAt, computedDigests: digestsOf(pairStates, shape.branches) });
+      }
+    }
+    return appendTriageEvents(db, events);
+  });
+}
+
+/** Filters for the triage history; each given one must hold. */
+export interface TriageHistoryFilter {
+  readonly package?: string | undefined;
+  readonly vulnerabilityId?: string | undefined;
+  readonly author?: string | undefined;
+  /** An ISO-8601 time (a date alone means its start, UTC). */
+  readonly since?: string | undefined;
+}
+
+/** The triage history matching `filter`, oldest first. */
+export async function listTriageHistory(store: Store, filter: TriageHistoryFilter = {}): Promise<TriageEvent[]> {
+  let since: string | undefined;
+  if (filter.since !== undefined) {
+    const time = new Date(filter.since);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(filter.since) || Number.isNaN(time.getTime())) refuse('since', `"${filter.since}" is not an ISO-8601 date or time`);
+    since = time.toISOString();
+  }
+  if (filter.vulnerabilityId !== undefined) {
+    const problem = vulnerabilityIdProblem(filter.vulnerabilityId);
+    if (problem !== undefined) refuse('vulnerability', problem);
+  }
+  return listTriageEvents(store.db, {
+    ...(filter.package === undefined ? {} : { packages: [filter.package] }),
+    ...(filter.vulnerabilityId === undefined ? {} : { vulnerabilityId: filter.vulnerabilityId }),
+    ...(filter.author === undefined ? {} : { author: filter.author }),
+    ...(since === undefined ? {} : { since }),
+  });
+}
+
+const pairKey = (pkg: string, vulnerabilityId: string) => `${pkg}\u0000${vulnerabilityId}`;
+
+function eventsByPair(events: readonly TriageEvent[]): Map<string, TriageEvent[]> {
+  const byPair = new Map<string, TriageEvent[]>();
+  for (const event of events) {
+    const key = pairKey(event.package, event.vulnerabilityId);
+    byPair.set(key, [...(byPair.get(key) ?? []), event]);
+  }
+  return byPair;
+}
+
+/** Each state with its triage: the computed state, the standing event, what rules, open or resolved. */
+export async function triageStates(db: Kysely<Schema>, states: readonly NamedState[]): Promise<PairTriage[]> {
+  const events = eventsByPair(await listTriageEvents(db, { packages: states.map((state) => state.package) }));
+  return states.map((state) =>
+    resolvePairTriage({
+      branch: state.branch,
+      repo: state.repo,
+      computed: pairState(state),
+      publishedVersion: state.version,
+      events: events.get(pairKey(state.package, state.vulnerabilityId)) ?? [],
+    }),
+  );
+}
+
+/** One open pair of the triage queue, with what makes it urgent. */
+export interface QueueEntry {
+  readonly branch: string;
+  readonly repo: string;
+  readonly package: string;
+  readonly vulnerabilityId: string;
+  /** The version the branch's repo publishes; null when the engine computed no state for the pair. */
+  readonly version: string | null;
+  readonly triage: PairTriage;
+  readonly urgency: VulnerabilityUrgency;
+  readonly maintainer: string | null;
+}
+
+export interface QueueFilter {
+  readonly branch?: string | undefined;
+  /** A maintainer's e-mail, as the index's `m:` field writes it between `<` and `>`. */
+  readonly maintainer?: string | undefined;
+}
+
+const SEVERITY_RANK: Readonly<Record<string, number>> = { CRITICAL: 4, HIGH: 3, MEDIUM: 2, MODERATE: 2, LOW: 1 };
+
+const entryKey = (entry: { branch: string; repo: string; package: string; vulnerabilityId: string }) =>
+  `${entry.branch}\u0000${entry.repo}\u0000${entry.package}\u0000${entry.vulnerabilityId}`;
+
+/** Most urgent first: listed as known exploited (CISA KEV), then severity, then oldest published. */
+function byUrgency(a: QueueEntry, b: QueueEntry): number {
+  const kev = Number(b.urgency.kev) - Number(a.urgency.kev);
+  if (kev !== 0) return kev;
+  const severity = (SEVERITY_RANK[b.urgency.severity ?? ''] ?? 0) - (SEVERITY_RANK[a.urgency.severity ?? ''] ?? 0);
+  if (severity !== 0) return severity;
+  const [ageA, ageB] = [a.urgency.published ?? '\uffff', b.urgency.published ?? '\uffff'];
+  if (ageA !== ageB) return ageA < ageB ? -1 : 1;
+  const [keyA, keyB] = [entryKey(a), entryKey(b)];
+  return keyA < keyB ? -1 : keyA > keyB ? 1 : 0;
+}
+
+/**
+ * The open pairs (see `Resolution` in src/engine/triage.ts), most urgent first: pairs with a
+ * computed state, and pairs a person triaged (say, `affected`) where the engine computed none.
+ */
+export async function triageQueue(store: Store, filter: QueueFilter = {}): Promise<QueueEntry[]> {
+  const { db } = store;
+  if (filter.branch !== undefined && !(await listBranches(db)).some((branch) => branch.name === filter.branch)) refuse('branch', `unknown branch "${filter.branch}"`);
+  const states = await findStates(db, { ...(filter.branch === undefined ? {} : { branch: filter.branch }), vulnerableOrTriaged: true });
+  const packages = await listPackageMaintainers(db, filter.branch);
+  const triages = await triageStates(db, states);
+  type Candidate = Omit<QueueEntry, 'urgency' | 'maintainer'>;
+  const candidates: Candidate[] = states.map((state, index) => ({
+    branch: state.branch,
+    repo: state.repo,
+    package: state.package,
+    vulnerabilityId: state.vulnerabilityId,
+    version: state.version,
+    triage: triages[index]!,
+  }));
+  const computed = new Set(candidates.map(entryKey));
+  for (const events of eventsByPair(await listTriageEvents(db)).values()) {
+    const { package: pkg, vulnerabilityId } = events[0]!;
+    for (const row of packages) {
+      if (row.package !== pkg || computed.has(entryKey({ ...row, vulnerabilityId }))) continue;
+      const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: null, publishedVersion: null, events });
+      candidates.push({ branch: row.branch, repo: row.repo, package: pkg, vulnerabilityId, version: null, triage });
+    }
+  }
+  const maintainers = new Map(packages.map((row) => [`${row.branch}/${row.repo}/${row.package}`, row.maintainer]));
+  const email = filter.maintainer?.toLowerCase();
+  const open = candidates.filter((candidate) => candidate.triage.resolution === 'open');
+  const urgency = new Map((await listVulnerabilityUrgency(db, open.map((candidate) => candidate.vulnerabilityId))).map((row) => [row.id, row]));
+  const entries: QueueEntry[] = [];
+  for (const { branch, repo, package: pkg, vulnerabilityId, version, triage } of open) {
+    const maintainer = maintainers.get(`${branch}/${repo}/${pkg}`) ?? null;
+    if (email !== undefined && !(maintainer ?? '').toLowerCase().includes(`<${email}>`)) continue;
+    const known = urgency.get(vulnerabilityId) ?? { id: vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null };
+    entries.push({ branch, repo, package: pkg, vulnerabilityId, version, triage, urgency: known, maintainer });
+  }
+  return entries.sort(byUrgency);
+}
+
+/** An id the security team rejected for a package, as a rejections file says it. */
+export interface RejectedId {
+  readonly package: string;
+  readonly id: string;
+  /** The comments and note the file gives the id, if any. */
+  readonly rationale: string | null;
+}
+
+const JUSTIFICATION_LINE = /^justification:\s*(\S+)\s*$/;
+
+/**
+ * What a rejection's comment says: a line `justification: NAME` names the justification (and is
+ * not part of the note); without one, a comment that names a justification uses it; else the
+ * record is `disputed`, which is what a rejection usually means.
+ */
+export function rejectionTriage(rationale: string | null): { justification: TriageJustification; note: string | null } {
+  const lines = (rationale ?? '').split('\n');
+  const named = lines.map((line) => JUSTIFICATION_LINE.exec(line.trim())?.[1]).find((name) => name !== undefined && isJustification(name));
+  if (named !== undefined) {
+    const note = lines.filter((line) => JUSTIFICATION_LINE.exec(line.trim()) === null).join('\n').trim();
+    return { justification: named, note: note || null };
+  }
+  const mentioned = TRIAGE_JUSTIFICATIONS.find((name) => name !== 'disputed' && (rationale ?? '').includes(name));
+  return { justification: mentioned ?? 'disputed', note: rationale };
+}
+
+/**
+ * Brings the triage log in line with one rejections file: a `not-affected` event (author
+ * `security-rejections`) for each listed id whose own event does not stand with the same
+ * justification and note, and a `withdrawn` event for each id the file no longer lists, when
+ * the importer's event is still the latest of its scope (a person's later decision is left
+ * alone). Importing the same file again adds nothing.
+ */
+export async function recordRejectionEvents(
+  db: Kysely<Schema>,
+  listed: readonly RejectedId[],
+  dropped: readonly { readonly package: string; readonly id: string }[],
+  branches: readonly string[] | null,
+): Promise<number> {
+  const scope = scopeKey(branches);
+  const packages = [...listed, ...dropped].map((entry) => entry.package);
+  const byPair = eventsByPair(packages.length === 0 ? [] : await listTriageEvents(db, { packages }));
+  const inScope = (pkg: string, id: string) => standingEvents(byPair.get(pairKey(pkg, id)) ?? []).filter((event) => scopeKey(event.branches) === scope);
+  const createdAt = new Date().toISOString();
+  const base = { branches, version: null, author: REJECTIONS_AUTHOR, createdAt, computedDigests: {} };
+  const events: NewTriageEvent[] = [];
+  for (const entry of listed) {
+    const wanted = rejectionTriage(entry.rationale);
+    const own = inScope(entry.package, entry.id).filter((event) => event.author === REJECTIONS_AUTHOR).at(-1);
+    if (own !== undefined && own.status === 'not-affected' && own.justification === wanted.justification && own.note === wanted.note) continue;
+    events.push({ ...base, package: entry.package, vulnerabilityId: entry.id, status: 'not-affected', ...wanted });
+  }
+  for (const entry of dropped) {
+    const latest = inScope(entry.package, entry.id).at(-1);
+    if (latest?.author !== REJECTIONS_AUTHOR || latest.status !== 'not-affected') continue;
+    events.push({ ...base, package: entry.package, vulnerabilityId: entry.id, status: 'withdrawn', justification: null, note: null });
+  }
+  await appendTriageEvents(db, events);
+  return events.length;
+}
+
+/** A not-affected decision for every branch, as the export writes it. */
+export interface NotAffectedPair {
+  readonly package: string;
+  readonly vulnerabilityId: string;
+  readonly justification: TriageJustification | null;
+  readonly note: string | null;
+}
+
+/**
+ * The pairs whose latest standing every-branch event is `not-affected`, by package and id
+ * (of the packages in repository `repo`, when given).
+ */
+export async function listNotAffected(store: Store, repo?: string): Promise<NotAffectedPair[]> {
+  const inRepo = repo === undefined ? undefined : new Set((await listPackageMaintainers(store.db)).filter((row) => row.repo === repo).map((row) => row.package));
+  const pairs: NotAffectedPair[] = [];
+  for (const events of eventsByPair(await listTriageEvents(store.db)).values()) {
+    const latest = standingEvents(events).filter((event) => event.branches === null).at(-1);
+    if (latest?.status !== 'not-affected' || (inRepo !== undefined && !inRepo.has(latest.package))) continue;
+    pairs.push({ package: latest.package, vulnerabilityId: latest.vulnerabilityId, justification: latest.justification, note: latest.note });
+  }
+  const key = (pair: NotAffectedPair) => pairKey(pair.package, pair.vulnerabilityId);
+  return pairs.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/**
+ * Alpine's security-rejections YAML of the current every-branch not-affected decisions; a
+ * justification other than `disputed` is written as a `justification: NAME` comment line, so
+ * importing the file gives the same decisions back.
+ */
+export async function exportRejections(store: Store, repo?: string): Promise<string> {
+  const pairs = await listNotAffected(store, repo);
+  return formatRejections(
+    pairs.map((pair) => {
+      const justification = pair.justification === null || pair.justification === 'disputed' ? [] : [`justification: ${pair.justification}`];
+      const comment = [...justification, ...(pair.note === null ? [] : [pair.note])].join('\n');
+      return { package: pair.package, id: pair.vulnerabilityId, comment: comment === '' ? null : comment };
+    }),
+  );
+}
