@@ -51,3 +51,14 @@ export {
   type SecfixLine,
 } from './decide.js';
 export { QUALITY_KINDS, checkSecfixQuality, type QualityFinding, type QualityInput, type QualityKind } from './quality.js';
+export {
+  ANONYMOUS,
+  ROLES,
+  isRole,
+  maintainerEmail,
+  mayActOn,
+  mayManageTokens,
+  signedInRole,
+  type Principal,
+  type Role,
+} from './authorization.js';

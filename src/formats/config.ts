@@ -23,6 +23,22 @@ export interface SecfixConfig {
   readonly mapping: MappingConfig;
   /** A YAML file holding the mapping rules (parsed with `parseMappingConfig`). */
   readonly mappingFile: string | undefined;
+  /** Who holds which role when signed in (`serve --oidc-issuer`); nobody when the file has no `auth`. */
+  readonly auth: AuthConfig;
+}
+
+/** People named by verified e-mail address or by an OpenID Connect group (GitLab's `groups_direct` paths). */
+export interface RoleMembers {
+  readonly emails: readonly string[];
+  readonly groups: readonly string[];
+}
+
+/** The roles sign-in grants beyond `maintainer` (which every signed-in person with a verified e-mail has). */
+export interface AuthConfig {
+  /** May act on every package. */
+  readonly securityTeam: RoleMembers;
+  /** May act on every package and manage API tokens. */
+  readonly admins: RoleMembers;
 }
 
 export interface BranchConfig {
@@ -166,7 +182,7 @@ export function parseMappingConfig(text: string, source: string): MappingConfig 
 /** Parses the YAML configuration; every problem is an InputError naming its line. */
 export function parseConfig(text: string, source: string): SecfixConfig {
   const { value, read } = loadYaml(text, source);
-  const root = read.object(value, [], ['distribution', 'keys', 'branches', 'nvd', 'cve5', 'rejections', 'mapping']);
+  const root = read.object(value, [], ['distribution', 'keys', 'branches', 'nvd', 'cve5', 'rejections', 'mapping', 'auth']);
 
   const branches = read.list(root.branches, ['branches'], (entry, path) => {
     const branch = read.object(entry, path, ['name', 'endOfSupport', 'architectures', 'repositories']);
@@ -215,5 +231,22 @@ export function parseConfig(text: string, source: string): SecfixConfig {
     }),
     mapping: mappingFile === undefined ? readMapping(read, root.mapping, ['mapping']) : { products: [], deny: [], vendors: {} },
     mappingFile,
+    auth: readAuth(read, root.auth, ['auth']),
   };
+}
+
+function readAuth(read: ConfigReader, value: unknown, at: Path): AuthConfig {
+  const auth = read.object(value ?? {}, at, ['securityTeam', 'admins']);
+  const members = (entry: unknown, path: Path): RoleMembers => {
+    const record = read.object(entry ?? {}, path, ['emails', 'groups']);
+    return {
+      emails: read.list(record.emails, [...path, 'emails'], (email, p) => {
+        const text = read.string(email, p).trim();
+        if (!/^[^@\s<>]+@[^@\s<>]+$/.test(text)) read.fail(p, `"${text}" is not an e-mail address`);
+        return text.toLowerCase();
+      }),
+      groups: read.list(record.groups, [...path, 'groups'], (group, p) => read.string(group, p).trim()),
+    };
+  };
+  return { securityTeam: members(auth.securityTeam, [...at, 'securityTeam']), admins: members(auth.admins, [...at, 'admins']) };
 }
