@@ -4,6 +4,7 @@ import type { Schema } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { dataVersionMigration } from './migrations/0002-data-version.js';
 import { referenceListMigration } from './migrations/0003-reference-list.js';
+import { authMigration } from './migrations/0005-auth.js';
 
 /** Every migration in order; names sort in the order they must run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -11,6 +12,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0001-initial': initialMigration(dialect),
     '0002-data-version': dataVersionMigration(dialect),
     '0003-reference-list': referenceListMigration(dialect),
+    '0005-auth': authMigration(dialect),
   };
 }
 
