@@ -11,6 +11,7 @@ import { queryCommand } from './query.js';
 import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
 import { syncCommand } from './sync.js';
+import { tokenCommand } from './token.js';
 import { updateCommand } from './update.js';
 import { versionCommand } from './version.js';
 
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo, status: CliStatus): Command {
   program.addCommand(syncCommand(io, status));
   program.addCommand(serveCommand(io, status));
   program.addCommand(demoCommand(io, status));
+  program.addCommand(tokenCommand(io, status));
   return program;
 }
 
