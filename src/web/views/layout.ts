@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Html, type HtmlValue, html } from '../html.js';
 import type { DataVersion } from '../../store/index.js';
 import type { RenderContext } from '../web-context.js';
-import { changesPath, homePath, maintainersPath, orphansPath, qualityPath, searchPath } from '../urls.js';
+import { LOGIN_PATH, ME_PATH, changesPath, homePath, withQuery, maintainersPath, orphansPath, qualityPath, searchPath } from '../urls.js';
 import { OPENAPI_PATH } from '../openapi.js';
 import { STYLESHEET } from './style.js';
 
@@ -61,6 +61,7 @@ ${alternates.map((alternate) => html`<link rel="alternate" type="${alternate.typ
 <input id="site-search" type="search" name="q" value="${options.query ?? ''}" placeholder="CVE id, package or text" maxlength="200">
 <button type="submit">Search</button>
 </form>
+${context.site.signIn === true ? html`<p class="account"><a href="${withQuery(LOGIN_PATH, { return: context.url })}">Sign in</a> · <a href="${ME_PATH}">Who am I</a></p>` : ''}
 </header>
 <main id="main">
 ${options.body}
