@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { newSecret, secretHash } from '../base/secret.js';
 import { createSession, findLiveSession } from '../store/index.js';
@@ -98,9 +99,23 @@ describe.each(backends)('%s authentication', (backend) => {
     }
   });
 
-  it('links sign-in from the pages when a provider is configured', async () => {
+  it('links sign-in from the pages, and shows a signed-in browser who it is with a logout form, never from a shared cache', async () => {
     const home = await web().get('/');
     expect(home.body).toContain('<a href="/login?return=%2F">Sign in</a>');
+    expect(home.headers.vary).toBe('Accept, Accept-Encoding, Cookie');
+    const jane = await session('jane@example.org');
+    for (const url of ['/', '/changes', '/no-such-page']) {
+      const page = await web().get(url, { cookie: jane.cookie, 'accept-encoding': 'gzip' });
+      // Compressed per request, since the cache holds only the page everyone gets.
+      const text = page.headers['content-encoding'] === 'gzip' ? gunzipSync(page.rawPayload).toString() : page.body;
+      expect(text, url).not.toContain('Sign in');
+      expect(text, url).toContain('Signed in as jane@example.org</a> (maintainer)');
+      expect(text, url).toContain(`<input type="hidden" name="csrf" value="${jane.csrf}">`);
+      expect(page.headers['cache-control'], url).toMatch(/no-store/);
+      expect(page.headers.etag, url).toBeUndefined();
+    }
+    // The anonymous page is unchanged after a signed-in request.
+    expect((await web().get('/changes')).body).toContain('<a href="/login?return=%2Fchanges">Sign in</a>');
   });
 });
 

@@ -7,6 +7,7 @@ import type { AuthConfig } from '../formats/config.js';
 import { createSession, findLiveApiToken, findLiveSession, revokeSession, saveLoginAttempt, takeLoginAttempt } from '../store/index.js';
 import { HttpError, badRequest } from './errors.js';
 import { CALLBACK_PATH, LOGIN_PATH, LOGOUT_PATH, ME_PATH } from './urls.js';
+import { signInLink, signedInBar } from './views/layout.js';
 import type { WebContext } from './web-context.js';
 
 /** An OpenID Connect provider to sign in with (GitLab is the reference). */
@@ -66,6 +67,22 @@ export function requireMayActOn(request: FastifyRequest, packageMaintainers: rea
   const principal = requireSignedIn(request);
   if (!mayActOn(principal, packageMaintainers)) throw new HttpError(403, `${principal.email ?? principal.role} may not act on ${what}`);
   return principal;
+}
+
+/**
+ * A page as a browser should get it: for a signed-in session, the cached page's sign-in link
+ * (made for `url`) becomes "signed in as" with the logout form; otherwise the page as it is.
+ */
+export function personalizePage(request: FastifyRequest, page: string, url: string): string {
+  const identity = requestIdentity(request);
+  if (identity.kind !== 'session') return page;
+  const bar = signedInBar({ email: identity.principal.email, role: identity.principal.role, csrfToken: identity.csrfToken }).toString();
+  return page.replace(signInLink(url).toString(), () => bar);
+}
+
+/** Whether the request's answer depends on who asks (a signed-in session): then no shared cache may keep it. */
+export function isPersonal(request: FastifyRequest): boolean {
+  return requestIdentity(request).kind === 'session';
 }
 
 /** The name a principal is recorded under (author of a triage event, actor in the audit log). */

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { MappingRules } from '../engine/index.js';
 import { loadMappingRules } from '../sources/config.js';
 import { type Schema, getDataVersion } from '../store/index.js';
-import { type AuthOptions, registerAuth } from './auth.js';
+import { type AuthOptions, personalizePage, registerAuth } from './auth.js';
 import { HttpError } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { MEDIA_TYPES } from './negotiate.js';
@@ -180,5 +180,5 @@ async function sendError(web: WebContext, request: FastifyRequest, reply: Fastif
   if (format !== 'html') return reply.send(jsonText({ error: { status, message } }));
   // The error may be that the database is unreachable; the page then goes without the data version.
   const dataVersion = await getDataVersion(web.db).catch(() => undefined);
-  return reply.send(errorPage({ site: web.site, base: web.origin(), url: request.url, dataVersion }, status, message).toString());
+  return reply.send(personalizePage(request, errorPage({ site: web.site, base: web.origin(), url: request.url, dataVersion }, status, message).toString(), request.url));
 }
