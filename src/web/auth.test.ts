@@ -4,7 +4,9 @@ import { newSecret, secretHash } from '../base/secret.js';
 import { createSession, findLiveSession } from '../store/index.js';
 import { backends } from '../test-support/databases.js';
 import { createToken, revokeToken } from '../tracker/tokens.js';
-import { safeReturnPath } from './auth.js';
+import type { FastifyRequest } from 'fastify';
+import { ANONYMOUS } from '../engine/index.js';
+import { type Identity, actorName, requireMayActOn, safeReturnPath } from './auth.js';
 import { useWebFixture } from './test-support/web-fixture.js';
 
 const ROLES = {
@@ -116,6 +118,23 @@ describe.each(backends)('%s authentication', (backend) => {
     }
     // The anonymous page is unchanged after a signed-in request.
     expect((await web().get('/changes')).body).toContain('<a href="/login?return=%2Fchanges">Sign in</a>');
+  });
+});
+
+describe('requireMayActOn', () => {
+  const asking = (identity: Identity) => ({ secfixIdentity: identity }) as FastifyRequest;
+  const maintainers = ['Jane Doe <jane@example.org>'];
+
+  it('is 401 for nobody, 403 for another maintainer, and the principal for the package\'s maintainer or the security team', () => {
+    expect(() => requireMayActOn(asking({ kind: 'anonymous', principal: ANONYMOUS }), maintainers, 'curl')).toThrow(expect.objectContaining({ status: 401 }) as Error);
+    const max = { kind: 'token', principal: { role: 'maintainer', email: 'max@example.org' }, tokenName: 'max' } as const;
+    expect(() => requireMayActOn(asking(max), maintainers, 'curl')).toThrow(expect.objectContaining({ status: 403, message: 'max@example.org may not act on curl' }) as Error);
+    const jane = { kind: 'token', principal: { role: 'maintainer', email: 'jane@example.org' }, tokenName: 'jane' } as const;
+    expect(requireMayActOn(asking(jane), maintainers, 'curl')).toEqual(jane.principal);
+    const team = { kind: 'token', principal: { role: 'security-team', email: null }, tokenName: 'ci' } as const;
+    expect(requireMayActOn(asking(team), [null], 'stray')).toEqual(team.principal);
+    expect(actorName(team)).toBe('token:ci');
+    expect(actorName(jane)).toBe('jane@example.org');
   });
 });
 
