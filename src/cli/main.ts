@@ -12,6 +12,7 @@ import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
 import { syncCommand } from './sync.js';
 import { exportCommand, triageCommand } from './triage.js';
+import { tokenCommand } from './token.js';
 import { updateCommand } from './update.js';
 import { versionCommand } from './version.js';
 
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo, status: CliStatus): Command {
   program.addCommand(syncCommand(io, status));
   program.addCommand(serveCommand(io, status));
   program.addCommand(demoCommand(io, status));
+  program.addCommand(tokenCommand(io, status));
   return program;
 }
 

@@ -1,6 +1,7 @@
 import { createServer, isIP } from 'node:net';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { MappingRules } from '../engine/index.js';
+import type { AuthConfig } from '../formats/config.js';
 import type { Store } from '../store/index.js';
 import type { ListenOptions } from '../web/listen.js';
 import { BaseUrlError, DEFAULT_RATE_LIMIT_PER_MINUTE, parseBaseUrl } from '../web/web-context.js';
@@ -49,6 +50,15 @@ export interface ServeFlags {
   rateLimit?: number;
   trustProxy?: string[];
   log: boolean;
+  oidcIssuer?: string;
+  oidcClientId?: string;
+}
+
+/** What a site serves beyond the data: its name, mapping rules and who holds which role. */
+export interface ServedSite {
+  distribution: string;
+  mappingRules?: MappingRules;
+  roles?: AuthConfig;
 }
 
 /** Adds the server options to a command. */
@@ -59,7 +69,9 @@ export function withServeOptions(command: Command): Command {
     .option('--base-url <url>', 'public origin for absolute links in JSON-LD, feeds and OpenAPI, e.g. https://security.example.org; no path prefix (default: the listen address)', parseBaseUrlOption)
     .option('--trust-proxy <cidr>', 'a proxy (address or CIDR range) whose X-Forwarded-For names the client, for the rate limit and logs; repeat for several (default: trust none)', collectProxy)
     .option('--rate-limit <n>', 'requests per client address and minute before 429 (0 turns the limit off)', parseRateLimit, DEFAULT_RATE_LIMIT_PER_MINUTE)
-    .option('--no-log', 'do not print a JSON log line per request');
+    .option('--no-log', 'do not print a JSON log line per request')
+    .option('--oidc-issuer <url>', 'OpenID Connect issuer to sign in with, e.g. https://gitlab.com (its client secret comes from $SECFIX_OIDC_CLIENT_SECRET); roles come from the auth section of --config')
+    .option('--oidc-client-id <id>', 'the OAuth application id registered at the issuer, with redirect URI BASE-URL/auth/callback');
 }
 
 /** A failure to listen in one line: the address in use, a privileged port, an address this machine lacks. */
@@ -87,8 +99,18 @@ export async function checkListenable(flags: ServeFlags): Promise<void> {
  * Serves the store until SIGINT or SIGTERM, then closes the server (finishing requests in flight).
  * `announce` gets the address once listening.
  */
-export async function serveUntilStopped(store: Store, site: { distribution: string; mappingRules?: MappingRules }, flags: ServeFlags, announce: (address: string) => void): Promise<void> {
+export async function serveUntilStopped(store: Store, site: ServedSite, flags: ServeFlags, announce: (address: string) => void): Promise<void> {
   const { listen } = await import('../web/listen.js');
+  if ((flags.oidcIssuer === undefined) !== (flags.oidcClientId === undefined)) throw new UsageError('--oidc-issuer and --oidc-client-id go together');
+  let oidc;
+  if (flags.oidcIssuer !== undefined && flags.oidcClientId !== undefined) {
+    const { issuerProblem } = await import('../web/auth.js');
+    const problem = issuerProblem(flags.oidcIssuer);
+    if (problem !== undefined) throw new UsageError(`--oidc-issuer: ${problem}`);
+    const secret = process.env['SECFIX_OIDC_CLIENT_SECRET'];
+    oidc = { issuer: flags.oidcIssuer, clientId: flags.oidcClientId, ...(secret === undefined || secret === '' ? {} : { clientSecret: secret }) };
+  }
+  const nobody = { emails: [], groups: [] };
   const options: ListenOptions = {
     port: flags.port,
     host: flags.host,
@@ -97,6 +119,7 @@ export async function serveUntilStopped(store: Store, site: { distribution: stri
     ...(site.mappingRules === undefined ? {} : { mappingRules: site.mappingRules }),
     rateLimitPerMinute: flags.rateLimit === 0 ? false : (flags.rateLimit ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
     logger: flags.log ? { level: 'info' } : false,
+    auth: { roles: site.roles ?? { securityTeam: nobody, admins: nobody }, ...(oidc === undefined ? {} : { oidc }) },
   };
   let server;
   try {
@@ -126,13 +149,13 @@ export function serveCommand(io: CliIo, _status: CliStatus): Command {
       .option('--config <file>', 'configuration file (YAML): its distribution name is shown on the pages and its mapping rules used by /quality')
       .option('--distribution <name>', 'distribution name to show when no --config is given', 'Alpine Linux'),
   )
-    .addHelpText('after', '\nExamples:\n  secfix serve --db sqlite:secfix.db --port 8080\n  secfix serve --config config/alpine.yaml --host 0.0.0.0 --base-url https://security.example.org\n')
+    .addHelpText('after', '\nExamples:\n  secfix serve --db sqlite:secfix.db --port 8080\n  secfix serve --config config/alpine.yaml --host 0.0.0.0 --base-url https://security.example.org\n  SECFIX_OIDC_CLIENT_SECRET=... secfix serve --config config/alpine.yaml --base-url https://security.example.org \\\n      --oidc-issuer https://gitlab.com --oidc-client-id APP_ID\n')
     .action(async (flags: ServeFlags & { db?: string; config?: string; distribution: string }) => {
-      let site: { distribution: string; mappingRules?: MappingRules } = { distribution: flags.distribution };
+      let site: ServedSite = { distribution: flags.distribution };
       if (flags.config !== undefined) {
         const { loadConfig } = await import('../sources/config.js');
         const config = await loadConfig(flags.config);
-        site = { distribution: config.distribution, mappingRules: config.mapping };
+        site = { distribution: config.distribution, mappingRules: config.mapping, roles: config.auth };
       }
       await withCliStore(flags.db, ({ store, description }) =>
         serveUntilStopped(store, site, flags, (address) => io.stdout.write(`secfix: serving ${description} at ${address} (Ctrl-C stops)\n`)),

@@ -91,3 +91,14 @@ export {
   type VulnerabilityMention,
 } from './branch.js';
 export { findUnmappedProducts, resemblanceKey, type ProductCount, type UnmappedProduct } from './mapping-coverage.js';
+export {
+  ANONYMOUS,
+  ROLES,
+  isRole,
+  maintainerEmail,
+  mayActOn,
+  mayManageTokens,
+  signedInRole,
+  type Principal,
+  type Role,
+} from './authorization.js';

@@ -82,6 +82,20 @@ describe('parseConfig', () => {
     expect(inputErrorFrom(() => parseConfig('- a\n- b\n', 'c.yaml')).problem).toBe('expected a mapping, found a list');
   });
 
+  it('reads who holds which role from `auth`, lower-casing addresses, and nobody without it', () => {
+    const config = parseConfig('auth:\n  securityTeam:\n    emails: [Sec@Example.org]\n    groups: [alpine/security]\n  admins:\n    emails: [root@example.org]\n', 'c.yaml');
+    expect(config.auth).toEqual({
+      securityTeam: { emails: ['sec@example.org'], groups: ['alpine/security'] },
+      admins: { emails: ['root@example.org'], groups: [] },
+    });
+    expect(parseConfig('distribution: X\n', 'c.yaml').auth).toEqual({ securityTeam: { emails: [], groups: [] }, admins: { emails: [], groups: [] } });
+    expect(inputErrorFrom(() => parseConfig('auth:\n  securityTeam:\n    emails: [alpine/security]\n', 'c.yaml'))).toMatchObject({
+      place: 'line 3 ($.auth.securityTeam.emails[0])',
+      problem: '"alpine/security" is not an e-mail address',
+    });
+    expect(inputErrorFrom(() => parseConfig('auth:\n  security: {}\n', 'c.yaml')).problem).toMatch(/unknown setting "security"/);
+  });
+
   it('gives InputError or a config for mutated text', () => {
     const text = read('data', 'demo.yaml');
     fc.assert(

@@ -25,6 +25,22 @@ export interface SecfixConfig {
   readonly mapping: MappingConfig;
   /** A YAML file holding the mapping rules (parsed with `parseMappingConfig`). */
   readonly mappingFile: string | undefined;
+  /** Who holds which role when signed in (`serve --oidc-issuer`); nobody when the file has no `auth`. */
+  readonly auth: AuthConfig;
+}
+
+/** People named by verified e-mail address or by an OpenID Connect group (GitLab's `groups_direct` paths). */
+export interface RoleMembers {
+  readonly emails: readonly string[];
+  readonly groups: readonly string[];
+}
+
+/** The roles sign-in grants beyond `maintainer` (which every signed-in person with a verified e-mail has). */
+export interface AuthConfig {
+  /** May act on every package. */
+  readonly securityTeam: RoleMembers;
+  /** May act on every package and manage API tokens. */
+  readonly admins: RoleMembers;
 }
 
 export interface BranchConfig {
@@ -164,7 +180,7 @@ export function parseMappingConfig(text: string, source: string): MappingConfig 
 export function parseConfig(text: string, source: string): SecfixConfig {
   const root = loadYaml(text, source)
     .asObject()
-    .withOnly(['distribution', 'keys', 'branches', 'nvd', 'cve5', 'rejections', 'mapping']);
+    .withOnly(['distribution', 'keys', 'branches', 'nvd', 'cve5', 'rejections', 'mapping', 'auth']);
 
   const seen = new Set<string>();
   const branches = root.optionalArray('branches').map((entry) => {
@@ -191,5 +207,22 @@ export function parseConfig(text: string, source: string): SecfixConfig {
     }),
     mapping: mapping === undefined || mappingFile !== undefined ? NO_MAPPING_RULES : readMapping(mapping.asObject()),
     mappingFile,
+    auth: readAuth(root.optionalObject('auth')),
   };
+}
+
+function readAuth(auth: JsonObjectReader | undefined): AuthConfig {
+  const members = (entry: JsonObjectReader | undefined): RoleMembers => {
+    const record = entry?.withOnly(['emails', 'groups']);
+    return {
+      emails: (record?.optionalArray('emails') ?? []).map((email) => {
+        const text = email.asString().trim();
+        if (!/^[^@\s<>]+@[^@\s<>]+$/.test(text)) email.fail(`"${text}" is not an e-mail address`);
+        return text.toLowerCase();
+      }),
+      groups: (record?.optionalArray('groups') ?? []).map((group) => group.asString().trim()),
+    };
+  };
+  const checked = auth?.withOnly(['securityTeam', 'admins']);
+  return { securityTeam: members(checked?.optionalObject('securityTeam')), admins: members(checked?.optionalObject('admins')) };
 }

@@ -21,3 +21,4 @@ export * from './queries/package-report.js';
 export * from './queries/branch-report.js';
 export * from './queries/maintainer-report.js';
 export * from './queries/search.js';
+export * from './queries/auth.js';

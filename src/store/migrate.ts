@@ -5,6 +5,7 @@ import { initialMigration } from './migrations/0001-initial.js';
 import { dataVersionMigration } from './migrations/0002-data-version.js';
 import { referenceListMigration } from './migrations/0003-reference-list.js';
 import { triageMigration } from './migrations/0004-triage.js';
+import { authMigration } from './migrations/0005-auth.js';
 
 /** Every migration in order; names sort in the order they must run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -13,6 +14,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0002-data-version': dataVersionMigration(dialect),
     '0003-reference-list': referenceListMigration(dialect),
     '0004-triage': triageMigration(dialect),
+    '0005-auth': authMigration(dialect),
   };
 }
 

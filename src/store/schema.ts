@@ -233,6 +233,53 @@ export interface DataVersionTable {
   changed_at: IsoTime;
 }
 
+/** A signed-in browser: found by the SHA-256 of its cookie's secret, never by the secret itself. */
+export interface AuthSessionTable {
+  id_hash: string;
+  /** The provider's verified address, lower-case. */
+  email: string;
+  /** The provider's groups (GitLab's `groups_direct`) at sign-in. */
+  groups: JsonColumn<readonly string[]>;
+  created_at: IsoTime;
+  expires_at: IsoTime;
+  /** Set by logout (or a newer sign-in in the same browser); such a session signs nobody in. */
+  revoked_at: IsoTime | null;
+}
+
+/** A sign-in between `/login` and the provider's callback: what the callback must check. */
+export interface AuthLoginTable {
+  state_hash: string;
+  code_verifier: string;
+  nonce: string;
+  /** A same-origin path to go back to. */
+  return_to: string;
+  expires_at: IsoTime;
+}
+
+/** Roles a token or signed-in person may hold (the engine's authorization decides what each may do). */
+export const TOKEN_ROLES = ['maintainer', 'security-team', 'admin'] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+
+/** An API token for automation; only the SHA-256 of the token is kept. */
+export interface ApiTokenTable {
+  name: string;
+  role: TokenRole;
+  email: string | null;
+  token_hash: string;
+  created_at: IsoTime;
+  revoked_at: IsoTime | null;
+}
+
+/** Append-only: who (`actor`) did what (`action`) to what (`subject`), with details as JSON. */
+export interface AuditEventTable {
+  id: Generated<number>;
+  at: IsoTime;
+  actor: string;
+  action: string;
+  subject: string;
+  detail: JsonColumn<Readonly<Record<string, unknown>>> | null;
+}
+
 export interface Schema {
   branch: BranchTable;
   repository: RepositoryTable;
@@ -250,4 +297,8 @@ export interface Schema {
   import_run: ImportRunTable;
   dirty: DirtyTable;
   data_version: DataVersionTable;
+  auth_session: AuthSessionTable;
+  auth_login: AuthLoginTable;
+  api_token: ApiTokenTable;
+  audit_event: AuditEventTable;
 }

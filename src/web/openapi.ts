@@ -123,6 +123,13 @@ export function openApiDocument(base: string): Record<string, unknown> {
       },
     };
   }
+  paths['/api/me'] = {
+    get: {
+      summary: 'Who the request is: `role` (anonymous, maintainer, security-team, admin), `email`, `via` (session, token or null); a session also gets its `groups` and the `csrfToken` its state-changing requests must send (form field `csrf` or header `X-CSRF-Token`)',
+      security: [{}, { bearer: [] }, { session: [] }],
+      responses: { '200': { description: 'The identity, never cached', content: { 'application/json': { schema: { type: 'object', required: ['role', 'email', 'via', 'signInAvailable'] } } } }, '401': errorResponse('An unknown or revoked API token') },
+    },
+  };
   paths['/healthz'] = { get: { summary: 'Whether the server reaches its database', responses: { '200': { description: 'Healthy' }, '503': { description: 'The database cannot be reached' } } } };
   paths['/metrics'] = { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } };
   return {
@@ -135,6 +142,10 @@ export function openApiDocument(base: string): Record<string, unknown> {
     servers: [{ url: base }],
     paths,
     components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API token from `secfix token create`' },
+        session: { type: 'apiKey', in: 'cookie', name: 'secfix_session', description: 'A browser session from signing in at /login' },
+      },
       schemas: {
         Error: {
           type: 'object',

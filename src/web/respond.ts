@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type DataVersion, getDataVersion } from '../store/index.js';
+import { isPersonal, personalizePage } from './auth.js';
 import { type CachedBody, chooseEncoding, encodedBody } from './response-cache.js';
 import type { WebContext } from './web-context.js';
 
@@ -56,8 +57,11 @@ export async function respond(web: WebContext, request: FastifyRequest, reply: F
     .header('etag', etag)
     .header('last-modified', lastModified)
     .header('cache-control', `public, max-age=${MAX_AGE_SECONDS}`)
-    .header('vary', 'Accept, Accept-Encoding');
-  if (notModified(request, etag, dataVersion.changedAt)) return reply.code(304).send();
+    .header('vary', web.site.signIn === true ? 'Accept, Accept-Encoding, Cookie' : 'Accept, Accept-Encoding');
+  const personal = isPersonal(request) && representation.contentType.startsWith('text/html');
+  // A signed-in page names its reader: nothing may keep it, so nothing can ask to revalidate it.
+  if (personal) reply.header('cache-control', 'private, no-store').removeHeader('etag').removeHeader('last-modified');
+  else if (notModified(request, etag, dataVersion.changedAt)) return reply.code(304).send();
 
   // Links use one origin whatever the request's headers say, so the URL alone keys the cache.
   const key = (variant: string) => `${variant}\u0000${representation.url}`;
@@ -74,10 +78,14 @@ export async function respond(web: WebContext, request: FastifyRequest, reply: F
     entry = { dataVersion: dataVersion.version, contentType: representation.contentType, body: Buffer.from(text) };
     web.cache?.set(key(representation.variant), entry);
   }
+  if (personal) {
+    const body = Buffer.from(personalizePage(request, entry.body.toString(), representation.url));
+    entry = { dataVersion: entry.dataVersion, contentType: entry.contentType, body };
+  }
   const encoding = chooseEncoding(request.headers['accept-encoding'], entry.body.length);
   const before = (entry.gzip?.length ?? 0) + (entry.br?.length ?? 0);
   const body = encodedBody(entry, encoding);
-  web.cache?.grew((entry.gzip?.length ?? 0) + (entry.br?.length ?? 0) - before);
+  if (!personal) web.cache?.grew((entry.gzip?.length ?? 0) + (entry.br?.length ?? 0) - before);
   if (encoding !== 'identity') reply.header('content-encoding', encoding);
   for (const [name, value] of Object.entries(representation.headers ?? {})) reply.header(name, value);
   return reply.code(200).type(entry.contentType).send(body);

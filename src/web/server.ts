@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import type { MappingRules } from '../engine/index.js';
 import { loadMappingRules } from '../sources/config.js';
 import { type Schema, getDataVersion } from '../store/index.js';
+import { type AuthOptions, personalizePage, registerAuth } from './auth.js';
 import { HttpError } from './errors.js';
 import { registerMetrics } from './metrics.js';
 import { MEDIA_TYPES } from './negotiate.js';
@@ -36,7 +37,11 @@ export interface ServerOptions {
   readonly mappingRules?: MappingRules;
   /** Rendered responses kept in memory; `false` renders every request. */
   readonly cache?: { readonly maxEntries: number; readonly maxBytes: number } | false;
+  /** Sign-in and roles; without it, API tokens still authenticate and nobody is security team or admin. */
+  readonly auth?: AuthOptions;
 }
+
+const NOBODY = { emails: [], groups: [] };
 
 const DEFAULT_CACHE = { maxEntries: 2_000, maxBytes: 128 * 1024 * 1024 };
 
@@ -98,7 +103,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const host = options.host ?? 'localhost';
   const context: WebContext = {
     db: options.db,
-    site: options.site,
+    site: options.auth?.oidc === undefined ? options.site : { ...options.site, signIn: true },
     origin: () => baseOrigin ?? listenOrigin(host, app.server.address()),
     cache: cacheOptions === false ? undefined : new ResponseCache(cacheOptions.maxEntries, cacheOptions.maxBytes),
     mappingRules: () => (rules ??= options.mappingRules === undefined ? loadMappingRules() : Promise.resolve(options.mappingRules)),
@@ -150,6 +155,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
+  await registerAuth(app, context, options.auth ?? { roles: { securityTeam: NOBODY, admins: NOBODY } });
   registerRoutes(app, context);
   // Registered last, so the routes of scopes registered before it are known.
   await app.register((scope, _options, done) => {
@@ -185,5 +191,5 @@ async function sendError(
   if (format !== 'html') return reply.send(jsonText({ error: { status, message, ...(links.length === 0 ? {} : { links }) } }));
   // The error may be that the database is unreachable; the page then goes without the data version.
   const dataVersion = await getDataVersion(web.db).catch(() => undefined);
-  return reply.send(errorPage({ site: web.site, base: web.origin(), url: request.url, dataVersion }, status, message, links).toString());
+  return reply.send(personalizePage(request, errorPage({ site: web.site, base: web.origin(), url: request.url, dataVersion }, status, message, links).toString(), request.url));
 }

@@ -27,6 +27,11 @@ export function maintainerKey(maintainer: string): string {
 export const maintainerPath = (maintainer: string) => `/maintainer/${segment(maintainerKey(maintainer))}`;
 
 export const maintainersPath = () => '/maintainers';
+/** Sign-in (with `?return=PATH`), its provider callback, logout, and who the request is. */
+export const LOGIN_PATH = '/login';
+export const CALLBACK_PATH = '/auth/callback';
+export const LOGOUT_PATH = '/logout';
+export const ME_PATH = '/api/me';
 export const orphansPath = () => '/orphans';
 export const changesPath = () => '/changes';
 /** One row of the state history: its id in feeds and JSON-LD, and its row's anchor on the changes page. */

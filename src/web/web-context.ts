@@ -17,6 +17,8 @@ export interface SiteOptions {
    * on. Never the request's Host header: a client could then choose the links others are served.
    */
   readonly baseUrl?: string;
+  /** Whether people can sign in (`serve --oidc-issuer`): pages then link to it. */
+  readonly signIn?: boolean;
 }
 
 /** A base URL `secfix serve` cannot use, said in one line. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Html, type HtmlValue, html } from '../html.js';
 import type { DataVersion } from '../../store/index.js';
 import type { RenderContext } from '../web-context.js';
-import { changesPath, homePath, maintainersPath, orphansPath, qualityPath, searchPath } from '../urls.js';
+import { LOGIN_PATH, LOGOUT_PATH, ME_PATH, changesPath, homePath, withQuery, maintainersPath, orphansPath, qualityPath, searchPath } from '../urls.js';
 import { OPENAPI_PATH } from '../openapi.js';
 import { STYLESHEET } from './style.js';
 
@@ -38,6 +38,26 @@ const NAVIGATION = [
   { href: qualityPath(), label: 'Data quality' },
 ];
 
+/** Who is signed in, as the header shows it. */
+export interface SignedIn {
+  readonly email: string;
+  readonly role: string;
+  readonly csrfToken: string;
+}
+
+/**
+ * The header's sign-in link. Pages are cached for everyone, so they carry this one; for a
+ * signed-in browser it is swapped for `signedInBar` when the page is sent.
+ */
+export function signInLink(url: string): Html {
+  return html`<p class="account"><a href="${withQuery(LOGIN_PATH, { return: url })}">Sign in</a></p>`;
+}
+
+/** "Signed in as ..." with the logout form (a POST carrying the session's CSRF token). */
+export function signedInBar(user: SignedIn): Html {
+  return html`<form class="account" method="post" action="${LOGOUT_PATH}"><a href="${ME_PATH}">Signed in as ${user.email}</a> (${user.role}) <input type="hidden" name="csrf" value="${user.csrfToken}"><button type="submit">Log out</button></form>`;
+}
+
 /** A whole HTML document around a page's body: no inline scripts or styles, so the CSP can forbid them. */
 export function page(context: PageContext, options: PageOptions): Html {
   const alternates = options.alternates ?? [];
@@ -61,6 +81,7 @@ ${alternates.map((alternate) => html`<link rel="alternate" type="${alternate.typ
 <input id="site-search" type="search" name="q" value="${options.query ?? ''}" placeholder="CVE id, package or text" maxlength="200">
 <button type="submit">Search</button>
 </form>
+${context.site.signIn === true ? signInLink(context.url) : ''}
 </header>
 <main id="main">
 ${options.body}

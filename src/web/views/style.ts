@@ -16,6 +16,7 @@ header.site { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: ce
 header.site .brand { font-weight: 700; color: var(--fg); text-decoration: none; }
 header.site nav ul { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; margin: 0; padding: 0; }
 header.site form { margin-left: auto; display: flex; gap: .25rem; }
+header.site .account { margin: 0; display: flex; gap: .5rem; align-items: center; }
 main { padding: 1rem; max-width: 80rem; margin: 0 auto; }
 footer.site { padding: 1rem; border-top: 1px solid var(--line); color: var(--muted); font-size: .875rem; }
 footer.site ul { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; margin: 0; padding: 0; }

@@ -1,0 +1,50 @@
+import { InputError } from '../base/input-error.js';
+import { newSecret, secretHash } from '../base/secret.js';
+import { type ApiToken, type Store, type TokenRole, appendAuditEvent, createApiToken, listApiTokens, revokeApiToken } from '../store/index.js';
+
+/** Token names: what `token revoke` and the audit log call a token. */
+const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export interface NewToken {
+  readonly name: string;
+  readonly role: TokenRole;
+  /** Whose packages a maintainer token acts on; optional for the other roles. */
+  readonly email: string | null;
+}
+
+/**
+ * Creates an API token and records it in the audit log, in one transaction, and returns the
+ * token: the only time it is seen, since only its hash is stored.
+ */
+export async function createToken(store: Store, request: NewToken, actor: string): Promise<NewToken & { readonly token: string }> {
+  if (!TOKEN_NAME.test(request.name)) throw new InputError('--name', undefined, `"${request.name}" is not a token name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+  const email = request.email?.trim().toLowerCase() ?? null;
+  if (email !== null && !/^[^@\s<>]+@[^@\s<>]+$/.test(email)) throw new InputError('--email', undefined, `"${request.email}" is not an e-mail address`);
+  if (request.role === 'maintainer' && email === null) throw new InputError('--email', undefined, 'a maintainer token needs --email: it acts on the packages whose maintainer has that address');
+  const token = `secfix_${newSecret()}`;
+  const at = new Date().toISOString();
+  await store.db.transaction().execute(async (trx) => {
+    await createApiToken(trx, { name: request.name, role: request.role, email, tokenHash: secretHash(token), createdAt: at });
+    await appendAuditEvent(trx, { at, actor, action: 'token.create', subject: `token:${request.name}`, detail: { role: request.role, email } });
+  });
+  return { name: request.name, role: request.role, email, token };
+}
+
+/** Revokes a live token and records it; false (and nothing recorded) when there is none by that name. */
+export async function revokeToken(store: Store, name: string, actor: string): Promise<boolean> {
+  const at = new Date().toISOString();
+  return store.db.transaction().execute(async (trx) => {
+    if (!(await revokeApiToken(trx, name, at))) return false;
+    await appendAuditEvent(trx, { at, actor, action: 'token.revoke', subject: `token:${name}`, detail: null });
+    return true;
+  });
+}
+
+/** Every token, revoked ones too; listing is recorded like the other token actions. */
+export async function listTokens(store: Store, actor: string): Promise<ApiToken[]> {
+  const at = new Date().toISOString();
+  return store.db.transaction().execute(async (trx) => {
+    await appendAuditEvent(trx, { at, actor, action: 'token.list', subject: 'token:*', detail: null });
+    return listApiTokens(trx);
+  });
+}
