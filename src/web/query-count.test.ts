@@ -106,6 +106,6 @@ describe.each(backends)('%s query counts', (backend) => {
     const largeStates = await stateCount(large());
     expect(largeStates).toBeGreaterThan(smallStates * 3);
     expect(largeCounts).toEqual(smallCounts);
-    for (const [page, count] of Object.entries(smallCounts)) expect(count, page).toBeLessThanOrEqual(10);
+    for (const [page, count] of Object.entries(smallCounts)) expect(count, page).toBeLessThanOrEqual(16);
   }, 300_000);
 });

@@ -120,7 +120,9 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
     expect(response.json<{ error: { message: string } }>().error.message).toMatch(/^the body nests arrays or objects deeper than 2 levels/);
   });
 
-  it('answers /healthz while the first request after a data change is still building the branch', async () => {
+  // On SQLite the build's queries run synchronously, so only its own yields let /healthz in and
+  // their number is exact; on PostgreSQL each query yields too, and the count depends on timing.
+  it.skipIf(backend === 'postgres')('answers /healthz while the first request after a data change is still building the branch', async () => {
     const whole = securityDataToJson(await trackerSecurityData(web().store.db, TEST_BASE_URL, '3.16'));
     const entries = [whole.fixes, whole.open, whole.rejected, whole.published].reduce((sum, section) => sum + Object.keys(section).length, 0);
     // The build writes ORIGINS_PER_TURN entries a turn, so it gives the event loop this many turns at least.
