@@ -7,6 +7,7 @@ import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { inspectCommand } from './inspect/command.js';
 import { type CliIo, type CliStatus, UsageError, processIo } from './io.js';
+import { peersCommand } from './peers.js';
 import { queryCommand } from './query.js';
 import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo, status: CliStatus): Command {
   program.addCommand(serveCommand(io, status));
   program.addCommand(demoCommand(io, status));
   program.addCommand(tokenCommand(io, status));
+  program.addCommand(peersCommand(io, status));
   return program;
 }
 

@@ -8,6 +8,7 @@ import { BaseUrlError, DEFAULT_RATE_LIMIT_PER_MINUTE, parseBaseUrl } from '../we
 import { withCliStore } from './database.js';
 import { type CliIo, type CliStatus, UsageError } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
+import { readSigningKey } from './peers.js';
 import { subcommand } from './subcommand.js';
 
 const DEFAULT_PORT = 8080;
@@ -52,6 +53,7 @@ export interface ServeFlags {
   log: boolean;
   oidcIssuer?: string;
   oidcClientId?: string;
+  signingKey?: string;
 }
 
 /** What a site serves beyond the data: its name, mapping rules and who holds which role. */
@@ -71,7 +73,8 @@ export function withServeOptions(command: Command): Command {
     .option('--rate-limit <n>', 'requests per client address and minute before 429 (0 turns the limit off)', parseRateLimit, DEFAULT_RATE_LIMIT_PER_MINUTE)
     .option('--no-log', 'do not print a JSON log line per request')
     .option('--oidc-issuer <url>', 'OpenID Connect issuer to sign in with, e.g. https://gitlab.com (its client secret comes from $SECFIX_OIDC_CLIENT_SECRET); roles come from the auth section of --config')
-    .option('--oidc-client-id <id>', 'the OAuth application id registered at the issuer, with redirect URI BASE-URL/auth/callback');
+    .option('--oidc-client-id <id>', 'the OAuth application id registered at the issuer, with redirect URI BASE-URL/auth/callback')
+    .option('--signing-key <file>', 'Ed25519 private key (PEM) signing notifications to peers added with a public key (see secfix peers)');
 }
 
 /** A failure to listen in one line: the address in use, a privileged port, an address this machine lacks. */
@@ -120,6 +123,7 @@ export async function serveUntilStopped(store: Store, site: ServedSite, flags: S
     rateLimitPerMinute: flags.rateLimit === 0 ? false : (flags.rateLimit ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
     logger: flags.log ? { level: 'info' } : false,
     auth: { roles: site.roles ?? { securityTeam: nobody, admins: nobody }, ...(oidc === undefined ? {} : { oidc }) },
+    sender: { signingKey: await readSigningKey(flags.signingKey) },
   };
   let server;
   try {

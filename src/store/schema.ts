@@ -280,6 +280,80 @@ export interface AuditEventTable {
   detail: JsonColumn<Readonly<Record<string, unknown>>> | null;
 }
 
+/** How a peer signs its requests: a shared secret (HMAC-SHA256) or an Ed25519 key pair. */
+export const PEER_KEY_TYPES = ['hmac-sha256', 'ed25519'] as const;
+export type PeerKeyType = (typeof PEER_KEY_TYPES)[number];
+
+/** Another tracker this one exchanges notifications with. */
+export interface ExchangePeerTable {
+  /** `https://host[:port]`: who the peer is, and the `keyid` its signatures name. */
+  origin: string;
+  /** Where notifications for the peer are posted. */
+  inbox_url: string;
+  key_type: PeerKeyType;
+  /** The shared secret (base64) or the peer's Ed25519 public key (PEM). */
+  key: string;
+  added_at: IsoTime;
+}
+
+/** A signature nonce a peer used; a second request with it is a replay. */
+export interface ExchangeNonceTable {
+  peer_origin: string;
+  nonce: string;
+  created_at: IsoTime;
+}
+
+/** A notification a peer posted to the inbox, as received. */
+export interface InboxNotificationTable {
+  id: string;
+  peer_origin: string;
+  activity_id: string | null;
+  activity_type: string | null;
+  received_at: IsoTime;
+  body: string;
+}
+
+export type SuggestionState = 'open' | 'accepted' | 'dismissed' | 'withdrawn';
+
+/** What a peer's notification proposes for one pair; a person accepts or dismisses it. */
+export interface ExchangeSuggestionTable {
+  id: Generated<number>;
+  notification_id: string;
+  peer_origin: string;
+  /** The id of the activity that made it, which a later `Undo` names. */
+  activity_id: string;
+  package: string;
+  vulnerability_id: string;
+  status: TriageStatus;
+  justification: TriageJustification | null;
+  version: string | null;
+  note: string | null;
+  received_at: IsoTime;
+  state: SuggestionState;
+  decided_at: IsoTime | null;
+  decided_by: string | null;
+  /** The triage event an accept recorded. */
+  triage_event_id: number | null;
+}
+
+export type OutboxState = 'pending' | 'sent' | 'failed';
+
+/** One triage event to deliver to one peer, kept (with each attempt's result) until delivered. */
+export interface OutboxEntryTable {
+  id: Generated<number>;
+  peer_origin: string;
+  triage_event_id: number;
+  created_at: IsoTime;
+  state: OutboxState;
+  attempts: Generated<number>;
+  next_attempt_at: IsoTime;
+  last_attempt_at: IsoTime | null;
+  last_status: number | null;
+  last_result: string | null;
+  /** The `Location` the peer's inbox answered. */
+  location: string | null;
+}
+
 export interface Schema {
   branch: BranchTable;
   repository: RepositoryTable;
@@ -301,4 +375,9 @@ export interface Schema {
   auth_login: AuthLoginTable;
   api_token: ApiTokenTable;
   audit_event: AuditEventTable;
+  exchange_peer: ExchangePeerTable;
+  exchange_nonce: ExchangeNonceTable;
+  inbox_notification: InboxNotificationTable;
+  exchange_suggestion: ExchangeSuggestionTable;
+  outbox_entry: OutboxEntryTable;
 }

@@ -28,6 +28,7 @@ import {
   withWriteLock,
 } from '../store/index.js';
 import { isValidVersion } from '../version/index.js';
+import { queueForPeers } from './outbox.js';
 
 /** The author of the events an imported security-rejections file stands for. */
 export const REJECTIONS_AUTHOR = 'security-rejections';
@@ -104,8 +105,8 @@ function pairState(state: NamedState): PairState {
 }
 
 /**
- * Records one event per (package, vulnerability) pair of the request, all in one transaction, and
- * returns them. Bad input (an unknown package or branch, a malformed id, a missing note or
+ * Records one event per (package, vulnerability) pair of the request, all in one transaction
+ * with their notifications to peers (the outbox), and returns them. Bad input (an unknown package or branch, a malformed id, a missing note or
  * justification, a `fixed` version that is not an apk version) is an InputError naming it, and
  * nothing is written.
  */
@@ -129,7 +130,9 @@ export async function recordTriage(store: Store, request: TriageRequest, author:
         events.push({ ...shape, package: pkg, vulnerabilityId, createdAt, computedDigests: digestsOf(pairStates, shape.branches) });
       }
     }
-    return appendTriageEvents(db, events);
+    const stored = await appendTriageEvents(db, events);
+    await queueForPeers(db, stored);
+    return stored;
   });
 }
 

@@ -1,12 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/index.js';
 import { type ServerOptions, buildServer } from './server.js';
-import { listenOrigin } from './web-context.js';
+import { type SenderOptions, startOutboxSender } from '../tracker/outbox.js';
+import type { ExchangeOptions } from './routes/inbox.js';
+import { listenOrigin, parseBaseUrl } from './web-context.js';
 
-export interface ListenOptions extends Omit<ServerOptions, 'db'> {
+export interface ListenOptions extends Omit<ServerOptions, 'db' | 'exchange'> {
   readonly port: number;
   readonly host: string;
+  /** How the outbox is sent to peers while the server runs; `false` sends nothing (the outbox keeps it). */
+  readonly sender?: ListenSenderOptions | false;
+  /** Limits of the inbox (body size, notifications per peer and minute). */
+  readonly inbox?: Omit<ExchangeOptions, 'dialect'>;
 }
+
+/** The outbox sender of a running server; its origin is the server's. */
+export type ListenSenderOptions = Omit<SenderOptions, 'origin' | 'purlNamespace'> & { readonly intervalMs?: number; readonly purlNamespace?: string };
+
+const DEFAULT_SEND_INTERVAL_MS = 5_000;
 
 /** A running tracker: its address, and how to stop it (the store stays open; its owner closes it). */
 export interface RunningServer {
@@ -18,7 +29,7 @@ export interface RunningServer {
 
 /** Serves a store over HTTP until `close`. */
 export async function listen(store: Store, options: ListenOptions): Promise<RunningServer> {
-  const app = await buildServer({ ...options, db: store.db });
+  const app = await buildServer({ ...options, db: store.db, exchange: { ...options.inbox, dialect: store.dialect } });
   try {
     await app.listen({ port: options.port, host: options.host });
   } catch (error) {
@@ -26,5 +37,23 @@ export async function listen(store: Store, options: ListenOptions): Promise<Runn
     await app.close();
     throw error;
   }
-  return { app, address: listenOrigin(options.host, app.server.address()), close: () => app.close() };
+  const address = listenOrigin(options.host, app.server.address());
+  const sender =
+    options.sender === false
+      ? undefined
+      : startOutboxSender(store, {
+          purlNamespace: 'alpine',
+          ...options.sender,
+          origin: options.site.baseUrl === undefined ? address : parseBaseUrl(options.site.baseUrl),
+          intervalMs: options.sender?.intervalMs ?? DEFAULT_SEND_INTERVAL_MS,
+          onError: (error) => app.log.error({ err: error }, 'outbox delivery failed'),
+        });
+  return {
+    app,
+    address,
+    async close() {
+      await sender?.stop();
+      await app.close();
+    },
+  };
 }

@@ -13,7 +13,9 @@ import { MEDIA_TYPES } from './negotiate.js';
 import { rejectControlCharacters } from './query-params.js';
 import { jsonText, requestFormat } from './resource.js';
 import { ResponseCache } from './response-cache.js';
+import { type ExchangeOptions, advertiseInbox, registerInboxRoutes } from './routes/inbox.js';
 import { registerRoutes } from './routes/index.js';
+import { registerSuggestionRoutes } from './routes/suggestions.js';
 import type { ExternalLink } from './urls.js';
 import { errorPage } from './views/error.js';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE, type SiteOptions, type WebContext, listenOrigin, parseBaseUrl } from './web-context.js';
@@ -39,6 +41,8 @@ export interface ServerOptions {
   readonly cache?: { readonly maxEntries: number; readonly maxBytes: number } | false;
   /** Sign-in and roles; without it, API tokens still authenticate and nobody is security team or admin. */
   readonly auth?: AuthOptions;
+  /** Exchange with peer trackers (inbox, suggestions, outbox); without it the server has none. */
+  readonly exchange?: ExchangeOptions;
 }
 
 const NOBODY = { emails: [], groups: [] };
@@ -114,6 +118,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logRequest(request, reply);
     done();
   });
+  if (options.exchange !== undefined) app.addHook('onSend', advertiseInbox(context));
   const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
   if (perMinute !== false) await app.register(rateLimit, { max: perMinute, timeWindow: 60_000 });
   const metrics = registerMetrics(app);
@@ -157,6 +162,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   await registerAuth(app, context, options.auth ?? { roles: { securityTeam: NOBODY, admins: NOBODY } });
   registerRoutes(app, context);
+  if (options.exchange !== undefined) {
+    registerInboxRoutes(app, context, options.exchange);
+    registerSuggestionRoutes(app, context, options.exchange);
+  }
   // Registered last, so the routes of scopes registered before it are known.
   await app.register((scope, _options, done) => {
     for (const [path, methods] of [...methodsByPath]) {

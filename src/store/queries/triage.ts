@@ -64,6 +64,8 @@ export interface TriageEventFilter {
   readonly author?: string;
   /** ISO time: events at or after it. */
   readonly since?: string;
+  /** Only these events. */
+  readonly ids?: readonly number[];
 }
 
 /** The events matching `filter`, oldest first (by time, then id). */
@@ -74,6 +76,7 @@ export async function listTriageEvents(db: Kysely<Schema>, filter: TriageEventFi
     if (filter.vulnerabilityId !== undefined) select = select.where('vulnerability_id', '=', filter.vulnerabilityId);
     if (filter.author !== undefined) select = select.where('author', '=', filter.author);
     if (filter.since !== undefined) select = select.where('created_at', '>=', filter.since);
+    if (filter.ids !== undefined) select = select.where('id', 'in', filter.ids.length === 0 ? [-1] : [...filter.ids]);
     return select.orderBy('created_at').orderBy('id').execute();
   };
   if (filter.packages === undefined) return (await query(undefined)).map(storedEvent);

@@ -98,6 +98,7 @@ export function useWebFixture(
       site: { distribution: 'Alpine Linux (sample data)', baseUrl: TEST_BASE_URL },
       cache: false,
       rateLimitPerMinute: false,
+      exchange: { dialect: backend },
       ...options,
     });
     const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });

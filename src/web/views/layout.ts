@@ -36,6 +36,7 @@ const NAVIGATION = [
   { href: orphansPath(), label: 'Orphaned' },
   { href: changesPath(), label: 'Recent changes' },
   { href: qualityPath(), label: 'Data quality' },
+  { href: '/suggestions', label: 'Suggestions' },
 ];
 
 /** Who is signed in, as the header shows it. */
