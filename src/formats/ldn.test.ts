@@ -30,7 +30,7 @@ describe('exchange messages', () => {
     for (const decision of [notAffected, fixed]) {
       const activity = announceActivity('https://a.example/outbox#event-1', parties, decision, 'https://a.example/cve/X', 'alpine', at);
       expect(activity).toMatchObject({ type: 'Announce', context: 'https://a.example/cve/X', actor: { id: 'https://a.example' }, target: { inbox: 'https://b.example/inbox' } });
-      expect(roundTrip(activity)).toEqual({ kind: 'proposal', type: 'Announce', id: 'https://a.example/outbox#event-1', decision });
+      expect(roundTrip(activity)).toEqual({ kind: 'proposal', type: 'Announce', id: 'https://a.example/outbox#event-1', actor: 'https://a.example', decision });
     }
   });
 
@@ -55,8 +55,8 @@ describe('exchange messages', () => {
   });
 
   it('Undo, Accept and Reject name the activity they concern', () => {
-    expect(roundTrip(undoActivity('urn:x:2', parties, 'urn:x:1', at))).toEqual({ kind: 'undo', id: 'urn:x:2', undoes: 'urn:x:1' });
-    expect(roundTrip(replyActivity('Accept', 'urn:x:3', parties, 'urn:x:1', at))).toEqual({ kind: 'reply', type: 'Accept', id: 'urn:x:3', inReplyTo: 'urn:x:1' });
+    expect(roundTrip(undoActivity('urn:x:2', parties, 'urn:x:1', at))).toEqual({ kind: 'undo', id: 'urn:x:2', actor: 'https://a.example', undoes: 'urn:x:1' });
+    expect(roundTrip(replyActivity('Accept', 'urn:x:3', parties, 'urn:x:1', at))).toEqual({ kind: 'reply', type: 'Accept', id: 'urn:x:3', actor: 'https://a.example', inReplyTo: 'urn:x:1' });
     expect(roundTrip(replyActivity('Reject', 'urn:x:4', parties, 'urn:x:1', at))).toMatchObject({ kind: 'reply', type: 'Reject' });
   });
 

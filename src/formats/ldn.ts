@@ -34,9 +34,9 @@ export interface ExchangeDecision {
 
 /** What a received notification means to secfix. */
 export type ExchangeMessage =
-  | { readonly kind: 'proposal'; readonly type: 'Announce' | 'Offer'; readonly id: string; readonly decision: ExchangeDecision }
-  | { readonly kind: 'undo'; readonly id: string; readonly undoes: string }
-  | { readonly kind: 'reply'; readonly type: 'Accept' | 'Reject'; readonly id: string; readonly inReplyTo: string }
+  | { readonly kind: 'proposal'; readonly type: 'Announce' | 'Offer'; readonly id: string; readonly actor: string; readonly decision: ExchangeDecision }
+  | { readonly kind: 'undo'; readonly id: string; readonly actor: string; readonly undoes: string }
+  | { readonly kind: 'reply'; readonly type: 'Accept' | 'Reject'; readonly id: string; readonly actor: string; readonly inReplyTo: string }
   /** Any other JSON-LD: stored and listed, but it suggests nothing. */
   | { readonly kind: 'other'; readonly id: string | null; readonly type: string | null };
 
@@ -175,11 +175,11 @@ export function readExchangeMessage(document: JsonObject | readonly unknown[]): 
   const id = idOf(document) ?? null;
   if (type === 'Announce' || type === 'Offer' || type === 'Undo' || type === 'Accept' || type === 'Reject') {
     if (id === null || id === '') throw new InputError(SOURCE, '$.id', `an ${type} needs an id`);
-    required(document, 'actor', '$');
-    if (type === 'Undo') return { kind: 'undo', id, undoes: required(document, 'object', '$') };
-    if (type === 'Accept' || type === 'Reject') return { kind: 'reply', type, id, inReplyTo: required(document, 'inReplyTo', '$') };
+    const actor = required(document, 'actor', '$');
+    if (type === 'Undo') return { kind: 'undo', id, actor, undoes: required(document, 'object', '$') };
+    if (type === 'Accept' || type === 'Reject') return { kind: 'reply', type, id, actor, inReplyTo: required(document, 'inReplyTo', '$') };
     required(document, 'context', '$');
-    return { kind: 'proposal', type, id, decision: decisionOfStatement(document['object'], '$.object') };
+    return { kind: 'proposal', type, id, actor, decision: decisionOfStatement(document['object'], '$.object') };
   }
   return { kind: 'other', id, type: type ?? null };
 }

@@ -82,12 +82,14 @@ export interface Received {
 /**
  * Stores a peer's notification (bad JSON-LD, a context not allow-listed or a known activity of the
  * wrong shape is an InputError, and nothing is stored). An `Announce` or `Offer` becomes an open
- * suggestion; an `Undo` withdraws the open suggestions of the activity it names. No state and
+ * suggestion (once per activity); an `Undo` withdraws the open suggestions of the activity it
+ * names. An activity's actor must be the peer that signed it. No state and
  * no triage changes: a person decides on the suggestion.
  */
 export async function receiveNotification(store: Store, peer: Peer, body: string, now: Date): Promise<Received> {
   const document = parseNotificationBody(body);
   const message = readExchangeMessage(document);
+  if (message.kind !== 'other' && message.actor !== peer.origin) throw new InputError('notification', '$.actor', `"${message.actor}" is not the peer that signed it (${peer.origin})`);
   const id = randomUUID();
   const receivedAt = now.toISOString();
   await withWriteLock(

@@ -61,8 +61,8 @@ describe.each(backends)('%s outbox', (backend) => {
 
     const messages = received.map((request) => readExchangeMessage(parseNotificationBody(request.body)));
     expect(messages).toEqual([
-      { kind: 'proposal', type: 'Announce', id: activityIri(A, events[0]!.id), decision: expect.objectContaining({ status: 'not-affected', justification: 'vulnerable-code-not-present' }) as unknown },
-      { kind: 'undo', id: activityIri(A, events[3]!.id), undoes: activityIri(A, events[0]!.id) },
+      { kind: 'proposal', type: 'Announce', id: activityIri(A, events[0]!.id), actor: A, decision: expect.objectContaining({ status: 'not-affected', justification: 'vulnerable-code-not-present' }) as unknown },
+      { kind: 'undo', id: activityIri(A, events[3]!.id), actor: A, undoes: activityIri(A, events[0]!.id) },
     ]);
     for (const request of received) {
       const signature = parseSignature(String(request.headers['signature-input']), String(request.headers['signature']));

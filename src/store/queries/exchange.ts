@@ -130,7 +130,18 @@ const suggestionOf = (row: Selectable<ExchangeSuggestionTable>): Suggestion => (
   triageEventId: row.triage_event_id === null ? null : Number(row.triage_event_id),
 });
 
-export async function insertSuggestion(db: Kysely<Schema>, suggestion: NewSuggestion): Promise<void> {
+/**
+ * Adds an open suggestion, unless the peer's activity already made one (a sender that timed out
+ * sends the same activity again); whether it was added.
+ */
+export async function insertSuggestion(db: Kysely<Schema>, suggestion: NewSuggestion): Promise<boolean> {
+  const existing = await db
+    .selectFrom('exchange_suggestion')
+    .select('id')
+    .where('peer_origin', '=', suggestion.peerOrigin)
+    .where('activity_id', '=', suggestion.activityId)
+    .executeTakeFirst();
+  if (existing !== undefined) return false;
   await db
     .insertInto('exchange_suggestion')
     .values({
@@ -147,6 +158,7 @@ export async function insertSuggestion(db: Kysely<Schema>, suggestion: NewSugges
       state: 'open',
     })
     .execute();
+  return true;
 }
 
 /** Suggestions, newest first; only those in `states` when given. */

@@ -201,6 +201,17 @@ describe.each(backends)('%s inbox', (backend) => {
       expect((await web().app.inject({ method: 'POST', url: `/suggestions/${suggestion.id}/accept`, headers: { accept: 'application/json', authorization: `Bearer ${token}` } })).statusCode).toBe(409);
     });
 
+    it('the same activity sent twice makes one suggestion; an activity whose actor is not the signer is refused', async () => {
+      const activity = announceActivity(`${PEER}/outbox#event-9`, parties, { ...notAffected, vulnerabilityId: 'CVE-2099-0009' }, 'x', 'alpine', new Date().toISOString());
+      expect((await post(JSON.stringify(activity))).statusCode).toBe(201);
+      expect((await post(JSON.stringify(activity))).statusCode).toBe(201);
+      expect((await suggestions()).filter((suggestion) => suggestion.activityId === activity['id'])).toHaveLength(1);
+      const impostor = { ...activity, id: 'urn:impostor', actor: { id: 'https://c.example', type: 'Service' } };
+      const response = await post(JSON.stringify(impostor));
+      expect(response.statusCode).toBe(400);
+      expect(response.json<{ error: { message: string } }>().error.message).toContain('$.actor');
+    });
+
     it('an Undo withdraws the open suggestion of the activity it names', async () => {
       const suggestion = await announce(`${PEER}/outbox#event-2`, 'CVE-2099-0002');
       const undo = undoActivity(`${PEER}/outbox#event-3`, parties, `${PEER}/outbox#event-2`, new Date().toISOString());
