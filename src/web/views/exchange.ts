@@ -43,7 +43,8 @@ ${rows.map((suggestion) => row(suggestion, actions))}</tbody>
 </table></div>`;
   return html`<h1>Suggestions from peer trackers</h1>
 <p>Decisions other trackers announced to this one's inbox. Nothing changes until a person accepts one: accepting records
-a triage event with the peer as its author; dismissing keeps the suggestion listed and changes nothing.</p>
+a triage event with the peer as its author; dismissing keeps the suggestion listed and changes nothing.
+The notifications themselves are in the <a href="/inbox">inbox</a> (JSON-LD); what this tracker sent is in the <a href="/outbox">outbox</a>.</p>
 <h2>Open</h2>
 ${open.length === 0 ? html`<p>No open suggestions.</p>` : table(open, true, 'Open suggestions')}
 <h2>Decided or withdrawn</h2>
