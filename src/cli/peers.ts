@@ -96,7 +96,7 @@ export function peersCommand(io: CliIo, _status: CliStatus): Command {
       const signingKey = await readSigningKey(flags.signingKey);
       await withCliStore(flags.db, async ({ store }) => {
         const { deliverDue } = await import('../tracker/outbox.js');
-        const counts = await deliverDue(store, { origin, purlNamespace: 'alpine', signingKey });
+        const counts = await deliverDue(store, { origin, signingKey });
         io.stdout.write(`secfix: outbox: ${counts.sent} sent, ${counts.retrying} to retry, ${counts.failed} failed\n`);
       });
     });

@@ -44,7 +44,7 @@ describe.each(backends)('%s outbox', (backend) => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const base = { package: 'busybox', vulnerabilityId: 'CVE-2024-1', branches: null, justification: null, version: null, note: null, author: 'sec@example.org', computedDigests: {} };
-  const options = { origin: A, purlNamespace: 'alpine', retryBaseMs: 0, maxAttempts: 3 };
+  const options = { origin: A, retryBaseMs: 0, maxAttempts: 3 };
 
   it('queues announced decisions and their withdrawal for each peer, and sends them signed', async () => {
     received.length = 0;

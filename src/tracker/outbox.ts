@@ -33,8 +33,8 @@ export async function queueForPeers(db: Kysely<Schema>, events: readonly TriageE
 export interface SenderOptions {
   /** This tracker's origin: the actor of its activities and the `keyid` of its signatures. */
   readonly origin: string;
-  /** The purl namespace of its packages (`alpine`). */
-  readonly purlNamespace: string;
+  /** The purl namespace of its packages; `alpine` unless told. */
+  readonly purlNamespace?: string;
   /** The Ed25519 private key for peers that verify with this tracker's public key. */
   readonly signingKey?: KeyObject | undefined;
   /** The delay before the second attempt; each later one doubles it, up to `maxDelayMs`. */
@@ -46,6 +46,7 @@ export interface SenderOptions {
   readonly timeoutMs?: number;
 }
 
+const DEFAULT_PURL_NAMESPACE = 'alpine';
 const DEFAULT_RETRY_BASE_MS = 30_000;
 const DEFAULT_MAX_DELAY_MS = 6 * 3_600_000;
 const DEFAULT_MAX_ATTEMPTS = 12;
@@ -72,7 +73,8 @@ async function activityFor(db: Kysely<Schema>, entry: OutboxEntry, peer: Peer, o
   }
   if (event.status !== 'fixed' && event.status !== 'not-affected') return undefined;
   const decision: ExchangeDecision = { ...event, status: event.status };
-  return announceActivity(id, parties, decision, `${options.origin}/cve/${encodeURIComponent(event.vulnerabilityId)}`, options.purlNamespace, event.createdAt);
+  // The vulnerability's page, as vulnerabilityPath in src/web/urls.ts names it (the tracker does not import the web).
+  return announceActivity(id, parties, decision, `${options.origin}/cve/${encodeURIComponent(event.vulnerabilityId)}`, options.purlNamespace ?? DEFAULT_PURL_NAMESPACE, event.createdAt);
 }
 
 /** What one delivery attempt gave. */

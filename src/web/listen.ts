@@ -15,7 +15,7 @@ export interface ListenOptions extends Omit<ServerOptions, 'db' | 'exchange'> {
 }
 
 /** The outbox sender of a running server; its origin is the server's. */
-export type ListenSenderOptions = Omit<SenderOptions, 'origin' | 'purlNamespace'> & { readonly intervalMs?: number; readonly purlNamespace?: string };
+export type ListenSenderOptions = Omit<SenderOptions, 'origin'> & { readonly intervalMs?: number };
 
 const DEFAULT_SEND_INTERVAL_MS = 5_000;
 
@@ -42,7 +42,6 @@ export async function listen(store: Store, options: ListenOptions): Promise<Runn
     options.sender === false
       ? undefined
       : startOutboxSender(store, {
-          purlNamespace: 'alpine',
           ...options.sender,
           origin: options.site.baseUrl === undefined ? address : parseBaseUrl(options.site.baseUrl),
           intervalMs: options.sender?.intervalMs ?? DEFAULT_SEND_INTERVAL_MS,
