@@ -130,6 +130,7 @@ export function openApiDocument(base: string): Record<string, unknown> {
       responses: { '200': { description: 'The identity, never cached', content: { 'application/json': { schema: { type: 'object', required: ['role', 'email', 'via', 'signInAvailable'] } } } }, '401': errorResponse('An unknown or revoked API token') },
     },
   };
+  Object.assign(paths, exchangePaths());
   paths['/healthz'] = { get: { summary: 'Whether the server reaches its database', responses: { '200': { description: 'Healthy' }, '503': { description: 'The database cannot be reached' } } } };
   paths['/metrics'] = { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } };
   return {
@@ -161,5 +162,42 @@ export function openApiDocument(base: string): Record<string, unknown> {
         },
       },
     },
+  };
+}
+
+/** The exchange between trackers (docs/exchange.md): the LDN inbox, suggestions and the outbox. */
+function exchangePaths(): Record<string, unknown> {
+  const jsonLd = (description: string) => ({ description, content: { 'application/ld+json': { schema: { type: 'object' } } } });
+  const id = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+  const decide = (what: string) => ({
+    post: {
+      summary: what,
+      parameters: [id('id')],
+      security: [{ bearer: [] }, { session: [] }],
+      responses: { '200': { description: 'The suggestion as decided' }, '303': { description: 'Back to /suggestions (a form post)' }, '401': errorResponse('Not signed in'), '403': errorResponse('May not act on the package, or no CSRF token'), '404': errorResponse('No such suggestion'), '409': errorResponse('Already decided or withdrawn') },
+    },
+  });
+  return {
+    '/inbox': {
+      get: { summary: 'The notifications received, as an LDP container (`contains`)', responses: { '200': jsonLd('The inbox listing') } },
+      post: {
+        summary: 'A notification from a peer tracker: JSON-LD, signed with HTTP Message Signatures (RFC 9421) over @method, @target-uri and Content-Digest',
+        requestBody: { required: true, content: { 'application/ld+json': { schema: { type: 'object' } } } },
+        responses: {
+          '201': { description: 'Stored; Location names it' },
+          '400': errorResponse('Not JSON-LD of the expected shape, or a context outside the allow-list'),
+          '401': errorResponse('Unsigned, not a peer, forged, too old or replayed'),
+          '413': errorResponse('The body is too large'),
+          '415': errorResponse('Not application/ld+json'),
+          '429': errorResponse('Too many notifications from this peer'),
+        },
+      },
+      options: { summary: 'Allow and Accept-Post', responses: { '204': { description: 'No body' } } },
+    },
+    '/inbox/{id}': { get: { summary: 'One notification, as received', parameters: [id('id')], responses: { '200': jsonLd('The notification'), '404': errorResponse('No such notification') } } },
+    '/suggestions': { get: { summary: 'What peers suggested, open ones first (JSON with Accept: application/json)', responses: { '200': { description: '`{suggestions}`' } } } },
+    '/suggestions/{id}/accept': decide('Accept a suggestion: records its triage event with the peer as author'),
+    '/suggestions/{id}/dismiss': decide('Dismiss a suggestion; nothing else changes'),
+    '/outbox': { get: { summary: 'What this tracker sent its peers, newest first, with the last result (JSON with Accept: application/json)', responses: { '200': { description: '`{entries}`' } } } },
   };
 }
