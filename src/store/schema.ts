@@ -338,11 +338,15 @@ export interface ExchangeSuggestionTable {
 
 export type OutboxState = 'pending' | 'sent' | 'failed';
 
-/** One triage event to deliver to one peer, kept (with each attempt's result) until delivered. */
+/** One activity to deliver to one peer, kept (with each attempt's result) until delivered. */
 export interface OutboxEntryTable {
   id: Generated<number>;
   peer_origin: string;
-  triage_event_id: number;
+  /** The triage event it tells of (an Announce or Undo); null for a reply. */
+  triage_event_id: number | null;
+  /** An answer to the peer's activity `in_reply_to`. */
+  reply: 'Accept' | 'Reject' | null;
+  in_reply_to: string | null;
   created_at: IsoTime;
   state: OutboxState;
   attempts: Generated<number>;

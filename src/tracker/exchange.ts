@@ -9,6 +9,7 @@ import {
   type Store,
   type Suggestion,
   decideSuggestion,
+  enqueueReply,
   findPeer,
   findSuggestion,
   insertNotification,
@@ -116,9 +117,22 @@ async function openSuggestion(store: Store, id: number): Promise<Suggestion> {
   return suggestion;
 }
 
+/** Closes a suggestion and, if its sender is still a peer, queues the answer (`Accept` or `Reject`) to its activity. */
+async function decide(store: Store, suggestion: Suggestion, decision: { readonly state: 'accepted' | 'dismissed'; readonly by: string; readonly triageEventId: number | null }): Promise<void> {
+  const at = new Date().toISOString();
+  await withWriteLock(
+    store,
+    async (db) => {
+      if (!(await decideSuggestion(db, suggestion.id, { ...decision, at }))) return;
+      if ((await findPeer(db, suggestion.peerOrigin)) !== undefined) await enqueueReply(db, suggestion.peerOrigin, decision.state === 'accepted' ? 'Accept' : 'Reject', suggestion.activityId, at);
+    },
+    { changedData: () => false },
+  );
+}
+
 /**
  * Accepts a suggestion: records its decision as a triage event authored by the peer
- * (`peer:ORIGIN`), and notes who accepted it. An unknown package or a malformed decision is an
+ * (`peer:ORIGIN`), notes who accepted it and answers the peer `Accept`. An unknown package or a malformed decision is an
  * InputError, as for any triage request.
  */
 export async function acceptSuggestion(store: Store, id: number, acceptedBy: string): Promise<Suggestion> {
@@ -135,14 +149,13 @@ export async function acceptSuggestion(store: Store, id: number, acceptedBy: str
     },
     peerAuthor(suggestion.peerOrigin),
   );
-  await decideSuggestion(store.db, id, { state: 'accepted', at: new Date().toISOString(), by: acceptedBy, triageEventId: event?.id ?? null });
+  await decide(store, suggestion, { state: 'accepted', by: acceptedBy, triageEventId: event?.id ?? null });
   return (await findSuggestion(store.db, id))!;
 }
 
-/** Dismisses a suggestion: it stays listed as dismissed, and nothing else changes. */
+/** Dismisses a suggestion: it stays listed as dismissed, the peer is answered `Reject`, and nothing else changes. */
 export async function dismissSuggestion(store: Store, id: number, dismissedBy: string): Promise<Suggestion> {
-  await openSuggestion(store, id);
-  await decideSuggestion(store.db, id, { state: 'dismissed', at: new Date().toISOString(), by: dismissedBy, triageEventId: null });
+  await decide(store, await openSuggestion(store, id), { state: 'dismissed', by: dismissedBy, triageEventId: null });
   return (await findSuggestion(store.db, id))!;
 }
 

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { TriageEvent } from '../base/triage.js';
 import { isSentToPeers, retractedBy } from '../engine/exchange.js';
 import { type SignatureKey, signRequest } from '../formats/http-signature.js';
-import { AS2_CONTEXT, type ExchangeDecision, type ExchangeParties, announceActivity, undoActivity } from '../formats/ldn.js';
+import { AS2_CONTEXT, type ExchangeDecision, type ExchangeParties, announceActivity, replyActivity, undoActivity } from '../formats/ldn.js';
 import { type OutboxEntry, type Peer, type Schema, type Store, enqueueOutbox, findPeer, listDueOutbox, listTriageEvents, recordOutboxAttempt } from '../store/index.js';
 
 /** Paths of the exchange, the same on every secfix tracker. */
@@ -12,6 +12,9 @@ export const OUTBOX_PATH = '/outbox';
 
 /** The IRI of the activity that tells peers of triage event `eventId`: its entry on the outbox page. */
 export const activityIri = (origin: string, eventId: number) => `${origin}${OUTBOX_PATH}#event-${eventId}`;
+
+/** The IRI of an answer (`Accept`, `Reject`) to a peer: its outbox entry. */
+export const replyIri = (origin: string, entryId: number) => `${origin}${OUTBOX_PATH}#reply-${entryId}`;
 
 /**
  * Queues the events peers must hear of (see isSentToPeers) for every configured peer, in the
@@ -62,9 +65,10 @@ function signingKeyFor(peer: Peer, options: SenderOptions): SignatureKey {
 
 /** The activity for one outbox entry, or undefined when its event no longer calls for one. */
 async function activityFor(db: Kysely<Schema>, entry: OutboxEntry, peer: Peer, options: SenderOptions): Promise<Record<string, unknown> | undefined> {
-  const [event] = await listTriageEvents(db, { ids: [entry.triageEventId] });
-  if (event === undefined) return undefined;
   const parties: ExchangeParties = { origin: options.origin, originInbox: `${options.origin}${INBOX_PATH}`, target: peer.origin, targetInbox: peer.inboxUrl };
+  if (entry.reply !== null && entry.inReplyTo !== null) return replyActivity(entry.reply, replyIri(options.origin, entry.id), parties, entry.inReplyTo, entry.createdAt);
+  const [event] = entry.triageEventId === null ? [] : await listTriageEvents(db, { ids: [entry.triageEventId] });
+  if (event === undefined) return undefined;
   const id = activityIri(options.origin, event.id);
   if (event.status === 'withdrawn') {
     const pairEvents = await listTriageEvents(db, { packages: [event.package], vulnerabilityId: event.vulnerabilityId });

@@ -98,8 +98,14 @@ describe.each(backends)('%s two trackers', (backend) => {
     expect(accepted.status).toBe(200);
     const [recorded] = await listTriageEvents(b.store.db, { vulnerabilityId: 'CVE-2099-1000' });
     expect(recorded).toMatchObject({ status: 'not-affected', justification: 'vulnerable-code-not-present', author: `peer:${origin(a)}` });
-    // What B took from A is not announced back to A.
-    expect(await listOutbox(b.store.db, 10)).toEqual([]);
+    // What B took from A is not announced back to A: B only answers it, and the answer reaches A's inbox.
+    expect((await listOutbox(b.store.db, 10)).map((entry) => [entry.triageEventId, entry.reply, entry.inReplyTo])).toEqual([[null, 'Accept', suggestion.activityId]]);
+    const answer = await eventually(async () => {
+      const listing = (await (await fetch(`${origin(a)}/inbox`, { headers: { accept: LD_JSON } })).json()) as { contains: string[] };
+      const notifications = await Promise.all(listing.contains.map(async (url) => (await (await fetch(url, { headers: { accept: LD_JSON } })).json()) as Record<string, unknown>));
+      return notifications.find((notification) => notification['type'] === 'Accept');
+    }, 'A receives the Accept');
+    expect(answer).toMatchObject({ inReplyTo: suggestion.activityId, actor: { id: origin(b) } });
   });
 
   it('the undo of a decision on A withdraws its suggestion on B', async () => {

@@ -5,6 +5,7 @@ import type { StoreDialect } from '../database.js';
 const KEY_TYPES = ['hmac-sha256', 'ed25519'];
 const SUGGESTION_STATES = ['open', 'accepted', 'dismissed', 'withdrawn'];
 const OUTBOX_STATES = ['pending', 'sent', 'failed'];
+const REPLIES = ['Accept', 'Reject'];
 
 /** A check that `column` holds one of `values`. */
 const oneOf = (column: string, values: readonly string[]) => sql`${sql.ref(column)} in (${sql.join(values.map((value) => sql.lit(value)))})`;
@@ -79,7 +80,10 @@ export function exchangeMigration(dialect: StoreDialect): Migration {
         .createTable('outbox_entry')
         .addColumn('id', idType, identity)
         .addColumn('peer_origin', text, (c) => c.notNull())
-        .addColumn('triage_event_id', 'bigint', (c) => c.notNull())
+        // What to send: the triage event (an Announce or Undo), or an answer to the peer's activity.
+        .addColumn('triage_event_id', 'bigint')
+        .addColumn('reply', text)
+        .addColumn('in_reply_to', text)
         .addColumn('created_at', text, (c) => c.notNull())
         .addColumn('state', text, (c) => c.notNull())
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
@@ -90,6 +94,8 @@ export function exchangeMigration(dialect: StoreDialect): Migration {
         .addColumn('last_result', text)
         .addColumn('location', text)
         .addCheckConstraint('outbox_entry_state', oneOf('state', OUTBOX_STATES))
+        .addCheckConstraint('outbox_entry_reply', sql`reply is null or ${oneOf('reply', REPLIES)}`)
+        .addCheckConstraint('outbox_entry_what', sql`(triage_event_id is null) <> (reply is null) and (reply is null) = (in_reply_to is null)`)
         .execute();
       await db.schema.createIndex('outbox_entry_due').on('outbox_entry').columns(['state', 'next_attempt_at', 'id']).execute();
     },

@@ -203,7 +203,10 @@ export async function withdrawSuggestions(db: Kysely<Schema>, peerOrigin: string
 export interface OutboxEntry {
   readonly id: number;
   readonly peerOrigin: string;
-  readonly triageEventId: number;
+  /** The triage event it tells of; null for a reply. */
+  readonly triageEventId: number | null;
+  readonly reply: 'Accept' | 'Reject' | null;
+  readonly inReplyTo: string | null;
   readonly createdAt: IsoTime;
   readonly state: OutboxState;
   readonly attempts: number;
@@ -217,7 +220,9 @@ export interface OutboxEntry {
 const outboxOf = (row: Selectable<OutboxEntryTable>): OutboxEntry => ({
   id: Number(row.id),
   peerOrigin: row.peer_origin,
-  triageEventId: Number(row.triage_event_id),
+  triageEventId: row.triage_event_id === null ? null : Number(row.triage_event_id),
+  reply: row.reply,
+  inReplyTo: row.in_reply_to,
   createdAt: row.created_at,
   state: row.state,
   attempts: Number(row.attempts),
@@ -237,6 +242,11 @@ export async function enqueueOutbox(db: Kysely<Schema>, triageEventIds: readonly
   );
   if (rows.length > 0) await db.insertInto('outbox_entry').values(rows).execute();
   return rows.length;
+}
+
+/** Queues an answer (`Accept` or `Reject`) to a peer's activity, due at once. */
+export async function enqueueReply(db: Kysely<Schema>, peerOrigin: string, reply: 'Accept' | 'Reject', inReplyTo: string, at: IsoTime): Promise<void> {
+  await db.insertInto('outbox_entry').values({ peer_origin: peerOrigin, reply, in_reply_to: inReplyTo, created_at: at, state: 'pending', next_attempt_at: at }).execute();
 }
 
 /** Pending entries due at `now`, oldest first. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSecret, secretHash } from '../../base/secret.js';
 import { type SignatureKey, signRequest } from '../../formats/http-signature.js';
 import { type ExchangeParties, LDP_INBOX, announceActivity, undoActivity } from '../../formats/ldn.js';
-import { createSession, listTriageEvents } from '../../store/index.js';
+import { createSession, listOutbox, listTriageEvents } from '../../store/index.js';
 import { backends } from '../../test-support/databases.js';
 import { repoPath } from '../../test-support/paths.js';
 import { addPeer } from '../../tracker/exchange.js';
@@ -235,6 +235,7 @@ describe.each(backends)('%s inbox', (backend) => {
       expect(dismissed.headers['location']).toBe(`/suggestions#suggestion-${suggestion.id}`);
       expect((await suggestions()).find((listed) => listed.id === suggestion.id)).toMatchObject({ state: 'dismissed', decidedBy: 'sec@example.org' });
       expect(await listTriageEvents(web().store.db, { vulnerabilityId: 'CVE-2099-0004' })).toEqual([]);
+      expect((await listOutbox(web().store.db, 10)).find((entry) => entry.inReplyTo === suggestion.activityId)).toMatchObject({ peerOrigin: PEER, reply: 'Reject', state: 'pending' });
       expect((await web().get('/suggestions')).body).not.toContain('name="csrf"');
     });
   });

@@ -54,8 +54,8 @@ ${decided.length === 0 ? html`<p>None yet.</p>` : table(decided, false, 'Decided
 /** What the outbox sent to each peer and what came back. */
 export function outboxView(entries: readonly OutboxEntry[]): Html {
   // An event sent to several peers has several rows; its anchor (the activity's IRI) is the first.
-  const anchored = new Set<number>();
-  const anchor = (eventId: number) => (anchored.has(eventId) ? '' : (anchored.add(eventId), html` id="event-${eventId}"`));
+  const anchored = new Set<string>();
+  const anchor = (id: string) => (anchored.has(id) ? '' : (anchored.add(id), html` id="${id}"`));
   return html`<h1>Outbox</h1>
 <p>Notifications this tracker sends its peers when a triage decision lands, with the result of the last attempt.
 Undelivered ones are retried with growing delays.</p>
@@ -64,11 +64,11 @@ ${
     ? html`<p>Nothing sent yet.</p>`
     : html`<div class="table-scroll"><table>
 <caption class="skip">Outbox entries, newest first</caption>
-<thead><tr><th scope="col">Event</th><th scope="col">Peer</th><th scope="col">State</th><th scope="col" class="num">Attempts</th><th scope="col">Last attempt (UTC)</th><th scope="col">Result</th></tr></thead>
+<thead><tr><th scope="col">What</th><th scope="col">Peer</th><th scope="col">State</th><th scope="col" class="num">Attempts</th><th scope="col">Last attempt (UTC)</th><th scope="col">Result</th></tr></thead>
 <tbody>
 ${entries.map(
-  (entry) => html`<tr${anchor(entry.triageEventId)}>
-<th scope="row">${entry.triageEventId}</th>
+  (entry) => html`<tr${anchor(entry.triageEventId === null ? `reply-${entry.id}` : `event-${entry.triageEventId}`)}>
+<th scope="row">${entry.triageEventId === null ? `${entry.reply ?? ''} of ${entry.inReplyTo ?? ''}` : `triage event ${entry.triageEventId}`}</th>
 <td>${entry.peerOrigin}</td>
 <td>${entry.state}</td>
 <td class="num">${entry.attempts}</td>
