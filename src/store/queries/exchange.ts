@@ -161,11 +161,10 @@ export async function insertSuggestion(db: Kysely<Schema>, suggestion: NewSugges
   return true;
 }
 
-/** Suggestions, newest first; only those in `states` when given. */
-export async function listSuggestions(db: Kysely<Schema>, states?: readonly SuggestionState[]): Promise<Suggestion[]> {
-  let query = db.selectFrom('exchange_suggestion').selectAll();
-  if (states !== undefined) query = query.where('state', 'in', [...states]);
-  return (await query.orderBy('id', 'desc').execute()).map(suggestionOf);
+/** Suggestions in `states`, newest first, at most `limit`. */
+export async function listSuggestions(db: Kysely<Schema>, states: readonly SuggestionState[], limit: number): Promise<Suggestion[]> {
+  const rows = await db.selectFrom('exchange_suggestion').selectAll().where('state', 'in', [...states]).orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(suggestionOf);
 }
 
 export async function findSuggestion(db: Kysely<Schema>, id: number): Promise<Suggestion | undefined> {

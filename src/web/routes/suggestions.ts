@@ -10,6 +10,8 @@ import { page } from '../views/layout.js';
 import type { WebContext } from '../web-context.js';
 import { type ExchangeOptions, exchangeStore } from './inbox.js';
 
+/** How many suggestions the page lists: the newest open ones, then the newest decided or withdrawn. */
+const OPEN_SHOWN = 1_000;
 const DECIDED_SHOWN = 200;
 
 /** `/suggestions` (page and JSON) and the accept and dismiss actions (form posts or JSON clients). */
@@ -17,8 +19,7 @@ export function registerSuggestionRoutes(app: FastifyInstance, web: WebContext, 
   const store = exchangeStore(web, options);
 
   app.get(SUGGESTIONS_PATH, async (request, reply) => {
-    const all = await listSuggestions(web.db);
-    const suggestions = [...all.filter((suggestion) => suggestion.state === 'open'), ...all.filter((suggestion) => suggestion.state !== 'open').slice(0, DECIDED_SHOWN)];
+    const suggestions = [...(await listSuggestions(web.db, ['open'], OPEN_SHOWN)), ...(await listSuggestions(web.db, ['accepted', 'dismissed', 'withdrawn'], DECIDED_SHOWN))];
     reply.header('cache-control', 'no-store');
     if (requestFormat(request) !== 'html') return reply.type('application/json; charset=utf-8').send({ suggestions });
     const identity = requestIdentity(request);
