@@ -84,8 +84,8 @@ export interface Received {
  * Stores a peer's notification (bad JSON-LD, a context not allow-listed or a known activity of the
  * wrong shape is an InputError, and nothing is stored). An `Announce` or `Offer` becomes an open
  * suggestion (once per activity); an `Undo` withdraws the open suggestions of the activity it
- * names. An activity's actor must be the peer that signed it. No state and
- * no triage changes: a person decides on the suggestion.
+ * names. An activity's actor must be the peer that signed it. No state and no triage changes: a
+ * person decides on the suggestion.
  */
 export async function receiveNotification(store: Store, peer: Peer, body: string, now: Date): Promise<Received> {
   const document = parseNotificationBody(body);
@@ -132,8 +132,8 @@ async function decide(store: Store, suggestion: Suggestion, decision: { readonly
 
 /**
  * Accepts a suggestion: records its decision as a triage event authored by the peer
- * (`peer:ORIGIN`), notes who accepted it and answers the peer `Accept`. An unknown package or a malformed decision is an
- * InputError, as for any triage request.
+ * (`peer:ORIGIN`), notes who accepted it and answers the peer `Accept`. An unknown package or a
+ * malformed decision is an InputError, as for any triage request.
  */
 export async function acceptSuggestion(store: Store, id: number, acceptedBy: string): Promise<Suggestion> {
   const suggestion = await openSuggestion(store, id);

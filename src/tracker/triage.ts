@@ -105,10 +105,10 @@ function pairState(state: NamedState): PairState {
 }
 
 /**
- * Records one event per (package, vulnerability) pair of the request, all in one transaction
- * with their notifications to peers (the outbox), and returns them. Bad input (an unknown package or branch, a malformed id, a missing note or
- * justification, a `fixed` version that is not an apk version) is an InputError naming it, and
- * nothing is written.
+ * Records one event per (package, vulnerability) pair of the request, all in one transaction with
+ * their notifications to peers (the outbox), and returns them. Bad input (an unknown package or
+ * branch, a malformed id, a missing note or justification, a `fixed` version that is not an apk
+ * version) is an InputError naming it, and nothing is written.
  */
 export async function recordTriage(store: Store, request: TriageRequest, author: string): Promise<TriageEvent[]> {
   const shape = checkRequest(request, author);
