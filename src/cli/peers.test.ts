@@ -2,8 +2,12 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseNotificationBody, readExchangeMessage } from '../formats/ldn.js';
 import { runCli } from '../test-support/cli.js';
+import { backends, useTestStore } from '../test-support/databases.js';
+import { type RecordingInbox, startRecordingInbox } from '../tracker/test-support/recording-inbox.js';
+import { addTriageSample } from '../tracker/test-support/triage-sample.js';
 
 /* `peers add|list|remove|flush` in-process on an SQLite file: keys checked, never printed. */
 describe('secfix peers', () => {
@@ -45,5 +49,31 @@ describe('secfix peers', () => {
     const run = await runCli(['peers', 'add', ...argv, '--db', db]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(message);
+  });
+});
+
+/* `triage set` queues for the peers and `peers flush` delivers, to a loopback inbox, on both databases. */
+describe.each(backends)('%s triage set, then peers flush', (backend) => {
+  const store = useTestStore(backend);
+  const dir = mkdtempSync(join(tmpdir(), `secfix-peers-flush-${backend}-`));
+  writeFileSync(join(dir, 'peer.key'), randomBytes(32).toString('base64'));
+  let inbox: RecordingInbox;
+  beforeAll(async () => {
+    inbox = await startRecordingInbox();
+  });
+  afterAll(() => inbox.close());
+  beforeEach(() => addTriageSample(store().db));
+
+  it('announces a decision made on the command line and undoes its withdrawal', async () => {
+    const db = ['--db', store().url];
+    expect((await runCli(['peers', 'add', new URL(inbox.url).origin, '--inbox', inbox.url, '--hmac-key-file', join(dir, 'peer.key'), ...db])).status).toBe(0);
+    const set = (...args: string[]) => runCli(['triage', 'set', 'openssl', 'CVE-2019-0190', ...args, '--author', 'ann@example.org', ...db]);
+    expect((await set('not-affected', '--justification', 'component-not-present')).status).toBe(0);
+    expect(await runCli(['peers', 'flush', '--base-url', 'https://a.example', ...db])).toMatchObject({ status: 0, stdout: 'secfix: outbox: 1 sent, 0 to retry, 0 failed\n' });
+    expect((await set('withdrawn')).status).toBe(0);
+    expect((await runCli(['peers', 'flush', '--base-url', 'https://a.example', ...db])).stdout).toBe('secfix: outbox: 1 sent, 0 to retry, 0 failed\n');
+    const [announce, undo] = inbox.received.map((request) => readExchangeMessage(parseNotificationBody(request.body)));
+    expect(announce).toMatchObject({ kind: 'proposal', actor: 'https://a.example', decision: { package: 'openssl', vulnerabilityId: 'CVE-2019-0190', status: 'not-affected' } });
+    expect(undo).toMatchObject({ kind: 'undo', undoes: announce!.id });
   });
 });

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSignature, verifySignature } from '../formats/http-signature.js';
 import { readExchangeMessage, parseNotificationBody } from '../formats/ldn.js';
@@ -8,14 +6,10 @@ import { appendTriageEvents, listOutbox } from '../store/index.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { addPeer } from './exchange.js';
 import { activityIri, deliverDue, queueForPeers } from './outbox.js';
+import { type RecordingInbox, startRecordingInbox } from './test-support/recording-inbox.js';
 
 const SECRET = randomBytes(32);
 const A = 'https://a.example';
-
-interface Received {
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
 
 /*
  * The outbox against a real inbox on loopback (a node:http server answering what the test says):
@@ -23,32 +17,18 @@ interface Received {
  */
 describe.each(backends)('%s outbox', (backend) => {
   const store = useTestStore(backend);
-  let server: Server;
-  let inbox = '';
-  const received: Received[] = [];
-  const answers: number[] = [];
+  let inbox: RecordingInbox;
   beforeAll(async () => {
-    server = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      request.on('end', () => {
-        received.push({ headers: request.headers, body });
-        response.statusCode = answers.shift() ?? 201;
-        if (response.statusCode === 201) response.setHeader('location', `${inbox}/1`);
-        response.end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    inbox = `http://127.0.0.1:${(server.address() as AddressInfo).port}/inbox`;
+    inbox = await startRecordingInbox();
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => inbox.close());
 
   const base = { package: 'busybox', vulnerabilityId: 'CVE-2024-1', branches: null, justification: null, version: null, note: null, author: 'sec@example.org', computedDigests: {} };
   const options = { origin: A, retryBaseMs: 0, maxAttempts: 3 };
 
   it('queues announced decisions and their withdrawal for each peer, and sends them signed', async () => {
-    received.length = 0;
-    await addPeer(store(), { origin: new URL(inbox).origin, inboxUrl: inbox, keyType: 'hmac-sha256', key: SECRET.toString('base64') });
+    inbox.received.length = 0;
+    await addPeer(store(), { origin: new URL(inbox.url).origin, inboxUrl: inbox.url, keyType: 'hmac-sha256', key: SECRET.toString('base64') });
     const events = await appendTriageEvents(store().db, [
       { ...base, status: 'not-affected', justification: 'disputed', createdAt: '2026-01-01T00:00:01.000Z' },
       { ...base, status: 'affected', createdAt: '2026-01-01T00:00:02.000Z' },
@@ -59,36 +39,36 @@ describe.each(backends)('%s outbox', (backend) => {
     expect(await queueForPeers(store().db, events)).toBe(2);
     expect(await deliverDue(store(), options)).toEqual({ sent: 2, retrying: 0, failed: 0 });
 
-    const messages = received.map((request) => readExchangeMessage(parseNotificationBody(request.body)));
+    const messages = inbox.received.map((request) => readExchangeMessage(parseNotificationBody(request.body)));
     expect(messages).toEqual([
       { kind: 'proposal', type: 'Announce', id: activityIri(A, events[0]!.id), actor: A, decision: expect.objectContaining({ status: 'not-affected', justification: 'vulnerable-code-not-present' }) as unknown },
       { kind: 'undo', id: activityIri(A, events[3]!.id), actor: A, undoes: activityIri(A, events[0]!.id) },
     ]);
-    for (const request of received) {
+    for (const request of inbox.received) {
       const signature = parseSignature(String(request.headers['signature-input']), String(request.headers['signature']));
       expect(signature.keyId).toBe(A);
-      expect(verifySignature(signature, { method: 'POST', targetUri: inbox, contentDigest: String(request.headers['content-digest']) }, { alg: 'hmac-sha256', secret: SECRET })).toBe(true);
+      expect(verifySignature(signature, { method: 'POST', targetUri: inbox.url, contentDigest: String(request.headers['content-digest']) }, { alg: 'hmac-sha256', secret: SECRET })).toBe(true);
       expect(request.headers['content-type']).toMatch(/^application\/ld\+json/);
     }
     expect((await listOutbox(store().db, 10)).map((entry) => [entry.state, entry.lastStatus, entry.location])).toEqual([
-      ['sent', 201, `${inbox}/1`],
-      ['sent', 201, `${inbox}/1`],
+      ['sent', 201, `${inbox.url}/2`],
+      ['sent', 201, `${inbox.url}/1`],
     ]);
   });
 
   it('retries what a busy inbox refused and gives up on what it called bad', async () => {
-    await addPeer(store(), { origin: new URL(inbox).origin, inboxUrl: inbox, keyType: 'hmac-sha256', key: SECRET.toString('base64') });
+    await addPeer(store(), { origin: new URL(inbox.url).origin, inboxUrl: inbox.url, keyType: 'hmac-sha256', key: SECRET.toString('base64') });
     const [busy, bad] = await appendTriageEvents(store().db, [
       { ...base, status: 'not-affected', justification: 'disputed', createdAt: '2026-01-01T00:00:01.000Z' },
       { ...base, vulnerabilityId: 'CVE-2024-2', status: 'fixed', version: '1.0-r1', createdAt: '2026-01-01T00:00:02.000Z' },
     ]);
     await queueForPeers(store().db, [busy!, bad!]);
-    answers.push(503, 400);
+    inbox.answers.push(503, 400);
     expect(await deliverDue(store(), options)).toEqual({ sent: 0, retrying: 1, failed: 1 });
-    answers.push(503);
+    inbox.answers.push(503);
     expect(await deliverDue(store(), options)).toEqual({ sent: 0, retrying: 1, failed: 0 });
     // The third attempt is the last one (maxAttempts 3).
-    answers.push(503);
+    inbox.answers.push(503);
     expect(await deliverDue(store(), options)).toEqual({ sent: 0, retrying: 0, failed: 1 });
     const entries = await listOutbox(store().db, 10);
     expect(entries.map((entry) => [entry.triageEventId, entry.state, entry.attempts, entry.lastStatus])).toEqual([
