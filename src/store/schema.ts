@@ -356,6 +356,8 @@ export interface OutboxEntryTable {
   last_result: string | null;
   /** The `Location` the peer's inbox answered. */
   location: string | null;
+  /** The peer's answer to what was sent (after a person there decided on the suggestion it made). */
+  answer: 'Accept' | 'Reject' | null;
 }
 
 export interface Schema {

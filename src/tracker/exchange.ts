@@ -14,11 +14,13 @@ import {
   findSuggestion,
   insertNotification,
   insertSuggestion,
+  recordOutboxAnswer,
   rememberNonce,
   savePeer,
   withWriteLock,
   withdrawSuggestions,
 } from '../store/index.js';
+import { eventOfActivity } from './outbox.js';
 import { recordTriage } from './triage.js';
 
 /** A request that does not prove it comes from a peer: unsigned, forged, replayed, too old, unknown key. */
@@ -84,10 +86,11 @@ export interface Received {
  * Stores a peer's notification (bad JSON-LD, a context not allow-listed or a known activity of the
  * wrong shape is an InputError, and nothing is stored). An `Announce` or `Offer` becomes an open
  * suggestion (once per activity); an `Undo` withdraws the open suggestions of the activity it
- * names. An activity's actor must be the peer that signed it. No state and no triage changes: a
- * person decides on the suggestion.
+ * names; an `Accept` or `Reject` of an activity this tracker (`ownOrigin`) sent is noted on its
+ * outbox entry. An activity's actor must be the peer that signed it. No state and no triage
+ * changes: a person decides on the suggestion.
  */
-export async function receiveNotification(store: Store, peer: Peer, body: string, now: Date): Promise<Received> {
+export async function receiveNotification(store: Store, peer: Peer, body: string, now: Date, ownOrigin: string): Promise<Received> {
   const document = parseNotificationBody(body);
   const message = readExchangeMessage(document);
   if (message.kind !== 'other' && message.actor !== peer.origin) throw new InputError('notification', '$.actor', `"${message.actor}" is not the peer that signed it (${peer.origin})`);
@@ -101,6 +104,10 @@ export async function receiveNotification(store: Store, peer: Peer, body: string
       if (message.kind === 'proposal') {
         await insertSuggestion(db, { ...message.decision, notificationId: id, peerOrigin: peer.origin, activityId: message.id, receivedAt });
       } else if (message.kind === 'undo') await withdrawSuggestions(db, peer.origin, message.undoes, receivedAt);
+      else if (message.kind === 'reply') {
+        const eventId = eventOfActivity(ownOrigin, message.inReplyTo);
+        if (eventId !== undefined) await recordOutboxAnswer(db, peer.origin, eventId, message.type);
+      }
     },
     { changedData: () => false },
   );

@@ -13,6 +13,13 @@ export const OUTBOX_PATH = '/outbox';
 /** The IRI of the activity that tells peers of triage event `eventId`: its entry on the outbox page. */
 export const activityIri = (origin: string, eventId: number) => `${origin}${OUTBOX_PATH}#event-${eventId}`;
 
+/** The triage event an activity IRI of this tracker's names, if it is one. */
+export function eventOfActivity(origin: string, iri: string): number | undefined {
+  const prefix = activityIri(origin, 0).slice(0, -1);
+  const id = iri.startsWith(prefix) ? iri.slice(prefix.length) : '';
+  return /^\d{1,15}$/.test(id) ? Number(id) : undefined;
+}
+
 /** The IRI of an answer (`Accept`, `Reject`) to a peer: its outbox entry. */
 export const replyIri = (origin: string, entryId: number) => `${origin}${OUTBOX_PATH}#reply-${entryId}`;
 

@@ -106,6 +106,7 @@ describe.each(backends)('%s two trackers', (backend) => {
       return notifications.find((notification) => notification['type'] === 'Accept');
     }, 'A receives the Accept');
     expect(answer).toMatchObject({ inReplyTo: suggestion.activityId, actor: { id: origin(b) } });
+    expect((await listOutbox(a.store.db, 10)).find((entry) => entry.triageEventId === event!.id)).toMatchObject({ answer: 'Accept' });
   });
 
   it('the undo of a decision on A withdraws its suggestion on B', async () => {

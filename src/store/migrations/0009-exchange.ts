@@ -93,8 +93,11 @@ export function exchangeMigration(dialect: StoreDialect): Migration {
         .addColumn('last_status', 'integer')
         .addColumn('last_result', text)
         .addColumn('location', text)
+        // The peer's answer (Accept or Reject) to what was sent, once it comes.
+        .addColumn('answer', text)
         .addCheckConstraint('outbox_entry_state', oneOf('state', OUTBOX_STATES))
         .addCheckConstraint('outbox_entry_reply', sql`reply is null or ${oneOf('reply', REPLIES)}`)
+        .addCheckConstraint('outbox_entry_answer', sql`answer is null or ${oneOf('answer', REPLIES)}`)
         .addCheckConstraint('outbox_entry_what', sql`(triage_event_id is null) <> (reply is null) and (reply is null) = (in_reply_to is null)`)
         .execute();
       await db.schema.createIndex('outbox_entry_due').on('outbox_entry').columns(['state', 'next_attempt_at', 'id']).execute();

@@ -214,6 +214,7 @@ export interface OutboxEntry {
   readonly lastStatus: number | null;
   readonly lastResult: string | null;
   readonly location: string | null;
+  readonly answer: 'Accept' | 'Reject' | null;
 }
 
 const outboxOf = (row: Selectable<OutboxEntryTable>): OutboxEntry => ({
@@ -230,6 +231,7 @@ const outboxOf = (row: Selectable<OutboxEntryTable>): OutboxEntry => ({
   lastStatus: row.last_status,
   lastResult: row.last_result,
   location: row.location,
+  answer: row.answer,
 });
 
 /** One pending entry per peer and event, due at once. */
@@ -292,4 +294,10 @@ export async function recordOutboxAttempt(
 /** The maintainers an origin package has in any branch (for who may decide on a suggestion about it). */
 export async function listOriginMaintainers(db: Kysely<Schema>, pkg: string): Promise<(string | null)[]> {
   return (await db.selectFrom('source_package').select('maintainer').where('name', '=', pkg).execute()).map((row) => row.maintainer);
+}
+
+/** Records a peer's answer to what triage event `triageEventId` made this tracker send it; how many entries it concerned. */
+export async function recordOutboxAnswer(db: Kysely<Schema>, peerOrigin: string, triageEventId: number, answer: 'Accept' | 'Reject'): Promise<number> {
+  const result = await db.updateTable('outbox_entry').set({ answer }).where('peer_origin', '=', peerOrigin).where('triage_event_id', '=', triageEventId).executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

@@ -109,7 +109,7 @@ export function registerInboxRoutes(app: FastifyInstance, web: WebContext, optio
       }
       if (!allowed(peer.origin, now.getTime())) throw new HttpError(429, `more than ${options.perPeerPerMinute ?? DEFAULT_PER_PEER_PER_MINUTE} notifications a minute from ${peer.origin}`);
       try {
-        const received = await receiveNotification(store, peer, body, now);
+        const received = await receiveNotification(store, peer, body, now, web.origin());
         return reply.code(201).header('location', notificationUrl(received.id)).header('cache-control', 'no-store').send();
       } catch (error) {
         if (error instanceof InputError) throw new HttpError(400, error.message);

@@ -64,7 +64,7 @@ ${
     ? html`<p>Nothing sent yet.</p>`
     : html`<div class="table-scroll"><table>
 <caption class="skip">Outbox entries, newest first</caption>
-<thead><tr><th scope="col">What</th><th scope="col">Peer</th><th scope="col">State</th><th scope="col" class="num">Attempts</th><th scope="col">Last attempt (UTC)</th><th scope="col">Result</th></tr></thead>
+<thead><tr><th scope="col">What</th><th scope="col">Peer</th><th scope="col">State</th><th scope="col" class="num">Attempts</th><th scope="col">Last attempt (UTC)</th><th scope="col">Result</th><th scope="col">Peer's answer</th></tr></thead>
 <tbody>
 ${entries.map(
   (entry) => html`<tr${anchor(entry.triageEventId === null ? `reply-${entry.id}` : `event-${entry.triageEventId}`)}>
@@ -74,6 +74,7 @@ ${entries.map(
 <td class="num">${entry.attempts}</td>
 <td>${entry.lastAttemptAt?.slice(0, 16).replace('T', ' ') ?? ''}</td>
 <td>${entry.lastStatus === null ? '' : `${entry.lastStatus} `}${entry.lastResult ?? ''}</td>
+<td>${entry.answer ?? ''}</td>
 </tr>
 `,
 )}</tbody>
