@@ -22,3 +22,4 @@ export * from './queries/branch-report.js';
 export * from './queries/maintainer-report.js';
 export * from './queries/search.js';
 export * from './queries/auth.js';
+export * from './queries/summaries.js';

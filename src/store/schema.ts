@@ -280,6 +280,15 @@ export interface AuditEventTable {
   detail: JsonColumn<Readonly<Record<string, unknown>>> | null;
 }
 
+/** What a page shows that depends only on the data, built once for one data version (see queries/summaries.ts). */
+export interface PageSummaryTable {
+  name: string;
+  /** The data version the body was built from; a body of another version is not shown. */
+  data_version: number;
+  built_at: IsoTime;
+  body: JsonColumn<unknown>;
+}
+
 export interface Schema {
   branch: BranchTable;
   repository: RepositoryTable;
@@ -301,4 +310,5 @@ export interface Schema {
   auth_login: AuthLoginTable;
   api_token: ApiTokenTable;
   audit_event: AuditEventTable;
+  page_summary: PageSummaryTable;
 }
