@@ -4,7 +4,8 @@ import type { StoreDialect } from '../database.js';
 /**
  * What makes the search and the heaviest pages fast at full size:
  * - a full-text index of vulnerability descriptions, kept current in the transaction that writes
- *   the description: on PostgreSQL a GIN index on the `simple` text-search vector; on SQLite an
+ *   the description: on PostgreSQL a GIN index on the `simple` text-search vector of its letters
+ *   and digits; on SQLite an
  *   FTS5 table fed by triggers. FTS5 rows are numbered by `vulnerability_text_row` (a stable
  *   integer per id: the vulnerability table's own rowid may change on VACUUM), and the table is
  *   contentless, as the text is read from `vulnerability`;
@@ -17,7 +18,10 @@ export function searchSummaryMigration(dialect: StoreDialect): Migration {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       if (dialect === 'postgres') {
-        await sql`create index vulnerability_description_words on vulnerability using gin (to_tsvector('simple', coalesce(description, '')))`.execute(db);
+        // Letters and digits only, as SQLite's tokenizer splits: the default parser would keep
+        // `and/or` or `2.4.1` whole, so a word in them would match on one database only.
+        await sql`create index vulnerability_description_words on vulnerability
+          using gin (to_tsvector('simple', regexp_replace(coalesce(description, ''), '[^[:alnum:]]+', ' ', 'g')))`.execute(db);
       } else {
         await createSqliteDescriptionIndex(db);
       }
