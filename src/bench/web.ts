@@ -18,7 +18,9 @@ import { type PhaseRunner, populateStore } from './populate.js';
  * The web pages under load at full size: generates the tracker benchmark's dataset (same
  * SECFIX_BENCH_* size variables, see dataset.ts) in a temporary folder and imports it into
  * SQLite as the tracker benchmark does, starts the server in a process of its own
- * (web-server.ts), and for the home page, a branch page, a CVE page and their JSON: times one
+ * (web-server.ts), and for the home page, a branch page, a CVE page, a package page, two
+ * searches (two rare words in reverse order, one word most descriptions hold), the quality page
+ * and the JSON of the first three: times one
  * cold request (rendered, not cached), then runs autocannon on loopback (50 connections,
  * 10 s each, compressed like a browser asks) for requests/s and latency percentiles.
  * Prints one JSON object; progress goes to stderr. Any error or non-2xx answer fails the run.
@@ -26,7 +28,8 @@ import { type PhaseRunner, populateStore } from './populate.js';
  * Environment: SECFIX_BENCH_WEB_DB=FILE serves an already populated SQLite file instead of
  * generating one (e.g. the `secfix.db` a run with SECFIX_BENCH_KEEP=1 leaves in its kept
  * folder); SECFIX_BENCH_WEB_SECONDS (10) per page; SECFIX_BENCH_WEB_PAGES (a comma-separated
- * subset of home, branch, cve, homeJson, branchJson, cveJson); SECFIX_BENCH_WEB_PROFILE=DIR
+ * subset of home, branch, cve, package, search, searchCommonWord, quality, homeJson, branchJson,
+ * cveJson); SECFIX_BENCH_WEB_PROFILE=DIR
  * writes the server's CPU profile (`--cpu-prof`) to DIR. Then times POSTs of the most names a
  * security-data request takes (the branch's origins, then made-up ones) and /healthz meanwhile.
  */
@@ -34,14 +37,16 @@ import { type PhaseRunner, populateStore } from './populate.js';
 const CONNECTIONS = 50;
 /** Security-data POSTs timed, one after another: the first may pay for work later ones reuse. */
 const SECURITY_DATA_POSTS = 5;
-const TARGETS = { branchP99Ms: 50, jsonRps: 1_500 } as const;
+const TARGETS = { branchP99Ms: 50, jsonRps: 1_500, firstAnswerMs: 100 } as const;
 /** What a browser sends; the server compresses once per cached page and encoding. */
 const BROWSER_ENCODINGS = 'gzip, br';
 const HTML_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 const JSON_ACCEPT = 'application/json';
 
-const PAGE_NAMES = ['home', 'branch', 'cve', 'homeJson', 'branchJson', 'cveJson'] as const;
+const PAGE_NAMES = ['home', 'branch', 'cve', 'package', 'search', 'searchCommonWord', 'quality', 'homeJson', 'branchJson', 'cveJson'] as const;
 type PageName = (typeof PAGE_NAMES)[number];
+/** The pages whose first, uncached answer the issue bounds (issue 12, "Numbers"). */
+const FIRST_ANSWER_PAGES: readonly PageName[] = ['home', 'branch', 'cve', 'package', 'search', 'quality'];
 
 const loadSeconds = envNumber('SECFIX_BENCH_WEB_SECONDS', 10);
 const reusedDatabase = process.env.SECFIX_BENCH_WEB_DB;
@@ -119,6 +124,26 @@ async function pickVulnerability(store: Store) {
   const row = result.rows[0];
   if (row === undefined) throw new Error('the database has no state to pick a CVE from');
   return { id: row.id, branches: row.branches, states: row.states };
+}
+
+/** The origin with the most states: the heaviest package page. */
+async function pickPackage(store: Store) {
+  const result = await sql<{ name: string; states: number }>`
+    select package as name, count(*) as states from state group by package order by states desc, package limit 1`.execute(store.db);
+  const row = result.rows[0];
+  if (row === undefined) throw new Error('the database has no state to pick a package from');
+  return { name: row.name, states: row.states };
+}
+
+/**
+ * What the search benchmark asks: the first and last words of a description in reverse order
+ * (words in any order, few hits), and the word most descriptions of the generated data hold.
+ */
+async function pickSearches(store: Store, vulnerabilityId: string) {
+  const row = await store.db.selectFrom('vulnerability').select('description').where('id', '=', vulnerabilityId).executeTakeFirst();
+  const words = (row?.description ?? '').match(/[A-Za-z]{4,}/g) ?? [];
+  const rare = words.length < 2 ? vulnerabilityId.slice(0, 9) : `${words.at(-1)} ${words[0]}`;
+  return { rare, common: 'heap' };
 }
 
 /** Names a scan of the whole branch posts: every origin the branch has, then made-up ones up to the most a request may give. */
@@ -268,11 +293,15 @@ try {
   let contents: Awaited<ReturnType<typeof describeDatabase>>;
   let branch: Awaited<ReturnType<typeof pickBranch>>;
   let vulnerability: Awaited<ReturnType<typeof pickVulnerability>>;
+  let packageName: Awaited<ReturnType<typeof pickPackage>>;
+  let searches: Awaited<ReturnType<typeof pickSearches>>;
   let scanNames: string[];
   try {
     contents = await describeDatabase(store);
     branch = await pickBranch(store);
     vulnerability = await pickVulnerability(store);
+    packageName = await pickPackage(store);
+    searches = await pickSearches(store, vulnerability.id);
     scanNames = await securityDataNames(store, branch.name);
   } finally {
     await store.close();
@@ -285,6 +314,10 @@ try {
     home: '/',
     branch: `/branch/${branchSegment}`,
     cve: `/cve/${cveSegment}`,
+    package: `/package/${encodeURIComponent(packageName.name)}`,
+    search: `/search?q=${encodeURIComponent(searches.rare)}`,
+    searchCommonWord: `/search?q=${encodeURIComponent(searches.common)}`,
+    quality: '/quality',
     homeJson: '/api',
     branchJson: `/api/branch/${branchSegment}`,
     cveJson: `/api/cve/${cveSegment}`,
@@ -324,12 +357,15 @@ try {
   const fullSize = contents.vulnerabilities >= 300_000 && contents.maxOriginsPerRepository >= 5_000;
   const jsonRates = (['homeJson', 'branchJson', 'cveJson'] as const).flatMap((name) => pages[name]?.requestsPerSecond ?? []);
   const branchP99 = pages.branch?.latencyMs.p99;
+  const firstAnswers = FIRST_ANSWER_PAGES.flatMap((name) => pages[name]?.coldMs ?? []);
   output = {
     dataset: {
       ...(generated === undefined ? { reused: databasePath } : { ...generated.manifest.size, ...generated.manifest.stats, populateSeconds: generated.populateSeconds }),
       ...contents,
       branch,
       vulnerability,
+      package: packageName,
+      searches,
     },
     load: {
       tool: 'autocannon',
@@ -339,6 +375,8 @@ try {
       machineLoadAverage: { before: loadAverageBefore, after: round(loadavg()[0]!, 2) },
     },
     server: memory,
+    // Each page's first answer on a fresh server: nothing of it cached in memory yet.
+    firstAnswerMs: Object.fromEntries(Object.entries(pages).map(([name, figures]) => [name, figures.coldMs])),
     pages,
     securityData,
     targets: TARGETS,
@@ -348,6 +386,7 @@ try {
           targetsMet: {
             ...(branchP99 === undefined ? {} : { branchP99Under50Ms: branchP99 < TARGETS.branchP99Ms }),
             ...(jsonRates.length === 0 ? {} : { jsonAtLeast1500PerSecond: Math.min(...jsonRates) >= TARGETS.jsonRps }),
+            ...(firstAnswers.length === 0 ? {} : { firstAnswersUnder100Ms: Math.max(...firstAnswers) < TARGETS.firstAnswerMs }),
           },
         }
       : {}),

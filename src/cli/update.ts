@@ -14,7 +14,10 @@ interface UpdateFlags {
 /** `secfix update [--full]`: recompute the states whose inputs changed (or all of them). */
 export function updateCommand(io: CliIo, _status: CliStatus): Command {
   return subcommand(io, 'update')
-    .description('recompute vulnerability states from the stored data: only pairs whose inputs changed since the last update, or all with --full')
+    .description(
+      'recompute vulnerability states from the stored data: only pairs whose inputs changed since the last update, or all with --full; ' +
+        'then store what the web pages show that depends only on the data (home counts, quality report, search names), when the data changed',
+    )
     .option('--db <url>', DB_OPTION_HELP)
     .option('--config <file>', CONFIG_OPTION_HELP)
     .option('--full', 'recompute every pair (gives the same result as the incremental update)', false)

@@ -23,3 +23,4 @@ export * from './queries/maintainer-report.js';
 export * from './queries/search.js';
 export * from './queries/auth.js';
 export * from './queries/exchange.js';
+export * from './queries/summaries.js';

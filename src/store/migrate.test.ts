@@ -23,6 +23,7 @@ const TABLES = [
   'inbox_notification',
   'outbox_entry',
   'package_version',
+  'page_summary',
   'rejection',
   'repository',
   'secfix',
@@ -33,7 +34,11 @@ const TABLES = [
   'vulnerability',
 ];
 
+/** SQLite's full-text index of descriptions: the FTS5 table, its shadow tables, and its row numbers. */
+const SQLITE_TABLES = ['vulnerability_text', 'vulnerability_text_config', 'vulnerability_text_data', 'vulnerability_text_docsize', 'vulnerability_text_idx', 'vulnerability_text_row'];
+
 describe.each(backends)('%s migrations', (backend) => {
+  const tables = backend === 'sqlite' ? [...TABLES, ...SQLITE_TABLES].sort() : TABLES;
   let store: TestStore;
   beforeEach(async () => {
     store = await openTestStore(backend, { contents: 'empty' });
@@ -48,18 +53,18 @@ describe.each(backends)('%s migrations', (backend) => {
   }
 
   it('creates every table, and a second run does nothing', async () => {
-    expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0009-exchange']);
-    expect(await tableNames()).toEqual(TABLES);
+    expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0009-exchange']);
+    expect(await tableNames()).toEqual(tables);
     expect(await migrateToLatest(store)).toEqual([]);
-    expect(await tableNames()).toEqual(TABLES);
+    expect(await tableNames()).toEqual(tables);
   });
 
   it('lets two connections migrate at once, applying each migration once', async () => {
     const other = await openDatabase(store.url);
     try {
       const applied = await Promise.all([migrateToLatest(store), migrateToLatest(other)]);
-      expect(applied.flat()).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0009-exchange']);
-      expect(await tableNames()).toEqual(TABLES);
+      expect(applied.flat()).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0009-exchange']);
+      expect(await tableNames()).toEqual(tables);
     } finally {
       await other.close();
     }
@@ -133,8 +138,8 @@ describe.each(backends)('%s migrations', (backend) => {
       { vulnerability_id: id, url: `https://example.org/${index}/a`, tags: '[]' },
     ]);
     await store.db.insertInto('vulnerability_reference' as never).values(references).execute();
-    expect(await migrateToLatest(store)).toEqual(['0003-reference-list', '0004-triage', '0005-auth', '0009-exchange']);
-    expect(await tableNames()).toEqual(TABLES);
+    expect(await migrateToLatest(store)).toEqual(['0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0009-exchange']);
+    expect(await tableNames()).toEqual(tables);
     for (const [index, id] of ids.entries()) {
       expect(await listVulnerabilityReferences(store.db, id)).toEqual([
         { url: `https://example.org/${index}/a`, tags: [] },

@@ -360,6 +360,15 @@ export interface OutboxEntryTable {
   answer: 'Accept' | 'Reject' | null;
 }
 
+/** What a page shows that depends only on the data, built once for one data version (see queries/summaries.ts). */
+export interface PageSummaryTable {
+  name: string;
+  /** The data version the body was built from; a body of another version is not shown. */
+  data_version: number;
+  built_at: IsoTime;
+  body: JsonColumn<unknown>;
+}
+
 export interface Schema {
   branch: BranchTable;
   repository: RepositoryTable;
@@ -386,4 +395,5 @@ export interface Schema {
   inbox_notification: InboxNotificationTable;
   exchange_suggestion: ExchangeSuggestionTable;
   outbox_entry: OutboxEntryTable;
+  page_summary: PageSummaryTable;
 }

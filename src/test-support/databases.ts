@@ -85,9 +85,17 @@ async function emptyTables(store: Store): Promise<void> {
   // DELETE rather than TRUNCATE: on tables this small it is many times faster on PostgreSQL.
   // Every foreign key cascades or nulls, so the order does not matter. `data_version` keeps the
   // one row every database has (its count just goes on).
+  // SQLite's full-text tables are emptied by their own command, and their shadow tables with them.
+  const virtual =
+    store.dialect === 'sqlite'
+      ? (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and sql like 'create virtual table%'`.execute(store.db)).rows.map((row) => row.name)
+      : [];
   for (const table of await store.db.introspection.getTables()) {
-    if (table.name !== 'data_version') await sql`delete from ${sql.table(table.name)}`.execute(store.db);
+    if (table.name === 'data_version' || virtual.some((name) => table.name === name || table.name.startsWith(`${name}_`))) continue;
+    await sql`delete from ${sql.table(table.name)}`.execute(store.db);
   }
+  // Last: the triggers of the tables above may have left rows whose key row was deleted first.
+  for (const name of virtual) await sql`insert into ${sql.table(name)} (${sql.ref(name)}) values ('delete-all')`.execute(store.db);
 }
 
 interface CreatedDatabase {

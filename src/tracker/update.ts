@@ -62,6 +62,7 @@ import {
   writeStates,
 } from '../store/index.js';
 import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
+import { refreshPageSummaries } from './summaries.js';
 
 /**
  * `secfix update`: recomputes states from what is stored. The incremental form recomputes only
@@ -519,5 +520,7 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
       await clearDirty(db, 'vulnerability', dirty.vulnerabilities);
     }
   }, { changedData: () => totals.written + totals.deleted > 0 });
+  // After the states, so pages read what depends only on the data from one stored row.
+  await refreshPageSummaries(store, options.rules);
   return { mode, ...totals, durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6) };
 }

@@ -68,7 +68,11 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       { ...page, description: 'page number within one kind, from 1 (needs kind)', needs: `kind=${QUALITY_KINDS[0]}` },
     ],
   },
-  { path: '/api/search', summary: 'Vulnerabilities and packages matching an id, a name or text; names an exact match', parameters: [query('q', 'CVE id, package name or text (at most 200 characters)', { type: 'string', maxLength: 200 }, 'openssl')] },
+  {
+    path: '/api/search',
+    summary: 'Vulnerabilities (by id start or description words in any order), packages and maintainers matching a text, 50 of each a page; names an exact match',
+    parameters: [query('q', 'CVE id, words, package name or maintainer (at most 200 characters)', { type: 'string', maxLength: 200 }, 'openssl'), page],
+  },
 ];
 
 const errorResponse = (description: string) => ({

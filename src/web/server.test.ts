@@ -1,6 +1,9 @@
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { loadMappingRules } from '../sources/config.js';
+import { withWriteLock } from '../store/index.js';
 import { backends } from '../test-support/databases.js';
+import { refreshPageSummaries } from '../tracker/summaries.js';
 import { CONTEXT_PATH } from './linked-data.js';
 import { STYLESHEET_PATH } from './views/layout.js';
 import { TEST_BASE_URL, useWebFixture } from './test-support/web-fixture.js';
@@ -109,11 +112,20 @@ describe.each(backends)('%s server', (backend) => {
     expect(metrics.body).toContain('secfix_http_request_duration_seconds_bucket');
   });
 
-  it('reads the home page in a fixed number of queries', async () => {
-    const { queries } = web();
-    const before = queries.count;
-    await web().get('/');
-    expect(queries.count - before).toBe(6);
+  it('reads the home page in a fixed number of queries: its counts and trend from the summary update stored', async () => {
+    const { queries, store } = web();
+    const newDataVersion = () => withWriteLock(store, () => Promise.resolve());
+    await newDataVersion();
+    await refreshPageSummaries(store, await loadMappingRules());
+    let before = queries.count;
+    const stored = await web().getJson<{ branches: unknown[] }>('/');
+    // The data version, the branches with their repositories and architectures, the stored summary.
+    expect(queries.count - before).toBe(5);
+    // After a write no update followed, the page counts the states and the history itself.
+    await newDataVersion();
+    before = queries.count;
+    expect(await web().getJson<{ branches: unknown[] }>('/')).toEqual(stored);
+    expect(queries.count - before).toBe(7);
   });
 });
 

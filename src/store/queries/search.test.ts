@@ -4,10 +4,10 @@ import { indexedOrigin } from '../test-support/records.js';
 import { ensureBranch, ensureRepository } from './branches.js';
 import { replaceIndexSnapshot } from './packages.js';
 import { replaceRejections } from './rejections.js';
-import { foldAscii, searchPackages, searchVulnerabilities } from './search.js';
+import { foldAscii, listMaintainerTexts, listPackageNames, namesContaining, searchVulnerabilities, searchWords } from './search.js';
 import { replaceSecfixes } from './secfixes.js';
 
-const origin = (name: string) => indexedOrigin(name, '1-r0');
+const origin = (name: string) => indexedOrigin(name, '1-r0', name === 'curl' ? { maintainer: 'Jane Doe <jane@example.org>' } : {});
 
 describe.each(backends)('%s search queries', (backend) => {
   const store = useTestStore(backend);
@@ -44,35 +44,71 @@ describe.each(backends)('%s search queries', (backend) => {
     await replaceRejections(db, 'test', [{ package: 'curl', vulnerabilityId: 'CVE-2023-1', branches: null, justification: null, rationale: null, author: null, createdAt: '2024-01-01T00:00:00.000Z' }]);
   });
 
-  it('finds vulnerabilities by id start and description text, ignoring ASCII case, exact id first then newest id', async () => {
+  it('finds vulnerabilities by id start and by every word of the description in any order, ignoring case, exact id first then newest id', async () => {
     const { db } = store();
-    const ids = async (text: string, limit = 10) => (await searchVulnerabilities(db, text, limit)).map((hit) => hit.id);
+    const ids = async (text: string, limit = 10, offset = 0) => (await searchVulnerabilities(db, text, { limit, offset })).hits.map((hit) => hit.id);
     expect(await ids('cve-2023-1')).toEqual(['CVE-2023-1', 'CVE-2023-10000', 'CVE-2023-1000']);
     expect(await ids('cve-2023-1', 2)).toEqual(['CVE-2023-1', 'CVE-2023-10000']);
+    expect(await ids('cve-2023-1', 2, 2)).toEqual(['CVE-2023-1000']);
     expect(await ids('HEAP OVERFLOW')).toEqual(['CVE-2023-1000']);
+    expect(await ids('overflow heap')).toEqual(['CVE-2023-1000']);
+    expect(await ids('curl, "heap"')).toEqual(['CVE-2023-1000']);
+    expect(await ids('heap stack')).toEqual([]);
     expect(await ids('ghsa-ABCD')).toEqual(['GHSA-abcd-efgh-ijkl']);
     expect(await ids('2023')).toEqual([]);
     expect(await ids('100%')).toEqual(['CVE-2023-10000']);
-    expect(await ids('%')).toEqual(['CVE-2023-10000']);
-    expect(await ids('n_t')).toEqual([]);
-    expect(await ids('t_this')).toEqual(['CVE-2022-5']);
-    expect((await searchVulnerabilities(db, 'cve-2023-1000', 10))[0]).toEqual({
-      id: 'CVE-2023-1000',
-      description: 'A Heap overflow in curl.',
-      severity: 'HIGH',
-      cvssScore: 7.5,
-      published: '2023-01-01T00:00:00.000Z',
+    expect(await ids('%')).toEqual([]);
+    expect(await ids('this Not')).toEqual(['CVE-2022-5']);
+    expect(await searchVulnerabilities(db, 'heap curl', { limit: 10, offset: 0 })).toEqual({
+      hits: [{ id: 'CVE-2023-1000', description: 'A Heap overflow in curl.', severity: 'HIGH', cvssScore: 7.5, published: '2023-01-01T00:00:00.000Z' }],
+      total: 1,
     });
-    expect((await searchVulnerabilities(db, 'CVE-2023-1', 10))[0]).toMatchObject({ id: 'CVE-2023-1', description: null, severity: null });
+    expect((await searchVulnerabilities(db, 'CVE-2023-1', { limit: 10, offset: 0 })).hits[0]).toMatchObject({ id: 'CVE-2023-1', description: null, severity: null });
   });
 
-  it('finds package names containing the text from indexes and secfixes: exact, then equal but for case, then shortest', async () => {
+  it('counts every hit, on a page past the last one too', async () => {
     const { db } = store();
-    expect(await searchPackages(db, 'curl', 10)).toEqual(['curl', 'Curl', 'libcurl', 'oldcurl', 'curl-extra']);
-    expect(await searchPackages(db, 'CURL', 10)).toEqual(['Curl', 'curl', 'libcurl', 'oldcurl', 'curl-extra']);
-    expect(await searchPackages(db, 'curl', 2)).toEqual(['curl', 'Curl']);
-    expect(await searchPackages(db, 'py3_', 10)).toEqual(['py3_x']);
-    expect(await searchPackages(db, '%', 10)).toEqual([]);
+    expect((await searchVulnerabilities(db, 'cve-2023-1', { limit: 1, offset: 0 })).total).toBe(3);
+    expect(await searchVulnerabilities(db, 'cve-2023-1', { limit: 1, offset: 5 })).toEqual({ hits: [], total: 3 });
+  });
+
+  it('keeps the description index current when a description changes or a record goes', async () => {
+    const { db } = store();
+    await db.updateTable('vulnerability').set({ description: 'A stack smash in wget.' }).where('id', '=', 'CVE-2023-1000').execute();
+    expect((await searchVulnerabilities(db, 'heap', { limit: 10, offset: 0 })).hits).toEqual([]);
+    expect((await searchVulnerabilities(db, 'wget smash', { limit: 10, offset: 0 })).hits.map((hit) => hit.id)).toEqual(['CVE-2023-1000']);
+    await db.deleteFrom('vulnerability').where('id', '=', 'CVE-2023-1000').execute();
+    expect((await searchVulnerabilities(db, 'wget', { limit: 10, offset: 0 })).total).toBe(0);
+  });
+
+  it('treats query syntax of either database as plain words', async () => {
+    const { db } = store();
+    for (const text of ['"', '""', "'", '-heap', 'heap OR curl', 'heap*', '*', 'NEAR(heap curl)', 'heap AND', '(', 'a:b', '^heap', '!', '&', '|', '<->', '\\']) {
+      const result = await searchVulnerabilities(db, text, { limit: 10, offset: 0 });
+      expect(result.total, text).toBe(result.hits.length);
+    }
+    expect((await searchVulnerabilities(db, '-heap', { limit: 10, offset: 0 })).hits.map((hit) => hit.id)).toEqual(['CVE-2023-1000']);
+    expect((await searchVulnerabilities(db, 'heap OR stack', { limit: 10, offset: 0 })).hits).toEqual([]);
+  });
+
+  it('lists package names from indexes, secfixes and binary packages, and maintainers of published packages', async () => {
+    const { db } = store();
+    expect(await listPackageNames(db)).toEqual(['Curl', 'curl', 'curl-extra', 'libcurl', 'oldcurl', 'py3-y', 'py3_x']);
+    expect(await listMaintainerTexts(db)).toEqual(['Jane Doe <jane@example.org>']);
+  });
+
+  it('finds names containing the text: exact, then equal but for case, then shortest', () => {
+    const names = ['Curl', 'curl', 'curl-extra', 'libcurl', 'oldcurl', 'py3-y', 'py3_x'];
+    expect(namesContaining(names, 'curl')).toEqual(['curl', 'Curl', 'libcurl', 'oldcurl', 'curl-extra']);
+    expect(namesContaining(names, 'CURL')).toEqual(['Curl', 'curl', 'libcurl', 'oldcurl', 'curl-extra']);
+    expect(namesContaining(names, 'py3_')).toEqual(['py3_x']);
+    expect(namesContaining(names, '%')).toEqual([]);
+  });
+
+  it('splits a search text into words of letters and digits', () => {
+    expect(searchWords('"heap" -overflow OR cve-2023*')).toEqual(['heap', 'overflow', 'OR', 'cve', '2023']);
+    expect(searchWords('Straße über')).toEqual(['Straße', 'über']);
+    expect(searchWords('*-"')).toEqual([]);
   });
 
   it('folds ASCII letters only, as the databases do', () => {

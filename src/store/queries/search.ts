@@ -1,19 +1,24 @@
-import { type Kysely, type SqlBool, sql } from 'kysely';
+import { type Kysely, PostgresAdapter, type RawBuilder, sql } from 'kysely';
 import type { Schema } from '../schema.js';
 
 /*
- * The search box: vulnerabilities by id prefix or description text, packages by part of their
- * name. Matching is case-insensitive for ASCII letters on both dialects: `lower()` folds only
- * those on SQLite and on PostgreSQL's "C" collation, so the needle is folded the same way here.
+ * The search box: vulnerabilities by id prefix or by the words of their description (in any
+ * order, through the full-text index of migration 0006), and package names and maintainers by
+ * part of their text. Ids and names match ignoring ASCII case on both dialects: `lower()` folds
+ * only those on SQLite and on PostgreSQL's "C" collation, so the needle is folded the same way.
  */
 
 /** Lower-cases ASCII letters only, as `lower()` does in both databases. */
 export const foldAscii = (text: string): string => text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
-
-/** `lower(column) like pattern`, with `\` escaping the pattern's own `%` and `_`. */
-const lowerLike = (column: string, pattern: string) => sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+/**
+ * The words of a search text: runs of letters and digits, as both full-text indexes split
+ * descriptions. Everything else (quotes, `-`, `*`, `OR`'s meaning) is a separator, so no input
+ * reaches either database's query syntax.
+ */
+export function searchWords(text: string): string[] {
+  return text.match(/[\p{L}\p{N}]+/gu) ?? [];
+}
 
 /** A vulnerability id the tracker knows, with its record's summary when a feed has one. */
 export interface VulnerabilityHit {
@@ -24,58 +29,111 @@ export interface VulnerabilityHit {
   readonly published: string | null;
 }
 
-/**
- * Up to `limit` vulnerabilities whose id starts with `text` or whose description contains it:
- * ids of feed records, secfixes lines and rejections (many ids have no feed record), the one
- * equal to `text` first, then newest id first. One query.
- */
-export async function searchVulnerabilities(db: Kysely<Schema>, text: string, limit: number): Promise<VulnerabilityHit[]> {
-  const needle = foldAscii(text);
-  const prefix = `${escapeLike(needle)}%`;
-  // Subqueries come from the expression builder, so the whole search is one statement.
-  const rows = await db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('vulnerability')
-        .select('id')
-        .where((inner) => inner.or([lowerLike('id', prefix), lowerLike('description', `%${escapeLike(needle)}%`)]))
-        .union(eb.selectFrom('secfix').select('vulnerability_id as id').where(lowerLike('vulnerability_id', prefix)))
-        .union(eb.selectFrom('rejection').select('vulnerability_id as id').where(lowerLike('vulnerability_id', prefix)))
-        .as('m'),
-    )
-    .leftJoin('vulnerability as v', 'v.id', 'm.id')
-    .select(['m.id', 'v.description', 'v.severity', 'v.cvss_score', 'v.published'])
-    .orderBy(sql`case when lower(${sql.ref('m.id')}) = ${needle} then 0 else 1 end`)
-    .orderBy('m.id', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.map((row) => ({ id: row.id, description: row.description, severity: row.severity, cvssScore: row.cvss_score, published: row.published }));
+/** One page of hits and how many there are in all. */
+export interface SearchPage<T> {
+  readonly hits: readonly T[];
+  /** Every hit, on all pages. */
+  readonly total: number;
+}
+
+/** `lower(column)` starts with `prefix` (already folded): a range, so the expression index on `lower(column)` serves it. */
+function lowerStartsWith(column: string, prefix: string): RawBuilder<boolean> {
+  // U+10FFFF sorts after every character in both databases' byte-wise ("C", binary) order.
+  return sql<boolean>`lower(${sql.ref(column)}) >= ${prefix} and lower(${sql.ref(column)}) < ${`${prefix}\u{10FFFF}`}`;
+}
+
+/** Ids of vulnerabilities whose description holds every word, through the dialect's full-text index. */
+function describedBy(db: Kysely<Schema>, words: readonly string[]): RawBuilder<{ id: string }> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    // The expression of the index of migration 0006, so the index serves it.
+    return sql`select id from vulnerability
+      where to_tsvector('simple', regexp_replace(coalesce(description, ''), '[^[:alnum:]]+', ' ', 'g')) @@ plainto_tsquery('simple', ${words.join(' ')})`;
+  }
+  // Each word quoted, so FTS5 reads it as a plain string whatever it spells (`OR`, `NEAR`).
+  const match = words.map((word) => `"${word}"`).join(' ');
+  return sql`select r.vulnerability_id as id from vulnerability_text t join vulnerability_text_row r on r.row = t.rowid where vulnerability_text match ${match}`;
 }
 
 /**
- * Up to `limit` package names containing `text`, from the indexes and the secfixes (a branch
- * without an index still has packages), binary package names (`libssl3`, as `apk` shows them)
- * included, whose page leads to their origin: the exact name first, then a case-insensitive equal
- * one, then shortest first. One query.
+ * Vulnerabilities whose id starts with `text` or whose description holds every word of it: ids
+ * of feed records, secfixes lines and rejections (many ids have no feed record), the one equal
+ * to `text` first, then newest id first; `limit` of them from `offset`, and how many in all. One
+ * query (two for a page past the last hit).
  */
-export async function searchPackages(db: Kysely<Schema>, text: string, limit: number): Promise<string[]> {
+export async function searchVulnerabilities(
+  db: Kysely<Schema>,
+  text: string,
+  page: { readonly limit: number; readonly offset: number },
+): Promise<SearchPage<VulnerabilityHit>> {
   const needle = foldAscii(text);
-  const pattern = `%${escapeLike(needle)}%`;
+  const words = searchWords(text);
+  const matches = [
+    sql`select id from vulnerability where ${lowerStartsWith('id', needle)}`,
+    sql`select vulnerability_id as id from secfix where ${lowerStartsWith('vulnerability_id', needle)}`,
+    sql`select vulnerability_id as id from rejection where ${lowerStartsWith('vulnerability_id', needle)}`,
+    ...(words.length === 0 ? [] : [describedBy(db, words)]),
+  ];
+  const union = sql.join(matches, sql` union `);
+  const exactFirst = sql`case when lower(m.id) = ${needle} then 0 else 1 end`;
+  // The page is cut before the join, so only its rows' records are read, however many match.
+  const { rows } = await sql<{ id: string; description: string | null; severity: string | null; cvss_score: number | null; published: string | null; total: number }>`
+    select p.id, v.description, v.severity, v.cvss_score, v.published, p.total
+    from (
+      select m.id, ${exactFirst} as exact_first, count(*) over () as total from (${union}) as m
+      order by exact_first, m.id desc limit ${page.limit} offset ${page.offset}
+    ) as p
+    left join vulnerability as v on v.id = p.id
+    order by p.exact_first, p.id desc`.execute(db);
+  // A page past the last hit has no row to carry the count.
+  const total =
+    rows[0] === undefined && page.offset > 0
+      ? Number((await sql<{ total: number }>`select count(*) as total from (${union}) as m`.execute(db)).rows[0]?.total ?? 0)
+      : Number(rows[0]?.total ?? 0);
+  return {
+    hits: rows.map((row) => ({ id: row.id, description: row.description, severity: row.severity, cvssScore: row.cvss_score, published: row.published })),
+    total,
+  };
+}
+
+/**
+ * Every package name the tracker knows: origins of the indexes, packages of the secfixes (a
+ * branch without an index still has packages) and binary packages (`libssl3`, as `apk` shows
+ * them, whose page leads to their origin). Sorted.
+ */
+export async function listPackageNames(db: Kysely<Schema>): Promise<string[]> {
   const rows = await db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('source_package')
-        .select('name')
-        .where(lowerLike('name', pattern))
-        .union(eb.selectFrom('secfix').select('package as name').where(lowerLike('package', pattern)))
-        .union(eb.selectFrom('binary_package').select('name').where(lowerLike('name', pattern)))
-        .as('p'),
-    )
-    .select('p.name')
-    .orderBy(sql`case when ${sql.ref('p.name')} = ${text} then 0 when lower(${sql.ref('p.name')}) = ${needle} then 1 else 2 end`)
-    .orderBy(sql`length(${sql.ref('p.name')})`)
-    .orderBy('p.name')
-    .limit(limit)
+    .selectFrom('source_package')
+    .select('name')
+    .union(db.selectFrom('secfix').select('package as name'))
+    .union(db.selectFrom('binary_package').select('name'))
+    .orderBy('name')
     .execute();
   return rows.map((row) => row.name);
+}
+
+/** Every maintainer text (`Name <e-mail>`) of a package an index publishes, as the maintainer pages list them. Sorted. */
+export async function listMaintainerTexts(db: Kysely<Schema>): Promise<string[]> {
+  const rows = await db
+    .selectFrom('source_package as sp')
+    .select('sp.maintainer')
+    .distinct()
+    .where('sp.maintainer', 'is not', null)
+    .where('sp.id', 'in', (eb) => eb.selectFrom('package_version as pv').select('pv.source_package_id').where('pv.removed_at', 'is', null))
+    .orderBy('sp.maintainer')
+    .$narrowType<{ maintainer: string }>()
+    .execute();
+  return rows.map((row) => row.maintainer);
+}
+
+/**
+ * The names containing `text` (ASCII case ignored): the one spelled exactly so first, then one
+ * equal but for case, then shortest first, then by name. For the lists of `listPackageNames` and
+ * `listMaintainerTexts`, a few tens of thousands of short texts.
+ */
+export function namesContaining(names: readonly string[], text: string): string[] {
+  const needle = foldAscii(text);
+  const rank = (name: string) => (name === text ? 0 : foldAscii(name) === needle ? 1 : 2);
+  return names
+    .filter((name) => foldAscii(name).includes(needle))
+    .sort((a, b) => rank(a) - rank(b) || a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -1,8 +1,14 @@
-import { type StateName, STATE_NAMES, countStates, listBranches, listVulnerableDeltasByDay } from '../../store/index.js';
+import type { Kysely } from 'kysely';
+import { type Schema, type StateName, STATE_NAMES, listBranches } from '../../store/index.js';
+import { HOME_SUMMARY, type HomeSummary, buildHomeSummary, pageSummary } from '../../tracker/summaries.js';
 import { compareBranchNames, isSupported } from '../branch-order.js';
+import { type VersionedBuild, builtAtVersion } from '../per-version.js';
 import type { Resource } from '../resource.js';
 import { branchFeedPath, branchPath, feedPath, repositoryId } from '../urls.js';
 import { type HomeData, homeView } from '../views/home.js';
+
+/** The summary of each database's latest data version, read (or built) once for every format. */
+const summaries = new WeakMap<Kysely<Schema>, VersionedBuild<HomeSummary>>();
 
 const zeroCounts = (): Record<StateName, number> => Object.fromEntries(STATE_NAMES.map((state) => [state, 0])) as Record<StateName, number>;
 
@@ -11,8 +17,15 @@ export const homeResource: Resource<null, HomeData> = {
   path: '/',
   queryParams: [],
   parse: () => null,
-  load: async (web) => {
-    const [branches, counts, deltas] = await Promise.all([listBranches(web.db), countStates(web.db), listVulnerableDeltasByDay(web.db)]);
+  // The counts and the trend read every state and history row: `update` stores them per data version.
+  load: async (web, _input, context) => {
+    const [branches, summary] = await Promise.all([
+      listBranches(web.db),
+      builtAtVersion(summaries, web.db, context.dataVersion.version, () =>
+        pageSummary<HomeSummary>(web.db, HOME_SUMMARY, context.dataVersion.version, () => buildHomeSummary(web.db)),
+      ),
+    ]);
+    const { counts, vulnerableDeltas: deltas } = summary;
     const today = new Date().toISOString().slice(0, 10);
     const countsByRepo = new Map<string, Record<StateName, number>>();
     for (const row of counts) {

@@ -6,6 +6,7 @@ import { withWriteLock } from '../../store/index.js';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
 import { type CheckReport, checkData } from '../../tracker/check.js';
 import { checkMapping } from '../../tracker/mapping-coverage.js';
+import { QUALITY_SUMMARY, refreshPageSummaries } from '../../tracker/summaries.js';
 import { syncFromConfig } from '../../tracker/sync.js';
 import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, useWebFixture } from '../test-support/web-fixture.js';
 import { FINDINGS_PER_PAGE } from '../views/quality.js';
@@ -40,10 +41,14 @@ async function queriesOf(web: WebFixture, url: string, accept: string): Promise<
 }
 
 /**
- * The queries of a /quality request that runs the check: the data version, the check's eight (the
- * last reads the introduced-after-published states), and the mapping coverage's six.
+ * The queries of a /quality request that runs the check: the data version, the lookup of the
+ * report `update` stores (none at this version), the check's eight (the last reads the
+ * introduced-after-published states), and the mapping coverage's six.
  */
-const QUALITY_QUERIES = 15;
+const QUALITY_QUERIES = 16;
+
+/** The queries of a /quality request that finds the report `update` stored: the data version and the report. */
+const STORED_QUALITY_QUERIES = 2;
 
 /** A write that changes nothing but the data version, as every import and update bumps it. */
 const newDataVersion = (store: TestStore) => withWriteLock(store, () => Promise.resolve());
@@ -137,6 +142,15 @@ describe.each(backends)('%s quality page', (backend: Backend) => {
     await newDataVersion(web().store);
     expect(await queriesOf(web(), '/quality?kind=fix-version-not-in-index&page=2', 'application/json')).toBe(QUALITY_QUERIES);
   });
+
+  it('reads the report update stored at the current data version in one query', async () => {
+    await newDataVersion(web().store);
+    expect(await refreshPageSummaries(web().store, await loadMappingRules())).toContain(QUALITY_SUMMARY);
+    expect(await queriesOf(web(), '/quality', 'application/json')).toBe(STORED_QUALITY_QUERIES);
+    const body = await web().getJson<QualityJson>('/quality');
+    expect(body.total).toBe((await cliReport(web().store)).findings.length);
+    expect(await refreshPageSummaries(web().store, await loadMappingRules())).toEqual([]);
+  });
 });
 
 /** Only one branch of the demo: less data, the same number of queries. */
@@ -149,6 +163,7 @@ describe.each(backends)('%s quality page over less data', (backend: Backend) => 
   const web = useWebFixture(backend, { contents: 'schema', seed: seedOneBranch });
 
   it(`still runs the check in ${QUALITY_QUERIES} queries`, async () => {
+    await newDataVersion(web().store);
     const before = web().queries.count;
     const body = await web().getJson<QualityJson>('/quality');
     expect(web().queries.count - before).toBe(QUALITY_QUERIES);

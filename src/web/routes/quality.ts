@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import { QUALITY_KINDS, type QualityKind } from '../../engine/index.js';
 import type { Schema } from '../../store/index.js';
-import { type CheckReport, checkData } from '../../tracker/check.js';
-import { type UnmappedProductReport, checkMapping } from '../../tracker/mapping-coverage.js';
+import { QUALITY_SUMMARY, type QualitySummary, buildQualitySummary, pageSummary } from '../../tracker/summaries.js';
 import { badRequest, notFound } from '../errors.js';
 import { MAX_PAGE, linkedPaging, neighbourPagePaths, pageCountOf } from '../paging.js';
 import { choiceParam, integerParam } from '../query-params.js';
@@ -13,21 +12,17 @@ import { FINDINGS_PER_PAGE, type NumberedFinding, type QualityData, type Quality
 import type { WebContext } from '../web-context.js';
 
 /**
- * The latest report of each database with the data version it was made at. At full size the
- * check takes seconds, so every format, kind and page of one data version shares one run, and
- * requests arriving while it runs wait for it rather than start their own.
+ * The latest report of each database with the data version it was made at: `update` stores it
+ * (see tracker/summaries.ts), so a page reads one row; after a newer write it is built here, once
+ * for every format, kind and page of that data version, and requests arriving meanwhile wait for it.
  */
-const latestReports = new WeakMap<Kysely<Schema>, VersionedBuild<CheckReport & { readonly unmapped: readonly UnmappedProductReport[] }>>();
+const latestReports = new WeakMap<Kysely<Schema>, VersionedBuild<QualitySummary>>();
 
-/**
- * The report of `secfix check`, from the same tracker function: its queries are a fixed number
- * whatever the data size (see `checkData`), and run once per data version; only the shown
- * findings are kept.
- */
+/** The report of `secfix check` and `secfix check --mapping`; only the shown findings are kept. */
 async function loadQuality(web: WebContext, input: QualityInput, dataVersion: number): Promise<QualityData> {
   const report = await builtAtVersion(latestReports, web.db, dataVersion, async () => {
     const rules = await web.mappingRules();
-    return { ...(await checkData({ db: web.db }, rules)), unmapped: await checkMapping({ db: web.db }, rules) };
+    return pageSummary(web.db, QUALITY_SUMMARY, dataVersion, () => buildQualitySummary(web.db, rules));
   });
   const numbered: NumberedFinding[] = report.findings.map((finding, index) => ({ ...finding, number: index + 1 }));
   const counts = Object.fromEntries(QUALITY_KINDS.map((kind) => [kind, 0])) as Record<QualityKind, number>;

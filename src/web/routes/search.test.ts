@@ -1,31 +1,47 @@
 import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
-import { foldAscii } from '../../store/index.js';
+import { loadMappingRules } from '../../sources/config.js';
+import { foldAscii, searchWords, withWriteLock } from '../../store/index.js';
+import { refreshPageSummaries } from '../../tracker/summaries.js';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
 import { TEST_BASE_URL, type WebFixture, contextLoader, useWebFixture } from '../test-support/web-fixture.js';
+import { maintainerKey } from '../urls.js';
 import { SEARCH_LIMIT } from '../views/search.js';
 
 interface SearchJson {
   readonly q: string | null;
   readonly exactMatch: { kind: string; id: string; url: string } | null;
+  readonly page: number;
+  readonly pageSize: number;
+  readonly pageCount: number;
+  readonly previous: string | null;
+  readonly next: string | null;
   readonly vulnerabilities: readonly { id: string; url: string; description: string | null }[];
-  readonly vulnerabilitiesCapped: boolean;
+  readonly vulnerabilitiesTotal: number;
   readonly packages: readonly { name: string; url: string }[];
-  readonly packagesCapped: boolean;
+  readonly packagesTotal: number;
+  readonly maintainers: readonly { maintainer: string; key: string; url: string }[];
+  readonly maintainersTotal: number;
 }
 
 const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const lowerWords = (value: string) => searchWords(value).map((word) => word.toLowerCase());
 
 /** The vulnerability ids the search should list for `q`, computed from the stored rows: the exact id first, then newest id first. */
 async function expectedVulnerabilities(store: TestStore, q: string): Promise<string[]> {
   const needle = foldAscii(q);
+  const words = lowerWords(q);
   const [records, secfixes, rejections] = await Promise.all([
     store.db.selectFrom('vulnerability').select(['id', 'description']).execute(),
     store.db.selectFrom('secfix').select('vulnerability_id as id').execute(),
     store.db.selectFrom('rejection').select('vulnerability_id as id').execute(),
   ]);
+  const described = (description: string | null) => {
+    const held = new Set(lowerWords(description ?? ''));
+    return words.length > 0 && words.every((word) => held.has(word));
+  };
   const matching = new Set([
-    ...records.filter((row) => foldAscii(row.id).startsWith(needle) || foldAscii(row.description ?? '').includes(needle)).map((row) => row.id),
+    ...records.filter((row) => foldAscii(row.id).startsWith(needle) || described(row.description)).map((row) => row.id),
     ...[...secfixes, ...rejections].filter((row) => foldAscii(row.id).startsWith(needle)).map((row) => row.id),
   ]);
   const rank = (id: string) => (foldAscii(id) === needle ? 0 : 1);
@@ -45,16 +61,29 @@ async function expectedPackages(store: TestStore, q: string): Promise<string[]> 
   return [...names].sort((a, b) => rank(a) - rank(b) || a.length - b.length || text(a, b));
 }
 
-async function expectResults(web: WebFixture, q: string): Promise<SearchJson> {
+/** Checks page `page` of the search for `q` against the stored rows, and returns it. */
+async function expectResults(web: WebFixture, q: string, page = 1): Promise<SearchJson> {
   const [vulnerabilities, packages] = await Promise.all([expectedVulnerabilities(web.store, q), expectedPackages(web.store, q)]);
-  const body = await web.getJson<SearchJson>(`/search?q=${encodeURIComponent(q)}`);
+  const shown = <T>(list: readonly T[]) => list.slice((page - 1) * SEARCH_LIMIT, page * SEARCH_LIMIT);
+  const body = await web.getJson<SearchJson>(`/search?q=${encodeURIComponent(q)}${page === 1 ? '' : `&page=${page}`}`);
   expect(body.q).toBe(q.trim());
-  expect(body.vulnerabilities.map((hit) => hit.id), q).toEqual(vulnerabilities.slice(0, SEARCH_LIMIT));
-  expect(body.vulnerabilitiesCapped, q).toBe(vulnerabilities.length > SEARCH_LIMIT);
-  expect(body.packages.map((hit) => hit.name), q).toEqual(packages.slice(0, SEARCH_LIMIT));
-  expect(body.packagesCapped, q).toBe(packages.length > SEARCH_LIMIT);
+  expect(body.page).toBe(page);
+  expect(body.vulnerabilities.map((hit) => hit.id), q).toEqual(shown(vulnerabilities));
+  expect(body.vulnerabilitiesTotal, q).toBe(vulnerabilities.length);
+  expect(body.packages.map((hit) => hit.name), q).toEqual(shown(packages));
+  expect(body.packagesTotal, q).toBe(packages.length);
+  expect(body.pageCount).toBeGreaterThanOrEqual(Math.ceil(Math.max(vulnerabilities.length, packages.length) / SEARCH_LIMIT));
   return body;
 }
+
+/** A maintainer of a published demo package, and the e-mail address their page is named by. */
+async function someMaintainer(store: TestStore): Promise<{ text: string; key: string }> {
+  const row = await store.db.selectFrom('source_package').select('maintainer').where('maintainer', 'like', '%<%@%>').orderBy('maintainer').executeTakeFirstOrThrow();
+  return { text: row.maintainer!, key: maintainerKey(row.maintainer!) };
+}
+
+/** A write that changes nothing but the data version, as every import and update bumps it. */
+const newDataVersion = (store: TestStore) => withWriteLock(store, () => Promise.resolve());
 
 describe.each(backends)('%s search', (backend: Backend) => {
   const web = useWebFixture(backend);
@@ -66,7 +95,21 @@ describe.each(backends)('%s search', (backend: Backend) => {
     expect(page.body).toContain('<label for="search-q">Search for');
     expect(page.body).toContain('<h2>What you can search</h2>');
     expect((await web().get('/search?q=%20%20')).body).toContain('<h2>What you can search</h2>');
-    expect(await web().getJson('/search')).toEqual({ q: null, exactMatch: null, limit: SEARCH_LIMIT, vulnerabilities: [], vulnerabilitiesCapped: false, packages: [], packagesCapped: false });
+    expect(await web().getJson('/search')).toEqual({
+      q: null,
+      exactMatch: null,
+      page: 1,
+      pageSize: SEARCH_LIMIT,
+      pageCount: 1,
+      previous: null,
+      next: null,
+      vulnerabilities: [],
+      vulnerabilitiesTotal: 0,
+      packages: [],
+      packagesTotal: 0,
+      maintainers: [],
+      maintainersTotal: 0,
+    });
   });
 
   it('sends a browser straight to the page of an exact vulnerability id or package name, whatever its case', async () => {
@@ -100,25 +143,56 @@ describe.each(backends)('%s search', (backend: Backend) => {
       ...busybox.packages.map((hit) => `${TEST_BASE_URL}${hit.url}`),
     ]);
     expect(new Set(items.map((item) => item.type))).toEqual(new Set(['Vulnerability', 'Package']));
-    expect(document['totalItems']).toBe(items.length);
+    expect(document['totalItems']).toBe(busybox.vulnerabilitiesTotal + busybox.packagesTotal + busybox.maintainersTotal);
     await expect(jsonld.expand(document, { documentLoader: contextLoader(web()), safe: true })).resolves.toHaveLength(1);
   });
 
-  it('finds descriptions by free text ignoring case, and ids by their start, capping long lists', async () => {
-    const freeText = await expectResults(web(), 'Use-After-Free');
-    expect(freeText.vulnerabilities.length).toBeGreaterThan(1);
-    expect(freeText.exactMatch).toBeNull();
-    const prefix = await expectResults(web(), 'cve-2022');
-    expect(prefix.vulnerabilitiesCapped).toBe(true);
-    expect(prefix.vulnerabilities).toHaveLength(SEARCH_LIMIT);
-    const packages = await expectResults(web(), 'py3');
-    expect(packages.packagesCapped).toBe(true);
-    const page = await web().get('/search?q=Use-After-Free');
+  it('finds descriptions holding every word in any order, ignoring case', async () => {
+    const forward = await expectResults(web(), 'Use After Free');
+    expect(forward.vulnerabilities.length).toBeGreaterThan(1);
+    expect(forward.exactMatch).toBeNull();
+    const backward = await expectResults(web(), 'free USE after');
+    expect(backward.vulnerabilities.map((hit) => hit.id)).toEqual(forward.vulnerabilities.map((hit) => hit.id));
+    const page = await web().get('/search?q=free%20USE%20after');
     expect(page.statusCode).toBe(200);
-    expect(page.body).toContain(`<th scope="row"><a href="/cve/${freeText.vulnerabilities[0]?.id}">${freeText.vulnerabilities[0]?.id}</a></th>`);
-    expect(page.body).toContain(`${freeText.vulnerabilities.length} hits.`);
-    expect(page.body).toContain('value="Use-After-Free"');
-    expect((await web().get('/search?q=cve-2022')).body).toContain(`The first ${SEARCH_LIMIT} hits; more match`);
+    expect(page.body).toContain(`<th scope="row"><a href="/cve/${backward.vulnerabilities[0]?.id}">${backward.vulnerabilities[0]?.id}</a></th>`);
+    expect(page.body).toContain('value="free USE after"');
+  });
+
+  it('pages past the first 50 hits of every list', async () => {
+    const first = await expectResults(web(), 'cve-2022');
+    expect(first.vulnerabilitiesTotal).toBeGreaterThan(SEARCH_LIMIT);
+    expect(first.vulnerabilities).toHaveLength(SEARCH_LIMIT);
+    expect(first.previous).toBeNull();
+    expect(first.next).toBe('/search?q=cve-2022&page=2');
+    const second = await expectResults(web(), 'cve-2022', 2);
+    expect(second.previous).toBe('/search?q=cve-2022');
+    expect(second.vulnerabilities[0]?.id).not.toBe(first.vulnerabilities[0]?.id);
+    const last = await expectResults(web(), 'cve-2022', first.pageCount);
+    expect(last.next).toBeNull();
+    const page = await web().get('/search?q=cve-2022&page=2');
+    expect(page.body).toContain(`Hits ${SEARCH_LIMIT + 1}–`);
+    expect(page.body).toContain('<a href="/search?q=cve-2022" rel="prev">');
+    expect((await web().get(`/search?q=cve-2022&page=${first.pageCount + 1}`)).statusCode).toBe(404);
+    expect((await web().get('/search?q=cve-2022&page=0')).statusCode).toBe(400);
+    const packages = await expectResults(web(), 'py3');
+    expect(packages.packagesTotal).toBeGreaterThan(SEARCH_LIMIT);
+    await expectResults(web(), 'py3', 2);
+  });
+
+  it('finds maintainers by part of their name or e-mail address, linking to their page', async () => {
+    const maintainer = await someMaintainer(web().store);
+    const name = maintainer.text.slice(0, maintainer.text.indexOf('<')).trim();
+    for (const q of [name.toUpperCase(), maintainer.key.slice(0, maintainer.key.indexOf('@') + 1)]) {
+      const body = await web().getJson<SearchJson>(`/search?q=${encodeURIComponent(q)}`);
+      expect(body.maintainers, q).toContainEqual({ maintainer: maintainer.text, key: maintainer.key, url: `/maintainer/${encodeURIComponent(maintainer.key)}` });
+      expect(body.maintainers.every((hit) => foldAscii(hit.maintainer).includes(foldAscii(q))), q).toBe(true);
+      const page = await web().get(`/search?q=${encodeURIComponent(q)}`);
+      expect(page.body, q).toContain('<h2>Maintainers</h2>');
+    }
+    const exact = await web().get(`/search?q=${encodeURIComponent(maintainer.key.toUpperCase())}`);
+    expect(exact.statusCode).toBe(303);
+    expect(exact.headers['location']).toBe(`/maintainer/${encodeURIComponent(maintainer.key)}`);
   });
 
   it('finds binary package names, and an exact one leads to its origin', async () => {
@@ -134,37 +208,62 @@ describe.each(backends)('%s search', (backend: Backend) => {
     expect([200, 303]).toContain(page.statusCode);
   });
 
-  it('takes % and _ literally', async () => {
-    const percent = await expectResults(web(), '%');
-    expect(percent.vulnerabilities.length).toBeGreaterThan(0);
-    expect(percent.vulnerabilities.every((hit) => hit.description?.includes('%'))).toBe(true);
-    const underscore = await expectResults(web(), '_');
-    expect(underscore.packages.every((hit) => hit.name.includes('_'))).toBe(true);
-    expect(underscore.packages.length).toBeGreaterThan(0);
+  it('says so when nothing matches', async () => {
     const nothing = await expectResults(web(), 'no such text anywhere');
     expect(nothing.vulnerabilities).toEqual([]);
-    expect((await web().get('/search?q=no%20such%20text%20anywhere')).body).toContain('No package name contains this text.');
+    expect(nothing.packages).toEqual([]);
+    expect(nothing.maintainers).toEqual([]);
+    const page = await web().get('/search?q=no%20such%20text%20anywhere');
+    expect(page.body).toContain('No vulnerability id starts with this text and no description holds all its words.');
+    expect(page.body).toContain('No package name contains this text.');
+    expect(page.body).toContain('No maintainer name or e-mail address contains this text.');
   });
 
-  it('answers 400 for over-long or repeated text and unknown parameters', async () => {
+  it('takes quotes, operators and wildcards of either database as plain text', async () => {
+    const hostile = ['"', '"heap', "'", "o'reilly", '-', '-heap', 'heap -overflow', 'heap OR overflow', 'OR', 'AND NOT', 'NEAR(heap overflow)', '*', 'heap*', '%', '_', '\\', '(', ')', ':', 'col:heap', '^', '!', '&', '|', '<->', '@@', "'; drop table vulnerability; --", '\u00e9t\u00e9'];
+    for (const q of hostile) {
+      for (const accept of ['text/html', 'application/json', 'application/ld+json']) {
+        const response = await web().get(`/search?q=${encodeURIComponent(q)}`, { accept });
+        expect([200, 303], `${q} ${accept}`).toContain(response.statusCode);
+      }
+      await expectResults(web(), q);
+    }
+    const minus = await expectResults(web(), 'overflow -heap');
+    expect(minus.vulnerabilities.map((hit) => hit.id)).toEqual((await expectResults(web(), 'heap overflow')).vulnerabilities.map((hit) => hit.id));
+  });
+
+  it('answers 400 for over-long or repeated text, control characters and unknown parameters', async () => {
     for (const accept of ['text/html', 'application/json', 'application/ld+json']) {
       expect((await web().get(`/search?q=${'a'.repeat(201)}`, { accept })).statusCode, accept).toBe(400);
       expect((await web().get('/search?q=a&q=b', { accept })).statusCode, accept).toBe(400);
+      expect((await web().get('/search?q=a%00b', { accept })).statusCode, accept).toBe(400);
+      expect((await web().get('/search?q=a&page=x', { accept })).statusCode, accept).toBe(400);
       expect((await web().get('/api/search?text=a', { accept })).statusCode, accept).toBe(400);
     }
     expect((await web().getJson<SearchJson>(`/search?q=${'a'.repeat(200)}`)).vulnerabilities).toEqual([]);
   });
 
-  it('searches in two queries besides the data version, redirect or not, and none without text', async () => {
-    for (const url of ['/search?q=openssl', '/search?q=cve-2023-42366', '/search?q=Use-After-Free', '/search?q=%25']) {
+  it('searches in one query besides the data version and the names update stored, and none without text', async () => {
+    await newDataVersion(web().store);
+    await refreshPageSummaries(web().store, await loadMappingRules());
+    const urls = ['/search?q=openssl', '/search?q=cve-2023-42366', '/search?q=after%20use', '/search?q=%25', '/search?q=cve-2022&page=2'];
+    const counts: number[] = [];
+    for (const url of urls) {
       for (const accept of ['text/html', 'application/json', 'application/ld+json']) {
         const before = web().queries.count;
         await web().get(url, { accept });
-        expect(web().queries.count - before, `${url} ${accept}`).toBe(3);
+        counts.push(web().queries.count - before);
       }
     }
+    // The stored names are read once per data version, then kept.
+    expect(counts).toEqual([3, ...Array<number>(urls.length * 3 - 1).fill(2)]);
+    await newDataVersion(web().store);
     const before = web().queries.count;
+    await web().get('/search?q=openssl', { accept: 'application/json' });
+    // None stored at this version: the names are read from their tables.
+    expect(web().queries.count - before).toBe(5);
+    const empty = web().queries.count;
     await web().get('/search');
-    expect(web().queries.count - before).toBe(1);
+    expect(web().queries.count - empty).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import { QUALITY_KINDS, type QualityFinding, type QualityKind } from '../../engi
 import { pageQueryValue } from '../paging.js';
 import { branchPath, qualityPath, vulnerabilityPath, withQuery } from '../urls.js';
 import { packageLink, pagination } from './common.js';
-import type { UnmappedProductReport } from '../../tracker/mapping-coverage.js';
+import type { ShownUnmappedProduct } from '../../tracker/summaries.js';
 
 /** Findings of each kind on the overview, and per page of one kind. */
 export const FINDINGS_PER_PAGE = 100;
@@ -38,7 +38,7 @@ export interface QualityData {
   /** Repositories with secfixes but no index, which could not be checked. */
   readonly skipped: readonly { readonly branch: string; readonly repo: string }[];
   /** CPE products that reach no package but resemble an index name (`secfix check --mapping`). */
-  readonly unmapped: readonly UnmappedProductReport[];
+  readonly unmapped: readonly ShownUnmappedProduct[];
 }
 
 /** The quality page of one kind (or every kind) at `page`. */
@@ -89,8 +89,13 @@ ${
 ${paged ? pagination(qualityPath(), { kind: section.kind }, input.page, section.pageCount) : ''}`;
 }
 
+function resembling(product: ShownUnmappedProduct): string {
+  const more = product.resemblesCount - product.resembles.length;
+  return more > 0 ? `${product.resembles.join(', ')} and ${more} more` : product.resembles.join(', ');
+}
+
 /** The products the mapping rules may be missing, most vulnerabilities first. */
-function mappingSection(unmapped: readonly UnmappedProductReport[]): Html {
+function mappingSection(unmapped: readonly ShownUnmappedProduct[]): Html {
   return html`<h2 id="mapping">Mapping coverage (${unmapped.length})</h2>
 <p>CPE products of the NVD data that map to no package of a branch but whose name resembles a package, binary or origin name of its index, as <code>secfix check --mapping</code> lists them: a rule in the mapping configuration would tie their vulnerabilities to the package.</p>
 ${
@@ -101,7 +106,7 @@ ${
 <thead><tr><th scope="col">Vendor:product</th><th scope="col" class="num">CVEs</th><th scope="col">Resembles</th><th scope="col">Branches</th></tr></thead>
 <tbody>
 ${unmapped.map(
-  (product) => html`<tr><th scope="row"><code>${product.vendor}:${product.product}</code></th><td class="num">${product.vulnerabilities}</td><td>${product.resembles.join(', ')}</td><td>${product.branches.join(', ')}</td></tr>
+  (product) => html`<tr><th scope="row"><code>${product.vendor}:${product.product}</code></th><td class="num">${product.vulnerabilities}</td><td>${resembling(product)}</td><td>${product.branches.join(', ')}</td></tr>
 `,
 )}</tbody>
 </table></div>`
