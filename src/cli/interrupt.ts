@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 
 /** What a command running under `withInterruption` sees. */
-export interface Interruption {
+interface Interruption {
   /** Aborted by the first SIGINT or SIGTERM, with `interrupted: SIGTERM received` as its reason. */
   readonly signal: AbortSignal;
   /** The signal received, if any. */

@@ -77,7 +77,7 @@ function statesCommand(io: CliIo): Command {
     });
 }
 
-export interface RepositoryCounts {
+interface RepositoryCounts {
   readonly branch: string;
   readonly repo: string;
   readonly counts: Record<StateName, number>;

@@ -8,7 +8,7 @@ import { startProgressBar } from './progress.js';
 import { subcommand } from './subcommand.js';
 
 /** One line per source and one for the update, for people. */
-export function describeSync(summary: SyncSummary): string {
+function describeSync(summary: SyncSummary): string {
   const line = (item: SyncSourceResult) => {
     const start = `  ${item.kind.padEnd(10)} ${item.status.padEnd(10)} ${item.location}`;
     if (item.status === 'failed') return `${start}: ${item.error ?? 'failed'}`;

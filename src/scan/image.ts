@@ -62,7 +62,7 @@ const createZstdDecompress = (zlib as { createZstdDecompress?: () => Transform }
  * layers): real Alpine-based images are tens of MiB, large toolchain images a few GiB of tar;
  * a gzip bomb (3 GiB of zeros in a 14 MB image) is stopped at 2 GiB.
  */
-export const DEFAULT_MAX_IMAGE_BYTES = 2 * 1024 ** 3;
+const DEFAULT_MAX_IMAGE_BYTES = 2 * 1024 ** 3;
 
 /** Members up to this size are held from the first pass over an archive: manifests, indexes and configs are a few KiB. */
 const HELD_MEMBER_BYTES = 64 * 1024;

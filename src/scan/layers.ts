@@ -86,7 +86,7 @@ interface LayerChange {
 }
 
 /** What one layer changes in the part of the filesystem a scan reads. */
-export interface LayerChanges {
+interface LayerChanges {
   readonly opaqueFolders: readonly string[];
   readonly whiteouts: readonly string[];
   /** By path; a later member at the same path wins, as when the layer is extracted. */

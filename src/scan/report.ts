@@ -9,14 +9,14 @@ import type { ScanReport } from './run.js';
  * packages' stanzas in the installed database, its level set by the finding's kind.
  */
 
-export interface KindSummary {
+interface KindSummary {
   /** Installed packages (binary packages) with a finding of this kind. */
   readonly packages: number;
   /** Distinct (origin, vulnerability) pairs. */
   readonly vulnerabilities: number;
 }
 
-export function summarize(findings: readonly Finding[]): Record<FindingKind, KindSummary> {
+function summarize(findings: readonly Finding[]): Record<FindingKind, KindSummary> {
   const summary = {} as Record<FindingKind, KindSummary>;
   for (const kind of FINDING_KINDS) {
     const ofKind = findings.filter((finding) => finding.kind === kind);

@@ -33,7 +33,7 @@ export interface ScanOptions {
   readonly today: string;
 }
 
-export interface ScanTarget {
+interface ScanTarget {
   readonly kind: 'rootfs' | 'image' | 'installed';
   readonly path: string;
   /** The installed database findings point at: root-relative, or the file given. */

@@ -96,7 +96,7 @@ export async function readInput(path: string): Promise<Buffer> {
 }
 
 /** The files a folder walk found, and the symlinks it passed over. */
-export interface FolderFiles {
+interface FolderFiles {
   /** Paths of the files `wanted` accepts, in code-unit order (the same on every machine). */
   readonly files: string[];
   /** Symlinks met, to folders or files: never followed, so a `..` link cannot loop and no file is read twice. */

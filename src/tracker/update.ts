@@ -73,7 +73,7 @@ import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
  * are obsolete) is engine/branch.ts's.
  */
 
-export interface UpdateOptions {
+interface UpdateOptions {
   readonly full: boolean;
   readonly rules: MappingRules;
   /** Written into the state history. */
