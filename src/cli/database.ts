@@ -12,7 +12,7 @@ interface CliStore {
 }
 
 /** Names a database for messages: the SQLite file, or the PostgreSQL host and database without credentials. */
-export function describeDatabase(url: string): string {
+function describeDatabase(url: string): string {
   const location = parseDatabaseUrl(url);
   if (location.dialect === 'sqlite') return `SQLite database ${location.path}`;
   try {

@@ -75,7 +75,7 @@ export function renderJson(report: ScanReport): string {
 }
 
 /** The schema's own `$id` (OASIS sarif-spec `sarif-schema-2.1.0.json`). */
-export const SARIF_SCHEMA = 'https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json';
+const SARIF_SCHEMA = 'https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json';
 
 /** An available upgrade is an error to fix now; a fix not yet published must be awaited; unfixed is information. */
 const SARIF_LEVELS: Readonly<Record<FindingKind, 'error' | 'warning' | 'note'>> = {

@@ -3,7 +3,7 @@
  * to load (the CLI starts faster when a command does not open a database).
  */
 
-export const DEFAULT_DATABASE_URL = 'sqlite:./secfix.db';
+const DEFAULT_DATABASE_URL = 'sqlite:./secfix.db';
 
 /** A `--db`/`SECFIX_DB` value that names no database secfix can open. */
 export class DatabaseUrlError extends Error {
