@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { SyncSourceResult, SyncSummary } from '../tracker/sync.js';
 import { withCliStore } from './database.js';
 import { withInterruption, signalExitCode } from './interrupt.js';
-import { type CliIo, type CliStatus, UsageError } from './io.js';
+import { type CliIo, type CliStatus, UsageError, printResult } from './io.js';
 import { DB_OPTION_HELP, parseByteSize } from './options.js';
 import { startProgressBar } from './progress.js';
 import { subcommand } from './subcommand.js';
@@ -72,7 +72,7 @@ export function syncCommand(io: CliIo, status: CliStatus): Command {
               },
             });
             bar?.stop();
-            io.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : `${describeSync(summary)}\n`);
+            printResult(io, flags.json, summary, () => `${describeSync(summary)}\n`);
             const failed = summary.sources.filter((source) => source.status === 'failed').length;
             const { received } = interruption;
             if (received !== undefined) {
