@@ -32,7 +32,8 @@ if (!upToDate()) {
     // Chunks beside main.js: modules find package files two folders up (new URL('../../config/...')).
     chunkNames: '[name]-[hash]',
     sourcemap: 'linked',
-    // Less to parse at each start; dist/bundle/*.map (node --enable-source-maps) restores names in stacks.
+    // Less to parse at each start; dist/bundle/*.map (node --enable-source-maps) restores names in
+    // stacks in a checkout; package.json's "files" keeps the maps out of the published package.
     minify: true,
     metafile: true,
     logLevel: 'warning',

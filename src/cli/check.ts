@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withCliStore } from './database.js';
-import type { CliIo, CliStatus } from './io.js';
+import { type CliIo, type CliStatus, printResult } from './io.js';
 import { CONFIG_OPTION_HELP, DB_OPTION_HELP, mappingRulesFor } from './options.js';
 import { subcommand } from './subcommand.js';
 
@@ -19,7 +19,7 @@ export function checkCommand(io: CliIo, status: CliStatus): Command {
         await withCliStore(flags.db, async ({ store }) => {
           const products = await checkMapping(store, rules);
           const lines = products.map((p) => `${p.vendor}:${p.product}: ${p.vulnerabilities} CVEs, maps to nothing in ${p.branches.join(', ')}; resembles ${p.resembles.join(', ')}`);
-          io.stdout.write(flags.json === true ? `${JSON.stringify({ products })}\n` : [...lines, `${products.length} unmapped products`].join('\n') + '\n');
+          printResult(io, flags.json, { products }, () => [...lines, `${products.length} unmapped products`].join('\n') + '\n');
           if (products.length > 0) status.exitCode = 1;
         });
         return;
@@ -27,13 +27,11 @@ export function checkCommand(io: CliIo, status: CliStatus): Command {
       const [rules, { checkData }] = await Promise.all([mappingRulesFor(flags.config), import('../tracker/check.js')]);
       await withCliStore(flags.db, async ({ store }) => {
         const report = await checkData(store, rules);
-        if (flags.json === true) {
-          io.stdout.write(`${JSON.stringify(report)}\n`);
-        } else {
+        printResult(io, flags.json, report, () => {
           const lines = report.findings.map((finding) => `${finding.branch}/${finding.repo ?? '-'} ${finding.package}: ${finding.kind}: ${finding.detail}`);
           const skipped = report.skipped.map(({ branch, repo }) => `${branch}/${repo}: not checked, no index imported`);
-          io.stdout.write([...lines, ...skipped, `${report.findings.length} problems found`].join('\n') + '\n');
-        }
+          return [...lines, ...skipped, `${report.findings.length} problems found`].join('\n') + '\n';
+        });
         if (report.findings.length > 0) status.exitCode = 1;
       });
     });

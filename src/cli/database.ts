@@ -3,7 +3,7 @@ import type { Store } from '../store/index.js';
 import { UsageError } from './io.js';
 
 /** An open, migrated database and how to name it to the user. */
-export interface CliStore {
+interface CliStore {
   readonly store: Store;
   /** For messages: never includes a password. */
   readonly description: string;
@@ -12,7 +12,7 @@ export interface CliStore {
 }
 
 /** Names a database for messages: the SQLite file, or the PostgreSQL host and database without credentials. */
-export function describeDatabase(url: string): string {
+function describeDatabase(url: string): string {
   const location = parseDatabaseUrl(url);
   if (location.dialect === 'sqlite') return `SQLite database ${location.path}`;
   try {
@@ -24,7 +24,7 @@ export function describeDatabase(url: string): string {
 }
 
 /** Whether a command may create the database it is given: only init, import, sync and demo do. */
-export interface CliStoreOptions {
+interface CliStoreOptions {
   readonly create?: boolean;
 }
 
@@ -33,7 +33,7 @@ export interface CliStoreOptions {
  * so no command needs `secfix init` first. A database that cannot be opened, or is missing and
  * may not be created, is a usage error: one line, exit 2.
  */
-export async function openCliStore(flag: string | undefined, options: CliStoreOptions = {}): Promise<CliStore> {
+async function openCliStore(flag: string | undefined, options: CliStoreOptions = {}): Promise<CliStore> {
   const url = resolveDatabaseUrl(flag);
   // Loaded here, not at the top: commands that open no database start without the drivers.
   const { MissingDatabaseError, migrateToLatest, openDatabase } = await import('../store/index.js');

@@ -42,7 +42,7 @@ describe('secfix import usage', () => {
   it('exits 2 on a missing option without leaving the process', async () => {
     const result = await runCli(['import', 'apkindex', '--repo', 'main', 'APKINDEX.tar.gz']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^error: required option '--branch <branch>' not specified\n/);
+    expect(result.stderr).toBe("secfix: required option '--branch <branch>' not specified; see --help\n");
   });
 
   it('exits 2 with one line on a database URL it cannot use', async () => {

@@ -15,6 +15,14 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * Prints a command's result: with `--json` (`json` true) as one line of JSON, otherwise as the
+ * text `asText` gives, which ends with a newline.
+ */
+export function printResult(io: CliIo, json: boolean | undefined, value: unknown, asText: () => string): void {
+  io.stdout.write(json === true ? `${JSON.stringify(value)}\n` : asText());
+}
+
 export const processIo: CliIo = {
   stdin: process.stdin,
   stdout: process.stdout,

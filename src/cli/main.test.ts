@@ -72,7 +72,21 @@ describe('secfix failures are one line and exit 2', () => {
   it('inspect usage errors exit 2 like every other command', async () => {
     const result = await runCli(['inspect', 'secdb']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^error: missing required argument 'file'/);
+    expect(result.stderr).toMatch(/^secfix: missing required argument 'file'; see --help\n$/);
+  });
+
+  it('a bad option value, an unknown option and an unknown command are one line each, exit 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['query', 'runs', '--limit', 'abc'], /^secfix: option '--limit <n>' argument 'abc' is invalid\. .+; see --help\n$/],
+      [['query', 'summary', '--bogus'], /^secfix: unknown option '--bogus'; see --help\n$/],
+      [['version', 'compare', '--bogus'], /^secfix: unknown option '--bogus'; see --help\n$/],
+      [['improt'], /^secfix: unknown command 'improt' \(Did you mean import\?\); see --help\n$/],
+    ];
+    for (const [argv, message] of cases) {
+      const result = await runCli(argv);
+      expect(result.status, argv.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
   });
 
   it('a 600 MB APKBUILD is refused by its size, naming the file, in inspect and in an aports import', async () => {

@@ -11,6 +11,7 @@ import { peersCommand } from './peers.js';
 import { queryCommand } from './query.js';
 import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
+import { withCliOutput } from './subcommand.js';
 import { syncCommand } from './sync.js';
 import { exportCommand, triageCommand } from './triage.js';
 import { tokenCommand } from './token.js';
@@ -26,15 +27,9 @@ const FIRST_STEPS = `Try it on the bundled Alpine sample data:
 
 /** Builds the `secfix` command tree; `status` collects the exit code commands set. */
 export function buildProgram(io: CliIo, status: CliStatus): Command {
-  const program = new Command('secfix')
+  const program = withCliOutput(new Command('secfix'), io)
     .description('Security tracker for apk-based Linux distributions (Alpine, Wolfi, postmarketOS).')
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-    })
     .version(packageVersion(), '--version', 'print the secfix version')
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
     // `--version` is secfix's own only before a command: `triage set ... --version V` is the fix version.
     .enablePositionalOptions();
   program.addCommand(versionCommand(io, status));

@@ -3,7 +3,7 @@ import type cliProgress from 'cli-progress';
 import type { ProgressCallback } from '../tracker/import.js';
 import type { CliIo } from './io.js';
 
-export interface ProgressBar {
+interface ProgressBar {
   readonly update: ProgressCallback;
   stop(): void;
 }

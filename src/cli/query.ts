@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { STATE_NAMES, type StateName } from '../base/states.js';
 import type { Store } from '../store/index.js';
 import { withCliStore } from './database.js';
-import type { CliIo, CliStatus } from './io.js';
+import { type CliIo, type CliStatus, printResult } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
 import { subcommand } from './subcommand.js';
 
@@ -24,10 +24,6 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 }
 
 /** With `--json` the rows as one JSON array, for scripts; else the text `asText` makes. */
-function printRows(io: CliIo, json: boolean | undefined, rows: readonly unknown[], asText: () => string): void {
-  io.stdout.write(json === true ? `${JSON.stringify(rows)}\n` : asText());
-}
-
 function statesCommand(io: CliIo): Command {
   return subcommand(io, 'states')
     .description('list the state of every (branch, repo, package, CVE) pair with a CPE match, a secfix or a rejection')
@@ -69,7 +65,7 @@ function statesCommand(io: CliIo): Command {
             needsReview,
           };
         });
-        printRows(io, flags.json, rows, () => {
+        printResult(io, flags.json, rows, () => {
           const lines = rows.map((row) => [row.branch, row.repo, row.package, row.version ?? '-', row.cve, row.state, row.fixedVersion ?? '-', row.status]);
           return `${table(['BRANCH', 'REPO', 'PACKAGE', 'VERSION', 'CVE', 'STATE', 'FIXED IN', 'STATUS'], lines)}${rows.length} pairs\n`;
         });
@@ -77,7 +73,7 @@ function statesCommand(io: CliIo): Command {
     });
 }
 
-export interface RepositoryCounts {
+interface RepositoryCounts {
   readonly branch: string;
   readonly repo: string;
   readonly counts: Record<StateName, number>;
@@ -108,7 +104,7 @@ function summaryCommand(io: CliIo): Command {
     .action(async (flags: { db?: string; json?: boolean }) => {
       await withCliStore(flags.db, async ({ store }) => {
         const summary = await stateSummary(store.db);
-        io.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : stateSummaryTable(summary));
+        printResult(io, flags.json, summary, () => stateSummaryTable(summary));
       });
     });
 }
@@ -130,7 +126,7 @@ function runsCommand(io: CliIo): Command {
       await withCliStore(flags.db, async ({ store }) => {
         const { listImportRuns } = await import('../store/index.js');
         const runs = await listImportRuns(store.db, flags.limit);
-        printRows(io, flags.json, runs, () => {
+        printResult(io, flags.json, runs, () => {
           const lines = runs.map((run) => [String(run.id), run.startedAt, run.kind, run.status, run.durationMs === null ? '-' : String(run.durationMs), run.source, run.error ?? '']);
           return table(['ID', 'STARTED', 'KIND', 'STATUS', 'MS', 'SOURCE', 'ERROR'], lines);
         });

@@ -57,7 +57,7 @@ export interface ServeFlags {
 }
 
 /** What a site serves beyond the data: its name, mapping rules and who holds which role. */
-export interface ServedSite {
+interface ServedSite {
   distribution: string;
   mappingRules?: MappingRules;
   roles?: AuthConfig;

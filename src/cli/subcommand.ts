@@ -8,11 +8,19 @@ import type { CliIo } from './io.js';
  * commands built separately and attached with `.addCommand()`.
  */
 export function subcommand(io: CliIo, name: string): Command {
-  return new Command(name)
+  return withCliOutput(new Command(name), io);
+}
+
+/**
+ * Sends commander's output through `io` and makes it throw instead of exiting; a usage error
+ * is one line, `secfix: PROBLEM; see --help`, like every other failure.
+ */
+export function withCliOutput(command: Command, io: CliIo): Command {
+  return command
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(`secfix: ${text.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, '')}; see --help\n`),
     })
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    .exitOverride();
 }

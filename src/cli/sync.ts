@@ -1,14 +1,14 @@
-import { constants } from 'node:os';
 import type { Command } from 'commander';
 import type { SyncSourceResult, SyncSummary } from '../tracker/sync.js';
 import { withCliStore } from './database.js';
-import { type CliIo, type CliStatus, UsageError } from './io.js';
+import { withInterruption, signalExitCode } from './interrupt.js';
+import { type CliIo, type CliStatus, UsageError, printResult } from './io.js';
 import { DB_OPTION_HELP, parseByteSize } from './options.js';
 import { startProgressBar } from './progress.js';
 import { subcommand } from './subcommand.js';
 
 /** One line per source and one for the update, for people. */
-export function describeSync(summary: SyncSummary): string {
+function describeSync(summary: SyncSummary): string {
   const line = (item: SyncSourceResult) => {
     const start = `  ${item.kind.padEnd(10)} ${item.status.padEnd(10)} ${item.location}`;
     if (item.status === 'failed') return `${start}: ${item.error ?? 'failed'}`;
@@ -58,16 +58,8 @@ export function syncCommand(io: CliIo, status: CliStatus): Command {
       }
       const [{ loadConfig }, { syncFromConfig }] = await Promise.all([import('../sources/config.js'), import('../tracker/sync.js')]);
       const config = await loadConfig(flags.config);
-      // The first signal lets the sync stop cleanly; `once` gives the second one its default effect.
-      const interruption = new AbortController();
-      let received: NodeJS.Signals | undefined;
-      const onSignal = (signal: NodeJS.Signals) => {
-        received = signal;
-        interruption.abort(new Error(`interrupted: ${signal} received`));
-      };
-      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-      try {
-        await withCliStore(flags.db, async ({ store }) => {
+      await withInterruption((interruption) =>
+        withCliStore(flags.db, async ({ store }) => {
           let bar: ReturnType<typeof startProgressBar>;
           try {
             const summary = await syncFromConfig(store, config, {
@@ -80,11 +72,12 @@ export function syncCommand(io: CliIo, status: CliStatus): Command {
               },
             });
             bar?.stop();
-            io.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : `${describeSync(summary)}\n`);
+            printResult(io, flags.json, summary, () => `${describeSync(summary)}\n`);
             const failed = summary.sources.filter((source) => source.status === 'failed').length;
+            const { received } = interruption;
             if (received !== undefined) {
               io.stderr.write(`secfix: sync ${summary.interrupted ?? 'interrupted'}; the update was skipped\n`);
-              status.exitCode = 128 + constants.signals[received];
+              status.exitCode = signalExitCode(received);
             } else if (failed > 0) {
               io.stderr.write(`secfix: ${failed} of ${summary.sources.length} sources failed; the others were imported and states updated\n`);
               status.exitCode = 2;
@@ -92,9 +85,7 @@ export function syncCommand(io: CliIo, status: CliStatus): Command {
           } finally {
             bar?.stop();
           }
-        }, { create: true });
-      } finally {
-        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      }
+        }, { create: true }),
+      );
     });
 }

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { withCliStore } from './database.js';
-import type { CliIo, CliStatus } from './io.js';
+import { type CliIo, type CliStatus, printResult } from './io.js';
 import { UsageError } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
 import { subcommand } from './subcommand.js';
@@ -23,11 +23,7 @@ export function tokenCommand(io: CliIo, _status: CliStatus): Command {
       await withCliStore(flags.db, async ({ store }) => {
         const { createToken } = await import('../tracker/tokens.js');
         const created = await createToken(store, { name: flags.name, role: flags.role, email: flags.email ?? null }, CLI_ACTOR);
-        io.stdout.write(
-          flags.json
-            ? `${JSON.stringify({ name: created.name, role: created.role, token: created.token })}\n`
-            : `${created.token}\n`,
-        );
+        printResult(io, flags.json, { name: created.name, role: created.role, token: created.token }, () => `${created.token}\n`);
         if (!flags.json) io.stderr.write(`secfix: token "${created.name}" (${created.role}) created; it is shown only this once\n`);
       });
     });
@@ -40,14 +36,9 @@ export function tokenCommand(io: CliIo, _status: CliStatus): Command {
       await withCliStore(flags.db, async ({ store }) => {
         const { listTokens } = await import('../tracker/tokens.js');
         const tokens = await listTokens(store, CLI_ACTOR);
-        if (flags.json) {
-          io.stdout.write(`${JSON.stringify(tokens)}\n`);
-          return;
-        }
-        for (const token of tokens) {
-          io.stdout.write(`${[token.name, token.role, token.email ?? '-', token.createdAt, token.revokedAt === null ? 'live' : `revoked ${token.revokedAt}`].join('  ')}\n`);
-        }
-        io.stdout.write(`${tokens.length} tokens\n`);
+        const line = (token: (typeof tokens)[number]) =>
+          `${[token.name, token.role, token.email ?? '-', token.createdAt, token.revokedAt === null ? 'live' : `revoked ${token.revokedAt}`].join('  ')}\n`;
+        printResult(io, flags.json, tokens, () => `${tokens.map(line).join('')}${tokens.length} tokens\n`);
       });
     });
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withCliStore } from './database.js';
-import type { CliIo, CliStatus } from './io.js';
+import { type CliIo, type CliStatus, printResult } from './io.js';
 import { CONFIG_OPTION_HELP, DB_OPTION_HELP, mappingRulesFor } from './options.js';
 import { subcommand } from './subcommand.js';
 
@@ -27,11 +27,13 @@ export function updateCommand(io: CliIo, _status: CliStatus): Command {
       const [rules, { updateStates }] = await Promise.all([mappingRulesFor(flags.config), import('../tracker/update.js')]);
       await withCliStore(flags.db, async ({ store }) => {
         const summary = await updateStates(store, { full: flags.full === true, rules });
-        io.stdout.write(
-          flags.json === true
-            ? `${JSON.stringify(summary)}\n`
-            : `${summary.mode} update in ${summary.durationMs} ms: ${summary.originsRecomputed} packages recomputed over ${summary.branches} branches, ` +
-                `${summary.pairs} pairs, ${summary.written} states written, ${summary.transitions} state changes, ${summary.deleted} removed\n`,
+        printResult(
+          io,
+          flags.json,
+          summary,
+          () =>
+            `${summary.mode} update in ${summary.durationMs} ms: ${summary.originsRecomputed} packages recomputed over ${summary.branches} branches, ` +
+            `${summary.pairs} pairs, ${summary.written} states written, ${summary.transitions} state changes, ${summary.deleted} removed\n`,
         );
       });
     });

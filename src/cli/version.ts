@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
-import { Command } from 'commander';
+import type { Command } from 'commander';
+import { subcommand } from './subcommand.js';
 import { compareVersions, matchVersion, parseOperator } from '../version/compare.js';
 import { isValidVersion } from '../version/tokenize.js';
 import { type CliIo, type CliStatus, UsageError } from './io.js';
@@ -108,14 +109,7 @@ interface StdinOption {
 
 /** `secfix version compare|match|valid`: apk-tools version rules on the command line. */
 export function versionCommand(io: CliIo, status: CliStatus): Command {
-  const version = new Command('version')
-    .description('Compare, match and validate apk version strings (apk-tools 3.x rules).')
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-    })
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+  const version = subcommand(io, 'version').description('Compare, match and validate apk version strings (apk-tools 3.x rules).');
 
   // Subcommands made with .command() inherit the output and exit settings above.
   version

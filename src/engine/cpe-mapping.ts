@@ -39,7 +39,7 @@ export interface DenyRule {
  * A platform an apk distribution never runs as: a `vulnerable: false` criterion naming it does not
  * hold. Each field left out matches anything; a product ending in `*` matches by prefix.
  */
-export interface PlatformRule {
+interface PlatformRule {
   /** CPE part: `o` (operating system) or `h` (hardware). */
   readonly part?: string;
   readonly vendor?: string;

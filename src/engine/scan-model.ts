@@ -41,19 +41,17 @@ export interface Finding {
   readonly vulnerabilities: readonly FindingVulnerability[];
 }
 
-export const WARNING_CODES = [
-  'release-unknown',
-  'branch-conflict',
-  'mixed-repositories',
-  'not-alpine',
-  'end-of-support',
-  'package-without-version',
-  'invalid-version',
-  'repo-not-covered',
-  'index-branch-mismatch',
-  'image-choice',
-] as const;
-export type WarningCode = (typeof WARNING_CODES)[number];
+type WarningCode =
+  | 'release-unknown'
+  | 'branch-conflict'
+  | 'mixed-repositories'
+  | 'not-alpine'
+  | 'end-of-support'
+  | 'package-without-version'
+  | 'invalid-version'
+  | 'repo-not-covered'
+  | 'index-branch-mismatch'
+  | 'image-choice';
 
 export interface ScanWarning {
   readonly code: WarningCode;

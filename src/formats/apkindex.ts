@@ -339,7 +339,7 @@ export function streamApkIndexText(chunks: AsyncIterable<Buffer>, source: string
 
 // ---- the signed archive ------------------------------------------------------------------
 
-export type SignatureDigest = 'sha1' | 'sha256' | 'sha512';
+type SignatureDigest = 'sha1' | 'sha256' | 'sha512';
 
 export type ApkIndexTrust =
   | { readonly status: 'verified'; readonly keyName: string; readonly algorithm: SignatureDigest }
@@ -347,7 +347,7 @@ export type ApkIndexTrust =
   | { readonly status: 'unknown-key'; readonly keyNames: readonly string[] }
   | { readonly status: 'bad-signature'; readonly keyNames: readonly string[] };
 
-export interface ApkIndexArchive {
+interface ApkIndexArchive {
   /** `DESCRIPTION` member, e.g. `v3.16.3-13-g4d933a1fa3`; undefined when absent. */
   readonly description: string | undefined;
   readonly packages: ApkPackage[];

@@ -8,12 +8,12 @@
 const ATOM_NAMESPACE = 'http://www.w3.org/2005/Atom';
 
 /** Text of an Atom text construct: `text` is shown as is, `html` is markup the reader renders. */
-export interface AtomText {
+interface AtomText {
   readonly type: 'text' | 'html';
   readonly value: string;
 }
 
-export interface AtomLink {
+interface AtomLink {
   readonly href: string;
   /** `alternate` when omitted, as RFC 4287 reads a link without rel. */
   readonly rel?: 'self' | 'alternate' | 'related' | 'via' | 'enclosure';
@@ -21,7 +21,7 @@ export interface AtomLink {
   readonly title?: string;
 }
 
-export interface AtomPerson {
+interface AtomPerson {
   readonly name: string;
   readonly uri?: string;
   readonly email?: string;
@@ -69,12 +69,12 @@ const TEXT_ESCAPES: Readonly<Record<string, string>> = {
 const ATTRIBUTE_ESCAPES: Readonly<Record<string, string>> = { ...TEXT_ESCAPES, '\t': '&#x9;', '\n': '&#xA;' };
 
 /** Text for element content: without characters XML cannot hold, with markup characters escaped. */
-export function escapeXmlText(value: string): string {
+function escapeXmlText(value: string): string {
   return value.replace(NOT_XML_CHAR, '').replace(/[&<>"'\r]/g, (char) => TEXT_ESCAPES[char] as string);
 }
 
 /** Text for a double-quoted attribute value. */
-export function escapeXmlAttribute(value: string): string {
+function escapeXmlAttribute(value: string): string {
   return value.replace(NOT_XML_CHAR, '').replace(/[&<>"'\r\t\n]/g, (char) => ATTRIBUTE_ESCAPES[char] as string);
 }
 

@@ -30,7 +30,7 @@ export interface SecfixConfig {
 }
 
 /** People named by verified e-mail address or by an OpenID Connect group (GitLab's `groups_direct` paths). */
-export interface RoleMembers {
+interface RoleMembers {
   readonly emails: readonly string[];
   readonly groups: readonly string[];
 }
@@ -43,7 +43,7 @@ export interface AuthConfig {
   readonly admins: RoleMembers;
 }
 
-export interface BranchConfig {
+interface BranchConfig {
   /** `3.16`, `edge`, … */
   readonly name: string;
   /** ISO date (YYYY-MM-DD) after which the branch gets no security fixes. */
@@ -52,14 +52,14 @@ export interface BranchConfig {
   readonly repositories: readonly RepositoryConfig[];
 }
 
-export interface RepositoryConfig {
+interface RepositoryConfig {
   readonly name: string;
   /** Index location; `{arch}` is replaced by each of the branch's architectures. */
   readonly index: string | undefined;
   readonly secdb: string | undefined;
 }
 
-export interface RejectionsConfig {
+interface RejectionsConfig {
   readonly source: string;
   /** Branches the file applies to; undefined means every branch (Alpine's files have no branch). */
   readonly branches: readonly string[] | undefined;

@@ -7,17 +7,17 @@ import { InputError } from '../base/input-error.js';
  */
 
 /** The logical value ANY, written `*`. */
-export interface CpeAny {
+interface CpeAny {
   readonly kind: 'any';
 }
 
 /** The logical value NA (not applicable), written `-`. */
-export interface CpeNa {
+interface CpeNa {
   readonly kind: 'na';
 }
 
 /** A text value, possibly with wildcards at its ends (match strings only). */
-export interface CpeLiteral {
+interface CpeLiteral {
   readonly kind: 'literal';
   /** Unescaped text without the end wildcards; never empty, printable ASCII only. */
   readonly text: string;
@@ -43,7 +43,7 @@ export interface Cpe {
   readonly other: CpeValue;
 }
 
-export type CpeAttribute = keyof Cpe;
+type CpeAttribute = keyof Cpe;
 
 /** Attributes in formatted-string order, with the spec's names for error messages. */
 export const CPE_ATTRIBUTES: readonly { readonly key: CpeAttribute; readonly specName: string }[] = [
@@ -351,7 +351,7 @@ function literalMatches(pattern: CpeLiteral, candidate: string): boolean {
 }
 
 /** Vendor and product for indexing criteria by name: lower case, unescaped. */
-export interface CpeProductKey {
+interface CpeProductKey {
   readonly vendor: string;
   readonly product: string;
 }

@@ -14,7 +14,7 @@ import { InputError } from '../base/input-error.js';
  * `test/unit/repoparser_test.c`, `doc/apk-world.5.scd`), summarized in reference/formats.md §2.5.
  */
 
-export interface InstalledFile {
+interface InstalledFile {
   /** Path relative to the root, without a leading `/`. */
   readonly path: string;
   /** `Z:` content digest as written (`Q1` + base64 SHA-1, or SHA-256 when the package has flag `S`). */
@@ -23,7 +23,7 @@ export interface InstalledFile {
   readonly acl?: string;
 }
 
-export interface InstalledDirectory {
+interface InstalledDirectory {
   readonly path: string;
   /** `M:` owner and mode as written; absent for the default root 0755. */
   readonly acl?: string;
@@ -134,7 +134,7 @@ export function streamInstalledDb(chunks: AsyncIterable<Buffer>, source: string)
 
 // ---- etc/apk/repositories ----------------------------------------------------------------
 
-export type RepositoryFormat = 'v2' | 'v3' | 'ndx';
+type RepositoryFormat = 'v2' | 'v3' | 'ndx';
 
 export interface ApkRepository {
   /** Repository base URL (v2/v3) or index file URL (ndx), after variable expansion. */
@@ -150,17 +150,17 @@ export interface ApkRepository {
 }
 
 /** A line apk would skip with a warning; kept so callers can report it. */
-export interface RepositoryWarning {
+interface RepositoryWarning {
   readonly line: number;
   readonly problem: string;
 }
 
-export interface ApkRepositories {
+interface ApkRepositories {
   readonly repositories: ApkRepository[];
   readonly warnings: RepositoryWarning[];
 }
 
-export interface RepositoriesOptions {
+interface RepositoriesOptions {
   /** Value of the built-in `${APK_ARCH}` variable. */
   readonly arch?: string;
 }

@@ -2,13 +2,13 @@ import { InputError } from '../base/input-error.js';
 import { jsonPath } from './json-path.js';
 
 /** Largest single array element or other top-level member held in memory at once. */
-export const MAX_ELEMENT_BYTES = 64 * 1024 * 1024;
+const MAX_ELEMENT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Deepest nesting accepted inside one value. Real NVD records nest about 8 levels; the cap keeps
  * `JSON.parse` and recursive consumers far from their stack limits.
  */
-export const MAX_NESTING_DEPTH = 512;
+const MAX_NESTING_DEPTH = 512;
 
 export interface JsonArraySplitOptions {
   /** File name or URL, for error messages. */
@@ -30,7 +30,7 @@ export interface JsonArrayElement {
 }
 
 /** The elements of one top-level array, one at a time, plus the document's other members. */
-export interface JsonArraySplit extends AsyncIterable<JsonArrayElement> {
+interface JsonArraySplit extends AsyncIterable<JsonArrayElement> {
   /** Which of `arrayKeys` the document has, once its array has started. */
   readonly arrayKey: string | undefined;
   /** Top-level members other than the array, as read so far: all of them once iteration ends. */
@@ -38,7 +38,7 @@ export interface JsonArraySplit extends AsyncIterable<JsonArrayElement> {
 }
 
 /** Where a syntax error is, relative to the start of the bytes checked. */
-export interface JsonSyntaxProblem {
+interface JsonSyntaxProblem {
   readonly offset: number;
   readonly problem: string;
 }

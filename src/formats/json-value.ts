@@ -8,7 +8,7 @@ import { isIsoDate, normalizeTimestamp } from './timestamp.js';
  * JSON path, so a parser reads fields as plainly as `record.string('id')`.
  */
 
-export type JsonObject = Record<string, unknown>;
+type JsonObject = Record<string, unknown>;
 /** One step of a JSON path: a property name or an array index (see `jsonPath`). */
 export type JsonPathStep = string | number;
 
@@ -33,7 +33,7 @@ export function quoteInput(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
-export interface JsonReaderOptions {
+interface JsonReaderOptions {
   /** Steps from the document's root to the value read, e.g. to one record of a streamed array. */
   readonly at?: readonly JsonPathStep[];
   /** How an error names a place, given its path; the JSON path itself by default. */

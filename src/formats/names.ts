@@ -4,7 +4,7 @@
  */
 
 /** Longest name accepted: real package names stay under 64 characters; this bounds hostile input. */
-export const MAX_NAME_LENGTH = 128;
+const MAX_NAME_LENGTH = 128;
 
 /**
  * Longest vulnerability id: Alpine's old tracker stored ids in a String(80) column, and every id

@@ -2,7 +2,7 @@ import { InputError } from '../base/input-error.js';
 import { normalizeTimestamp } from './timestamp.js';
 
 /** An NVD data feed's `.meta` file: what to compare before downloading the feed again. */
-export interface NvdFeedMeta {
+interface NvdFeedMeta {
   /** `lastModifiedDate` in UTC, `YYYY-MM-DDTHH:MM:SS.sssZ` (the file writes a local offset). */
   readonly lastModified: string;
   /** Size in bytes of the uncompressed JSON. */

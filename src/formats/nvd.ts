@@ -5,10 +5,10 @@ import { type JsonObjectReader, type JsonPathStep, JsonReader, describeJsonValue
 import { CVE_ID } from './names.js';
 
 export type NvdOperator = 'AND' | 'OR';
-export type NvdCvssVersion = '2.0' | '3.0' | '3.1' | '4.0';
-export type NvdSeverity = 'NONE' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+type NvdCvssVersion = '2.0' | '3.0' | '3.1' | '4.0';
+type NvdSeverity = 'NONE' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 
-export interface NvdDescription {
+interface NvdDescription {
   readonly lang: string;
   readonly value: string;
 }
@@ -23,7 +23,7 @@ export interface NvdCvss {
   readonly baseSeverity: NvdSeverity;
 }
 
-export interface NvdReference {
+interface NvdReference {
   readonly url: string;
   /** Who added the reference (2.0 only). */
   readonly source?: string;
@@ -61,7 +61,7 @@ export interface NvdConfiguration {
 }
 
 /** CISA Known Exploited Vulnerabilities entry, as NVD 2.0 carries it. */
-export interface NvdKev {
+interface NvdKev {
   /** `YYYY-MM-DD` */
   readonly dateAdded: string;
   readonly dueDate?: string;
@@ -104,7 +104,7 @@ export interface NvdHeader {
 }
 
 /** Records of an NVD document as they are read; `header` is known once the first record is out. */
-export interface NvdReader extends AsyncIterable<NvdCve> {
+interface NvdReader extends AsyncIterable<NvdCve> {
   /** The header as read so far (complete once iteration has ended); undefined before. */
   readonly header: NvdHeader | undefined;
 }
@@ -440,7 +440,7 @@ export function parseNvdDocument(text: string | Buffer, source: string): { reado
 }
 
 /** {@link nvdCoreProjection}'s result. */
-export interface NvdCoreProjection {
+interface NvdCoreProjection {
   readonly id: string;
   /** Cut to the minute, `YYYY-MM-DDTHH:MMZ`. */
   readonly published: string;

@@ -11,7 +11,7 @@ import { JsonReader, quoteInput } from './json-value.js';
  *   `image-index.md`, `manifest.md`, `descriptor.md`).
  */
 
-export interface DockerSaveImage {
+interface DockerSaveImage {
   /** Member path of the image configuration. */
   readonly config: string;
   readonly repoTags: readonly string[];
@@ -19,7 +19,7 @@ export interface DockerSaveImage {
   readonly layers: readonly string[];
 }
 
-export interface OciPlatform {
+interface OciPlatform {
   readonly os: string;
   readonly architecture: string;
   readonly variant?: string;
@@ -33,11 +33,11 @@ export interface OciDescriptor {
   readonly platform?: OciPlatform;
 }
 
-export interface OciIndex {
+interface OciIndex {
   readonly manifests: readonly OciDescriptor[];
 }
 
-export interface OciManifest {
+interface OciManifest {
   readonly config: OciDescriptor;
   /** Lowest layer first. */
   readonly layers: readonly OciDescriptor[];

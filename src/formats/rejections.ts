@@ -122,7 +122,7 @@ function joinComments(...comments: (string | undefined)[]): string | undefined {
 }
 
 /** One id to write into a rejections file, with the comment to put above it. */
-export interface RejectionLine {
+interface RejectionLine {
   readonly package: string;
   readonly id: string;
   readonly comment: string | null;

@@ -2,7 +2,7 @@ import { InputError } from '../base/input-error.js';
 import { CVE_ID, MAX_VULNERABILITY_ID_LENGTH, vulnerabilityIdProblem } from './names.js';
 
 /** Which naming scheme a secfixes id follows; `other` covers XSA, GNUTLS-SA, ZBX and junk alike. */
-export type SecfixIdKind = 'cve' | 'ghsa' | 'alpine' | 'other';
+type SecfixIdKind = 'cve' | 'ghsa' | 'alpine' | 'other';
 
 /** One secfixes entry: its id (the first token) and whatever text followed it. */
 export interface SecfixId {

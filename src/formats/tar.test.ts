@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../test-support/paths.js';
 import { InputError } from '../base/input-error.js';
-import { readTar } from './tar.js';
+import { type TarEvent, TarReader, readTar } from './tar.js';
 
 /*
  * Archives here are written by hand, field by field, following the ustar layout in POSIX.1-2017
@@ -64,6 +64,23 @@ function paxRecord(key: string, value: string): string {
 }
 
 const END = Buffer.alloc(1024);
+
+/** A GNU long name, a pax path and size, and a symlink: every kind of extended header. */
+function extendedArchive(): Buffer {
+  const longName = Buffer.from(`${'n'.repeat(200)}\0`);
+  const pax = Buffer.from(paxRecord('path', 'p'.repeat(120)) + paxRecord('size', '4'));
+  return Buffer.concat([
+    header({ name: 'L', type: 'L', size: longName.length, gnu: true }),
+    padded(longName),
+    fileEntry('file', 'content of the file'),
+    header({ name: 'x', type: 'x', size: pax.length }),
+    padded(pax),
+    header({ name: 'f2', size: 0 }),
+    padded(Buffer.from('abcd')),
+    header({ name: 'link', type: '2', linkName: 'file' }),
+    END,
+  ]);
+}
 
 function expectInputError(action: () => unknown, place: string, problem: RegExp): void {
   try {
@@ -232,19 +249,7 @@ describe('readTar', () => {
     });
 
     it('either reads or throws InputError for flipped, truncated and spliced archives', () => {
-      const longName = Buffer.from(`${'n'.repeat(200)}\0`);
-      const pax = Buffer.from(paxRecord('path', 'p'.repeat(120)) + paxRecord('size', '4'));
-      const valid = Buffer.concat([
-        header({ name: 'L', type: 'L', size: longName.length, gnu: true }),
-        padded(longName),
-        fileEntry('file', 'content of the file'),
-        header({ name: 'x', type: 'x', size: pax.length }),
-        padded(pax),
-        header({ name: 'f2', size: 0 }),
-        padded(Buffer.from('abcd')),
-        header({ name: 'link', type: '2', linkName: 'file' }),
-        END,
-      ]);
+      const valid = extendedArchive();
       const mutated = fc.oneof(
         fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }).map((flips) => {
           const copy = Buffer.from(valid);
@@ -265,6 +270,91 @@ describe('readTar', () => {
         }),
         { numRuns: 400 },
       );
+    });
+  });
+
+  describe('streaming (TarReader)', () => {
+    /** Feeds `chunks` one by one, collecting entries as [name, data] with the data joined. */
+    function readInChunks(chunks: Iterable<Buffer>): [string, string][] {
+      const reader = new TarReader('t');
+      const entries: [string, string][] = [];
+      let data: Buffer[] = [];
+      const drain = () => {
+        for (let event = reader.next(); event !== undefined; event = reader.next()) {
+          if (event.kind === 'entry') entries.push([event.header.name, '']);
+          else if (event.kind === 'data') data.push(Buffer.from(event.bytes));
+          else {
+            const last = entries.at(-1);
+            if (last !== undefined) last[1] = Buffer.concat(data).toString();
+            data = [];
+          }
+        }
+      };
+      for (const chunk of chunks) {
+        reader.write(chunk);
+        drain();
+      }
+      reader.end();
+      drain();
+      return entries;
+    }
+
+    it('reads the same entries whatever the chunk boundaries, pax and long names included', () => {
+      const archive = extendedArchive();
+      const whole = [...readTar(archive, 't')].map((entry): [string, string] => [entry.name, entry.content.toString()]);
+      // The long name names the file after it; the pax path and size apply to the entry after it.
+      expect(whole).toEqual([
+        ['n'.repeat(200), 'content of the file'],
+        ['p'.repeat(120), 'abcd'],
+        ['link', ''],
+      ]);
+      fc.assert(
+        fc.property(fc.array(fc.nat(archive.length), { maxLength: 12 }), (cuts) => {
+          const points = [0, ...[...cuts].sort((a, b) => a - b), archive.length];
+          const chunks = points.slice(1).map((end, index) => archive.subarray(points[index], end));
+          expect(readInChunks(chunks)).toEqual(whole);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it('holds no more than the chunk it is given while a 256 MiB entry streams through', () => {
+      const size = 256 * 1024 * 1024;
+      const chunk = Buffer.alloc(64 * 1024);
+      const reader = new TarReader('big.tar');
+      const events: TarEvent['kind'][] = [];
+      let largestPiece = 0;
+      let dataBytes = 0;
+      const drain = () => {
+        for (let event = reader.next(); event !== undefined; event = reader.next()) {
+          if (event.kind === 'data') {
+            largestPiece = Math.max(largestPiece, event.bytes.length);
+            dataBytes += event.bytes.length;
+            // A view into the chunk written, never a copy gathered from several chunks.
+            expect(event.bytes.buffer).toBe(chunk.buffer);
+          } else events.push(event.kind);
+        }
+      };
+      reader.write(header({ name: 'zeros', size }));
+      drain();
+      for (let sent = 0; sent < size; sent += chunk.length) {
+        reader.write(chunk);
+        drain();
+      }
+      reader.write(END);
+      drain();
+      reader.end();
+      drain();
+      expect(events).toEqual(['entry', 'entry-end']);
+      expect(dataBytes).toBe(size);
+      expect(largestPiece).toBe(chunk.length);
+      expect(reader.finished).toBe(true);
+    });
+
+    it('refuses an extended header too large to hold, at its header', () => {
+      const reader = new TarReader('t');
+      reader.write(header({ name: 'x', type: 'x', size: 2 * 1024 * 1024 }));
+      expectInputError(() => reader.next(), 'byte 0', /extended tar header of 2097152 bytes is larger than/);
     });
   });
 });

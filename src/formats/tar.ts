@@ -1,7 +1,7 @@
 import { InputError } from '../base/input-error.js';
 
 /**
- * A small reader for tar archives held in memory: POSIX ustar, pax extended headers and
+ * A small reader for tar archives, fed in chunks or held in memory: POSIX ustar, pax extended headers and
  * GNU long names (the formats written by abuild, GNU tar, Go and Python for image layers).
  * Layout facts from POSIX.1-2017 `pax` ("ustar Interchange Format", "pax Interchange Format")
  * and GNU tar's manual ("Basic Tar Format").
@@ -17,7 +17,7 @@ export type TarEntryType =
   | 'fifo'
   | 'other';
 
-export interface TarEntry {
+export interface TarHeader {
   /** Path inside the archive, after pax `path` / GNU long name / ustar prefix are applied. */
   readonly name: string;
   readonly type: TarEntryType;
@@ -25,15 +25,27 @@ export interface TarEntry {
   readonly typeFlag: string;
   /** Permission bits (and set-id/sticky bits) from the header. */
   readonly mode: number;
-  /** Length of `content` in bytes. */
+  /** Length of the entry's data in bytes. */
   readonly size: number;
   /** Target of a symlink or hard link, undefined for other types. */
   readonly linkName: string | undefined;
-  /** The entry's data: a view into the archive buffer, not a copy. */
-  readonly content: Buffer;
   /** Byte offset of the entry's own header block, for error messages. */
   readonly headerOffset: number;
 }
+
+export interface TarEntry extends TarHeader {
+  /** The entry's data: a view into the archive buffer, not a copy. */
+  readonly content: Buffer;
+}
+
+/**
+ * What a streaming read gives, in archive order: an entry's header, its data in pieces (views
+ * into the chunks given to `write`, valid until the next `write`), then its end.
+ */
+export type TarEvent =
+  | { readonly kind: 'entry'; readonly header: TarHeader }
+  | { readonly kind: 'data'; readonly bytes: Buffer }
+  | { readonly kind: 'entry-end' };
 
 const BLOCK = 512;
 
@@ -58,6 +70,12 @@ const HEADER_ONLY: ReadonlySet<TarEntryType> = new Set([
   'directory',
   'fifo',
 ]);
+
+/**
+ * Pax and GNU long-name headers are held whole until the entry they describe; real ones are a
+ * few hundred bytes, so a larger one is refused rather than buffered.
+ */
+const MAX_EXTENDED_HEADER_BYTES = 1024 * 1024;
 
 interface PendingNames {
   path?: string;
@@ -142,23 +160,134 @@ function parsePaxRecords(data: Buffer, dataOffset: number, source: string, into:
   }
 }
 
+type ReaderState = 'header' | 'data' | 'extended' | 'padding' | 'done';
+
 /**
- * Iterates the entries of a tar archive held in `bytes`. Stops at the first all-zero block or
- * at the end of the buffer: archives whose end-of-archive blocks were cut (APKINDEX signature
- * members) are accepted. Metadata entries (pax `x`, GNU `L`/`K`) are applied to the next
- * entry and not yielded; pax global headers (`g`) are skipped. Throws InputError, placed at a
- * byte offset, on a bad checksum, a bad number, or data running past the end.
+ * An incremental tar reader: `write` a chunk, take events with `next` until it answers
+ * undefined, write the next chunk; `end` says no more input comes. It holds one header block,
+ * the chunk it was given and at most one extended header (MAX_EXTENDED_HEADER_BYTES), however
+ * large the archive. Stops at the first all-zero block or at the end of the input: archives
+ * whose end-of-archive blocks were cut (APKINDEX signature members) are accepted. Metadata
+ * entries (pax `x`, GNU `L`/`K`) are applied to the next entry and not reported; pax global
+ * headers (`g`) are skipped. Throws InputError, placed at a byte offset, on a bad checksum, a
+ * bad number, or data running past the end.
  */
-export function* readTar(bytes: Buffer, source: string): Generator<TarEntry> {
-  let offset = 0;
-  let pending: PendingNames = {};
-  let pendingFrom: number | undefined;
-  while (offset < bytes.length) {
-    if (bytes.length - offset < BLOCK) {
-      throw new InputError(source, `byte ${offset}`, 'truncated tar header');
+export class TarReader {
+  private chunk: Buffer = Buffer.alloc(0);
+  private position = 0;
+  /** Archive offset of `chunk[position]`. */
+  private offset = 0;
+  private readonly headerBlock = Buffer.alloc(BLOCK);
+  private headerFilled = 0;
+  private state: ReaderState = 'header';
+  /** Data bytes of the current entry (or padding bytes) still to come. */
+  private remaining = 0;
+  private padding = 0;
+  private entryOffset = 0;
+  private entrySize = 0;
+  private extendedFlag = '';
+  private extended: Buffer[] = [];
+  private pending: PendingNames = {};
+  private pendingFrom: number | undefined;
+  private ended = false;
+
+  constructor(private readonly source: string) {}
+
+  /** Gives the next chunk; call it only once `next` has answered undefined. */
+  write(chunk: Buffer): void {
+    if (this.state === 'done') return;
+    if (this.position < this.chunk.length) throw new Error('TarReader.write before the previous chunk was read');
+    this.chunk = chunk;
+    this.position = 0;
+  }
+
+  /** Says the input is complete; `next` then reports what is left and checks nothing was cut. */
+  end(): void {
+    this.ended = true;
+  }
+
+  /** True once the archive's end was reached; later input is ignored. */
+  get finished(): boolean {
+    return this.state === 'done';
+  }
+
+  /** The next event, or undefined when more input is needed (or the archive is finished). */
+  next(): TarEvent | undefined {
+    for (;;) {
+      if (this.state === 'data' && this.remaining === 0) {
+        this.state = 'padding';
+        this.remaining = this.padding;
+        return { kind: 'entry-end' };
+      }
+      if (this.state === 'extended' && this.remaining === 0) {
+        this.applyExtended();
+        this.state = 'padding';
+        this.remaining = this.padding;
+      }
+      if (this.state === 'padding' && this.remaining === 0) this.state = 'header';
+      if (this.state === 'done') return undefined;
+      const available = this.chunk.length - this.position;
+      if (available === 0) {
+        if (!this.ended) return undefined;
+        this.finishInput();
+        return undefined;
+      }
+      if (this.state === 'header') {
+        const event = this.readHeader(available);
+        if (event !== undefined) return event;
+        continue;
+      }
+      const taken = this.chunk.subarray(this.position, this.position + Math.min(available, this.remaining));
+      this.position += taken.length;
+      this.offset += taken.length;
+      this.remaining -= taken.length;
+      if (this.state === 'data') return { kind: 'data', bytes: taken };
+      if (this.state === 'extended') this.extended.push(Buffer.from(taken));
     }
-    const header = bytes.subarray(offset, offset + BLOCK);
-    if (isZeroBlock(header)) break;
+  }
+
+  private finishInput(): void {
+    if (this.state === 'header' && this.headerFilled > 0) {
+      throw new InputError(this.source, `byte ${this.offset - this.headerFilled}`, 'truncated tar header');
+    }
+    if (this.state === 'data' || this.state === 'extended') {
+      throw new InputError(this.source, `byte ${this.entryOffset}`, `tar entry of ${this.entrySize} bytes runs past the end of the archive`);
+    }
+    this.state = 'done';
+    if (this.pendingFrom !== undefined) {
+      throw new InputError(this.source, `byte ${this.pendingFrom}`, 'extended tar header is not followed by an entry');
+    }
+  }
+
+  /** Fills the header block from the chunk; once whole, starts its entry. */
+  private readHeader(available: number): TarEvent | undefined {
+    let header: Buffer;
+    if (this.headerFilled === 0 && available >= BLOCK) {
+      header = this.chunk.subarray(this.position, this.position + BLOCK);
+      this.position += BLOCK;
+      this.offset += BLOCK;
+    } else {
+      const taken = Math.min(BLOCK - this.headerFilled, available);
+      this.chunk.copy(this.headerBlock, this.headerFilled, this.position, this.position + taken);
+      this.headerFilled += taken;
+      this.position += taken;
+      this.offset += taken;
+      if (this.headerFilled < BLOCK) return undefined;
+      this.headerFilled = 0;
+      header = this.headerBlock;
+    }
+    return this.startEntry(header, this.offset - BLOCK);
+  }
+
+  private startEntry(header: Buffer, offset: number): TarEvent | undefined {
+    const source = this.source;
+    if (isZeroBlock(header)) {
+      this.state = 'done';
+      if (this.pendingFrom !== undefined) {
+        throw new InputError(source, `byte ${this.pendingFrom}`, 'extended tar header is not followed by an entry');
+      }
+      return undefined;
+    }
     const storedChecksum = numericField(header, 148, 8, source, 'checksum');
     if (!checksumMatches(header, storedChecksum)) {
       throw new InputError(source, `byte ${offset}`, 'tar header checksum mismatch');
@@ -167,45 +296,70 @@ export function* readTar(bytes: Buffer, source: string): Generator<TarEntry> {
     const headerSize = numericField(header, 124, 12, source, 'size');
     const isMeta = typeFlag === 'x' || typeFlag === 'g' || typeFlag === 'L' || typeFlag === 'K';
     const type = TYPE_BY_FLAG[typeFlag] ?? 'other';
-    const declaredSize = !isMeta && pending.size !== undefined ? pending.size : headerSize;
+    const declaredSize = !isMeta && this.pending.size !== undefined ? this.pending.size : headerSize;
     const size = !isMeta && HEADER_ONLY.has(type) ? 0 : declaredSize;
-    const dataStart = offset + BLOCK;
-    if (size > bytes.length - dataStart) {
-      throw new InputError(source, `byte ${offset}`, `tar entry of ${size} bytes runs past the end of the archive`);
-    }
-    const content = bytes.subarray(dataStart, dataStart + size);
-    const next = dataStart + roundUpToBlock(size);
+    this.entryOffset = offset;
+    this.entrySize = size;
+    this.remaining = size;
+    this.padding = roundUpToBlock(size) - size;
 
     if (isMeta) {
-      if (typeFlag !== 'g') pendingFrom ??= offset;
-      if (typeFlag === 'x') parsePaxRecords(content, dataStart, source, pending);
-      else if (typeFlag === 'L') pending.path = cString(content, 0, content.length);
-      else if (typeFlag === 'K') pending.linkPath = cString(content, 0, content.length);
-      offset = next;
-      continue;
+      if (size > MAX_EXTENDED_HEADER_BYTES) {
+        throw new InputError(source, `byte ${offset}`, `extended tar header of ${size} bytes is larger than ${MAX_EXTENDED_HEADER_BYTES}`);
+      }
+      if (typeFlag !== 'g') this.pendingFrom ??= offset;
+      this.extendedFlag = typeFlag;
+      this.extended = [];
+      this.state = 'extended';
+      return undefined;
     }
 
     const magic = header.subarray(257, 263).toString('latin1');
     // Only POSIX ustar uses the prefix field; GNU tar ("ustar  ") stores other data there.
     const prefix = magic === 'ustar\0' ? cString(header, 345, 155) : '';
     const headerName = cString(header, 0, 100);
-    const name = pending.path ?? (prefix === '' ? headerName : `${prefix}/${headerName}`);
+    const name = this.pending.path ?? (prefix === '' ? headerName : `${prefix}/${headerName}`);
     const isLink = type === 'symlink' || type === 'hardlink';
-    yield {
+    const entry: TarHeader = {
       name,
       type,
       typeFlag,
       mode: numericField(header, 100, 8, source, 'mode') & 0o7777,
       size,
-      linkName: isLink ? (pending.linkPath ?? cString(header, 157, 100)) : undefined,
-      content,
+      linkName: isLink ? (this.pending.linkPath ?? cString(header, 157, 100)) : undefined,
       headerOffset: offset,
     };
-    pending = {};
-    pendingFrom = undefined;
-    offset = next;
+    this.pending = {};
+    this.pendingFrom = undefined;
+    this.state = 'data';
+    return { kind: 'entry', header: entry };
   }
-  if (pendingFrom !== undefined) {
-    throw new InputError(source, `byte ${pendingFrom}`, 'extended tar header is not followed by an entry');
+
+  private applyExtended(): void {
+    const content = Buffer.concat(this.extended);
+    this.extended = [];
+    const dataStart = this.entryOffset + BLOCK;
+    if (this.extendedFlag === 'x') parsePaxRecords(content, dataStart, this.source, this.pending);
+    else if (this.extendedFlag === 'L') this.pending.path = cString(content, 0, content.length);
+    else if (this.extendedFlag === 'K') this.pending.linkPath = cString(content, 0, content.length);
+  }
+}
+
+/**
+ * Iterates the entries of a tar archive held in `bytes`, each with its data as a view into
+ * `bytes`; the rules and errors are TarReader's.
+ */
+export function* readTar(bytes: Buffer, source: string): Generator<TarEntry> {
+  const reader = new TarReader(source);
+  reader.write(bytes);
+  reader.end();
+  let header: TarHeader | undefined;
+  let pieces: Buffer[] = [];
+  for (let event = reader.next(); event !== undefined; event = reader.next()) {
+    if (event.kind === 'entry') {
+      header = event.header;
+      pieces = [];
+    } else if (event.kind === 'data') pieces.push(event.bytes);
+    else if (header !== undefined) yield { ...header, content: pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces) };
   }
 }

@@ -4,7 +4,7 @@ import type { ScannedSystem } from './system.js';
 /** Where the scanned branch came from. */
 export type BranchSource = 'flag' | 'etc/alpine-release' | 'alpine-release package' | 'etc/os-release' | 'etc/apk/repositories';
 
-export interface BranchDecision {
+interface BranchDecision {
   /** `3.16`, `edge`; undefined when nothing tells it. */
   readonly branch: string | undefined;
   readonly source: BranchSource | undefined;

@@ -7,9 +7,9 @@ import { parseInstalledDb } from '../formats/installed.js';
 import { readTar } from '../formats/tar.js';
 import { inputErrorFromAsync } from '../test-support/input-errors.js';
 import { repoPath } from '../test-support/paths.js';
-import { archiveMembers, folderMembers, readImageArchive, readImageMembers } from './image.js';
+import { readImageArchive, readImageFolder } from './image.js';
 import { runScan, secdbLoader } from './run.js';
-import { type LayerEntry, type Member, archive, dockerSaveMembers, ociLayoutMembers, tarball, writeMembers } from './test-support/images.js';
+import { type LayerEntry, type Member, archive, dockerSaveMembers, ociLayoutMembers, tarball, writeMembers, zerosLayer } from './test-support/images.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'secfix-image-'));
 const SECDB = repoPath('data', 'alpine-sample', 'secdb');
@@ -103,9 +103,9 @@ describe('image reconstruction', () => {
     ]);
   });
 
-  it('reads an unpacked OCI layout folder', () => {
+  it('reads an unpacked OCI layout folder', async () => {
     const folder = writeMembers(mkdtempSync(join(dir, 'oci-')), oci);
-    expectFinalFiles(readImageMembers(folderMembers(folder), folder));
+    expectFinalFiles(await readImageFolder(folder));
   });
 
   it('scans the first image of a multi-image docker save, and says so', async () => {
@@ -113,7 +113,7 @@ describe('image reconstruction', () => {
     const manifest = JSON.parse(members.find((member) => member.name === 'manifest.json')?.content.toString() ?? '[]') as { RepoTags: string[] }[];
     const twice = [...manifest, { ...manifest[0], RepoTags: ['test/alpine:other'] }];
     const withTwo = members.map((member) => (member.name === 'manifest.json' ? { ...member, content: Buffer.from(JSON.stringify(twice)) } : member));
-    const system = readImageMembers(archiveMembers(await archive(withTwo), 'two.tar'), 'two.tar');
+    const system = await readImageArchive(write('two.tar', await archive(withTwo)));
     expect(system.warnings).toEqual([{ code: 'image-choice', message: 'the archive holds 2 images (test/alpine:latest, test/alpine:other); scanned the first' }]);
     expect(system.image.tags).toEqual(['test/alpine:latest']);
   });
@@ -125,7 +125,7 @@ describe('image reconstruction', () => {
       { name: 'bbbb/layer.tar', type: 'symlink', linkname: '../aaaa/layer.tar' },
       { name: 'manifest.json', content: JSON.stringify([{ Config: 'c.json', RepoTags: null, Layers: ['aaaa/layer.tar', 'bbbb/layer.tar'] }]) },
     ]);
-    const system = readImageMembers(archiveMembers(withLink, 'linked.tar'), 'linked.tar');
+    const system = await readImageArchive(write('linked.tar', withLink));
     expect(packagesOf(system.files.installed)).toContain('busybox-1.35.0-r17');
     expect(system.image.layers).toBe(2);
   });
@@ -177,6 +177,27 @@ describe('bad images', () => {
     expect(error.problem).toMatch(/^decompresses past the image cap of 1048576 bytes \(--max-image-bytes\); \d+ bytes were used by what came before$/);
     // The same image fits a cap above what it decompresses to.
     expect((await readImageArchive(path, 8 << 20)).image.layers).toBe(1);
+  });
+
+  describe('a layer of 256 MiB of zeros, streamed', () => {
+    const size = 256 * 1024 * 1024;
+    let path: string;
+    beforeAll(async () => {
+      const layer = await zerosLayer(size, BASE);
+      const manifest = JSON.stringify([{ Config: 'c.json', RepoTags: null, Layers: ['big/layer.tar'] }]);
+      path = write('zeros.tar', await archive([{ name: 'big/layer.tar', content: layer }, { name: 'manifest.json', content: Buffer.from(manifest) }]));
+    });
+
+    it('is read through to the files after the zeros under the default cap', async () => {
+      const system = await readImageArchive(path);
+      expect(packagesOf(system.files.installed)).toContain('busybox-1.35.0-r17');
+    });
+
+    it('stops past a smaller cap, naming the layer, with what came before counted', async () => {
+      const error = await inputErrorFromAsync(() => readImageArchive(path, 64 * 1024 * 1024));
+      expect(error.source).toBe(`${path}: big/layer.tar`);
+      expect(error.problem).toBe('decompresses past the image cap of 67108864 bytes (--max-image-bytes); 0 bytes were used by what came before');
+    });
   });
 
   it('a gzip-compressed archive counts against the cap too', async () => {

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { readTar } from '../formats/tar.js';
-import { LayeredFiles, normalizePath, resolvePath } from './layers.js';
+import { LayeredFiles, normalizePath, readLayerChanges, resolvePath } from './layers.js';
 import { type LayerEntry, tarball } from './test-support/images.js';
 
 /** Applies each layer, lowest first, to a fresh merge, through real tar archives. */
 async function merge(...layers: LayerEntry[][]): Promise<LayeredFiles> {
   const files = new LayeredFiles();
-  for (const [index, layer] of layers.entries()) files.applyLayer(readTar(await tarball(layer), `layer ${index}`));
+  for (const [index, layer] of layers.entries()) {
+    const bytes = await tarball(layer);
+    files.applyLayer(await readLayerChanges(() => [bytes].values(), `layer ${index}`));
+  }
   return files;
 }
 

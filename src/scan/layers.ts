@@ -1,4 +1,5 @@
-import type { TarEntry } from '../formats/tar.js';
+import { InputError } from '../base/input-error.js';
+import { type TarEntryType, type TarEvent, type TarHeader, TarReader } from '../formats/tar.js';
 import { OS_RELEASE_FALLBACK, SYSTEM_FILES } from './system.js';
 
 /**
@@ -70,6 +71,129 @@ export function resolvePath(path: string, readLink: (path: string) => string | u
   return done.join('/');
 }
 
+/**
+ * The installed database of big images is a few MiB; a kept file past this is refused rather
+ * than held, so a layer cannot make the scan hold more than this per kept path.
+ */
+const MAX_KEPT_FILE_BYTES = 256 * 1024 * 1024;
+
+/** What one layer puts at a kept path (or on the way to one). */
+interface LayerChange {
+  readonly type: TarEntryType;
+  readonly linkName: string | undefined;
+  /** A regular file's content, or a hard link's once resolved. */
+  readonly content: Buffer | undefined;
+}
+
+/** What one layer changes in the part of the filesystem a scan reads. */
+interface LayerChanges {
+  readonly opaqueFolders: readonly string[];
+  readonly whiteouts: readonly string[];
+  /** By path; a later member at the same path wins, as when the layer is extracted. */
+  readonly changes: ReadonlyMap<string, LayerChange>;
+  /**
+   * Members that kept hard links point at but whose content was not kept (they are not kept
+   * paths themselves); reading the layer again with these as `linkTargets` resolves them.
+   */
+  readonly missingLinkTargets: ReadonlySet<string>;
+}
+
+/**
+ * Collects a layer's changes from its tar events, as they stream past: whiteouts, and the
+ * entries at kept paths, holding only the content of kept files (and of `linkTargets`).
+ */
+class LayerCollector {
+  private readonly opaqueFolders: string[] = [];
+  private readonly whiteouts: string[] = [];
+  private readonly changes = new Map<string, LayerChange>();
+  /** Contents of this layer's kept regular files, for hard links to them. */
+  private readonly contents = new Map<string, Buffer>();
+  private readonly missingLinkTargets = new Set<string>();
+  private current: { readonly path: string; readonly header: TarHeader; readonly pieces: Buffer[] | undefined } | undefined;
+
+  constructor(
+    private readonly source: string,
+    private readonly linkTargets: ReadonlySet<string> = new Set(),
+  ) {}
+
+  take(event: TarEvent): void {
+    if (event.kind === 'entry') this.startEntry(event.header);
+    else if (event.kind === 'data') this.current?.pieces?.push(Buffer.from(event.bytes));
+    else this.endEntry();
+  }
+
+  finish(): LayerChanges {
+    return { opaqueFolders: this.opaqueFolders, whiteouts: this.whiteouts, changes: this.changes, missingLinkTargets: this.missingLinkTargets };
+  }
+
+  private startEntry(header: TarHeader): void {
+    this.current = undefined;
+    const path = normalizePath(header.name);
+    if (path === '') return;
+    const slash = path.lastIndexOf('/');
+    const folder = slash === -1 ? '' : path.slice(0, slash);
+    const base = path.slice(slash + 1);
+    if (base === OPAQUE_WHITEOUT) {
+      this.opaqueFolders.push(folder);
+      return;
+    }
+    if (base.startsWith(WHITEOUT_PREFIX)) {
+      this.whiteouts.push(normalizePath(`${folder}/${base.slice(WHITEOUT_PREFIX.length)}`));
+      return;
+    }
+    const isKept = KEPT_FILES.has(path) || KEPT_FOLDERS.has(path);
+    const holdContent = header.type === 'file' && (KEPT_FILES.has(path) || this.linkTargets.has(path));
+    if (holdContent && header.size > MAX_KEPT_FILE_BYTES) {
+      throw new InputError(this.source, path, `${header.size} bytes is larger than the ${MAX_KEPT_FILE_BYTES} a scan reads`);
+    }
+    if (isKept || holdContent) this.current = { path, header, pieces: holdContent ? [] : undefined };
+  }
+
+  private endEntry(): void {
+    const current = this.current;
+    this.current = undefined;
+    if (current === undefined) return;
+    const { path, header } = current;
+    let content: Buffer | undefined = current.pieces === undefined ? undefined : Buffer.concat(current.pieces);
+    if (content !== undefined) this.contents.set(path, content);
+    if (!KEPT_FILES.has(path) && !KEPT_FOLDERS.has(path)) return;
+    if (header.type === 'hardlink' && KEPT_FILES.has(path)) {
+      // Hard links name an earlier member of the same layer.
+      const target = normalizePath(header.linkName ?? '');
+      content = this.contents.get(target);
+      if (content === undefined) this.missingLinkTargets.add(target);
+    }
+    this.changes.set(path, { type: header.type, linkName: header.linkName, content });
+  }
+}
+
+async function collectLayer(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, source: string, linkTargets: ReadonlySet<string>): Promise<LayerChanges> {
+  const reader = new TarReader(source);
+  const collector = new LayerCollector(source, linkTargets);
+  const drain = () => {
+    for (let event = reader.next(); event !== undefined; event = reader.next()) collector.take(event);
+  };
+  for await (const chunk of chunks) {
+    reader.write(chunk);
+    drain();
+    // Past the end-of-archive blocks nothing counts; stop reading (and decompressing).
+    if (reader.finished) break;
+  }
+  reader.end();
+  drain();
+  return collector.finish();
+}
+
+/**
+ * Reads one layer's changes as its tar bytes stream past. `open` gives the bytes; it is called
+ * a second time only when a kept path is a hard link to a member that was not kept.
+ */
+export async function readLayerChanges(open: () => AsyncIterable<Buffer> | Iterable<Buffer>, source: string): Promise<LayerChanges> {
+  const first = await collectLayer(open(), source, new Set());
+  if (first.missingLinkTargets.size === 0) return first;
+  return collectLayer(open(), source, first.missingLinkTargets);
+}
+
 type Node = { readonly kind: 'file'; readonly content: Buffer } | { readonly kind: 'symlink'; readonly target: string };
 
 /**
@@ -81,26 +205,8 @@ type Node = { readonly kind: 'file'; readonly content: Buffer } | { readonly kin
 export class LayeredFiles {
   private readonly nodes = new Map<string, Node>();
 
-  applyLayer(entries: Iterable<TarEntry>): void {
-    const opaqueFolders: string[] = [];
-    const whiteouts: string[] = [];
-    const changes = new Map<string, TarEntry>();
-    // Hard links name another member of the same layer, which may not be a kept file itself.
-    const regularFiles = new Map<string, TarEntry>();
-    for (const entry of entries) {
-      const path = normalizePath(entry.name);
-      if (path === '') continue;
-      const slash = path.lastIndexOf('/');
-      const folder = slash === -1 ? '' : path.slice(0, slash);
-      const base = path.slice(slash + 1);
-      if (base === OPAQUE_WHITEOUT) opaqueFolders.push(folder);
-      else if (base.startsWith(WHITEOUT_PREFIX)) whiteouts.push(normalizePath(`${folder}/${base.slice(WHITEOUT_PREFIX.length)}`));
-      else {
-        if (entry.type === 'file') regularFiles.set(path, entry);
-        // A later member at the same path wins, as when the layer is extracted.
-        if (KEPT_FILES.has(path) || KEPT_FOLDERS.has(path)) changes.set(path, entry);
-      }
-    }
+  applyLayer(layer: LayerChanges): void {
+    const { opaqueFolders, whiteouts } = layer;
     if (opaqueFolders.length > 0 || whiteouts.length > 0) {
       for (const path of [...this.nodes.keys()]) {
         const hidden =
@@ -109,29 +215,16 @@ export class LayeredFiles {
         if (hidden) this.nodes.delete(path);
       }
     }
-    for (const [path, entry] of changes) this.apply(path, entry, regularFiles);
+    for (const [path, change] of layer.changes) this.apply(path, change);
   }
 
-  private apply(path: string, entry: TarEntry, regularFiles: ReadonlyMap<string, TarEntry>): void {
-    if (entry.type === 'directory') {
-      // A real folder replaces a lower symlink at its path; what lower layers put inside stays.
-      this.nodes.delete(path);
-      return;
-    }
+  private apply(path: string, change: LayerChange): void {
     this.nodes.delete(path);
+    // A real folder replaces a lower symlink at its path; what lower layers put inside stays.
+    if (change.type === 'directory') return;
     for (const key of [...this.nodes.keys()]) if (isBelow(key, path)) this.nodes.delete(key);
-    if (entry.type === 'symlink') {
-      this.nodes.set(path, { kind: 'symlink', target: entry.linkName ?? '' });
-      return;
-    }
-    if (!KEPT_FILES.has(path)) return;
-    if (entry.type === 'file') {
-      // Copied, so the layer's decompressed bytes can be freed.
-      this.nodes.set(path, { kind: 'file', content: Buffer.from(entry.content) });
-    } else if (entry.type === 'hardlink') {
-      const target = regularFiles.get(normalizePath(entry.linkName ?? ''));
-      if (target !== undefined) this.nodes.set(path, { kind: 'file', content: Buffer.from(target.content) });
-    }
+    if (change.type === 'symlink') this.nodes.set(path, { kind: 'symlink', target: change.linkName ?? '' });
+    else if (change.content !== undefined && KEPT_FILES.has(path)) this.nodes.set(path, { kind: 'file', content: change.content });
   }
 
   /** The content of the regular file `path` reaches, or undefined when it reaches none. */

@@ -9,14 +9,14 @@ import type { ScanReport } from './run.js';
  * packages' stanzas in the installed database, its level set by the finding's kind.
  */
 
-export interface KindSummary {
+interface KindSummary {
   /** Installed packages (binary packages) with a finding of this kind. */
   readonly packages: number;
   /** Distinct (origin, vulnerability) pairs. */
   readonly vulnerabilities: number;
 }
 
-export function summarize(findings: readonly Finding[]): Record<FindingKind, KindSummary> {
+function summarize(findings: readonly Finding[]): Record<FindingKind, KindSummary> {
   const summary = {} as Record<FindingKind, KindSummary>;
   for (const kind of FINDING_KINDS) {
     const ofKind = findings.filter((finding) => finding.kind === kind);
@@ -75,7 +75,7 @@ export function renderJson(report: ScanReport): string {
 }
 
 /** The schema's own `$id` (OASIS sarif-spec `sarif-schema-2.1.0.json`). */
-export const SARIF_SCHEMA = 'https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json';
+const SARIF_SCHEMA = 'https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json';
 
 /** An available upgrade is an error to fix now; a fix not yet published must be awaited; unfixed is information. */
 const SARIF_LEVELS: Readonly<Record<FindingKind, 'error' | 'warning' | 'note'>> = {

@@ -4,7 +4,7 @@ import { InputError } from '../base/input-error.js';
 import { readInput } from '../sources/file.js';
 import { advise } from '../engine/upgrades.js';
 import { type BranchSource, decideBranch } from './branch.js';
-import { type ImageDescription, type ImageSystem, folderMembers, isImageFolder, readImageArchive, readImageMembers } from './image.js';
+import { type ImageDescription, type ImageSystem, isImageFolder, readImageArchive, readImageFolder } from './image.js';
 import type { Finding, PublishedVersions, ScanWarning, SecurityData } from '../engine/scan-model.js';
 import { readPublishedVersions } from './published.js';
 import { readRootfs } from './rootfs.js';
@@ -33,7 +33,7 @@ export interface ScanOptions {
   readonly today: string;
 }
 
-export interface ScanTarget {
+interface ScanTarget {
   readonly kind: 'rootfs' | 'image' | 'installed';
   readonly path: string;
   /** The installed database findings point at: root-relative, or the file given. */
@@ -112,7 +112,7 @@ async function loadTarget(input: ScanOptions['input'], maxImageBytes: number | u
     throw new InputError(path, undefined, 'no such file or folder');
   }
   if (!isFolder) return fromImage(path, await readImageArchive(path, maxImageBytes));
-  if (isImageFolder(path)) return fromImage(path, readImageMembers(folderMembers(path), path, maxImageBytes));
+  if (isImageFolder(path)) return fromImage(path, await readImageFolder(path, maxImageBytes));
   return { target: { kind: 'rootfs', path, installedDb: SYSTEM_FILES.installed }, files: readRootfs(path), label: (name) => join(path, SYSTEM_FILES[name]), warnings: [] };
 }
 

@@ -6,7 +6,7 @@ import { isGzip, readInput, readInputBytes } from '../sources/file.js';
 import type { FixLine, SecurityData } from '../engine/scan-model.js';
 
 /** A secdb file's bytes, read but not yet parsed. */
-export interface SecdbSource {
+interface SecdbSource {
   readonly path: string;
   readonly bytes: Buffer;
 }

@@ -13,7 +13,7 @@ import type { FixLine, OpenVulnerability, SecurityData } from '../engine/scan-mo
 export const SECURITY_DATA_ROUTE = '/api/branch/:branch/security-data';
 
 /** The path a client posts to for `branch`. */
-export const securityDataPath = (branch: string): string => SECURITY_DATA_ROUTE.replace(':branch', encodeURIComponent(branch));
+const securityDataPath = (branch: string): string => SECURITY_DATA_ROUTE.replace(':branch', encodeURIComponent(branch));
 
 /** Most origins one request may name: above the origins of any branch, so one request serves a scan. */
 export const MAX_REQUEST_PACKAGES = 20_000;
@@ -21,7 +21,7 @@ export const MAX_REQUEST_PACKAGES = 20_000;
 export const MAX_PACKAGE_NAME_LENGTH = 200;
 
 /** The request body: the origins installed. */
-export interface SecurityDataRequest {
+interface SecurityDataRequest {
   readonly packages: readonly string[];
 }
 

@@ -8,14 +8,14 @@ import { pipeline } from 'node:stream/promises';
 import { InputError } from '../base/input-error.js';
 
 /** What the last successful import of a source recorded, to skip it when nothing changed. */
-export interface PreviousFetch {
+interface PreviousFetch {
   readonly checksum?: string | null;
   readonly etag?: string | null;
   readonly lastModified?: string | null;
 }
 
 /** A source whose content changed (or was never seen): a local file to read. */
-export interface AcquiredSource {
+interface AcquiredSource {
   readonly status: 'changed';
   /** Local path of the content (a temporary copy for URLs). */
   readonly path: string;
@@ -28,7 +28,7 @@ export interface AcquiredSource {
   dispose(): Promise<void>;
 }
 
-export interface UnchangedSource {
+interface UnchangedSource {
   readonly status: 'unchanged';
   /** How we know: the server said 304, or the content hash matched. */
   readonly reason: 'not-modified' | 'same-checksum';
@@ -79,7 +79,7 @@ const MIB = 1024 * 1024;
  * gzipped and 500 MiB as plain JSON (counted after Content-Encoding is undone), a CVE 5 record
  * and a rejections file a few KiB.
  */
-export const DEFAULT_MAX_DOWNLOAD_BYTES: Readonly<Record<DownloadKind, number>> = {
+const DEFAULT_MAX_DOWNLOAD_BYTES: Readonly<Record<DownloadKind, number>> = {
   apkindex: 64 * MIB,
   secdb: 64 * MIB,
   nvd: 1024 * MIB,

@@ -34,7 +34,7 @@ function visibleDirectories(entries: readonly Dirent[]): string[] {
 }
 
 /** Largest APKBUILD read: real ones stay under 100 KiB; this keeps a hostile one from exhausting memory. */
-export const MAX_APKBUILD_BYTES = 4 << 20;
+const MAX_APKBUILD_BYTES = 4 << 20;
 
 /** Reads one APKBUILD, refusing (before reading) a file larger than MAX_APKBUILD_BYTES. */
 export async function readApkbuild(path: string): Promise<Buffer> {

@@ -6,7 +6,7 @@ import { InputError } from '../base/input-error.js';
 import { isUrl } from './acquire.js';
 
 /** The mapping rules secfix uses when no configuration names others: Alpine's, shipped in config/. */
-export const BUNDLED_MAPPING_FILE = fileURLToPath(new URL('../../config/alpine-mapping.yaml', import.meta.url));
+const BUNDLED_MAPPING_FILE = fileURLToPath(new URL('../../config/alpine-mapping.yaml', import.meta.url));
 
 /** The demo configuration: the real Alpine sample data shipped in data/. */
 export const BUNDLED_DEMO_CONFIG = fileURLToPath(new URL('../../data/demo.yaml', import.meta.url));

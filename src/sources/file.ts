@@ -73,6 +73,21 @@ export async function* streamInput(path: string): AsyncGenerator<Buffer> {
   }
 }
 
+/**
+ * Streams a file's raw bytes (no decompression), or the bytes from `start` to `end`
+ * inclusive, with file errors as InputError naming the file.
+ */
+export async function* streamInputBytes(path: string, range: { readonly start: number; readonly end: number } | undefined = undefined): AsyncGenerator<Buffer> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 16, ...range });
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (error) {
+    throw describeFsError(path, error);
+  } finally {
+    stream.destroy();
+  }
+}
+
 /** Reads a whole file, gunzipped when it is gzip, as one buffer. For inputs known to be small. */
 export async function readInput(path: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -81,7 +96,7 @@ export async function readInput(path: string): Promise<Buffer> {
 }
 
 /** The files a folder walk found, and the symlinks it passed over. */
-export interface FolderFiles {
+interface FolderFiles {
   /** Paths of the files `wanted` accepts, in code-unit order (the same on every machine). */
   readonly files: string[];
   /** Symlinks met, to folders or files: never followed, so a `..` link cannot loop and no file is read twice. */

@@ -3,14 +3,14 @@
  * to load (the CLI starts faster when a command does not open a database).
  */
 
-export const DEFAULT_DATABASE_URL = 'sqlite:./secfix.db';
+const DEFAULT_DATABASE_URL = 'sqlite:./secfix.db';
 
 /** A `--db`/`SECFIX_DB` value that names no database secfix can open. */
 export class DatabaseUrlError extends Error {
   override readonly name = 'DatabaseUrlError';
 }
 
-export type DatabaseLocation =
+type DatabaseLocation =
   | { readonly dialect: 'sqlite'; readonly path: string }
   | { readonly dialect: 'postgres'; readonly connectionString: string };
 

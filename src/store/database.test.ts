@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TestStore, backends, openTestStore, useTestStore } from '../test-support/databases.js';
-import { DEFAULT_DATABASE_URL, DatabaseUrlError, parseDatabaseUrl, resolveDatabaseUrl } from './database-url.js';
+import { DatabaseUrlError, parseDatabaseUrl, resolveDatabaseUrl } from './database-url.js';
 import { type Store, openDatabase, transaction, withWriteLock } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import { ensureBranch, listBranches } from './queries/branches.js';
@@ -10,7 +10,8 @@ describe('resolveDatabaseUrl', () => {
   it('prefers the --db flag, then SECFIX_DB, then the default file', () => {
     expect(resolveDatabaseUrl('sqlite:a.db', { SECFIX_DB: 'sqlite:b.db' })).toBe('sqlite:a.db');
     expect(resolveDatabaseUrl(undefined, { SECFIX_DB: 'sqlite:b.db' })).toBe('sqlite:b.db');
-    expect(resolveDatabaseUrl(undefined, {})).toBe(DEFAULT_DATABASE_URL);
+    // The README's default: secfix.db in the working directory.
+    expect(resolveDatabaseUrl(undefined, {})).toBe('sqlite:./secfix.db');
     expect(resolveDatabaseUrl('', { SECFIX_DB: '' })).toBe('sqlite:./secfix.db');
   });
 });

@@ -30,7 +30,7 @@ function pgTypes(types: typeof pg.types): pg.CustomTypesConfig {
   return { getTypeParser };
 }
 
-export interface OpenOptions {
+interface OpenOptions {
   /**
    * Create the database when it does not exist (the default): an SQLite file, or a PostgreSQL
    * database created from the server's maintenance database. When false, a missing database is
@@ -222,7 +222,7 @@ export function transaction<T>(store: Store, fn: (db: Kysely<Schema>) => Promise
   return store.db.transaction().execute(fn);
 }
 
-export interface WriteLockOptions<T> {
+interface WriteLockOptions<T> {
   /**
    * Whether the transaction changed what readers are shown, judged from `fn`'s result; by default
    * it did, and the data version (with every cache keyed by it) moves on. Bookkeeping no page

@@ -34,7 +34,7 @@ export class StoredJsonError extends Error {
 }
 
 /** Checks that `value` (at path `at`) has a shape, returning it typed; throws `StoredJsonError` otherwise. */
-export type Shape<T> = (value: unknown, at: string, column: string) => T;
+type Shape<T> = (value: unknown, at: string, column: string) => T;
 
 function expected(what: string): Shape<never> {
   return (value, at, column) => {
@@ -70,7 +70,7 @@ function oneOf<const T extends string>(choices: readonly T[]): Shape<T> {
   };
 }
 
-export function listOf<T>(item: Shape<T>): Shape<readonly T[]> {
+function listOf<T>(item: Shape<T>): Shape<readonly T[]> {
   return (value, at, column) => {
     if (!Array.isArray(value)) return notList(value, at, column);
     value.forEach((entry: unknown, index) => item(entry, `${at}[${index}]`, column));

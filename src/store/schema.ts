@@ -22,47 +22,42 @@ export type IsoTime = string;
 export { STATE_NAMES, type StateName } from '../base/states.js';
 
 /** VEX justifications (CISA "minimum requirements for VEX") a rejection may give. */
-export const VEX_JUSTIFICATIONS = [
-  'component_not_present',
-  'vulnerable_code_not_present',
-  'vulnerable_code_not_in_execute_path',
-  'vulnerable_code_cannot_be_controlled_by_adversary',
-  'inline_mitigations_already_exist',
-] as const;
-export type VexJustification = (typeof VEX_JUSTIFICATIONS)[number];
+export type VexJustification =
+  | 'component_not_present'
+  | 'vulnerable_code_not_present'
+  | 'vulnerable_code_not_in_execute_path'
+  | 'vulnerable_code_cannot_be_controlled_by_adversary'
+  | 'inline_mitigations_already_exist';
 
 /** Where a secfix entry was read: the published secdb JSON or an aports APKBUILD. */
-export const SECFIX_SOURCES = ['secdb', 'aports'] as const;
-export type SecfixSource = (typeof SECFIX_SOURCES)[number];
+export type SecfixSource = 'secdb' | 'aports';
 
 /** `running` until the import finishes; `unchanged` when the source was skipped by checksum or ETag. */
-export const IMPORT_RUN_STATUSES = ['running', 'ok', 'failed', 'unchanged'] as const;
-export type ImportRunStatus = (typeof IMPORT_RUN_STATUSES)[number];
+export type ImportRunStatus = 'running' | 'ok' | 'failed' | 'unchanged';
 
 /** What an import marked as changed, for `update` to recompute. */
-export const DIRTY_KINDS = ['package', 'vulnerability'] as const;
-export type DirtyKind = (typeof DIRTY_KINDS)[number];
+export type DirtyKind = 'package' | 'vulnerability';
 
-export interface BranchTable {
+interface BranchTable {
   id: Generated<number>;
   name: string;
   end_of_support: string | null;
   created_at: IsoTime;
 }
 
-export interface RepositoryTable {
+interface RepositoryTable {
   id: Generated<number>;
   branch_id: number;
   name: string;
 }
 
-export interface BranchArchTable {
+interface BranchArchTable {
   branch_id: number;
   arch: string;
 }
 
 /** One origin (source package) per repository. */
-export interface SourcePackageTable {
+interface SourcePackageTable {
   id: Generated<number>;
   repository_id: number;
   name: string;
@@ -134,7 +129,7 @@ export interface CpeCriterionTable {
   end_excluding: string | null;
 }
 
-export interface SecfixTable {
+interface SecfixTable {
   id: Generated<number>;
   repository_id: number;
   package: string;
@@ -187,7 +182,7 @@ export interface StateTable {
   updated_at: IsoTime;
 }
 
-export interface StateHistoryTable {
+interface StateHistoryTable {
   id: Generated<number>;
   repository_id: number;
   package: string;
@@ -221,20 +216,20 @@ export interface ImportRunTable {
   target: string | null;
 }
 
-export interface DirtyTable {
+interface DirtyTable {
   kind: DirtyKind;
   key: string;
 }
 
 /** One row (id 1): bumped by every committed write, read by caches to know whether anything changed. */
-export interface DataVersionTable {
+interface DataVersionTable {
   id: number;
   version: number;
   changed_at: IsoTime;
 }
 
 /** A signed-in browser: found by the SHA-256 of its cookie's secret, never by the secret itself. */
-export interface AuthSessionTable {
+interface AuthSessionTable {
   id_hash: string;
   /** The provider's verified address, lower-case. */
   email: string;
@@ -247,7 +242,7 @@ export interface AuthSessionTable {
 }
 
 /** A sign-in between `/login` and the provider's callback: what the callback must check. */
-export interface AuthLoginTable {
+interface AuthLoginTable {
   state_hash: string;
   code_verifier: string;
   nonce: string;
@@ -257,11 +252,10 @@ export interface AuthLoginTable {
 }
 
 /** Roles a token or signed-in person may hold (the engine's authorization decides what each may do). */
-export const TOKEN_ROLES = ['maintainer', 'security-team', 'admin'] as const;
-export type TokenRole = (typeof TOKEN_ROLES)[number];
+export type TokenRole = 'maintainer' | 'security-team' | 'admin';
 
 /** An API token for automation; only the SHA-256 of the token is kept. */
-export interface ApiTokenTable {
+interface ApiTokenTable {
   name: string;
   role: TokenRole;
   email: string | null;
@@ -271,7 +265,7 @@ export interface ApiTokenTable {
 }
 
 /** Append-only: who (`actor`) did what (`action`) to what (`subject`), with details as JSON. */
-export interface AuditEventTable {
+interface AuditEventTable {
   id: Generated<number>;
   at: IsoTime;
   actor: string;

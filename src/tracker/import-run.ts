@@ -31,7 +31,7 @@ export interface ImportSummary {
 /** Called as a long import advances; `total` when the source says how much there is. */
 export type ProgressCallback = (done: number, total?: number) => void;
 
-export type ImportCounts = Record<string, number>;
+type ImportCounts = Record<string, number>;
 
 /** What a writer did. */
 export interface ImportWritten {
@@ -47,10 +47,10 @@ export interface ImportWritten {
 }
 
 /** Writes one source's data; runs inside the write lock, so everything it does commits together. */
-export type ImportWriter = (db: Kysely<Schema>, importRunId: number) => Promise<ImportWritten>;
+type ImportWriter = (db: Kysely<Schema>, importRunId: number) => Promise<ImportWritten>;
 
 /** A source read far enough to know whether it changed since the last successful import. */
-export type PreparedImport =
+type PreparedImport =
   | { readonly status: 'unchanged' }
   | {
       readonly status: 'changed';
@@ -62,7 +62,7 @@ export type PreparedImport =
       dispose(): Promise<void>;
     };
 
-export interface ImportTarget {
+interface ImportTarget {
   readonly kind: string;
   /** The location as given, for the summary. */
   readonly location: string;
@@ -208,7 +208,7 @@ async function recordFailure(store: Store, importRunId: number, prepared: Prepar
 }
 
 /** A file or URL source to prepare: its kind sets the default download cap. */
-export interface FileSource {
+interface FileSource {
   readonly kind: DownloadKind;
   readonly location: string;
   readonly download?: DownloadOptions | undefined;

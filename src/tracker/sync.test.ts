@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { V316_MAIN_EXPECTED, V316_REJECTIONS_YAML } from '../engine/test-support/alpine-3.16-expected.js';
-import { BUNDLED_MAPPING_FILE, loadConfig } from '../sources/config.js';
+import { loadConfig } from '../sources/config.js';
 import { findStates, getDataVersion, listStateHistory } from '../store/index.js';
 import { backends, useTestStore } from '../test-support/databases.js';
+import { repoPath } from '../test-support/paths.js';
 import { syncFromConfig } from './sync.js';
 import { dataDigest } from './test-support/store-digest.js';
 import { KEYS, V316_COMMUNITY_SECDB, V316_INDEX, V316_MAIN_SECDB, countRows, sampleNvdFiles, stateOf, writeText } from './test-support/v316-sample.js';
@@ -108,7 +109,7 @@ branches:
 nvd:${list(nvdFiles.map((file) => `${base}/nvd/${basename(file)}`))}
 rejections:
   - source: ${base}/rejections/main.yaml
-mapping: ${BUNDLED_MAPPING_FILE}
+mapping: ${repoPath('config', 'alpine-mapping.yaml')}
 `,
   );
   return loadConfig(path);

@@ -5,7 +5,7 @@ import { type Store, ensureBranch, ensureRepository, listBranches, setBranchArch
 import { type ImportSummary, type ProgressCallback, importApkIndex, importCve5, importNvd, importRejections, importSecdb } from './import.js';
 import { type UpdateSummary, updateStates } from './update.js';
 
-export interface SyncOptions {
+interface SyncOptions {
   /** Accept indexes whose signature cannot be verified. */
   readonly allowUntrusted?: boolean;
   /** Told which source is being imported, and how far a long one has got. */

@@ -5,7 +5,7 @@ import { type ApiToken, type Store, type TokenRole, appendAuditEvent, createApiT
 /** Token names: what `token revoke` and the audit log call a token. */
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export interface NewToken {
+interface NewToken {
   readonly name: string;
   readonly role: TokenRole;
   /** Whose packages a maintainer token acts on; optional for the other roles. */

@@ -74,7 +74,7 @@ import { refreshPageSummaries } from './summaries.js';
  * are obsolete) is engine/branch.ts's.
  */
 
-export interface UpdateOptions {
+interface UpdateOptions {
   readonly full: boolean;
   readonly rules: MappingRules;
   /** Written into the state history. */

@@ -1,5 +1,5 @@
 /** How `secfix inspect` reads one kind of input file. */
-export interface InspectOptions {
+interface InspectOptions {
   /** Folder of trusted public keys, for signed inputs. */
   readonly keysDir: string | undefined;
   /** Accept unsigned or unverifiable input. */

@@ -40,6 +40,24 @@ export async function tarball(entries: readonly LayerEntry[]): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * A gzip layer holding `size` bytes (a multiple of 1 MiB) of zeros in one file named `zeros`,
+ * then the `after` entries. It is built from gzip members joined end to end (RFC 1952 2.2: a
+ * gzip file is a series of members), so hundreds of MiB of layer take a few hundred KiB.
+ */
+export async function zerosLayer(size: number, after: readonly LayerEntry[]): Promise<Buffer> {
+  const pack = tar.pack();
+  pack.entry({ name: 'zeros', size });
+  let header: Buffer | undefined;
+  for await (const chunk of pack) {
+    header = (chunk as Buffer).subarray(0, 512);
+    break;
+  }
+  if (header === undefined || size % (1 << 20) !== 0) throw new Error('zerosLayer: no header, or a size that is not whole MiB');
+  const mebibyte = gzipSync(Buffer.alloc(1 << 20));
+  return Buffer.concat([gzipSync(header), ...Array.from({ length: size / (1 << 20) }, () => mebibyte), gzipSync(await tarball(after))]);
+}
+
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 export interface ImageOptions {

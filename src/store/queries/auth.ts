@@ -7,7 +7,7 @@ import type { IsoTime, Schema, TokenRole } from '../schema.js';
  * callers pass the hash of a session id or token and look rows up by it.
  */
 
-export interface NewSession {
+interface NewSession {
   readonly idHash: string;
   readonly email: string;
   readonly groups: readonly string[];
@@ -15,7 +15,7 @@ export interface NewSession {
   readonly expiresAt: IsoTime;
 }
 
-export interface LiveSession {
+interface LiveSession {
   readonly email: string;
   readonly groups: readonly string[];
   readonly expiresAt: IsoTime;
@@ -52,7 +52,7 @@ export async function revokeSession(db: Kysely<Schema>, idHash: string, at: IsoT
   await db.updateTable('auth_session').set({ revoked_at: at }).where('id_hash', '=', idHash).where('revoked_at', 'is', null).execute();
 }
 
-export interface LoginAttempt {
+interface LoginAttempt {
   readonly codeVerifier: string;
   readonly nonce: string;
   readonly returnTo: string;
@@ -124,7 +124,7 @@ export async function findLiveApiToken(db: Kysely<Schema>, tokenHash: string): P
   return row === undefined ? undefined : { name: row.name, role: row.role, email: row.email, createdAt: row.created_at, revokedAt: row.revoked_at };
 }
 
-export interface AuditEvent {
+interface AuditEvent {
   readonly at: IsoTime;
   /** Who: an e-mail address, `token:NAME`, or `cli` for the command line. */
   readonly actor: string;

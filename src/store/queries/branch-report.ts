@@ -80,7 +80,7 @@ export interface BranchPackagePageRequest extends BranchPairFilter {
 }
 
 /** One (repository, package) of a branch that has matching pairs. */
-export interface BranchPackage {
+interface BranchPackage {
   readonly repositoryId: number;
   readonly repo: string;
   readonly package: string;
@@ -91,7 +91,7 @@ export interface BranchPackage {
   readonly pairCount: number;
 }
 
-export interface BranchPackagePage {
+interface BranchPackagePage {
   readonly packages: readonly BranchPackage[];
   /** Packages matching the filter on all pages; 0 when the page is empty (past the end or nothing matches). */
   readonly total: number;

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
 import { nowIso } from './batches.js';
 
-export interface BranchOptions {
+interface BranchOptions {
   /** ISO date the branch stops getting security fixes; undefined leaves the stored value alone. */
   readonly endOfSupport?: string | null;
 }
@@ -51,7 +51,7 @@ export async function setBranchArchs(db: Kysely<Schema>, branchId: number, archs
     .execute();
 }
 
-export interface RepositorySummary {
+interface RepositorySummary {
   readonly id: number;
   readonly name: string;
 }

@@ -3,7 +3,7 @@ import { jsonText, number, readJsonColumn, recordOf } from '../json-column.js';
 import type { ImportRunStatus, ImportRunTable, Schema } from '../schema.js';
 import { nowIso } from './batches.js';
 
-export interface ImportRunStart {
+interface ImportRunStart {
   /** File path or URL the data comes from. */
   readonly source: string;
   /** What kind of data it is (`nvd`, `secdb`, `apkindex`, ...). */
@@ -16,7 +16,7 @@ export interface ImportRunStart {
   readonly at?: string;
 }
 
-export interface ImportRunFinish {
+interface ImportRunFinish {
   readonly status: Exclude<ImportRunStatus, 'running'>;
   readonly counts?: Readonly<Record<string, number>> | null;
   readonly error?: string | null;

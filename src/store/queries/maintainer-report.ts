@@ -30,7 +30,7 @@ function branchRank(branchOrder: readonly string[]): RawBuilder<number> {
 const likeContaining = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 
 /** One maintainer text as the indexes write it, with what its published packages add up to. */
-export interface MaintainerTotals {
+interface MaintainerTotals {
   readonly maintainer: string;
   /** Distinct package names over every branch and repository. */
   readonly packages: number;
@@ -114,7 +114,7 @@ export async function listMaintainersContaining(db: Kysely<Schema>, text: string
 }
 
 /** Which page of packages to read, in branch order (`branchOrder`), then repository and name. */
-export interface PackagePageRequest {
+interface PackagePageRequest {
   readonly branch?: string;
   readonly branchOrder: readonly string[];
   /** 1-based. */
@@ -123,7 +123,7 @@ export interface PackagePageRequest {
 }
 
 /** A published source package of one repository. */
-export interface RepositoryPackage {
+interface RepositoryPackage {
   readonly repositoryId: number;
   readonly branch: string;
   readonly repo: string;
@@ -152,7 +152,7 @@ export interface OrphanPackage extends RepositoryPackage {
   readonly vulnerable: number;
 }
 
-export interface PackagePage<T> {
+interface PackagePage<T> {
   readonly packages: readonly T[];
   /** Matching packages on all pages; 0 when the page is empty (past the end or nothing matches). */
   readonly total: number;

@@ -116,7 +116,7 @@ export async function countPackageStates(db: Kysely<Schema>, name: string): Prom
 }
 
 /** Which of a package's vulnerabilities to read: those with `state` in some repository (any when undefined), a page of them. */
-export interface PackageVulnerabilityPage {
+interface PackageVulnerabilityPage {
   readonly state?: StateName;
   readonly limit: number;
   readonly offset: number;

@@ -15,7 +15,7 @@ export interface IndexedOriginVersion {
   readonly binaries: readonly string[];
 }
 
-export interface IndexSnapshot {
+interface IndexSnapshot {
   readonly repositoryId: number;
   /** The architecture whose index this is; each binary is recorded under it. */
   readonly arch: string;
@@ -25,7 +25,7 @@ export interface IndexSnapshot {
   readonly at?: string;
 }
 
-export interface IndexSnapshotChanges {
+interface IndexSnapshotChanges {
   /** Origins whose set of published versions changed (a version appeared, disappeared or came back). */
   readonly changedOrigins: string[];
   readonly versionsAdded: number;
@@ -229,7 +229,7 @@ async function replaceArchBinaries(
   }
 }
 
-export interface PublishedVersion {
+interface PublishedVersion {
   readonly origin: string;
   readonly version: string;
   readonly versionKey: string | null;

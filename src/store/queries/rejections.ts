@@ -20,7 +20,7 @@ export interface StoredRejection extends RejectionEntry {
   readonly source: string;
 }
 
-export interface RejectionReplaceResult {
+interface RejectionReplaceResult {
   /** Packages with any rejection added, removed or changed. */
   readonly changedPackages: string[];
   readonly added: number;

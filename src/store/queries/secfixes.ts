@@ -12,12 +12,12 @@ export interface SecfixEntry {
 }
 
 /** Which stored secfixes a file replaces. */
-export interface SecfixScope {
+interface SecfixScope {
   readonly repositoryId: number;
   readonly source: SecfixSource;
 }
 
-export interface SecfixReplaceResult {
+interface SecfixReplaceResult {
   /** Packages with any secfix added, removed or re-noted. */
   readonly changedPackages: string[];
   readonly added: number;
@@ -90,7 +90,7 @@ function loadScope(db: Kysely<Schema>, scope: SecfixScope) {
     .execute();
 }
 
-export interface StoredSecfix extends SecfixEntry {
+interface StoredSecfix extends SecfixEntry {
   readonly repositoryId: number;
   readonly source: SecfixSource;
 }

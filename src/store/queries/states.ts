@@ -34,14 +34,14 @@ export interface StateRow extends StateKey {
   readonly evidenceJson: JsonText<readonly Evidence[]>;
 }
 
-export interface StateChangeOptions {
+interface StateChangeOptions {
   /** What caused the change, e.g. `update`, `import secdb v3.16/main`; kept in the history. */
   readonly cause: string;
   /** ISO time to record; defaults to now. */
   readonly at?: string;
 }
 
-export interface StateWriteResult {
+interface StateWriteResult {
   /** Rows inserted or updated (anything differed). */
   readonly written: number;
   /** Rows whose state name changed, each with a history row. */
@@ -294,7 +294,7 @@ export async function listStateRowsByVulnerability(
   return batches.flat().map(readStateRow);
 }
 
-export interface StateChange {
+interface StateChange {
   readonly oldState: StateName | null;
   readonly newState: StateName | null;
   readonly changedAt: string;
@@ -325,7 +325,7 @@ function likePattern(fragment: string): string {
 }
 
 /** Filters for `findStates`; each given one must hold. */
-export interface StateFilter {
+interface StateFilter {
   readonly branch?: string;
   readonly repo?: string;
   readonly package?: string;

@@ -57,7 +57,7 @@ export async function appendTriageEvents(db: Kysely<Schema>, events: readonly Ne
 }
 
 /** Filters for `listTriageEvents`; each given one must hold. */
-export interface TriageEventFilter {
+interface TriageEventFilter {
   /** Events of any of these packages. */
   readonly packages?: readonly string[];
   readonly vulnerabilityId?: string;
@@ -112,7 +112,7 @@ export async function listVulnerabilityUrgency(db: Kysely<Schema>, ids: readonly
 }
 
 /** A package published in one branch's repository, with its maintainer text (`Name <e-mail>`). */
-export interface PackageMaintainer {
+interface PackageMaintainer {
   readonly branch: string;
   readonly repo: string;
   readonly package: string;

@@ -55,7 +55,7 @@ export interface VulnerabilityRecord {
   readonly criteria: readonly CpeCriterion[];
 }
 
-export interface VulnerabilityUpsertResult {
+interface VulnerabilityUpsertResult {
   /** Ids whose stored content changed (new or different), in input order. */
   readonly changed: string[];
   readonly unchanged: number;
@@ -256,7 +256,7 @@ export async function listVulnerableCriterionNames(db: Kysely<Schema>, products?
 }
 
 /** A vulnerable criterion's vendor and product with the number of vulnerabilities naming it. */
-export interface CriterionProductCount {
+interface CriterionProductCount {
   readonly vendor: string;
   readonly product: string;
   readonly vulnerabilities: number;
