@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Schema } from '../schema.js';
 
 /** How the number of vulnerable pairs of one branch changed on one day. */
-interface VulnerableDelta {
+export interface VulnerableDelta {
   readonly branch: string;
   /** `YYYY-MM-DD` (UTC). */
   readonly day: string;
