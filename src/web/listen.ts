@@ -3,7 +3,7 @@ import type { Store } from '../store/index.js';
 import { type ServerOptions, buildServer } from './server.js';
 import { listenOrigin } from './web-context.js';
 
-export interface ListenOptions extends Omit<ServerOptions, 'db'> {
+export interface ListenOptions extends Omit<ServerOptions, 'db' | 'dialect'> {
   readonly port: number;
   readonly host: string;
 }
@@ -18,7 +18,7 @@ export interface RunningServer {
 
 /** Serves a store over HTTP until `close`. */
 export async function listen(store: Store, options: ListenOptions): Promise<RunningServer> {
-  const app = await buildServer({ ...options, db: store.db });
+  const app = await buildServer({ ...options, db: store.db, dialect: store.dialect });
   try {
     await app.listen({ port: options.port, host: options.host });
   } catch (error) {

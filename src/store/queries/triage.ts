@@ -143,3 +143,13 @@ export async function findKnownPackages(db: Kysely<Schema>, names: readonly stri
   }
   return known;
 }
+
+/** The maintainer texts the indexes give each of `names` (origin packages) in any branch, null where none; absent names are unknown. */
+export async function listMaintainersOfPackages(db: Kysely<Schema>, names: readonly string[]): Promise<Map<string, (string | null)[]>> {
+  const maintainers = new Map<string, (string | null)[]>();
+  for (const batch of chunks([...new Set(names)], IN_LIST_SIZE)) {
+    const rows = await db.selectFrom('source_package').select(['name', 'maintainer']).distinct().where('name', 'in', batch).orderBy('name').orderBy('maintainer').execute();
+    for (const row of rows) maintainers.set(row.name, [...(maintainers.get(row.name) ?? []), row.maintainer]);
+  }
+  return maintainers;
+}

@@ -85,7 +85,7 @@ export async function getAllPages<Page extends { readonly next: string | null }>
 export function useWebFixture(
   backend: Backend,
   data: FixtureData = { contents: 'demo' },
-  options: Partial<Omit<ServerOptions, 'db'>> = {},
+  options: Partial<Omit<ServerOptions, 'db' | 'dialect'>> = {},
 ): () => WebFixture {
   let fixture: WebFixture | undefined;
   beforeAll(async () => {
@@ -95,6 +95,7 @@ export function useWebFixture(
     const db: Kysely<Schema> = store.db.withPlugin(queries);
     const app = await buildServer({
       db,
+      dialect: store.dialect,
       site: { distribution: 'Alpine Linux (sample data)', baseUrl: TEST_BASE_URL },
       cache: false,
       rateLimitPerMinute: false,
