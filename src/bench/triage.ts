@@ -32,6 +32,18 @@ function percentiles(times: readonly number[]): (fraction: number) => number {
   return (fraction) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]! * 100) / 100;
 }
 
+/** Runs `record` for warm-up, then SINGLE_RUNS times timed, and gives the percentiles of those times. */
+async function recordOnePercentiles(record: (index: number) => Promise<unknown>): Promise<(fraction: number) => number> {
+  for (let index = 0; index < WARM_UP_RUNS; index += 1) await record(index);
+  const times: number[] = [];
+  for (let index = 0; index < SINGLE_RUNS; index += 1) {
+    const begin = process.hrtime.bigint();
+    await record(index);
+    times.push(elapsedMs(begin));
+  }
+  return percentiles(times);
+}
+
 /** The web figures, on a store whose 1,000 packages each have one vulnerable pair in 3.20/main. */
 async function webFigures(store: Store, names: readonly string[]) {
   await store.db.deleteFrom('triage_event').execute();
@@ -70,14 +82,7 @@ async function webFigures(store: Store, names: readonly string[]) {
       });
       if (response.statusCode !== 201) throw new Error(`POST /api/triage answered ${response.statusCode}: ${response.body}`);
     };
-    for (let index = 0; index < WARM_UP_RUNS; index += 1) await single(index);
-    const times: number[] = [];
-    for (let index = 0; index < SINGLE_RUNS; index += 1) {
-      const begin = process.hrtime.bigint();
-      await single(index);
-      times.push(elapsedMs(begin));
-    }
-    const api = percentiles(times);
+    const api = await recordOnePercentiles(single);
 
     const sessionId = newSecret();
     const now = Date.now();
@@ -139,14 +144,7 @@ try {
 
   const single = (index: number) =>
     recordTriage(store, { packages: [names[index % PACKAGES]!], vulnerabilities: ['CVE-2026-0001'], status: 'under-investigation' }, 'bench@example.org');
-  for (let index = 0; index < WARM_UP_RUNS; index += 1) await single(index);
-  const times: number[] = [];
-  for (let index = 0; index < SINGLE_RUNS; index += 1) {
-    const start = process.hrtime.bigint();
-    await single(index);
-    times.push(elapsedMs(start));
-  }
-  const at = percentiles(times);
+  const at = await recordOnePercentiles(single);
 
   const start = process.hrtime.bigint();
   const bulk = await recordTriage(
