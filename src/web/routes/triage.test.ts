@@ -185,4 +185,29 @@ describe.each(backends)('%s triage on the web', (backend) => {
     expect(pair).toMatchObject({ status: 'not-affected', triage: { status: 'not-affected' } });
     expect((await web().get('/branch/3.16')).body).toContain('triage rules: not-affected');
   });
+
+  describe('with the response cache on', () => {
+    const cached = useWebFixture(backend, { contents: 'demo' }, { auth: { roles: ROLES }, cache: { maxEntries: 100, maxBytes: 64 * 1024 * 1024 } });
+
+    it('serves no stale CVE or branch page after a triage event: recording moves the data version', async () => {
+      const { token } = await createToken(cached().store, { name: `cache-${backend}`, role: 'security-team', email: 'sec@example.org' }, 'test');
+      const cvePage = async () => (await cached().get(`/cve/${VULN}`)).body;
+      const branchPage = async () => (await cached().get('/branch/3.16')).body;
+      const [cveBefore, branchBefore] = [await cvePage(), await branchPage()];
+      expect(cveBefore).not.toContain('cached-note');
+      const version = (await cached().getJson<{ dataVersion: number }>('/healthz')).dataVersion;
+      const response = await cached().app.inject({
+        method: 'POST',
+        url: '/api/triage',
+        payload: { package: PACKAGE, vuln: VULN, status: 'affected', note: 'cached-note' },
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.statusCode, response.body).toBe(201);
+      expect((await cached().getJson<{ dataVersion: number }>('/healthz')).dataVersion).toBe(version + 1);
+      expect(await cvePage()).toContain('cached-note');
+      // The branch page is rendered anew for the new data version, not served from the cache.
+      expect(branchBefore).toContain(`Data version ${version},`);
+      expect(await branchPage()).toContain(`Data version ${version + 1},`);
+    });
+  });
 });
