@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestStore, openTestStore } from '../test-support/databases.js';
 import { type RunningServer, listen } from './listen.js';
-import { launchBrowser, screenshot } from './test-support/browser.js';
+import { accessibilityViolations, launchBrowser, screenshot } from './test-support/browser.js';
 import { type TestProvider, startTestProvider } from './test-support/oidc-provider.js';
 
 /** A CVE of the demo data with vulnerable pairs. */
@@ -91,6 +91,7 @@ describe('sign-in with OpenID Connect in a browser', () => {
       expect(await page.locator('form.triage').count()).toBe(0);
       await Promise.all([page.waitForURL(`${server.address}/cve/${TRIAGED_CVE}`), page.click('text=Sign in')]);
 
+      expect(await accessibilityViolations(page)).toEqual([]);
       const form = page.locator(`form[aria-label="Triage ${pair.package}"]`);
       await form.locator('select[name=status]').selectOption('not-affected');
       await form.locator('select[name=justification]').selectOption('vulnerable-code-not-in-execute-path');
@@ -102,6 +103,10 @@ describe('sign-in with OpenID Connect in a browser', () => {
 
       await page.goto(`${server.address}/branch/${pair.branch}`);
       expect(await page.textContent('main')).toContain('triage rules: not-affected');
+      await page.goto(`${server.address}/triage`);
+      expect(await page.locator('input[name=pair]').count()).toBeGreaterThan(0);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await screenshot(page, 'triage-queue');
       await Promise.all([page.waitForURL(`${server.address}/`), page.click('header .account button')]);
       expect(await page.textContent('header .account')).toContain('Sign in');
     } finally {
