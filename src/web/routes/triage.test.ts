@@ -129,10 +129,13 @@ describe.each(backends)('%s triage on the web', (backend) => {
     const json = await web().getJson<{ states: { package: string; triage: { status: string; computedState: string } }[] }>(`/api/cve/${VULN}`);
     expect(json.states.filter((state) => state.package === PACKAGE).map((state) => state.triage.status)).toContain('pending-upstream-fix');
 
-    const refused = await form({ csrf: sec.csrf, package: PACKAGE, status: 'not-affected' });
+    const refused = await form({ csrf: sec.csrf, package: PACKAGE, status: 'not-affected', note: 'kept <as sent>' });
     expect(refused.statusCode).toBe(400);
     expect(refused.body).toContain('Not recorded');
     expect(refused.body).toContain('justification');
+    // The form comes back as it was sent, escaped.
+    expect(refused.body).toContain('<option value="not-affected" selected>');
+    expect(refused.body).toContain('kept &lt;as sent&gt;</textarea>');
   });
 
   it('lists the open pairs on /triage, filters them, and triages the selected rows in one request', async () => {

@@ -54,16 +54,25 @@ export function csrfField(viewer: Viewer): Html {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${viewer.csrfToken}">`;
 }
 
+/** What a triage form held when it was sent, to show it again beside the reason it was refused. */
+export interface SentDecision {
+  readonly status?: string | undefined;
+  readonly justification?: string | undefined;
+  readonly version?: string | undefined;
+  readonly note?: string | undefined;
+}
+
 /** Status, justification, fix version and note: the fields of one triage decision; `prefix` keeps ids unique on a page. */
-export function triageFields(prefix: string): Html {
+export function triageFields(prefix: string, sent: SentDecision = {}): Html {
+  const status = sent.status ?? 'under-investigation';
   return html`<label for="${prefix}-status">Status
-<select id="${prefix}-status" name="status" required>${TRIAGE_STATUSES.map((status) => selectOption(status, status, status === 'under-investigation'))}</select></label>
+<select id="${prefix}-status" name="status" required>${TRIAGE_STATUSES.map((name) => selectOption(name, name, name === status))}</select></label>
 <label for="${prefix}-justification">Justification (not-affected)
-<select id="${prefix}-justification" name="justification">${selectOption('', 'none', true)}${TRIAGE_JUSTIFICATIONS.map((justification) => selectOption(justification, justification, false))}</select></label>
+<select id="${prefix}-justification" name="justification">${selectOption('', 'none', sent.justification === undefined)}${TRIAGE_JUSTIFICATIONS.map((name) => selectOption(name, name, name === sent.justification))}</select></label>
 <label for="${prefix}-version">Fix version (fixed)
-<input id="${prefix}-version" type="text" name="version" maxlength="100"></label>
+<input id="${prefix}-version" type="text" name="version" maxlength="100" value="${sent.version ?? ''}"></label>
 <label for="${prefix}-note">Note
-<textarea id="${prefix}-note" name="note" rows="2" cols="40" maxlength="2000"></textarea></label>`;
+<textarea id="${prefix}-note" name="note" rows="2" cols="40" maxlength="2000">${sent.note ?? ''}</textarea></label>`;
 }
 
 export interface TriageQueueInput {
