@@ -15,6 +15,7 @@ import { formatRejections } from '../formats/rejections.js';
 import {
   type NamedState,
   type NewTriageEvent,
+  type PackageMaintainer,
   type Schema,
   type Store,
   type VulnerabilityUrgency,
@@ -198,7 +199,9 @@ function eventsByPair(events: readonly TriageEvent[]): Map<string, TriageEvent[]
   const byPair = new Map<string, TriageEvent[]>();
   for (const event of events) {
     const key = pairKey(event.package, event.vulnerabilityId);
-    byPair.set(key, [...(byPair.get(key) ?? []), event]);
+    const known = byPair.get(key);
+    if (known === undefined) byPair.set(key, [event]);
+    else known.push(event);
   }
   return byPair;
 }
@@ -273,10 +276,12 @@ export async function triageQueue(store: WritableStore, filter: QueueFilter = {}
     triage: triages[index]!,
   }));
   const computed = new Set(candidates.map(entryKey));
+  const placesOf = new Map<string, PackageMaintainer[]>();
+  for (const row of packages) placesOf.set(row.package, [...(placesOf.get(row.package) ?? []), row]);
   for (const events of eventsByPair(await listTriageEvents(db)).values()) {
     const { package: pkg, vulnerabilityId } = events[0]!;
-    for (const row of packages) {
-      if (row.package !== pkg || computed.has(entryKey({ ...row, vulnerabilityId }))) continue;
+    for (const row of placesOf.get(pkg) ?? []) {
+      if (computed.has(entryKey({ ...row, vulnerabilityId }))) continue;
       const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: null, publishedVersion: null, events });
       candidates.push({ branch: row.branch, repo: row.repo, package: pkg, vulnerabilityId, version: null, triage });
     }
