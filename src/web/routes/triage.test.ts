@@ -21,9 +21,9 @@ const OTHER = 'openssl';
 describe.each(backends)('%s triage on the web', (backend) => {
   const web = useWebFixture(backend, { contents: 'demo' }, { auth: { roles: ROLES } });
 
-  async function session(email: string): Promise<{ cookie: string; csrf: string }> {
+  async function session(email: string, expiresAt = '2999-01-01T00:00:00.000Z'): Promise<{ cookie: string; csrf: string }> {
     const id = newSecret();
-    await createSession(web().store.db, { idHash: secretHash(id), email, groups: [], createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2999-01-01T00:00:00.000Z' });
+    await createSession(web().store.db, { idHash: secretHash(id), email, groups: [], createdAt: '2026-01-01T00:00:00.000Z', expiresAt });
     const me = await web().get('/api/me', { cookie: `secfix_session=${id}` });
     return { cookie: `secfix_session=${id}`, csrf: String(me.json<{ csrfToken?: string }>().csrfToken) };
   }
@@ -104,6 +104,12 @@ describe.each(backends)('%s triage on the web', (backend) => {
     const accepted = await post(body, { cookie: sec.cookie, 'x-csrf-token': sec.csrf });
     expect(accepted.statusCode, accepted.body).toBe(201);
     expect(accepted.json<{ events: TriageEvent[] }>().events[0]?.author).toBe('sec@example.org');
+
+    // An expired session signs nobody in: its token proves nothing any more.
+    const expired = await session('sec@example.org', '2000-01-01T00:00:00.000Z');
+    const before = (await listAuditEvents(web().store.db)).length;
+    expect((await post(body, { cookie: expired.cookie, 'x-csrf-token': sec.csrf })).statusCode).toBe(403);
+    expect((await listAuditEvents(web().store.db)).length).toBe(before);
   });
 
   it('shows the computed state beside the triage and the history on the CVE page; its form records and redirects', async () => {
