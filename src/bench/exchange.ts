@@ -29,7 +29,7 @@ try {
   await migrateToLatest(store);
   const secret = randomBytes(32);
   await addPeer(store, { origin: PEER, inboxUrl: `${PEER}/inbox`, keyType: 'hmac-sha256', key: secret.toString('base64') });
-  const app = await buildServer({ db: store.db, site: { distribution: 'bench', baseUrl: BASE }, cache: false, rateLimitPerMinute: false, exchange: { dialect: 'sqlite', perPeerPerMinute: 1_000_000 } });
+  const app = await buildServer({ db: store.db, dialect: 'sqlite', site: { distribution: 'bench', baseUrl: BASE }, cache: false, rateLimitPerMinute: false, exchange: { dialect: 'sqlite', perPeerPerMinute: 1_000_000 } });
   const parties = { origin: PEER, originInbox: `${PEER}/inbox`, target: BASE, targetInbox: `${BASE}/inbox` };
   const receive = async (index: number) => {
     const body = JSON.stringify(

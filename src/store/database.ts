@@ -222,7 +222,10 @@ export function transaction<T>(store: Store, fn: (db: Kysely<Schema>) => Promise
   return store.db.transaction().execute(fn);
 }
 
-interface WriteLockOptions<T> {
+/** What writing under the lock needs of a store: its handle and dialect (a server holds these without owning the store). */
+export type WritableStore = Pick<Store, 'db' | 'dialect'>;
+
+export interface WriteLockOptions<T> {
   /**
    * Whether the transaction changed what readers are shown, judged from `fn`'s result; by default
    * it did, and the data version (with every cache keyed by it) moves on. Bookkeeping no page
@@ -237,7 +240,7 @@ interface WriteLockOptions<T> {
  * A second writer waits (without blocking the event loop) until the first commits or rolls back.
  * `fn` must not start transactions of its own.
  */
-export function withWriteLock<T>(store: Store, fn: (db: Kysely<Schema>) => Promise<T>, options: WriteLockOptions<T> = {}): Promise<T> {
+export function withWriteLock<T>(store: WritableStore, fn: (db: Kysely<Schema>) => Promise<T>, options: WriteLockOptions<T> = {}): Promise<T> {
   return withMigrationLock(store, async (db) => {
     const result = await fn(db);
     if (options.changedData?.(result) ?? true) await bumpDataVersion(db);
@@ -246,7 +249,7 @@ export function withWriteLock<T>(store: Store, fn: (db: Kysely<Schema>) => Promi
 }
 
 /** The writer lock without the data-version bump, for migrations, which run before its table exists. */
-export function withMigrationLock<T>(store: Store, fn: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
+export function withMigrationLock<T>(store: WritableStore, fn: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
   return store.dialect === 'postgres' ? withPostgresWriteLock(store.db, fn) : withSqliteWriteLock(store.db, fn);
 }
 

@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { listTriageEvents } from '../store/index.js';
+import { listAuditEvents, listTriageEvents } from '../store/index.js';
 import { backends, openTestStore, useTestStore } from '../test-support/databases.js';
 import { inputErrorFromAsync } from '../test-support/input-errors.js';
 import { importRejections } from './import-rejections.js';
 import { addTriageSample } from './test-support/triage-sample.js';
-import { exportRejections, listNotAffected, listTriageHistory, recordTriage, triageQueue } from './triage.js';
+import { exportRejections, listNotAffected, listTriageHistory, recordTriage, recordTriageBatch, triageAuditSubject, triageQueue } from './triage.js';
 
 const REJECTIONS = `# Windows only
 curl:
@@ -52,6 +52,25 @@ describe.each(backends)('%s triage', (backend) => {
     const error = await inputErrorFromAsync(() => recordTriage(store(), request, 'ann@example.org'));
     expect(error.message).toContain(message);
     expect(await listTriageEvents(store().db)).toEqual([]);
+  });
+
+  it('records several requests in one transaction, each event with its audit row; one bad request writes nothing', async () => {
+    const good = { packages: ['openssl'], vulnerabilities: ['CVE-2019-0190'], status: 'affected', branches: ['3.16'] };
+    const bad = { packages: ['curl'], vulnerabilities: ['CVE-2023-0001'], status: 'fixed' };
+    await inputErrorFromAsync(() => recordTriageBatch(store(), [good, bad], 'ann@example.org'));
+    expect(await listTriageEvents(store().db)).toEqual([]);
+    expect(await listAuditEvents(store().db)).toEqual([]);
+
+    const events = await recordTriageBatch(store(), [good, { ...bad, status: 'under-investigation' }], 'ann@example.org');
+    expect(events.map((event) => [event.package, event.status, event.branches])).toEqual([
+      ['openssl', 'affected', ['3.16']],
+      ['curl', 'under-investigation', null],
+    ]);
+    const audit = await listAuditEvents(store().db);
+    expect(audit.map((row) => [row.actor, row.action, row.subject, row.detail?.['event']])).toEqual([
+      ['ann@example.org', 'triage.record', triageAuditSubject('openssl', 'CVE-2019-0190'), events[0]!.id],
+      ['ann@example.org', 'triage.record', triageAuditSubject('curl', 'CVE-2023-0001'), events[1]!.id],
+    ]);
   });
 
   it('queues open pairs, KEV first, then severity; triage takes a pair out', async () => {

@@ -15,9 +15,12 @@ import { formatRejections } from '../formats/rejections.js';
 import {
   type NamedState,
   type NewTriageEvent,
+  type PackageMaintainer,
   type Schema,
   type Store,
   type VulnerabilityUrgency,
+  type WritableStore,
+  appendAuditEvent,
   appendTriageEvents,
   findKnownPackages,
   findStates,
@@ -104,34 +107,61 @@ function pairState(state: NamedState): PairState {
   return { state: state.state, fixedVersion: state.fixedVersion, evidence: state.evidence };
 }
 
+/** The audit log's subject for a triage event: the pair it concerns. */
+export const triageAuditSubject = (pkg: string, vulnerabilityId: string) => `triage:${pkg}:${vulnerabilityId}`;
+
 /**
  * Records one event per (package, vulnerability) pair of the request, all in one transaction with
  * their notifications to peers (the outbox), and returns them. Bad input (an unknown package or
  * branch, a malformed id, a missing note or justification, a `fixed` version that is not an apk
  * version) is an InputError naming it, and nothing is written.
  */
-export async function recordTriage(store: Store, request: TriageRequest, author: string): Promise<TriageEvent[]> {
-  const shape = checkRequest(request, author);
+export function recordTriage(store: WritableStore, request: TriageRequest, author: string): Promise<TriageEvent[]> {
+  return recordTriageBatch(store, [request], author);
+}
+
+/**
+ * Records the events of several requests (say, the rows a person selected in the queue) in one
+ * transaction, each with its `triage.record` row in the audit log (actor: the author). One bad
+ * request writes nothing.
+ */
+export async function recordTriageBatch(store: WritableStore, requests: readonly TriageRequest[], author: string): Promise<TriageEvent[]> {
+  const shapes = requests.map((request) => checkRequest(request, author));
   return withWriteLock(store, async (db) => {
-    if (shape.branches !== null) {
+    const named = shapes.flatMap((shape) => shape.branches ?? []);
+    if (named.length > 0) {
       const known = new Set((await listBranches(db)).map((branch) => branch.name));
-      for (const branch of shape.branches) if (!known.has(branch)) refuse('branch', `unknown branch "${branch}"`);
-    }
-    const knownPackages = await findKnownPackages(db, request.packages, shape.branches ?? undefined);
-    for (const name of request.packages) {
-      if (!knownPackages.has(name)) refuse('package', `unknown package "${name}"${shape.branches === null ? '' : ` in branches ${shape.branches.join(', ')}`}`);
+      for (const branch of named) if (!known.has(branch)) refuse('branch', `unknown branch "${branch}"`);
     }
     const createdAt = new Date().toISOString();
+    const statesByPackage = new Map<string, NamedState[]>();
     const events: NewTriageEvent[] = [];
-    for (const pkg of new Set(request.packages)) {
-      const states = await findStates(db, { package: pkg });
-      for (const vulnerabilityId of new Set(request.vulnerabilities)) {
-        const pairStates = states.filter((state) => state.vulnerabilityId === vulnerabilityId);
-        events.push({ ...shape, package: pkg, vulnerabilityId, createdAt, computedDigests: digestsOf(pairStates, shape.branches) });
+    for (const [index, request] of requests.entries()) {
+      const shape = shapes[index]!;
+      const knownPackages = await findKnownPackages(db, request.packages, shape.branches ?? undefined);
+      for (const name of request.packages) {
+        if (!knownPackages.has(name)) refuse('package', `unknown package "${name}"${shape.branches === null ? '' : ` in branches ${shape.branches.join(', ')}`}`);
+      }
+      for (const pkg of new Set(request.packages)) {
+        const states = statesByPackage.get(pkg) ?? (await findStates(db, { package: pkg }));
+        statesByPackage.set(pkg, states);
+        for (const vulnerabilityId of new Set(request.vulnerabilities)) {
+          const pairStates = states.filter((state) => state.vulnerabilityId === vulnerabilityId);
+          events.push({ ...shape, package: pkg, vulnerabilityId, createdAt, computedDigests: digestsOf(pairStates, shape.branches) });
+        }
       }
     }
     const stored = await appendTriageEvents(db, events);
     await queueForPeers(db, stored);
+    for (const event of stored) {
+      await appendAuditEvent(db, {
+        at: event.createdAt,
+        actor: event.author,
+        action: 'triage.record',
+        subject: triageAuditSubject(event.package, event.vulnerabilityId),
+        detail: { event: event.id, status: event.status, justification: event.justification, version: event.version, note: event.note, branches: event.branches },
+      });
+    }
     return stored;
   });
 }
@@ -146,7 +176,7 @@ export interface TriageHistoryFilter {
 }
 
 /** The triage history matching `filter`, oldest first. */
-export async function listTriageHistory(store: Store, filter: TriageHistoryFilter = {}): Promise<TriageEvent[]> {
+export async function listTriageHistory(store: WritableStore, filter: TriageHistoryFilter = {}): Promise<TriageEvent[]> {
   let since: string | undefined;
   if (filter.since !== undefined) {
     const time = new Date(filter.since);
@@ -171,7 +201,9 @@ function eventsByPair(events: readonly TriageEvent[]): Map<string, TriageEvent[]
   const byPair = new Map<string, TriageEvent[]>();
   for (const event of events) {
     const key = pairKey(event.package, event.vulnerabilityId);
-    byPair.set(key, [...(byPair.get(key) ?? []), event]);
+    const known = byPair.get(key);
+    if (known === undefined) byPair.set(key, [event]);
+    else known.push(event);
   }
   return byPair;
 }
@@ -230,7 +262,7 @@ function byUrgency(a: QueueEntry, b: QueueEntry): number {
  * The open pairs (see `Resolution` in src/engine/triage.ts), most urgent first: pairs with a
  * computed state, and pairs a person triaged (say, `affected`) where the engine computed none.
  */
-export async function triageQueue(store: Store, filter: QueueFilter = {}): Promise<QueueEntry[]> {
+export async function triageQueue(store: WritableStore, filter: QueueFilter = {}): Promise<QueueEntry[]> {
   const { db } = store;
   if (filter.branch !== undefined && !(await listBranches(db)).some((branch) => branch.name === filter.branch)) refuse('branch', `unknown branch "${filter.branch}"`);
   const states = await findStates(db, { ...(filter.branch === undefined ? {} : { branch: filter.branch }), vulnerableOrTriaged: true });
@@ -246,10 +278,12 @@ export async function triageQueue(store: Store, filter: QueueFilter = {}): Promi
     triage: triages[index]!,
   }));
   const computed = new Set(candidates.map(entryKey));
+  const placesOf = new Map<string, PackageMaintainer[]>();
+  for (const row of packages) placesOf.set(row.package, [...(placesOf.get(row.package) ?? []), row]);
   for (const events of eventsByPair(await listTriageEvents(db)).values()) {
     const { package: pkg, vulnerabilityId } = events[0]!;
-    for (const row of packages) {
-      if (row.package !== pkg || computed.has(entryKey({ ...row, vulnerabilityId }))) continue;
+    for (const row of placesOf.get(pkg) ?? []) {
+      if (computed.has(entryKey({ ...row, vulnerabilityId }))) continue;
       const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: null, publishedVersion: null, events });
       candidates.push({ branch: row.branch, repo: row.repo, package: pkg, vulnerabilityId, version: null, triage });
     }

@@ -47,7 +47,7 @@ describe('listenOrigin and parseBaseUrl', () => {
   it('refuses to build a server whose base URL has a path', async () => {
     const store = await openTestStore('sqlite');
     try {
-      await expect(buildServer({ db: store.db, site: { distribution: 'x', baseUrl: 'https://host/sub/' } })).rejects.toThrow(BaseUrlError);
+      await expect(buildServer({ db: store.db, dialect: store.dialect, site: { distribution: 'x', baseUrl: 'https://host/sub/' } })).rejects.toThrow(BaseUrlError);
     } finally {
       await store.dispose();
     }

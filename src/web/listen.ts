@@ -5,7 +5,7 @@ import { type SenderOptions, startOutboxSender } from '../tracker/outbox.js';
 import type { ExchangeOptions } from './routes/inbox.js';
 import { listenOrigin, parseBaseUrl } from './web-context.js';
 
-export interface ListenOptions extends Omit<ServerOptions, 'db' | 'exchange'> {
+export interface ListenOptions extends Omit<ServerOptions, 'db' | 'dialect' | 'exchange'> {
   readonly port: number;
   readonly host: string;
   /** How the outbox is sent to peers while the server runs; `false` sends nothing (the outbox keeps it). */
@@ -29,7 +29,7 @@ export interface RunningServer {
 
 /** Serves a store over HTTP until `close`. */
 export async function listen(store: Store, options: ListenOptions): Promise<RunningServer> {
-  const app = await buildServer({ ...options, db: store.db, exchange: { ...options.inbox, dialect: store.dialect } });
+  const app = await buildServer({ ...options, db: store.db, dialect: store.dialect, exchange: { ...options.inbox, dialect: store.dialect } });
   try {
     await app.listen({ port: options.port, host: options.host });
   } catch (error) {

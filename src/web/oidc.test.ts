@@ -2,9 +2,11 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestStore, openTestStore } from '../test-support/databases.js';
 import { type RunningServer, listen } from './listen.js';
-import { launchBrowser, screenshot } from './test-support/browser.js';
+import { accessibilityViolations, launchBrowser, screenshot } from './test-support/browser.js';
 import { type TestProvider, startTestProvider } from './test-support/oidc-provider.js';
 
+/** A CVE of the demo data with vulnerable pairs. */
+const TRIAGED_CVE = 'CVE-2023-42363';
 const JANE = { sub: 'jane', email: 'Jane@Example.org', email_verified: true, groups_direct: ['alpine/security'] };
 
 /**
@@ -20,7 +22,7 @@ describe('sign-in with OpenID Connect in a browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    store = await openTestStore('sqlite');
+    store = await openTestStore('sqlite', { contents: 'demo' });
     provider = await startTestProvider(() => `${server.address}/auth/callback`);
     server = await listen(store, {
       port: 0,
@@ -72,6 +74,41 @@ describe('sign-in with OpenID Connect in a browser', () => {
       // The session is revoked in the store, not only forgotten by the browser.
       const rows = await store.db.selectFrom('auth_session').select('revoked_at').execute();
       expect(rows.map((row) => row.revoked_at === null)).toEqual([false, false]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it('triages a CVE from its page, shows it on the branch page, and logs out', async () => {
+    provider.signInAs(JANE);
+    const context = await browser.newContext();
+    try {
+      const states = ((await (await context.request.get(`${server.address}/api/cve/${TRIAGED_CVE}`)).json()) as { states: { branch: string; package: string; state: string }[] }).states;
+      const pair = states.find((state) => state.state === 'vulnerable');
+      if (pair === undefined) throw new Error(`the demo data has no vulnerable pair of ${TRIAGED_CVE}`);
+      const page = await context.newPage();
+      await page.goto(`${server.address}/cve/${TRIAGED_CVE}`);
+      expect(await page.locator('form.triage').count()).toBe(0);
+      await Promise.all([page.waitForURL(`${server.address}/cve/${TRIAGED_CVE}`), page.click('text=Sign in')]);
+
+      expect(await accessibilityViolations(page)).toEqual([]);
+      const form = page.locator(`form[aria-label="Triage ${pair.package}"]`);
+      await form.locator('select[name=status]').selectOption('not-affected');
+      await form.locator('select[name=justification]').selectOption('vulnerable-code-not-in-execute-path');
+      await form.locator('textarea[name=note]').fill('the applet is not built');
+      await form.locator(`input[name=branch][value="${pair.branch}"]`).check();
+      await Promise.all([page.waitForURL(new RegExp(`/cve/${TRIAGED_CVE}#triage-event-\\d+$`)), form.locator('button[type=submit]').click()]);
+      expect(await page.textContent('#triage-history + .table-scroll')).toContain('the applet is not built');
+      await screenshot(page, 'triaged');
+
+      await page.goto(`${server.address}/branch/${pair.branch}`);
+      expect(await page.textContent('main')).toContain('triage rules: not-affected');
+      await page.goto(`${server.address}/triage`);
+      expect(await page.locator('input[name=pair]').count()).toBeGreaterThan(0);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await screenshot(page, 'triage-queue');
+      await Promise.all([page.waitForURL(`${server.address}/`), page.click('header .account button')]);
+      expect(await page.textContent('header .account')).toContain('Sign in');
     } finally {
       await context.close();
     }

@@ -1,3 +1,4 @@
+import { TRIAGE_JUSTIFICATIONS, TRIAGE_STATUSES } from '../base/triage.js';
 import { QUALITY_KINDS } from '../engine/quality.js';
 import { BRANCH_PACKAGE_SORTS, SEVERITY_LEVELS, STATE_NAMES } from '../store/index.js';
 import { CONTEXT_PATH } from './linked-data.js';
@@ -135,6 +136,73 @@ export function openApiDocument(base: string): Record<string, unknown> {
     },
   };
   Object.assign(paths, exchangePaths());
+  const triageEvent = {
+    type: 'object',
+    required: ['id', 'package', 'vulnerabilityId', 'branches', 'status', 'justification', 'version', 'note', 'author', 'createdAt', 'computedDigests'],
+    properties: {
+      id: { type: 'integer' },
+      package: { type: 'string' },
+      vulnerabilityId: { type: 'string' },
+      branches: { type: ['array', 'null'], items: { type: 'string' }, description: 'null: every branch' },
+      status: { type: 'string', enum: TRIAGE_STATUSES },
+      justification: { type: ['string', 'null'], enum: [...TRIAGE_JUSTIFICATIONS, null] },
+      version: { type: ['string', 'null'] },
+      note: { type: ['string', 'null'] },
+      author: { type: 'string' },
+      createdAt: { type: 'string', format: 'date-time' },
+      computedDigests: { type: 'object', additionalProperties: { type: 'string' } },
+    },
+  };
+  const names = (what: string) => ({ oneOf: [{ type: 'string', description: `one ${what}, or a comma list` }, { type: 'array', items: { type: 'string' }, minItems: 1 }] });
+  const events = { type: 'object', required: ['events'], properties: { events: { type: 'array', items: { $ref: '#/components/schemas/TriageEvent' } } } };
+  paths['/api/triage'] = {
+    get: {
+      summary: 'The triage history, oldest first',
+      parameters: [
+        query('package', 'only this origin package', { type: 'string' }, 'busybox'),
+        query('vuln', 'only this vulnerability id', { type: 'string' }, 'CVE-2023-42363'),
+        query('author', 'only events by this author (security-rejections: imported rejections)', { type: 'string' }, 'security-rejections'),
+        query('since', 'only events at or after this ISO-8601 date or time', { type: 'string' }, '2026-01-01'),
+      ].map(({ needs: _needs, ...parameter }) => parameter),
+      responses: {
+        '200': { description: 'The events', content: { 'application/json': { schema: events } } },
+        '304': { description: 'Not modified since the ETag or date the request gave' },
+        '400': errorResponse('A bad or unknown query parameter'),
+      },
+    },
+    post: {
+      summary: 'Records one triage event per package x vulnerability for the token\'s or session\'s user, in one transaction, each with an audit-log row. A session must send its CSRF token (header `X-CSRF-Token`).',
+      security: [{ bearer: [] }, { session: [] }],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['package', 'vuln', 'status'],
+              additionalProperties: false,
+              properties: {
+                package: names('origin package'),
+                vuln: names('vulnerability id'),
+                status: { type: 'string', enum: TRIAGE_STATUSES },
+                justification: { type: 'string', enum: TRIAGE_JUSTIFICATIONS, description: 'required for not-affected' },
+                version: { type: 'string', description: 'required for fixed: the apk version that fixes it' },
+                note: { type: 'string', maxLength: 2000, description: 'required for pending-upstream-fix, fix-not-planned and analysis-not-planned' },
+                branches: { ...names('branch'), description: 'the branches it concerns; absent or empty: every branch' },
+              },
+            },
+            example: { package: 'openssl', vuln: 'CVE-2019-0190', status: 'not-affected', justification: 'component-not-present', note: 'mod_ssl is part of httpd' },
+          },
+        },
+      },
+      responses: {
+        '201': { description: 'The recorded events', content: { 'application/json': { schema: events } } },
+        '400': errorResponse('A bad field, named in the message: unknown package or branch, malformed id, missing justification, note or version'),
+        '401': errorResponse('No credentials, or an unknown or revoked API token'),
+        '403': errorResponse('A package outside the user\'s role (another maintainer\'s), or a session request without its CSRF token'),
+      },
+    },
+  };
   paths['/healthz'] = { get: { summary: 'Whether the server reaches its database', responses: { '200': { description: 'Healthy' }, '503': { description: 'The database cannot be reached' } } } };
   paths['/metrics'] = { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } } };
   return {
@@ -152,6 +220,7 @@ export function openApiDocument(base: string): Record<string, unknown> {
         session: { type: 'apiKey', in: 'cookie', name: 'secfix_session', description: 'A browser session from signing in at /login' },
       },
       schemas: {
+        TriageEvent: triageEvent,
         Error: {
           type: 'object',
           required: ['error'],

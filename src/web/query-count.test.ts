@@ -67,6 +67,7 @@ async function busiestUrls(store: TestStore): Promise<Record<string, string>> {
     changes: '/changes',
     quality: '/quality',
     search: '/search?q=a',
+    'triage queue': '/triage',
     'branch feed': `${branchPath}/feed.atom`,
     'package feed': `/package/${encodeURIComponent(name)}/feed.atom`,
     'maintainer feed': `${maintainerPath}/feed.atom`,

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HtmlValue } from './html.js';
+import { requestIdentity } from './auth.js';
 import { withContext } from './linked-data.js';
 import { FORMATS, type Format, MEDIA_TYPES, negotiateFormat } from './negotiate.js';
 import { type RawQuery, onlyParams } from './query-params.js';
 import { canonicalUrl, respond } from './respond.js';
 import { apiPath } from './urls.js';
 import { type Alternate, page } from './views/layout.js';
-import type { RenderContext, WebContext } from './web-context.js';
+import type { RenderContext, Viewer, WebContext } from './web-context.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,6 +39,13 @@ export interface Resource<Input, Data> {
   readonly jsonld: (data: Data, context: RenderContext, input: Input) => Record<string, unknown>;
   /** Atom feeds about this resource, linked from the page. */
   readonly feeds?: (data: Data, input: Input) => readonly Alternate[];
+  /**
+   * Whether the page has forms for its signed-in reader (`context.viewer`): its HTML is then
+   * rendered for each session and never cached; anonymous readers share the cached page.
+   */
+  readonly personal?: boolean;
+  /** Whether `/api` + path answers too (the default); false when that path is another API's. */
+  readonly api?: boolean;
 }
 
 /**
@@ -105,12 +113,14 @@ export function registerResource<Input, Data>(app: FastifyInstance, web: WebCont
     const input = resource.parse(request.params as Record<string, string>, known);
     const base = web.origin();
     const url = canonicalUrl(urlWithParams(request.url, resource.queryParams));
+    const viewer = resource.personal === true && format === 'html' ? viewerOf(request) : undefined;
     return respond(web, request, reply, {
       url,
       contentType: MEDIA_TYPES[format],
       variant: format,
+      cacheable: viewer === undefined,
       render: async (dataVersion, also) => {
-        const context: RenderContext = { site: web.site, base, url, dataVersion };
+        const context: RenderContext = { site: web.site, base, url, dataVersion, ...(viewer === undefined ? {} : { viewer }) };
         const data = await resource.load(web, input, context);
         const bodies: Record<Format, () => string> = {
           json: () => jsonText(resource.json(data, context, input)),
@@ -131,5 +141,11 @@ export function registerResource<Input, Data>(app: FastifyInstance, web: WebCont
     });
   };
   app.get(resource.path, redirecting(handler));
-  app.get(apiPath(resource.path), redirecting(handler));
+  if (resource.api ?? true) app.get(apiPath(resource.path), redirecting(handler));
+}
+
+/** The signed-in reader of a request, with their session's CSRF token; undefined for anyone else. */
+export function viewerOf(request: FastifyRequest): Viewer | undefined {
+  const identity = requestIdentity(request);
+  return identity.kind === 'session' ? { principal: identity.principal, csrfToken: identity.csrfToken } : undefined;
 }

@@ -20,6 +20,8 @@ export interface Representation {
    * is a cache, and one that fails to render (a redirect, say) is simply not stored.
    */
   readonly render: (dataVersion: DataVersion, also: (variant: string, contentType: string, body: () => string) => void) => Promise<string>;
+  /** False for a body rendered for one reader (forms with their CSRF token): it is neither taken from nor put in the cache. */
+  readonly cacheable?: boolean;
   /** Extra headers (Link) for the 200 answer. */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -65,7 +67,8 @@ export async function respond(web: WebContext, request: FastifyRequest, reply: F
 
   // Links use one origin whatever the request's headers say, so the URL alone keys the cache.
   const key = (variant: string) => `${variant}\u0000${representation.url}`;
-  let entry: CachedBody | undefined = web.cache?.get(key(representation.variant), dataVersion.version);
+  const cache = representation.cacheable === false ? undefined : web.cache;
+  let entry: CachedBody | undefined = cache?.get(key(representation.variant), dataVersion.version);
   if (entry === undefined) {
     const text = await representation.render(dataVersion, (variant, contentType, body) => {
       if (web.cache === undefined) return;
@@ -76,7 +79,7 @@ export async function respond(web: WebContext, request: FastifyRequest, reply: F
       }
     });
     entry = { dataVersion: dataVersion.version, contentType: representation.contentType, body: Buffer.from(text) };
-    web.cache?.set(key(representation.variant), entry);
+    cache?.set(key(representation.variant), entry);
   }
   if (personal) {
     const body = Buffer.from(personalizePage(request, entry.body.toString(), representation.url));

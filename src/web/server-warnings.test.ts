@@ -10,7 +10,7 @@ it('builds the server with no Fastify deprecation warning', async () => {
   process.on('warning', collect);
   const store = await openTestStore('sqlite');
   try {
-    const app = await buildServer({ db: store.db, site: { distribution: 'x' }, logger: { level: 'silent' } });
+    const app = await buildServer({ db: store.db, dialect: store.dialect, site: { distribution: 'x' }, logger: { level: 'silent' } });
     await app.inject({ url: '/healthz' });
     await app.close();
     // process.emitWarning delivers on a later tick.

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { MappingRules } from '../engine/index.js';
 import { loadMappingRules } from '../sources/config.js';
-import { type Schema, getDataVersion } from '../store/index.js';
+import { type Schema, type StoreDialect, getDataVersion } from '../store/index.js';
 import { type AuthOptions, personalizePage, registerAuth } from './auth.js';
 import { HttpError } from './errors.js';
 import { registerMetrics } from './metrics.js';
@@ -23,6 +23,8 @@ import { DEFAULT_RATE_LIMIT_PER_MINUTE, type SiteOptions, type WebContext, liste
 export interface ServerOptions {
   /** The database to read; tests pass one wrapped in a query counter. */
   readonly db: Kysely<Schema>;
+  /** The dialect of `db`; triage writes take the writer lock the dialect's way. */
+  readonly dialect: StoreDialect;
   readonly site: SiteOptions;
   /** The host the server will listen on, which names the origin when the site has no base URL (default localhost). */
   readonly host?: string;
@@ -107,6 +109,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const host = options.host ?? 'localhost';
   const context: WebContext = {
     db: options.db,
+    dialect: options.dialect,
     site: options.auth?.oidc === undefined ? options.site : { ...options.site, signIn: true },
     origin: () => baseOrigin ?? listenOrigin(host, app.server.address()),
     cache: cacheOptions === false ? undefined : new ResponseCache(cacheOptions.maxEntries, cacheOptions.maxBytes),

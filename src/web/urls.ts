@@ -38,6 +38,12 @@ export const changesPath = () => '/changes';
 export const stateChangeId = (historyId: number) => `${changesPath()}#change-${historyId}`;
 export const qualityPath = () => '/quality';
 export const searchPath = () => '/search';
+/** The triage queue page; a POST there triages the selected rows. */
+export const TRIAGE_PATH = '/triage';
+/** The triage API: POST records, GET lists the history. */
+export const TRIAGE_API_PATH = '/api/triage';
+/** Where a CVE page's triage form posts. */
+export const vulnerabilityTriagePath = (id: string) => `${vulnerabilityPath(id)}/triage`;
 
 export const feedPath = () => '/feed.atom';
 export const branchFeedPath = (branch: string) => `${branchPath(branch)}/feed.atom`;

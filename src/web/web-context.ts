@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
-import type { MappingRules } from '../engine/index.js';
-import type { DataVersion, Schema } from '../store/index.js';
+import type { MappingRules, Principal } from '../engine/index.js';
+import type { DataVersion, Schema, StoreDialect } from '../store/index.js';
 import type { ResponseCache } from './response-cache.js';
 
 /** Requests per client address and minute before the server answers 429. */
@@ -53,6 +53,8 @@ export function listenOrigin(host: string, address: AddressInfo | string | null)
 /** What every route handler gets: the database, the site and its origin, the response cache and the CPE mapping rules. */
 export interface WebContext {
   readonly db: Kysely<Schema>;
+  /** The database's dialect: with `db`, what writes (triage) need to take the writer lock. */
+  readonly dialect: StoreDialect;
   readonly site: SiteOptions;
   /** The canonical origin for absolute links, no trailing slash: the base URL, else the listen address. */
   readonly origin: () => string;
@@ -69,4 +71,12 @@ export interface RenderContext {
   /** The request path and query as received. */
   readonly url: string;
   readonly dataVersion: DataVersion;
+  /** The signed-in reader, for a page rendered for them alone (one with forms): see `Resource.personal`. */
+  readonly viewer?: Viewer;
+}
+
+/** A signed-in reader: who, and the CSRF token the forms on their pages carry. */
+export interface Viewer {
+  readonly principal: Principal;
+  readonly csrfToken: string;
 }

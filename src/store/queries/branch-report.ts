@@ -1,4 +1,6 @@
 import { type Kysely, type QueryCreator, type RawBuilder, sql } from 'kysely';
+import type { Evidence } from '../../base/states.js';
+import { evidenceShape, readJsonColumn } from '../json-column.js';
 import { STATE_NAMES, type Schema, type StateName } from '../schema.js';
 import type { BranchSummary } from './branches.js';
 
@@ -106,6 +108,8 @@ export interface BranchPair {
   /** The newest published version the state was decided for. */
   readonly version: string | null;
   readonly fixedVersion: string | null;
+  /** The engine's evidence for the state (what a triage decision's digest was made against). */
+  readonly evidence: readonly Evidence[];
   readonly severity: string | null;
   readonly cvssScore: number | null;
   readonly published: string | null;
@@ -209,7 +213,7 @@ export async function listBranchPairs(
         packages.map((entry) => eb.tuple(entry.repositoryId, entry.package)),
       ),
     )
-    .select(['s.repository_id', 's.package', 's.vulnerability_id', 's.state', 's.version', 's.fixed_version'])
+    .select(['s.repository_id', 's.package', 's.vulnerability_id', 's.state', 's.version', 's.fixed_version', 's.evidence'])
     .select([
       sql<string | null>`${sql.ref('v.severity')}`.as('severity'),
       sql<number | null>`${sql.ref('v.cvss_score')}`.as('cvss_score'),
@@ -227,6 +231,7 @@ export async function listBranchPairs(
     state: row.state,
     version: row.version,
     fixedVersion: row.fixed_version,
+    evidence: readJsonColumn(row.evidence, evidenceShape, 'state.evidence'),
     severity: row.severity,
     cvssScore: row.cvss_score,
     published: row.published,

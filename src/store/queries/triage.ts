@@ -112,7 +112,7 @@ export async function listVulnerabilityUrgency(db: Kysely<Schema>, ids: readonly
 }
 
 /** A package published in one branch's repository, with its maintainer text (`Name <e-mail>`). */
-interface PackageMaintainer {
+export interface PackageMaintainer {
   readonly branch: string;
   readonly repo: string;
   readonly package: string;
@@ -145,4 +145,14 @@ export async function findKnownPackages(db: Kysely<Schema>, names: readonly stri
     for (const row of await query.execute()) known.add(row.name);
   }
   return known;
+}
+
+/** The maintainer texts the indexes give each of `names` (origin packages) in any branch, null where none; absent names are unknown. */
+export async function listMaintainersOfPackages(db: Kysely<Schema>, names: readonly string[]): Promise<Map<string, (string | null)[]>> {
+  const maintainers = new Map<string, (string | null)[]>();
+  for (const batch of chunks([...new Set(names)], IN_LIST_SIZE)) {
+    const rows = await db.selectFrom('source_package').select(['name', 'maintainer']).distinct().where('name', 'in', batch).orderBy('name').orderBy('maintainer').execute();
+    for (const row of rows) maintainers.set(row.name, [...(maintainers.get(row.name) ?? []), row.maintainer]);
+  }
+  return maintainers;
 }

@@ -8,7 +8,10 @@ import {
   getBranch,
   listBranchPackages,
   listBranchPairs,
+  listTriageEvents,
 } from '../../store/index.js';
+import type { TriageEvent } from '../../base/triage.js';
+import { resolvePairTriage } from '../../engine/triage.js';
 import { isSupported } from '../branch-order.js';
 import { badRequest, notFound } from '../errors.js';
 import { listedStateNode, packageVersionNode } from '../linked-nodes.js';
@@ -62,9 +65,9 @@ const branchPagePath = (input: BranchInput, changes: Partial<BranchInput> = {}) 
 const packageKey = (repository: number, name: string) => `${repository}\u0000${name}`;
 
 /**
- * Loads the page in five queries: the branch with its repositories and its architectures at
+ * Loads the page in six queries: the branch with its repositories and its architectures at
  * once, then the state counts and the page of packages at once, then the pairs of the page's
- * packages.
+ * packages and their triage events at once.
  */
 async function loadBranch(web: WebContext, input: BranchInput): Promise<BranchData> {
   const branch = await getBranch(web.db, input.branch);
@@ -85,7 +88,16 @@ async function loadBranch(web: WebContext, input: BranchInput): Promise<BranchDa
     listBranchPackages(web.db, { ...filter, sort: input.sort, page: input.page, pageSize: BRANCH_PAGE_SIZE }),
   ]);
   if (page.packages.length === 0 && input.page > 1) throw notFound(`page ${input.page} of branch ${branch.name}`);
-  const pairs = await listBranchPairs(web.db, filter, page.packages);
+  const [pairs, triageEvents] = await Promise.all([
+    listBranchPairs(web.db, filter, page.packages),
+    page.packages.length === 0 ? [] : listTriageEvents(web.db, { packages: page.packages.map((entry) => entry.package) }),
+  ]);
+  const eventsByPair = new Map<string, TriageEvent[]>();
+  for (const event of triageEvents) {
+    const key = `${event.package}\u0000${event.vulnerabilityId}`;
+    eventsByPair.set(key, [...(eventsByPair.get(key) ?? []), event]);
+  }
+  const eventsOf = (pkg: string, vulnerabilityId: string) => eventsByPair.get(`${pkg}\u0000${vulnerabilityId}`) ?? [];
   const asOf = new Date().toISOString();
   const pairsByPackage = new Map<string, BranchPair[]>();
   for (const pair of pairs) {
@@ -122,6 +134,13 @@ async function loadBranch(web: WebContext, input: BranchInput): Promise<BranchDa
           cvssScore: pair.cvssScore,
           published: pair.published,
           ageDays: ageInDays(pair.published, asOf),
+          triage: resolvePairTriage({
+            branch: branch.name,
+            repo: entry.repo,
+            computed: { state: pair.state, fixedVersion: pair.fixedVersion, evidence: pair.evidence },
+            publishedVersion: pair.version,
+            events: eventsOf(pair.package, pair.vulnerabilityId),
+          }),
         })),
       };
     }),
@@ -164,7 +183,13 @@ function branchJson(data: BranchData, input: BranchInput) {
       maintainer: entry.maintainer,
       maintainerUrl: entry.maintainer === null ? null : maintainerPath(entry.maintainer),
       orphaned: entry.orphaned,
-      vulnerabilities: entry.vulnerabilities.map((vulnerability) => ({ ...vulnerability, url: vulnerabilityPath(vulnerability.id) })),
+      vulnerabilities: entry.vulnerabilities.map(({ triage, ...vulnerability }) => ({
+        ...vulnerability,
+        url: vulnerabilityPath(vulnerability.id),
+        status: triage.status,
+        needsReview: triage.needsReview,
+        triage: triage.triage,
+      })),
     })),
   };
 }

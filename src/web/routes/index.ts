@@ -12,7 +12,8 @@ import { qualityResource } from './quality.js';
 import { searchResource } from './search.js';
 import { registerSecurityDataRoute } from './security-data.js';
 import { registerStaticRoutes } from './static.js';
-import { vulnerabilityResource } from './vulnerability.js';
+import { registerTriageRoutes } from './triage.js';
+import { registerVulnerabilityTriageRoute, vulnerabilityResource } from './vulnerability.js';
 
 /** Every route of the tracker, by concern. */
 export function registerRoutes(app: FastifyInstance, web: WebContext): void {
@@ -29,4 +30,6 @@ export function registerRoutes(app: FastifyInstance, web: WebContext): void {
   registerResource(app, web, searchResource);
   registerResource(app, web, changesResource);
   registerFeedRoutes(app, web);
+  registerTriageRoutes(app, web);
+  registerVulnerabilityTriageRoute(app, web);
 }

@@ -1,26 +1,13 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { Kysely, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll } from 'vitest';
 import type { Schema } from '../../store/index.js';
 import { type Backend, type TestStore, openTestStore } from '../../test-support/databases.js';
 import { CONTEXT_PATH } from '../linked-data.js';
 import { type ServerOptions, buildServer } from '../server.js';
+import { QueryCounter } from './query-counter.js';
 
-/**
- * Counts the SQL statements a database handle runs, to prove a page's query count is fixed.
- * Counted on results, not on query transformation: a subquery built from the same handle is
- * transformed on its own too, but runs only as part of its statement.
- */
-export class QueryCounter implements KyselyPlugin {
-  count = 0;
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return args.node;
-  }
-  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    this.count += 1;
-    return Promise.resolve(args.result);
-  }
-}
+export { QueryCounter };
 
 /** The origin tests give the server, so JSON-LD ids and feed links are predictable. */
 export const TEST_BASE_URL = 'http://tracker.test';
@@ -85,7 +72,7 @@ export async function getAllPages<Page extends { readonly next: string | null }>
 export function useWebFixture(
   backend: Backend,
   data: FixtureData = { contents: 'demo' },
-  options: Partial<Omit<ServerOptions, 'db'>> = {},
+  options: Partial<Omit<ServerOptions, 'db' | 'dialect'>> = {},
 ): () => WebFixture {
   let fixture: WebFixture | undefined;
   beforeAll(async () => {
@@ -95,6 +82,7 @@ export function useWebFixture(
     const db: Kysely<Schema> = store.db.withPlugin(queries);
     const app = await buildServer({
       db,
+      dialect: store.dialect,
       site: { distribution: 'Alpine Linux (sample data)', baseUrl: TEST_BASE_URL },
       cache: false,
       rateLimitPerMinute: false,

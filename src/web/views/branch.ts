@@ -1,6 +1,8 @@
 import { type Html, html } from '../html.js';
 import { BRANCH_PACKAGE_SORTS, type BranchPackageSort, SEVERITY_LEVELS, STATE_NAMES, type SeverityLevel, type StateName } from '../../store/index.js';
 import { branchFeedPath, branchPath, vulnerabilityPath } from '../urls.js';
+import type { PairTriage } from '../../engine/triage.js';
+import { rulingText } from './triage.js';
 import { day, maintainerLink, packageLink, pagination, selectOption, severityBadge, stateBadge } from './common.js';
 
 export interface BranchInput {
@@ -25,6 +27,8 @@ export interface BranchVulnerabilityEntry {
   readonly published: string | null;
   /** Whole days from publication to `asOf`. */
   readonly ageDays: number | null;
+  /** The standing triage beside the computed state, and which rules. */
+  readonly triage: PairTriage;
 }
 
 export interface BranchPackageEntry {
@@ -101,7 +105,9 @@ function maintainerCell(entry: BranchPackageEntry): Html {
 function vulnerabilityItem(vulnerability: BranchVulnerabilityEntry): Html {
   return html`<li><a href="${vulnerabilityPath(vulnerability.id)}">${vulnerability.id}</a> ${severityBadge(vulnerability.severity, vulnerability.cvssScore)}${
     vulnerability.ageDays === null ? '' : html` <span class="muted">${vulnerability.ageDays} days old</span>`
-  }${vulnerability.fixedVersion === null ? '' : html`, fixed in <span class="mono">${vulnerability.fixedVersion}</span>`}</li>`;
+  }${vulnerability.fixedVersion === null ? '' : html`, fixed in <span class="mono">${vulnerability.fixedVersion}</span>`}${
+    vulnerability.triage.triage === null ? '' : html` <span class="triage-note">${rulingText(vulnerability.triage)}</span>`
+  }</li>`;
 }
 
 function packageTable(data: BranchData, input: BranchInput): Html {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Html, type HtmlValue, html } from '../html.js';
 import type { DataVersion } from '../../store/index.js';
 import type { RenderContext } from '../web-context.js';
-import { LOGIN_PATH, LOGOUT_PATH, ME_PATH, changesPath, homePath, withQuery, maintainersPath, orphansPath, qualityPath, searchPath } from '../urls.js';
+import { LOGIN_PATH, LOGOUT_PATH, ME_PATH, TRIAGE_PATH, changesPath, homePath, withQuery, maintainersPath, orphansPath, qualityPath, searchPath } from '../urls.js';
 import { OPENAPI_PATH } from '../openapi.js';
 import { STYLESHEET } from './style.js';
 
@@ -35,6 +35,7 @@ const NAVIGATION = [
   { href: maintainersPath(), label: 'Maintainers' },
   { href: orphansPath(), label: 'Orphaned' },
   { href: changesPath(), label: 'Recent changes' },
+  { href: TRIAGE_PATH, label: 'Triage' },
   { href: qualityPath(), label: 'Data quality' },
   { href: '/suggestions', label: 'Suggestions' },
 ];

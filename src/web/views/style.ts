@@ -37,6 +37,10 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .severity-medium { color: var(--unknown); }
 .severity-low, .severity-none { color: var(--not-affected); }
 .muted { color: var(--muted); }
+.triage-affected, .triage-under-investigation, .review, .problem { color: var(--vulnerable); }
+.triage-not-affected, .triage-fixed { color: var(--fixed); }
+.triage-pending-upstream-fix, .triage-fix-not-planned, .triage-analysis-not-planned, .triage-fix-pending-publication { color: var(--unknown); }
+form.triage textarea { font: inherit; }
 .eol { color: var(--muted); }
 form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; margin: .5rem 0 1rem; padding: .75rem; background: var(--soft); border: 1px solid var(--line); border-radius: .25rem; }
 form.filters label { display: flex; flex-direction: column; font-size: .875rem; }
