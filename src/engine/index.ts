@@ -90,7 +90,7 @@ export {
   type PublishedBuild,
   type VulnerabilityMention,
 } from './branch.js';
-export { findUnmappedProducts, resemblanceKey, type ProductCount, type UnmappedProduct } from './mapping-coverage.js';
+export { findUnmappedProducts, resemblanceKey, type BranchUniverse, type ProductCount, type UnmappedProduct } from './mapping-coverage.js';
 export {
   ANONYMOUS,
   ROLES,

@@ -16,6 +16,14 @@ export interface ProductCount {
 export interface UnmappedProduct extends ProductCount {
   /** Index names (origins, binary packages) the product or its `_project` vendor resembles, sorted. */
   readonly resembles: readonly string[];
+  /** The branches where it reaches no package but resembles one of their names, in the order given. */
+  readonly branches: readonly string[];
+}
+
+/** One branch's packages, by name. */
+export interface BranchUniverse {
+  readonly branch: string;
+  readonly universe: PackageUniverse;
 }
 
 /**
@@ -31,28 +39,77 @@ export function resemblanceKey(name: string): string {
   return key.length > 3 && key.endsWith('d') ? key.slice(0, -1) : key;
 }
 
-/**
- * The products that map to no package of `universe` by `rules` but resemble one of its names,
- * most vulnerabilities first. A product that the default rules would map but the configuration
- * keeps away (deny list, another vendor's product) is left out: that is a decision, not a gap.
- */
-export function findUnmappedProducts(products: readonly ProductCount[], universe: PackageUniverse, rules: MappingRules): UnmappedProduct[] {
-  const index = buildMappingIndex(universe, rules);
-  const unchecked = buildMappingIndex(universe, { products: rules.products, deny: [], vendors: {} });
-  const namesByKey = new Map<string, Set<string>>();
-  for (const name of [...universe.origins, ...universe.originOfBinary.keys()]) {
+/** The index names of every branch by resemblance key, each with the branches that have it. */
+class ResemblingNames {
+  private readonly byKey = new Map<string, Map<string, Set<string>>>();
+  private readonly everywhere = new Map<string, { readonly names: readonly string[]; readonly branches: ReadonlySet<string> }>();
+
+  add(name: string, branch: string): void {
     const key = resemblanceKey(name);
-    namesByKey.set(key, (namesByKey.get(key) ?? new Set()).add(name));
+    const names = this.byKey.get(key) ?? new Map<string, Set<string>>();
+    this.byKey.set(key, names);
+    names.set(name, (names.get(name) ?? new Set()).add(branch));
+  }
+
+  /** The names under `keys` that one of `branches` has (sorted), and which of those branches have one. */
+  resembling(keys: readonly string[], branches: ReadonlySet<string>, everyBranch: boolean): { readonly names: readonly string[]; readonly branches: ReadonlySet<string> } {
+    // A short product name can resemble thousands of index names, and most products reach no
+    // package on any branch: their answer per key is built once and shared.
+    if (everyBranch && keys.length === 1) return this.underKey(keys[0]!);
+    const names = new Set<string>();
+    const hit = new Set<string>();
+    for (const key of keys) {
+      for (const [name, holders] of this.byKey.get(key) ?? []) {
+        const shared = [...holders].filter((branch) => branches.has(branch));
+        if (shared.length === 0) continue;
+        names.add(name);
+        for (const branch of shared) hit.add(branch);
+      }
+    }
+    return { names: [...names].sort(), branches: hit };
+  }
+
+  private underKey(key: string): { readonly names: readonly string[]; readonly branches: ReadonlySet<string> } {
+    const held = this.everywhere.get(key);
+    if (held !== undefined) return held;
+    const names = this.byKey.get(key) ?? new Map<string, Set<string>>();
+    const built = { names: [...names.keys()].sort(), branches: new Set([...names.values()].flatMap((holders) => [...holders])) };
+    this.everywhere.set(key, built);
+    return built;
+  }
+}
+
+/**
+ * The products that map to no package of a branch by `rules` but resemble one of its names, with
+ * those branches, most vulnerabilities first. A product that the default rules would map but the
+ * configuration keeps away (deny list, another vendor's product) is left out: that is a decision,
+ * not a gap.
+ */
+export function findUnmappedProducts(products: readonly ProductCount[], branches: readonly BranchUniverse[], rules: MappingRules): UnmappedProduct[] {
+  const candidates = products
+    .filter((entry) => !/[*?]/.test(entry.product) && entry.product !== '-')
+    .map((entry) => {
+      const name = { vendor: entry.vendor === '*' ? undefined : entry.vendor.toLowerCase(), product: entry.product.toLowerCase() };
+      const keys = new Set([resemblanceKey(name.product)]);
+      if (name.vendor?.endsWith('_project') === true) keys.add(resemblanceKey(name.vendor.slice(0, -'_project'.length)));
+      return { entry, name, keys: [...keys], unmappedIn: new Set<string>() };
+    });
+  const names = new ResemblingNames();
+  for (const { branch, universe } of branches) {
+    for (const name of [...universe.origins, ...universe.originOfBinary.keys()]) names.add(name, branch);
+    const index = buildMappingIndex(universe, rules);
+    const unchecked = buildMappingIndex(universe, { products: rules.products, deny: [], vendors: {} });
+    for (const candidate of candidates) {
+      if (mapCriterionToPackages(candidate.name, index).length > 0 || mapCriterionToPackages(candidate.name, unchecked).length > 0) continue;
+      candidate.unmappedIn.add(branch);
+    }
   }
   const found: UnmappedProduct[] = [];
-  for (const entry of products) {
-    if (/[*?]/.test(entry.product) || entry.product === '-') continue;
-    const name = { vendor: entry.vendor === '*' ? undefined : entry.vendor.toLowerCase(), product: entry.product.toLowerCase() };
-    if (mapCriterionToPackages(name, index).length > 0 || mapCriterionToPackages(name, unchecked).length > 0) continue;
-    const keys = new Set([resemblanceKey(name.product)]);
-    if (name.vendor?.endsWith('_project') === true) keys.add(resemblanceKey(name.vendor.slice(0, -'_project'.length)));
-    const resembles = [...keys].flatMap((key) => [...(namesByKey.get(key) ?? [])]);
-    if (resembles.length > 0) found.push({ ...entry, resembles: [...new Set(resembles)].sort() });
+  for (const { entry, keys, unmappedIn } of candidates) {
+    if (unmappedIn.size === 0) continue;
+    const resembling = names.resembling(keys, unmappedIn, unmappedIn.size === branches.length);
+    if (resembling.names.length === 0) continue;
+    found.push({ ...entry, resembles: resembling.names, branches: branches.map(({ branch }) => branch).filter((branch) => resembling.branches.has(branch)) });
   }
   return found.sort((a, b) => b.vulnerabilities - a.vulnerabilities || (a.vendor < b.vendor ? -1 : a.vendor > b.vendor ? 1 : a.product < b.product ? -1 : 1));
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MappingRules } from '../engine/index.js';
+import type { MappingRules, UnmappedProduct } from '../engine/index.js';
 import {
   type Schema,
   type StateCountRow,
@@ -16,7 +16,7 @@ import {
   writePageSummary,
 } from '../store/index.js';
 import { type CheckReport, checkData } from './check.js';
-import { type UnmappedProductReport, checkMapping } from './mapping-coverage.js';
+import { checkMapping } from './mapping-coverage.js';
 
 /*
  * Page summaries: the parts of the home, quality and search pages that read every state, every
@@ -39,7 +39,7 @@ export interface HomeSummary {
 export const RESEMBLING_NAMES_SHOWN = 10;
 
 /** An unmapped product as the quality page shows it: the first of the names it resembles, and how many there are. */
-export interface ShownUnmappedProduct extends UnmappedProductReport {
+export interface ShownUnmappedProduct extends UnmappedProduct {
   readonly resemblesCount: number;
 }
 
