@@ -1,12 +1,12 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { STATE_NAMES, type StateName } from '../base/states.js';
-import type { Store } from '../store/index.js';
+import type { StateFilter, Store } from '../store/index.js';
 import { withCliStore } from './database.js';
 import { type CliIo, type CliStatus, printResult } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
 import { subcommand } from './subcommand.js';
 
-interface StatesFlags {
+export interface StatesFlags {
   db?: string;
   branch?: string;
   repo?: string;
@@ -23,48 +23,36 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }
 
-/** With `--json` the rows as one JSON array, for scripts; else the text `asText` makes. */
-function statesCommand(io: CliIo): Command {
-  return subcommand(io, 'states')
-    .description('list the state of every (branch, repo, package, CVE) pair with a CPE match, a secfix or a rejection')
+/** The `findStates` filter of `query states` and `export states` flags. */
+export function statesFilter(flags: StatesFlags): StateFilter {
+  return {
+    ...(flags.branch === undefined ? {} : { branch: flags.branch.replace(/^v(?=\d)/, '') }),
+    ...(flags.repo === undefined ? {} : { repo: flags.repo }),
+    ...(flags.package === undefined ? {} : { package: flags.package }),
+    ...(flags.cve === undefined ? {} : { vulnerabilityId: flags.cve.toUpperCase() }),
+    ...(flags.state === undefined ? {} : { state: flags.state }),
+  };
+}
+
+/** The filter options of `query states` and `export states`. */
+export function withStatesFilters(command: Command): Command {
+  return command
     .option('--db <url>', DB_OPTION_HELP)
     .option('--branch <branch>', 'only this branch (e.g. 3.16, edge)')
     .option('--repo <repo>', 'only this repository (e.g. main)')
     .option('--package <origin>', 'only this origin (source) package')
     .option('--cve <id>', 'only this vulnerability id')
-    .addOption(new Option('--state <state>', 'only this state').choices(STATE_NAMES))
+    .addOption(new Option('--state <state>', 'only this state').choices(STATE_NAMES));
+}
+
+function statesCommand(io: CliIo): Command {
+  return withStatesFilters(subcommand(io, 'states').description('list the state of every (branch, repo, package, CVE) pair with a CPE match, a secfix or a rejection'))
     .option('--json', 'print one JSON array of rows with their evidence and triage (computedState, triage, status, resolution, needsReview)', false)
     .addHelpText('after', '\nExamples:\n  secfix query states --branch 3.16 --state vulnerable\n  secfix query states --cve CVE-2023-42366 --json\n')
     .action(async (flags: StatesFlags) => {
       await withCliStore(flags.db, async ({ store }) => {
-        const { findStates } = await import('../store/index.js');
-        const states = await findStates(store.db, {
-          ...(flags.branch === undefined ? {} : { branch: flags.branch.replace(/^v(?=\d)/, '') }),
-          ...(flags.repo === undefined ? {} : { repo: flags.repo }),
-          ...(flags.package === undefined ? {} : { package: flags.package }),
-          ...(flags.cve === undefined ? {} : { vulnerabilityId: flags.cve.toUpperCase() }),
-          ...(flags.state === undefined ? {} : { state: flags.state }),
-        });
-        const { triageStates } = await import('../tracker/triage.js');
-        const triages = await triageStates(store.db, states);
-        const rows = states.map((state, index) => {
-          const { computedState, triage, status, resolution, needsReview } = triages[index]!;
-          return {
-            branch: state.branch,
-            repo: state.repo,
-            package: state.package,
-            version: state.version,
-            cve: state.vulnerabilityId,
-            state: state.state,
-            fixedVersion: state.fixedVersion,
-            evidence: state.evidence,
-            computedState,
-            triage: triage === null ? null : { status: triage.status, justification: triage.justification, note: triage.note, author: triage.author, time: triage.createdAt },
-            status,
-            resolution,
-            needsReview,
-          };
-        });
+        const { stateTableRows } = await import('../tracker/export.js');
+        const rows = await stateTableRows(store, statesFilter(flags));
         printResult(io, flags.json, rows, () => {
           const lines = rows.map((row) => [row.branch, row.repo, row.package, row.version ?? '-', row.cve, row.state, row.fixedVersion ?? '-', row.status]);
           return `${table(['BRANCH', 'REPO', 'PACKAGE', 'VERSION', 'CVE', 'STATE', 'FIXED IN', 'STATUS'], lines)}${rows.length} pairs\n`;

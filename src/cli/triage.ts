@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { TRIAGE_JUSTIFICATIONS, TRIAGE_STATUSES, type TriageEvent } from '../base/triage.js';
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';
@@ -143,23 +143,4 @@ export function triageCommand(io: CliIo, _status: CliStatus): Command {
     .addCommand(setCommand(io))
     .addCommand(logCommand(io))
     .addCommand(queueCommand(io));
-}
-
-/** `secfix export rejections`. */
-export function exportCommand(io: CliIo, _status: CliStatus): Command {
-  const rejections = subcommand(io, 'rejections')
-    .description("write Alpine's security-rejections YAML from the current every-branch not-affected decisions")
-    .option('--db <url>', DB_OPTION_HELP)
-    .addOption(new Option('--repo <r>', 'only packages of this repository (e.g. main)'))
-    .addHelpText(
-      'after',
-      '\nEach id carries its note as comments, and a justification other than disputed as a\n"# justification: NAME" line, so `secfix import rejections` reads the same decisions back.\n\nExample:\n  secfix export rejections --repo main > main.yaml\n',
-    )
-    .action(async (flags: { db?: string; repo?: string }) => {
-      await withCliStore(flags.db, async ({ store }) => {
-        const { exportRejections } = await import('../tracker/triage.js');
-        io.stdout.write(await exportRejections(store, flags.repo));
-      });
-    });
-  return subcommand(io, 'export').description('write data in other tools\' formats').addCommand(rejections);
 }

@@ -1,4 +1,5 @@
 import { InputError } from '../base/input-error.js';
+import { compareVersions, isValidVersion } from '../version/index.js';
 import { jsonPath } from './json-path.js';
 import { findJsonSyntaxError } from './json-stream.js';
 import {
@@ -141,4 +142,45 @@ function lineAndColumn(text: string, offset: number): string {
     lineStart = newline + 1;
   }
   return `line ${line}, column ${offset - lineStart + 1}`;
+}
+
+/** What a secdb document is written from: a repository's fixes, by origin and version. */
+export interface SecdbExport {
+  /** `3.16` is written as distroversion `v3.16`; `edge` stays `edge`. */
+  readonly branch: string;
+  readonly repo: string;
+  readonly archs: readonly string[];
+  readonly urlprefix: string;
+  /** Origin → version (`0` for not affected) → entries as written (`CVE-2019-5747`, optionally followed by a note). */
+  readonly packages: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
+}
+
+/** Newest version first; a key that is not an apk version sorts by text after the valid ones. */
+function bySecdbVersion(a: string, b: string): number {
+  const [validA, validB] = [isValidVersion(a), isValidVersion(b)];
+  if (validA && validB) return compareVersions(b, a);
+  if (validA !== validB) return validA ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A secdb JSON document, as Alpine publishes it: origins by name, versions newest first (a JSON
+ * object lists the integer key `0` first whatever the order), ids sorted; the same fixes give the same bytes, and `parseSecdb` reads them back.
+ */
+export function formatSecdb(secdb: SecdbExport): string {
+  const names = [...secdb.packages.keys()].sort();
+  const packages = names.map((name) => {
+    const versions = secdb.packages.get(name)!;
+    const secfixes = [...versions.keys()].sort(bySecdbVersion).map((version) => [version, [...new Set(versions.get(version))].sort()] as const);
+    return { pkg: { name, secfixes: Object.fromEntries(secfixes) } };
+  });
+  const document = {
+    apkurl: '{{urlprefix}}/{{distroversion}}/{{reponame}}/{{arch}}/{{pkg.name}}-{{pkg.ver}}.apk',
+    archs: [...secdb.archs].sort(),
+    reponame: secdb.repo,
+    urlprefix: secdb.urlprefix,
+    distroversion: /^\d+\.\d+$/.test(secdb.branch) ? `v${secdb.branch}` : secdb.branch,
+    packages,
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
 }

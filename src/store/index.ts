@@ -24,3 +24,4 @@ export * from './queries/search.js';
 export * from './queries/auth.js';
 export * from './queries/exchange.js';
 export * from './queries/summaries.js';
+export * from './queries/exports.js';

@@ -208,9 +208,12 @@ function eventsByPair(events: readonly TriageEvent[]): Map<string, TriageEvent[]
   return byPair;
 }
 
-/** Each state with its triage: the computed state, the standing event, what rules, open or resolved. */
-export async function triageStates(db: Kysely<Schema>, states: readonly NamedState[]): Promise<PairTriage[]> {
-  const events = eventsByPair(await listTriageEvents(db, { packages: states.map((state) => state.package) }));
+/**
+ * Each state with its triage: the computed state, the standing event, what rules, open or
+ * resolved. A caller that has read the events of these pairs passes them as `known`.
+ */
+export async function triageStates(db: Kysely<Schema>, states: readonly NamedState[], known?: readonly TriageEvent[]): Promise<PairTriage[]> {
+  const events = eventsByPair(known ?? (await listTriageEvents(db, { packages: states.map((state) => state.package) })));
   return states.map((state) =>
     resolvePairTriage({
       branch: state.branch,

@@ -93,3 +93,12 @@ export function externalLinks(id: string): ExternalLink[] {
   if (id.startsWith('GHSA-')) links.unshift({ name: 'GitHub', url: `https://github.com/advisories/${encoded}` });
   return links;
 }
+
+/** The stable URLs of the exports, linked from the home page. */
+export const EXPORT_PATHS = {
+  osvIndex: '/export/osv/all.json',
+  osvRecord: (id: string) => `/export/osv/${encodeURIComponent(id)}.json`,
+  secdb: (branch: string, repo: string) => `/export/secdb/${encodeURIComponent(branch)}/${encodeURIComponent(repo)}.json`,
+  openVex: '/export/openvex.json',
+  states: '/export/states.csv',
+} as const;

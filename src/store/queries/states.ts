@@ -325,11 +325,13 @@ function likePattern(fragment: string): string {
 }
 
 /** Filters for `findStates`; each given one must hold. */
-interface StateFilter {
+export interface StateFilter {
   readonly branch?: string;
   readonly repo?: string;
   readonly package?: string;
   readonly vulnerabilityId?: string;
+  /** Any of these vulnerability ids (at most `IN_LIST_SIZE`). */
+  readonly vulnerabilityIds?: readonly string[];
   readonly state?: StateName;
   /** A piece of the evidence's JSON text, e.g. `"kind":"introduced-after-published"`. */
   readonly evidenceContains?: string;
@@ -355,6 +357,10 @@ export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promi
   if (filter.repo !== undefined) query = query.where('r.name', '=', filter.repo);
   if (filter.package !== undefined) query = query.where('s.package', '=', filter.package);
   if (filter.vulnerabilityId !== undefined) query = query.where('s.vulnerability_id', '=', filter.vulnerabilityId);
+  if (filter.vulnerabilityIds !== undefined) {
+    if (filter.vulnerabilityIds.length === 0) return [];
+    query = query.where('s.vulnerability_id', 'in', filter.vulnerabilityIds);
+  }
   if (filter.state !== undefined) query = query.where('s.state', '=', filter.state);
   if (filter.evidenceContains !== undefined) query = query.where(sql<boolean>`s.evidence like ${likePattern(filter.evidenceContains)} escape '\\'`);
   if (filter.vulnerableOrTriaged === true) {

@@ -61,6 +61,8 @@ interface TriageEventFilter {
   /** Events of any of these packages. */
   readonly packages?: readonly string[];
   readonly vulnerabilityId?: string;
+  /** Events of any of these vulnerability ids (at most `IN_LIST_SIZE`). */
+  readonly vulnerabilityIds?: readonly string[];
   readonly author?: string;
   /** ISO time: events at or after it. */
   readonly since?: string;
@@ -74,6 +76,7 @@ export async function listTriageEvents(db: Kysely<Schema>, filter: TriageEventFi
     let select = db.selectFrom('triage_event').selectAll();
     if (packages !== undefined) select = select.where('package', 'in', packages);
     if (filter.vulnerabilityId !== undefined) select = select.where('vulnerability_id', '=', filter.vulnerabilityId);
+    if (filter.vulnerabilityIds !== undefined) select = select.where('vulnerability_id', 'in', filter.vulnerabilityIds.length === 0 ? [''] : filter.vulnerabilityIds);
     if (filter.author !== undefined) select = select.where('author', '=', filter.author);
     if (filter.since !== undefined) select = select.where('created_at', '>=', filter.since);
     if (filter.ids !== undefined) select = select.where('id', 'in', filter.ids.length === 0 ? [-1] : [...filter.ids]);

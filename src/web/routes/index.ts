@@ -3,6 +3,7 @@ import { registerResource } from '../resource.js';
 import type { WebContext } from '../web-context.js';
 import { branchResource } from './branch.js';
 import { changesResource } from './changes.js';
+import { registerExportRoutes } from './export.js';
 import { registerFeedRoutes } from './feeds.js';
 import { homeResource } from './home.js';
 import { maintainerResource, maintainersResource } from './maintainers.js';
@@ -30,6 +31,7 @@ export function registerRoutes(app: FastifyInstance, web: WebContext): void {
   registerResource(app, web, searchResource);
   registerResource(app, web, changesResource);
   registerFeedRoutes(app, web);
+  registerExportRoutes(app, web);
   registerTriageRoutes(app, web);
   registerVulnerabilityTriageRoute(app, web);
 }

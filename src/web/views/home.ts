@@ -1,6 +1,6 @@
 import { type Html, html } from '../html.js';
 import { STATE_NAMES, type StateName } from '../../store/index.js';
-import { branchFeedPath, branchPath, withQuery } from '../urls.js';
+import { EXPORT_PATHS, branchFeedPath, branchPath, withQuery } from '../urls.js';
 import { type ChartSeries, lineChart } from './chart.js';
 import { stateBadge } from './common.js';
 
@@ -40,5 +40,11 @@ ${index === 0 ? html`<td rowspan="${branch.repositories.length}"><a href="${bran
   ),
 )}
 </tbody>
-</table></div>`;
+</table></div>
+<h2>Exports</h2>
+<p>For scanners and other trackers, rebuilt whenever the data changes:
+<a href="${EXPORT_PATHS.osvIndex}">OSV</a> (one record per vulnerability, listed in all.json),
+<a href="${EXPORT_PATHS.openVex}">OpenVEX</a>,
+<a href="${EXPORT_PATHS.states}">every state as CSV</a>, and each repository's secdb:
+${data.branches.map((branch) => branch.repositories.map((repository) => html`<a href="${EXPORT_PATHS.secdb(branch.name, repository.name)}">${branch.name}/${repository.name}</a> `))}</p>`;
 }

@@ -1,0 +1,115 @@
+import { writeFile } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import { withCliStore } from './database.js';
+import type { CliIo, CliStatus } from './io.js';
+import { DB_OPTION_HELP } from './options.js';
+import { type StatesFlags, statesFilter, withStatesFilters } from './query.js';
+import { subcommand } from './subcommand.js';
+
+const branchName = (branch: string) => branch.replace(/^v(?=\d)/, '');
+
+/** Writes `text` to `out`, or to standard output without one. */
+async function emit(io: CliIo, text: string, out: string | undefined): Promise<void> {
+  if (out === undefined) io.stdout.write(text);
+  else await writeFile(out, text);
+}
+
+function rejectionsCommand(io: CliIo): Command {
+  return subcommand(io, 'rejections')
+    .description("write Alpine's security-rejections YAML from the current every-branch not-affected decisions")
+    .option('--db <url>', DB_OPTION_HELP)
+    .addOption(new Option('--repo <r>', 'only packages of this repository (e.g. main)'))
+    .addHelpText(
+      'after',
+      '\nEach id carries its note as comments, and a justification other than disputed as a\n"# justification: NAME" line, so `secfix import rejections` reads the same decisions back.\n\nExample:\n  secfix export rejections --repo main > main.yaml\n',
+    )
+    .action(async (flags: { db?: string; repo?: string }) => {
+      await withCliStore(flags.db, async ({ store }) => {
+        const { exportRejections } = await import('../tracker/triage.js');
+        io.stdout.write(await exportRejections(store, flags.repo));
+      });
+    });
+}
+
+function secdbCommand(io: CliIo): Command {
+  return subcommand(io, 'secdb')
+    .description("write one branch's repository as Alpine's secdb JSON: fixes (secdb, aports, published triage fixes) and not-affected decisions under \"0\"")
+    .option('--db <url>', DB_OPTION_HELP)
+    .requiredOption('--branch <b>', 'the branch (e.g. 3.16, edge)')
+    .requiredOption('--repo <r>', 'the repository (e.g. main)')
+    .option('--urlprefix <url>', 'the urlprefix field', 'https://dl-cdn.alpinelinux.org/alpine')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .addHelpText('after', '\n`secfix import secdb` reads the file back. Example:\n  secfix export secdb --branch 3.16 --repo main --out main.json\n')
+    .action(async (flags: { db?: string; branch: string; repo: string; urlprefix: string; out?: string }) => {
+      await withCliStore(flags.db, async ({ store }) => {
+        const { secdbExport } = await import('../tracker/export.js');
+        await emit(io, await secdbExport(store, branchName(flags.branch), flags.repo, flags.urlprefix), flags.out);
+      });
+    });
+}
+
+function osvCommand(io: CliIo): Command {
+  return subcommand(io, 'osv')
+    .description("write OSV 1.7 records in osv.dev's REST layout: DIR/all.json and DIR/<id>.json, one record per vulnerability")
+    .argument('<dir>', 'the folder to write (created if missing)')
+    .option('--db <url>', DB_OPTION_HELP)
+    .option('--prefix <p>', 'the id prefix: ALPINE- gives ALPINE-CVE-2024-1234 (x_NAME for an unregistered database)', 'ALPINE-')
+    .option('--base-url <url>', "the tracker's public address: each record references <url>/cve/<id> as its advisory")
+    .addHelpText(
+      'after',
+      '\nEcosystem Alpine:vX.Y per branch (edge keeps its name), package = origin, the binaries in\necosystem_specific.binaries, upstream = [CVE]. A fixed pair is introduced 0 + fixed V, an open\npair introduced 0 only; not-affected pairs are left out (never fixed "0").\n\nExample:\n  secfix export osv --base-url https://security.example.org out/osv\n',
+    )
+    .action(async (dir: string, flags: { db?: string; prefix: string; baseUrl?: string }) => {
+      const { checkOsvPrefix } = await import('../formats/osv.js');
+      const prefix = checkOsvPrefix(flags.prefix);
+      const base = flags.baseUrl?.replace(/\/+$/, '');
+      await withCliStore(flags.db, async ({ store }) => {
+        const { writeOsvExport } = await import('../tracker/export.js');
+        const count = await writeOsvExport(store, dir, { prefix, advisoryUrl: base === undefined ? undefined : (id) => `${base}/cve/${encodeURIComponent(id)}` });
+        io.stderr.write(`wrote ${count} OSV records to ${dir}\n`);
+      });
+    });
+}
+
+function openVexCommand(io: CliIo): Command {
+  return subcommand(io, 'openvex')
+    .description('write one OpenVEX 0.2.0 document: not_affected (with justification), affected (with action), fixed, under_investigation')
+    .option('--db <url>', DB_OPTION_HELP)
+    .option('--branch <b>', 'only this branch')
+    .option('--author <name>', 'the document author', 'secfix')
+    .option('--id-base <iri>', "the document @id's start; a digest of the statements ends it", 'urn:secfix:openvex:')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .addHelpText('after', '\nProducts are PURLs of the binary packages with version and ?arch=, no distro qualifier.\n\nExample:\n  secfix export openvex --branch 3.20 --out alpine-3.20.openvex.json\n')
+    .action(async (flags: { db?: string; branch?: string; author: string; idBase: string; out?: string }) => {
+      await withCliStore(flags.db, async ({ store }) => {
+        const { openVexExport } = await import('../tracker/export.js');
+        const scope = flags.branch === undefined ? {} : { branch: branchName(flags.branch) };
+        await emit(io, await openVexExport(store, scope, { author: flags.author, idBase: flags.idBase }), flags.out);
+      });
+    });
+}
+
+function statesCommand(io: CliIo): Command {
+  return withStatesFilters(subcommand(io, 'states').description('write the states table with triage, as CSV (for spreadsheets) or JSON'))
+    .addOption(new Option('--format <f>', 'csv or json').choices(['csv', 'json']).default('csv'))
+    .option('--out <file>', 'write to this file instead of standard output')
+    .addHelpText('after', '\nThe JSON rows are those of `secfix query states --json`.\n\nExample:\n  secfix export states --branch 3.16 --state vulnerable --out vulnerable.csv\n')
+    .action(async (flags: StatesFlags & { format: 'csv' | 'json'; out?: string }) => {
+      await withCliStore(flags.db, async ({ store }) => {
+        const { stateTableRows, statesCsv } = await import('../tracker/export.js');
+        const rows = await stateTableRows(store, statesFilter(flags));
+        await emit(io, flags.format === 'json' ? `${JSON.stringify(rows)}\n` : statesCsv(rows), flags.out);
+      });
+    });
+}
+
+/** `secfix export rejections|secdb|osv|openvex|states`. */
+export function exportCommand(io: CliIo, _status: CliStatus): Command {
+  return subcommand(io, 'export')
+    .description("write data in other tools' formats")
+    .addCommand(rejectionsCommand(io))
+    .addCommand(secdbCommand(io))
+    .addCommand(osvCommand(io))
+    .addCommand(openVexCommand(io))
+    .addCommand(statesCommand(io));
+}

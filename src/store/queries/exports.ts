@@ -1,0 +1,69 @@
+import type { Kysely } from 'kysely';
+import type { Schema } from '../schema.js';
+import { IN_LIST_SIZE, chunks } from './batches.js';
+
+/**
+ * The reads the exports page through: vulnerability ids in order, a page at a time, so an export
+ * never holds more than one page of pairs.
+ */
+
+/** Up to `limit` vulnerability ids with a state (in `branch`, when given) after `after`, in order. */
+export async function listStateVulnerabilityIds(db: Kysely<Schema>, after: string | null, limit: number, branch?: string): Promise<string[]> {
+  let query = db.selectFrom('state as s').select('s.vulnerability_id').distinct();
+  if (branch !== undefined) {
+    query = query
+      .innerJoin('repository as r', 'r.id', 's.repository_id')
+      .innerJoin('branch as b', 'b.id', 'r.branch_id')
+      .where('b.name', '=', branch);
+  }
+  if (after !== null) query = query.where('s.vulnerability_id', '>', after);
+  const rows = await query.orderBy('s.vulnerability_id').limit(limit).execute();
+  return rows.map((row) => row.vulnerability_id);
+}
+
+/** A binary package of a version an index lists now. */
+export interface CurrentBinary {
+  readonly repositoryId: number;
+  readonly origin: string;
+  readonly version: string;
+  readonly name: string;
+  readonly arch: string;
+}
+
+/** The binary packages of the versions these repositories list now, of these origins, by name and arch. */
+export async function listCurrentBinaries(db: Kysely<Schema>, repositoryIds: readonly number[], origins: readonly string[]): Promise<CurrentBinary[]> {
+  if (repositoryIds.length === 0 || origins.length === 0) return [];
+  const batches = await Promise.all(
+    chunks([...new Set(origins)], IN_LIST_SIZE).map((batch) =>
+      db
+        .selectFrom('binary_package as bp')
+        .innerJoin('package_version as pv', 'pv.id', 'bp.package_version_id')
+        .innerJoin('source_package as sp', 'sp.id', 'pv.source_package_id')
+        .select(['sp.repository_id as repositoryId', 'sp.name as origin', 'pv.version', 'bp.name', 'bp.arch'])
+        .distinct()
+        .where('sp.repository_id', 'in', [...new Set(repositoryIds)])
+        .where('sp.name', 'in', batch)
+        .where('pv.removed_at', 'is', null)
+        .orderBy('bp.name')
+        .orderBy('bp.arch')
+        .execute(),
+    ),
+  );
+  return batches.flat();
+}
+
+/** When a vulnerability was published and last changed, as its source says. */
+export interface VulnerabilityTimes {
+  readonly id: string;
+  readonly published: string | null;
+  readonly lastModified: string | null;
+}
+
+export async function listVulnerabilityTimes(db: Kysely<Schema>, ids: readonly string[]): Promise<VulnerabilityTimes[]> {
+  const batches = await Promise.all(
+    chunks([...new Set(ids)], IN_LIST_SIZE).map((batch) =>
+      db.selectFrom('vulnerability').select(['id', 'published', 'last_modified as lastModified']).where('id', 'in', batch).execute(),
+    ),
+  );
+  return batches.flat();
+}

@@ -1,0 +1,114 @@
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OpenVexDocument } from '../formats/openvex.js';
+import type { OsvRecord } from '../formats/osv.js';
+import { parseSecdb } from '../formats/secdb.js';
+import { type NamedState, ensureBranch, findStates, setBranchArchs } from '../store/index.js';
+import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
+import { schemaValidator } from '../test-support/json-schema.js';
+import { openVexExport, secdbExport, stateTableRows, statesCsv, writeOsvExport } from './export.js';
+import { importSecdb } from './import-secdb.js';
+import { recordTriage } from './triage.js';
+
+const validOsv = schemaValidator('osv/schema.json');
+const validOpenVex = schemaValidator('openvex/openvex_json_schema.json');
+
+describe.each(backends)('%s exports', (backend) => {
+  let store: TestStore;
+  let notAffected: NamedState;
+  let triagedFix: NamedState;
+  const dir = mkdtempSync(join(tmpdir(), `secfix-export-${backend}-`));
+
+  beforeEach(async () => {
+    store = await openTestStore(backend, { contents: 'demo' });
+    const vulnerable = (await findStates(store.db, { branch: '3.16', repo: 'main', state: 'vulnerable' })).filter((state) => state.version !== null);
+    [notAffected, triagedFix] = [vulnerable[0]!, vulnerable.find((state) => state.package !== vulnerable[0]!.package)!];
+    await recordTriage(
+      store,
+      { packages: [notAffected.package], vulnerabilities: [notAffected.vulnerabilityId], status: 'not-affected', justification: 'vulnerable-code-not-in-execute-path', note: 'only the client is built' },
+      'ann@example.org',
+    );
+    await recordTriage(store, { packages: [triagedFix.package], vulnerabilities: [triagedFix.vulnerabilityId], status: 'fixed', version: triagedFix.version! }, 'ann@example.org');
+  });
+  afterEach(() => store.close());
+
+  it('writes OSV records that validate, one per vulnerability, with ranges from the states and no fixed "0"', async () => {
+    const out = join(dir, 'osv');
+    const count = await writeOsvExport(store, out, { prefix: 'ALPINE-', advisoryUrl: (id) => `https://security.example.org/vuln/${id}` });
+    const index = JSON.parse(readFileSync(join(out, 'all.json'), 'utf8')) as { id: string; modified: string }[];
+    expect(index).toHaveLength(count);
+    expect(readdirSync(out).sort()).toEqual([...index.map((entry) => `${entry.id}.json`), 'all.json'].sort());
+    expect(index.map((entry) => entry.id)).toEqual([...index.map((entry) => entry.id)].sort());
+    const records = index.map((entry) => JSON.parse(readFileSync(join(out, `${entry.id}.json`), 'utf8')) as OsvRecord);
+    for (const record of records) {
+      expect(validOsv(record), JSON.stringify(validOsv.errors)).toBe(true);
+      expect(record.id).toBe(`ALPINE-${record.upstream[0]}`);
+      for (const affected of record.affected) {
+        expect(affected.package.ecosystem).toMatch(/^Alpine:(v\d+\.\d+|edge)$/);
+        expect(affected.package.purl).toBe(`pkg:apk/alpine/${affected.package.name}?arch=source`);
+        expect(affected.ranges[0]!.events[0]).toEqual({ introduced: '0' });
+        expect(affected.ranges[0]!.events.slice(1).every((event) => event['fixed'] !== undefined && event['fixed'] !== '0')).toBe(true);
+      }
+    }
+    const find = (state: NamedState) =>
+      records.find((record) => record.upstream[0] === state.vulnerabilityId)?.affected.find((entry) => entry.package.name === state.package && entry.package.ecosystem === 'Alpine:v3.16');
+    expect(find(notAffected)).toBeUndefined();
+    const fixed = find(triagedFix)!;
+    expect(fixed.ranges[0]!.events).toEqual([{ introduced: '0' }, { fixed: triagedFix.version }]);
+    expect(fixed.database_specific.secfix.status).toBe('fixed');
+    expect(fixed.ecosystem_specific.binaries.length).toBeGreaterThan(0);
+    const fixedRecord = records.find((record) => record.upstream[0] === triagedFix.vulnerabilityId)!;
+    expect(index.find((entry) => entry.id === fixedRecord.id)!.modified).toBe(fixedRecord.modified);
+
+    const again = join(dir, 'osv-again');
+    await writeOsvExport(store, again, { prefix: 'ALPINE-', advisoryUrl: (id) => `https://security.example.org/vuln/${id}` });
+    for (const name of readdirSync(out)) expect(readFileSync(join(again, name), 'utf8')).toBe(readFileSync(join(out, name), 'utf8'));
+  });
+
+  it('writes a secdb that imports into a fresh database with the same fixes and not-affected set', async () => {
+    const text = await secdbExport(store, '3.16', 'main');
+    const document = parseSecdb(text, 'export');
+    expect(document.distroversion).toBe('v3.16');
+    const versionsOf = (pkg: string, id: string) =>
+      document.packages.find((entry) => entry.name === pkg)?.secfixes.filter((fix) => fix.ids.some((entry) => entry.id === id)).map((fix) => fix.version);
+    expect(versionsOf(notAffected.package, notAffected.vulnerabilityId)).toEqual(['0']);
+    expect(versionsOf(triagedFix.package, triagedFix.vulnerabilityId)).toContain(triagedFix.version);
+
+    const fresh = await openTestStore(backend, { contents: 'schema' });
+    try {
+      await setBranchArchs(fresh.db, await ensureBranch(fresh.db, '3.16'), document.archs);
+      const file = join(dir, 'main.json');
+      writeFileSync(file, text);
+      await importSecdb(fresh, { location: file });
+      expect(await secdbExport(fresh, '3.16', 'main')).toBe(text);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('writes one OpenVEX document that validates, with each status and justification', async () => {
+    const text = await openVexExport(store, { branch: '3.16' }, { author: 'secfix', idBase: 'urn:secfix:openvex:' });
+    expect(await openVexExport(store, { branch: '3.16' }, { author: 'secfix', idBase: 'urn:secfix:openvex:' })).toBe(text);
+    const document = JSON.parse(text) as OpenVexDocument;
+    expect(validOpenVex(document), JSON.stringify(validOpenVex.errors)).toBe(true);
+    const about = (state: NamedState) => document.statements.find((statement) => statement.vulnerability.name === state.vulnerabilityId && statement.status_notes.includes(` ${state.package}:`));
+    expect(about(notAffected)).toMatchObject({ status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path', impact_statement: 'only the client is built' });
+    const fixed = about(triagedFix)!;
+    expect(fixed.status).toBe('fixed');
+    for (const product of fixed.products) expect(product['@id']).toMatch(new RegExp(`^pkg:apk/alpine/[^@]+@${triagedFix.version!.replaceAll('.', '\\.')}\\?arch=[a-z0-9_]+$`));
+    const statuses = new Set(document.statements.map((statement) => statement.status));
+    expect(statuses.has('under_investigation')).toBe(true);
+    for (const statement of document.statements) if (statement.status === 'affected') expect(statement.action_statement).toBeTruthy();
+  });
+
+  it('writes the states table as CSV, one line per pair with its triage', async () => {
+    const rows = await stateTableRows(store, { branch: '3.16', package: notAffected.package });
+    const lines = statesCsv(rows).split('\r\n');
+    expect(lines[0]).toBe('branch,repo,package,version,cve,state,fixed_version,status,resolution,needs_review,triage_status,justification,note,author,triage_time');
+    expect(lines).toHaveLength(rows.length + 2);
+    const line = lines.find((text) => text.includes(`,${notAffected.vulnerabilityId},`))!;
+    expect(line).toContain(',not-affected,resolved,false,not-affected,vulnerable-code-not-in-execute-path,only the client is built,ann@example.org,');
+  });
+});

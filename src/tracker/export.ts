@@ -1,0 +1,230 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from '../base/input-error.js';
+import type { ExportedPair, ExportedVulnerability } from '../base/export.js';
+import { exportStatus } from '../engine/export.js';
+import { type OpenVexOptions, formatOpenVex, openVexDocument } from '../formats/openvex.js';
+import { type OsvOptions, type OsvRecord, formatOsvIndex, formatOsvRecord, osvRecord } from '../formats/osv.js';
+import { formatSecdb } from '../formats/secdb.js';
+import { formatStatesCsv } from '../formats/states-table.js';
+import {
+  type NamedState,
+  type StateFilter,
+  type Store,
+  findStates,
+  listBranches,
+  listCurrentBinaries,
+  listSecfixes,
+  listStateVulnerabilityIds,
+  listTriageEvents,
+  listVulnerabilityTimes,
+} from '../store/index.js';
+import { triageStates } from './triage.js';
+
+/** Vulnerability ids read per page: bounds what an export holds at once. */
+const PAGE_SIZE = 500;
+
+export interface ExportScope {
+  /** Only this branch's pairs. */
+  readonly branch?: string | undefined;
+}
+
+const latest = (times: readonly (string | null | undefined)[]): string => times.reduce<string>((max, time) => (time != null && time > max ? time : max), '');
+
+/**
+ * Every vulnerability with an exported pair, in id order, a page of ids at a time (see
+ * `exportedVulnerabilitiesOf`), so an export holds one page at once.
+ */
+export async function* exportedVulnerabilities(store: Pick<Store, 'db'>, scope: ExportScope = {}): AsyncGenerator<ExportedVulnerability> {
+  let after: string | null = null;
+  for (;;) {
+    const ids = await listStateVulnerabilityIds(store.db, after, PAGE_SIZE, scope.branch);
+    if (ids.length === 0) return;
+    after = ids.at(-1)!;
+    yield* await exportedVulnerabilitiesOf(store, ids, scope);
+  }
+}
+
+/**
+ * The vulnerabilities among `ids` with an exported pair, in the order given: the pairs' states,
+ * their triage, the binaries of the published versions, and the times they changed. Pairs the
+ * exports leave out (`unknown`) are not listed; a vulnerability with none is left out.
+ */
+export async function exportedVulnerabilitiesOf(store: Pick<Store, 'db'>, ids: readonly string[], scope: ExportScope = {}): Promise<ExportedVulnerability[]> {
+  const { db } = store;
+  const states = await findStates(db, { vulnerabilityIds: ids, ...(scope.branch === undefined ? {} : { branch: scope.branch }) });
+  const events = await listTriageEvents(db, { vulnerabilityIds: ids });
+  const triages = await triageStates(db, states, events);
+  const binaries = await listCurrentBinaries(db, states.map((state) => state.repositoryId), states.map((state) => state.package));
+  const times = new Map((await listVulnerabilityTimes(db, ids)).map((row) => [row.id, row]));
+  const binariesOf = groupBy(binaries, (row) => `${row.repositoryId}\u0000${row.origin}\u0000${row.version}`);
+  const eventTimes = groupBy(events, (event) => `${event.package}\u0000${event.vulnerabilityId}`);
+  const pairsById = new Map<string, ExportedPair[]>();
+  states.forEach((state: NamedState, index) => {
+    const triage = triages[index]!;
+    const status = exportStatus({ state: state.state, fixedVersion: state.fixedVersion, evidence: state.evidence, triage });
+    if (status === null) return;
+    const pairEvents = eventTimes.get(`${state.package}\u0000${state.vulnerabilityId}`) ?? [];
+    const pair: ExportedPair = {
+      branch: state.branch,
+      repo: state.repo,
+      package: state.package,
+      version: state.version,
+      binaries: (binariesOf.get(`${state.repositoryId}\u0000${state.package}\u0000${state.version}`) ?? []).map(({ name, arch }) => ({ name, arch })),
+      ruling: triage.status,
+      justification: triage.triage?.justification ?? null,
+      status,
+      modified: latest([state.updatedAt, ...pairEvents.map((event) => event.createdAt)]),
+    };
+    pairsById.set(state.vulnerabilityId, [...(pairsById.get(state.vulnerabilityId) ?? []), pair]);
+  });
+  return ids.flatMap((id) => {
+    const pairs = pairsById.get(id);
+    if (pairs === undefined) return [];
+    const known = times.get(id);
+    return [{ id, published: known?.published ?? null, modified: latest([known?.lastModified, ...pairs.map((pair) => pair.modified)]), pairs }];
+  });
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group === undefined) groups.set(key(item), [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
+/** One row of `secfix query states --json` and `secfix export states`: a pair with its evidence and triage. */
+export interface StateTableRow {
+  readonly branch: string;
+  readonly repo: string;
+  readonly package: string;
+  readonly version: string | null;
+  readonly cve: string;
+  readonly state: string;
+  readonly fixedVersion: string | null;
+  readonly evidence: NamedState['evidence'];
+  readonly computedState: string | null;
+  readonly triage: { status: string; justification: string | null; note: string | null; author: string; time: string } | null;
+  readonly status: string;
+  readonly resolution: string;
+  readonly needsReview: boolean;
+}
+
+/** The states matching `filter` with their triage, as `query states` and `export states` list them. */
+export async function stateTableRows(store: Pick<Store, 'db'>, filter: StateFilter): Promise<StateTableRow[]> {
+  const states = await findStates(store.db, filter);
+  const triages = await triageStates(store.db, states);
+  return states.map((state, index) => {
+    const { computedState, triage, status, resolution, needsReview } = triages[index]!;
+    return {
+      branch: state.branch,
+      repo: state.repo,
+      package: state.package,
+      version: state.version,
+      cve: state.vulnerabilityId,
+      state: state.state,
+      fixedVersion: state.fixedVersion,
+      evidence: state.evidence,
+      computedState,
+      triage: triage === null ? null : { status: triage.status, justification: triage.justification, note: triage.note, author: triage.author, time: triage.createdAt },
+      status,
+      resolution,
+      needsReview,
+    };
+  });
+}
+
+/** The OSV record of every exported vulnerability, in id order. */
+export async function* osvRecords(store: Pick<Store, 'db'>, options: OsvOptions): AsyncGenerator<OsvRecord> {
+  for await (const vulnerability of exportedVulnerabilities(store)) {
+    const record = osvRecord(vulnerability, options);
+    if (record !== null) yield record;
+  }
+}
+
+/**
+ * Writes the OSV export into `dir` (created if missing): `<id>.json` per record, streamed one
+ * page of vulnerabilities at a time, then `all.json`. Returns how many records it wrote.
+ */
+export async function writeOsvExport(store: Pick<Store, 'db'>, dir: string, options: OsvOptions): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  const index: { id: string; modified: string }[] = [];
+  for await (const record of osvRecords(store, options)) {
+    await writeFile(join(dir, `${record.id}.json`), formatOsvRecord(record));
+    index.push({ id: record.id, modified: record.modified });
+  }
+  await writeFile(join(dir, 'all.json'), formatOsvIndex(index));
+  return index.length;
+}
+
+/** The OpenVEX document of every exported pair (of one branch, when given). */
+export async function openVexExport(store: Pick<Store, 'db'>, scope: ExportScope, options: OpenVexOptions): Promise<string> {
+  const vulnerabilities: ExportedVulnerability[] = [];
+  for await (const vulnerability of exportedVulnerabilities(store, scope)) vulnerabilities.push(vulnerability);
+  return formatOpenVex(openVexDocument(vulnerabilities, options));
+}
+
+/** Alpine's mirror, the secdb's `urlprefix` unless told otherwise. */
+export const DEFAULT_URL_PREFIX = 'https://dl-cdn.alpinelinux.org/alpine';
+
+/**
+ * The secdb document of one branch's repository: every secfixes line (secdb and aports), each
+ * published triage fix under its version, and every not-affected decision (a triage decision or
+ * a rejection) under `0` instead of any version, so a scanner that reads only the secdb honours it.
+ */
+export async function secdbExport(store: Pick<Store, 'db'>, branch: string, repo: string, urlprefix = DEFAULT_URL_PREFIX): Promise<string> {
+  const { db } = store;
+  const known = (await listBranches(db)).find((candidate) => candidate.name === branch);
+  if (known === undefined) throw new InputError('--branch', undefined, `unknown branch "${branch}"`);
+  const repository = known.repositories.find((candidate) => candidate.name === repo);
+  if (repository === undefined) throw new InputError('--repo', undefined, `branch ${branch} has no repository "${repo}"`);
+  const packages = new Map<string, Map<string, Set<string>>>();
+  const versionsOf = (pkg: string) => packages.get(pkg) ?? packages.set(pkg, new Map()).get(pkg)!;
+  const add = (pkg: string, version: string, entry: string) => {
+    const versions = versionsOf(pkg);
+    (versions.get(version) ?? versions.set(version, new Set()).get(version)!).add(entry);
+  };
+  for (const secfix of await listSecfixes(db, repository.id)) add(secfix.package, secfix.version, secfix.note === null ? secfix.vulnerabilityId : `${secfix.vulnerabilityId} ${secfix.note}`);
+  const states = await findStates(db, { branch, repo });
+  const triages = await triageStates(db, states);
+  states.forEach((state, index) => {
+    const triage = triages[index]!;
+    if (triage.triage === null && state.state !== 'rejected') return;
+    const status = exportStatus({ state: state.state, fixedVersion: state.fixedVersion, evidence: state.evidence, triage });
+    if (status?.kind === 'fixed' && triage.triage !== null) add(state.package, status.version, state.vulnerabilityId);
+    if (status?.kind !== 'not-affected') return;
+    for (const [version, entries] of versionsOf(state.package)) {
+      for (const entry of entries) if (entry.split(' ', 1)[0] === state.vulnerabilityId) entries.delete(entry);
+      if (entries.size === 0) versionsOf(state.package).delete(version);
+    }
+    add(state.package, '0', state.vulnerabilityId);
+  });
+  const nonEmpty = new Map([...packages].filter(([, versions]) => versions.size > 0).map(([pkg, versions]) => [pkg, new Map([...versions].map(([version, entries]) => [version, [...entries]]))]));
+  return formatSecdb({ branch, repo, archs: known.archs, urlprefix, packages: nonEmpty });
+}
+
+/** The rows as the CSV states table. */
+export function statesCsv(rows: readonly StateTableRow[]): string {
+  return formatStatesCsv(
+    rows.map((row) => ({
+      branch: row.branch,
+      repo: row.repo,
+      package: row.package,
+      version: row.version,
+      cve: row.cve,
+      state: row.state,
+      fixed_version: row.fixedVersion,
+      status: row.status,
+      resolution: row.resolution,
+      needs_review: String(row.needsReview),
+      triage_status: row.triage?.status ?? null,
+      justification: row.triage?.justification ?? null,
+      note: row.triage?.note ?? null,
+      author: row.triage?.author ?? null,
+      triage_time: row.triage?.time ?? null,
+    })),
+  );
+}

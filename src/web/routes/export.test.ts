@@ -1,0 +1,76 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { parseSecdb } from '../../formats/secdb.js';
+import { findStates, listTriageEvents } from '../../store/index.js';
+import { backends } from '../../test-support/databases.js';
+import { schemaValidator } from '../../test-support/json-schema.js';
+import { recordTriage } from '../../tracker/triage.js';
+import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
+import { EXPORT_PATHS } from '../urls.js';
+
+const validOsv = schemaValidator('osv/schema.json');
+const validOpenVex = schemaValidator('openvex/openvex_json_schema.json');
+
+describe.each(backends)('%s export routes', (backend) => {
+  const web = useWebFixture(backend, {
+    contents: 'demo',
+    // One not-affected decision, so the exports have a triage to carry.
+    seed: async (store) => {
+      const [state] = (await findStates(store.db, { branch: '3.16', repo: 'main', state: 'vulnerable' })).filter((row) => row.version !== null);
+      await recordTriage(store, { packages: [state!.package], vulnerabilities: [state!.vulnerabilityId], status: 'not-affected', justification: 'component-not-present', note: 'not built' }, 'ann@example.org');
+    },
+  });
+
+  it('lists every OSV record in all.json, and serves each one valid, with the tracker page as advisory', async () => {
+    const index = await web().getJson<{ id: string; modified: string }[]>(EXPORT_PATHS.osvIndex);
+    expect(index.length).toBeGreaterThan(10);
+    expect(index.map((entry) => entry.id)).toEqual(index.map((entry) => entry.id).sort());
+    for (const { id, modified } of index.slice(0, 5)) {
+      const record = await web().getJson<{ id: string; modified: string; upstream: string[]; references?: { url: string }[] }>(EXPORT_PATHS.osvRecord(id));
+      expect(validOsv(record), JSON.stringify(validOsv.errors)).toBe(true);
+      expect({ id: record.id, modified: record.modified }).toEqual({ id, modified });
+      expect(record.references).toContainEqual(expect.objectContaining({ url: `${TEST_BASE_URL}/cve/${record.upstream[0]}` }));
+    }
+  });
+
+  it('answers 304 to a repeated request and compresses on request', async () => {
+    const first = await web().get(EXPORT_PATHS.osvIndex, { 'accept-encoding': 'gzip' });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-encoding']).toBe('gzip');
+    expect(JSON.parse(gunzipSync(first.rawPayload).toString())).toBeInstanceOf(Array);
+    const again = await web().get(EXPORT_PATHS.osvIndex, { 'if-none-match': String(first.headers.etag) });
+    expect(again.statusCode).toBe(304);
+  });
+
+  it('answers 404 for an unknown record, a file that is not .json, and an unknown branch or repository', async () => {
+    for (const url of ['/export/osv/ALPINE-CVE-1999-0001.json', '/export/osv/CVE-2023-42363.json', '/export/osv/all', '/export/secdb/9.99/main.json', '/export/secdb/3.16/nothing.json']) {
+      expect((await web().get(url)).statusCode, url).toBe(404);
+    }
+  });
+
+  it('serves a branch repository as a secdb with the not-affected decision under "0"', async () => {
+    const response = await web().get(EXPORT_PATHS.secdb('3.16', 'main'));
+    expect(response.statusCode).toBe(200);
+    const secdb = parseSecdb(response.body, 'export');
+    expect({ distroversion: secdb.distroversion, repo: secdb.repo }).toEqual({ distroversion: 'v3.16', repo: 'main' });
+    const [decided] = await listTriageEvents(web().store.db);
+    const zeros = secdb.packages.flatMap((pkg) => pkg.secfixes.filter((line) => line.version === '0').flatMap((line) => line.ids.map((id) => `${pkg.name} ${id.id}`)));
+    expect(zeros).toContain(`${decided!.package} ${decided!.vulnerabilityId}`);
+  });
+
+  it('serves one OpenVEX document that validates, and the states as CSV', async () => {
+    const vex = await web().getJson<{ statements: { status: string; justification?: string }[] }>(EXPORT_PATHS.openVex);
+    expect(validOpenVex(vex), JSON.stringify(validOpenVex.errors)).toBe(true);
+    expect(vex.statements).toContainEqual(expect.objectContaining({ status: 'not_affected', justification: 'component_not_present' }));
+    const csv = await web().get(EXPORT_PATHS.states);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const [header, ...rows] = csv.body.trimEnd().split('\n');
+    expect(header!.split(',').slice(0, 5)).toEqual(['branch', 'repo', 'package', 'version', 'cve']);
+    expect(rows.length).toBeGreaterThan(100);
+  });
+
+  it('links the exports from the home page', async () => {
+    const home = await web().get('/', { accept: 'text/html' });
+    for (const href of [EXPORT_PATHS.osvIndex, EXPORT_PATHS.openVex, EXPORT_PATHS.states, EXPORT_PATHS.secdb('3.16', 'main')]) expect(home.body).toContain(`href="${href}"`);
+  });
+});

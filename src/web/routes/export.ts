@@ -1,0 +1,69 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InputError } from '../../base/input-error.js';
+import { formatOsvIndex, formatOsvRecord, osvRecord, type OsvOptions } from '../../formats/osv.js';
+import { DEFAULT_URL_PREFIX, exportedVulnerabilitiesOf, openVexExport, osvRecords, secdbExport, stateTableRows, statesCsv } from '../../tracker/export.js';
+import { notFound } from '../errors.js';
+import { respond } from '../respond.js';
+import { EXPORT_PATHS, vulnerabilityPath } from '../urls.js';
+import type { WebContext } from '../web-context.js';
+
+/** The prefix of the OSV ids the server offers (`secfix export osv --prefix` sets another). */
+export const OSV_ID_PREFIX = 'ALPINE-';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** A path parameter naming a `.json` file: its name without the suffix, else a 404. */
+function jsonFileName(file: string, what: string): string {
+  if (!file.endsWith('.json') || file.length === '.json'.length) throw notFound(what);
+  return file.slice(0, -'.json'.length);
+}
+
+/**
+ * The exports at stable URLs, each rendered once per data version and sent through `respond`
+ * (ETag, Last-Modified, the response cache, compression), so a mirror polling them costs one
+ * query while nothing changed.
+ */
+export function registerExportRoutes(app: FastifyInstance, web: WebContext): void {
+  const store = { db: web.db };
+  const osvOptions = (): OsvOptions => ({ prefix: OSV_ID_PREFIX, advisoryUrl: (id) => `${web.origin()}${vulnerabilityPath(id)}` });
+  const serve = (request: FastifyRequest, reply: FastifyReply, url: string, contentType: string, variant: string, render: () => Promise<string>) =>
+    respond(web, request, reply, { url, contentType, variant, render });
+
+  app.get(EXPORT_PATHS.osvIndex, (request, reply) =>
+    serve(request, reply, EXPORT_PATHS.osvIndex, JSON_TYPE, 'osv', async () => {
+      const index: { id: string; modified: string }[] = [];
+      for await (const record of osvRecords(store, osvOptions())) index.push({ id: record.id, modified: record.modified });
+      return formatOsvIndex(index);
+    }),
+  );
+  app.get<{ Params: { file: string } }>('/export/osv/:file', (request, reply) => {
+    const id = jsonFileName(request.params.file, 'OSV record');
+    return serve(request, reply, EXPORT_PATHS.osvRecord(id), JSON_TYPE, 'osv', async () => {
+      const vulnerabilityId = id.startsWith(OSV_ID_PREFIX) ? id.slice(OSV_ID_PREFIX.length) : '';
+      const [vulnerability] = vulnerabilityId === '' ? [] : await exportedVulnerabilitiesOf(store, [vulnerabilityId]);
+      const record = vulnerability === undefined ? null : osvRecord(vulnerability, osvOptions());
+      if (record === null) throw notFound(`OSV record ${id}`);
+      return formatOsvRecord(record);
+    });
+  });
+  app.get<{ Params: { branch: string; file: string } }>('/export/secdb/:branch/:file', (request, reply) => {
+    const { branch } = request.params;
+    const repo = jsonFileName(request.params.file, 'secdb');
+    return serve(request, reply, EXPORT_PATHS.secdb(branch, repo), JSON_TYPE, 'secdb', async () => {
+      try {
+        return await secdbExport(store, branch, repo, DEFAULT_URL_PREFIX);
+      } catch (error) {
+        if (error instanceof InputError) throw notFound(`secdb of ${branch}/${repo}`);
+        throw error;
+      }
+    });
+  });
+  app.get(EXPORT_PATHS.openVex, (request, reply) =>
+    serve(request, reply, EXPORT_PATHS.openVex, JSON_TYPE, 'openvex', () =>
+      openVexExport(store, {}, { author: `${web.site.distribution} security tracker`, idBase: `${web.origin()}${EXPORT_PATHS.openVex}#` }),
+    ),
+  );
+  app.get(EXPORT_PATHS.states, (request, reply) =>
+    serve(request, reply, EXPORT_PATHS.states, 'text/csv; charset=utf-8', 'csv', async () => statesCsv(await stateTableRows(store, {}))),
+  );
+}
