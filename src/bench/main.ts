@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
  * `npm run bench`: runs each benchmark in its own process (so peak RSS is its own) and prints
  * one JSON object with every figure. `npm run bench -- NAME...` runs only the named ones.
  */
-const benches = ['version', 'apkindex', 'nvd', 'hostile', 'tracker', 'scan', 'web', 'startup', 'triage', 'export', 'exchange'] as const;
+const benches = ['version', 'apkindex', 'nvd', 'hostile', 'tracker', 'scan', 'web', 'startup', 'triage', 'export', 'notify', 'exchange'] as const;
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !(benches as readonly string[]).includes(name));

@@ -5,6 +5,7 @@ import { checkCommand } from './check.js';
 import { demoCommand } from './demo.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
+import { notifyCommand } from './notify.js';
 import { inspectCommand } from './inspect/command.js';
 import { type CliIo, type CliStatus, UsageError, processIo } from './io.js';
 import { peersCommand } from './peers.js';
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo, status: CliStatus): Command {
   program.addCommand(demoCommand(io, status));
   program.addCommand(tokenCommand(io, status));
   program.addCommand(peersCommand(io, status));
+  program.addCommand(notifyCommand(io, status));
   return program;
 }
 

@@ -37,3 +37,12 @@ const END_OF_SUPPORT: Readonly<Record<string, string>> = {
 export function builtInEndOfSupport(branch: string): string | undefined {
   return Object.hasOwn(END_OF_SUPPORT, branch) ? END_OF_SUPPORT[branch] : undefined;
 }
+
+/**
+ * Whether a branch still gets security fixes on `today` (YYYY-MM-DD): today is not past its end
+ * of support (the tracker's date, else the built-in one), or it has none (`edge`).
+ */
+export function isBranchSupported(branch: string, endOfSupport: string | null, today: string): boolean {
+  const end = endOfSupport ?? builtInEndOfSupport(branch);
+  return end === undefined || today <= end.slice(0, 10);
+}

@@ -96,6 +96,15 @@ describe('parseConfig', () => {
     expect(inputErrorFrom(() => parseConfig('auth:\n  security: {}\n', 'c.yaml')).problem).toMatch(/unknown setting "security"/);
   });
 
+  it('reads the gitlab section with its defaults, and names a bad field', () => {
+    const config = parseConfig('gitlab:\n  url: https://gitlab.example.org/\n  project: alpine/aports\n  tokenEnv: GITLAB_TOKEN\n', 'c.yaml');
+    expect(config.gitlab).toEqual({ url: 'https://gitlab.example.org', project: 'alpine/aports', tokenEnv: 'GITLAB_TOKEN', labels: [], minSeverity: null, graceHours: 24, maxPerRun: 50, baseUrl: undefined });
+    expect(parseConfig('gitlab:\n  url: http://g.test\n  project: 42\n  tokenEnv: T\n  minSeverity: HIGH\n  maxPerRun: 3\n', 'c.yaml').gitlab).toMatchObject({ project: '42', minSeverity: 'high', maxPerRun: 3 });
+    expect(parseConfig('distribution: X\n', 'c.yaml').gitlab).toBeUndefined();
+    expect(inputErrorFrom(() => parseConfig('gitlab:\n  url: ftp://g.test\n  project: p\n  tokenEnv: T\n', 'c.yaml')).problem).toBe('expected an http(s) URL, found "ftp://g.test"');
+    expect(inputErrorFrom(() => parseConfig('gitlab:\n  url: http://g.test\n  project: p\n  tokenEnv: T\n  minSeverity: severe\n', 'c.yaml')).place).toBe('line 5 ($.gitlab.minSeverity)');
+  });
+
   it('gives InputError or a config for mutated text', () => {
     const text = read('data', 'demo.yaml');
     fc.assert(

@@ -27,6 +27,32 @@ export interface SecfixConfig {
   readonly mappingFile: string | undefined;
   /** Who holds which role when signed in (`serve --oidc-issuer`); nobody when the file has no `auth`. */
   readonly auth: AuthConfig;
+  /** Where `notify gitlab` opens maintainer issues; undefined when the file has no `gitlab`. */
+  readonly gitlab: GitLabConfig | undefined;
+}
+
+/** The severities `minSeverity` accepts, least severe first (NVD's words, any case). */
+export const GITLAB_MIN_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type GitLabMinSeverity = (typeof GITLAB_MIN_SEVERITIES)[number];
+
+/** The `gitlab` section: the project `secfix notify gitlab` keeps one issue per open (origin, vulnerability) in. */
+export interface GitLabConfig {
+  /** The GitLab instance, e.g. `https://gitlab.alpinelinux.org` (no `/api/v4`). */
+  readonly url: string;
+  /** The project: its numeric id or its path (`alpine/aports`). */
+  readonly project: string;
+  /** The environment variable holding the access token (sent as `PRIVATE-TOKEN`). */
+  readonly tokenEnv: string;
+  /** Labels every new issue gets. */
+  readonly labels: readonly string[];
+  /** The least severity that gets an issue; null: every severity, and vulnerabilities without one. */
+  readonly minSeverity: GitLabMinSeverity | null;
+  /** How long a pair must have been open before an issue is opened. */
+  readonly graceHours: number;
+  /** Most issues created in one run. */
+  readonly maxPerRun: number;
+  /** The tracker's public URL, for links in the issues; none when absent. */
+  readonly baseUrl: string | undefined;
 }
 
 /** People named by verified e-mail address or by an OpenID Connect group (GitLab's `groups_direct` paths). */
@@ -180,7 +206,7 @@ export function parseMappingConfig(text: string, source: string): MappingConfig 
 export function parseConfig(text: string, source: string): SecfixConfig {
   const root = loadYaml(text, source)
     .asObject()
-    .withOnly(['distribution', 'keys', 'branches', 'nvd', 'cve5', 'rejections', 'mapping', 'auth']);
+    .withOnly(['distribution', 'keys', 'branches', 'nvd', 'cve5', 'rejections', 'mapping', 'auth', 'gitlab']);
 
   const seen = new Set<string>();
   const branches = root.optionalArray('branches').map((entry) => {
@@ -208,6 +234,58 @@ export function parseConfig(text: string, source: string): SecfixConfig {
     mapping: mapping === undefined || mappingFile !== undefined ? NO_MAPPING_RULES : readMapping(mapping.asObject()),
     mappingFile,
     auth: readAuth(root.optionalObject('auth')),
+    gitlab: readGitLab(root.optionalObject('gitlab')),
+  };
+}
+
+/** An http(s) URL without a trailing slash. */
+function httpUrl(field: JsonReader): string {
+  const text = field.asNonEmptyString().trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) field.fail(`expected an http(s) URL, found "${text}"`);
+  return text.replace(/\/+$/, '');
+}
+
+/** A whole number, at least `least`. */
+function wholeNumber(field: JsonReader, least: number): number {
+  const value = field.asNumber();
+  if (!Number.isInteger(value) || value < least) field.fail(`expected a whole number of at least ${least}, found ${value}`);
+  return value;
+}
+
+function readGitLab(gitlab: JsonObjectReader | undefined): GitLabConfig | undefined {
+  if (gitlab === undefined) return undefined;
+  gitlab.withOnly(['url', 'project', 'tokenEnv', 'labels', 'minSeverity', 'graceHours', 'maxPerRun', 'baseUrl']);
+  const project = gitlab.field('project');
+  const projectText = typeof project.value === 'number' ? String(wholeNumber(project, 1)) : project.asNonEmptyString().trim().replace(/^\/+|\/+$/g, '');
+  const tokenEnv = gitlab.field('tokenEnv').asNonEmptyString().trim();
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv)) gitlab.field('tokenEnv').fail(`"${tokenEnv}" is not an environment variable name`);
+  const minSeverityField = gitlab.optional('minSeverity');
+  const minSeverity = minSeverityField?.asNonEmptyString().trim().toLowerCase();
+  if (minSeverityField !== undefined && !(GITLAB_MIN_SEVERITIES as readonly (string | undefined)[]).includes(minSeverity)) {
+    minSeverityField.fail(`expected one of ${GITLAB_MIN_SEVERITIES.join(', ')}, found "${minSeverity}"`);
+  }
+  const graceHours = gitlab.optional('graceHours')?.asNumber() ?? 24;
+  if (!(graceHours >= 0)) gitlab.field('graceHours').fail(`expected a number of hours of at least 0, found ${graceHours}`);
+  const baseUrl = gitlab.optional('baseUrl');
+  return {
+    url: httpUrl(gitlab.field('url')),
+    project: projectText,
+    tokenEnv,
+    labels: gitlab.optionalArray('labels').map((label) => {
+      const text = label.asNonEmptyString().trim();
+      if (text.includes(',')) label.fail(`a label cannot contain a comma: "${text}"`);
+      return text;
+    }),
+    minSeverity: (minSeverity as GitLabMinSeverity | undefined) ?? null,
+    graceHours,
+    maxPerRun: gitlab.has('maxPerRun') ? wholeNumber(gitlab.field('maxPerRun'), 0) : 50,
+    baseUrl: baseUrl === undefined ? undefined : httpUrl(baseUrl),
   };
 }
 

@@ -135,19 +135,33 @@ export function retryAfterMs(value: string | null, now: number = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function isRetryable(status: number): boolean {
-  return status === 429 || (status >= 500 && status <= 599);
+function isRetryable(status: number, serverErrors: boolean): boolean {
+  return status === 429 || (serverErrors && status >= 500 && status <= 599);
 }
 
 function describeBytes(bytes: number): string {
   return bytes % MIB === 0 ? `${bytes / MIB} MiB` : `${bytes} bytes`;
 }
 
+/** One HTTP request: GET unless told. */
+export interface HttpRequest {
+  readonly method?: 'GET' | 'POST' | 'PUT';
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  /**
+   * Whether a 5xx answer is retried (default: for GET and PUT, not POST): only idempotent
+   * requests are, since the server may have acted before failing. A 429 is always retried: the
+   * server did not act.
+   */
+  readonly idempotent?: boolean;
+}
+
 /**
- * Asks for a URL, retrying 5xx and 429 answers up to `tries` times with exponential backoff,
- * waiting as the server's Retry-After says when it sends one. Returns the first other answer.
+ * Asks for a URL, retrying 429 (and, for idempotent requests, 5xx) answers up to `tries` times
+ * with exponential backoff, waiting as the server's Retry-After says when it sends one. Returns
+ * the first other answer.
  */
-async function fetchWithRetries(location: string, headers: Record<string, string>, options: DownloadOptions): Promise<Response> {
+export async function fetchWithRetries(location: string, request: HttpRequest, options: DownloadOptions): Promise<Response> {
   const tries = options.tries ?? DEFAULT_TRIES;
   const maxDelay = options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
   const wait = options.wait ?? sleep;
@@ -156,7 +170,9 @@ async function fetchWithRetries(location: string, headers: Record<string, string
     let response: Response;
     try {
       response = await fetch(location, {
-        headers,
+        method: request.method ?? 'GET',
+        headers: request.headers,
+        ...(request.body === undefined ? {} : { body: request.body }),
         signal: options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]),
         redirect: 'follow',
       });
@@ -165,7 +181,7 @@ async function fetchWithRetries(location: string, headers: Record<string, string
       const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
       throw new InputError(location, undefined, `cannot fetch: ${cause}`);
     }
-    if (!isRetryable(response.status)) return response;
+    if (!isRetryable(response.status, request.idempotent ?? request.method !== 'POST')) return response;
     const answer = `HTTP ${response.status} ${response.statusText}`.trim();
     await response.body?.cancel();
     if (attempt >= tries) throw new InputError(location, undefined, `${answer} (after ${tries} tries)`);
@@ -199,7 +215,7 @@ export async function acquireSource(
   const headers: Record<string, string> = { 'user-agent': 'secfix' };
   if (previous?.etag) headers['if-none-match'] = previous.etag;
   if (previous?.lastModified) headers['if-modified-since'] = previous.lastModified;
-  const response = await fetchWithRetries(location, headers, options);
+  const response = await fetchWithRetries(location, { headers }, options);
   if (response.status === 304) return { status: 'unchanged', reason: 'not-modified' };
   if (!response.ok || response.body === null) {
     throw new InputError(location, undefined, `HTTP ${response.status} ${response.statusText}`.trim());

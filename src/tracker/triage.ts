@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { InputError } from '../base/input-error.js';
+import { severityRank } from '../base/severity.js';
 import type { PairState } from '../base/states.js';
 import {
   NOTE_REQUIRED_STATUSES,
@@ -233,6 +234,8 @@ export interface QueueEntry {
   readonly vulnerabilityId: string;
   /** The version the branch's repo publishes; null when the engine computed no state for the pair. */
   readonly version: string | null;
+  /** The version the engine found fixing it (null when none, or no computed state). */
+  readonly fixedVersion: string | null;
   readonly triage: PairTriage;
   readonly urgency: VulnerabilityUrgency;
   readonly maintainer: string | null;
@@ -244,8 +247,6 @@ export interface QueueFilter {
   readonly maintainer?: string | undefined;
 }
 
-const SEVERITY_RANK: Readonly<Record<string, number>> = { CRITICAL: 4, HIGH: 3, MEDIUM: 2, MODERATE: 2, LOW: 1 };
-
 const entryKey = (entry: { branch: string; repo: string; package: string; vulnerabilityId: string }) =>
   `${entry.branch}\u0000${entry.repo}\u0000${entry.package}\u0000${entry.vulnerabilityId}`;
 
@@ -253,7 +254,7 @@ const entryKey = (entry: { branch: string; repo: string; package: string; vulner
 function byUrgency(a: QueueEntry, b: QueueEntry): number {
   const kev = Number(b.urgency.kev) - Number(a.urgency.kev);
   if (kev !== 0) return kev;
-  const severity = (SEVERITY_RANK[b.urgency.severity ?? ''] ?? 0) - (SEVERITY_RANK[a.urgency.severity ?? ''] ?? 0);
+  const severity = severityRank(b.urgency.severity) - severityRank(a.urgency.severity);
   if (severity !== 0) return severity;
   const [ageA, ageB] = [a.urgency.published ?? '\uffff', b.urgency.published ?? '\uffff'];
   if (ageA !== ageB) return ageA < ageB ? -1 : 1;
@@ -278,6 +279,7 @@ export async function triageQueue(store: WritableStore, filter: QueueFilter = {}
     package: state.package,
     vulnerabilityId: state.vulnerabilityId,
     version: state.version,
+    fixedVersion: state.fixedVersion,
     triage: triages[index]!,
   }));
   const computed = new Set(candidates.map(entryKey));
@@ -288,7 +290,7 @@ export async function triageQueue(store: WritableStore, filter: QueueFilter = {}
     for (const row of placesOf.get(pkg) ?? []) {
       if (computed.has(entryKey({ ...row, vulnerabilityId }))) continue;
       const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: null, publishedVersion: null, events });
-      candidates.push({ branch: row.branch, repo: row.repo, package: pkg, vulnerabilityId, version: null, triage });
+      candidates.push({ branch: row.branch, repo: row.repo, package: pkg, vulnerabilityId, version: null, fixedVersion: null, triage });
     }
   }
   const maintainers = new Map(packages.map((row) => [`${row.branch}/${row.repo}/${row.package}`, row.maintainer]));
@@ -296,11 +298,11 @@ export async function triageQueue(store: WritableStore, filter: QueueFilter = {}
   const open = candidates.filter((candidate) => candidate.triage.resolution === 'open');
   const urgency = new Map((await listVulnerabilityUrgency(db, open.map((candidate) => candidate.vulnerabilityId))).map((row) => [row.id, row]));
   const entries: QueueEntry[] = [];
-  for (const { branch, repo, package: pkg, vulnerabilityId, version, triage } of open) {
+  for (const { branch, repo, package: pkg, vulnerabilityId, version, fixedVersion, triage } of open) {
     const maintainer = maintainers.get(`${branch}/${repo}/${pkg}`) ?? null;
     if (email !== undefined && !(maintainer ?? '').toLowerCase().includes(`<${email}>`)) continue;
     const known = urgency.get(vulnerabilityId) ?? { id: vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null };
-    entries.push({ branch, repo, package: pkg, vulnerabilityId, version, triage, urgency: known, maintainer });
+    entries.push({ branch, repo, package: pkg, vulnerabilityId, version, fixedVersion, triage, urgency: known, maintainer });
   }
   return entries.sort(byUrgency);
 }

@@ -1,5 +1,6 @@
 import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Schema, StateName } from '../schema.js';
+import { IN_LIST_SIZE, chunks } from './batches.js';
 
 /** Which state changes to list; each given filter must hold. */
 export interface StateChangeFilter {
@@ -177,4 +178,36 @@ export async function stateChangeSubjectsExist(db: Kysely<Schema>, filter: State
     .executeTakeFirstOrThrow();
   // SQLite answers 0/1, PostgreSQL true/false.
   return row.known === true || Number(row.known) === 1;
+}
+
+/** When a pair last changed state: it has had the state it has now since then. */
+export interface PairStateSince {
+  readonly branch: string;
+  readonly repo: string;
+  readonly package: string;
+  readonly vulnerabilityId: string;
+  readonly changedAt: string;
+}
+
+/**
+ * The latest state change of every pair of these packages, in every repository: how long each
+ * pair has been in its current state. As in `listStateChanges`, the repository condition lets
+ * the (repository, package) index be probed.
+ */
+export async function listLatestStateChanges(db: Kysely<Schema>, packages: readonly string[]): Promise<PairStateSince[]> {
+  const batches = await Promise.all(
+    chunks([...new Set(packages)], IN_LIST_SIZE).map((batch) =>
+      db
+        .selectFrom('state_history as h')
+        .innerJoin('repository as r', 'r.id', 'h.repository_id')
+        .innerJoin('branch as b', 'b.id', 'r.branch_id')
+        .select(['b.name as branch', 'r.name as repo', 'h.package', 'h.vulnerability_id'])
+        .select((eb) => eb.fn.max('h.changed_at').as('changed_at'))
+        .where('h.repository_id', 'in', (eb) => eb.selectFrom('repository as every').select('every.id'))
+        .where('h.package', 'in', batch)
+        .groupBy(['b.name', 'r.name', 'h.package', 'h.vulnerability_id'])
+        .execute(),
+    ),
+  );
+  return batches.flat().map((row) => ({ branch: row.branch, repo: row.repo, package: row.package, vulnerabilityId: row.vulnerability_id, changedAt: row.changed_at }));
 }
