@@ -3,6 +3,7 @@
  * file) may say about one origin package and one vulnerability. The CLI, the API, the store and
  * the exports all use these exact names.
  */
+import type { StateName } from './states.js';
 
 /**
  * `withdrawn` retracts the latest standing event of the same scope (same branch set); the
@@ -73,3 +74,6 @@ export interface TriageEvent {
    */
   readonly computedDigests: Readonly<Record<string, string>>;
 }
+
+/** What rules a pair: the computed state when no triage stands, else the triage status. */
+export type RulingStatus = StateName | Exclude<TriageStatus, 'withdrawn'> | 'fix-pending-publication';

@@ -2,7 +2,9 @@ import { severityRank } from '../base/severity.js';
 import type { StateName } from '../base/states.js';
 import type { TriageEvent } from '../base/triage.js';
 import { isBranchSupported } from './end-of-support.js';
-import type { PairTriage, RulingStatus } from './triage.js';
+import { type BranchOutcome, type NotifyPair, branchKey } from '../base/notify.js';
+import type { RulingStatus } from '../base/triage.js';
+import type { PairTriage } from './triage.js';
 
 /**
  * Decides what `secfix notify gitlab` does: one issue per (origin, vulnerability) that is open
@@ -26,29 +28,6 @@ export interface OpenPairInput {
   /** The index's maintainer text (`Name <e-mail>`), or null. */
   readonly maintainer: string | null;
   /** Since when the pair has been in its current state (or its triage stood); null when unknown. */
-  readonly openSince: string | null;
-}
-
-/** One branch an issue lists as open. */
-export interface OpenBranch {
-  readonly branch: string;
-  readonly repo: string;
-  readonly version: string | null;
-  readonly fixedVersion: string | null;
-  readonly status: RulingStatus;
-}
-
-/** What one issue is about: an (origin, vulnerability) and its open supported branches. */
-export interface NotifyPair {
-  readonly origin: string;
-  readonly vulnerabilityId: string;
-  readonly severity: string | null;
-  readonly kev: boolean;
-  /** Every maintainer text the branches' indexes give, sorted. */
-  readonly maintainers: readonly string[];
-  /** By branch key (`branchKey`). */
-  readonly branches: readonly OpenBranch[];
-  /** The earliest time a branch of it became open; null when none is known. */
   readonly openSince: string | null;
 }
 
@@ -91,11 +70,6 @@ export interface NotifyPlan {
   readonly belowSeverity: number;
   /** Pairs that would get an issue but for `maxPerRun`: the next run opens them. */
   readonly overLimit: number;
-}
-
-/** How an issue names one branch: `3.20/main`. */
-export function branchKey(branch: { readonly branch: string; readonly repo: string }): string {
-  return `${branch.branch}/${branch.repo}`;
 }
 
 const pairKey = (origin: string, vulnerabilityId: string) => `${origin}\u0000${vulnerabilityId}`;
@@ -196,15 +170,6 @@ export function planNotifications(pairs: readonly NotifyPair[], issues: readonly
     actions.push({ kind: 'close', issue, gone: issue.recordedOpen ?? [] });
   }
   return { actions, waiting, belowSeverity, overLimit };
-}
-
-/** Why a branch left an issue's open set, as a note says it. */
-export interface BranchOutcome {
-  readonly key: string;
-  /** The ruling status now (`fixed`, `not-affected`, `fix-pending-publication`, …), or why it is gone. */
-  readonly outcome: string;
-  /** The fix version, the justification, who triaged it; null when there is nothing to add. */
-  readonly detail: string | null;
 }
 
 /** What became of a branch an issue listed as open. */

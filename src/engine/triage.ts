@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PairState, StateName } from '../base/states.js';
-import type { TriageEvent, TriageStatus } from '../base/triage.js';
+import type { RulingStatus, TriageEvent } from '../base/triage.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import { stateDigest } from './decide.js';
 
@@ -9,9 +9,6 @@ import { stateDigest } from './decide.js';
  * rules, whether the pair is open or resolved, and whether a triage decision was made against
  * inputs that have changed since.
  */
-
-/** What rules a pair: the computed state when no triage stands, else the triage status. */
-export type RulingStatus = StateName | Exclude<TriageStatus, 'withdrawn'> | 'fix-pending-publication';
 
 /**
  * `open`: the pair needs someone's work: computed vulnerable with no triage, triaged `affected`

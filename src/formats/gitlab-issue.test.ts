@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NotifyPair } from '../engine/notify.js';
+import type { NotifyPair } from '../base/notify.js';
 import { formatCloseNote, formatIssueBody, issueTitle, parseIssueMarkers } from './gitlab-issue.js';
 
 const pair: NotifyPair = {

@@ -1,4 +1,4 @@
-import { type BranchOutcome, type NotifyPair, type OpenBranch, branchKey } from '../engine/notify.js';
+import { type BranchOutcome, type NotifyPair, type OpenBranch, branchKey } from '../base/notify.js';
 
 /**
  * The GitLab issues `secfix notify gitlab` writes (GitLab Flavored Markdown), and the hidden

@@ -1,18 +1,7 @@
 import type { Kysely } from 'kysely';
 import { isBranchSupported } from '../engine/end-of-support.js';
-import {
-  type BranchOutcome,
-  type BranchSupport,
-  type KnownIssue,
-  type NotifyAction,
-  type NotifyPair,
-  type NotifyPolicy,
-  branchKey,
-  branchOutcome,
-  groupOpenPairs,
-  openSince,
-  planNotifications,
-} from '../engine/notify.js';
+import { type BranchOutcome, type NotifyPair, branchKey } from '../base/notify.js';
+import { type BranchSupport, type KnownIssue, type NotifyAction, type NotifyPolicy, branchOutcome, groupOpenPairs, openSince, planNotifications } from '../engine/notify.js';
 import {
   type TrackerLinks,
   formatCloseNote,
