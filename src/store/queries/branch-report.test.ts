@@ -193,6 +193,7 @@ describe.each(backends)('%s branch report', (backend) => {
       state: 'vulnerable',
       version: '1.0-r0',
       fixedVersion: null,
+      evidence: [],
       severity: 'CRITICAL',
       cvssScore: 9.8,
       published: '2023-01-01T00:00:00.000Z',

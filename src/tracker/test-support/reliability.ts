@@ -259,8 +259,12 @@ export function runSequence(steps: readonly (readonly string[])[], timeoutMs = 1
 // ---------------------------------------------------------------------------------------------
 // Digests
 
-/** Import runs and the data-version counter are left out: every attempt, even a killed one, adds a run and bumps the counter. */
-const RUN_TABLES = new Set(['import_run', 'data_version']);
+/**
+ * Import runs and the data-version counter are left out: every attempt, even a killed one, adds a
+ * run and bumps the counter. So are the page summaries: a cache of the pages, stamped with the
+ * data version and time they were built at.
+ */
+const RUN_TABLES = new Set(['import_run', 'data_version', 'page_summary']);
 
 /** Generated-id columns, replaced by the natural name of the row they point at. */
 const REFERENCES: Readonly<Record<string, string>> = {
