@@ -126,6 +126,7 @@ const evidence: Shape<Evidence> = byKind<Evidence>({
   }),
   'foreign-platform': objectOf({ kind: oneOf(['foreign-platform']), cveConfigurationIndex: number, criteria: text }),
   'introduced-after-published': objectOf({ kind: oneOf(['introduced-after-published']), version: text, text }),
+  'sources-disagree': objectOf({ kind: oneOf(['sources-disagree']), version: text, source: text, text }),
   'no-criteria': objectOf({ kind: oneOf(['no-criteria']) }),
 });
 
