@@ -6,6 +6,7 @@ import { dataVersionMigration } from './migrations/0002-data-version.js';
 import { referenceListMigration } from './migrations/0003-reference-list.js';
 import { triageMigration } from './migrations/0004-triage.js';
 import { authMigration } from './migrations/0005-auth.js';
+import { cve5AffectedMigration } from './migrations/0007-cve5-affected.js';
 import { exchangeMigration } from './migrations/0009-exchange.js';
 
 /** Every migration in order; names sort in the order they must run. */
@@ -16,6 +17,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0003-reference-list': referenceListMigration(dialect),
     '0004-triage': triageMigration(dialect),
     '0005-auth': authMigration(dialect),
+    '0007-cve5-affected': cve5AffectedMigration(dialect),
     '0009-exchange': exchangeMigration(dialect),
   };
 }
