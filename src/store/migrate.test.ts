@@ -14,6 +14,7 @@ const TABLES = [
   'branch',
   'branch_arch',
   'cpe_criterion',
+  'cve5_affected',
   'data_version',
   'dirty',
   'exchange_nonce',
