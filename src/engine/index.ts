@@ -103,4 +103,4 @@ export {
   type Principal,
   type Role,
 } from './authorization.js';
-export { cve5VersionBounds, evaluateCve5, prepareCve5, sourcesDisagree, type Cve5Opinion, type PreparedCve5 } from './second-opinion.js';
+export { evaluateCve5, prepareCve5, type Cve5Opinion, type PreparedCve5 } from './second-opinion.js';

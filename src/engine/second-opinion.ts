@@ -32,7 +32,7 @@ const COMPARABLE_VERSION_TYPES: ReadonlySet<string | undefined> = new Set([undef
 const OPEN_START = new Set(['0', '*']);
 
 /** The versions a CVE 5 version entry covers: from `version` (unless `0` or `*`) to `lessThan` or `lessThanOrEqual` (`*`: no end), or that one version. */
-export function cve5VersionBounds(version: Cve5Version): CriterionBounds {
+function cve5VersionBounds(version: Cve5Version): CriterionBounds {
   const start: CriterionBounds = OPEN_START.has(version.version) ? {} : { startIncluding: version.version };
   if (version.lessThan !== undefined) return version.lessThan === '*' ? start : { ...start, endExcluding: version.lessThan };
   if (version.lessThanOrEqual !== undefined) return version.lessThanOrEqual === '*' ? start : { ...start, endIncluding: version.lessThanOrEqual };
