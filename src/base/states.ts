@@ -90,6 +90,12 @@ export type Evidence =
    * version compared; `text` says it in words.
    */
   | { readonly kind: 'introduced-after-published'; readonly version: string; readonly text: string }
+  /**
+   * NVD's configuration and a CVE 5 record's affected data (the CNA's, or CISA's ADP) disagree
+   * about the published version: one says affected, the other not. `version` is the upstream
+   * version compared, `source` the CVE 5 container's provider; `text` gives both sides in words.
+   */
+  | { readonly kind: 'sources-disagree'; readonly version: string; readonly source: string; readonly text: string }
   /** Neither a secfix, a rejection nor an NVD configuration concerns the package. */
   | { readonly kind: 'no-criteria' };
 

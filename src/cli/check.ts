@@ -7,12 +7,12 @@ import { subcommand } from './subcommand.js';
 /** `secfix check`: data-quality problems in the stored secfixes. */
 export function checkCommand(io: CliIo, status: CliStatus): Command {
   return subcommand(io, 'check')
-    .description('report data-quality problems: fix versions no index ever had, fixes below the affected range, unrecognized ids, packages no index has, pairs decided introduced-after-published (for the team to confirm)')
+    .description('report data-quality problems: fix versions no index ever had, fixes below the affected range, unrecognized ids, packages no index has, and, as notes for the team to confirm, pairs decided introduced-after-published or left unknown because NVD and CVE 5 disagree (sources-disagree)')
     .option('--db <url>', DB_OPTION_HELP)
     .option('--config <file>', CONFIG_OPTION_HELP)
     .option('--json', 'print one JSON object {findings, skipped} ({products} with --mapping)', false)
     .option('--mapping', 'instead, list the CPE products of the NVD data that reach no package but resemble an index name, with their CVE counts', false)
-    .addHelpText('after', '\nExits 1 when it finds a problem (or an unmapped product), 0 when none.\n\nExample:\n  secfix check --mapping --db sqlite:secfix-demo.db\n')
+    .addHelpText('after', '\nExits 1 when it finds a problem (or an unmapped product), 0 when none; notes to confirm\n(introduced-after-published, sources-disagree) are listed but do not make it exit 1.\n\nExample:\n  secfix check --mapping --db sqlite:secfix-demo.db\n')
     .action(async (flags: { db?: string; config?: string; json?: boolean; mapping?: boolean }) => {
       if (flags.mapping === true) {
         const [rules, { checkMapping }] = await Promise.all([mappingRulesFor(flags.config), import('../tracker/mapping-coverage.js')]);
@@ -24,15 +24,16 @@ export function checkCommand(io: CliIo, status: CliStatus): Command {
         });
         return;
       }
-      const [rules, { checkData }] = await Promise.all([mappingRulesFor(flags.config), import('../tracker/check.js')]);
+      const [rules, { checkData }, { NOTE_KINDS }] = await Promise.all([mappingRulesFor(flags.config), import('../tracker/check.js'), import('../engine/quality.js')]);
       await withCliStore(flags.db, async ({ store }) => {
         const report = await checkData(store, rules);
         printResult(io, flags.json, report, () => {
           const lines = report.findings.map((finding) => `${finding.branch}/${finding.repo ?? '-'} ${finding.package}: ${finding.kind}: ${finding.detail}`);
           const skipped = report.skipped.map(({ branch, repo }) => `${branch}/${repo}: not checked, no index imported`);
-          return [...lines, ...skipped, `${report.findings.length} problems found`].join('\n') + '\n';
+          const notes = report.findings.filter((finding) => NOTE_KINDS.has(finding.kind)).length;
+          return [...lines, ...skipped, `${report.findings.length - notes} problems found, ${notes} notes to confirm`].join('\n') + '\n';
         });
-        if (report.findings.length > 0) status.exitCode = 1;
+        if (report.findings.some((finding) => !NOTE_KINDS.has(finding.kind))) status.exitCode = 1;
       });
     });
 }

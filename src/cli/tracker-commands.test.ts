@@ -172,17 +172,18 @@ describe('secfix update, query and check on the v3.16 sample', () => {
     expect(lines).toContain('3.16/community: not checked, no index imported');
     const report = await runCli(['check', '--db', db, '--json']);
     expect(report.status).toBe(1);
-    const { findings, skipped } = JSON.parse(report.stdout) as { findings: unknown[]; skipped: unknown[] };
+    const { findings, skipped } = JSON.parse(report.stdout) as { findings: { kind: string }[]; skipped: unknown[] };
     expect(skipped).toEqual([{ branch: '3.16', repo: 'community' }]);
-    // One line per finding, one per skipped repo, and the total.
-    expect(lines.at(-1)).toBe(`${findings.length} problems found`);
+    // One line per finding, one per skipped repo, and the totals: notes to confirm apart from problems.
+    const notes = findings.filter((finding) => finding.kind === 'introduced-after-published' || finding.kind === 'sources-disagree').length;
+    expect(lines.at(-1)).toBe(`${findings.length - notes} problems found, ${notes} notes to confirm`);
     expect(lines).toHaveLength(findings.length + skipped.length + 1);
   });
 
   it('check exits 0 when nothing can be found: without an index every repository is skipped', async () => {
     const bare = `sqlite:${join(dir, 'secdb-only.db')}`;
     expect((await runCli(['import', 'secdb', '--db', bare, MAIN])).status).toBe(0);
-    expect(await runCli(['check', '--db', bare])).toEqual({ status: 0, stdout: '3.16/main: not checked, no index imported\n0 problems found\n', stderr: '' });
+    expect(await runCli(['check', '--db', bare])).toEqual({ status: 0, stdout: '3.16/main: not checked, no index imported\n0 problems found, 0 notes to confirm\n', stderr: '' });
   });
 
   it('query runs lists the import runs newest first, with their counts; --limit bounds them', async () => {

@@ -3,6 +3,7 @@ import { compareVersions } from '../version/index.js';
 import { type NvdEvaluation, type PreparedCve, evaluateCve } from './configuration.js';
 import type { PackageMatch } from './cpe-mapping.js';
 import { type RejectionRecord, type SecfixLine, decideStates } from './decide.js';
+import { type Cve5Opinion, type PreparedCve5, evaluateCve5 } from './second-opinion.js';
 
 /**
  * The states of a branch, decided from a plain-data snapshot of it: which repository a package
@@ -205,6 +206,12 @@ export interface BranchSnapshot {
   readonly candidates: ReadonlyMap<string, ReadonlySet<string>>;
   /** The candidates' NVD data, prepared against the branch's packages. */
   readonly prepared: ReadonlyMap<string, PreparedCve>;
+  /**
+   * The CVE 5 affected data of candidates whose configurations are NVD's, prepared against the
+   * branch's packages: the second opinion on NVD's ranges (see second-opinion.ts). None when no
+   * CVE 5 data was imported.
+   */
+  readonly cve5?: ReadonlyMap<string, PreparedCve5>;
   /** Origin → its stored states in the branch's repositories, those in its scope at least. */
   readonly stored: ReadonlyMap<string, readonly PairKey[]>;
 }
@@ -239,15 +246,18 @@ export function decideBranch(snapshot: BranchSnapshot): BranchDecision {
     for (const state of stored) repositories.add(state.repositoryId);
     for (const repositoryId of repositories) {
       const version = snapshot.published.get(repositoryId)?.get(origin);
-      const decided = living.has(repositoryId)
-        ? decideStates({
-            repo: repositoryName.get(repositoryId)!,
-            version,
-            secfixes: lines,
-            rejections: snapshot.rejections.get(origin) ?? [],
-            nvd: nvdEvaluations(snapshot, origin, version),
-          })
-        : NO_STATES;
+      const nvd = living.has(repositoryId) ? nvdEvaluations(snapshot, origin, version) : undefined;
+      const decided =
+        nvd === undefined
+          ? NO_STATES
+          : decideStates({
+              repo: repositoryName.get(repositoryId)!,
+              version,
+              secfixes: lines,
+              rejections: snapshot.rejections.get(origin) ?? [],
+              nvd,
+              cve5: cve5Opinions(snapshot, nvd.keys(), origin, version),
+            });
       for (const [vulnerabilityId, pairState] of decided) {
         if (!inScope(scope, vulnerabilityId)) continue;
         records.push({
@@ -268,6 +278,18 @@ export function decideBranch(snapshot: BranchSnapshot): BranchDecision {
     }
   }
   return { records, obsolete, pairs: records.length };
+}
+
+/** What CVE 5 says about the origin at a version, for the vulnerabilities NVD has a say on. */
+function cve5Opinions(snapshot: BranchSnapshot, ids: Iterable<string>, origin: string, version: string | undefined): Map<string, Cve5Opinion> | undefined {
+  if (snapshot.cve5 === undefined || snapshot.cve5.size === 0) return undefined;
+  const opinions = new Map<string, Cve5Opinion>();
+  for (const id of ids) {
+    const cve = snapshot.cve5.get(id);
+    const opinion = cve === undefined ? undefined : evaluateCve5(cve, origin, version);
+    if (opinion !== undefined) opinions.set(id, opinion);
+  }
+  return opinions;
 }
 
 /** What NVD says about each candidate vulnerability of an origin at a version; only those that concern it. */

@@ -113,7 +113,7 @@ const HOLDS: Readonly<Record<VersionConstraint['operator'], (order: number) => b
  * be read (no miss on a guess). `mit:kerberos < 4.0` names only 4.0, Kerberos 4's numbering,
  * which a line `<4` for krb5's 1.x releases leaves out; a range across lines stays in.
  */
-function isInVersionLine(bounds: CriterionBounds, line: readonly VersionConstraint[]): boolean {
+export function isInVersionLine(bounds: CriterionBounds, line: readonly VersionConstraint[]): boolean {
   const { startIncluding, startExcluding, endIncluding, endExcluding, exact, update } = bounds;
   const named = [startIncluding, startExcluding, endIncluding, endExcluding, exact === undefined ? undefined : cpeVersionText(exact, update)];
   const versions = named.filter((version): version is string => version !== undefined);
@@ -143,7 +143,8 @@ function relation(upstream: string | undefined, bound: string | undefined, holds
   return order === undefined ? undefined : holds(order);
 }
 
-function rangeOutcome(bounds: CriterionBounds, upstream: string | undefined): CriterionOutcome {
+/** Where `upstream` stands against a criterion's bounds (none at all: every version). */
+export function rangeOutcome(bounds: CriterionBounds, upstream: string | undefined): CriterionOutcome {
   const below = [
     relation(upstream, bounds.startIncluding, (order) => order < 0),
     relation(upstream, bounds.startExcluding, (order) => order <= 0),

@@ -3,6 +3,7 @@ import type { NvdEvaluation } from './configuration.js';
 import { fixesNewestFirst, isNotAffectedLine, rejectionWins } from './fix-rules.js';
 import type { CriterionEvidence, Evidence, NvdOutcome, PairState, StateName } from '../base/states.js';
 import { describeBounds } from './bounds-text.js';
+import { type Cve5Opinion, sourcesDisagree } from './second-opinion.js';
 import { compareUpstream, cpeVersionText, upstreamVersion } from './upstream-version.js';
 
 /**
@@ -42,6 +43,8 @@ export interface PairInput {
   readonly rejections: readonly RejectionRecord[];
   /** evaluateCve's answer for this package and version; undefined when no configuration concerns it. */
   readonly nvd: NvdEvaluation | undefined;
+  /** evaluateCve5's answer, the second opinion on NVD's; undefined when no CVE 5 data names the package. */
+  readonly cve5?: Cve5Opinion | undefined;
 }
 
 function state(name: StateName, fixedVersion: string | null, evidence: readonly Evidence[]): PairState {
@@ -86,9 +89,13 @@ function fromSecfixes(input: PairInput, ordered: readonly SecfixLine[], fixedVer
   ];
   if (version === undefined || incomparable.length > 0) return state('unknown', fixedVersion, evidence);
   if (compareVersions(version, fixedVersion) >= 0) return state('fixed', fixedVersion, evidence);
-  const introduced = introducedAfterPublished(input.nvd, version, fixedVersion);
-  if (introduced === undefined) return state('vulnerable', fixedVersion, evidence);
-  return state('not-affected', fixedVersion, [...evidence, ...(input.nvd?.criteria ?? []), introduced]);
+  const { nvd } = input;
+  const introduced = nvd === undefined ? undefined : introducedAfterPublished(nvd, version, fixedVersion);
+  if (nvd === undefined || introduced === undefined) return state('vulnerable', fixedVersion, evidence);
+  // Taking the line as an upgrade record rests on NVD's ranges alone: CVE 5 saying the version is affected makes it unknown.
+  const disagreement = sourcesDisagree(false, nvd, input.cve5);
+  if (disagreement !== undefined) return state('unknown', fixedVersion, [...evidence, ...nvd.criteria, disagreement]);
+  return state('not-affected', fixedVersion, [...evidence, ...nvd.criteria, introduced]);
 }
 
 /**
@@ -113,8 +120,8 @@ function startsAbove(criterion: CriterionEvidence, fixedVersion: string): boolea
  * (curl 7.83 listing CVE-2023-38039 at 8.3.0-r0, whose bug came in 7.84.0), not proof the older
  * version was affected.
  */
-function introducedAfterPublished(nvd: NvdEvaluation | undefined, version: string, fixedVersion: string): Evidence | undefined {
-  if (nvd === undefined || nvd.criteria.length === 0) return undefined;
+function introducedAfterPublished(nvd: NvdEvaluation, version: string, fixedVersion: string): Evidence | undefined {
+  if (nvd.criteria.length === 0) return undefined;
   if (!nvd.criteria.every((criterion) => startsAbove(criterion, fixedVersion))) return undefined;
   const upstream = upstreamVersion(version);
   const ranges = [...new Set(nvd.criteria.map((criterion) => describeBounds(criterion.bounds)))].join(', ');
@@ -134,6 +141,8 @@ function fromNvd(input: PairInput): PairState {
   const evidence = [versionEvidence(repo, version), ...nvd.criteria, ...nvd.platforms];
   // Without a published version only an every-version criterion could be compared; nothing is shipped to judge.
   if (version === undefined) return state('unknown', null, evidence);
+  const disagreement = nvd.outcome === 'unknown' ? undefined : sourcesDisagree(nvd.outcome === 'affected', nvd, input.cve5);
+  if (disagreement !== undefined) return state('unknown', null, [...evidence, disagreement]);
   return state(NVD_STATES[nvd.outcome], null, evidence);
 }
 
@@ -145,6 +154,12 @@ function fromNvd(input: PairInput): PairState {
  * version is not comparable; a `0` line
  * alone gives `not-affected`; otherwise NVD decides. A `0` line beside a real fix version is
  * contradictory, and the fix version wins, since it says the package was affected.
+ *
+ * CVE 5 data is a second opinion on NVD's ranges only (second-opinion.ts): where it contradicts
+ * the range argument that decides the pair (NVD's verdict, or the introduced-after reading of a
+ * secfixes line), the pair is `unknown` with both sides shown. The distribution's own word (a
+ * rejection, a `0` line, a fix line the published version reaches or has yet to reach) is not a
+ * range argument, and stands.
  */
 export function decidePairState(input: PairInput): PairState {
   if (rejectionWins(input.rejections)) return state('rejected', null, input.rejections.map(rejectionEvidence));
@@ -168,6 +183,8 @@ export interface PackageBatch {
   readonly rejections: readonly RejectionRecord[];
   /** evaluateCve's answers for this package, by CVE id; only CVEs that concern the package. */
   readonly nvd: ReadonlyMap<string, NvdEvaluation>;
+  /** evaluateCve5's answers for this package, by CVE id; none when no CVE 5 data is compared. */
+  readonly cve5?: ReadonlyMap<string, Cve5Opinion>;
   /** Alias id → the id it stands for (e.g. a GHSA id → its CVE), so both are one pair. */
   readonly aliasOf?: ReadonlyMap<string, string>;
 }
@@ -177,7 +194,6 @@ export function decideStates(batch: PackageBatch): Map<string, PairState> {
   const canonical = (id: string) => batch.aliasOf?.get(id) ?? id;
   const linesById = new Map<string, SecfixLine[]>();
   const rejectionsById = new Map<string, RejectionRecord[]>();
-  const nvdById = new Map<string, NvdEvaluation>();
   const addTo = <T>(map: Map<string, T[]>, id: string, item: T) => {
     const list = map.get(id);
     if (list === undefined) map.set(id, [item]);
@@ -186,7 +202,13 @@ export function decideStates(batch: PackageBatch): Map<string, PairState> {
   for (const line of batch.secfixes) addTo(linesById, canonical(line.id), line);
   for (const rejection of batch.rejections) addTo(rejectionsById, canonical(rejection.id), rejection);
   // When NVD has records under both an alias and its canonical id, the canonical record speaks.
-  for (const [id, evaluation] of batch.nvd) if (canonical(id) === id || !nvdById.has(canonical(id))) nvdById.set(canonical(id), evaluation);
+  const byCanonicalId = <T>(byId: ReadonlyMap<string, T>): Map<string, T> => {
+    const result = new Map<string, T>();
+    for (const [id, value] of byId) if (canonical(id) === id || !result.has(canonical(id))) result.set(canonical(id), value);
+    return result;
+  };
+  const nvdById = byCanonicalId(batch.nvd);
+  const cve5ById = byCanonicalId(batch.cve5 ?? new Map<string, Cve5Opinion>());
   const ids = [...new Set([...linesById.keys(), ...rejectionsById.keys(), ...nvdById.keys()])].sort();
   return new Map(
     ids.map((id) => [
@@ -197,6 +219,7 @@ export function decideStates(batch: PackageBatch): Map<string, PairState> {
         secfixes: linesById.get(id) ?? [],
         rejections: rejectionsById.get(id) ?? [],
         nvd: nvdById.get(id),
+        cve5: cve5ById.get(id),
       }),
     ]),
   );

@@ -54,7 +54,8 @@ export {
   QUALITY_KINDS,
   checkBranchQuality,
   checkSecfixQuality,
-  introducedAfterPublishedFindings,
+  evidenceNoteFindings,
+  NOTE_KINDS,
   type StateForQuality,
   type BranchQuality,
   type BranchQualityInput,
@@ -102,3 +103,4 @@ export {
   type Principal,
   type Role,
 } from './authorization.js';
+export { evaluateCve5, prepareCve5, type Cve5Opinion, type PreparedCve5 } from './second-opinion.js';

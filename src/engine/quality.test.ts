@@ -3,7 +3,7 @@ import { parseSecdb } from '../formats/secdb.js';
 import { buildMappingIndex, packageUniverse } from './cpe-mapping.js';
 import { prepareCve } from './configuration.js';
 import type { PreparedCve } from './configuration.js';
-import { checkBranchQuality, checkSecfixQuality, introducedAfterPublishedFindings } from './quality.js';
+import { checkBranchQuality, checkSecfixQuality, evidenceNoteFindings } from './quality.js';
 import type { QualityFinding } from './quality.js';
 import { SAMPLE_RULES } from './test-support/alpine-rules.js';
 import { loadApkIndex, loadNvd, loadSecdb } from './test-support/alpine-sample.js';
@@ -132,11 +132,11 @@ describe('checkBranchQuality', () => {
   });
 });
 
-describe('introducedAfterPublishedFindings', () => {
+describe('evidenceNoteFindings', () => {
   it('lists the pairs whose state rests on NVD starting above the published version, and no other', () => {
     const at = { branch: '3.16', repo: 'main', package: 'curl', version: '7.83.1-r4' };
     const text = 'NVD: >=7.84.0 <8.3.0; 7.83.1 is older than the first affected version';
-    const findings = introducedAfterPublishedFindings([
+    const findings = evidenceNoteFindings([
       { ...at, vulnerabilityId: 'CVE-2023-38039', evidence: [{ kind: 'published-version', repo: 'main', version: '7.83.1-r4' }, { kind: 'introduced-after-published', version: '7.83.1', text }] },
       { ...at, vulnerabilityId: 'CVE-2023-38545', evidence: [{ kind: 'secfix', repo: 'main', version: '8.4.0-r0', text: 'CVE-2023-38545' }] },
     ]);

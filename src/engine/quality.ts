@@ -30,8 +30,20 @@ export const QUALITY_KINDS = [
    * for the package starts above the published version: for the team to confirm.
    */
   'introduced-after-published',
+  /**
+   * A pair decided unknown because NVD's configuration and a CVE 5 record's affected data
+   * disagree about the published version: for the team to decide.
+   */
+  'sources-disagree',
 ] as const;
 export type QualityKind = (typeof QUALITY_KINDS)[number];
+
+/**
+ * Kinds that are notes for the team to confirm, not problems in the data: the engine decided the
+ * pair from a reading of the sources (an upgrade record, or conflicting sources) a person should
+ * check. `secfix check` lists them but exits 1 only for the other kinds.
+ */
+export const NOTE_KINDS: ReadonlySet<QualityKind> = new Set(['introduced-after-published', 'sources-disagree']);
 
 export interface QualityFinding {
   readonly kind: QualityKind;
@@ -191,23 +203,25 @@ export interface StateForQuality {
   readonly evidence: readonly Evidence[];
 }
 
-/** The pairs `decidePairState` called not affected because NVD's ranges start above the published version. */
-export function introducedAfterPublishedFindings(states: readonly StateForQuality[]): QualityFinding[] {
+/**
+ * The pairs whose decision a person should confirm, read from their evidence: not affected because
+ * NVD's ranges start above the published version, or unknown because NVD and CVE 5 disagree.
+ */
+export function evidenceNoteFindings(states: readonly StateForQuality[]): QualityFinding[] {
   return states.flatMap((state) =>
-    state.evidence.flatMap((evidence): QualityFinding[] =>
-      evidence.kind === 'introduced-after-published'
-        ? [
-            {
-              kind: 'introduced-after-published',
-              branch: state.branch,
-              repo: state.repo,
-              package: state.package,
-              id: state.vulnerabilityId,
-              ...(state.version === null ? {} : { version: state.version }),
-              detail: `${evidence.text}; the secfixes line is taken as an upgrade record`,
-            },
-          ]
-        : [],
-    ),
+    state.evidence.flatMap((evidence): QualityFinding[] => {
+      if (evidence.kind !== 'introduced-after-published' && evidence.kind !== 'sources-disagree') return [];
+      return [
+        {
+          kind: evidence.kind,
+          branch: state.branch,
+          repo: state.repo,
+          package: state.package,
+          id: state.vulnerabilityId,
+          ...(state.version === null ? {} : { version: state.version }),
+          detail: evidence.kind === 'introduced-after-published' ? `${evidence.text}; the secfixes line is taken as an upgrade record` : `${evidence.text}; decided unknown`,
+        },
+      ];
+    }),
   );
 }

@@ -6,6 +6,7 @@ export * from './migrate.js';
 export * from './schema.js';
 export * from './json-column.js';
 export * from './queries/branches.js';
+export * from './queries/cve5-affected.js';
 export * from './queries/dirty.js';
 export * from './queries/import-runs.js';
 export * from './queries/packages.js';

@@ -1,6 +1,7 @@
 import type { ColumnType } from 'kysely';
 import { CRITERION_OUTCOMES, MATCH_RULES, type Evidence } from '../base/states.js';
 import { describeJsonValue, isJsonObject, ownField } from '../formats/json-value.js';
+import type { Cve5Affected } from '../formats/cve5.js';
 import type { NvdConfiguration } from '../formats/nvd.js';
 
 /*
@@ -126,6 +127,7 @@ const evidence: Shape<Evidence> = byKind<Evidence>({
   }),
   'foreign-platform': objectOf({ kind: oneOf(['foreign-platform']), cveConfigurationIndex: number, criteria: text }),
   'introduced-after-published': objectOf({ kind: oneOf(['introduced-after-published']), version: text, text }),
+  'sources-disagree': objectOf({ kind: oneOf(['sources-disagree']), version: text, source: text, text }),
   'no-criteria': objectOf({ kind: oneOf(['no-criteria']) }),
 });
 
@@ -160,6 +162,31 @@ export const configurationsShape: Shape<readonly NvdConfiguration[]> = listOf(
 );
 
 export const stringsShape: Shape<readonly string[]> = listOf(text);
+
+const cve5Status = oneOf(['affected', 'unaffected', 'unknown'] as const);
+
+/** A CVE 5 record's `affected` entries, as its parser read them. */
+export const cve5AffectedShape: Shape<readonly Cve5Affected[]> = listOf(
+  objectOf<Cve5Affected>({
+    source: text,
+    vendor: optionalText,
+    product: optionalText,
+    collectionUrl: optionalText,
+    packageName: optionalText,
+    cpes: stringsShape,
+    defaultStatus: cve5Status,
+    versions: listOf(
+      objectOf({
+        version: text,
+        status: cve5Status,
+        versionType: optionalText,
+        lessThan: optionalText,
+        lessThanOrEqual: optionalText,
+        changes: listOf(objectOf({ at: text, status: cve5Status })),
+      }),
+    ),
+  }),
+);
 
 /** `[{url, tags}]`, a vulnerability's references. */
 export const referencesShape: Shape<readonly { readonly url: string; readonly tags: readonly string[] }[]> = listOf(objectOf({ url: text, tags: stringsShape }));

@@ -7,6 +7,7 @@ import { referenceListMigration } from './migrations/0003-reference-list.js';
 import { triageMigration } from './migrations/0004-triage.js';
 import { authMigration } from './migrations/0005-auth.js';
 import { searchSummaryMigration } from './migrations/0006-search-summary.js';
+import { cve5AffectedMigration } from './migrations/0007-cve5-affected.js';
 import { exchangeMigration } from './migrations/0009-exchange.js';
 
 /** Every migration in order; names sort in the order they must run. */
@@ -18,6 +19,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0004-triage': triageMigration(dialect),
     '0005-auth': authMigration(dialect),
     '0006-search-summary': searchSummaryMigration(dialect),
+    '0007-cve5-affected': cve5AffectedMigration(dialect),
     '0009-exchange': exchangeMigration(dialect),
   };
 }

@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type { Evidence, StateName } from '../base/states.js';
 import type { TriageJustification, TriageStatus } from '../base/triage.js';
+import type { Cve5Affected } from '../formats/cve5.js';
 import type { NvdConfiguration } from '../formats/nvd.js';
 import type { JsonColumn } from './json-column.js';
 
@@ -107,6 +108,12 @@ export interface VulnerabilityTable {
   /** `[{url, tags}]`, one entry per URL, by URL. */
   reference_list: JsonColumn<readonly { readonly url: string; readonly tags: readonly string[] }[]>;
   content_hash: string;
+}
+
+/** The `affected` entries of a vulnerability's CVE 5 record (CNA and ADP containers), as its parser read them. */
+export interface Cve5AffectedTable {
+  vulnerability_id: string;
+  affected: JsonColumn<readonly Cve5Affected[]>;
 }
 
 /** One CPE match of a vulnerability's configuration tree, flattened so it can be found by product. */
@@ -372,6 +379,7 @@ export interface Schema {
   binary_package: BinaryPackageTable;
   vulnerability: VulnerabilityTable;
   cpe_criterion: CpeCriterionTable;
+  cve5_affected: Cve5AffectedTable;
   secfix: SecfixTable;
   rejection: RejectionTable;
   triage_event: TriageEventTable;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import { parseApkIndexText } from '../formats/apkindex.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { compareVersions } from '../version/index.js';
 import { checkData } from './check.js';
+import { importCve5 } from './import-cve5.js';
+import { updateStates } from './update.js';
 import { importApkIndex, importSecdb } from './import.js';
 import { V316_COMMUNITY_SECDB, V316_INDEX_TEXT, V316_MAIN_SECDB, bundledRules, importV316, importV316Index, indexWithVersion, writeText } from './test-support/v316-sample.js';
 
@@ -98,5 +100,32 @@ describe.each(backends)('%s checkData', (backend) => {
         { branch: '3.16', repo: 'main' },
       ],
     });
+  });
+
+  it('lists a pair NVD and CVE 5 disagree on as a note, after an import and an update', async () => {
+    await importV316(store());
+    await updateStates(store(), { full: false, rules });
+    // A CVE 5 record written for the test (the shared data has none for an Alpine package): for CVE-2023-38039 its CNA says curl from 7.50.0 to 8.3.0 (by CPE, as CISA writes them); NVD says
+    // 7.84.0 <= v < 8.3.0, so v3.16's 7.83.1 is not affected although the secdb lists the CVE at the 8.3.0 upgrade.
+    const record = {
+      dataType: 'CVE_RECORD',
+      dataVersion: '5.1',
+      cveMetadata: { cveId: 'CVE-2023-38039', state: 'PUBLISHED', assignerShortName: 'mitre', datePublished: '2023-07-20T00:00:00.000Z' },
+      containers: {
+        cna: {
+          providerMetadata: { orgId: '8254265b-2729-46b6-b9e3-3dfca2d5bfca', shortName: 'mitre' },
+          descriptions: [{ lang: 'en', value: 'curl can be told to save cookies, HSTS and/or alt-svc data to files.' }],
+          affected: [{ vendor: 'curl', product: 'curl', cpes: ['cpe:2.3:a:haxx:curl:*:*:*:*:*:*:*:*'], defaultStatus: 'unaffected', versions: [{ version: '7.50.0', lessThan: '8.3.0', status: 'affected', versionType: 'semver' }] }],
+          references: [{ url: 'https://curl.se/docs/CVE-2023-38039.html' }],
+        },
+      },
+    };
+    const path = join(dir, `CVE-2023-38039-${backend}.json`);
+    writeFileSync(path, JSON.stringify(record));
+    await importCve5(store(), { location: path });
+    await updateStates(store(), { full: false, rules });
+    const notes = ofKind((await checkData(store(), rules)).findings, 'sources-disagree');
+    expect(notes.map(({ package: name, id }) => `${name} ${id}`)).toEqual(['curl CVE-2023-38039']);
+    expect(notes[0]?.detail).toContain('CVE 5 from mitre (curl curl: >=7.50.0 <8.3.0 affected, otherwise unaffected) affects it');
   });
 });

@@ -1,4 +1,4 @@
-import { type MappingRules, type QualityFinding, checkBranchQuality, introducedAfterPublishedFindings } from '../engine/index.js';
+import { type MappingRules, type QualityFinding, checkBranchQuality, evidenceNoteFindings } from '../engine/index.js';
 import {
   type Store,
   findStates,
@@ -67,6 +67,6 @@ export async function checkData(store: Pick<Store, 'db'>, rules: MappingRules): 
     // Each branch takes a while at full size; a server computing the report keeps answering meanwhile.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  findings.push(...introducedAfterPublishedFindings(await findStates(db, { evidenceContains: '"kind":"introduced-after-published"' })));
+  findings.push(...evidenceNoteFindings(await findStates(db, { evidenceContains: ['"kind":"introduced-after-published"', '"kind":"sources-disagree"'] })));
   return { findings, skipped };
 }

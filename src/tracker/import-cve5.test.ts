@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Cve5Affected } from '../formats/cve5.js';
-import { findCriteriaByVulnerabilities, getVulnerabilities, listDirty, listVulnerabilityReferences } from '../store/index.js';
+import { findCriteriaByVulnerabilities, getCve5Affected, getVulnerabilities, listDirty, listVulnerabilityReferences } from '../store/index.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { inputErrorFromAsync } from '../test-support/input-errors.js';
 import { repoPath } from '../test-support/paths.js';
@@ -145,6 +145,32 @@ describe.each(backends)('%s importCve5', (backend) => {
     await importCve5(store(), { location: RECORD });
     await importNvd(store(), { location: nvd });
     expect(await stored('CVE-2024-3931')).toEqual(nvdFirst);
+  });
+
+  it("keeps the record's affected entries beside NVD's record, in both orders, and rewrites nothing on a second import", async () => {
+    const record = JSON.parse(readFileSync(RECORD, 'utf8')) as { containers: { cna: { affected: { vendor: string; product: string }[] } } };
+    const cna = record.containers.cna.affected[0]!;
+    await importNvd(store(), { location: nvdFeed(`affected-${backend}.json`, true) });
+    await importCve5(store(), { location: RECORD });
+    const kept = (await getCve5Affected(store().db, ['CVE-2024-3931'])).get('CVE-2024-3931');
+    expect(kept?.find((entry) => entry.source !== 'CISA-ADP')).toMatchObject({ vendor: cna.vendor, product: cna.product });
+    // The ADP container's entry (with its CPE) is kept too: CISA's opinion beside the CNA's.
+    expect(kept?.some((entry) => entry.source === 'CISA-ADP' && entry.cpes.length > 0)).toBe(true);
+    await store().db.deleteFrom('dirty').execute();
+    // The same record from another place is a new import run, which finds nothing to write.
+    const copy = join(dir, `again-${backend}`);
+    mkdirSync(copy, { recursive: true });
+    copyFileSync(RECORD, join(copy, 'CVE-2024-3931.json'));
+    await importCve5(store(), { location: copy });
+    expect(await listDirty(store().db, 'vulnerability')).toEqual([]);
+    // An NVD import after it leaves them alone.
+    await importNvd(store(), { location: nvdFeed(`affected-again-${backend}.json`, true) });
+    expect((await getCve5Affected(store().db, ['CVE-2024-3931'])).get('CVE-2024-3931')).toEqual(kept);
+
+    await store().reset();
+    await importCve5(store(), { location: RECORD });
+    await importNvd(store(), { location: nvdFeed(`affected-later-${backend}.json`, true) });
+    expect((await getCve5Affected(store().db, ['CVE-2024-3931'])).get('CVE-2024-3931')).toEqual(kept);
   });
 
   it('keeps a CVE 5 analysis over an NVD record that has none, in both orders', async () => {

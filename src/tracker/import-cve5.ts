@@ -14,6 +14,7 @@ import {
   type VulnerabilityRecord,
   getVulnerabilityAnnotations,
   markDirty,
+  putCve5Affected,
   upsertVulnerabilities,
 } from '../store/index.js';
 import { type ImportSummary, type ProgressCallback, prepareFile, qualifiedSource, refuseBadName, runImport } from './import-run.js';
@@ -82,6 +83,8 @@ async function digestFiles(dir: string, files: readonly RecordFile[]): Promise<s
 async function writeRecords(db: Kysely<Schema>, files: readonly RecordFile[], progress: ProgressCallback | undefined): Promise<Record<string, number>> {
   const counts = { records: 0, changed: 0, unchanged: 0, enrichedNvd: 0 };
   let batch: VulnerabilityRecord[] = [];
+  // Kept apart from the merged record, whatever the merge keeps: the engine's second opinion on NVD's ranges.
+  let affected = new Map<string, readonly Cve5Affected[]>();
   const flush = async () => {
     const stored = await getVulnerabilityAnnotations(db, batch.map((record) => record.id));
     const writes: VulnerabilityRecord[] = [];
@@ -100,13 +103,16 @@ async function writeRecords(db: Kysely<Schema>, files: readonly RecordFile[], pr
     await markDirty(db, 'vulnerability', result.changed);
     counts.changed += result.changed.length;
     counts.unchanged += result.unchanged;
+    await markDirty(db, 'vulnerability', await putCve5Affected(db, affected));
     batch = [];
+    affected = new Map();
     progress?.(counts.records, files.length);
   };
   for (const file of files) {
     const cve = parseCve5(await readInputBytes(file.path), file.label);
     refuseBadName(vulnerabilityIdProblem(cve.id), file.label, '$.cveMetadata.cveId');
     batch.push(cve5Record(cve, file.label));
+    affected.set(cve.id, cve.affected);
     counts.records += 1;
     if (batch.length >= RECORDS_PER_BATCH) await flush();
   }

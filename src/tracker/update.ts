@@ -6,6 +6,7 @@ import {
   type OriginScope,
   type PairKey,
   type PreparedCve,
+  type PreparedCve5,
   type RejectionRecord,
   FALLBACK_RULE,
   binariesByOrigin,
@@ -21,6 +22,7 @@ import {
   mapCriterionToPackages,
   packageUniverse,
   prepareCve,
+  prepareCve5,
   productKey,
   productKeysReaching,
   publishedVersions,
@@ -31,6 +33,7 @@ import {
   widenScope,
 } from '../engine/index.js';
 import type { Cpe } from '../formats/cpe.js';
+import type { Cve5Affected } from '../formats/cve5.js';
 import type { NvdConfiguration } from '../formats/nvd.js';
 import {
   type BranchSummary,
@@ -45,6 +48,7 @@ import {
   clearDirty,
   deleteStates,
   findCriteriaByProducts,
+  getCve5Affected,
   getVulnerabilities,
   listBranches,
   listDirty,
@@ -281,10 +285,14 @@ interface RoundCache {
   readonly criteriaByProduct: Map<string, StoredCpeCriterion[]>;
   readonly configurations: Map<string, readonly NvdConfiguration[]>;
   readonly parsedCpes: Map<string, Cpe>;
+  /** Ids whose stored configurations are NVD's, the ones CVE 5 data is a second opinion on. */
+  readonly nvdSourced: Set<string>;
+  /** CVE 5 `affected` entries by id, loaded once per round; empty for ids without any. */
+  readonly cve5Affected: Map<string, readonly Cve5Affected[]>;
 }
 
 function newRoundCache(): RoundCache {
-  return { criteriaByProduct: new Map(), configurations: new Map(), parsedCpes: new Map() };
+  return { criteriaByProduct: new Map(), configurations: new Map(), parsedCpes: new Map(), nvdSourced: new Set(), cve5Affected: new Map() };
 }
 
 async function criteriaOfProducts(db: Kysely<Schema>, cache: RoundCache, products: readonly string[]): Promise<StoredCpeCriterion[]> {
@@ -298,11 +306,26 @@ async function preparedVulnerabilities(db: Kysely<Schema>, cache: RoundCache, id
   const missing = ids.filter((id) => !cache.configurations.has(id));
   for (const vulnerability of await getVulnerabilities(db, missing)) {
     cache.configurations.set(vulnerability.id, vulnerability.configurations);
+    if (vulnerability.source === 'nvd') cache.nvdSourced.add(vulnerability.id);
   }
   const prepared = new Map<string, PreparedCve>();
   for (const id of ids) {
     const configurations = cache.configurations.get(id);
     if (configurations !== undefined) prepared.set(id, prepareCve(configurations, index, cache.parsedCpes));
+  }
+  return prepared;
+}
+
+/** The CVE 5 data of those of `ids` whose configurations are NVD's, prepared against the branch's packages (run after preparedVulnerabilities). */
+async function preparedCve5(db: Kysely<Schema>, cache: RoundCache, ids: readonly string[], index: MappingIndex): Promise<Map<string, PreparedCve5>> {
+  const nvdIds = ids.filter((id) => cache.nvdSourced.has(id));
+  const missing = nvdIds.filter((id) => !cache.cve5Affected.has(id));
+  const loaded = await getCve5Affected(db, missing);
+  for (const id of missing) cache.cve5Affected.set(id, loaded.get(id) ?? []);
+  const prepared = new Map<string, PreparedCve5>();
+  for (const id of nvdIds) {
+    const affected = cache.cve5Affected.get(id) ?? [];
+    if (affected.length > 0) prepared.set(id, prepareCve5(affected, index, cache.parsedCpes));
   }
   return prepared;
 }
@@ -429,7 +452,9 @@ async function recomputeRound(
 
   const names = candidateNames(targets, context.namesByOrigin);
   const candidates = candidateVulnerabilities(targets, names, await criteriaOfProducts(db, cache, names.products));
-  const prepared = await preparedVulnerabilities(db, cache, [...new Set([...candidates.values()].flatMap((ids) => [...ids]))], context.index);
+  const candidateIds = [...new Set([...candidates.values()].flatMap((ids) => [...ids]))];
+  const prepared = await preparedVulnerabilities(db, cache, candidateIds, context.index);
+  const cve5 = await preparedCve5(db, cache, candidateIds, context.index);
 
   const decision = decideBranch({
     repositories: branch.repositories,
@@ -439,6 +464,7 @@ async function recomputeRound(
     rejections,
     candidates,
     prepared,
+    cve5,
     stored: states,
   });
   return { ...decision, stored };

@@ -333,8 +333,8 @@ export interface StateFilter {
   /** Any of these vulnerability ids (at most `IN_LIST_SIZE`). */
   readonly vulnerabilityIds?: readonly string[];
   readonly state?: StateName;
-  /** A piece of the evidence's JSON text, e.g. `"kind":"introduced-after-published"`. */
-  readonly evidenceContains?: string;
+  /** A piece of the evidence's JSON text, e.g. `"kind":"introduced-after-published"`; with several, any of them. */
+  readonly evidenceContains?: string | readonly string[];
   /** Only pairs computed vulnerable or with a triage event (the candidates for a triage queue). */
   readonly vulnerableOrTriaged?: boolean;
 }
@@ -362,7 +362,10 @@ export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promi
     query = query.where('s.vulnerability_id', 'in', filter.vulnerabilityIds);
   }
   if (filter.state !== undefined) query = query.where('s.state', '=', filter.state);
-  if (filter.evidenceContains !== undefined) query = query.where(sql<boolean>`s.evidence like ${likePattern(filter.evidenceContains)} escape '\\'`);
+  if (filter.evidenceContains !== undefined) {
+    const pieces = typeof filter.evidenceContains === 'string' ? [filter.evidenceContains] : filter.evidenceContains;
+    query = query.where((eb) => eb.or(pieces.map((piece) => sql<boolean>`s.evidence like ${likePattern(piece)} escape '\\'`)));
+  }
   if (filter.vulnerableOrTriaged === true) {
     query = query.where((eb) =>
       eb.or([

@@ -54,6 +54,7 @@ const KIND_DESCRIPTIONS: Record<QualityKind, string> = {
   'package-not-in-index': 'A package with secfixes that no index of the branch has.',
   'introduced-after-published':
     'Decided not affected although the secfixes list a later fix: every NVD range for the package starts above the published version, so the line is taken as an upgrade record: for the team to confirm.',
+  'sources-disagree': 'Decided unknown: NVD and a CVE 5 record (the CNA, or CISA) disagree about whether the published version is affected: for the team to decide.',
 };
 
 function findingTable(section: QualityKindSection): Html {
