@@ -30,7 +30,8 @@ export interface OsvRecord {
   readonly id: string;
   readonly modified: string;
   readonly published?: string;
-  readonly upstream: readonly string[];
+  /** The id the record is about, when it is not the record's own (a CVE id). */
+  readonly upstream?: readonly string[];
   readonly affected: readonly OsvAffected[];
   readonly references?: readonly { readonly type: 'ADVISORY'; readonly url: string }[];
 }
@@ -89,15 +90,24 @@ export function osvRecord(vulnerability: ExportedVulnerability, options: OsvOpti
   }
   if (affected.length === 0) return null;
   const advisory = options.advisoryUrl?.(vulnerability.id);
+  const id = osvId(vulnerability.id, options.prefix);
   return {
     schema_version: OSV_SCHEMA_VERSION,
-    id: `${options.prefix}${vulnerability.id}`,
+    id,
     modified: osvTime(vulnerability.modified),
     ...(vulnerability.published === null ? {} : { published: osvTime(vulnerability.published) }),
-    upstream: [vulnerability.id],
+    ...(id === vulnerability.id ? {} : { upstream: [vulnerability.id] }),
     affected,
     ...(advisory === undefined ? {} : { references: [{ type: 'ADVISORY', url: advisory }] }),
   };
+}
+
+/**
+ * The OSV id of a vulnerability: the prefix and its id (`ALPINE-CVE-2024-1234`), except that an
+ * id already in the prefix's namespace (Alpine's own `ALPINE-13661`) is its own OSV id.
+ */
+export function osvId(vulnerabilityId: string, prefix: string): string {
+  return vulnerabilityId.startsWith(prefix) ? vulnerabilityId : `${prefix}${vulnerabilityId}`;
 }
 
 /** A record's file text: two-space JSON and a final newline, the same bytes for the same record. */

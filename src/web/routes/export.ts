@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../base/input-error.js';
-import { formatOsvIndex, formatOsvRecord, osvRecord, type OsvOptions } from '../../formats/osv.js';
+import { formatOsvIndex, formatOsvRecord, osvId, osvRecord, type OsvOptions } from '../../formats/osv.js';
 import { DEFAULT_URL_PREFIX, exportedVulnerabilitiesOf, openVexExport, osvRecords, secdbExport, stateTableRows, statesCsv } from '../../tracker/export.js';
 import { notFound } from '../errors.js';
 import { respond } from '../respond.js';
@@ -39,8 +39,9 @@ export function registerExportRoutes(app: FastifyInstance, web: WebContext): voi
   app.get<{ Params: { file: string } }>('/export/osv/:file', (request, reply) => {
     const id = jsonFileName(request.params.file, 'OSV record');
     return serve(request, reply, EXPORT_PATHS.osvRecord(id), JSON_TYPE, 'osv', async () => {
-      const vulnerabilityId = id.startsWith(OSV_ID_PREFIX) ? id.slice(OSV_ID_PREFIX.length) : '';
-      const [vulnerability] = vulnerabilityId === '' ? [] : await exportedVulnerabilitiesOf(store, [vulnerabilityId]);
+      // `ALPINE-CVE-…` is about CVE-…, but `ALPINE-13661` is about itself (see `osvId`).
+      const candidates = id.startsWith(OSV_ID_PREFIX) ? [id.slice(OSV_ID_PREFIX.length), id] : [];
+      const vulnerability = (await exportedVulnerabilitiesOf(store, candidates)).find((found) => osvId(found.id, OSV_ID_PREFIX) === id);
       const record = vulnerability === undefined ? null : osvRecord(vulnerability, osvOptions());
       if (record === null) throw notFound(`OSV record ${id}`);
       return formatOsvRecord(record);
