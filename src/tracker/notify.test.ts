@@ -14,11 +14,12 @@ import { recordTriage, triageQueue } from './triage.js';
 
 const PROJECT = 'security/issues';
 const TOKEN = 'glpat-test';
-const LATER = new Date(Date.now() + 48 * 3_600_000);
+const HOUR_MS = 3_600_000;
 
-function options(overrides: Partial<NotifyOptions['policy']> & { dryRun?: boolean; now?: Date } = {}): NotifyOptions {
-  const { dryRun = false, now = LATER, ...policy } = overrides;
-  return { policy: { minSeverity: null, graceHours: 24, maxPerRun: 5, ...policy }, labels: ['security'], dryRun, now };
+/** The data's own latest state change: runs are timed from it, so no test reads the clock. */
+async function latestStateChange(store: TestStore): Promise<Date> {
+  const { at } = await store.db.selectFrom('state_history').select((eb) => eb.fn.max('changed_at').as('at')).executeTakeFirstOrThrow();
+  return new Date(at);
 }
 
 async function supportedDemo(backend: (typeof backends)[number]): Promise<TestStore> {
@@ -30,11 +31,18 @@ async function supportedDemo(backend: (typeof backends)[number]): Promise<TestSt
 describe.each(backends)('%s notify gitlab', (backend) => {
   let store: TestStore;
   let gitlab: FakeGitLab;
+  let dataTime: Date;
   const waits: number[] = [];
+  /** Two days after the data changed by default: every open pair is past the 24-hour grace period. */
+  const options = (overrides: Partial<NotifyOptions['policy']> & { dryRun?: boolean; now?: Date } = {}): NotifyOptions => {
+    const { dryRun = false, now = new Date(dataTime.getTime() + 48 * HOUR_MS), ...policy } = overrides;
+    return { policy: { minSeverity: null, graceHours: 24, maxPerRun: 5, ...policy }, labels: ['security'], dryRun, now };
+  };
   const client = () => new GitLabClient({ url: gitlab.url, project: PROJECT, token: TOKEN }, { wait: (ms) => (waits.push(ms), Promise.resolve()) });
 
   beforeEach(async () => {
     store = await supportedDemo(backend);
+    dataTime = await latestStateChange(store);
     gitlab = await startFakeGitLab(PROJECT, TOKEN);
     waits.length = 0;
   });
@@ -59,7 +67,7 @@ describe.each(backends)('%s notify gitlab', (backend) => {
   });
 
   it('waits out the grace period and leaves out what is below the least severity', async () => {
-    const early = await notifyGitLab(store, client(), options({ now: new Date() }));
+    const early = await notifyGitLab(store, client(), options({ now: new Date(dataTime.getTime() + HOUR_MS) }));
     expect(early.actions).toEqual([]);
     expect(early.waiting).toBe(early.openPairs);
     const severe = await notifyGitLab(store, client(), options({ minSeverity: 'critical', maxPerRun: 1000 }));
