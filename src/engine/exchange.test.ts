@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TriageEvent } from '../base/triage.js';
-import { isAnnounced, isSentToPeers, retractedBy } from './exchange.js';
+import { isSentToPeers, retractedBy } from './exchange.js';
 
 let nextId = 1;
 function event(fields: Partial<TriageEvent>): TriageEvent {
@@ -23,11 +23,12 @@ function event(fields: Partial<TriageEvent>): TriageEvent {
 
 describe('what peers hear of', () => {
   it('every-branch fixed and not-affected decisions made here', () => {
-    expect(isAnnounced(event({}))).toBe(true);
-    expect(isAnnounced(event({ status: 'fixed', justification: null, version: '1.0-r1' }))).toBe(true);
-    expect(isAnnounced(event({ status: 'affected', justification: null }))).toBe(false);
-    expect(isAnnounced(event({ branches: ['3.20'] }))).toBe(false);
-    expect(isAnnounced(event({ author: 'peer:https://b.example' }))).toBe(false);
+    const sent = (decision: TriageEvent) => isSentToPeers([decision], decision);
+    expect(sent(event({}))).toBe(true);
+    expect(sent(event({ status: 'fixed', justification: null, version: '1.0-r1' }))).toBe(true);
+    expect(sent(event({ status: 'affected', justification: null }))).toBe(false);
+    expect(sent(event({ branches: ['3.20'] }))).toBe(false);
+    expect(sent(event({ author: 'peer:https://b.example' }))).toBe(false);
   });
 
   it('a withdrawal of an announced decision, naming the decision it retracts', () => {

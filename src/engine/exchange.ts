@@ -9,7 +9,7 @@ export const PEER_AUTHOR_PREFIX = 'peer:';
  * made here. Decisions taken from a peer are not sent back (peers would echo each other), and
  * branch-scoped ones are not exchanged: branch names differ between distributions.
  */
-export function isAnnounced(event: TriageEvent): boolean {
+function isAnnounced(event: TriageEvent): boolean {
   return (event.status === 'fixed' || event.status === 'not-affected') && event.branches === null && !event.author.startsWith(PEER_AUTHOR_PREFIX);
 }
 

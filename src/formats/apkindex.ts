@@ -113,11 +113,6 @@ function dependencyAt(text: string, start: number, end: number, source: string, 
   return dependency;
 }
 
-/** Parses one dependency token, e.g. `!foo`, `so:libc.musl-x86_64.so.1`, `busybox@edge>=1.36`. */
-export function parseApkDependency(token: string, source: string, line: number): ApkDependency {
-  return dependencyAt(token, 0, token.length, source, line);
-}
-
 /**
  * Appends the whitespace-separated dependencies in `text` to `into`, starting line numbers
  * at `line` and counting newlines (world files put one per line). Appends in a loop rather
@@ -330,11 +325,6 @@ export class ApkPackageBuilder implements ApkStanzaBuilder<ApkPackage> {
 /** Parses a whole APKINDEX text (or any file in that format) held in memory. */
 export function parseApkIndexText(text: string, source: string): ApkPackage[] {
   return parseApkStanzas(text, source, new ApkPackageBuilder(source));
-}
-
-/** Parses streamed APKINDEX text, one package at a time; memory stays bounded by the chunk size. */
-export function streamApkIndexText(chunks: AsyncIterable<Buffer>, source: string): AsyncGenerator<ApkPackage> {
-  return readApkStanzasFromChunks(chunks, source, new ApkPackageBuilder(source));
 }
 
 // ---- the signed archive ------------------------------------------------------------------

@@ -46,7 +46,7 @@ export interface Cpe {
 type CpeAttribute = keyof Cpe;
 
 /** Attributes in formatted-string order, with the spec's names for error messages. */
-export const CPE_ATTRIBUTES: readonly { readonly key: CpeAttribute; readonly specName: string }[] = [
+const CPE_ATTRIBUTES: readonly { readonly key: CpeAttribute; readonly specName: string }[] = [
   { key: 'part', specName: 'part' },
   { key: 'vendor', specName: 'vendor' },
   { key: 'product', specName: 'product' },
@@ -60,11 +60,11 @@ export const CPE_ATTRIBUTES: readonly { readonly key: CpeAttribute; readonly spe
   { key: 'other', specName: 'other' },
 ];
 
-export const CPE_ANY: CpeAny = Object.freeze({ kind: 'any' });
-export const CPE_NA: CpeNa = Object.freeze({ kind: 'na' });
+const CPE_ANY: CpeAny = Object.freeze({ kind: 'any' });
+const CPE_NA: CpeNa = Object.freeze({ kind: 'na' });
 
 /** A literal value; wildcards default to none. */
-export function cpeLiteral(text: string, leadingWildcard = '', trailingWildcard = ''): CpeLiteral {
+function cpeLiteral(text: string, leadingWildcard = '', trailingWildcard = ''): CpeLiteral {
   return { kind: 'literal', text, leadingWildcard, trailingWildcard };
 }
 
@@ -330,7 +330,7 @@ export function cpeMatches(criterion: Cpe, name: Cpe): boolean {
 }
 
 /** One attribute of cpeMatches. */
-export function cpeValueMatches(criterion: CpeValue, name: CpeValue): boolean {
+function cpeValueMatches(criterion: CpeValue, name: CpeValue): boolean {
   if (criterion.kind === 'any') return true;
   if (criterion.kind === 'na') return name.kind === 'na';
   if (name.kind !== 'literal' || name.leadingWildcard !== '' || name.trailingWildcard !== '') return false;
@@ -348,25 +348,4 @@ function literalMatches(pattern: CpeLiteral, candidate: string): boolean {
   }
   if (trailing === '*') return candidate.length >= leading.length + body.length && candidate.startsWith(body, leading.length);
   return candidate.length === leading.length + body.length + trailing.length && candidate.startsWith(body, leading.length);
-}
-
-/** Vendor and product for indexing criteria by name: lower case, unescaped. */
-interface CpeProductKey {
-  readonly vendor: string;
-  readonly product: string;
-}
-
-/**
- * The exact vendor and product of a CPE, or undefined when either is ANY, NA or has wildcards:
- * such a criterion can match many products, so an index must scan it rather than look it up.
- */
-export function cpeProductKey(cpe: Cpe): CpeProductKey | undefined {
-  const vendor = exactText(cpe.vendor);
-  const product = exactText(cpe.product);
-  return vendor === undefined || product === undefined ? undefined : { vendor, product };
-}
-
-function exactText(value: CpeValue): string | undefined {
-  if (value.kind !== 'literal' || value.leadingWildcard !== '' || value.trailingWildcard !== '') return undefined;
-  return value.text.toLowerCase();
 }

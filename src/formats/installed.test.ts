@@ -8,7 +8,6 @@ import {
   parseAlpineRelease,
   parseApkArch,
   parseApkRepositories,
-  parseApkWorld,
   parseInstalledDb,
   repositoryBranch,
   streamInstalledDb,
@@ -251,18 +250,7 @@ describe('parseApkRepositories', () => {
   });
 });
 
-describe('world, arch and alpine-release', () => {
-  it('reads etc/apk/world, one dependency per line or per space', () => {
-    const world = parseApkWorld('alpine-base\nbusybox@edge\n!unwanted openssl>3.0\n', 'world');
-    expect(world.map((dep) => [dep.name, dep.tag, dep.conflict, dep.op, dep.version])).toEqual([
-      ['alpine-base', undefined, false, '', undefined],
-      ['busybox', 'edge', false, '', undefined],
-      ['unwanted', undefined, true, '', undefined],
-      ['openssl', undefined, false, '>', '3.0'],
-    ]);
-    expectInputError(() => parseApkWorld('ok\nok2\n=1\n', 'world'), 'line 3');
-  });
-
+describe('arch and alpine-release', () => {
   it('reads etc/apk/arch', () => {
     expect(parseApkArch('x86_64\n', 'arch')).toBe('x86_64');
     expectInputError(() => parseApkArch('x86_64 aarch64\n', 'arch'), 'line 1');

@@ -287,14 +287,7 @@ export function parseApkRepositories(text: string, options: RepositoriesOptions 
   return { repositories, warnings };
 }
 
-// ---- etc/apk/world, etc/apk/arch, etc/alpine-release -------------------------------------
-
-/** Parses `etc/apk/world`: dependencies separated by whitespace (apk writes one per line). */
-export function parseApkWorld(text: string, source: string): ApkDependency[] {
-  const dependencies: ApkDependency[] = [];
-  parseApkDependencyList(text, source, 1, dependencies);
-  return dependencies;
-}
+// ---- etc/apk/arch, etc/alpine-release --------------------------------------------------
 
 /** Parses `etc/apk/arch`: the primary architecture, one word. */
 export function parseApkArch(text: string, source: string): string {

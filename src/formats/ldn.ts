@@ -15,7 +15,6 @@ export const COAR_NOTIFY_CONTEXT = 'https://coar-notify.net';
 export const OPENVEX_CONTEXT = 'https://openvex.dev/ns/v0.2.0';
 /** The link relation (and predicate) naming a resource's inbox. */
 export const LDP_INBOX = 'http://www.w3.org/ns/ldp#inbox';
-export const LDP_CONTAINS = 'http://www.w3.org/ns/ldp#contains';
 
 /** Contexts a notification may name; none is ever fetched (the receiver has what it needs of them). */
 export const ALLOWED_CONTEXTS: readonly string[] = [AS2_CONTEXT, LDP_CONTEXT, COAR_NOTIFY_CONTEXT, OPENVEX_CONTEXT];
@@ -48,7 +47,7 @@ const isObject = (value: unknown): value is JsonObject => typeof value === 'obje
  * The first context (or `@import`) anywhere in the document that is not allow-listed, as the
  * place and IRI; undefined when every context is allowed. Inline context objects are walked too.
  */
-export function disallowedContext(document: unknown, allowed: readonly string[] = ALLOWED_CONTEXTS, place = '$'): string | undefined {
+function disallowedContext(document: unknown, allowed: readonly string[] = ALLOWED_CONTEXTS, place = '$'): string | undefined {
   if (Array.isArray(document)) {
     for (const [index, item] of document.entries()) {
       const found = disallowedContext(item, allowed, `${place}[${index}]`);
@@ -134,7 +133,7 @@ export function openVexStatement(decision: ExchangeDecision, namespace: string, 
 }
 
 /** The decision an OpenVEX statement states; bad shape is an InputError naming the field. */
-export function decisionOfStatement(statement: unknown, place: string): ExchangeDecision {
+function decisionOfStatement(statement: unknown, place: string): ExchangeDecision {
   if (!isObject(statement)) throw new InputError(SOURCE, place, 'expected an OpenVEX statement object');
   const vulnerability = statement['vulnerability'];
   const vulnerabilityId = isObject(vulnerability) ? vulnerability['name'] : undefined;

@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { streamInput } from '../sources/file.js';
 import { repoPath } from '../test-support/paths.js';
 import { InputError } from '../base/input-error.js';
-import { nvdCoreProjection, parseNvdDocument, readNvd } from './nvd.js';
+import { parseNvdDocument, readNvd } from './nvd.js';
+import { nvdCoreProjection } from './test-support/nvd-projection.js';
 import type { NvdCve } from './nvd.js';
 
 const NVD = repoPath('data', 'alpine-sample', 'nvd');

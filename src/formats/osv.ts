@@ -14,9 +14,6 @@ import type { ExportedPair, ExportedVulnerability } from '../base/export.js';
 
 export const OSV_SCHEMA_VERSION = '1.7.5';
 
-/** The id prefix when none is given: the one osv.dev registered for Alpine. */
-export const DEFAULT_OSV_PREFIX = 'ALPINE-';
-
 export interface OsvOptions {
   /** Prepended to the vulnerability id: `ALPINE-` gives `ALPINE-CVE-2024-1234`. */
   readonly prefix: string;

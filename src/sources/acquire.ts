@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '../base/input-error.js';
+import { retryAfterMs } from '../formats/retry-after.js';
 
 /** What the last successful import of a source recorded, to skip it when nothing changed. */
 interface PreviousFetch {
@@ -126,15 +127,6 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** Retry-After as milliseconds from now: delay-seconds or an HTTP date (RFC 9110 section 10.2.3); undefined when absent or unreadable. */
-export function retryAfterMs(value: string | null, now: number = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1_000;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
 function isRetryable(status: number, serverErrors: boolean): boolean {
   return status === 429 || (serverErrors && status >= 500 && status <= 599);
 }
@@ -185,7 +177,7 @@ export async function fetchWithRetries(location: string, request: HttpRequest, o
     const answer = `HTTP ${response.status} ${response.statusText}`.trim();
     await response.body?.cancel();
     if (attempt >= tries) throw new InputError(location, undefined, `${answer} (after ${tries} tries)`);
-    const asked = retryAfterMs(response.headers.get('retry-after'));
+    const asked = retryAfterMs(response.headers.get('retry-after'), Date.now());
     if (asked !== undefined && asked > maxDelay) {
       throw new InputError(location, undefined, `${answer}: the server asks to retry after ${Math.ceil(asked / 1_000)} s, longer than the ${maxDelay / 1_000} s secfix waits`);
     }
