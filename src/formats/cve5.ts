@@ -2,6 +2,7 @@ import { formatCpe, parseCpe } from './cpe.js';
 import { InputError } from '../base/input-error.js';
 import { type JsonObjectReader, JsonReader, quoteInput } from './json-value.js';
 import { CVE_ID } from './names.js';
+import type { NvdConfiguration, NvdCpeMatch } from './nvd.js';
 
 /**
  * CVE JSON 5 records (CVEProject cvelistV5, dataVersion 5.0/5.1) with their ADP containers,
@@ -371,4 +372,39 @@ function readKev(content: JsonObjectReader): Cve5Kev {
     dateAdded: isDay ? dateAdded.asDate() : dateAdded.asTimestamp(),
     reference: content.string('reference'),
   };
+}
+
+/** `version` values that name no lower bound. */
+const OPEN_START = new Set(['0', '*']);
+
+/**
+ * NVD-shaped configurations from the `affected` entries that list CPEs: one configuration per
+ * entry, an OR node of its CPEs, each with the version range of every affected version. Versions
+ * (and entries) with status `unaffected` or `unknown` produce nothing; an entry with no versions
+ * and `defaultStatus: affected` affects every version.
+ */
+export function cve5Configurations(affected: readonly Cve5Affected[]): NvdConfiguration[] {
+  const configurations: NvdConfiguration[] = [];
+  for (const entry of affected) {
+    const ranges =
+      entry.versions.length === 0
+        ? entry.defaultStatus === 'affected' ? [{}] : []
+        : entry.versions.filter((version) => version.status === 'affected').map(versionRange);
+    const matches = entry.cpes.flatMap((criteria) => ranges.map((range): NvdCpeMatch => ({ vulnerable: true, criteria, ...range })));
+    if (matches.length > 0) configurations.push({ operator: 'OR', negate: false, nodes: [{ operator: 'OR', negate: false, matches }] });
+  }
+  return configurations;
+}
+
+type VersionBounds = Pick<NvdCpeMatch, 'versionStartIncluding' | 'versionEndIncluding' | 'versionEndExcluding'>;
+
+/** `version` starts the range (unless `0` or `*`), `lessThan` ends it excluded, `lessThanOrEqual` included. */
+function versionRange(version: Cve5Version): VersionBounds {
+  const start: VersionBounds = OPEN_START.has(version.version) ? {} : { versionStartIncluding: version.version };
+  if (version.lessThan !== undefined) return version.lessThan === '*' ? start : { ...start, versionEndExcluding: version.lessThan };
+  if (version.lessThanOrEqual !== undefined) {
+    return version.lessThanOrEqual === '*' ? start : { ...start, versionEndIncluding: version.lessThanOrEqual };
+  }
+  // No range: that one version, or every version for `*`.
+  return version.version === '*' ? {} : { versionStartIncluding: version.version, versionEndIncluding: version.version };
 }

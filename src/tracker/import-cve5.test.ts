@@ -2,12 +2,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Cve5Affected } from '../formats/cve5.js';
 import { findCriteriaByVulnerabilities, getCve5Affected, getVulnerabilities, listDirty, listVulnerabilityReferences } from '../store/index.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { inputErrorFromAsync } from '../test-support/input-errors.js';
 import { repoPath } from '../test-support/paths.js';
-import { cve5Configurations, importCve5 } from './import-cve5.js';
+import { importCve5 } from './import-cve5.js';
 import { importNvd } from './import-nvd.js';
 import { dataDigest } from './test-support/store-digest.js';
 
@@ -186,55 +185,5 @@ describe.each(backends)('%s importCve5', (backend) => {
     const kept = await importNvd(store(), { location: nvd });
     expect(kept.counts).toMatchObject({ keptCve5: 1, changed: 0 });
     expect(await stored('CVE-2024-3931')).toEqual(nvdFirst);
-  });
-});
-
-describe('cve5Configurations', () => {
-  const entry = (overrides: Partial<Cve5Affected>): Cve5Affected => ({
-    source: 'CNA',
-    cpes: ['cpe:2.3:a:example:widget:*:*:*:*:*:*:*:*'],
-    defaultStatus: 'unknown',
-    versions: [],
-    ...overrides,
-  });
-  const version = (fields: { version: string; status?: 'affected' | 'unaffected'; lessThan?: string; lessThanOrEqual?: string }) => ({
-    status: 'affected' as const,
-    changes: [],
-    ...fields,
-  });
-  const matchesOf = (affected: Cve5Affected[]) => cve5Configurations(affected).map((configuration) => configuration.nodes[0]?.matches);
-
-  it('turns each affected version into a range on every CPE of its entry', () => {
-    const matches = matchesOf([
-      entry({
-        cpes: ['cpe:2.3:a:example:widget:*:*:*:*:*:*:*:*', 'cpe:2.3:a:example:widget_pro:*:*:*:*:*:*:*:*'],
-        versions: [version({ version: '1.0', lessThan: '1.4.2' }), version({ version: '0', lessThanOrEqual: '0.9.9' }), version({ version: '2.0.1' })],
-      }),
-    ]);
-    const criteria = 'cpe:2.3:a:example:widget:*:*:*:*:*:*:*:*';
-    expect(matches[0]?.filter((match) => match.criteria === criteria)).toEqual([
-      { vulnerable: true, criteria, versionStartIncluding: '1.0', versionEndExcluding: '1.4.2' },
-      { vulnerable: true, criteria, versionEndIncluding: '0.9.9' },
-      { vulnerable: true, criteria, versionStartIncluding: '2.0.1', versionEndIncluding: '2.0.1' },
-    ]);
-    expect(matches[0]).toHaveLength(6);
-  });
-
-  it('skips unaffected versions, entries without CPEs, and entries with nothing affected', () => {
-    expect(
-      matchesOf([
-        entry({ versions: [version({ version: '1.0', status: 'unaffected', lessThan: '2.0' })] }),
-        entry({ cpes: [], defaultStatus: 'affected' }),
-        entry({ defaultStatus: 'unknown' }),
-      ]),
-    ).toEqual([]);
-  });
-
-  it('reads defaultStatus affected with no versions, and a "*" version, as every version', () => {
-    const criteria = 'cpe:2.3:a:example:widget:*:*:*:*:*:*:*:*';
-    expect(matchesOf([entry({ defaultStatus: 'affected' }), entry({ versions: [version({ version: '*' })] })])).toEqual([
-      [{ vulnerable: true, criteria }],
-      [{ vulnerable: true, criteria }],
-    ]);
   });
 });

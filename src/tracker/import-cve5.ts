@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
 import type { Kysely } from 'kysely';
-import { type Cve5Affected, type Cve5Record, type Cve5Version, parseCve5 } from '../formats/cve5.js';
+import { type Cve5Affected, type Cve5Record, cve5Configurations, parseCve5 } from '../formats/cve5.js';
 import { jsonPath } from '../formats/json-path.js';
 import { vulnerabilityIdProblem } from '../formats/names.js';
-import type { NvdConfiguration, NvdCpeMatch } from '../formats/nvd.js';
 import { type DownloadOptions, isUrl } from '../sources/acquire.js';
 import { isDirectory } from '../sources/aports.js';
 import { listFolderFiles, readInputBytes } from '../sources/file.js';
@@ -37,8 +36,6 @@ interface RecordFile {
 
 const RECORDS_PER_BATCH = 2_000;
 const RECORD_FILE = /^CVE-\d{4}-\d+\.json$/;
-/** `version` values that name no lower bound. */
-const OPEN_START = new Set(['0', '*']);
 
 /**
  * Imports CVE JSON 5 records, a folder of them in one transaction, merged with what the store
@@ -148,36 +145,3 @@ export function cve5Record(cve: Cve5Record, source: string): VulnerabilityRecord
     criteria: flattenCriteria(configurations, source, () => jsonPath(['containers'])),
   };
 }
-
-/**
- * NVD-shaped configurations from the `affected` entries that list CPEs: one configuration per
- * entry, an OR node of its CPEs, each with the version range of every affected version. Versions
- * (and entries) with status `unaffected` or `unknown` produce nothing; an entry with no versions
- * and `defaultStatus: affected` affects every version.
- */
-export function cve5Configurations(affected: readonly Cve5Affected[]): NvdConfiguration[] {
-  const configurations: NvdConfiguration[] = [];
-  for (const entry of affected) {
-    const ranges =
-      entry.versions.length === 0
-        ? entry.defaultStatus === 'affected' ? [{}] : []
-        : entry.versions.filter((version) => version.status === 'affected').map(versionRange);
-    const matches = entry.cpes.flatMap((criteria) => ranges.map((range): NvdCpeMatch => ({ vulnerable: true, criteria, ...range })));
-    if (matches.length > 0) configurations.push({ operator: 'OR', negate: false, nodes: [{ operator: 'OR', negate: false, matches }] });
-  }
-  return configurations;
-}
-
-type VersionBounds = Pick<NvdCpeMatch, 'versionStartIncluding' | 'versionEndIncluding' | 'versionEndExcluding'>;
-
-/** `version` starts the range (unless `0` or `*`), `lessThan` ends it excluded, `lessThanOrEqual` included. */
-function versionRange(version: Cve5Version): VersionBounds {
-  const start: VersionBounds = OPEN_START.has(version.version) ? {} : { versionStartIncluding: version.version };
-  if (version.lessThan !== undefined) return version.lessThan === '*' ? start : { ...start, versionEndExcluding: version.lessThan };
-  if (version.lessThanOrEqual !== undefined) {
-    return version.lessThanOrEqual === '*' ? start : { ...start, versionEndIncluding: version.lessThanOrEqual };
-  }
-  // No range: that one version, or every version for `*`.
-  return version.version === '*' ? {} : { versionStartIncluding: version.version, versionEndIncluding: version.version };
-}
-

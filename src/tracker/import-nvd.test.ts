@@ -9,7 +9,8 @@ import { clearDirty, findCriteriaByVulnerabilities, getVulnerabilities, listDirt
 import { backends, useTestStore } from '../test-support/databases.js';
 import { inputErrorFromAsync } from '../test-support/input-errors.js';
 import { repoPath } from '../test-support/paths.js';
-import { importNvd, nvdRecord } from './import-nvd.js';
+import { importNvd } from './import-nvd.js';
+import { nvdRecord } from './vulnerability-record.js';
 import { dataDigest } from './test-support/store-digest.js';
 
 const FEED_11 = repoPath('data', 'alpine-sample', 'nvd', 'feed-1.1');

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { jsonPath } from '../formats/json-path.js';
-import { type NvdCve, type NvdCvss, type NvdFormat, readNvd } from '../formats/nvd.js';
+import { type NvdFormat, readNvd } from '../formats/nvd.js';
 import { vulnerabilityIdProblem } from '../formats/names.js';
 import type { DownloadOptions } from '../sources/acquire.js';
 import { streamInput } from '../sources/file.js';
@@ -13,7 +13,7 @@ import {
   upsertVulnerabilities,
 } from '../store/index.js';
 import { type ImportSummary, type ProgressCallback, prepareFile, qualifiedSource, refuseBadName, runImport } from './import-run.js';
-import { CVSS_VERSION_PREFERENCE, type CriterionPlace, englishDescription, flattenCriteria, normalizeReferences } from './vulnerability-record.js';
+import { type CriterionPlace, nvdRecord } from './vulnerability-record.js';
 import { mergeNvdRecord } from './vulnerability-merge.js';
 
 export interface NvdImportOptions {
@@ -26,8 +26,6 @@ export interface NvdImportOptions {
 
 /** Records written per round: bounds memory while the whole feed is one transaction. */
 const RECORDS_PER_BATCH = 2_000;
-
-const NVD_SCORER = 'nvd@nist.gov';
 
 /**
  * Imports an NVD document, streamed, in one transaction: a bad record anywhere rolls the whole
@@ -80,37 +78,4 @@ function criterionPlace(format: NvdFormat | undefined, recordIndex: number): Cri
   const prefix = format === 'cve-2.0' ? [] : ['vulnerabilities', recordIndex, 'cve'];
   return (configuration, node, match) =>
     jsonPath([...prefix, 'configurations', configuration, 'nodes', node, 'cpeMatch', match, 'criteria']);
-}
-
-/** NVD's own Primary score is preferred; among scores of one standing, the CVSS version preference decides. */
-function preferredCvss(scores: readonly NvdCvss[]): NvdCvss | undefined {
-  const rank = (score: NvdCvss) =>
-    (score.source === NVD_SCORER && score.type === 'Primary' ? 0 : CVSS_VERSION_PREFERENCE.length) + CVSS_VERSION_PREFERENCE.indexOf(score.version);
-  let best: NvdCvss | undefined;
-  for (const score of scores) if (best === undefined || rank(score) < rank(best)) best = score;
-  return best;
-}
-
-/** An NVD record as the store keeps it (source `nvd`); KEV and SSVC are merged with the stored record later. */
-export function nvdRecord(cve: NvdCve, source: string, place: CriterionPlace): VulnerabilityRecord {
-  const cvss = preferredCvss(cve.cvss);
-  return {
-    id: cve.id,
-    source: 'nvd',
-    status: cve.status ?? null,
-    description: englishDescription(cve.descriptions),
-    published: cve.published,
-    lastModified: cve.lastModified,
-    cvssScore: cvss?.baseScore ?? null,
-    cvssVector: cvss?.vector ?? null,
-    cvssVersion: cvss?.version ?? null,
-    severity: cvss?.baseSeverity ?? null,
-    cwes: cve.cwes,
-    aliases: [],
-    kev: cve.kev ?? null,
-    ssvc: null,
-    configurations: cve.configurations,
-    references: normalizeReferences(cve.references),
-    criteria: flattenCriteria(cve.configurations, source, place),
-  };
 }
