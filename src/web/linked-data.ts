@@ -19,7 +19,7 @@ const set = (term: string, link = false) => ({ '@id': `sec:${term}`, '@container
 const dateTime = (iri: string) => ({ '@id': iri, '@type': 'xsd:dateTime' });
 
 /** Classes of the vocabulary, with what each describes (also served as the vocabulary document). */
-export const CLASSES: Readonly<Record<string, string>> = {
+const CLASSES: Readonly<Record<string, string>> = {
   Tracker: 'A secfix tracker for one distribution.',
   Branch: 'A release branch of the distribution, such as 3.16 or edge.',
   Repository: 'A repository of a branch, such as main or community.',

@@ -16,7 +16,7 @@ export const foldAscii = (text: string): string => text.replace(/[A-Z]/g, (lette
  * descriptions. Everything else (quotes, `-`, `*`, `OR`'s meaning) is a separator, so no input
  * reaches either database's query syntax.
  */
-export function searchWords(text: string): string[] {
+function searchWords(text: string): string[] {
   return text.match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
