@@ -187,20 +187,25 @@ export async function runConformanceKit(dir: string, command: readonly string[])
   return runs;
 }
 
+const PROBLEMS_SHOWN = 3;
+
 const fixText = (fixedVersion: string | null) => (fixedVersion === null ? 'no fix' : `fixed ${fixedVersion}`);
 
 function problems(run: TargetRun): string {
   if (run.error !== undefined) return run.error;
   const verdict = run.verdict;
   if (verdict === undefined) return '';
-  return [
+  const all = [
     ...verdict.missing.map((finding) => `missing ${finding.package} ${finding.installedVersion} ${finding.vulnerability} (${fixText(finding.fixedVersion)})`),
     ...verdict.wrong.map(
       ({ expected, reported }) =>
         `${expected.package} ${expected.vulnerability}: expected ${expected.installedVersion} (${fixText(expected.fixedVersion)}), got ${reported.installedVersion ?? '?'} (${fixText(reported.fixedVersion)})`,
     ),
     ...verdict.forbidden.map((finding) => `must not report ${finding.package} ${finding.vulnerability}`),
-  ].join('; ');
+  ];
+  // A table line stays readable: answers.json has the rest.
+  const shown = all.slice(0, PROBLEMS_SHOWN).join('; ');
+  return all.length > PROBLEMS_SHOWN ? `${shown}; and ${all.length - PROBLEMS_SHOWN} more` : shown;
 }
 
 /** The pass/fail table: one line per case and target, then the count. */
