@@ -54,7 +54,12 @@ describe.each(backends)('%s secfix conformance', (backend) => {
     expect(readFileSync(join(kit, 'end-of-life', 'rootfs', 'etc', 'alpine-release'), 'utf8')).toBe('3.14.0\n');
   });
 
-  it('refuses a folder that is not empty', async () => {
+  it('refuses a branch the database does not have, and a folder that is not empty', async () => {
+    expect(await runCli(['conformance', 'build', join(dir, 'other'), '--branch', '9.9', '--db', store.url])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'secfix: --branch: no branch 9.9 in the database (it has 3.14, 3.16, 3.17)\n',
+    });
     expect(await runCli(['conformance', 'build', kit, '--branch', '3.16', '--db', store.url])).toEqual({
       status: 2,
       stdout: '',
