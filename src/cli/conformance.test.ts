@@ -117,6 +117,21 @@ describe('secfix conformance run with wrong scanners', () => {
     expect(result.stdout).toContain('(exit 3: scanner: no database)');
   });
 
+  it('a scanner still running after --timeout is stopped and fails its target', async () => {
+    const script = join(dir, 'hangs-on-folders.mjs');
+    // Hangs on the root filesystems, answers at once for the images.
+    writeFileSync(script, 'if (process.argv[2].endsWith("rootfs")) setInterval(() => {}, 1000); else process.stdout.write("{\\"findings\\": []}");\n');
+    const result = await runCli(['conformance', 'run', kit, '--timeout', '1', '--', process.execPath, script]);
+    expect(result.status).toBe(1);
+    const lines = result.stdout.split('\n');
+    expect(lines.find((line) => line.includes('fixed/rootfs'))).toMatch(/ FAIL +the scanner was still running after 1 s: stopped$/);
+    expect(lines.find((line) => line.includes('fixed/image.tar'))).toMatch(/ pass$/);
+    expect(await runCli(['conformance', 'run', kit, '--timeout', '1.5', '--', process.execPath, script])).toMatchObject({
+      status: 2,
+      stderr: 'secfix: --timeout: expected a whole number of seconds, got "1.5"\n',
+    });
+  });
+
   it('a folder without answers.json is an error naming it', async () => {
     const empty = join(dir, 'empty');
     mkdirSync(empty);

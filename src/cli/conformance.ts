@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withCliStore } from './database.js';
-import type { CliIo, CliStatus } from './io.js';
+import { type CliIo, type CliStatus, UsageError } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
 import { subcommand } from './subcommand.js';
 
@@ -31,15 +31,16 @@ function runCommand(io: CliIo, status: CliStatus): Command {
     .description('run a scanner on every case of a kit and print a pass/fail table (exit 1 when a case fails)')
     .argument('<dir>', 'a folder `conformance build` wrote')
     .argument('<command...>', 'the scanner command, after --; `{}` stands for the case path, else the path is appended')
-    .passThroughOptions()
+    .option('--timeout <seconds>', 'stop a scanner run after this long; the target fails', '300')
     .addHelpText(
       'after',
       '\nThe scanner prints SARIF 2.1.0 or secfix scan JSON on standard output (docs/scanners.md says\nwhich properties a SARIF result needs). Each case is scanned as a root filesystem and as an image.\n\nExample:\n  secfix conformance run kit -- secfix scan --db sqlite:secfix.db --format json {}\n',
     )
-    .action(async (dir: string, command: string[]) => {
+    .action(async (dir: string, command: string[], flags: { timeout: string }) => {
+      const seconds = Number(flags.timeout);
+      if (!/^\d+$/.test(flags.timeout) || seconds === 0) throw new UsageError(`--timeout: expected a whole number of seconds, got ${JSON.stringify(flags.timeout)}`);
       const { renderRunTable, runConformanceKit } = await import('../tracker/conformance.js');
-      // Passed through untouched, the `--` that ends secfix's own arguments is still there.
-      const runs = await runConformanceKit(dir, command[0] === '--' ? command.slice(1) : command);
+      const runs = await runConformanceKit(dir, command, seconds * 1000);
       io.stdout.write(renderRunTable(runs));
       if (runs.some((run) => run.verdict?.passed !== true)) status.exitCode = 1;
     });
@@ -48,8 +49,6 @@ function runCommand(io: CliIo, status: CliStatus): Command {
 export function conformanceCommand(io: CliIo, status: CliStatus): Command {
   return subcommand(io, 'conformance')
     .description('a conformance kit for scanners: test systems with the answers a correct scanner gives')
-    // `run` passes what follows its folder to the scanner untouched.
-    .enablePositionalOptions()
     .addCommand(buildCommand(io))
     .addCommand(runCommand(io, status));
 }

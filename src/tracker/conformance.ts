@@ -128,11 +128,13 @@ const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 interface ScannerResult {
   readonly status: number | null;
+  /** The run was stopped after the time allowed. */
+  readonly timedOut: boolean;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-function runScanner(argv: readonly string[]): Promise<ScannerResult> {
+function runScanner(argv: readonly string[], timeoutMs: number): Promise<ScannerResult> {
   return new Promise((resolvePromise, reject) => {
     const [program, ...args] = argv;
     if (program === undefined) {
@@ -140,6 +142,11 @@ function runScanner(argv: readonly string[]): Promise<ScannerResult> {
       return;
     }
     const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = '';
@@ -151,17 +158,24 @@ function runScanner(argv: readonly string[]): Promise<ScannerResult> {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-4096);
     });
-    child.on('error', (error) => reject(new InputError(program, undefined, `cannot run the scanner: ${error.message}`)));
-    child.on('close', (status) => resolvePromise({ status, stdout: Buffer.concat(stdout).toString('utf8'), stderr }));
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new InputError(program, undefined, `cannot run the scanner: ${error.message}`));
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolvePromise({ status, timedOut, stdout: Buffer.concat(stdout).toString('utf8'), stderr });
+    });
   });
 }
 
 /**
  * Runs `command` once per target of every case of the kit in `dir` and judges each output.
  * The exit status is not judged (scanners exit 1 on findings); unreadable output fails the
- * target with the scanner's status and last stderr line.
+ * target with the scanner's status and last stderr line, as does a run still going after
+ * `timeoutMs` (it is killed).
  */
-export async function runConformanceKit(dir: string, command: readonly string[]): Promise<TargetRun[]> {
+export async function runConformanceKit(dir: string, command: readonly string[], timeoutMs: number): Promise<TargetRun[]> {
   const answersPath = join(dir, ANSWERS_FILE);
   let text: string;
   try {
@@ -173,7 +187,11 @@ export async function runConformanceKit(dir: string, command: readonly string[])
   const runs: TargetRun[] = [];
   for (const kitCase of answers.cases) {
     for (const target of kitCase.targets) {
-      const result = await runScanner(commandFor(command, resolve(dir, target)));
+      const result = await runScanner(commandFor(command, resolve(dir, target)), timeoutMs);
+      if (result.timedOut) {
+        runs.push({ caseName: kitCase.name, target, error: `the scanner was still running after ${timeoutMs / 1000} s: stopped` });
+        continue;
+      }
       try {
         const output = parseScannerOutput(result.stdout, `${target}: the scanner's output`);
         runs.push({ caseName: kitCase.name, target, format: output.format, verdict: judgeCase(kitCase, output.findings) });
