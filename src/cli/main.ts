@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../base/input-error.js';
 import { checkCommand } from './check.js';
+import { conformanceCommand } from './conformance.js';
 import { demoCommand } from './demo.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIo, status: CliStatus): Command {
   program.addCommand(triageCommand(io, status));
   program.addCommand(exportCommand(io, status));
   program.addCommand(scanCommand(io, status));
+  program.addCommand(conformanceCommand(io, status));
   program.addCommand(syncCommand(io, status));
   program.addCommand(serveCommand(io, status));
   program.addCommand(demoCommand(io, status));

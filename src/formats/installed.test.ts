@@ -11,6 +11,7 @@ import {
   parseInstalledDb,
   repositoryBranch,
   streamInstalledDb,
+  writeInstalledDb,
 } from './installed.js';
 import type { InstalledPackage } from './installed.js';
 
@@ -262,5 +263,19 @@ describe('arch and alpine-release', () => {
     expect(parseAlpineRelease('3.21_alpha20240807\n', 'r')).toEqual({ release: '3.21_alpha20240807', branch: 'edge' });
     expectInputError(() => parseAlpineRelease('Alpine Linux\n', 'r'), 'line 1');
     expectInputError(() => parseAlpineRelease('', 'r'), 'line 1');
+  });
+});
+
+describe('writeInstalledDb', () => {
+  it('writes stanzas parseInstalledDb reads back: names, versions, architectures, origins', () => {
+    const text = writeInstalledDb([
+      { name: 'libcrypto3', version: '3.0.8-r0', origin: 'openssl', arch: 'x86_64' },
+      { name: 'busybox', version: '1.35.0-r17', origin: 'busybox' },
+    ]);
+    expect(text).toBe('P:libcrypto3\nV:3.0.8-r0\nA:x86_64\no:openssl\n\nP:busybox\nV:1.35.0-r17\no:busybox\n');
+    expect(parseInstalledDb(text, 'installed').map((pkg) => [pkg.name, pkg.version, pkg.arch, pkg.origin, pkg.line])).toEqual([
+      ['libcrypto3', '3.0.8-r0', 'x86_64', 'openssl', 1],
+      ['busybox', '1.35.0-r17', undefined, 'busybox', 6],
+    ]);
   });
 });

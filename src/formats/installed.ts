@@ -127,6 +127,19 @@ export function parseInstalledDb(text: string, source: string): InstalledPackage
   return parseApkStanzas(text, source, new InstalledPackageBuilder(source));
 }
 
+/** What `writeInstalledDb` writes of a package: the fields a scanner matches on. */
+export type InstalledStanza = Pick<ApkPackage, 'name' | 'origin'> & { readonly version: string; readonly arch?: string };
+
+/**
+ * Writes a `lib/apk/db/installed` holding only the packages' `P:`, `V:`, `A:` and `o:` lines
+ * (no files): enough for apk's readers and for scanners, which match on these.
+ */
+export function writeInstalledDb(packages: readonly InstalledStanza[]): string {
+  return packages
+    .map((pkg) => [`P:${pkg.name}`, `V:${pkg.version}`, ...(pkg.arch === undefined ? [] : [`A:${pkg.arch}`]), `o:${pkg.origin}`, ''].join('\n'))
+    .join('\n');
+}
+
 /** Streams `lib/apk/db/installed` one package at a time. */
 export function streamInstalledDb(chunks: AsyncIterable<Buffer>, source: string): AsyncGenerator<InstalledPackage> {
   return readApkStanzasFromChunks(chunks, source, new InstalledPackageBuilder(source));

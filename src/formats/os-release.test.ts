@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseOsRelease } from './os-release.js';
+import { parseOsRelease, writeOsRelease } from './os-release.js';
 
 describe('parseOsRelease', () => {
   it("reads an os-release shaped like the one Alpine's alpine-release package ships", () => {
@@ -21,5 +21,17 @@ describe('parseOsRelease', () => {
   it('skips comments, blank lines and lines that are not assignments', () => {
     const variables = parseOsRelease('# comment\n\ngarbage line\nID=wolfi\n=novalue\n');
     expect([...variables]).toEqual([['ID', 'wolfi']]);
+  });
+});
+
+describe('writeOsRelease', () => {
+  it('quotes and escapes every value so parseOsRelease reads the same values back', () => {
+    const variables = new Map([
+      ['ID', 'alpine'],
+      ['PRETTY_NAME', 'Alpine "Linux" $HOME `x` \\ v3.20'],
+    ]);
+    const text = writeOsRelease(variables);
+    expect(text).toBe('ID="alpine"\nPRETTY_NAME="Alpine \\"Linux\\" \\$HOME \\`x\\` \\\\ v3.20"\n');
+    expect(parseOsRelease(text)).toEqual(variables);
   });
 });

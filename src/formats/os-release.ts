@@ -29,3 +29,11 @@ export function parseOsRelease(text: string): Map<string, string> {
   }
   return variables;
 }
+
+/**
+ * Writes os-release text: one assignment per line, every value double-quoted with dollar signs,
+ * double quotes, backslashes and backticks escaped, so `parseOsRelease` and a shell read the same values.
+ */
+export function writeOsRelease(variables: ReadonlyMap<string, string>): string {
+  return [...variables].map(([name, value]) => `${name}="${value.replace(/[$"\\`]/g, '\\$&')}"\n`).join('');
+}

@@ -363,3 +363,52 @@ export function* readTar(bytes: Buffer, source: string): Generator<TarEntry> {
     else if (header !== undefined) yield { ...header, content: pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces) };
   }
 }
+
+/** One member to write: a regular file with its bytes, or a directory. */
+export interface TarMember {
+  /** Path inside the archive, at most 100 bytes (a folder's path ends in `/`). */
+  readonly name: string;
+  /** The file's bytes; absent for a directory. */
+  readonly content?: Buffer;
+}
+
+function writeField(header: Buffer, start: number, length: number, text: string): void {
+  header.write(text, start, length, 'latin1');
+}
+
+/** An octal field: `length - 1` digits and a NUL, as GNU tar writes them. */
+function writeOctal(header: Buffer, start: number, length: number, value: number): void {
+  writeField(header, start, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
+}
+
+/**
+ * Writes a POSIX ustar archive of regular files and directories, in the order given, owned by
+ * root with modification time 0, so the same members always give the same bytes. Names over
+ * the ustar field's 100 bytes are refused: the archives written here (image layers, an image's
+ * manifest) name short paths.
+ */
+export function writeTar(members: readonly TarMember[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const member of members) {
+    const name = Buffer.from(member.name, 'utf8');
+    if (name.length === 0 || name.length > 100) throw new RangeError(`tar member name of ${name.length} bytes: ${member.name.slice(0, 40)}`);
+    const content = member.content ?? Buffer.alloc(0);
+    const header = Buffer.alloc(BLOCK);
+    name.copy(header, 0);
+    writeOctal(header, 100, 8, member.content === undefined ? 0o755 : 0o644);
+    writeOctal(header, 108, 8, 0);
+    writeOctal(header, 116, 8, 0);
+    writeOctal(header, 124, 12, content.length);
+    writeOctal(header, 136, 12, 0);
+    writeField(header, 156, 1, member.content === undefined ? '5' : '0');
+    writeField(header, 257, 8, 'ustar\u000000');
+    writeField(header, 148, 8, '        ');
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    writeField(header, 148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+    blocks.push(header, content, Buffer.alloc(roundUpToBlock(content.length) - content.length));
+  }
+  // Two zero blocks end the archive.
+  blocks.push(Buffer.alloc(2 * BLOCK));
+  return Buffer.concat(blocks);
+}
