@@ -117,9 +117,11 @@ describe.each(backends)('%s secfix publish and verify', (backend) => {
     const sums = readFileSync(join(out, 'SHA256SUMS'));
     const broken = { name: 'broken', write: () => Promise.reject(new Error('export failed')) };
     const options = { store, distribution: 'Alpine Linux', baseUrl: undefined, osvPrefix: 'ALPINE-', key: readSigningKey(readFileSync(key, 'utf8'), key), keyName: `${KEY_NAME}.pub` };
-    // The failing export comes after the others have written their files.
+    // The failing export comes after the others have written their files, which differ from the
+    // published ones (no base URL, so no advisory links): written in place, they would show.
     await expect(publish(out, { ...options, exports: [...PUBLISHED_EXPORTS, broken] })).rejects.toThrow('export failed');
     expect(readFileSync(join(out, 'SHA256SUMS'))).toEqual(sums);
+    expect(readFileSync(join(out, 'openvex.json'), 'utf8')).toContain('https://security.example.org/export/openvex.json#');
     expect((await runCli(['verify', out, '--keys', keys])).status).toBe(0);
     expect(readdirSync(dir).filter((name) => name.includes('public'))).toEqual(['public']);
   });
