@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,14 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { loadMappingRules } from '../sources/config.js';
 import { migrateToLatest, openDatabase } from '../store/index.js';
 import { writeOsvExport } from '../tracker/export.js';
+import { PUBLISHED_EXPORTS, publish } from '../tracker/publish.js';
 import { datasetSizeFromEnv, generateDataset } from './dataset.js';
 import { elapsedMs, peakRssMb } from './measure.js';
 import { type PhaseRunner, populateStore } from './populate.js';
 
 /*
- * The OSV export (issue 13: the full-size dataset, 300k CVEs and 742k pairs, under 60 s and
+ * The OSV export and `secfix publish` of every export, signed (issue 13: the full-size dataset, 300k CVEs and 742k pairs, under 60 s and
  * 500 MB RSS, streamed). The dataset is generated and imported into SQLite here; the export runs
- * in a child process of its own, so its peak RSS is the export's, not the import's.
+ * in a child process of its own, so its peak RSS is the export's, not the import's; so does publish.
  * SECFIX_BENCH_CVES and SECFIX_BENCH_PACKAGES shrink the dataset.
  */
 
@@ -29,6 +31,25 @@ async function exportOsv(database: string, out: string): Promise<void> {
   } finally {
     await store.close();
   }
+}
+
+async function publishAll(database: string, out: string): Promise<void> {
+  const store = await openDatabase(`sqlite:${database}`);
+  try {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const start = process.hrtime.bigint();
+    const summary = await publish(out, { store, exports: PUBLISHED_EXPORTS, distribution: 'Alpine Linux', baseUrl: undefined, osvPrefix: 'ALPINE-', key: privateKey, keyName: 'bench.rsa.pub' });
+    console.log(JSON.stringify({ files: summary.files, bytes: summary.bytes, seconds: round(elapsedMs(start) / 1000, 2), peakRssMb: peakRssMb() }));
+  } finally {
+    await store.close();
+  }
+}
+
+/** Runs this file as a child (`mode` export or publish) and returns what it printed. */
+function child<T>(mode: string, database: string, out: string): T {
+  const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), mode, database, out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (run.status !== 0) throw new Error(`the ${mode} child failed with status ${run.status}`);
+  return JSON.parse(run.stdout) as T;
 }
 
 async function main(): Promise<void> {
@@ -54,14 +75,14 @@ async function main(): Promise<void> {
       await store.close();
     }
     const out = join(dir, 'osv');
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), 'child', database, out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    if (child.status !== 0) throw new Error(`the export child failed with status ${child.status}`);
-    const osv = JSON.parse(child.stdout) as { records: number; seconds: number; peakRssMb: number };
+    const osv = child<{ records: number; seconds: number; peakRssMb: number }>('export', database, out);
     const files = readdirSync(out).length;
+    const published = child<{ files: number; bytes: number; seconds: number; peakRssMb: number }>('publish', database, join(dir, 'public'));
     console.log(
       JSON.stringify({
         dataset: { cves: size.cves, packagesPerRepo: size.packagesPerRepo, pairs },
         osv: { ...osv, files },
+        publish: published,
         targetsMet: { under60Seconds: osv.seconds < 60, under500MbRss: osv.peakRssMb < 500 },
       }),
     );
@@ -70,5 +91,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === 'child') await exportOsv(process.argv[3]!, process.argv[4]!);
+if (process.argv[2] === 'export') await exportOsv(process.argv[3]!, process.argv[4]!);
+else if (process.argv[2] === 'publish') await publishAll(process.argv[3]!, process.argv[4]!);
 else await main();

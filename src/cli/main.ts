@@ -10,6 +10,7 @@ import { notifyCommand } from './notify.js';
 import { inspectCommand } from './inspect/command.js';
 import { type CliIo, type CliStatus, UsageError, processIo } from './io.js';
 import { peersCommand } from './peers.js';
+import { publishCommand, verifyCommand } from './publish.js';
 import { queryCommand } from './query.js';
 import { scanCommand } from './scan.js';
 import { serveCommand } from './serve.js';
@@ -44,6 +45,8 @@ export function buildProgram(io: CliIo, status: CliStatus): Command {
   program.addCommand(checkCommand(io, status));
   program.addCommand(triageCommand(io, status));
   program.addCommand(exportCommand(io, status));
+  program.addCommand(publishCommand(io, status));
+  program.addCommand(verifyCommand(io, status));
   program.addCommand(scanCommand(io, status));
   program.addCommand(conformanceCommand(io, status));
   program.addCommand(syncCommand(io, status));

@@ -31,6 +31,7 @@ Exit status: 0 nothing to do, 1 findings of a --fail-on kind, 2 bad input or usa
 
 Examples:
   secfix scan / --secdb ./secdb
+  secfix scan / --secdb https://security.example.org/published/ --keys /etc/apk/keys
   secfix scan --secdb secdb/v3.20/main.json --secdb secdb/v3.20/community.json alpine.tar --format sarif
   secfix scan --installed data/alpine-sample/apkindex/installed/syft-multiple-2.installed \\
       --branch 3.16 --secdb data/alpine-sample/secdb \\
@@ -71,7 +72,7 @@ async function scanWithDatabase(url: string, options: Omit<ScanOptions, 'loadSec
 /** The loader for --secdb or --server, whichever was given. */
 async function fileOrServerLoader(flags: ScanFlags): Promise<SecurityDataLoader> {
   const [{ secdbLoader, serverLoader }, { trackerBaseUrl }] = await Promise.all([import('../scan/run.js'), import('../scan/tracker-api.js')]);
-  if (flags.server === undefined) return secdbLoader(flags.secdb ?? []);
+  if (flags.server === undefined) return secdbLoader(flags.secdb ?? [], flags.keys);
   try {
     return serverLoader(trackerBaseUrl(flags.server));
   } catch (error) {
@@ -86,11 +87,11 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
     .argument('[target]', 'root filesystem folder, image tarball (docker save or OCI archive) or OCI layout folder')
     .option('--installed <file>', 'scan this installed database (lib/apk/db/installed) instead of a target')
     .option('--branch <branch>', 'branch to scan against (3.20, edge); overrides what the system says')
-    .option('--secdb <path>', 'a secdb JSON file or a folder of them (e.g. a copy of secdb.alpinelinux.org); repeat for several', collectValues)
+    .option('--secdb <path>', 'a secdb JSON file, a folder of them (e.g. a copy of secdb.alpinelinux.org) or a published folder (secfix publish; a folder or a URL); repeat for several', collectValues)
     .option('--db <url>', 'tracker database (sqlite:PATH or postgres://…): also reports unfixed vulnerabilities')
     .option('--server <url>', 'address of a running secfix tracker (http://host:port): the data --db gives, over its API')
     .option('--index <file>', 'an APKINDEX.tar.gz or APKINDEX file of the branch: what is published now; repeat for several', collectValues)
-    .option('--keys <dir>', 'folder of trusted apk public keys to verify signed indexes')
+    .option('--keys <dir>', 'folder of trusted apk public keys to verify signed indexes and published folders')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--max-image-bytes <size>', 'largest total an image may decompress to, e.g. 512M or 4G (default 2G)')
     .option('--fail-on <kinds>', `finding kinds that make the exit status 1 (${FINDING_KINDS.join(', ')})`, 'upgrade')

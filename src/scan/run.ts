@@ -56,10 +56,10 @@ export interface ScanReport {
   readonly warnings: readonly ScanWarning[];
 }
 
-/** Security data from secdb files and folders, chosen by each document's branch. */
-export function secdbLoader(paths: readonly string[]): SecurityDataLoader {
+/** Security data from secdb files, folders and published folders (verified with `keysDir` when given), chosen by each document's branch. */
+export function secdbLoader(paths: readonly string[], keysDir?: string): SecurityDataLoader {
   return async (branch) => {
-    const sources = await readSecdbSources(paths);
+    const sources = await readSecdbSources(paths, keysDir);
     const { files, branches } = parseSecdbForBranch(sources, branch);
     const data = secdbSecurityData(files, branch);
     if (data === undefined) {

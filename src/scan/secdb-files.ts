@@ -2,7 +2,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../base/input-error.js';
 import { type SecdbDocument, parseSecdb } from '../formats/secdb.js';
+import { isUrl } from '../sources/acquire.js';
 import { isGzip, readInput, readInputBytes } from '../sources/file.js';
+import { isPublication, openPublication } from '../sources/publication.js';
 import type { FixLine, SecurityData } from '../engine/scan-model.js';
 
 /** A secdb file's bytes, read but not yet parsed. */
@@ -33,19 +35,34 @@ async function secdbPaths(path: string): Promise<string[]> {
 }
 
 /**
- * Reads every secdb file the paths name (files, or folders such as a copy of
- * secdb.alpinelinux.org with its `v3.16/main.json` layout, or flat files); gzip is recognized
- * by content.
+ * The secdb files of a published folder (`secfix publish`), each checked against its checksums,
+ * and the signature too when `keysDir` is given: a publication that fails is refused.
  */
-export async function readSecdbSources(paths: readonly string[]): Promise<SecdbSource[]> {
-  const files = (await Promise.all(paths.map(secdbPaths))).flat();
-  return Promise.all(
-    files.map(async (path) => {
-      const bytes = await readInputBytes(path);
-      // Plain JSON is the rule; only a gzipped file pays for the streaming gunzip.
-      return { path, bytes: isGzip(bytes) ? await readInput(path) : bytes };
-    }),
-  );
+async function readPublishedSecdb(location: string, keysDir: string | undefined): Promise<SecdbSource[]> {
+  const publication = await openPublication(location, { keysDir });
+  const files = publication.index.files.filter((file) => file.export === 'secdb');
+  if (files.length === 0) throw new InputError(location, undefined, 'the publication holds no secdb files');
+  return Promise.all(files.map(async (file) => ({ path: publication.locate(file.path), bytes: await publication.read(file.path) })));
+}
+
+/**
+ * Reads every secdb file the paths name: files, folders such as a copy of secdb.alpinelinux.org
+ * with its `v3.16/main.json` layout, or flat files (gzip is recognized by content), and
+ * published folders (a folder holding SHA256SUMS, or any URL), verified with `keysDir` when given.
+ */
+export async function readSecdbSources(paths: readonly string[], keysDir?: string): Promise<SecdbSource[]> {
+  const read = async (path: string): Promise<SecdbSource[]> => {
+    if (isUrl(path)) return readPublishedSecdb(path.endsWith('/') ? path : `${path}/`, keysDir);
+    if (await isPublication(path)) return readPublishedSecdb(path, keysDir);
+    return Promise.all(
+      (await secdbPaths(path)).map(async (file) => {
+        const bytes = await readInputBytes(file);
+        // Plain JSON is the rule; only a gzipped file pays for the streaming gunzip.
+        return { path: file, bytes: isGzip(bytes) ? await readInput(file) : bytes };
+      }),
+    );
+  };
+  return (await Promise.all(paths.map(read))).flat();
 }
 
 /**

@@ -146,18 +146,23 @@ export async function* osvRecords(store: Pick<Store, 'db'>, options: OsvOptions)
 }
 
 /**
- * Writes the OSV export into `dir` (created if missing): `<id>.json` per record, streamed one
- * page of vulnerabilities at a time, then `all.json`. Returns how many records it wrote.
+ * The OSV export's files, each handed to `write` by name as it is made: `<id>.json` per record,
+ * streamed one page of vulnerabilities at a time, then `all.json`. Returns how many records.
  */
-export async function writeOsvExport(store: Pick<Store, 'db'>, dir: string, options: OsvOptions): Promise<number> {
-  await mkdir(dir, { recursive: true });
+export async function writeOsvFiles(store: Pick<Store, 'db'>, options: OsvOptions, write: (name: string, text: string) => Promise<void>): Promise<number> {
   const index: { id: string; modified: string }[] = [];
   for await (const record of osvRecords(store, options)) {
-    await writeFile(join(dir, `${record.id}.json`), formatOsvRecord(record));
+    await write(`${record.id}.json`, formatOsvRecord(record));
     index.push({ id: record.id, modified: record.modified });
   }
-  await writeFile(join(dir, 'all.json'), formatOsvIndex(index));
+  await write('all.json', formatOsvIndex(index));
   return index.length;
+}
+
+/** Writes the OSV export into `dir` (created if missing); returns how many records it wrote. */
+export async function writeOsvExport(store: Pick<Store, 'db'>, dir: string, options: OsvOptions): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  return writeOsvFiles(store, options, (name, text) => writeFile(join(dir, name), text));
 }
 
 /** The OpenVEX document of every exported pair (of one branch, when given). */

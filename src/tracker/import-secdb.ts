@@ -2,7 +2,8 @@ import { packageNameProblem, repositoryNameProblem } from '../formats/names.js';
 import { parseSecdb } from '../formats/secdb.js';
 import type { SecfixVersion } from '../formats/secfix-id.js';
 import type { DownloadOptions } from '../sources/acquire.js';
-import { readInput } from '../sources/file.js';
+import { readInput, readInputBytes } from '../sources/file.js';
+import { openPublication } from '../sources/publication.js';
 import { type SecfixEntry, type Store, ensureBranch, ensureRepository, markDirty, replaceSecfixes } from '../store/index.js';
 import { type ImportSummary, prepareFile, qualifiedSource, refuseBadName, refuseUnknownBranch, runImport } from './import-run.js';
 import { packageDirtyKey } from './dirty-keys.js';
@@ -12,6 +13,8 @@ export interface SecdbImportOptions {
   readonly location: string;
   /** Retries, size cap and interruption of a URL's download. */
   readonly download?: DownloadOptions | undefined;
+  /** Checks the file's raw bytes before they are read (a published folder's checksum); throws to refuse them. */
+  readonly check?: ((bytes: Buffer) => void) | undefined;
 }
 
 /** The secfix rows of one package's `version: [ids]` lists, `0` (never affected) included. */
@@ -19,6 +22,11 @@ export function secfixEntries(pkg: string, secfixes: readonly SecfixVersion[]): 
   return secfixes.flatMap(({ version, ids }) =>
     ids.map((id) => ({ package: pkg, version, vulnerabilityId: id.id, note: id.note ?? null })),
   );
+}
+
+function checked(bytes: Buffer, check: (bytes: Buffer) => void): Buffer {
+  check(bytes);
+  return bytes;
 }
 
 /**
@@ -30,7 +38,8 @@ export function importSecdb(store: Store, options: SecdbImportOptions): Promise<
   const { location } = options;
   return runImport(store, { kind: 'secdb', location, runSource: qualifiedSource(location, []) }, (previous) =>
     prepareFile({ kind: 'secdb', location, download: options.download }, previous, async (path) => {
-      const document = parseSecdb(await readInput(path), location);
+      const { check } = options;
+      const document = parseSecdb(check === undefined ? await readInput(path) : checked(await readInputBytes(path), check), location);
       refuseBadName(repositoryNameProblem(document.repo), location, '$.reponame');
       document.packages.forEach((pkg, index) => refuseBadName(packageNameProblem(pkg.name), location, `$.packages[${index}].pkg.name`));
       const entries = document.packages.flatMap((pkg) => secfixEntries(pkg.name, pkg.secfixes));
@@ -52,4 +61,24 @@ export function importSecdb(store: Store, options: SecdbImportOptions): Promise<
       };
     }),
   );
+}
+
+export interface PublishedSecdbImportOptions {
+  /** A published folder (`secfix publish`): a local folder or a URL ending in `/`. */
+  readonly publication: string;
+  readonly branch: string;
+  readonly repo: string;
+  /** Folder of trusted public keys: the publication's signature must verify with one. Without it only the checksums are checked. */
+  readonly keysDir?: string | undefined;
+  readonly download?: DownloadOptions | undefined;
+}
+
+/**
+ * Imports one branch's repository from a published folder: its `secdb/<branch>/<repo>.json`,
+ * refused unless it matches the publication's checksums and (with keys) its signature verifies.
+ */
+export async function importPublishedSecdb(store: Store, options: PublishedSecdbImportOptions): Promise<ImportSummary> {
+  const publication = await openPublication(options.publication, { keysDir: options.keysDir, download: options.download });
+  const path = `secdb/${options.branch}/${options.repo}.json`;
+  return importSecdb(store, { location: publication.locate(path), download: options.download, check: (bytes) => publication.check(path, bytes) });
 }

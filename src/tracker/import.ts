@@ -6,4 +6,4 @@ export { type AportsImportOptions, importAports } from './import-aports.js';
 export { type Cve5ImportOptions, importCve5 } from './import-cve5.js';
 export { type NvdImportOptions, importNvd } from './import-nvd.js';
 export { type RejectionsImportOptions, importRejections } from './import-rejections.js';
-export { type SecdbImportOptions, importSecdb } from './import-secdb.js';
+export { type SecdbImportOptions, importPublishedSecdb, importSecdb } from './import-secdb.js';

@@ -1,8 +1,9 @@
 import type { SecfixConfig } from '../formats/config.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { DownloadOptions } from '../sources/acquire.js';
+import { isPublication } from '../sources/publication.js';
 import { type Store, ensureBranch, ensureRepository, listBranches, setBranchArchs, withWriteLock } from '../store/index.js';
-import { type ImportSummary, type ProgressCallback, importApkIndex, importCve5, importNvd, importRejections, importSecdb } from './import.js';
+import { type ImportSummary, type ProgressCallback, importApkIndex, importCve5, importNvd, importPublishedSecdb, importRejections, importSecdb } from './import.js';
 import { type UpdateSummary, updateStates } from './update.js';
 
 interface SyncOptions {
@@ -68,7 +69,14 @@ function plannedSources(store: Store, config: SecfixConfig, options: SyncOptions
         }
       }
       if (secdb !== undefined) {
-        sources.push({ kind: 'secdb', location: secdb, run: (download) => importSecdb(store, { location: secdb, download }) });
+        sources.push({
+          kind: 'secdb',
+          location: secdb,
+          run: async (download) =>
+            (await isPublication(secdb))
+              ? importPublishedSecdb(store, { publication: secdb, branch: branch.name, repo: repository.name, keysDir: config.keys, download })
+              : importSecdb(store, { location: secdb, download }),
+        });
       }
     }
   }
