@@ -43,6 +43,8 @@ export function resemblanceKey(name: string): string {
 class ResemblingNames {
   private readonly byKey = new Map<string, Map<string, Set<string>>>();
   private readonly everywhere = new Map<string, { readonly names: readonly string[]; readonly branches: ReadonlySet<string> }>();
+  /** Answers by keys and branches: products unmapped in the same branches often share a key. */
+  private readonly answers = new Map<string, { readonly names: readonly string[]; readonly branches: ReadonlySet<string> }>();
 
   add(name: string, branch: string): void {
     const key = resemblanceKey(name);
@@ -56,6 +58,9 @@ class ResemblingNames {
     // A short product name can resemble thousands of index names, and most products reach no
     // package on any branch: their answer per key is built once and shared.
     if (everyBranch && keys.length === 1) return this.underKey(keys[0]!);
+    const question = `${keys.join('\n')}\t${[...branches].sort().join('\n')}`;
+    const known = this.answers.get(question);
+    if (known !== undefined) return known;
     const names = new Set<string>();
     const hit = new Set<string>();
     for (const key of keys) {
@@ -66,7 +71,9 @@ class ResemblingNames {
         for (const branch of shared) hit.add(branch);
       }
     }
-    return { names: [...names].sort(), branches: hit };
+    const answer = { names: [...names].sort(), branches: hit };
+    this.answers.set(question, answer);
+    return answer;
   }
 
   private underKey(key: string): { readonly names: readonly string[]; readonly branches: ReadonlySet<string> } {

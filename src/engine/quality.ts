@@ -1,3 +1,4 @@
+import type { Cpe } from '../formats/cpe.js';
 import type { NvdConfiguration } from '../formats/nvd.js';
 import type { SecdbDocument, SecdbPackage } from '../formats/secdb.js';
 import { type SecfixId, classifySecfixId } from '../formats/secfix-id.js';
@@ -141,6 +142,8 @@ export interface BranchQualityInput {
   /** NVD configurations of (at least) the vulnerabilities the secfixes name, by id. */
   readonly configurations: ReadonlyMap<string, readonly NvdConfiguration[]>;
   readonly rules: MappingRules;
+  /** Parsed criteria carried across calls: every branch checks the same CVEs (see `prepareCve`). */
+  readonly parsedCpes?: Map<string, Cpe>;
 }
 
 export interface BranchQuality {
@@ -188,7 +191,7 @@ export function checkBranchQuality(input: BranchQualityInput): BranchQuality {
   const nvd = new Map<string, PreparedCve>();
   for (const id of ids) {
     const configuration = input.configurations.get(id);
-    if (configuration !== undefined) nvd.set(id, prepareCve(configuration, index));
+    if (configuration !== undefined) nvd.set(id, prepareCve(configuration, index, input.parsedCpes));
   }
   return { findings: checkSecfixQuality({ branch: input.branch, secdb, versionsSeen, nvd }), skipped };
 }

@@ -1,3 +1,4 @@
+import type { Cpe } from '../formats/cpe.js';
 import { type MappingRules, type QualityFinding, checkBranchQuality, evidenceNoteFindings } from '../engine/index.js';
 import {
   type Store,
@@ -48,6 +49,7 @@ export async function checkData(store: Pick<Store, 'db'>, rules: MappingRules): 
   const secfixesByRepository = byRepository(secfixRows);
   const binariesByRepository = byRepository(binaryRows);
 
+  const parsedCpes = new Map<string, Cpe>();
   const findings: QualityFinding[] = [];
   const skipped: { branch: string; repo: string }[] = [];
   for (const branch of branches) {
@@ -61,6 +63,7 @@ export async function checkData(store: Pick<Store, 'db'>, rules: MappingRules): 
       })),
       configurations,
       rules,
+      parsedCpes,
     });
     findings.push(...quality.findings);
     skipped.push(...quality.skipped.map((repo) => ({ branch: branch.name, repo })));

@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { MappingRules, UnmappedProduct } from '../engine/index.js';
 import {
+  STATE_NAMES,
   type Schema,
   type StateCountRow,
+  type StateName,
   type Store,
   type VulnerableDelta,
   countStates,
@@ -94,6 +96,18 @@ function summaryBuilders(rules: MappingRules): readonly { readonly name: string;
 export async function pageSummary<T>(db: Kysely<Schema>, name: string, dataVersion: number, build: () => Promise<T>): Promise<T> {
   const stored = await readPageSummary(db, name, dataVersion);
   return stored === undefined ? build() : (stored as T);
+}
+
+/**
+ * How many pairs of these repositories of `branch` are in each state (every state listed), from
+ * the home summary built at `dataVersion`; undefined when there is none, so the caller counts.
+ */
+export async function storedStateCounts(db: Kysely<Schema>, dataVersion: number, branch: string, repos: readonly string[]): Promise<Record<StateName, number> | undefined> {
+  const stored = (await readPageSummary(db, HOME_SUMMARY, dataVersion)) as HomeSummary | undefined;
+  if (stored === undefined) return undefined;
+  const counts = Object.fromEntries(STATE_NAMES.map((state) => [state, 0])) as Record<StateName, number>;
+  for (const row of stored.counts) if (row.branch === branch && repos.includes(row.repo)) counts[row.state] += row.count;
+  return counts;
 }
 
 /**

@@ -1,6 +1,8 @@
 import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
-import { type NamedState, findStates, getVulnerabilities } from '../../store/index.js';
+import { loadMappingRules } from '../../sources/config.js';
+import { type NamedState, findStates, getVulnerabilities, withWriteLock } from '../../store/index.js';
+import { refreshPageSummaries } from '../../tracker/summaries.js';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
 import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, useWebFixture } from '../test-support/web-fixture.js';
 import { escapeHtml } from '../html.js';
@@ -309,5 +311,20 @@ describe.each(backends)('%s branch page', (backend: Backend) => {
       expect((await web().get(url, { accept })).statusCode).toBe(200);
       expect(queries.count - before, `${url} as ${accept}`).toBe(7);
     }
+  });
+
+  it('takes the counts from the summary update stored, and counts them itself in one query more once the data moved on', async () => {
+    const { queries } = web();
+    const urls = ['/api/branch/3.16', '/api/branch/3.16?repo=community'];
+    const stored = await Promise.all(urls.map(async (url) => (await web().getJson<BranchJson>(url)).counts));
+    await withWriteLock(web().store, () => Promise.resolve());
+    const before = queries.count;
+    expect((await web().getJson<BranchJson>(urls[0]!)).counts).toEqual(stored[0]);
+    expect(queries.count - before).toBe(8);
+    expect((await web().getJson<BranchJson>(urls[1]!)).counts).toEqual(stored[1]);
+    const all = await findStates(web().store.db, { branch: '3.16', repo: 'community' });
+    for (const [state, count] of Object.entries(stored[1]!)) expect(count, state).toBe(all.filter((row) => row.state === state).length);
+    // Later tests count the queries of a page whose summary is current.
+    await refreshPageSummaries(web().store, await loadMappingRules());
   });
 });

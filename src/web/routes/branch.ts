@@ -12,6 +12,7 @@ import {
 } from '../../store/index.js';
 import type { TriageEvent } from '../../base/triage.js';
 import { resolvePairTriage } from '../../engine/triage.js';
+import { storedStateCounts } from '../../tracker/summaries.js';
 import { isSupported } from '../branch-order.js';
 import { badRequest, notFound } from '../errors.js';
 import { listedStateNode, packageVersionNode } from '../linked-nodes.js';
@@ -66,10 +67,11 @@ const packageKey = (repository: number, name: string) => `${repository}\u0000${n
 
 /**
  * Loads the page in six queries: the branch with its repositories and its architectures at
- * once, then the state counts and the page of packages at once, then the pairs of the page's
- * packages and their triage events at once.
+ * once, then the state counts (from the home summary, or counted when the data moved on since
+ * the last update: one query more) and the page of packages at once, then the pairs of the
+ * page's packages and their triage events at once.
  */
-async function loadBranch(web: WebContext, input: BranchInput): Promise<BranchData> {
+async function loadBranch(web: WebContext, input: BranchInput, context: RenderContext): Promise<BranchData> {
   const branch = await getBranch(web.db, input.branch);
   if (branch === undefined) throw notFound(`branch ${input.branch}`);
   const repositories = branch.repositories.map((repository) => repository.name);
@@ -83,8 +85,12 @@ async function loadBranch(web: WebContext, input: BranchInput): Promise<BranchDa
     maintainer: input.maintainer,
     orphaned: input.orphaned,
   };
+  const chosen = branch.repositories.filter((repository) => filter.repositoryIds.includes(repository.id)).map((repository) => repository.name);
   const [counts, page] = await Promise.all([
-    countStatesOfRepositories(web.db, filter.repositoryIds),
+    // Counting reads every state of the branch: the home summary has the counts when it is current.
+    storedStateCounts(web.db, context.dataVersion.version, branch.name, chosen).then(
+      (stored) => stored ?? countStatesOfRepositories(web.db, filter.repositoryIds),
+    ),
     listBranchPackages(web.db, { ...filter, sort: input.sort, page: input.page, pageSize: BRANCH_PAGE_SIZE }),
   ]);
   if (page.packages.length === 0 && input.page > 1) throw notFound(`page ${input.page} of branch ${branch.name}`);
