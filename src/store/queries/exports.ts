@@ -67,3 +67,37 @@ export async function listVulnerabilityTimes(db: Kysely<Schema>, ids: readonly s
   );
   return batches.flat();
 }
+
+/** A time a pair's state changed. */
+export interface StateChangeTime {
+  readonly repositoryId: number;
+  readonly package: string;
+  readonly vulnerabilityId: string;
+  readonly changedAt: string;
+}
+
+/**
+ * The times the states of these repositories' packages changed for these vulnerabilities
+ * (through the pair index of `state_history`); the caller keeps the pairs it wants.
+ */
+export async function listStateChangeTimes(
+  db: Kysely<Schema>,
+  repositoryIds: readonly number[],
+  packages: readonly string[],
+  vulnerabilityIds: readonly string[],
+): Promise<StateChangeTime[]> {
+  if (repositoryIds.length === 0 || packages.length === 0 || vulnerabilityIds.length === 0) return [];
+  const queries = chunks([...new Set(packages)], IN_LIST_SIZE).flatMap((packageBatch) =>
+    chunks([...new Set(vulnerabilityIds)], IN_LIST_SIZE).map((idBatch) =>
+      db
+        .selectFrom('state_history')
+        .select(['repository_id as repositoryId', 'package', 'vulnerability_id as vulnerabilityId', 'changed_at as changedAt'])
+        .distinct()
+        .where('repository_id', 'in', [...new Set(repositoryIds)])
+        .where('package', 'in', packageBatch)
+        .where('vulnerability_id', 'in', idBatch)
+        .execute(),
+    ),
+  );
+  return (await Promise.all(queries)).flat();
+}
