@@ -5,30 +5,43 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMappingRules } from '../sources/config.js';
 import { migrateToLatest, openDatabase } from '../store/index.js';
-import { writeOsvExport } from '../tracker/export.js';
+import { writeCsafExport, writeOsvExport } from '../tracker/export.js';
 import { datasetSizeFromEnv, generateDataset } from './dataset.js';
 import { elapsedMs, peakRssMb } from './measure.js';
 import { type PhaseRunner, populateStore } from './populate.js';
 
 /*
  * The OSV export (issue 13: the full-size dataset, 300k CVEs and 742k pairs, under 60 s and
- * 500 MB RSS, streamed). The dataset is generated and imported into SQLite here; the export runs
- * in a child process of its own, so its peak RSS is the export's, not the import's.
+ * 500 MB RSS, streamed), and the CSAF export beside it for comparison. The dataset is generated
+ * and imported into SQLite here; each export runs in a child process of its own, so its peak RSS
+ * is the export's, not the import's.
  * SECFIX_BENCH_CVES and SECFIX_BENCH_PACKAGES shrink the dataset.
  */
 
 const log = (message: string) => console.error(`export: ${message}`);
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-async function exportOsv(database: string, out: string): Promise<void> {
+type ExportFormat = 'osv' | 'csaf';
+
+async function runExport(format: ExportFormat, database: string, out: string): Promise<void> {
   const store = await openDatabase(`sqlite:${database}`);
   try {
     const start = process.hrtime.bigint();
-    const records = await writeOsvExport(store, out, { prefix: 'ALPINE-' });
+    const records =
+      format === 'osv'
+        ? await writeOsvExport(store, out, { prefix: 'ALPINE-' })
+        : await writeCsafExport(store, out, { distribution: 'Alpine Linux', namespace: 'https://security.alpinelinux.org' });
     console.log(JSON.stringify({ records, seconds: round(elapsedMs(start) / 1000, 2), peakRssMb: peakRssMb() }));
   } finally {
     await store.close();
   }
+}
+
+/** Runs one export in a child process; its figures and how many files it wrote. */
+function measureExport(format: ExportFormat, database: string, out: string): { records: number; seconds: number; peakRssMb: number; files: number } {
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), 'child', format, database, out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (child.status !== 0) throw new Error(`the ${format} export child failed with status ${child.status}`);
+  return { ...(JSON.parse(child.stdout) as { records: number; seconds: number; peakRssMb: number }), files: readdirSync(out).length };
 }
 
 async function main(): Promise<void> {
@@ -53,15 +66,13 @@ async function main(): Promise<void> {
     } finally {
       await store.close();
     }
-    const out = join(dir, 'osv');
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), 'child', database, out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    if (child.status !== 0) throw new Error(`the export child failed with status ${child.status}`);
-    const osv = JSON.parse(child.stdout) as { records: number; seconds: number; peakRssMb: number };
-    const files = readdirSync(out).length;
+    const osv = measureExport('osv', database, join(dir, 'osv'));
+    const csaf = measureExport('csaf', database, join(dir, 'csaf'));
     console.log(
       JSON.stringify({
         dataset: { cves: size.cves, packagesPerRepo: size.packagesPerRepo, pairs },
-        osv: { ...osv, files },
+        osv,
+        csaf,
         targetsMet: { under60Seconds: osv.seconds < 60, under500MbRss: osv.peakRssMb < 500 },
       }),
     );
@@ -70,5 +81,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === 'child') await exportOsv(process.argv[3]!, process.argv[4]!);
+if (process.argv[2] === 'child') await runExport(process.argv[3] as ExportFormat, process.argv[4]!, process.argv[5]!);
 else await main();

@@ -21,7 +21,8 @@ export function schemaValidator(path: string, referenced: Readonly<Record<string
   for (const [url, file] of Object.entries(referenced)) {
     // FIRST's CVSS schemas are drafts 04 and 07, which Ajv2020 has no meta-schema for, and their
     // own ids carry a date query: register each under the URL the schema refers to instead.
-    const { $schema: _draft, $id: _id, id: _oldId, ...schema } = readSchema(file);
+    const schema = readSchema(file);
+    for (const key of ['$schema', '$id', 'id']) delete schema[key];
     ajv.addSchema(schema, url);
   }
   return ajv.compile(readSchema(path));
