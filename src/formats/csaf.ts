@@ -132,7 +132,11 @@ function productLeaf(pair: ExportedPair, distribution: string): CsafBranch {
 /** Groups items by a key, keeping the order each key first appears in. */
 function groupBy<T>(items: readonly T[], key: (item: T) => string): [string, T[]][] {
   const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group === undefined) groups.set(key(item), [item]);
+    else group.push(item);
+  }
   return [...groups];
 }
 
