@@ -6,7 +6,7 @@ import { type CsafDocument, csafFileName } from '../formats/csaf.js';
 import type { OpenVexDocument } from '../formats/openvex.js';
 import type { OsvRecord } from '../formats/osv.js';
 import { parseSecdb } from '../formats/secdb.js';
-import { type NamedState, ensureBranch, findStates, listTriageEvents, setBranchArchs } from '../store/index.js';
+import { type NamedState, ensureBranch, findStates, listStateHistory, listTriageEvents, setBranchArchs } from '../store/index.js';
 import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
 import { csafValidator, schemaValidator } from '../test-support/json-schema.js';
 import { openVexExport, secdbExport, stateTableRows, statesCsv, writeCsafExport, writeOsvExport } from './export.js';
@@ -108,6 +108,12 @@ describe.each(backends)('%s exports', (backend) => {
   });
 
   it('writes CSAF VEX documents that validate, one per vulnerability, with statuses, flags, remediations and the same bytes twice', async () => {
+    // An older change of the fixed pair's state, which its document must list as its first revision.
+    const { repositoryId, package: origin, vulnerabilityId } = triagedFix;
+    await store.db
+      .insertInto('state_history')
+      .values({ repository_id: repositoryId, package: origin, vulnerability_id: vulnerabilityId, old_state: null, new_state: 'vulnerable', changed_at: '2020-01-02T03:04:05.000Z', cause: 'test' })
+      .execute();
     const out = join(dir, 'csaf');
     const options = { distribution: 'Alpine Linux', namespace: 'https://security.example.org', branch: '3.16' };
     const count = await writeCsafExport(store, out, options);
@@ -149,6 +155,11 @@ describe.each(backends)('%s exports', (backend) => {
     // The triage event is a revision of its own, the document's latest.
     const [event] = await listTriageEvents(store.db, { vulnerabilityId: triagedFix.vulnerabilityId });
     expect(fixedDocument.document.tracking.current_release_date).toBe(new Date(event!.createdAt).toISOString());
+    // Each change of the pair's state (its history) is a revision too.
+    const history = await listStateHistory(store.db, triagedFix);
+    const revisionDates = fixedDocument.document.tracking.revision_history.map((revision) => revision.date);
+    expect(revisionDates).toEqual(expect.arrayContaining(history.map((change) => new Date(change.changedAt).toISOString())));
+    expect(fixedDocument.document.tracking.initial_release_date).toBe('2020-01-02T03:04:05.000Z');
     const leaf = fixedDocument.product_tree.branches[0]!.branches![0]!.branches!.find((branch) => branch.name === triagedFix.package)!.branches!;
     expect(leaf.find((branch) => branch.product?.product_id === productOf(triagedFix))).toMatchObject({
       category: 'product_version',

@@ -181,17 +181,14 @@ export async function openVexExport(store: Pick<Store, 'db'>, scope: ExportScope
 export async function csafDocumentsOf(store: Pick<Store, 'db'>, vulnerabilities: readonly ExportedVulnerability[], options: CsafOptions): Promise<CsafDocument[]> {
   const { db } = store;
   const repositoryIds = new Map((await listBranches(db)).flatMap((branch) => branch.repositories.map((repository) => [`${branch.name}\u0000${repository.name}`, repository.id])));
-  const pairs = vulnerabilities.flatMap((vulnerability) => vulnerability.pairs);
+  const keys = vulnerabilities.flatMap((vulnerability) =>
+    vulnerability.pairs.flatMap((pair) => {
+      const repositoryId = repositoryIds.get(`${pair.branch}\u0000${pair.repo}`);
+      return repositoryId === undefined ? [] : [{ repositoryId, package: pair.package, vulnerabilityId: vulnerability.id }];
+    }),
+  );
   const ids = vulnerabilities.map((vulnerability) => vulnerability.id);
-  const [stateChanges, events] = await Promise.all([
-    listStateChangeTimes(
-      db,
-      pairs.flatMap((pair) => repositoryIds.get(`${pair.branch}\u0000${pair.repo}`) ?? []),
-      pairs.map((pair) => pair.package),
-      ids,
-    ),
-    listTriageEvents(db, { vulnerabilityIds: ids }),
-  ]);
+  const [stateChanges, events] = await Promise.all([listStateChangeTimes(db, keys), listTriageEvents(db, { vulnerabilityIds: ids })]);
   const stateTimes = groupBy(stateChanges, (change) => `${change.repositoryId}\u0000${change.package}\u0000${change.vulnerabilityId}`);
   const eventsOf = groupBy(events, (event) => `${event.package}\u0000${event.vulnerabilityId}`);
   return vulnerabilities.map((vulnerability) => {
