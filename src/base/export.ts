@@ -1,6 +1,6 @@
 /**
  * What the exports publish about one pair (the engine's `exportStatus` decides it), so the
- * secdb, OSV and OpenVEX writers all say the same thing:
+ * secdb, OSV, OpenVEX and CSAF writers all say the same thing:
  * - `fixed`: a fix the branch publishes (a triage `fixed` counts only once published);
  * - `affected`: asserted by a person (affected, a fix waiting upstream or not planned, or a fix
  *   recorded but not yet published), with what a user should do;
@@ -11,7 +11,14 @@
  */
 export type ExportStatus =
   | { readonly kind: 'fixed'; readonly version: string }
-  | { readonly kind: 'affected'; readonly action: string }
+  | {
+      readonly kind: 'affected';
+      readonly action: string;
+      /** The version that fixes it, when a fix is recorded but not yet published. */
+      readonly fixVersion: string | null;
+      /** False when the team decided not to fix it (`fix-not-planned`). */
+      readonly fixPlanned: boolean;
+    }
   | { readonly kind: 'under-investigation' }
   | { readonly kind: 'not-affected'; readonly vexJustification: string | null; readonly impact: string };
 
@@ -42,3 +49,6 @@ export interface ExportedVulnerability {
   readonly modified: string;
   readonly pairs: readonly ExportedPair[];
 }
+
+/** The CSAF publisher namespace when no tracker address is given: Alpine's security tracker. */
+export const DEFAULT_CSAF_NAMESPACE = 'https://security.alpinelinux.org';

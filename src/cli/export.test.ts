@@ -1,12 +1,16 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CsafDocument } from '../formats/csaf.js';
 import { parseSecdb } from '../formats/secdb.js';
 import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
 import { runCli } from '../test-support/cli.js';
+import { csafValidator } from '../test-support/json-schema.js';
 
-/* `secfix export secdb|osv|openvex|states` through the command line, on the demo data of both databases. */
+const validCsaf = csafValidator();
+
+/* `secfix export secdb|osv|openvex|csaf|states` through the command line, on the demo data of both databases. */
 
 describe.each(backends)('%s secfix export', (backend) => {
   let store: TestStore;
@@ -36,6 +40,27 @@ describe.each(backends)('%s secfix export', (backend) => {
     expect(record).toContain('https://security.example.org/cve/');
     await runCli(['export', 'osv', out, '--base-url', 'https://security.example.org/', ...db()]);
     expect(readFileSync(join(out, `${index[0]!.id}.json`), 'utf8')).toBe(record);
+  });
+
+  it('writes the CSAF folder: valid documents named by the CSAF rule, the index and changes, the same bytes on a second run', async () => {
+    const out = join(dir, 'csaf');
+    const config = join(dir, 'secfix.yaml');
+    writeFileSync(config, 'distribution: Example Linux\n');
+    const argv = ['export', 'csaf', '--config', config, '--base-url', 'https://security.example.org/', '--out', out, ...db()];
+    const first = await runCli(argv);
+    const files = readFileSync(join(out, 'index.txt'), 'utf8').split('\n').slice(0, -1);
+    expect(first).toEqual({ status: 0, stdout: '', stderr: `wrote ${files.length} CSAF documents to ${out}\n` });
+    expect(files).toContain('cve-2022-37434.json');
+    expect(readdirSync(out)).toHaveLength(files.length + 2);
+    const text = readFileSync(join(out, 'cve-2022-37434.json'), 'utf8');
+    const document = JSON.parse(text) as CsafDocument;
+    expect(validCsaf(document), JSON.stringify(validCsaf.errors)).toBe(true);
+    expect(document.document.publisher).toEqual({ category: 'vendor', name: 'Example Linux', namespace: 'https://security.example.org' });
+    expect(document.document.references).toEqual([{ category: 'external', summary: 'CVE-2022-37434 in the Example Linux security tracker', url: 'https://security.example.org/cve/CVE-2022-37434' }]);
+    expect(document.product_tree.branches[0]!.name).toBe('Example Linux');
+    expect(document.vulnerabilities[0]!.cve).toBe('CVE-2022-37434');
+    await runCli(argv);
+    expect(readFileSync(join(out, 'cve-2022-37434.json'), 'utf8')).toBe(text);
   });
 
   it('prints OpenVEX and the states table as CSV or JSON', async () => {

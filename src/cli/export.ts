@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
+import { DEFAULT_CSAF_NAMESPACE } from '../base/export.js';
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
@@ -89,6 +90,41 @@ function openVexCommand(io: CliIo): Command {
     });
 }
 
+/** The publisher namespace without `--base-url`: Alpine's security tracker. */
+
+function csafCommand(io: CliIo): Command {
+  return subcommand(io, 'csaf')
+    .description('write CSAF 2.0 VEX documents, one per vulnerability, with index.txt and changes.csv, into a folder')
+    .option('--db <url>', DB_OPTION_HELP)
+    .option('--config <file>', 'configuration file (YAML): its distribution is the vendor and the publisher')
+    .option('--distribution <name>', 'the vendor and publisher when no --config is given', 'Alpine Linux')
+    .option('--base-url <url>', `the tracker's public address: the publisher namespace (default ${DEFAULT_CSAF_NAMESPACE}), and each document references <url>/cve/<id>`)
+    .option('--branch <b>', "only this branch (its name ends each document's tracking id)")
+    .option('--out <dir>', 'the folder to write (created if missing)', 'csaf')
+    .addHelpText(
+      'after',
+      '\nFile names follow CSAF\'s rule (cve-2024-1234.json). Products: vendor > branch > origin > published\nversion, ids like 3.20/main/openssl@3.3.2-r0. known_not_affected carries the VEX justification as a\nflag and the note as an impact threat; known_affected and fixed carry remediations.\n\nExample:\n  secfix export csaf --config config/alpine.yaml --base-url https://security.example.org --out public/csaf\n',
+    )
+    .action(async (flags: { db?: string; config?: string; distribution: string; baseUrl?: string; branch?: string; out: string }) => {
+      let { distribution } = flags;
+      if (flags.config !== undefined) {
+        const { loadConfig } = await import('../sources/config.js');
+        distribution = (await loadConfig(flags.config)).distribution;
+      }
+      const base = flags.baseUrl?.replace(/\/+$/, '');
+      await withCliStore(flags.db, async ({ store }) => {
+        const { writeCsafExport } = await import('../tracker/export.js');
+        const count = await writeCsafExport(store, flags.out, {
+          distribution,
+          namespace: base ?? DEFAULT_CSAF_NAMESPACE,
+          branch: flags.branch === undefined ? undefined : branchName(flags.branch),
+          advisoryUrl: base === undefined ? undefined : (id) => `${base}/cve/${encodeURIComponent(id)}`,
+        });
+        io.stderr.write(`wrote ${count} CSAF documents to ${flags.out}\n`);
+      });
+    });
+}
+
 function statesCommand(io: CliIo): Command {
   return withStatesFilters(subcommand(io, 'states').description('write the states table with triage, as CSV (for spreadsheets) or JSON'))
     .addOption(new Option('--format <f>', 'csv or json').choices(['csv', 'json']).default('csv'))
@@ -103,7 +139,7 @@ function statesCommand(io: CliIo): Command {
     });
 }
 
-/** `secfix export rejections|secdb|osv|openvex|states`. */
+/** `secfix export rejections|secdb|osv|openvex|csaf|states`. */
 export function exportCommand(io: CliIo, _status: CliStatus): Command {
   return subcommand(io, 'export')
     .description("write data in other tools' formats")
@@ -111,5 +147,6 @@ export function exportCommand(io: CliIo, _status: CliStatus): Command {
     .addCommand(secdbCommand(io))
     .addCommand(osvCommand(io))
     .addCommand(openVexCommand(io))
+    .addCommand(csafCommand(io))
     .addCommand(statesCommand(io));
 }

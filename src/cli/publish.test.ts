@@ -61,10 +61,13 @@ describe.each(backends)('%s secfix publish and verify', (backend) => {
     const index = parsePublicationIndex(readFileSync(join(out, 'index.json')), 'index.json');
     expect(index.key).toBe(`${KEY_NAME}.pub`);
     const paths = index.files.map((file) => file.path);
-    expect(paths).toEqual(expect.arrayContaining(['secdb/3.16/main.json', 'secdb/3.17/community.json', 'osv/all.json', 'openvex.json', 'states.csv', 'states.json']));
-    expect(new Set(index.files.map((file) => file.export))).toEqual(new Set(['secdb', 'osv', 'openvex', 'states']));
+    expect(paths).toEqual(expect.arrayContaining(['secdb/3.16/main.json', 'secdb/3.17/community.json', 'osv/all.json', 'openvex.json', 'csaf/index.txt', 'csaf/changes.csv', 'states.csv', 'states.json']));
+    expect(new Set(index.files.map((file) => file.export))).toEqual(new Set(['secdb', 'osv', 'openvex', 'csaf', 'states']));
     const osvIndex = JSON.parse(readFileSync(join(out, 'osv', 'all.json'), 'utf8')) as { id: string }[];
     expect(paths.filter((path) => path.startsWith('osv/'))).toHaveLength(osvIndex.length + 1);
+    const csafFiles = readFileSync(join(out, 'csaf', 'index.txt'), 'utf8').split('\n').filter((line) => line !== '');
+    expect(csafFiles.length).toBeGreaterThan(0);
+    expect(paths.filter((path) => path.startsWith('csaf/')).sort()).toEqual([...csafFiles.map((file) => `csaf/${file}`), 'csaf/changes.csv', 'csaf/index.txt'].sort());
     expect(parseSecdb(readFileSync(join(out, 'secdb', '3.16', 'main.json')), 'main.json').branch).toBe('3.16');
     const sums = readFileSync(join(out, 'SHA256SUMS'), 'utf8');
     expect([...parseChecksums(sums, 'SHA256SUMS').keys()]).toEqual([...paths, 'index.json'].sort());

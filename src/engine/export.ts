@@ -37,13 +37,13 @@ export function exportStatus(pair: ExportPairInput): ExportStatus | null {
     case 'rejected':
       return rejectionStatus(pair.evidence);
     case 'affected':
-      return { kind: 'affected', action: event?.note ?? 'Affected; no fix is published yet.' };
+      return { kind: 'affected', action: event?.note ?? 'Affected; no fix is published yet.', fixVersion: null, fixPlanned: true };
     case 'pending-upstream-fix':
-      return { kind: 'affected', action: `Waiting for an upstream fix: ${event?.note ?? ''}`.trim() };
+      return { kind: 'affected', action: `Waiting for an upstream fix: ${event?.note ?? ''}`.trim(), fixVersion: null, fixPlanned: true };
     case 'fix-not-planned':
-      return { kind: 'affected', action: `No fix planned: ${event?.note ?? ''}`.trim() };
+      return { kind: 'affected', action: `No fix planned: ${event?.note ?? ''}`.trim(), fixVersion: null, fixPlanned: false };
     case 'fix-pending-publication':
-      return { kind: 'affected', action: `Update to ${event?.version ?? 'the fixed version'} once the branch publishes it.` };
+      return { kind: 'affected', action: `Update to ${event?.version ?? 'the fixed version'} once the branch publishes it.`, fixVersion: event?.version ?? null, fixPlanned: true };
     case 'vulnerable':
     case 'under-investigation':
     case 'analysis-not-planned':

@@ -2,18 +2,20 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type CsafDocument, csafFileName } from '../formats/csaf.js';
 import type { OpenVexDocument } from '../formats/openvex.js';
 import type { OsvRecord } from '../formats/osv.js';
 import { parseSecdb } from '../formats/secdb.js';
-import { type NamedState, ensureBranch, findStates, setBranchArchs } from '../store/index.js';
+import { type NamedState, ensureBranch, findStates, listStateHistory, listTriageEvents, setBranchArchs } from '../store/index.js';
 import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
-import { schemaValidator } from '../test-support/json-schema.js';
-import { openVexExport, secdbExport, stateTableRows, statesCsv, writeOsvExport } from './export.js';
+import { csafValidator, schemaValidator } from '../test-support/json-schema.js';
+import { openVexExport, secdbExport, stateTableRows, statesCsv, writeCsafExport, writeOsvExport } from './export.js';
 import { importSecdb } from './import-secdb.js';
 import { recordTriage } from './triage.js';
 
 const validOsv = schemaValidator('osv/schema.json');
 const validOpenVex = schemaValidator('openvex/openvex_json_schema.json');
+const validCsaf = csafValidator();
 
 describe.each(backends)('%s exports', (backend) => {
   let store: TestStore;
@@ -103,6 +105,73 @@ describe.each(backends)('%s exports', (backend) => {
     const statuses = new Set(document.statements.map((statement) => statement.status));
     expect(statuses.has('under_investigation')).toBe(true);
     for (const statement of document.statements) if (statement.status === 'affected') expect(statement.action_statement).toBeTruthy();
+  });
+
+  it('writes CSAF VEX documents that validate, one per vulnerability, with statuses, flags, remediations and the same bytes twice', async () => {
+    // An older change of the fixed pair's state, which its document must list as its first revision.
+    const { repositoryId, package: origin, vulnerabilityId } = triagedFix;
+    await store.db
+      .insertInto('state_history')
+      .values({ repository_id: repositoryId, package: origin, vulnerability_id: vulnerabilityId, old_state: null, new_state: 'vulnerable', changed_at: '2020-01-02T03:04:05.000Z', cause: 'test' })
+      .execute();
+    const out = join(dir, 'csaf');
+    const options = { distribution: 'Alpine Linux', namespace: 'https://security.example.org', branch: '3.16' };
+    const count = await writeCsafExport(store, out, options);
+    const files = readFileSync(join(out, 'index.txt'), 'utf8').split('\n').slice(0, -1);
+    expect(files).toHaveLength(count);
+    expect(readdirSync(out).sort()).toEqual([...files, 'changes.csv', 'index.txt'].sort());
+    const documents = files.map((file) => JSON.parse(readFileSync(join(out, file), 'utf8')) as CsafDocument);
+    for (const [index, document] of documents.entries()) {
+      expect(validCsaf(document), JSON.stringify(validCsaf.errors)).toBe(true);
+      expect(csafFileName(document.document.tracking.id)).toBe(files[index]);
+      const { tracking } = document.document;
+      expect(tracking.version).toBe(String(tracking.revision_history.length));
+      expect(tracking.revision_history.map((revision) => revision.number)).toEqual(tracking.revision_history.map((_, number) => String(number + 1)));
+      expect(tracking.initial_release_date).toBe(tracking.revision_history[0]!.date);
+      expect(tracking.current_release_date).toBe(tracking.revision_history.at(-1)!.date);
+      // The VEX profile: every known_not_affected product has an impact statement, every known_affected one an action.
+      const [vulnerability] = document.vulnerabilities;
+      for (const id of vulnerability!.product_status.known_not_affected ?? []) expect(vulnerability!.threats!.some((threat) => threat.product_ids.includes(id))).toBe(true);
+      for (const id of vulnerability!.product_status.known_affected ?? []) expect(vulnerability!.remediations!.some((remediation) => remediation.product_ids.includes(id))).toBe(true);
+    }
+    const changes = readFileSync(join(out, 'changes.csv'), 'utf8').split('\n').slice(0, -1);
+    expect(changes).toHaveLength(count);
+    const dates = changes.map((line) => line.split(',')[1]!);
+    expect(dates).toEqual([...dates].sort().reverse());
+
+    const about = (state: NamedState) => documents.find((document) => document.document.tracking.id === `${state.vulnerabilityId}-3.16`)!;
+    const productOf = (state: NamedState) => `3.16/main/${state.package}@${state.version!}`;
+    const notAffectedVulnerability = about(notAffected).vulnerabilities[0]!;
+    expect(notAffectedVulnerability.product_status.known_not_affected).toContain(productOf(notAffected));
+    expect(notAffectedVulnerability.flags).toContainEqual({ label: 'vulnerable_code_not_in_execute_path', product_ids: [productOf(notAffected)] });
+    expect(notAffectedVulnerability.threats).toContainEqual({ category: 'impact', details: 'only the client is built', product_ids: [productOf(notAffected)] });
+    const fixedDocument = about(triagedFix);
+    expect(fixedDocument.vulnerabilities[0]!.product_status.fixed).toContain(productOf(triagedFix));
+    expect(fixedDocument.vulnerabilities[0]!.remediations).toContainEqual({
+      category: 'vendor_fix',
+      details: `Fixed in ${triagedFix.package} ${triagedFix.version!}: update to it or later.`,
+      product_ids: [productOf(triagedFix)],
+    });
+    // The triage event is a revision of its own, the document's latest.
+    const [event] = await listTriageEvents(store.db, { vulnerabilityId: triagedFix.vulnerabilityId });
+    expect(fixedDocument.document.tracking.current_release_date).toBe(new Date(event!.createdAt).toISOString());
+    // Each change of the pair's state (its history) is a revision too.
+    const history = await listStateHistory(store.db, triagedFix);
+    const revisionDates = fixedDocument.document.tracking.revision_history.map((revision) => revision.date);
+    expect(revisionDates).toEqual(expect.arrayContaining(history.map((change) => new Date(change.changedAt).toISOString())));
+    expect(fixedDocument.document.tracking.initial_release_date).toBe('2020-01-02T03:04:05.000Z');
+    const leaf = fixedDocument.product_tree.branches[0]!.branches![0]!.branches!.find((branch) => branch.name === triagedFix.package)!.branches!;
+    expect(leaf.find((branch) => branch.product?.product_id === productOf(triagedFix))).toMatchObject({
+      category: 'product_version',
+      name: triagedFix.version,
+      product: { product_identification_helper: { purl: `pkg:apk/alpine/${triagedFix.package}@${encodeURIComponent(triagedFix.version!)}?arch=source` } },
+    });
+    const statuses = new Set(documents.flatMap((document) => Object.keys(document.vulnerabilities[0]!.product_status)));
+    expect(statuses).toEqual(new Set(['fixed', 'known_not_affected', 'under_investigation', ...(statuses.has('known_affected') ? ['known_affected'] : [])]));
+
+    const again = join(dir, 'csaf-again');
+    await writeCsafExport(store, again, options);
+    for (const name of readdirSync(out)) expect(readFileSync(join(again, name), 'utf8')).toBe(readFileSync(join(out, name), 'utf8'));
   });
 
   it('writes the states table as CSV, one line per pair with its triage', async () => {

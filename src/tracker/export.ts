@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { InputError } from '../base/input-error.js';
 import type { ExportedPair, ExportedVulnerability } from '../base/export.js';
 import { exportStatus } from '../engine/export.js';
+import { type CsafDocument, type CsafIndexEntry, type CsafOptions, csafDocument, csafFileName, formatCsaf, formatCsafChanges, formatCsafIndex } from '../formats/csaf.js';
 import { type OpenVexOptions, formatOpenVex, openVexDocument } from '../formats/openvex.js';
 import { type OsvOptions, type OsvRecord, formatOsvIndex, formatOsvRecord, osvRecord } from '../formats/osv.js';
 import { formatSecdb } from '../formats/secdb.js';
@@ -15,6 +16,7 @@ import {
   listBranches,
   listCurrentBinaries,
   listSecfixes,
+  listStateChangeTimes,
   listStateVulnerabilityIds,
   listTriageEvents,
   listVulnerabilityTimes,
@@ -35,14 +37,19 @@ const latest = (times: readonly (string | null | undefined)[]): string => times.
  * Every vulnerability with an exported pair, in id order, a page of ids at a time (see
  * `exportedVulnerabilitiesOf`), so an export holds one page at once.
  */
-export async function* exportedVulnerabilities(store: Pick<Store, 'db'>, scope: ExportScope = {}): AsyncGenerator<ExportedVulnerability> {
+async function* exportedVulnerabilityPages(store: Pick<Store, 'db'>, scope: ExportScope): AsyncGenerator<ExportedVulnerability[]> {
   let after: string | null = null;
   for (;;) {
     const ids = await listStateVulnerabilityIds(store.db, after, PAGE_SIZE, scope.branch);
     if (ids.length === 0) return;
     after = ids.at(-1)!;
-    yield* await exportedVulnerabilitiesOf(store, ids, scope);
+    yield await exportedVulnerabilitiesOf(store, ids, scope);
   }
+}
+
+/** Every vulnerability with an exported pair, in id order (see `exportedVulnerabilityPages`). */
+export async function* exportedVulnerabilities(store: Pick<Store, 'db'>, scope: ExportScope = {}): AsyncGenerator<ExportedVulnerability> {
+  for await (const page of exportedVulnerabilityPages(store, scope)) yield* page;
 }
 
 /**
@@ -170,6 +177,61 @@ export async function openVexExport(store: Pick<Store, 'db'>, scope: ExportScope
   const vulnerabilities: ExportedVulnerability[] = [];
   for await (const vulnerability of exportedVulnerabilities(store, scope)) vulnerabilities.push(vulnerability);
   return formatOpenVex(openVexDocument(vulnerabilities, options));
+}
+
+/**
+ * The CSAF documents of these vulnerabilities. Each one's revisions are the times its exported
+ * pairs' states changed (the state history) and their triage events were recorded.
+ */
+export async function csafDocumentsOf(store: Pick<Store, 'db'>, vulnerabilities: readonly ExportedVulnerability[], options: CsafOptions): Promise<CsafDocument[]> {
+  const { db } = store;
+  const repositoryIds = new Map((await listBranches(db)).flatMap((branch) => branch.repositories.map((repository) => [`${branch.name}\u0000${repository.name}`, repository.id])));
+  const keys = vulnerabilities.flatMap((vulnerability) =>
+    vulnerability.pairs.flatMap((pair) => {
+      const repositoryId = repositoryIds.get(`${pair.branch}\u0000${pair.repo}`);
+      return repositoryId === undefined ? [] : [{ repositoryId, package: pair.package, vulnerabilityId: vulnerability.id }];
+    }),
+  );
+  const ids = vulnerabilities.map((vulnerability) => vulnerability.id);
+  const [stateChanges, events] = await Promise.all([listStateChangeTimes(db, keys), listTriageEvents(db, { vulnerabilityIds: ids })]);
+  const stateTimes = groupBy(stateChanges, (change) => `${change.repositoryId}\u0000${change.package}\u0000${change.vulnerabilityId}`);
+  const eventsOf = groupBy(events, (event) => `${event.package}\u0000${event.vulnerabilityId}`);
+  return vulnerabilities.map((vulnerability) => {
+    const changes = vulnerability.pairs.flatMap((pair) => {
+      const repositoryId = repositoryIds.get(`${pair.branch}\u0000${pair.repo}`);
+      const states = (stateTimes.get(`${repositoryId}\u0000${pair.package}\u0000${vulnerability.id}`) ?? []).map((change) => change.changedAt);
+      const triage = (eventsOf.get(`${pair.package}\u0000${vulnerability.id}`) ?? []).filter((event) => event.branches === null || event.branches.includes(pair.branch));
+      return [...states, ...triage.map((event) => event.createdAt)];
+    });
+    return csafDocument(vulnerability, changes, options);
+  });
+}
+
+/** The CSAF document of every exported vulnerability (of `options.branch`, when given), in id order. */
+export async function* csafDocuments(store: Pick<Store, 'db'>, options: CsafOptions): AsyncGenerator<CsafDocument> {
+  for await (const page of exportedVulnerabilityPages(store, { branch: options.branch })) yield* await csafDocumentsOf(store, page, options);
+}
+
+/**
+ * Writes the CSAF export through `write`: each document under its CSAF file name, streamed a page
+ * of vulnerabilities at a time, then `index.txt` and `changes.csv`. Returns how many documents.
+ */
+export async function writeCsafFiles(store: Pick<Store, 'db'>, options: CsafOptions, write: (name: string, text: string) => Promise<void>): Promise<number> {
+  const index: CsafIndexEntry[] = [];
+  for await (const document of csafDocuments(store, options)) {
+    const file = csafFileName(document.document.tracking.id);
+    await write(file, formatCsaf(document));
+    index.push({ file, currentReleaseDate: document.document.tracking.current_release_date });
+  }
+  await write('index.txt', formatCsafIndex(index));
+  await write('changes.csv', formatCsafChanges(index));
+  return index.length;
+}
+
+/** Writes the CSAF export into `dir` (created if missing); returns how many documents it wrote. */
+export async function writeCsafExport(store: Pick<Store, 'db'>, dir: string, options: CsafOptions): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  return writeCsafFiles(store, options, (name, text) => writeFile(join(dir, name), text));
 }
 
 /** Alpine's mirror, the secdb's `urlprefix` unless told otherwise. */

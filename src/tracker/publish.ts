@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { DEFAULT_CSAF_NAMESPACE } from '../base/export.js';
 import { InputError } from '../base/input-error.js';
 import type { OsvOptions } from '../formats/osv.js';
 import {
@@ -16,7 +17,7 @@ import {
 } from '../formats/publication.js';
 import { isPublication } from '../sources/publication.js';
 import { type Store, getDataVersion, listBranches } from '../store/index.js';
-import { DEFAULT_URL_PREFIX, openVexExport, secdbExport, stateTableRows, statesCsv, writeOsvFiles } from './export.js';
+import { DEFAULT_URL_PREFIX, openVexExport, secdbExport, stateTableRows, statesCsv, writeCsafFiles, writeOsvFiles } from './export.js';
 
 const JSON_TYPE = 'application/json';
 
@@ -66,6 +67,15 @@ export const PUBLISHED_EXPORTS: readonly PublishedExport[] = [
     async write({ store, distribution, baseUrl }, file) {
       const idBase = baseUrl === undefined ? 'urn:secfix:openvex:' : `${baseUrl}/export/openvex.json#`;
       await file('openvex.json', JSON_TYPE, await openVexExport(store, {}, { author: `${distribution} security tracker`, idBase }));
+    },
+  },
+  {
+    name: 'csaf',
+    async write({ store, distribution, baseUrl }, file) {
+      const advisoryUrl = baseUrl === undefined ? undefined : (id: string) => `${baseUrl}/cve/${encodeURIComponent(id)}`;
+      await writeCsafFiles(store, { distribution, namespace: baseUrl ?? DEFAULT_CSAF_NAMESPACE, advisoryUrl }, (name, text) =>
+        file(`csaf/${name}`, name.endsWith('.json') ? JSON_TYPE : name.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8', text),
+      );
     },
   },
   {

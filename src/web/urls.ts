@@ -100,5 +100,10 @@ export const EXPORT_PATHS = {
   osvRecord: (id: string) => `/export/osv/${encodeURIComponent(id)}.json`,
   secdb: (branch: string, repo: string) => `/export/secdb/${encodeURIComponent(branch)}/${encodeURIComponent(repo)}.json`,
   openVex: '/export/openvex.json',
+  /** CSAF's directory layout: the file names in `index.txt`, with release dates in `changes.csv`. */
+  csafIndex: '/export/csaf/index.txt',
+  csafChanges: '/export/csaf/changes.csv',
+  /** A CSAF document by its file name without `.json` (`cve-2024-1234`). */
+  csafDocument: (name: string) => `/export/csaf/${encodeURIComponent(name)}.json`,
   states: '/export/states.csv',
 } as const;

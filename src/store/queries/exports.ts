@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
 import { IN_LIST_SIZE, chunks } from './batches.js';
+import type { StateKey } from './states.js';
 
 /**
  * The reads the exports page through: vulnerability ids in order, a page at a time, so an export
@@ -63,6 +64,34 @@ export async function listVulnerabilityTimes(db: Kysely<Schema>, ids: readonly s
   const batches = await Promise.all(
     chunks([...new Set(ids)], IN_LIST_SIZE).map((batch) =>
       db.selectFrom('vulnerability').select(['id', 'published', 'last_modified as lastModified']).where('id', 'in', batch).execute(),
+    ),
+  );
+  return batches.flat();
+}
+
+/** A time a pair's state changed. */
+export interface StateChangeTime extends StateKey {
+  readonly changedAt: string;
+}
+
+/** Pairs per query: SQLite nests each OR one level deeper and allows 1,000 levels. */
+const PAIRS_PER_QUERY = 250;
+
+/**
+ * The times these pairs' states changed, looked up pair by pair in the pair index of
+ * `state_history` (three IN lists would probe every combination of them).
+ */
+export async function listStateChangeTimes(db: Kysely<Schema>, pairs: readonly StateKey[]): Promise<StateChangeTime[]> {
+  const batches = await Promise.all(
+    chunks(pairs, PAIRS_PER_QUERY).map((batch) =>
+      db
+        .selectFrom('state_history')
+        .select(['repository_id as repositoryId', 'package', 'vulnerability_id as vulnerabilityId', 'changed_at as changedAt'])
+        .distinct()
+        .where((eb) =>
+          eb.or(batch.map((pair) => eb.and([eb('repository_id', '=', pair.repositoryId), eb('package', '=', pair.package), eb('vulnerability_id', '=', pair.vulnerabilityId)]))),
+        )
+        .execute(),
     ),
   );
   return batches.flat();

@@ -1,15 +1,17 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { type CsafDocument, csafFileName } from '../../formats/csaf.js';
 import { parseSecdb } from '../../formats/secdb.js';
 import { findStates, listTriageEvents } from '../../store/index.js';
 import { backends } from '../../test-support/databases.js';
-import { schemaValidator } from '../../test-support/json-schema.js';
+import { csafValidator, schemaValidator } from '../../test-support/json-schema.js';
 import { recordTriage } from '../../tracker/triage.js';
 import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
 import { EXPORT_PATHS } from '../urls.js';
 
 const validOsv = schemaValidator('osv/schema.json');
 const validOpenVex = schemaValidator('openvex/openvex_json_schema.json');
+const validCsaf = csafValidator();
 
 describe.each(backends)('%s export routes', (backend) => {
   const web = useWebFixture(backend, {
@@ -70,8 +72,33 @@ describe.each(backends)('%s export routes', (backend) => {
     expect(rows.length).toBeGreaterThan(100);
   });
 
+  it('lists the CSAF documents in index.txt and changes.csv, and serves each one valid by its file name, with an ETag', async () => {
+    const index = await web().get(EXPORT_PATHS.csafIndex);
+    expect(index.headers['content-type']).toBe('text/plain; charset=utf-8');
+    const files = index.body.split('\n').slice(0, -1);
+    expect(files.length).toBeGreaterThan(10);
+    const changes = (await web().get(EXPORT_PATHS.csafChanges)).body.split('\n').slice(0, -1);
+    expect(changes.map((line) => JSON.parse(`[${line}]`) as string[]).map(([file]) => file).sort()).toEqual([...files].sort());
+    const [decided] = await listTriageEvents(web().store.db);
+    // The first files are Alpine's own ALPINE-N ids, the rest CVEs: both kinds are found from the lower-case name.
+    const wanted = [...files.slice(0, 2), ...files.slice(-2), `${decided!.vulnerabilityId.toLowerCase()}.json`];
+    for (const file of wanted) {
+      const response = await web().get(`/export/csaf/${file}`);
+      expect(response.statusCode, file).toBe(200);
+      expect(response.headers.etag).toBeTruthy();
+      const document = JSON.parse(response.body) as CsafDocument;
+      expect(validCsaf(document), JSON.stringify(validCsaf.errors)).toBe(true);
+      expect(csafFileName(document.document.tracking.id)).toBe(file);
+      expect(document.document.publisher.namespace).toBe(TEST_BASE_URL);
+      expect((await web().get(`/export/csaf/${file}`, { 'if-none-match': String(response.headers.etag) })).statusCode).toBe(304);
+    }
+    const decision = JSON.parse((await web().get(`/export/csaf/${decided!.vulnerabilityId.toLowerCase()}.json`)).body) as CsafDocument;
+    expect(decision.vulnerabilities[0]!.flags).toContainEqual(expect.objectContaining({ label: 'component_not_present' }));
+    for (const url of ['/export/csaf/cve-1999-0001.json', '/export/csaf/CVE-2022-37434.json', '/export/csaf/cve-2022-37434']) expect((await web().get(url)).statusCode, url).toBe(404);
+  });
+
   it('links the exports from the home page', async () => {
     const home = await web().get('/', { accept: 'text/html' });
-    for (const href of [EXPORT_PATHS.osvIndex, EXPORT_PATHS.openVex, EXPORT_PATHS.states, EXPORT_PATHS.secdb('3.16', 'main')]) expect(home.body).toContain(`href="${href}"`);
+    for (const href of [EXPORT_PATHS.osvIndex, EXPORT_PATHS.openVex, EXPORT_PATHS.csafIndex, EXPORT_PATHS.states, EXPORT_PATHS.secdb('3.16', 'main')]) expect(home.body).toContain(`href="${href}"`);
   });
 });

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../base/input-error.js';
+import { type CsafIndexEntry, type CsafOptions, csafFileName, formatCsaf, formatCsafChanges, formatCsafIndex } from '../../formats/csaf.js';
 import { formatOsvIndex, formatOsvRecord, osvId, osvRecord, type OsvOptions } from '../../formats/osv.js';
-import { DEFAULT_URL_PREFIX, exportedVulnerabilitiesOf, openVexExport, osvRecords, secdbExport, stateTableRows, statesCsv } from '../../tracker/export.js';
+import { DEFAULT_URL_PREFIX, csafDocuments, csafDocumentsOf, exportedVulnerabilitiesOf, openVexExport, osvRecords, secdbExport, stateTableRows, statesCsv } from '../../tracker/export.js';
 import { notFound } from '../errors.js';
 import { respond } from '../respond.js';
 import { EXPORT_PATHS, vulnerabilityPath } from '../urls.js';
@@ -11,6 +12,15 @@ import type { WebContext } from '../web-context.js';
 export const OSV_ID_PREFIX = 'ALPINE-';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * The vulnerability ids a CSAF file name can stand for: CSAF's rule lowers the case, so
+ * `cve-2024-1234` is `CVE-2024-1234`, and `ghsa-xxxx-…` is `GHSA-xxxx-…` (only its prefix is upper case).
+ */
+function csafCandidateIds(name: string): string[] {
+  const dash = name.indexOf('-');
+  return [...new Set([name.toUpperCase(), dash < 0 ? name : `${name.slice(0, dash).toUpperCase()}${name.slice(dash)}`])];
+}
 
 /** A path parameter naming a `.json` file: its name without the suffix, else a 404. */
 function jsonFileName(file: string, what: string): string {
@@ -45,6 +55,34 @@ export function registerExportRoutes(app: FastifyInstance, web: WebContext): voi
       const record = vulnerability === undefined ? null : osvRecord(vulnerability, osvOptions());
       if (record === null) throw notFound(`OSV record ${id}`);
       return formatOsvRecord(record);
+    });
+  });
+  const csafOptions = (): CsafOptions => ({
+    distribution: web.site.distribution,
+    namespace: web.origin(),
+    advisoryUrl: (id) => `${web.origin()}${vulnerabilityPath(id)}`,
+  });
+  const csafIndex = async (): Promise<CsafIndexEntry[]> => {
+    const entries: CsafIndexEntry[] = [];
+    for await (const document of csafDocuments(store, csafOptions())) {
+      entries.push({ file: csafFileName(document.document.tracking.id), currentReleaseDate: document.document.tracking.current_release_date });
+    }
+    return entries;
+  };
+  app.get(EXPORT_PATHS.csafIndex, (request, reply) =>
+    serve(request, reply, EXPORT_PATHS.csafIndex, 'text/plain; charset=utf-8', 'csaf', async () => formatCsafIndex(await csafIndex())),
+  );
+  app.get(EXPORT_PATHS.csafChanges, (request, reply) =>
+    serve(request, reply, EXPORT_PATHS.csafChanges, 'text/csv; charset=utf-8', 'csaf', async () => formatCsafChanges(await csafIndex())),
+  );
+  app.get<{ Params: { file: string } }>('/export/csaf/:file', (request, reply) => {
+    const file = request.params.file;
+    const name = jsonFileName(file, 'CSAF document');
+    return serve(request, reply, EXPORT_PATHS.csafDocument(name), JSON_TYPE, 'csaf', async () => {
+      const found = (await exportedVulnerabilitiesOf(store, csafCandidateIds(name))).filter((vulnerability) => csafFileName(vulnerability.id) === file);
+      const [document] = await csafDocumentsOf(store, found, csafOptions());
+      if (document === undefined) throw notFound(`CSAF document ${file}`);
+      return formatCsaf(document);
     });
   });
   app.get<{ Params: { branch: string; file: string } }>('/export/secdb/:branch/:file', (request, reply) => {

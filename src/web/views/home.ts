@@ -45,6 +45,7 @@ ${index === 0 ? html`<td rowspan="${branch.repositories.length}"><a href="${bran
 <p>For scanners and other trackers, rebuilt whenever the data changes:
 <a href="${EXPORT_PATHS.osvIndex}">OSV</a> (one record per vulnerability, listed in all.json),
 <a href="${EXPORT_PATHS.openVex}">OpenVEX</a>,
+<a href="${EXPORT_PATHS.csafIndex}">CSAF VEX</a> (one document per vulnerability, listed in index.txt),
 <a href="${EXPORT_PATHS.states}">every state as CSV</a>, and each repository's secdb:
 ${data.branches.map((branch) => branch.repositories.map((repository) => html`<a href="${EXPORT_PATHS.secdb(branch.name, repository.name)}">${branch.name}/${repository.name}</a> `))}</p>`;
 }
