@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { TRIAGE_JUSTIFICATIONS, TRIAGE_STATUSES, type TriageEvent } from '../base/triage.js';
 import { withCliStore } from './database.js';
-import type { CliIo, CliStatus } from './io.js';
+import { type CliIo, type CliStatus, todayOf } from './io.js';
 import { DB_OPTION_HELP, collectValues } from './options.js';
 import { subcommand } from './subcommand.js';
 
@@ -108,7 +108,7 @@ function queueCommand(io: CliIo): Command {
     .action(async (flags: { db?: string; branch?: string; maintainer?: string; json?: boolean }) => {
       await withCliStore(flags.db, async ({ store }) => {
         const { triageQueue } = await import('../tracker/triage.js');
-        const queue = await triageQueue(store, { branch: flags.branch?.replace(/^v(?=\d)/, ''), maintainer: flags.maintainer });
+        const queue = await triageQueue(store, { branch: flags.branch?.replace(/^v(?=\d)/, ''), maintainer: flags.maintainer }, todayOf(io));
         const rows = queue.map(({ triage, urgency, maintainer, ...pair }) => ({
           branch: pair.branch,
           repo: pair.repo,

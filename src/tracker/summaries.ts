@@ -16,6 +16,7 @@ import {
   writePageSummary,
 } from '../store/index.js';
 import { type CheckReport, checkData } from './check.js';
+import { type OpenPairCount, countOpenPairs } from './triage.js';
 import { checkMapping } from './mapping-coverage.js';
 
 /*
@@ -31,6 +32,12 @@ import { checkMapping } from './mapping-coverage.js';
 export interface HomeSummary {
   /** Pairs per branch, repository and state. */
   readonly counts: readonly StateCountRow[];
+  /**
+   * Open pairs per branch, repository and maintainer text (`countOpenPairs`), before any branch's
+   * end of support, which depends on the day and not on the data: a page leaves out a branch past
+   * it (and shows `end-of-life` for it).
+   */
+  readonly open: readonly OpenPairCount[];
   /** Per branch and day, how many pairs became vulnerable less how many stopped being. */
   readonly vulnerableDeltas: readonly VulnerableDelta[];
 }
@@ -54,13 +61,13 @@ export interface NamesSummary {
   readonly maintainers: readonly string[];
 }
 
-export const HOME_SUMMARY = 'home/1';
+export const HOME_SUMMARY = 'home/2';
 export const QUALITY_SUMMARY = 'quality/1';
 export const NAMES_SUMMARY = 'names/1';
 
 export async function buildHomeSummary(db: Kysely<Schema>): Promise<HomeSummary> {
-  const [counts, vulnerableDeltas] = await Promise.all([countStates(db), listVulnerableDeltasByDay(db)]);
-  return { counts, vulnerableDeltas };
+  const [counts, open, vulnerableDeltas] = await Promise.all([countStates(db), countOpenPairs(db, {}, undefined), listVulnerableDeltasByDay(db)]);
+  return { counts, open, vulnerableDeltas };
 }
 
 export async function buildQualitySummary(db: Kysely<Schema>, rules: MappingRules): Promise<QualitySummary> {

@@ -100,7 +100,7 @@ describe.each(backends)('%s branch page', (backend: Backend) => {
     const body = response.body;
     expect(body.match(/<h1>/g)).toHaveLength(1);
     expect(body).toContain('<h1>Branch 3.16</h1>');
-    expect(body).toContain('end of life since 2024-05-23');
+    expect(body).toContain('<dt>Support</dt><dd>supported</dd>');
     expect(body).toContain(`<a href="${packagePath(shown?.package ?? '')}">${shown?.package}</a>`);
     expect(body).toContain(`<a href="${vulnerabilityPath(vulnerability?.id ?? '')}">${vulnerability?.id}</a> ${severityBadge(vulnerability?.severity ?? null, vulnerability?.cvssScore ?? null).toString()}`);
     expect(body).toContain(`<a href="${maintainerPath(maintainer)}">${escapeHtml(maintainer)}</a>`);

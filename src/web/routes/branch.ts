@@ -11,9 +11,10 @@ import {
   listTriageEvents,
 } from '../../store/index.js';
 import type { TriageEvent } from '../../base/triage.js';
+import { isBranchSupported } from '../../engine/end-of-support.js';
 import { resolvePairTriage } from '../../engine/triage.js';
-import { isSupported } from '../branch-order.js';
 import { badRequest, notFound } from '../errors.js';
+import { homeSummary } from '../home-summary.js';
 import { listedStateNode, packageVersionNode } from '../linked-nodes.js';
 import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
 import { type RawQuery, choiceParam, flagParam, textParam } from '../query-params.js';
@@ -65,11 +66,11 @@ const branchPagePath = (input: BranchInput, changes: Partial<BranchInput> = {}) 
 const packageKey = (repository: number, name: string) => `${repository}\u0000${name}`;
 
 /**
- * Loads the page in six queries: the branch with its repositories and its architectures at
- * once, then the state counts and the page of packages at once, then the pairs of the page's
- * packages and their triage events at once.
+ * Loads the page in seven queries: the branch with its repositories and its architectures at
+ * once, then the state counts, the open counts (the home summary's) and the page of packages at
+ * once, then the pairs of the page's packages and their triage events at once.
  */
-async function loadBranch(web: WebContext, input: BranchInput): Promise<BranchData> {
+async function loadBranch(web: WebContext, input: BranchInput, context: RenderContext): Promise<BranchData> {
   const branch = await getBranch(web.db, input.branch);
   if (branch === undefined) throw notFound(`branch ${input.branch}`);
   const repositories = branch.repositories.map((repository) => repository.name);
@@ -83,8 +84,10 @@ async function loadBranch(web: WebContext, input: BranchInput): Promise<BranchDa
     maintainer: input.maintainer,
     orphaned: input.orphaned,
   };
-  const [counts, page] = await Promise.all([
+  const supported = isBranchSupported(branch.endOfSupport, web.today());
+  const [counts, summary, page] = await Promise.all([
     countStatesOfRepositories(web.db, filter.repositoryIds),
+    homeSummary(web, context.dataVersion.version),
     listBranchPackages(web.db, { ...filter, sort: input.sort, page: input.page, pageSize: BRANCH_PAGE_SIZE }),
   ]);
   if (page.packages.length === 0 && input.page > 1) throw notFound(`page ${input.page} of branch ${branch.name}`);
@@ -106,13 +109,15 @@ async function loadBranch(web: WebContext, input: BranchInput): Promise<BranchDa
     if (known === undefined) pairsByPackage.set(key, [pair]);
     else known.push(pair);
   }
+  const open = summary.open.filter((row) => row.branch === branch.name && (input.repo === undefined || row.repo === input.repo)).reduce((sum, row) => sum + row.open, 0);
   return {
     name: branch.name,
     endOfSupport: branch.endOfSupport,
-    supported: isSupported(branch.endOfSupport, asOf.slice(0, 10)),
+    supported,
     architectures: branch.archs,
     repositories,
     counts,
+    open: supported ? open : 0,
     page: input.page,
     pageCount: pageCountOf(page.total, BRANCH_PAGE_SIZE),
     totalPackages: page.total,
@@ -140,6 +145,7 @@ async function loadBranch(web: WebContext, input: BranchInput): Promise<BranchDa
             computed: { state: pair.state, fixedVersion: pair.fixedVersion, evidence: pair.evidence },
             publishedVersion: pair.version,
             events: eventsOf(pair.package, pair.vulnerabilityId),
+            endOfLife: !supported,
           }),
         })),
       };
@@ -160,6 +166,7 @@ function branchJson(data: BranchData, input: BranchInput) {
       feed: branchFeedPath(data.name),
     },
     counts: data.counts,
+    open: data.open,
     filters: {
       repo: input.repo ?? null,
       state: input.state,
@@ -222,6 +229,7 @@ function branchLinkedData(data: BranchData, context: RenderContext, input: Branc
         type: 'Collection',
         branch: branchId,
         counts: data.counts,
+        openCount: data.open,
         ...linkedPaging(data.totalPackages, data.page, data.pageCount, (page) => absolute(branchPagePath(input, { page }))),
         items: data.packages.map(packageEntry),
       },
