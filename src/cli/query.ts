@@ -47,7 +47,7 @@ export function withStatesFilters(command: Command): Command {
 
 function statesCommand(io: CliIo): Command {
   return withStatesFilters(subcommand(io, 'states').description('list the state of every (branch, repo, package, CVE) pair with a CPE match, a secfix or a rejection'))
-    .option('--json', 'print one JSON array of rows with their evidence and triage (computedState, triage, status, resolution, needsReview)', false)
+    .option('--json', 'print one JSON array of rows with their evidence and triage (computedState, triage, status, resolution: open, resolved or end-of-life, needsReview)', false)
     .addHelpText('after', '\nExamples:\n  secfix query states --branch 3.16 --state vulnerable\n  secfix query states --cve CVE-2023-42366 --json\n')
     .action(async (flags: StatesFlags) => {
       await withCliStore(flags.db, async ({ store }) => {

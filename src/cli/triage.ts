@@ -103,7 +103,7 @@ function queueCommand(io: CliIo): Command {
     .option('--json', 'print one JSON array of open pairs', false)
     .addHelpText(
       'after',
-      '\nOpen: computed vulnerable with no triage, triaged affected or under-investigation, or triaged\nagainst computed inputs that changed since (needsReview).\n\nExample:\n  secfix triage queue --branch 3.20 --maintainer ann@example.org\n',
+      '\nOpen: computed vulnerable with no triage, triaged affected or under-investigation, or triaged\nagainst computed inputs that changed since (needsReview). A branch past its end of support has\nnone: its pairs are end-of-life.\n\nExample:\n  secfix triage queue --branch 3.20 --maintainer ann@example.org\n',
     )
     .action(async (flags: { db?: string; branch?: string; maintainer?: string; json?: boolean }) => {
       await withCliStore(flags.db, async ({ store }) => {
