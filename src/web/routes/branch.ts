@@ -66,9 +66,10 @@ const branchPagePath = (input: BranchInput, changes: Partial<BranchInput> = {}) 
 const packageKey = (repository: number, name: string) => `${repository}\u0000${name}`;
 
 /**
- * Loads the page in seven queries: the branch with its repositories and its architectures at
- * once, then the state counts, the open counts (the home summary's) and the page of packages at
- * once, then the pairs of the page's packages and their triage events at once.
+ * Loads the page in six queries: the branch with its repositories and its architectures at
+ * once, then the state counts and the page of packages at once, then the pairs of the page's
+ * packages and their triage events at once. The open count is the home summary's, read once per
+ * data version for every page.
  */
 async function loadBranch(web: WebContext, input: BranchInput, context: RenderContext): Promise<BranchData> {
   const branch = await getBranch(web.db, input.branch);
