@@ -75,5 +75,8 @@ export interface TriageEvent {
   readonly computedDigests: Readonly<Record<string, string>>;
 }
 
-/** What rules a pair: the computed state when no triage stands, else the triage status. */
-export type RulingStatus = StateName | Exclude<TriageStatus, 'withdrawn'> | 'fix-pending-publication';
+/**
+ * What rules a pair: the computed state when no triage stands, else the triage status; and
+ * `end-of-life` for a pair that would be open on a branch past its end of support.
+ */
+export type RulingStatus = StateName | Exclude<TriageStatus, 'withdrawn'> | 'fix-pending-publication' | 'end-of-life';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../base/input-error.js';
 import { withCliStore } from './database.js';
-import { type CliIo, type CliStatus, UsageError } from './io.js';
+import { type CliIo, type CliStatus, UsageError, todayOf } from './io.js';
 import { stateSummary, stateSummaryTable } from './query.js';
 import { type ServeFlags, checkListenable, serveUntilStopped, withServeOptions } from './serve.js';
 import { subcommand } from './subcommand.js';
@@ -44,7 +44,7 @@ export function demoCommand(io: CliIo, _status: CliStatus): Command {
       // The bundled data always imports; a failure here is a broken installation.
       const failed = sync.sources.find((source) => source.status === 'failed');
       if (failed !== undefined) throw new InputError(BUNDLED_DEMO_CONFIG, undefined, `a bundled source failed: ${failed.error ?? failed.location}`);
-      const summary = await stateSummary(store.db);
+      const summary = await stateSummary(store.db, todayOf(io));
       if (flags.json === true) {
         io.stdout.write(`${JSON.stringify({ database: file, sync, summary })}\n`);
         return;

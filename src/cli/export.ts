@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { DEFAULT_CSAF_NAMESPACE } from '../base/export.js';
 import { withCliStore } from './database.js';
-import type { CliIo, CliStatus } from './io.js';
+import { type CliIo, type CliStatus, todayOf } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
 import { type StatesFlags, statesFilter, withStatesFilters } from './query.js';
 import { subcommand } from './subcommand.js';
@@ -133,7 +133,7 @@ function statesCommand(io: CliIo): Command {
     .action(async (flags: StatesFlags & { format: 'csv' | 'json'; out?: string }) => {
       await withCliStore(flags.db, async ({ store }) => {
         const { stateTableRows, statesCsv } = await import('../tracker/export.js');
-        const rows = await stateTableRows(store, statesFilter(flags));
+        const rows = await stateTableRows(store, statesFilter(flags), todayOf(io));
         await emit(io, flags.format === 'json' ? `${JSON.stringify(rows)}\n` : statesCsv(rows), flags.out);
       });
     });

@@ -1,8 +1,20 @@
+import { dayOf } from '../engine/end-of-support.js';
+
 /** Where a command reads and writes, so tests can run commands in-process. */
 export interface CliIo {
   readonly stdin: NodeJS.ReadableStream;
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
+  /**
+   * Today as `YYYY-MM-DD` (UTC): the day end-of-support is judged on, asked here and nowhere else
+   * (tests pass a day from their data). The clock's day when absent.
+   */
+  readonly today?: () => string;
+}
+
+/** The day `io` says it is (see `CliIo.today`). */
+export function todayOf(io: CliIo): string {
+  return io.today === undefined ? dayOf(new Date()) : io.today();
 }
 
 /** The exit status a command leaves behind; commands set it, main returns it. */

@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { STATE_NAMES, type StateName } from '../base/states.js';
 import type { StateFilter, Store } from '../store/index.js';
 import { withCliStore } from './database.js';
-import { type CliIo, type CliStatus, printResult } from './io.js';
+import { type CliIo, type CliStatus, printResult, todayOf } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
 import { subcommand } from './subcommand.js';
 
@@ -47,12 +47,12 @@ export function withStatesFilters(command: Command): Command {
 
 function statesCommand(io: CliIo): Command {
   return withStatesFilters(subcommand(io, 'states').description('list the state of every (branch, repo, package, CVE) pair with a CPE match, a secfix or a rejection'))
-    .option('--json', 'print one JSON array of rows with their evidence and triage (computedState, triage, status, resolution, needsReview)', false)
+    .option('--json', 'print one JSON array of rows with their evidence and triage (computedState, triage, status, resolution: open, resolved or end-of-life, needsReview)', false)
     .addHelpText('after', '\nExamples:\n  secfix query states --branch 3.16 --state vulnerable\n  secfix query states --cve CVE-2023-42366 --json\n')
     .action(async (flags: StatesFlags) => {
       await withCliStore(flags.db, async ({ store }) => {
         const { stateTableRows } = await import('../tracker/export.js');
-        const rows = await stateTableRows(store, statesFilter(flags));
+        const rows = await stateTableRows(store, statesFilter(flags), todayOf(io));
         printResult(io, flags.json, rows, () => {
           const lines = rows.map((row) => [row.branch, row.repo, row.package, row.version ?? '-', row.cve, row.state, row.fixedVersion ?? '-', row.status]);
           return `${table(['BRANCH', 'REPO', 'PACKAGE', 'VERSION', 'CVE', 'STATE', 'FIXED IN', 'STATUS'], lines)}${rows.length} pairs\n`;
@@ -64,16 +64,33 @@ function statesCommand(io: CliIo): Command {
 interface RepositoryCounts {
   readonly branch: string;
   readonly repo: string;
+  /** Open pairs on `today`; 0 on a branch past its end of support. */
+  readonly open: number;
+  /** The branch is past its end of support: its would-be-open pairs are end-of-life. */
+  readonly endOfLife: boolean;
   readonly counts: Record<StateName, number>;
 }
 
-/** Pair counts per (branch, repository), every state name present. */
-export async function stateSummary(db: Store['db']): Promise<RepositoryCounts[]> {
-  const { countStates } = await import('../store/index.js');
+/** Pair counts per (branch, repository) on `today`: open pairs, and every state name. */
+export async function stateSummary(db: Store['db'], today: string): Promise<RepositoryCounts[]> {
+  const [{ countStates, listBranches }, { countOpenPairs }, { isBranchSupported }] = await Promise.all([
+    import('../store/index.js'),
+    import('../tracker/triage.js'),
+    import('../engine/end-of-support.js'),
+  ]);
+  const ended = new Set((await listBranches(db)).filter((branch) => !isBranchSupported(branch.endOfSupport, today)).map((branch) => branch.name));
+  const open = new Map<string, number>();
+  for (const row of await countOpenPairs(db, {}, today)) open.set(`${row.branch}\u0000${row.repo}`, (open.get(`${row.branch}\u0000${row.repo}`) ?? 0) + row.open);
   const byRepo = new Map<string, RepositoryCounts>();
   for (const { branch, repo, state, count } of await countStates(db)) {
     const key = `${branch}\u0000${repo}`;
-    const entry = byRepo.get(key) ?? { branch, repo, counts: Object.fromEntries(STATE_NAMES.map((name) => [name, 0])) as Record<StateName, number> };
+    const entry = byRepo.get(key) ?? {
+      branch,
+      repo,
+      open: open.get(key) ?? 0,
+      endOfLife: ended.has(branch),
+      counts: Object.fromEntries(STATE_NAMES.map((name) => [name, 0])) as Record<StateName, number>,
+    };
     entry.counts[state] = count;
     byRepo.set(key, entry);
   }
@@ -81,17 +98,24 @@ export async function stateSummary(db: Store['db']): Promise<RepositoryCounts[]>
 }
 
 export function stateSummaryTable(summary: readonly RepositoryCounts[]): string {
-  return table(['BRANCH', 'REPO', ...STATE_NAMES.map((name) => name.toUpperCase())], summary.map((row) => [row.branch, row.repo, ...STATE_NAMES.map((name) => String(row.counts[name]))]));
+  return table(
+    ['BRANCH', 'REPO', 'OPEN', ...STATE_NAMES.map((name) => name.toUpperCase())],
+    summary.map((row) => [row.branch, row.repo, row.endOfLife ? 'end-of-life' : String(row.open), ...STATE_NAMES.map((name) => String(row.counts[name]))]),
+  );
 }
 
 function summaryCommand(io: CliIo): Command {
   return subcommand(io, 'summary')
-    .description('count pairs per branch, repository and state')
+    .description('count open pairs and pairs per state, per branch and repository')
     .option('--db <url>', DB_OPTION_HELP)
-    .option('--json', 'print one JSON array of {branch, repo, counts}', false)
+    .option('--json', 'print one JSON array of {branch, repo, open, endOfLife, counts}', false)
+    .addHelpText(
+      'after',
+      '\nOPEN: pairs that need work (vulnerable with no triage, triaged affected or under-investigation, or\nneeding re-review); a branch past its end of support shows end-of-life there and has none open.\n',
+    )
     .action(async (flags: { db?: string; json?: boolean }) => {
       await withCliStore(flags.db, async ({ store }) => {
-        const summary = await stateSummary(store.db);
+        const summary = await stateSummary(store.db, todayOf(io));
         printResult(io, flags.json, summary, () => stateSummaryTable(summary));
       });
     });

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { branchNameProblem } from '../formats/names.js';
 import { FINDING_KINDS, type FindingKind } from '../engine/scan-model.js';
 import type { ScanOptions, ScanReport, SecurityDataLoader } from '../scan/run.js';
-import { type CliIo, type CliStatus, UsageError } from './io.js';
+import { type CliIo, type CliStatus, UsageError, todayOf } from './io.js';
 import { collectValues, parseByteSize } from './options.js';
 import { subcommand } from './subcommand.js';
 
@@ -115,7 +115,7 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
         ...(flags.index === undefined ? {} : { index: flags.index }),
         ...(flags.keys === undefined ? {} : { keysDir: flags.keys }),
         ...(maxImageBytes === undefined ? {} : { maxImageBytes }),
-        today: new Date().toISOString().slice(0, 10),
+        today: todayOf(io),
       };
       const [{ runScan }, { renderJson, renderSarif, renderText, renderWarnings }] = await Promise.all([import('../scan/run.js'), import('../scan/report.js')]);
       const report = flags.db !== undefined ? await scanWithDatabase(flags.db, options) : await runScan({ ...options, loadSecurityData: await fileOrServerLoader(flags) });

@@ -8,8 +8,8 @@ import { addTriageSample } from '../tracker/test-support/triage-sample.js';
 
 /* `triage set|log|queue`, `export rejections` and the triage fields of `query states`, in-process on both databases. */
 
-async function runJson<T>(argv: string[]): Promise<T> {
-  const result = await runCli(argv);
+async function runJson<T>(argv: string[], today?: string): Promise<T> {
+  const result = await runCli(argv, today);
   expect(result, argv.join(' ')).toMatchObject({ status: 0, stderr: '' });
   return JSON.parse(result.stdout) as T;
 }
@@ -63,6 +63,32 @@ describe.each(backends)('%s secfix triage', (backend) => {
     const queue = await runJson<{ cve: string; severity: string }[]>(['triage', 'queue', '--branch', '3.16', '--json', ...db()]);
     expect(queue.map((row) => row.cve)).toEqual(['CVE-2023-38545']);
     expect((await runCli(['triage', 'queue', ...db()])).stdout).toBe('3.16/main  curl  CVE-2023-38545  CRITICAL  vulnerable\n1 open pairs\n');
+  });
+
+  it('query summary has an OPEN column: triage takes pairs out, and a branch past its end of support shows end-of-life from the day after its end', async () => {
+    expect(await runCli(['triage', 'set', 'openssl', 'CVE-2019-0190', 'not-affected', '--justification', 'component-not-present', '--author', 'ann@example.org', ...db()])).toMatchObject({ status: 0 });
+    const summary = async (today: string) => {
+      const result = await runCli(['query', 'summary', ...db()], today);
+      expect(result).toMatchObject({ status: 0, stderr: '' });
+      return result.stdout.split('\n').slice(1, 2).map((line) => line.split(/\s+/).slice(0, 4).join(' '))[0];
+    };
+    // The sample's three vulnerable pairs, one triaged not-affected: two open.
+    expect((await runCli(['query', 'summary', ...db()], '2026-01-01')).stdout.split('\n')[0]).toMatch(/^BRANCH\s+REPO\s+OPEN\s+VULNERABLE\s+FIXED/);
+    expect(await summary('2026-01-01')).toBe('3.16 main 2 3');
+    await store().db.updateTable('branch').set({ end_of_support: '2026-01-31' }).where('name', '=', '3.16').execute();
+    expect(await summary('2026-01-31')).toBe('3.16 main 2 3');
+    expect(await summary('2026-02-01')).toBe('3.16 main end-of-life 3');
+    const rows = await runJson<{ branch: string; open: number; endOfLife: boolean }[]>(['query', 'summary', '--json', ...db()], '2026-02-01');
+    expect(rows.map(({ branch, open, endOfLife }) => ({ branch, open, endOfLife }))).toEqual([{ branch: '3.16', open: 0, endOfLife: true }]);
+
+    const states = await runJson<{ cve: string; status: string; resolution: string }[]>(['query', 'states', '--json', ...db()], '2026-02-01');
+    expect(states.map((row) => [row.cve, row.status, row.resolution])).toEqual([
+      ['CVE-2023-0001', 'end-of-life', 'end-of-life'],
+      ['CVE-2023-38545', 'end-of-life', 'end-of-life'],
+      ['CVE-2019-0190', 'not-affected', 'resolved'],
+    ]);
+    expect(await runJson<unknown[]>(['triage', 'queue', '--json', ...db()], '2026-02-01')).toEqual([]);
+    expect(await runJson<unknown[]>(['triage', 'queue', '--json', ...db()], '2026-01-31')).toHaveLength(2);
   });
 
   it('exports rejections that a fresh database imports as the same decisions', async () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { TRIAGE_JUSTIFICATIONS, TRIAGE_STATUSES, type TriageEvent } from '../base/triage.js';
 import { withCliStore } from './database.js';
-import type { CliIo, CliStatus } from './io.js';
+import { type CliIo, type CliStatus, todayOf } from './io.js';
 import { DB_OPTION_HELP, collectValues } from './options.js';
 import { subcommand } from './subcommand.js';
 
@@ -103,12 +103,12 @@ function queueCommand(io: CliIo): Command {
     .option('--json', 'print one JSON array of open pairs', false)
     .addHelpText(
       'after',
-      '\nOpen: computed vulnerable with no triage, triaged affected or under-investigation, or triaged\nagainst computed inputs that changed since (needsReview).\n\nExample:\n  secfix triage queue --branch 3.20 --maintainer ann@example.org\n',
+      '\nOpen: computed vulnerable with no triage, triaged affected or under-investigation, or triaged\nagainst computed inputs that changed since (needsReview). A branch past its end of support has\nnone: its pairs are end-of-life.\n\nExample:\n  secfix triage queue --branch 3.20 --maintainer ann@example.org\n',
     )
     .action(async (flags: { db?: string; branch?: string; maintainer?: string; json?: boolean }) => {
       await withCliStore(flags.db, async ({ store }) => {
         const { triageQueue } = await import('../tracker/triage.js');
-        const queue = await triageQueue(store, { branch: flags.branch?.replace(/^v(?=\d)/, ''), maintainer: flags.maintainer });
+        const queue = await triageQueue(store, { branch: flags.branch?.replace(/^v(?=\d)/, ''), maintainer: flags.maintainer }, todayOf(io));
         const rows = queue.map(({ triage, urgency, maintainer, ...pair }) => ({
           branch: pair.branch,
           repo: pair.repo,

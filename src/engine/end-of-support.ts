@@ -3,8 +3,8 @@
  * "End of Support" column of https://alpinelinux.org/releases/. Checked against trivy's table
  * (`aquasecurity/trivy` `pkg/detector/ospkg/alpine/alpine.go`, 3.0–3.19), this repository's
  * `config/alpine.yaml` (3.21, 3.22) and wiki.linux-server-admin.com's Alpine page (3.20–3.23).
- * Used only when the tracker database gives no date, i.e. in secdb-file mode. `edge` is never
- * past support, so it is absent.
+ * Used only where the caller has no date, i.e. a scan of secdb files. `edge` is never past
+ * support, so it is absent.
  */
 const END_OF_SUPPORT: Readonly<Record<string, string>> = {
   '3.0': '2016-05-01',
@@ -33,16 +33,26 @@ const END_OF_SUPPORT: Readonly<Record<string, string>> = {
   '3.23': '2027-11-01',
 };
 
-/** The built-in end-of-support date of a branch, or undefined when the table does not know it. */
+/**
+ * The built-in end-of-support date of a branch, or undefined when the table does not know it.
+ * Only for a caller that has no date of its own: a scan of secdb files. The tracker's branches
+ * carry their date (or none: then they have no end), and that is what counts for them.
+ */
 export function builtInEndOfSupport(branch: string): string | undefined {
   return Object.hasOwn(END_OF_SUPPORT, branch) ? END_OF_SUPPORT[branch] : undefined;
 }
 
 /**
- * Whether a branch still gets security fixes on `today` (YYYY-MM-DD): today is not past its end
- * of support (the tracker's date, else the built-in one), or it has none (`edge`).
+ * The one end-of-support rule: a branch still gets security fixes on `today` (YYYY-MM-DD) when
+ * it has no end date (`edge`, or a branch whose date nobody set) or today is not past it: the
+ * end day itself is still supported, the day after is not. A pair on an unsupported branch is
+ * `end-of-life` (see `resolvePairTriage`), not open.
  */
-export function isBranchSupported(branch: string, endOfSupport: string | null, today: string): boolean {
-  const end = endOfSupport ?? builtInEndOfSupport(branch);
-  return end === undefined || today <= end.slice(0, 10);
+export function isBranchSupported(endOfSupport: string | null, today: string): boolean {
+  return endOfSupport === null || today <= endOfSupport.slice(0, 10);
+}
+
+/** Today as `YYYY-MM-DD` (UTC) at `now`: the day every end-of-support decision is taken on. */
+export function dayOf(now: Date): string {
+  return now.toISOString().slice(0, 10);
 }

@@ -48,6 +48,8 @@ export function exportStatus(pair: ExportPairInput): ExportStatus | null {
     case 'under-investigation':
     case 'analysis-not-planned':
       return { kind: 'under-investigation' };
+    case 'end-of-life':
+      return { kind: 'affected', action: 'The branch is past its end of support: no fix will come to it; upgrade to a supported release.', fixVersion: null, fixPlanned: false };
     case 'unknown':
       return null;
   }

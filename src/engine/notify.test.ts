@@ -9,23 +9,22 @@ function entry(branch: string, overrides: Partial<OpenPairInput> = {}): OpenPair
   return { branch, repo: 'main', package: 'curl', vulnerabilityId: 'CVE-2026-0001', version: '8.0.0-r0', fixedVersion: null, status: 'vulnerable', severity: 'HIGH', kev: false, maintainer: null, openSince: '2026-05-01T00:00:00.000Z', ...overrides };
 }
 const issue = (overrides: Partial<KnownIssue> = {}): KnownIssue => ({ iid: 7, state: 'opened', origin: 'curl', vulnerabilityId: 'CVE-2026-0001', recordedOpen: ['3.22/main'], ...overrides });
-const branches = [{ name: '3.22', endOfSupport: '2027-05-01' }, { name: '3.18', endOfSupport: '2025-05-09' }, { name: 'edge', endOfSupport: null }];
 
 describe('groupOpenPairs', () => {
-  it('groups by origin and vulnerability over supported branches only, with the earliest open time', () => {
-    const pairs = groupOpenPairs([entry('edge', { openSince: '2026-05-03T00:00:00.000Z' }), entry('3.22'), entry('3.18'), entry('3.22', { package: 'zlib' })], branches, '2026-06-01');
+  it('groups by origin and vulnerability, with the earliest open time', () => {
+    const pairs = groupOpenPairs([entry('edge', { openSince: '2026-05-03T00:00:00.000Z' }), entry('3.22'), entry('3.18'), entry('3.22', { package: 'zlib' })]);
     expect(pairs.map((pair) => `${pair.origin} ${pair.branches.map((branch) => branch.branch).join(',')} ${pair.openSince}`)).toEqual([
-      'curl 3.22,edge 2026-05-01T00:00:00.000Z',
+      'curl 3.18,3.22,edge 2026-05-01T00:00:00.000Z',
       'zlib 3.22 2026-05-01T00:00:00.000Z',
     ]);
   });
 });
 
 describe('planNotifications', () => {
-  const open = (keys: string[]): NotifyPair[] => groupOpenPairs(keys.map((branch) => entry(branch)), branches, '2026-06-01');
+  const open = (keys: string[]): NotifyPair[] => groupOpenPairs(keys.map((branch) => entry(branch)));
 
   it('creates after the grace period, within maxPerRun, and only what is severe enough', () => {
-    const fresh = groupOpenPairs([entry('3.22', { openSince: '2026-05-31T12:00:00.000Z' })], branches, '2026-06-01');
+    const fresh = groupOpenPairs([entry('3.22', { openSince: '2026-05-31T12:00:00.000Z' })]);
     expect(planNotifications(fresh, [], policy, now)).toMatchObject({ actions: [], waiting: 1 });
     expect(planNotifications(open(['3.22']), [], { ...policy, minSeverity: 'critical' }, now)).toMatchObject({ actions: [], belowSeverity: 1 });
     expect(planNotifications(open(['3.22']), [], { ...policy, maxPerRun: 0 }, now)).toMatchObject({ actions: [], overLimit: 1 });

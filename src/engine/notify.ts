@@ -1,7 +1,6 @@
 import { severityRank } from '../base/severity.js';
 import type { StateName } from '../base/states.js';
 import type { TriageEvent } from '../base/triage.js';
-import { isBranchSupported } from './end-of-support.js';
 import { type BranchOutcome, type NotifyPair, branchKey } from '../base/notify.js';
 import type { RulingStatus } from '../base/triage.js';
 import type { PairTriage } from './triage.js';
@@ -48,11 +47,6 @@ export interface NotifyPolicy {
   readonly maxPerRun: number;
 }
 
-export interface BranchSupport {
-  readonly name: string;
-  readonly endOfSupport: string | null;
-}
-
 /**
  * `create`: open an issue. `update`: post a note on the branches that left or joined the open set
  * and rewrite the body (and reopen an issue secfix closed). `close`: post a note saying why and close.
@@ -85,14 +79,12 @@ export function openSince(latestStateChange: string | null, triage: TriageEvent 
 }
 
 /**
- * The open pairs on supported branches (on `today`, YYYY-MM-DD), grouped by (origin,
- * vulnerability), in the order of their first entry (the queue's: most urgent first).
+ * The open pairs (the queue's, so none on a branch past its end of support), grouped by
+ * (origin, vulnerability), in the order of their first entry (the queue's: most urgent first).
  */
-export function groupOpenPairs(entries: readonly OpenPairInput[], branches: readonly BranchSupport[], today: string): NotifyPair[] {
-  const supported = new Set(branches.filter((branch) => isBranchSupported(branch.name, branch.endOfSupport, today)).map((branch) => branch.name));
+export function groupOpenPairs(entries: readonly OpenPairInput[]): NotifyPair[] {
   const grouped = new Map<string, OpenPairInput[]>();
   for (const entry of entries) {
-    if (!supported.has(entry.branch)) continue;
     const key = pairKey(entry.package, entry.vulnerabilityId);
     grouped.set(key, [...(grouped.get(key) ?? []), entry]);
   }

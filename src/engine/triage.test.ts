@@ -34,13 +34,14 @@ function event(status: TriageStatus, fields: Partial<TriageEvent> = {}): TriageE
   };
 }
 
-const resolve = (events: readonly TriageEvent[], fields: { computed?: PairState | null; publishedVersion?: string | null; branch?: string } = {}) =>
+const resolve = (events: readonly TriageEvent[], fields: { computed?: PairState | null; publishedVersion?: string | null; branch?: string; endOfLife?: boolean } = {}) =>
   resolvePairTriage({
     branch: fields.branch ?? '3.16',
     repo: 'main',
     computed: fields.computed === undefined ? vulnerable : fields.computed,
     publishedVersion: fields.publishedVersion === undefined ? '1.1.1q-r0' : fields.publishedVersion,
     events,
+    endOfLife: fields.endOfLife ?? false,
   });
 
 describe('resolvePairTriage', () => {
@@ -60,6 +61,18 @@ describe('resolvePairTriage', () => {
   ] as const)('lets a standing %s event rule, %s', (status, resolution) => {
     const triage = event(status);
     expect(resolve([triage])).toEqual({ computedState: 'vulnerable', triage, status, resolution, needsReview: false });
+  });
+
+  it('makes a would-be-open pair end-of-life on a branch past its end of support, and leaves the rest as they are', () => {
+    const endOfLife = { endOfLife: true };
+    expect(resolve([], endOfLife)).toEqual({ computedState: 'vulnerable', triage: null, status: 'end-of-life', resolution: 'end-of-life', needsReview: false });
+    const affected = event('affected');
+    expect(resolve([affected], endOfLife)).toMatchObject({ triage: affected, status: 'end-of-life', resolution: 'end-of-life' });
+    expect(resolve([event('under-investigation')], endOfLife)).toMatchObject({ status: 'end-of-life', resolution: 'end-of-life' });
+    expect(resolve([event('not-affected')], { ...endOfLife, computed: fixedBySecdb })).toMatchObject({ status: 'end-of-life', needsReview: true });
+    // Resolved pairs stay resolved: fixed is fixed, whatever the calendar.
+    expect(resolve([], { ...endOfLife, computed: fixedBySecdb })).toMatchObject({ status: 'fixed', resolution: 'resolved' });
+    expect(resolve([event('not-affected')], endOfLife)).toMatchObject({ status: 'not-affected', resolution: 'resolved' });
   });
 
   it('counts a fixed event only once the branch publishes that version', () => {

@@ -11,13 +11,17 @@ import { stateDigest } from './decide.js';
  */
 
 /**
- * `open`: the pair needs someone's work: computed vulnerable with no triage, triaged `affected`
- * or `under-investigation`, or triaged against computed inputs that have changed since
- * (re-review). `resolved`: nothing to do now (fixed, not affected, rejected, unknown, a fix
- * awaiting publication, or a decision to wait or not to act). Counts, queues and exports use
- * this and nothing else.
+ * What a pair asks of people, defined here and used by every count, chart, queue and scan:
+ * - `open`: it needs someone's work: computed vulnerable with no triage, triaged `affected` or
+ *   `under-investigation`, or triaged against computed inputs that have changed since
+ *   (re-review);
+ * - `resolved`: nothing to do now (fixed, not affected, rejected, unknown, a fix awaiting
+ *   publication, or a decision to wait or not to act);
+ * - `end-of-life`: it would be open, but its branch is past its end of support
+ *   (`isBranchSupported`), so no fix will come there: shown as such, counted as neither.
  */
-export type Resolution = 'open' | 'resolved';
+export const RESOLUTIONS = ['open', 'resolved', 'end-of-life'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
 
 export interface PairTriageInput {
   readonly branch: string;
@@ -28,6 +32,8 @@ export interface PairTriageInput {
   readonly publishedVersion: string | null;
   /** Every triage event of the package and vulnerability, in any order. */
   readonly events: readonly TriageEvent[];
+  /** The branch is past its end of support on the day asked about (`!isBranchSupported(...)`). */
+  readonly endOfLife: boolean;
 }
 
 export interface PairTriage {
@@ -101,8 +107,10 @@ const OPEN_STATUSES: ReadonlySet<RulingStatus> = new Set<RulingStatus>(['vulnera
 export function resolvePairTriage(input: PairTriageInput): PairTriage {
   const computedState = input.computed?.state ?? null;
   const triage = standingTriage(input.events, input.branch);
-  const status = triage === null ? (computedState ?? 'unknown') : rulingStatus(triage, input.publishedVersion);
+  const ruling = triage === null ? (computedState ?? 'unknown') : rulingStatus(triage, input.publishedVersion);
   const digest = input.computed === null ? undefined : computedDigest(input.computed);
   const needsReview = triage !== null && triage.computedDigests[digestKey(input.branch, input.repo)] !== digest;
-  return { computedState, triage, status, resolution: OPEN_STATUSES.has(status) || needsReview ? 'open' : 'resolved', needsReview };
+  const open = OPEN_STATUSES.has(ruling) || needsReview;
+  if (open && input.endOfLife) return { computedState, triage, status: 'end-of-life', resolution: 'end-of-life', needsReview };
+  return { computedState, triage, status: ruling, resolution: open ? 'open' : 'resolved', needsReview };
 }

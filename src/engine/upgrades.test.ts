@@ -95,14 +95,20 @@ describe('advise: the rules', () => {
     ]);
   });
 
-  it("warns past the branch's end of support: the tracker's date first, else the built-in table", () => {
-    const warningsOf = (branch: string, endOfSupport?: string) =>
-      advise({ packages: [], data: data({}, { branch, ...(endOfSupport === undefined ? {} : { endOfSupport }) }), today: '2024-06-01' }).warnings.map((warning) => warning.code);
+  it("warns past the branch's end of support: the data's date first, the built-in table only for secdb files", () => {
+    const warningsOf = (branch: string, endOfSupport?: string, today = '2024-06-01', kind: SecurityData['kind'] = 'secdb') =>
+      advise({ packages: [], data: data({}, { kind, branch, ...(endOfSupport === undefined ? {} : { endOfSupport }) }), today }).warnings.map((warning) => warning.code);
     // Built-in: 3.16 ended 2024-05-23, 3.17 on 2024-11-22; edge never ends.
     expect(warningsOf('3.16')).toEqual(['end-of-support']);
     expect(warningsOf('3.17')).toEqual([]);
     expect(warningsOf('edge')).toEqual([]);
     expect(warningsOf('3.17', '2024-01-01')).toEqual(['end-of-support']);
+    // The end day itself is still supported; the day after is not.
+    expect(warningsOf('3.16', undefined, '2024-05-23')).toEqual([]);
+    expect(warningsOf('3.16', undefined, '2024-05-24')).toEqual(['end-of-support']);
+    // A tracker branch without a date has no end: the table does not speak for it.
+    expect(warningsOf('3.16', undefined, '2024-06-01', 'tracker')).toEqual([]);
+    expect(warningsOf('3.16', '2024-05-23', '2024-06-01', 'tracker')).toEqual(['end-of-support']);
   });
 
   it('warns about packages whose version cannot be judged and about invalid fix versions', () => {

@@ -1,6 +1,6 @@
 import type { ApkPackage } from '../formats/apkindex.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
-import { builtInEndOfSupport } from './end-of-support.js';
+import { builtInEndOfSupport, isBranchSupported } from './end-of-support.js';
 import { fixesNewestFirst, isNotAffectedLine, rejectionWins } from './fix-rules.js';
 import { FINDING_KINDS, type Finding, type FindingVulnerability, type FixLine, type InstalledRef, type ScanWarning, type SecurityData } from './scan-model.js';
 
@@ -134,8 +134,9 @@ export function advise(input: AdviseInput): Advice {
       FINDING_KINDS.indexOf(a.kind) - FINDING_KINDS.indexOf(b.kind),
   );
   const branch = input.data.branch;
-  const endOfSupport = input.data.endOfSupport ?? builtInEndOfSupport(branch);
-  if (endOfSupport !== undefined && input.today > endOfSupport.slice(0, 10)) {
+  // Secdb files carry no date: only then does the built-in table speak.
+  const endOfSupport = input.data.endOfSupport ?? (input.data.kind === 'secdb' ? builtInEndOfSupport(branch) : undefined);
+  if (endOfSupport !== undefined && !isBranchSupported(endOfSupport, input.today)) {
     warnings.push({
       code: 'end-of-support',
       message: `branch ${branch} reached its end of support on ${endOfSupport.slice(0, 10)}: it no longer gets security fixes; upgrade to a supported release`,

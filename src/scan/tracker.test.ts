@@ -12,6 +12,7 @@ import type { Finding } from '../engine/scan-model.js';
 import { listen } from '../web/listen.js';
 import { runScan, serverLoader } from './run.js';
 import { importV316Tracker } from './test-support/tracker-data.js';
+import { type TriageRequest, recordTriage } from '../tracker/triage.js';
 import { trackerSecurityData } from './tracker.js';
 
 const S = ['data', 'alpine-sample'];
@@ -63,11 +64,25 @@ describe.each(backends)('%s tracker-backed scan', (backend) => {
     expect(brief((await scan()).findings)).toEqual([['fix-not-published', 'openssl', '1.1.1w-r1', OPENSSL_IDS]]);
   });
 
-  it("uses the tracker's end-of-support date over the built-in one", async () => {
+  it("uses the tracker's end-of-support date, never the built-in one, the end day itself still supported", async () => {
     await importV316();
-    // The built-in 2024-05-23 would warn on 2026-01-15; the stored date says support goes on.
-    await ensureBranch(store().db, '3.16', { endOfSupport: '2099-01-01' });
-    expect((await scan()).warnings.map((warning) => warning.code)).toEqual(['release-unknown']);
+    const warnings = async () => (await scan()).warnings.map((warning) => warning.code);
+    // No stored date: the branch has no end (the built-in 2024-05-23 is for secdb files only).
+    expect(await warnings()).toEqual(['release-unknown']);
+    await ensureBranch(store().db, '3.16', { endOfSupport: '2026-01-15' });
+    expect(await warnings()).toEqual(['release-unknown']);
+    await ensureBranch(store().db, '3.16', { endOfSupport: '2026-01-14' });
+    expect(await warnings()).toEqual(['release-unknown', 'end-of-support']);
+  });
+
+  it('reports as unfixed only what is open: triage decides, as on the tracker', async () => {
+    await importV316();
+    const triage = (status: string, extra: Partial<TriageRequest> = {}) =>
+      recordTriage(store(), { packages: ['openssl'], vulnerabilities: ['CVE-2023-0466'], status, ...extra }, 'ann@example.org');
+    await triage('under-investigation');
+    expect((await scan()).findings.find((finding) => finding.kind === 'unfixed')?.vulnerabilities).toEqual([{ id: 'CVE-2023-0466', state: 'under-investigation' }]);
+    await triage('not-affected', { justification: 'vulnerable-code-not-in-execute-path' });
+    expect((await scan()).findings.map((finding) => finding.kind)).toEqual(['fix-not-published', 'fix-not-published']);
   });
 
   it('names the database and the branches it has when the scanned branch is missing', async () => {

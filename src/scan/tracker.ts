@@ -3,11 +3,14 @@ import { InputError } from '../base/input-error.js';
 import { type Schema, listBranches, listPublishedVersions, listSecfixes, listStates } from '../store/index.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import type { FixLine, OpenVulnerability, SecurityData } from '../engine/scan-model.js';
+import { triageStates } from '../tracker/triage.js';
 
 /*
  * Security data from the tracker database: every stored secfix of the branch (secdb and
  * APKBUILD sources alike), the versions its repositories publish now, its end-of-support date,
- * and the decided states: `vulnerable` without a fix version is an open vulnerability,
+ * and the decided states with their triage: an open pair (see `Resolution` in
+ * src/engine/triage.ts) without a fix version is an open vulnerability, whatever the branch's end
+ * of support (which the scan warns about on its own: the system is exposed all the same);
  * `rejected` removes the id from the scan's findings, as it does from the tracker's.
  * Only the given origins are read, so a scan touches a few hundred rows, not the branch; without
  * a list, the whole branch (which the web server reads once per data version).
@@ -53,8 +56,10 @@ export async function trackerSecurityData(db: Kysely<Schema>, description: strin
       const known = published.get(origin);
       if (isValidVersion(version) && (known === undefined || compareVersions(version, known) > 0)) published.set(origin, version);
     }
-    for (const state of states) {
-      if (state.state === 'vulnerable' && state.fixedVersion === null) append(open, state.package, { id: state.vulnerabilityId, state: state.state });
+    const triages = await triageStates(db, states.map((state) => ({ ...state, branch, repo: repository.name })), undefined);
+    for (const [index, state] of states.entries()) {
+      const { resolution, status } = triages[index]!;
+      if (resolution === 'open' && state.fixedVersion === null) append(open, state.package, { id: state.vulnerabilityId, state: status });
       if (state.state === 'rejected') rejected.set(state.package, (rejected.get(state.package) ?? new Set<string>()).add(state.vulnerabilityId));
     }
   }

@@ -9,14 +9,15 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `secfix ARGV...` in this process with captured output and an empty stdin. */
-export async function runCli(argv: readonly string[]): Promise<CliRun> {
+/** Runs `secfix ARGV...` in this process with captured output and an empty stdin; `today` is the day it runs on. */
+export async function runCli(argv: readonly string[], today?: string): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
     stdin: Readable.from([]),
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
+    ...(today === undefined ? {} : { today: () => today }),
   };
   const status = await main(argv, io);
   return { status, stdout, stderr };

@@ -175,7 +175,7 @@ describe.each(backends)('%s exports', (backend) => {
   });
 
   it('writes the states table as CSV, one line per pair with its triage', async () => {
-    const rows = await stateTableRows(store, { branch: '3.16', package: notAffected.package });
+    const rows = await stateTableRows(store, { branch: '3.16', package: notAffected.package }, undefined);
     const lines = statesCsv(rows).split('\r\n');
     expect(lines[0]).toBe('branch,repo,package,version,cve,state,fixed_version,status,resolution,needs_review,triage_status,justification,note,author,triage_time');
     expect(lines).toHaveLength(rows.length + 2);

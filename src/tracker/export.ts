@@ -61,7 +61,8 @@ export async function exportedVulnerabilitiesOf(store: Pick<Store, 'db'>, ids: r
   const { db } = store;
   const states = await findStates(db, { vulnerabilityIds: ids, ...(scope.branch === undefined ? {} : { branch: scope.branch }) });
   const events = await listTriageEvents(db, { vulnerabilityIds: ids });
-  const triages = await triageStates(db, states, events);
+  // The exports describe the data, rebuilt when it changes; a branch's end of support is the reader's to apply.
+  const triages = await triageStates(db, states, undefined, events);
   const binaries = await listCurrentBinaries(db, states.map((state) => state.repositoryId), states.map((state) => state.package));
   const times = new Map((await listVulnerabilityTimes(db, ids)).map((row) => [row.id, row]));
   const binariesOf = groupBy(binaries, (row) => `${row.repositoryId}\u0000${row.origin}\u0000${row.version}`);
@@ -121,9 +122,9 @@ export interface StateTableRow {
 }
 
 /** The states matching `filter` with their triage, as `query states` and `export states` list them. */
-export async function stateTableRows(store: Pick<Store, 'db'>, filter: StateFilter): Promise<StateTableRow[]> {
+export async function stateTableRows(store: Pick<Store, 'db'>, filter: StateFilter, today: string | undefined): Promise<StateTableRow[]> {
   const states = await findStates(store.db, filter);
-  const triages = await triageStates(store.db, states);
+  const triages = await triageStates(store.db, states, today);
   return states.map((state, index) => {
     const { computedState, triage, status, resolution, needsReview } = triages[index]!;
     return {
@@ -256,7 +257,7 @@ export async function secdbExport(store: Pick<Store, 'db'>, branch: string, repo
   };
   for (const secfix of await listSecfixes(db, repository.id)) add(secfix.package, secfix.version, secfix.note === null ? secfix.vulnerabilityId : `${secfix.vulnerabilityId} ${secfix.note}`);
   const states = await findStates(db, { branch, repo });
-  const triages = await triageStates(db, states);
+  const triages = await triageStates(db, states, undefined);
   states.forEach((state, index) => {
     const triage = triages[index]!;
     if (triage.triage === null && state.state !== 'rejected') return;

@@ -8,8 +8,8 @@ import { recordTriage, triageQueue } from './triage.js';
 
 /*
  * `notify gitlab` against a fake of GitLab's issues API on loopback (a real HTTP server that keeps
- * issues in memory and records calls), on the demo data of both databases. The demo's branches
- * are past Alpine's end of support today, so each test store moves their end of support out.
+ * issues in memory and records calls), on the demo data of both databases. The demo's 3.14 is
+ * past its end of support, so each test store moves every branch's end of support out.
  */
 
 const PROJECT = 'security/issues';
@@ -105,7 +105,7 @@ describe.each(backends)('%s notify gitlab', (backend) => {
     const [first] = recordedOpen!;
     const firstBranch = first!.slice(0, first!.indexOf('/'));
     await recordTriage(store, { packages: [origin], vulnerabilities: [vulnerabilityId], status: 'not-affected', justification: 'component-not-present', note: 'not built', branches: [firstBranch] }, 'ann@example.org');
-    const stillOpen = (await triageQueue(store)).some((entry) => entry.package === origin && entry.vulnerabilityId === vulnerabilityId);
+    const stillOpen = (await triageQueue(store, {}, dataTime.toISOString().slice(0, 10))).some((entry) => entry.package === origin && entry.vulnerabilityId === vulnerabilityId);
     const update = await notifyGitLab(store, client(), options({ maxPerRun: 0 }));
     expect(update.actions.filter((action) => action.iid === issue!.iid).map((action) => action.action)).toEqual([stillOpen ? 'update' : 'close']);
     expect(issue!.notes.at(-1)).toContain(`${first}: not-affected (component-not-present; triaged by ann\\@example.org: not built)`);

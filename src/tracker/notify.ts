@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { isBranchSupported } from '../engine/end-of-support.js';
+import { dayOf, isBranchSupported } from '../engine/end-of-support.js';
 import { type BranchOutcome, type NotifyPair, branchKey } from '../base/notify.js';
-import { type BranchSupport, type KnownIssue, type NotifyAction, type NotifyPolicy, branchOutcome, groupOpenPairs, openSince, planNotifications } from '../engine/notify.js';
+import { type KnownIssue, type NotifyAction, type NotifyPolicy, branchOutcome, groupOpenPairs, openSince, planNotifications } from '../engine/notify.js';
 import {
   type TrackerLinks,
   formatCloseNote,
@@ -59,8 +59,8 @@ export interface NotifyReport {
   readonly failure: string | null;
 }
 
-async function loadOpenPairs(store: Store, branches: readonly BranchSupport[], today: string): Promise<NotifyPair[]> {
-  const queue = await triageQueue(store);
+async function loadOpenPairs(store: Store, today: string): Promise<NotifyPair[]> {
+  const queue = await triageQueue(store, {}, today);
   const latest = await listLatestStateChanges(store.db, queue.map((entry) => entry.package));
   const changedAt = new Map(latest.map((row) => [`${row.branch}/${row.repo}/${row.package}/${row.vulnerabilityId}`, row.changedAt]));
   return groupOpenPairs(
@@ -77,8 +77,6 @@ async function loadOpenPairs(store: Store, branches: readonly BranchSupport[], t
       maintainer: entry.maintainer,
       openSince: openSince(changedAt.get(`${entry.branch}/${entry.repo}/${entry.package}/${entry.vulnerabilityId}`) ?? null, entry.triage.triage, entry.triage.computedState),
     })),
-    branches,
-    today,
   );
 }
 
@@ -86,7 +84,8 @@ async function loadOpenPairs(store: Store, branches: readonly BranchSupport[], t
 async function outcomesOf(db: Kysely<Schema>, origin: string, vulnerabilityId: string, keys: readonly string[], supported: (branch: string) => boolean): Promise<BranchOutcome[]> {
   if (keys.length === 0) return [];
   const states = await findStates(db, { package: origin, vulnerabilityId });
-  const triages = await triageStates(db, states);
+  // `supported` speaks first for a branch past its end: the triage is read without the calendar.
+  const triages = await triageStates(db, states, undefined);
   return keys.map((key) => {
     const index = states.findIndex((state) => branchKey(state) === key);
     const state = index < 0 ? undefined : states[index];
@@ -101,11 +100,11 @@ function closedPair(issue: KnownIssue): NotifyPair {
 /** Plans and (unless `dryRun`) carries out the issue changes; a failing call ends the run and is reported. */
 export async function notifyGitLab(store: Store, client: GitLabClient, options: NotifyOptions): Promise<NotifyReport> {
   const now = options.now ?? new Date();
-  const today = now.toISOString().slice(0, 10);
+  const today = dayOf(now);
   const branches = await listBranches(store.db);
   const endOfSupport = new Map(branches.map((branch) => [branch.name, branch.endOfSupport]));
-  const supported = (branch: string) => isBranchSupported(branch, endOfSupport.get(branch) ?? null, today);
-  const pairs = await loadOpenPairs(store, branches, today);
+  const supported = (branch: string) => isBranchSupported(endOfSupport.get(branch) ?? null, today);
+  const pairs = await loadOpenPairs(store, today);
 
   const issues: KnownIssue[] = [];
   for (const issue of await client.searchIssues(SEARCH_WORD)) {

@@ -18,6 +18,7 @@ import {
   writePageSummary,
 } from '../store/index.js';
 import { type CheckReport, checkData } from './check.js';
+import { type OpenPairCount, countOpenPairs } from './triage.js';
 import { checkMapping } from './mapping-coverage.js';
 
 /*
@@ -33,6 +34,12 @@ import { checkMapping } from './mapping-coverage.js';
 export interface HomeSummary {
   /** Pairs per branch, repository and state. */
   readonly counts: readonly StateCountRow[];
+  /**
+   * Open pairs per branch, repository and maintainer text (`countOpenPairs`), before any branch's
+   * end of support, which depends on the day and not on the data: a page leaves out a branch past
+   * it (and shows `end-of-life` for it).
+   */
+  readonly open: readonly OpenPairCount[];
   /** Per branch and day, how many pairs became vulnerable less how many stopped being. */
   readonly vulnerableDeltas: readonly VulnerableDelta[];
 }
@@ -56,13 +63,13 @@ export interface NamesSummary {
   readonly maintainers: readonly string[];
 }
 
-export const HOME_SUMMARY = 'home/1';
+export const HOME_SUMMARY = 'home/2';
 export const QUALITY_SUMMARY = 'quality/1';
 export const NAMES_SUMMARY = 'names/1';
 
 export async function buildHomeSummary(db: Kysely<Schema>): Promise<HomeSummary> {
-  const [counts, vulnerableDeltas] = await Promise.all([countStates(db), listVulnerableDeltasByDay(db)]);
-  return { counts, vulnerableDeltas };
+  const [counts, open, vulnerableDeltas] = await Promise.all([countStates(db), countOpenPairs(db, {}, undefined), listVulnerableDeltasByDay(db)]);
+  return { counts, open, vulnerableDeltas };
 }
 
 export async function buildQualitySummary(db: Kysely<Schema>, rules: MappingRules): Promise<QualitySummary> {
@@ -100,13 +107,11 @@ export async function pageSummary<T>(db: Kysely<Schema>, name: string, dataVersi
 
 /**
  * How many pairs of these repositories of `branch` are in each state (every state listed), from
- * the home summary built at `dataVersion`; undefined when there is none, so the caller counts.
+ * the home summary.
  */
-export async function storedStateCounts(db: Kysely<Schema>, dataVersion: number, branch: string, repos: readonly string[]): Promise<Record<StateName, number> | undefined> {
-  const stored = (await readPageSummary(db, HOME_SUMMARY, dataVersion)) as HomeSummary | undefined;
-  if (stored === undefined) return undefined;
+export function stateCountsOf(summary: HomeSummary, branch: string, repos: readonly string[]): Record<StateName, number> {
   const counts = Object.fromEntries(STATE_NAMES.map((state) => [state, 0])) as Record<StateName, number>;
-  for (const row of stored.counts) if (row.branch === branch && repos.includes(row.repo)) counts[row.state] += row.count;
+  for (const row of summary.counts) if (row.branch === branch && repos.includes(row.repo)) counts[row.state] += row.count;
   return counts;
 }
 

@@ -7,7 +7,7 @@ import { backends, openTestStore, useTestStore } from '../test-support/databases
 import { inputErrorFromAsync } from '../test-support/input-errors.js';
 import { importRejections } from './import-rejections.js';
 import { addTriageSample } from './test-support/triage-sample.js';
-import { exportRejections, listNotAffected, listTriageHistory, recordTriage, recordTriageBatch, triageAuditSubject, triageQueue } from './triage.js';
+import { countOpenPairs, exportRejections, listNotAffected, listTriageHistory, recordTriage, recordTriageBatch, triageAuditSubject, triageQueue } from './triage.js';
 
 const REJECTIONS = `# Windows only
 curl:
@@ -18,6 +18,9 @@ curl:
 zlib:
   - CVE-2018-25032
 `;
+
+/** The day of the sample's index snapshot: the queue is read on it. */
+const TODAY = '2026-01-01';
 
 describe.each(backends)('%s triage', (backend) => {
   const store = useTestStore(backend);
@@ -74,7 +77,7 @@ describe.each(backends)('%s triage', (backend) => {
   });
 
   it('queues open pairs, KEV first, then severity; triage takes a pair out', async () => {
-    const ids = async (filter = {}) => (await triageQueue(store(), filter)).map((entry) => entry.vulnerabilityId);
+    const ids = async (filter = {}) => (await triageQueue(store(), filter, TODAY)).map((entry) => entry.vulnerabilityId);
     expect(await ids()).toEqual(['CVE-2023-0001', 'CVE-2023-38545', 'CVE-2019-0190']);
     expect(await ids({ maintainer: 'ann@example.org' })).toEqual(['CVE-2019-0190']);
     await recordTriage(store(), { packages: ['openssl'], vulnerabilities: ['CVE-2019-0190'], status: 'not-affected', justification: 'component-not-present', note: 'mod_ssl is httpd' }, 'ann@example.org');
@@ -83,11 +86,35 @@ describe.each(backends)('%s triage', (backend) => {
     expect(await ids()).toContain('CVE-2019-0190');
     // Confirmed by a person where the engine computed nothing: open all the same.
     await recordTriage(store(), { packages: ['openssl'], vulnerabilities: ['CVE-2024-9999'], status: 'affected' }, 'ann@example.org');
-    const queue = await triageQueue(store(), { maintainer: 'ann@example.org' });
+    const queue = await triageQueue(store(), { maintainer: 'ann@example.org' }, TODAY);
     expect(queue.map((entry) => [entry.vulnerabilityId, entry.version, entry.triage.status])).toEqual([
       ['CVE-2019-0190', '1.1.1q-r0', 'vulnerable'],
       ['CVE-2024-9999', null, 'affected'],
     ]);
+  });
+
+  it('counts open pairs per branch, repository and maintainer; a branch past its end of support has none, from the day after its end', async () => {
+    const open = async (today: string | undefined, filter = {}) =>
+      (await countOpenPairs(store().db, filter, today)).map((row) => [row.branch, row.repo, row.maintainer, row.open]).sort((a, b) => String(a[2]).localeCompare(String(b[2])));
+    expect(await open(TODAY)).toEqual([
+      ['3.16', 'main', 'Ann <ann@example.org>', 1],
+      ['3.16', 'main', null, 2],
+    ]);
+    expect(await open(TODAY, { maintainer: 'ann@example.org' })).toEqual([['3.16', 'main', 'Ann <ann@example.org>', 1]]);
+    await recordTriage(store(), { packages: ['curl'], vulnerabilities: ['CVE-2023-0001'], status: 'fix-not-planned', note: 'no upstream fix' }, 'ann@example.org');
+    expect(await open(TODAY)).toEqual([
+      ['3.16', 'main', 'Ann <ann@example.org>', 1],
+      ['3.16', 'main', null, 1],
+    ]);
+
+    await store().db.updateTable('branch').set({ end_of_support: '2026-01-31' }).where('name', '=', '3.16').execute();
+    // The end day itself is still supported.
+    expect(await open('2026-01-31')).toHaveLength(2);
+    expect((await triageQueue(store(), {}, '2026-01-31')).map((entry) => entry.vulnerabilityId)).toEqual(['CVE-2023-38545', 'CVE-2019-0190']);
+    expect(await open('2026-02-01')).toEqual([]);
+    expect(await triageQueue(store(), {}, '2026-02-01')).toEqual([]);
+    // Without a day (a count built once per data version), no branch is taken as ended.
+    expect(await open(undefined)).toHaveLength(2);
   });
 
   it('turns a rejections file into not-affected events once, and withdraws an id the file drops', async () => {

@@ -10,6 +10,7 @@ import {
   type TriageJustification,
   type TriageStatus,
 } from '../base/triage.js';
+import { isBranchSupported } from '../engine/end-of-support.js';
 import { type PairTriage, computedDigest, digestKey, resolvePairTriage, scopeKey, standingEvents } from '../engine/triage.js';
 import { packageNameProblem, vulnerabilityIdProblem } from '../formats/names.js';
 import { formatRejections } from '../formats/rejections.js';
@@ -210,10 +211,20 @@ function eventsByPair(events: readonly TriageEvent[]): Map<string, TriageEvent[]
 }
 
 /**
- * Each state with its triage: the computed state, the standing event, what rules, open or
- * resolved. A caller that has read the events of these pairs passes them as `known`.
+ * The branches past their end of support on `today` (YYYY-MM-DD); none without a day (a count
+ * built once per data version, which leaves the calendar to its reader).
  */
-export async function triageStates(db: Kysely<Schema>, states: readonly NamedState[], known?: readonly TriageEvent[]): Promise<PairTriage[]> {
+async function endedBranches(db: Kysely<Schema>, today: string | undefined): Promise<ReadonlySet<string>> {
+  if (today === undefined) return new Set();
+  return new Set((await listBranches(db)).filter((branch) => !isBranchSupported(branch.endOfSupport, today)).map((branch) => branch.name));
+}
+
+/**
+ * Each state with its triage on `today` (without it, no branch is past its end of support): the
+ * computed state, the standing event, what rules, open, resolved or end-of-life. A caller that has read the events of these pairs passes them as `known`.
+ */
+export async function triageStates(db: Kysely<Schema>, states: readonly NamedState[], today: string | undefined, known?: readonly TriageEvent[]): Promise<PairTriage[]> {
+  const ended = await endedBranches(db, today);
   const events = eventsByPair(known ?? (await listTriageEvents(db, { packages: states.map((state) => state.package) })));
   return states.map((state) =>
     resolvePairTriage({
@@ -222,12 +233,13 @@ export async function triageStates(db: Kysely<Schema>, states: readonly NamedSta
       computed: pairState(state),
       publishedVersion: state.version,
       events: events.get(pairKey(state.package, state.vulnerabilityId)) ?? [],
+      endOfLife: ended.has(state.branch),
     }),
   );
 }
 
-/** One open pair of the triage queue, with what makes it urgent. */
-export interface QueueEntry {
+/** One pair a person may have to act on, with its triage and its package's maintainer. */
+interface PairCandidate {
   readonly branch: string;
   readonly repo: string;
   readonly package: string;
@@ -237,8 +249,13 @@ export interface QueueEntry {
   /** The version the engine found fixing it (null when none, or no computed state). */
   readonly fixedVersion: string | null;
   readonly triage: PairTriage;
-  readonly urgency: VulnerabilityUrgency;
+  /** The index's maintainer text of the package in that branch and repository, or null. */
   readonly maintainer: string | null;
+}
+
+/** One open pair of the triage queue, with what makes it urgent. */
+export interface QueueEntry extends PairCandidate {
+  readonly urgency: VulnerabilityUrgency;
 }
 
 export interface QueueFilter {
@@ -263,47 +280,83 @@ function byUrgency(a: QueueEntry, b: QueueEntry): number {
 }
 
 /**
- * The open pairs (see `Resolution` in src/engine/triage.ts), most urgent first: pairs with a
- * computed state, and pairs a person triaged (say, `affected`) where the engine computed none.
+ * The open pairs (see `Resolution` in src/engine/triage.ts) matching `filter` on `today` (none
+ * past its end of support without a day): pairs with a computed state, and pairs a person
+ * triaged (say, `affected`) where the engine computed none.
  */
-export async function triageQueue(store: WritableStore, filter: QueueFilter = {}): Promise<QueueEntry[]> {
-  const { db } = store;
-  if (filter.branch !== undefined && !(await listBranches(db)).some((branch) => branch.name === filter.branch)) refuse('branch', `unknown branch "${filter.branch}"`);
+async function openPairs(db: Kysely<Schema>, filter: QueueFilter, today: string | undefined): Promise<PairCandidate[]> {
   const states = await findStates(db, { ...(filter.branch === undefined ? {} : { branch: filter.branch }), vulnerableOrTriaged: true });
   const packages = await listPackageMaintainers(db, filter.branch);
-  const triages = await triageStates(db, states);
-  type Candidate = Omit<QueueEntry, 'urgency' | 'maintainer'>;
-  const candidates: Candidate[] = states.map((state, index) => ({
+  const ended = await endedBranches(db, today);
+  const allEvents = eventsByPair(await listTriageEvents(db));
+  const maintainers = new Map(packages.map((row) => [`${row.branch}/${row.repo}/${row.package}`, row.maintainer]));
+  const candidates: PairCandidate[] = states.map((state) => ({
     branch: state.branch,
     repo: state.repo,
     package: state.package,
     vulnerabilityId: state.vulnerabilityId,
     version: state.version,
     fixedVersion: state.fixedVersion,
-    triage: triages[index]!,
+    triage: resolvePairTriage({
+      branch: state.branch,
+      repo: state.repo,
+      computed: pairState(state),
+      publishedVersion: state.version,
+      events: allEvents.get(pairKey(state.package, state.vulnerabilityId)) ?? [],
+      endOfLife: ended.has(state.branch),
+    }),
+    maintainer: maintainers.get(`${state.branch}/${state.repo}/${state.package}`) ?? null,
   }));
   const computed = new Set(candidates.map(entryKey));
   const placesOf = new Map<string, PackageMaintainer[]>();
   for (const row of packages) placesOf.set(row.package, [...(placesOf.get(row.package) ?? []), row]);
-  for (const events of eventsByPair(await listTriageEvents(db)).values()) {
+  for (const events of allEvents.values()) {
     const { package: pkg, vulnerabilityId } = events[0]!;
     for (const row of placesOf.get(pkg) ?? []) {
       if (computed.has(entryKey({ ...row, vulnerabilityId }))) continue;
-      const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: null, publishedVersion: null, events });
-      candidates.push({ branch: row.branch, repo: row.repo, package: pkg, vulnerabilityId, version: null, fixedVersion: null, triage });
+      const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: null, publishedVersion: null, events, endOfLife: ended.has(row.branch) });
+      candidates.push({ branch: row.branch, repo: row.repo, package: pkg, vulnerabilityId, version: null, fixedVersion: null, triage, maintainer: row.maintainer });
     }
   }
-  const maintainers = new Map(packages.map((row) => [`${row.branch}/${row.repo}/${row.package}`, row.maintainer]));
   const email = filter.maintainer?.toLowerCase();
-  const open = candidates.filter((candidate) => candidate.triage.resolution === 'open');
-  const urgency = new Map((await listVulnerabilityUrgency(db, open.map((candidate) => candidate.vulnerabilityId))).map((row) => [row.id, row]));
-  const entries: QueueEntry[] = [];
-  for (const { branch, repo, package: pkg, vulnerabilityId, version, fixedVersion, triage } of open) {
-    const maintainer = maintainers.get(`${branch}/${repo}/${pkg}`) ?? null;
-    if (email !== undefined && !(maintainer ?? '').toLowerCase().includes(`<${email}>`)) continue;
-    const known = urgency.get(vulnerabilityId) ?? { id: vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null };
-    entries.push({ branch, repo, package: pkg, vulnerabilityId, version, fixedVersion, triage, urgency: known, maintainer });
+  return candidates.filter(
+    (candidate) => candidate.triage.resolution === 'open' && (email === undefined || (candidate.maintainer ?? '').toLowerCase().includes(`<${email}>`)),
+  );
+}
+
+/** The open pairs of one (branch, repository) whose packages one maintainer text maintains (null: none). */
+export interface OpenPairCount {
+  readonly branch: string;
+  readonly repo: string;
+  readonly maintainer: string | null;
+  readonly open: number;
+}
+
+/**
+ * How many pairs are open (see `Resolution` in src/engine/triage.ts) per branch, repository and
+ * maintainer text, on `today`: the one count of open work every page and command shows. Without
+ * `today`, no branch counts as past its end of support: the home page's summary is built once per
+ * data version and shows `end-of-life` for a branch past its end instead of its count.
+ */
+export async function countOpenPairs(db: Kysely<Schema>, filter: QueueFilter, today: string | undefined): Promise<OpenPairCount[]> {
+  const counts = new Map<string, OpenPairCount>();
+  for (const { branch, repo, maintainer } of await openPairs(db, filter, today)) {
+    const key = `${branch}\u0000${repo}\u0000${maintainer ?? ''}`;
+    counts.set(key, { branch, repo, maintainer, open: (counts.get(key)?.open ?? 0) + 1 });
   }
+  return [...counts.values()];
+}
+
+/** The open pairs on `today`, most urgent first (see `openPairs`). */
+export async function triageQueue(store: WritableStore, filter: QueueFilter, today: string): Promise<QueueEntry[]> {
+  const { db } = store;
+  if (filter.branch !== undefined && !(await listBranches(db)).some((branch) => branch.name === filter.branch)) refuse('branch', `unknown branch "${filter.branch}"`);
+  const open = await openPairs(db, filter, today);
+  const urgency = new Map((await listVulnerabilityUrgency(db, open.map((candidate) => candidate.vulnerabilityId))).map((row) => [row.id, row]));
+  const entries = open.map((candidate): QueueEntry => ({
+    ...candidate,
+    urgency: urgency.get(candidate.vulnerabilityId) ?? { id: candidate.vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null },
+  }));
   return entries.sort(byUrgency);
 }
 

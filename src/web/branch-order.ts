@@ -20,8 +20,3 @@ export function requireKnownBranch(branch: string | undefined, branchNames: read
     throw badRequest(`unknown branch "${branch}"; the branches are ${branchNames.join(', ')}`);
   }
 }
-
-/** Whether a branch is still supported on `today` (`YYYY-MM-DD`): no end date, or one not yet reached. */
-export function isSupported(endOfSupport: string | null, today: string): boolean {
-  return endOfSupport === null || endOfSupport.slice(0, 10) > today;
-}

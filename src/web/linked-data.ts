@@ -114,6 +114,7 @@ export function contextDocument(base: string): Record<string, unknown> {
       query: 'sec:query',
       packageCount: { '@id': 'sec:packageCount', '@type': 'xsd:integer' },
       vulnerableCount: { '@id': 'sec:vulnerableCount', '@type': 'xsd:integer' },
+      openCount: { '@id': 'sec:openCount', '@type': 'xsd:integer' },
       exactMatch: id('exactMatch'),
       uncheckedRepositories: set('uncheckedRepository', true),
     },

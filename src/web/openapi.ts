@@ -32,10 +32,10 @@ export interface ApiOperation {
 
 /** Every resource of the JSON API. Pages answer the same parameters at the path without `/api`. */
 export const API_OPERATIONS: readonly ApiOperation[] = [
-  { path: '/api', summary: 'The distribution, its branches with state counts per repository, and the trend of open vulnerable pairs', parameters: [] },
+  { path: '/api', summary: 'The distribution, its branches with open and state counts per repository (no open pairs past a branch\'s end of support), and the trend of vulnerable pairs', parameters: [] },
   {
     path: '/api/branch/{branch}',
-    summary: 'One page of a branch\'s packages with pairs in a state, with their vulnerabilities',
+    summary: 'One page of a branch\'s packages with pairs in a state, with their vulnerabilities, and the branch\'s open count',
     parameters: [
       path('branch', 'branch name, e.g. 3.20 or edge', '3.16'),
       query('repo', 'only this repository', { type: 'string' }, 'main'),

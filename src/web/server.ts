@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { MappingRules } from '../engine/index.js';
+import { dayOf } from '../engine/end-of-support.js';
 import { loadMappingRules } from '../sources/config.js';
 import { type Schema, type StoreDialect, getDataVersion } from '../store/index.js';
 import { type AuthOptions, personalizePage, registerAuth } from './auth.js';
@@ -45,6 +46,8 @@ export interface ServerOptions {
   readonly auth?: AuthOptions;
   /** Exchange with peer trackers (inbox, suggestions, outbox); without it the server has none. */
   readonly exchange?: ExchangeOptions;
+  /** Today as `YYYY-MM-DD`, for end-of-support; the clock's UTC day when absent (tests pass a day from their data). */
+  readonly today?: () => string;
 }
 
 const NOBODY = { emails: [], groups: [] };
@@ -114,6 +117,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     origin: () => baseOrigin ?? listenOrigin(host, app.server.address()),
     cache: cacheOptions === false ? undefined : new ResponseCache(cacheOptions.maxEntries, cacheOptions.maxBytes),
     mappingRules: () => (rules ??= options.mappingRules === undefined ? loadMappingRules() : Promise.resolve(options.mappingRules)),
+    today: options.today ?? (() => dayOf(new Date())),
   };
 
   app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)));

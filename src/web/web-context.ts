@@ -61,6 +61,8 @@ export interface WebContext {
   readonly cache: ResponseCache | undefined;
   /** The rules `/quality` checks with (those of `--config`, else the bundled Alpine rules), read once when first asked for. */
   readonly mappingRules: () => Promise<MappingRules>;
+  /** Today (`YYYY-MM-DD`, UTC), which every route asks here once per request: the day end-of-support is judged on. */
+  readonly today: () => string;
 }
 
 /** Everything a view needs to turn data into a response. */

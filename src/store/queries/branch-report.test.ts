@@ -4,7 +4,6 @@ import type { StateName } from '../schema.js';
 import { vulnerabilityRecord } from '../test-support/records.js';
 import {
   type BranchPackagePageRequest,
-  countStatesOfRepositories,
   getBranch,
   listBranchPackages,
   listBranchPairs,
@@ -99,13 +98,6 @@ describe.each(backends)('%s branch report', (backend) => {
       ],
     });
     expect(await getBranch(db, 'nope')).toBeUndefined();
-  });
-
-  it('counts the pairs of the given repositories by state', async () => {
-    const { db } = store();
-    expect(await countStatesOfRepositories(db, [main, community])).toEqual({ vulnerable: 9, fixed: 1, 'not-affected': 0, rejected: 0, unknown: 0 });
-    expect(await countStatesOfRepositories(db, [community])).toEqual({ vulnerable: 3, fixed: 0, 'not-affected': 0, rejected: 0, unknown: 0 });
-    expect(await countStatesOfRepositories(db, [])).toEqual({ vulnerable: 0, fixed: 0, 'not-affected': 0, rejected: 0, unknown: 0 });
   });
 
   it('lists the packages with matching pairs by name, with aggregates and the total over all pages', async () => {

@@ -1,7 +1,7 @@
 import { type Kysely, type QueryCreator, type RawBuilder, sql } from 'kysely';
 import type { Evidence } from '../../base/states.js';
 import { evidenceShape, readJsonColumn } from '../json-column.js';
-import { STATE_NAMES, type Schema, type StateName } from '../schema.js';
+import type { Schema, StateName } from '../schema.js';
 import type { BranchSummary } from './branches.js';
 
 /** One branch with its architectures and repositories, or undefined when there is no such branch. */
@@ -33,21 +33,6 @@ export async function getBranch(db: Kysely<Schema>, name: string): Promise<Branc
       row.repository_id === null || row.repository_name === null ? [] : [{ id: row.repository_id, name: row.repository_name }],
     ),
   };
-}
-
-/** How many pairs of these repositories (a branch's, or one of them) are in each state; every state is listed. */
-export async function countStatesOfRepositories(db: Kysely<Schema>, repositoryIds: readonly number[]): Promise<Record<StateName, number>> {
-  const counts = Object.fromEntries(STATE_NAMES.map((state) => [state, 0])) as Record<StateName, number>;
-  if (repositoryIds.length === 0) return counts;
-  const rows = await db
-    .selectFrom('state')
-    .select('state')
-    .select((eb) => eb.fn.countAll<number | string>().as('count'))
-    .where('repository_id', 'in', repositoryIds)
-    .groupBy('state')
-    .execute();
-  for (const row of rows) counts[row.state] = Number(row.count);
-  return counts;
 }
 
 /** NVD severity levels, most severe first, in lower case (NVD writes them in upper case). */

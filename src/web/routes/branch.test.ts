@@ -102,7 +102,7 @@ describe.each(backends)('%s branch page', (backend: Backend) => {
     const body = response.body;
     expect(body.match(/<h1>/g)).toHaveLength(1);
     expect(body).toContain('<h1>Branch 3.16</h1>');
-    expect(body).toContain('end of life since 2024-05-23');
+    expect(body).toContain('<dt>Support</dt><dd>supported</dd>');
     expect(body).toContain(`<a href="${packagePath(shown?.package ?? '')}">${shown?.package}</a>`);
     expect(body).toContain(`<a href="${vulnerabilityPath(vulnerability?.id ?? '')}">${vulnerability?.id}</a> ${severityBadge(vulnerability?.severity ?? null, vulnerability?.cvssScore ?? null).toString()}`);
     expect(body).toContain(`<a href="${maintainerPath(maintainer)}">${escapeHtml(maintainer)}</a>`);
@@ -313,14 +313,11 @@ describe.each(backends)('%s branch page', (backend: Backend) => {
     }
   });
 
-  it('takes the counts from the summary update stored, and counts them itself in one query more once the data moved on', async () => {
-    const { queries } = web();
+  it('takes the counts from the home summary, the one update stored or the one rebuilt once the data moved on', async () => {
     const urls = ['/api/branch/3.16', '/api/branch/3.16?repo=community'];
     const stored = await Promise.all(urls.map(async (url) => (await web().getJson<BranchJson>(url)).counts));
     await withWriteLock(web().store, () => Promise.resolve());
-    const before = queries.count;
     expect((await web().getJson<BranchJson>(urls[0]!)).counts).toEqual(stored[0]);
-    expect(queries.count - before).toBe(8);
     expect((await web().getJson<BranchJson>(urls[1]!)).counts).toEqual(stored[1]);
     const all = await findStates(web().store.db, { branch: '3.16', repo: 'community' });
     for (const [state, count] of Object.entries(stored[1]!)) expect(count, state).toBe(all.filter((row) => row.state === state).length);

@@ -4,17 +4,17 @@ import {
   type BranchPairFilter,
   SEVERITY_LEVELS,
   STATE_NAMES,
-  countStatesOfRepositories,
   getBranch,
   listBranchPackages,
   listBranchPairs,
   listTriageEvents,
 } from '../../store/index.js';
 import type { TriageEvent } from '../../base/triage.js';
+import { isBranchSupported } from '../../engine/end-of-support.js';
 import { resolvePairTriage } from '../../engine/triage.js';
-import { storedStateCounts } from '../../tracker/summaries.js';
-import { isSupported } from '../branch-order.js';
+import { stateCountsOf } from '../../tracker/summaries.js';
 import { badRequest, notFound } from '../errors.js';
+import { homeSummary } from '../home-summary.js';
 import { listedStateNode, packageVersionNode } from '../linked-nodes.js';
 import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
 import { type RawQuery, choiceParam, flagParam, textParam } from '../query-params.js';
@@ -67,9 +67,9 @@ const packageKey = (repository: number, name: string) => `${repository}\u0000${n
 
 /**
  * Loads the page in six queries: the branch with its repositories and its architectures at
- * once, then the state counts (from the home summary, or counted when the data moved on since
- * the last update: one query more) and the page of packages at once, then the pairs of the
- * page's packages and their triage events at once.
+ * once, then the home summary (state and open counts, read once per data version for every page)
+ * and the page of packages at once, then the pairs of the page's packages and their triage
+ * events at once.
  */
 async function loadBranch(web: WebContext, input: BranchInput, context: RenderContext): Promise<BranchData> {
   const branch = await getBranch(web.db, input.branch);
@@ -86,14 +86,13 @@ async function loadBranch(web: WebContext, input: BranchInput, context: RenderCo
     orphaned: input.orphaned,
   };
   const chosen = branch.repositories.filter((repository) => filter.repositoryIds.includes(repository.id)).map((repository) => repository.name);
-  const [counts, page] = await Promise.all([
-    // Counting reads every state of the branch: the home summary has the counts when it is current.
-    storedStateCounts(web.db, context.dataVersion.version, branch.name, chosen).then(
-      (stored) => stored ?? countStatesOfRepositories(web.db, filter.repositoryIds),
-    ),
+  const supported = isBranchSupported(branch.endOfSupport, web.today());
+  const [summary, page] = await Promise.all([
+    homeSummary(web, context.dataVersion.version),
     listBranchPackages(web.db, { ...filter, sort: input.sort, page: input.page, pageSize: BRANCH_PAGE_SIZE }),
   ]);
   if (page.packages.length === 0 && input.page > 1) throw notFound(`page ${input.page} of branch ${branch.name}`);
+  const counts = stateCountsOf(summary, branch.name, chosen);
   const [pairs, triageEvents] = await Promise.all([
     listBranchPairs(web.db, filter, page.packages),
     page.packages.length === 0 ? [] : listTriageEvents(web.db, { packages: page.packages.map((entry) => entry.package) }),
@@ -112,13 +111,15 @@ async function loadBranch(web: WebContext, input: BranchInput, context: RenderCo
     if (known === undefined) pairsByPackage.set(key, [pair]);
     else known.push(pair);
   }
+  const open = summary.open.filter((row) => row.branch === branch.name && (input.repo === undefined || row.repo === input.repo)).reduce((sum, row) => sum + row.open, 0);
   return {
     name: branch.name,
     endOfSupport: branch.endOfSupport,
-    supported: isSupported(branch.endOfSupport, asOf.slice(0, 10)),
+    supported,
     architectures: branch.archs,
     repositories,
     counts,
+    open: supported ? open : 0,
     page: input.page,
     pageCount: pageCountOf(page.total, BRANCH_PAGE_SIZE),
     totalPackages: page.total,
@@ -146,6 +147,7 @@ async function loadBranch(web: WebContext, input: BranchInput, context: RenderCo
             computed: { state: pair.state, fixedVersion: pair.fixedVersion, evidence: pair.evidence },
             publishedVersion: pair.version,
             events: eventsOf(pair.package, pair.vulnerabilityId),
+            endOfLife: !supported,
           }),
         })),
       };
@@ -166,6 +168,7 @@ function branchJson(data: BranchData, input: BranchInput) {
       feed: branchFeedPath(data.name),
     },
     counts: data.counts,
+    open: data.open,
     filters: {
       repo: input.repo ?? null,
       state: input.state,
@@ -228,6 +231,7 @@ function branchLinkedData(data: BranchData, context: RenderContext, input: Branc
         type: 'Collection',
         branch: branchId,
         counts: data.counts,
+        openCount: data.open,
         ...linkedPaging(data.totalPackages, data.page, data.pageCount, (page) => absolute(branchPagePath(input, { page }))),
         items: data.packages.map(packageEntry),
       },

@@ -103,6 +103,6 @@ export function registerExportRoutes(app: FastifyInstance, web: WebContext): voi
     ),
   );
   app.get(EXPORT_PATHS.states, (request, reply) =>
-    serve(request, reply, EXPORT_PATHS.states, 'text/csv; charset=utf-8', 'csv', async () => statesCsv(await stateTableRows(store, {}))),
+    serve(request, reply, EXPORT_PATHS.states, 'text/csv; charset=utf-8', 'csv', async () => statesCsv(await stateTableRows(store, {}, web.today()))),
   );
 }

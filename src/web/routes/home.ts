@@ -1,32 +1,28 @@
-import type { Kysely } from 'kysely';
-import { type Schema, type StateName, STATE_NAMES, listBranches } from '../../store/index.js';
-import { HOME_SUMMARY, type HomeSummary, buildHomeSummary, pageSummary } from '../../tracker/summaries.js';
-import { compareBranchNames, isSupported } from '../branch-order.js';
-import { type VersionedBuild, builtAtVersion } from '../per-version.js';
+import { isBranchSupported } from '../../engine/end-of-support.js';
+import { type StateName, STATE_NAMES, listBranches } from '../../store/index.js';
+import { compareBranchNames } from '../branch-order.js';
+import { homeSummary } from '../home-summary.js';
 import type { Resource } from '../resource.js';
 import { branchFeedPath, branchPath, feedPath, repositoryId } from '../urls.js';
 import { type HomeData, homeView } from '../views/home.js';
 
-/** The summary of each database's latest data version, read (or built) once for every format. */
-const summaries = new WeakMap<Kysely<Schema>, VersionedBuild<HomeSummary>>();
-
 const zeroCounts = (): Record<StateName, number> => Object.fromEntries(STATE_NAMES.map((state) => [state, 0])) as Record<StateName, number>;
 
-/** `/`: the distribution, its branches with state counts, and the trend of open vulnerable pairs. */
+/**
+ * `/`: the distribution, its branches with state and open counts (`end-of-life` instead for a
+ * branch past its end of support), and the trend of vulnerable pairs of the supported branches.
+ */
 export const homeResource: Resource<null, HomeData> = {
   path: '/',
   queryParams: [],
   parse: () => null,
   // The counts and the trend read every state and history row: `update` stores them per data version.
   load: async (web, _input, context) => {
-    const [branches, summary] = await Promise.all([
-      listBranches(web.db),
-      builtAtVersion(summaries, web.db, context.dataVersion.version, () =>
-        pageSummary<HomeSummary>(web.db, HOME_SUMMARY, context.dataVersion.version, () => buildHomeSummary(web.db)),
-      ),
-    ]);
+    const today = web.today();
+    const [branches, summary] = await Promise.all([listBranches(web.db), homeSummary(web, context.dataVersion.version)]);
     const { counts, vulnerableDeltas: deltas } = summary;
-    const today = new Date().toISOString().slice(0, 10);
+    const open = new Map<string, number>();
+    for (const row of summary.open) open.set(`${row.branch}\u0000${row.repo}`, (open.get(`${row.branch}\u0000${row.repo}`) ?? 0) + row.open);
     const countsByRepo = new Map<string, Record<StateName, number>>();
     for (const row of counts) {
       const key = `${row.branch}\u0000${row.repo}`;
@@ -41,19 +37,21 @@ export const homeResource: Resource<null, HomeData> = {
       trend.set(row.branch, points);
     }
     const sorted = [...branches].sort((a, b) => compareBranchNames(a.name, b.name));
+    const supported = new Set(sorted.filter((branch) => isBranchSupported(branch.endOfSupport, today)).map((branch) => branch.name));
     return {
       distribution: web.site.distribution,
       branches: sorted.map((branch) => ({
         name: branch.name,
         endOfSupport: branch.endOfSupport,
-        supported: isSupported(branch.endOfSupport, today),
+        supported: supported.has(branch.name),
         architectures: branch.archs,
         repositories: branch.repositories.map((repository) => ({
           name: repository.name,
           counts: countsByRepo.get(`${branch.name}\u0000${repository.name}`) ?? zeroCounts(),
+          open: supported.has(branch.name) ? (open.get(`${branch.name}\u0000${repository.name}`) ?? 0) : 0,
         })),
       })),
-      trend: sorted.filter((branch) => trend.has(branch.name)).map((branch) => ({ name: branch.name, points: trend.get(branch.name)! })),
+      trend: sorted.filter((branch) => supported.has(branch.name) && trend.has(branch.name)).map((branch) => ({ name: branch.name, points: trend.get(branch.name)! })),
     };
   },
   title: () => 'Branches',
@@ -78,6 +76,7 @@ export const homeResource: Resource<null, HomeData> = {
         type: 'Repository',
         name: repository.name,
         counts: repository.counts,
+        openCount: repository.open,
       })),
     })),
   }),

@@ -171,7 +171,7 @@ export const triageQueueResource: Resource<TriageQueueInput, TriageQueueData> = 
   personal: true,
   parse: parseQueueInput,
   load: async (web, input, context) => {
-    const queue = await badInputAs400(() => triageQueue(web, { branch: input.branch, maintainer: input.maintainer }));
+    const queue = await badInputAs400(() => triageQueue(web, { branch: input.branch, maintainer: input.maintainer }, web.today()));
     const branches = (await listBranches(web.db)).map((branch) => branch.name);
     const asOf = new Date().toISOString();
     const levels = input.severity === undefined ? undefined : SEVERITY_LEVELS.slice(0, SEVERITY_LEVELS.indexOf(input.severity) + 1) as readonly string[];

@@ -1,6 +1,6 @@
 import { type Html, html } from '../html.js';
 import { BRANCH_PACKAGE_SORTS, type BranchPackageSort, SEVERITY_LEVELS, STATE_NAMES, type SeverityLevel, type StateName } from '../../store/index.js';
-import { branchFeedPath, branchPath, vulnerabilityPath } from '../urls.js';
+import { TRIAGE_PATH, branchFeedPath, branchPath, vulnerabilityPath, withQuery } from '../urls.js';
 import type { PairTriage } from '../../engine/triage.js';
 import { rulingText } from './triage.js';
 import { day, maintainerLink, packageLink, pagination, selectOption, severityBadge, stateBadge } from './common.js';
@@ -51,6 +51,8 @@ export interface BranchData {
   readonly repositories: readonly string[];
   /** Pairs of the branch (of the chosen repository) in each state. */
   readonly counts: Readonly<Record<StateName, number>>;
+  /** Open pairs of the branch (of the chosen repository); 0 past its end of support. */
+  readonly open: number;
   readonly page: number;
   readonly pageCount: number;
   readonly totalPackages: number;
@@ -106,7 +108,7 @@ function vulnerabilityItem(vulnerability: BranchVulnerabilityEntry): Html {
   return html`<li><a href="${vulnerabilityPath(vulnerability.id)}">${vulnerability.id}</a> ${severityBadge(vulnerability.severity, vulnerability.cvssScore)}${
     vulnerability.ageDays === null ? '' : html` <span class="muted">${vulnerability.ageDays} days old</span>`
   }${vulnerability.fixedVersion === null ? '' : html`, fixed in <span class="mono">${vulnerability.fixedVersion}</span>`}${
-    vulnerability.triage.triage === null ? '' : html` <span class="triage-note">${rulingText(vulnerability.triage)}</span>`
+    vulnerability.triage.triage === null && vulnerability.triage.status !== 'end-of-life' ? '' : html` <span class="triage-note">${rulingText(vulnerability.triage)}</span>`
   }</li>`;
 }
 
@@ -139,6 +141,8 @@ export function branchView(data: BranchData, input: BranchInput, links: BranchLi
 <dt>Repositories</dt><dd><ul class="inline">${data.repositories.map((name) => html`<li><a href="${links.to({ repo: name })}">${name}</a></li>`)}</ul></dd>
 <dt>Feed</dt><dd><a href="${branchFeedPath(data.name)}" type="application/atom+xml">State changes (Atom)</a></dd>
 </dl>
+<h2>Open work</h2>
+<p>${data.supported ? html`<a href="${withQuery(TRIAGE_PATH, { branch: data.name, repo: input.repo })}">${data.open} open pairs</a> (vulnerable with no triage, or triaged affected or under investigation) in the triage queue.` : html`<span class="eol">end-of-life</span>: the branch is past its end of support, so its vulnerable pairs are shown as end-of-life and none is open.`}</p>
 <h2>Pairs by state</h2>
 <p>(Repository, package, vulnerability) pairs of ${input.repo === undefined ? 'this branch' : `repository ${input.repo}`} in each state; choose a state to list its packages.</p>
 <ul class="inline">

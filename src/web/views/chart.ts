@@ -21,7 +21,7 @@ const LINE_STYLES = [
 
 const dayNumber = (day: string) => Date.parse(`${day}T00:00:00Z`) / 86_400_000;
 
-/** A line chart as inline SVG (no script): open vulnerable pairs per branch over time, with a legend giving today's values. */
+/** A line chart as inline SVG (no script): vulnerable pairs per branch over time, with a legend giving today's values. */
 export function lineChart(title: string, series: readonly ChartSeries[]): Html {
   const all = series.flatMap((line) => line.points);
   if (all.length === 0) return html`<p class="muted">No state changes recorded yet.</p>`;

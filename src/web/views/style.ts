@@ -41,7 +41,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .triage-not-affected, .triage-fixed { color: var(--fixed); }
 .triage-pending-upstream-fix, .triage-fix-not-planned, .triage-analysis-not-planned, .triage-fix-pending-publication { color: var(--unknown); }
 form.triage textarea { font: inherit; }
-.eol { color: var(--muted); }
+.eol, .triage-end-of-life { color: var(--muted); }
 form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; margin: .5rem 0 1rem; padding: .75rem; background: var(--soft); border: 1px solid var(--line); border-radius: .25rem; }
 form.filters label { display: flex; flex-direction: column; font-size: .875rem; }
 input, select, button { font: inherit; padding: .25rem .4rem; border: 1px solid #6e7781; border-radius: .25rem; background: var(--bg); color: var(--fg); }

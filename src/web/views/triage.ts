@@ -19,6 +19,10 @@ export function triageBadge(status: string): Html {
  */
 export function rulingText(pair: PairTriage): Html {
   const computed = pair.computedState === null ? html`<span class="muted">no computed state</span>` : stateBadge(pair.computedState);
+  if (pair.status === 'end-of-life') {
+    const standing = pair.triage === null ? '' : html` · triage ${triageBadge(pair.triage.status)}`;
+    return html`${computed}${standing} · ${triageBadge('end-of-life')} <span class="muted">(the branch is past its end of support: no fix will come)</span>`;
+  }
   if (pair.triage === null) return html`${computed} <span class="muted">(computed rules; no triage)</span>`;
   const flags = [
     pair.status === 'fix-pending-publication' ? html` <strong>fix pending publication</strong> (<code>${pair.triage.version ?? ''}</code>)` : '',
