@@ -86,6 +86,11 @@ export interface SecurityData {
   readonly open?: ReadonlyMap<string, readonly OpenVulnerability[]>;
   /** Tracker only: ids rejected for an origin, which no finding may name. */
   readonly rejected?: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * Ids that never affected an origin, which no finding may name: the tracker's decided
+   * `not-affected` pairs and standing triage decisions, or a secdb's `0` lines.
+   */
+  readonly notAffected?: ReadonlyMap<string, ReadonlySet<string>>;
   /** Tracker only: the newest version the branch publishes, by origin. */
   readonly published?: ReadonlyMap<string, string>;
   /** ISO date the branch stops getting fixes, when the data says. */

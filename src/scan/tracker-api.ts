@@ -33,6 +33,7 @@ export interface SecurityDataJson {
   readonly fixes: Readonly<Record<string, readonly FixLine[]>>;
   readonly open: Readonly<Record<string, readonly OpenVulnerability[]>>;
   readonly rejected: Readonly<Record<string, readonly string[]>>;
+  readonly notAffected: Readonly<Record<string, readonly string[]>>;
   readonly published: Readonly<Record<string, string>>;
 }
 
@@ -50,6 +51,7 @@ export function securityDataToJson(data: SecurityData): SecurityDataJson {
     fixes: record(data.fixes, (lines) => lines.map(({ version, id, repo }) => ({ version, id, repo }))),
     open: record(data.open, (list) => list.map(({ id, state }) => ({ id, state }))),
     rejected: record(data.rejected, (ids) => [...ids]),
+    notAffected: record(data.notAffected, (ids) => [...ids].sort()),
     published: record(data.published, (version) => version),
   };
 }
@@ -92,6 +94,7 @@ export function securityDataFromJson(value: unknown, source: string): SecurityDa
       }),
     ),
     rejected: byOrigin(root, 'rejected', (ids) => new Set(texts(ids))),
+    notAffected: byOrigin(root, 'notAffected', (ids) => new Set(texts(ids))),
     published: byOrigin(root, 'published', (version) => version.asNonEmptyString()),
     ...(endOfSupport === undefined ? {} : { endOfSupport }),
   };

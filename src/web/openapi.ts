@@ -104,7 +104,7 @@ export function openApiDocument(base: string): Record<string, unknown> {
   }
   paths['/api/branch/{branch}/security-data'] = {
     post: {
-      summary: 'What `secfix scan --server` reads: fixes, open vulnerabilities, rejections and published versions of the given origins in a branch',
+      summary: 'What `secfix scan --server` reads: fixes, open vulnerabilities, rejections, not-affected ids and published versions of the given origins in a branch',
       parameters: [{ name: 'branch', in: 'path', required: true, schema: { type: 'string' }, example: '3.16' }],
       requestBody: {
         required: true,
