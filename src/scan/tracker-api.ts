@@ -102,7 +102,7 @@ export function securityDataFromJson(value: unknown, source: string): SecurityDa
 
 // The client: every failure is an InputError naming the URL asked, so the CLI prints one line and exits 2.
 
-const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
  * Checks a tracker address (`http://localhost:8080`, `https://security.example.org/tracker/`)
@@ -123,7 +123,7 @@ export function trackerBaseUrl(text: string): string {
 }
 
 /** Words why fetch failed: undici puts the system error (ECONNREFUSED…) in `cause`. */
-function fetchFailure(error: unknown, url: string, timeoutMs: number): string {
+export function fetchFailure(error: unknown, url: string, timeoutMs: number): string {
   if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
   let cause = (error as { cause?: unknown }).cause;
   // Connecting to every address of a name fails as one AggregateError without a message.

@@ -113,6 +113,22 @@ export function openApiDocument(base: string): Record<string, unknown> {
       responses: { '200': { description: 'The branch\'s security data', content: { 'application/json': { schema: { type: 'object' } } } }, '400': errorResponse('A malformed body'), '404': errorResponse('No such branch') },
     },
   };
+  paths['/api/branch/{branch}/security-index'] = {
+    get: {
+      summary:
+        'The branch\'s security index (what `secfix scan --index-url` reads): per origin the published version, its binary packages, the fixes the branch publishes (version to ids) and the not-affected ids',
+      parameters: [
+        { name: 'branch', in: 'path', required: true, schema: { type: 'string' }, example: '3.16' },
+        { name: 'arch', in: 'query', schema: { type: 'string' }, example: 'x86_64', description: 'only binaries of this architecture; absent: all' },
+      ],
+      responses: {
+        '200': { description: 'The index (format `secfix-security-index/1`); ETag and Last-Modified allow conditional requests', content: { 'application/json': { schema: { type: 'object', required: ['format', 'branch', 'arch', 'repos', 'packages'] } } } },
+        '304': { description: 'Not modified since the ETag or date the request gave' },
+        '400': errorResponse('An unknown query parameter'),
+        '404': errorResponse('No such branch, or no such architecture in it'),
+      },
+    },
+  };
   for (const [feed, summary] of [
     ['/feed.atom', 'Every state change'],
     ['/branch/{branch}/feed.atom', 'State changes in one branch'],

@@ -100,5 +100,7 @@ export const EXPORT_PATHS = {
   osvRecord: (id: string) => `/export/osv/${encodeURIComponent(id)}.json`,
   secdb: (branch: string, repo: string) => `/export/secdb/${encodeURIComponent(branch)}/${encodeURIComponent(repo)}.json`,
   openVex: '/export/openvex.json',
+  securityIndex: (branch: string, arch: string | undefined) =>
+    `/api/branch/${encodeURIComponent(branch)}/security-index${arch === undefined ? '' : `?arch=${encodeURIComponent(arch)}`}`,
   states: '/export/states.csv',
 } as const;

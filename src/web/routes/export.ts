@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../base/input-error.js';
 import { formatOsvIndex, formatOsvRecord, osvId, osvRecord, type OsvOptions } from '../../formats/osv.js';
 import { DEFAULT_URL_PREFIX, exportedVulnerabilitiesOf, openVexExport, osvRecords, secdbExport, stateTableRows, statesCsv } from '../../tracker/export.js';
-import { notFound } from '../errors.js';
+import { UnknownBranchError } from '../../scan/tracker.js';
+import { securityIndex } from '../../tracker/security-index.js';
+import { badRequest, notFound } from '../errors.js';
 import { respond } from '../respond.js';
 import { EXPORT_PATHS, vulnerabilityPath } from '../urls.js';
 import type { WebContext } from '../web-context.js';
@@ -55,6 +57,22 @@ export function registerExportRoutes(app: FastifyInstance, web: WebContext): voi
         return await secdbExport(store, branch, repo, DEFAULT_URL_PREFIX);
       } catch (error) {
         if (error instanceof InputError) throw notFound(`secdb of ${branch}/${repo}`);
+        throw error;
+      }
+    });
+  });
+  app.get<{ Params: { branch: string }; Querystring: Record<string, unknown> }>('/api/branch/:branch/security-index', (request, reply) => {
+    const { branch } = request.params;
+    const { arch, ...others } = request.query;
+    const unknown = Object.keys(others);
+    if (unknown.length > 0) throw badRequest(`unknown query parameter ${unknown[0]}; only arch is read`);
+    if (arch !== undefined && (typeof arch !== 'string' || arch === '')) throw badRequest('arch must be one architecture name, e.g. x86_64');
+    return serve(request, reply, EXPORT_PATHS.securityIndex(branch, arch), JSON_TYPE, 'security-index', async () => {
+      try {
+        return await securityIndex(web.db, branch, arch);
+      } catch (error) {
+        if (error instanceof UnknownBranchError) throw notFound(`branch ${branch}`);
+        if (error instanceof InputError) throw notFound(`architecture ${arch ?? ''} of branch ${branch}`);
         throw error;
       }
     });
