@@ -2,6 +2,8 @@ import { TRIAGE_JUSTIFICATIONS, TRIAGE_STATUSES } from '../base/triage.js';
 import { QUALITY_KINDS } from '../engine/quality.js';
 import { BRANCH_PACKAGE_SORTS, SEVERITY_LEVELS, STATE_NAMES } from '../store/index.js';
 import { CONTEXT_PATH } from './linked-data.js';
+import { MAX_CHANGES_LIMIT } from './routes/change-log.js';
+import { CHANGES_SINCE_PATH } from './urls.js';
 
 /** Where the OpenAPI document is served. */
 export const OPENAPI_PATH = '/openapi.json';
@@ -126,6 +128,24 @@ export function openApiDocument(base: string): Record<string, unknown> {
         '304': { description: 'Not modified since the ETag or date the request gave' },
         '400': errorResponse('An unknown query parameter'),
         '404': errorResponse('No such branch, or no such architecture in it'),
+      },
+    },
+  };
+  paths[CHANGES_SINCE_PATH] = {
+    get: {
+      summary:
+        'Every change in order, for mirrors and scanners pulling increments: state changes (`kind: state`), triage events (`triage`) and finished imports (`import`: the data every export is made from changed), ordered by time, then kind (import, state, triage), then id. The first call goes without `after`; each next call passes the `next` of the answer before, until `more` is false; later calls with the last `next` get only what came since.',
+      parameters: [
+        query('after', 'an opaque cursor this endpoint gave (`next`, or a change\'s `cursor`): only changes after it', { type: 'string' }, 'WyIyMDI0LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCJzdGF0ZSIsMV0'),
+        query('limit', 'changes per answer (default 100)', { type: 'integer', minimum: 1, maximum: MAX_CHANGES_LIMIT }, '500'),
+      ].map(({ needs: _needs, ...parameter }) => parameter),
+      responses: {
+        '200': {
+          description: '`changes` (each with its `cursor`, `kind`, `time` and `id`), `next` (the cursor to ask with next; null before any change exists) and `more` (a full page came: ask again now)',
+          content: { 'application/json': { schema: { type: 'object', required: ['changes', 'next', 'more'], properties: { changes: { type: 'array', items: { type: 'object', required: ['cursor', 'kind', 'time', 'id'] } }, next: { type: ['string', 'null'] }, more: { type: 'boolean' } } } } },
+        },
+        '304': { description: 'Not modified since the ETag or date the request gave' },
+        '400': errorResponse('A cursor this server did not give, a limit out of range, or an unknown parameter'),
       },
     },
   };

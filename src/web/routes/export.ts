@@ -4,7 +4,8 @@ import { formatOsvIndex, formatOsvRecord, osvId, osvRecord, type OsvOptions } fr
 import { DEFAULT_URL_PREFIX, exportedVulnerabilitiesOf, openVexExport, osvRecords, secdbExport, stateTableRows, statesCsv } from '../../tracker/export.js';
 import { UnknownBranchError } from '../../scan/tracker.js';
 import { securityIndex } from '../../tracker/security-index.js';
-import { badRequest, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
+import { type RawQuery, onlyParams, textParam } from '../query-params.js';
 import { respond } from '../respond.js';
 import { EXPORT_PATHS, vulnerabilityPath } from '../urls.js';
 import type { WebContext } from '../web-context.js';
@@ -61,12 +62,10 @@ export function registerExportRoutes(app: FastifyInstance, web: WebContext): voi
       }
     });
   });
-  app.get<{ Params: { branch: string }; Querystring: Record<string, unknown> }>('/api/branch/:branch/security-index', (request, reply) => {
+  app.get<{ Params: { branch: string }; Querystring: RawQuery }>('/api/branch/:branch/security-index', (request, reply) => {
     const { branch } = request.params;
-    const { arch, ...others } = request.query;
-    const unknown = Object.keys(others);
-    if (unknown.length > 0) throw badRequest(`unknown query parameter ${unknown[0]}; only arch is read`);
-    if (arch !== undefined && (typeof arch !== 'string' || arch === '')) throw badRequest('arch must be one architecture name, e.g. x86_64');
+    onlyParams(request.query, ['arch']);
+    const arch = textParam(request.query, 'arch');
     return serve(request, reply, EXPORT_PATHS.securityIndex(branch, arch), JSON_TYPE, 'security-index', async () => {
       try {
         return await securityIndex(web.db, branch, arch);
