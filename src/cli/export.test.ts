@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CsafDocument } from '../formats/csaf.js';
 import { parseSecdb } from '../formats/secdb.js';
+import { parseSecurityIndex } from '../formats/security-index.js';
 import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
 import { runCli } from '../test-support/cli.js';
 import { csafValidator } from '../test-support/json-schema.js';
 
 const validCsaf = csafValidator();
 
-/* `secfix export secdb|osv|openvex|csaf|states` through the command line, on the demo data of both databases. */
+/* `secfix export secdb|security-index|osv|openvex|csaf|states` through the command line, on the demo data of both databases. */
 
 describe.each(backends)('%s secfix export', (backend) => {
   let store: TestStore;
@@ -27,6 +28,16 @@ describe.each(backends)('%s secfix export', (backend) => {
     const printed = await runCli(['export', 'secdb', '--branch', '3.16', '--repo', 'main', ...db()]);
     expect(printed.stdout).toBe(readFileSync(out, 'utf8'));
     expect(parseSecdb(printed.stdout, out).packages.length).toBeGreaterThan(10);
+  });
+
+  it('writes the security index of one architecture, the same bytes to a file as to standard output', async () => {
+    const out = join(dir, 'security-index.json');
+    expect(await runCli(['export', 'security-index', '--branch', '3.16', '--arch', 'x86_64', '--out', out, ...db()])).toEqual({ status: 0, stdout: '', stderr: '' });
+    const printed = await runCli(['export', 'security-index', '--branch', 'v3.16', '--arch', 'x86_64', ...db()]);
+    expect(printed.stdout).toBe(readFileSync(out, 'utf8'));
+    const document = parseSecurityIndex(printed.stdout, out);
+    expect(document).toMatchObject({ branch: '3.16', arch: 'x86_64' });
+    expect(document.packages.size).toBeGreaterThan(10);
   });
 
   it('writes the OSV folder with its index, and the same records on a second run', async () => {
@@ -75,6 +86,7 @@ describe.each(backends)('%s secfix export', (backend) => {
 
   it.each([
     [['secdb', '--branch', '9.99', '--repo', 'main'], 'secfix: --branch: unknown branch "9.99"\n'],
+    [['security-index', '--branch', '3.16', '--arch', 'mips'], 'secfix: --arch: branch 3.16 has no architecture "mips"'],
     [['osv', 'x', '--prefix', 'alpine'], 'secfix: --prefix: "alpine" is not an OSV id prefix'],
     [['states', '--format', 'xml'], 'secfix: option \'--format <f>\' argument \'xml\' is invalid'],
   ])('exits 2 with one line for bad input: %o', async (argv, message) => {

@@ -32,11 +32,13 @@ function rejectionsCommand(io: CliIo): Command {
     });
 }
 
+/** An export of one branch's data: `--db` and the required `--branch`. */
+function branchExportCommand(io: CliIo, name: string, description: string): Command {
+  return subcommand(io, name).description(description).option('--db <url>', DB_OPTION_HELP).requiredOption('--branch <b>', 'the branch (e.g. 3.16, edge)');
+}
+
 function secdbCommand(io: CliIo): Command {
-  return subcommand(io, 'secdb')
-    .description("write one branch's repository as Alpine's secdb JSON: fixes (secdb, aports, published triage fixes) and not-affected decisions under \"0\"")
-    .option('--db <url>', DB_OPTION_HELP)
-    .requiredOption('--branch <b>', 'the branch (e.g. 3.16, edge)')
+  return branchExportCommand(io, 'secdb', "write one branch's repository as Alpine's secdb JSON: fixes (secdb, aports, published triage fixes) and not-affected decisions under \"0\"")
     .requiredOption('--repo <r>', 'the repository (e.g. main)')
     .option('--urlprefix <url>', 'the urlprefix field', 'https://dl-cdn.alpinelinux.org/alpine')
     .option('--out <file>', 'write to this file instead of standard output')
@@ -45,6 +47,26 @@ function secdbCommand(io: CliIo): Command {
       await withCliStore(flags.db, async ({ store }) => {
         const { secdbExport } = await import('../tracker/export.js');
         await emit(io, await secdbExport(store, branchName(flags.branch), flags.repo, flags.urlprefix), flags.out);
+      });
+    });
+}
+
+function securityIndexCommand(io: CliIo): Command {
+  return branchExportCommand(
+    io,
+    'security-index',
+    "write one branch's security index: per origin its published version, binaries, published fixes and not-affected ids (what `scan --index-url` reads)",
+  )
+    .option('--arch <a>', 'only the binaries of this architecture (e.g. x86_64)')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .addHelpText(
+      'after',
+      '\nOnly fixes the branch publishes count; the same file is served at\n/api/branch/B/security-index?arch=A. Example:\n  secfix export security-index --branch 3.16 --arch x86_64 --out security-index.json\n',
+    )
+    .action(async (flags: { db?: string; branch: string; arch?: string; out?: string }) => {
+      await withCliStore(flags.db, async ({ store }) => {
+        const { securityIndex } = await import('../tracker/security-index.js');
+        await emit(io, await securityIndex(store.db, branchName(flags.branch), flags.arch), flags.out);
       });
     });
 }
@@ -139,12 +161,13 @@ function statesCommand(io: CliIo): Command {
     });
 }
 
-/** `secfix export rejections|secdb|osv|openvex|csaf|states`. */
+/** `secfix export rejections|secdb|security-index|osv|openvex|csaf|states`. */
 export function exportCommand(io: CliIo, _status: CliStatus): Command {
   return subcommand(io, 'export')
     .description("write data in other tools' formats")
     .addCommand(rejectionsCommand(io))
     .addCommand(secdbCommand(io))
+    .addCommand(securityIndexCommand(io))
     .addCommand(osvCommand(io))
     .addCommand(openVexCommand(io))
     .addCommand(csafCommand(io))

@@ -61,8 +61,8 @@ describe.each(backends)('%s secfix publish and verify', (backend) => {
     const index = parsePublicationIndex(readFileSync(join(out, 'index.json')), 'index.json');
     expect(index.key).toBe(`${KEY_NAME}.pub`);
     const paths = index.files.map((file) => file.path);
-    expect(paths).toEqual(expect.arrayContaining(['secdb/3.16/main.json', 'secdb/3.17/community.json', 'osv/all.json', 'openvex.json', 'csaf/index.txt', 'csaf/changes.csv', 'states.csv', 'states.json']));
-    expect(new Set(index.files.map((file) => file.export))).toEqual(new Set(['secdb', 'osv', 'openvex', 'csaf', 'states']));
+    expect(paths).toEqual(expect.arrayContaining(['secdb/3.16/main.json', 'secdb/3.17/community.json', 'osv/all.json', 'openvex.json', 'csaf/index.txt', 'csaf/changes.csv', 'security-index/3.16/x86_64.json', 'states.csv', 'states.json']));
+    expect(new Set(index.files.map((file) => file.export))).toEqual(new Set(['secdb', 'security-index', 'osv', 'openvex', 'csaf', 'states']));
     const osvIndex = JSON.parse(readFileSync(join(out, 'osv', 'all.json'), 'utf8')) as { id: string }[];
     expect(paths.filter((path) => path.startsWith('osv/'))).toHaveLength(osvIndex.length + 1);
     const csafFiles = readFileSync(join(out, 'csaf', 'index.txt'), 'utf8').split('\n').filter((line) => line !== '');

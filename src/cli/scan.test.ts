@@ -159,11 +159,11 @@ describe('secfix scan: images and bad input', () => {
       return run.stderr;
     };
     expect(await usage('--installed', SYFT, '--secdb', SECDB, '--server', 'https://secfix.example')).toBe(
-      'secfix: give exactly one source of security data: --secdb PATH, --db URL or --server URL\n',
+      'secfix: give exactly one source of security data: --secdb PATH, --db URL, --server URL or --index-url URL|FILE\n',
     );
     expect(await usage('--installed', SYFT, '--server', 'secfix.example:8080')).toBe('secfix: --server: "secfix.example:8080": expected an http:// or https:// address\n');
     expect(await usage('--secdb', SECDB)).toBe('secfix: give exactly one of a target (root folder or image) and --installed FILE\n');
-    expect(await usage('--installed', SYFT)).toBe('secfix: give exactly one source of security data: --secdb PATH, --db URL or --server URL\n');
+    expect(await usage('--installed', SYFT)).toBe('secfix: give exactly one source of security data: --secdb PATH, --db URL, --server URL or --index-url URL|FILE\n');
     expect(await usage('--installed', SYFT, '--secdb', SECDB, '--fail-on', 'upgrade,bogus')).toBe(
       'secfix: --fail-on "upgrade,bogus": expected a comma-separated list of upgrade, fix-not-published, unfixed\n',
     );

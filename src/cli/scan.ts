@@ -12,6 +12,7 @@ interface ScanFlags {
   secdb?: string[];
   db?: string;
   server?: string;
+  indexUrl?: string;
   index?: string[];
   keys?: string;
   format: 'text' | 'json' | 'sarif';
@@ -38,6 +39,7 @@ Examples:
       --index data/alpine-sample/apkindex/v3.16-main-x86_64/APKINDEX.tar.gz --keys data/alpine-sample/keys
   secfix scan rootfs/ --db sqlite:./secfix.db --fail-on upgrade,unfixed
   secfix scan alpine.tar --server http://localhost:8080 --format json
+  secfix scan / --index-url http://localhost:8080/api/branch/3.16/security-index?arch=x86_64
 `;
 
 /** `v3.16` and `3.16` name the same branch; anything but a release or edge is a usage error. */
@@ -69,9 +71,10 @@ async function scanWithDatabase(url: string, options: Omit<ScanOptions, 'loadSec
   });
 }
 
-/** The loader for --secdb or --server, whichever was given. */
+/** The loader for --secdb, --index-url or --server, whichever was given. */
 async function fileOrServerLoader(flags: ScanFlags): Promise<SecurityDataLoader> {
   const [{ secdbLoader, serverLoader }, { trackerBaseUrl }] = await Promise.all([import('../scan/run.js'), import('../scan/tracker-api.js')]);
+  if (flags.indexUrl !== undefined) return (await import('../scan/security-index.js')).securityIndexLoader(flags.indexUrl);
   if (flags.server === undefined) return secdbLoader(flags.secdb ?? [], flags.keys);
   try {
     return serverLoader(trackerBaseUrl(flags.server));
@@ -90,6 +93,7 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
     .option('--secdb <path>', 'a secdb JSON file, a folder of them (e.g. a copy of secdb.alpinelinux.org) or a published folder (secfix publish; a folder or a URL); repeat for several', collectValues)
     .option('--db <url>', 'tracker database (sqlite:PATH or postgres://…): also reports unfixed vulnerabilities')
     .option('--server <url>', 'address of a running secfix tracker (http://host:port): the data --db gives, over its API')
+    .option('--index-url <url>', "a tracker's security index (GET /api/branch/B/security-index, or a file `secfix export security-index` wrote): published fixes only")
     .option('--index <file>', 'an APKINDEX.tar.gz or APKINDEX file of the branch: what is published now; repeat for several', collectValues)
     .option('--keys <dir>', 'folder of trusted apk public keys to verify signed indexes and published folders')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
@@ -101,8 +105,8 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
       if (input === undefined || (target !== undefined && flags.installed !== undefined)) {
         throw new UsageError('give exactly one of a target (root folder or image) and --installed FILE');
       }
-      if ([flags.secdb, flags.db, flags.server].filter((flag) => flag !== undefined).length !== 1) {
-        throw new UsageError('give exactly one source of security data: --secdb PATH, --db URL or --server URL');
+      if ([flags.secdb, flags.db, flags.server, flags.indexUrl].filter((flag) => flag !== undefined).length !== 1) {
+        throw new UsageError('give exactly one source of security data: --secdb PATH, --db URL, --server URL or --index-url URL|FILE');
       }
       const failOn = parseFailOn(flags.failOn);
       const maxImageBytes = flags.maxImageBytes === undefined ? undefined : parseByteSize(flags.maxImageBytes);

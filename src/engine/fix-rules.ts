@@ -12,6 +12,15 @@ export function isNotAffectedLine(line: { readonly version: string }): boolean {
 }
 
 /**
+ * The ids a package's `0` lines declare not affected: those with no real fix line beside them,
+ * since a fix version says the package was affected (the fix wins, as decide.ts rules).
+ */
+export function notAffectedIds(lines: readonly { readonly version: string; readonly id: string }[]): Set<string> {
+  const fixed = new Set(lines.filter((line) => !isNotAffectedLine(line)).map((line) => line.id));
+  return new Set(lines.filter((line) => isNotAffectedLine(line) && !fixed.has(line.id)).map((line) => line.id));
+}
+
+/**
  * "Newest fix per CVE": of one vulnerability's secfixes lines, only the newest fix version counts
  * (a regression re-fix lists the id again under a later version). Returns the fix lines, `0`
  * lines left out, newest first; `tieBreak` orders equal versions, which otherwise keep their order.

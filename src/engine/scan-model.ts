@@ -72,9 +72,9 @@ export interface OpenVulnerability {
   readonly state: string;
 }
 
-/** Everything known about one branch, from secdb files or the tracker. */
+/** Everything known about one branch, from secdb files, the tracker or its security index. */
 export interface SecurityData {
-  readonly kind: 'secdb' | 'tracker';
+  readonly kind: 'secdb' | 'tracker' | 'index';
   readonly branch: string;
   /** The files or database the data came from, for the report. */
   readonly sources: readonly string[];
@@ -86,7 +86,12 @@ export interface SecurityData {
   readonly open?: ReadonlyMap<string, readonly OpenVulnerability[]>;
   /** Tracker only: ids rejected for an origin, which no finding may name. */
   readonly rejected?: ReadonlyMap<string, ReadonlySet<string>>;
-  /** Tracker only: the newest version the branch publishes, by origin. */
+  /**
+   * Ids that never affected an origin, which no finding may name: the tracker's decided
+   * `not-affected` pairs and standing triage decisions, or a secdb's `0` lines.
+   */
+  readonly notAffected?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Tracker and index only: the newest version the branch publishes, by origin. */
   readonly published?: ReadonlyMap<string, string>;
   /** ISO date the branch stops getting fixes, when the data says. */
   readonly endOfSupport?: string;

@@ -17,6 +17,9 @@ import { FINDING_KINDS, type Finding, type FindingVulnerability, type FixLine, t
  *   an index, or when the index does not carry the origin, it is an `upgrade` to the fix.
  * - The tracker's open vulnerabilities (vulnerable, no fix) are `unfixed`; its rejections
  *   remove an id from every finding.
+ * - An id the data holds not affected for the origin (a decided or triaged `not-affected`, or
+ *   a secdb `0` line) makes no finding, even when a later fix line lists it: such a line
+ *   records an upgrade, not that the installed version was affected.
  */
 
 export type ScannedPackage = Pick<ApkPackage, 'name' | 'version' | 'origin' | 'arch' | 'line'>;
@@ -92,17 +95,19 @@ function adviseGroup(group: OriginGroup, input: AdviseInput, warned: Set<string>
   const rejectedIds = data.rejected?.get(group.origin);
   // The tracker's data keeps only the ids of an origin's rejections.
   const rejectionsOf = (id: string) => (rejectedIds?.has(id) === true ? [id] : []);
+  const notAffected = data.notAffected?.get(group.origin);
+  const excluded = (id: string) => rejectionWins(rejectionsOf(id)) || notAffected?.has(id) === true;
   const newestPublished = (input.published ?? data.published)?.get(group.origin);
   const upgrade: FindingVulnerability[] = [];
   const waiting: FindingVulnerability[] = [];
   for (const [id, fixedVersion] of newestFixes(group.origin, data, warned, warnings)) {
-    if (rejectionWins(rejectionsOf(id)) || compareVersions(group.version, fixedVersion) >= 0) continue;
+    if (excluded(id) || compareVersions(group.version, fixedVersion) >= 0) continue;
     const published = newestPublished === undefined || compareVersions(newestPublished, fixedVersion) >= 0;
     (published ? upgrade : waiting).push({ id, fixedVersion });
   }
   const needingFix = new Set([...upgrade, ...waiting].map((vulnerability) => vulnerability.id));
   const unfixed = (data.open?.get(group.origin) ?? [])
-    .filter((open) => !needingFix.has(open.id) && !rejectionWins(rejectionsOf(open.id)))
+    .filter((open) => !needingFix.has(open.id) && !excluded(open.id))
     .map((open): FindingVulnerability => ({ id: open.id, state: open.state }));
 
   const finding = (kind: Finding['kind'], vulnerabilities: FindingVulnerability[], targetVersion: string | undefined): Finding => ({

@@ -156,7 +156,7 @@ export interface SecdbExport {
 }
 
 /** Newest version first; a key that is not an apk version sorts by text after the valid ones. */
-function bySecdbVersion(a: string, b: string): number {
+export function bySecdbVersion(a: string, b: string): number {
   const [validA, validB] = [isValidVersion(a), isValidVersion(b)];
   if (validA && validB) return compareVersions(b, a);
   if (validA !== validB) return validA ? -1 : 1;

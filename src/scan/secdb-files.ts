@@ -4,6 +4,7 @@ import { InputError } from '../base/input-error.js';
 import { type SecdbDocument, parseSecdb } from '../formats/secdb.js';
 import { isUrl } from '../sources/acquire.js';
 import { isGzip, readInput, readInputBytes } from '../sources/file.js';
+import { notAffectedIds } from '../engine/fix-rules.js';
 import { isPublication, openPublication } from '../sources/publication.js';
 import type { FixLine, SecurityData } from '../engine/scan-model.js';
 
@@ -104,8 +105,9 @@ export function parseSecdbForBranch(sources: readonly SecdbSource[], branch: str
 }
 
 /**
- * The fix lines of one branch, chosen by each document's own `distroversion` (never by its
- * file name); undefined when no document is for that branch.
+ * The fix lines of one branch and the ids its `0` lines declare not affected, chosen by each
+ * document's own `distroversion` (never by its file name); undefined when no document is for
+ * that branch.
  */
 export function secdbSecurityData(files: readonly SecdbFile[], branch: string): SecurityData | undefined {
   const chosen = files.filter((file) => file.document.branch === branch);
@@ -120,11 +122,16 @@ export function secdbSecurityData(files: readonly SecdbFile[], branch: string): 
       fixes.set(pkg.name, lines);
     }
   }
+  const notAffected = new Map([...fixes].flatMap(([origin, lines]) => {
+    const ids = notAffectedIds(lines);
+    return ids.size === 0 ? [] : [[origin, ids] as const];
+  }));
   return {
     kind: 'secdb',
     branch,
     sources: chosen.map((file) => file.path),
     repos: [...new Set(chosen.map((file) => file.document.repo))].sort(),
     fixes,
+    notAffected,
   };
 }

@@ -144,6 +144,7 @@ const DATA: SecurityData = {
   ]),
   open: new Map([['openssl', [{ id: 'CVE-2023-0466', state: 'vulnerable' }]]]),
   rejected: new Map([['busybox', new Set(['CVE-2022-28391', 'CVE-2022-30065'])]]),
+  notAffected: new Map([['openssl', new Set(['CVE-2022-3602'])]]),
   published: new Map([
     ['busybox', '1.35.0-r17'],
     ['openssl', '1.1.1s-r0'],
@@ -164,6 +165,7 @@ describe('security data on the wire', () => {
     const json = wire(withoutEnd);
     expect(json).not.toHaveProperty('endOfSupport');
     expect(json['rejected']).toEqual({ busybox: ['CVE-2022-28391', 'CVE-2022-30065'] });
+    expect(json['notAffected']).toEqual({ openssl: ['CVE-2022-3602'] });
     expect(json['published']).toEqual({ busybox: '1.35.0-r17', openssl: '1.1.1s-r0' });
     expect(Object.keys(json['fixes'] as object)).toEqual(['busybox', 'openssl', '__proto__']);
     expect(securityDataFromJson(json, SOURCE)).toEqual(withoutEnd);
@@ -171,7 +173,7 @@ describe('security data on the wire', () => {
 
   it('writes secdb data without tracker-only maps as empty objects', () => {
     const secdb: SecurityData = { kind: 'secdb', branch: '3.16', sources: ['main.json'], repos: ['main'], fixes: new Map() };
-    expect(wire(secdb)).toEqual({ branch: '3.16', repos: ['main'], sources: ['main.json'], fixes: {}, open: {}, rejected: {}, published: {} });
+    expect(wire(secdb)).toEqual({ branch: '3.16', repos: ['main'], sources: ['main.json'], fixes: {}, open: {}, rejected: {}, notAffected: {}, published: {} });
   });
 
   /** Each case changes one field of a valid answer; the error must name the source and that field. */
@@ -195,6 +197,7 @@ describe('security data on the wire', () => {
     ['an open entry without state', (json) => ({ ...json, open: { openssl: [{ id: 'CVE-1' }] } }), '$.open.openssl[0].state', 'missing (expected a string)'],
     ['rejected ids an object', (json) => ({ ...json, rejected: { busybox: { id: 'CVE-1' } } }), '$.rejected.busybox', 'expected an array, found an object'],
     ['a rejected id a number', (json) => ({ ...json, rejected: { busybox: [1] } }), '$.rejected.busybox[0]', 'expected a string, found a number'],
+    ['a not-affected id a number', (json) => ({ ...json, notAffected: { openssl: [3602] } }), '$.notAffected.openssl[0]', 'expected a string, found a number'],
     ['no published', ({ published: _published, ...rest }) => rest, '$.published', 'missing (expected an object)'],
     ['a published version a list', (json) => ({ ...json, published: { busybox: ['1.35.0-r17'] } }), '$.published.busybox', 'expected a string, found an array'],
   ];

@@ -33,6 +33,7 @@ export interface SecurityDataJson {
   readonly fixes: Readonly<Record<string, readonly FixLine[]>>;
   readonly open: Readonly<Record<string, readonly OpenVulnerability[]>>;
   readonly rejected: Readonly<Record<string, readonly string[]>>;
+  readonly notAffected: Readonly<Record<string, readonly string[]>>;
   readonly published: Readonly<Record<string, string>>;
 }
 
@@ -50,6 +51,7 @@ export function securityDataToJson(data: SecurityData): SecurityDataJson {
     fixes: record(data.fixes, (lines) => lines.map(({ version, id, repo }) => ({ version, id, repo }))),
     open: record(data.open, (list) => list.map(({ id, state }) => ({ id, state }))),
     rejected: record(data.rejected, (ids) => [...ids]),
+    notAffected: record(data.notAffected, (ids) => [...ids].sort()),
     published: record(data.published, (version) => version),
   };
 }
@@ -92,6 +94,7 @@ export function securityDataFromJson(value: unknown, source: string): SecurityDa
       }),
     ),
     rejected: byOrigin(root, 'rejected', (ids) => new Set(texts(ids))),
+    notAffected: byOrigin(root, 'notAffected', (ids) => new Set(texts(ids))),
     published: byOrigin(root, 'published', (version) => version.asNonEmptyString()),
     ...(endOfSupport === undefined ? {} : { endOfSupport }),
   };
@@ -99,7 +102,7 @@ export function securityDataFromJson(value: unknown, source: string): SecurityDa
 
 // The client: every failure is an InputError naming the URL asked, so the CLI prints one line and exits 2.
 
-const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
  * Checks a tracker address (`http://localhost:8080`, `https://security.example.org/tracker/`)
@@ -120,7 +123,7 @@ export function trackerBaseUrl(text: string): string {
 }
 
 /** Words why fetch failed: undici puts the system error (ECONNREFUSED…) in `cause`. */
-function fetchFailure(error: unknown, url: string, timeoutMs: number): string {
+export function fetchFailure(error: unknown, url: string, timeoutMs: number): string {
   if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
   let cause = (error as { cause?: unknown }).cause;
   // Connecting to every address of a name fails as one AggregateError without a message.

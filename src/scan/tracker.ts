@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import { InputError } from '../base/input-error.js';
-import { type Schema, listBranches, listPublishedVersions, listSecfixes, listStates } from '../store/index.js';
+import { type Schema, listBranches, listPublishedVersions, listSecfixes, listStates, listTriageEvents } from '../store/index.js';
+import type { TriageEvent } from '../base/triage.js';
+import { standingTriage } from '../engine/triage.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import type { FixLine, OpenVulnerability, SecurityData } from '../engine/scan-model.js';
 import { triageStates } from '../tracker/triage.js';
@@ -11,7 +13,9 @@ import { triageStates } from '../tracker/triage.js';
  * and the decided states with their triage: an open pair (see `Resolution` in
  * src/engine/triage.ts) without a fix version is an open vulnerability, whatever the branch's end
  * of support (which the scan warns about on its own: the system is exposed all the same);
- * `rejected` removes the id from the scan's findings, as it does from the tracker's.
+ * `rejected` removes the id from the scan's findings, as it does from the tracker's, and so does
+ * a pair the tracker holds not affected: a standing triage `not-affected` for the branch, or a
+ * decided `not-affected` state no triage overrules.
  * Only the given origins are read, so a scan touches a few hundred rows, not the branch; without
  * a list, the whole branch (which the web server reads once per data version).
  */
@@ -20,6 +24,24 @@ function append<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [value]);
   else list.push(value);
+}
+
+const pairKey = (pkg: string, id: string) => `${pkg}\u0000${id}`;
+
+/** The status of the triage standing for `branch` on each triaged pair, by pairKey. */
+function standingStatuses(events: readonly TriageEvent[], branch: string): Map<string, string> {
+  const byPair = new Map<string, TriageEvent[]>();
+  for (const event of events) append(byPair, pairKey(event.package, event.vulnerabilityId), event);
+  const statuses = new Map<string, string>();
+  for (const [key, pairEvents] of byPair) {
+    const standing = standingTriage(pairEvents, branch);
+    if (standing !== null) statuses.set(key, standing.status);
+  }
+  return statuses;
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  map.set(key, (map.get(key) ?? new Set<string>()).add(value));
 }
 
 /** The database has no such branch: the web API answers 404 for it rather than 500. */
@@ -45,6 +67,12 @@ export async function trackerSecurityData(db: Kysely<Schema>, description: strin
   const open = new Map<string, OpenVulnerability[]>();
   const rejected = new Map<string, Set<string>>();
   const published = new Map<string, string>();
+  const notAffected = new Map<string, Set<string>>();
+  const triaged = standingStatuses(await listTriageEvents(db, origins === undefined ? {} : { packages: origins }), branch);
+  for (const [key, status] of triaged) {
+    const [pkg, id] = key.split('\u0000') as [string, string];
+    if (status === 'not-affected') addTo(notAffected, pkg, id);
+  }
   for (const repository of found.repositories) {
     const [secfixes, versions, states] = await Promise.all([
       listSecfixes(db, repository.id, origins),
@@ -60,7 +88,8 @@ export async function trackerSecurityData(db: Kysely<Schema>, description: strin
     for (const [index, state] of states.entries()) {
       const { resolution, status } = triages[index]!;
       if (resolution === 'open' && state.fixedVersion === null) append(open, state.package, { id: state.vulnerabilityId, state: status });
-      if (state.state === 'rejected') rejected.set(state.package, (rejected.get(state.package) ?? new Set<string>()).add(state.vulnerabilityId));
+      if (state.state === 'rejected') addTo(rejected, state.package, state.vulnerabilityId);
+      if (state.state === 'not-affected' && !triaged.has(pairKey(state.package, state.vulnerabilityId))) addTo(notAffected, state.package, state.vulnerabilityId);
     }
   }
   return {
@@ -71,6 +100,7 @@ export async function trackerSecurityData(db: Kysely<Schema>, description: strin
     fixes,
     open,
     rejected,
+    notAffected,
     published,
     ...(found.endOfSupport === null ? {} : { endOfSupport: found.endOfSupport }),
   };

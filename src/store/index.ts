@@ -26,3 +26,4 @@ export * from './queries/auth.js';
 export * from './queries/exchange.js';
 export * from './queries/summaries.js';
 export * from './queries/exports.js';
+export * from './queries/change-log.js';

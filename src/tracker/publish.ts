@@ -16,6 +16,7 @@ import {
   signChecksums,
 } from '../formats/publication.js';
 import { isPublication } from '../sources/publication.js';
+import { securityIndex } from './security-index.js';
 import { type Store, getDataVersion, listBranches } from '../store/index.js';
 import { DEFAULT_URL_PREFIX, openVexExport, secdbExport, stateTableRows, statesCsv, writeCsafFiles, writeOsvFiles } from './export.js';
 
@@ -51,6 +52,16 @@ export const PUBLISHED_EXPORTS: readonly PublishedExport[] = [
       for (const branch of await listBranches(store.db)) {
         for (const repository of branch.repositories) {
           await file(`secdb/${branch.name}/${repository.name}.json`, JSON_TYPE, await secdbExport(store, branch.name, repository.name, DEFAULT_URL_PREFIX));
+        }
+      }
+    },
+  },
+  {
+    name: 'security-index',
+    async write({ store }, file) {
+      for (const branch of await listBranches(store.db)) {
+        for (const arch of branch.archs) {
+          await file(`security-index/${branch.name}/${arch}.json`, JSON_TYPE, await securityIndex(store.db, branch.name, arch));
         }
       }
     },

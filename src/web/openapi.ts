@@ -2,6 +2,8 @@ import { TRIAGE_JUSTIFICATIONS, TRIAGE_STATUSES } from '../base/triage.js';
 import { QUALITY_KINDS } from '../engine/quality.js';
 import { BRANCH_PACKAGE_SORTS, SEVERITY_LEVELS, STATE_NAMES } from '../store/index.js';
 import { CONTEXT_PATH } from './linked-data.js';
+import { MAX_CHANGES_LIMIT } from './routes/change-log.js';
+import { CHANGES_SINCE_PATH } from './urls.js';
 
 /** Where the OpenAPI document is served. */
 export const OPENAPI_PATH = '/openapi.json';
@@ -104,13 +106,47 @@ export function openApiDocument(base: string): Record<string, unknown> {
   }
   paths['/api/branch/{branch}/security-data'] = {
     post: {
-      summary: 'What `secfix scan --server` reads: fixes, open vulnerabilities, rejections and published versions of the given origins in a branch',
+      summary: 'What `secfix scan --server` reads: fixes, open vulnerabilities, rejections, not-affected ids and published versions of the given origins in a branch',
       parameters: [{ name: 'branch', in: 'path', required: true, schema: { type: 'string' }, example: '3.16' }],
       requestBody: {
         required: true,
         content: { 'application/json': { schema: { type: 'object', required: ['packages'], properties: { packages: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 20_000 } } } } },
       },
       responses: { '200': { description: 'The branch\'s security data', content: { 'application/json': { schema: { type: 'object' } } } }, '400': errorResponse('A malformed body'), '404': errorResponse('No such branch') },
+    },
+  };
+  paths['/api/branch/{branch}/security-index'] = {
+    get: {
+      summary:
+        'The branch\'s security index (what `secfix scan --index-url` reads): per origin the published version, its binary packages, the fixes the branch publishes (version to ids) and the not-affected ids',
+      parameters: [
+        { name: 'branch', in: 'path', required: true, schema: { type: 'string' }, example: '3.16' },
+        { name: 'arch', in: 'query', schema: { type: 'string' }, example: 'x86_64', description: 'only binaries of this architecture; absent: all' },
+      ],
+      responses: {
+        '200': { description: 'The index (format `secfix-security-index/1`); ETag and Last-Modified allow conditional requests', content: { 'application/json': { schema: { type: 'object', required: ['format', 'branch', 'arch', 'repos', 'packages'] } } } },
+        '304': { description: 'Not modified since the ETag or date the request gave' },
+        '400': errorResponse('An unknown query parameter'),
+        '404': errorResponse('No such branch, or no such architecture in it'),
+      },
+    },
+  };
+  paths[CHANGES_SINCE_PATH] = {
+    get: {
+      summary:
+        'Every change in order, for mirrors and scanners pulling increments: state changes (`kind: state`), triage events (`triage`) and finished imports (`import`: the data every export is made from changed), ordered by time, then kind (import, state, triage), then id. The first call goes without `after`; each next call passes the `next` of the answer before, until `more` is false; later calls with the last `next` get only what came since.',
+      parameters: [
+        query('after', 'an opaque cursor this endpoint gave (`next`, or a change\'s `cursor`): only changes after it', { type: 'string' }, 'WyIyMDI0LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCJzdGF0ZSIsMV0'),
+        query('limit', 'changes per answer (default 100)', { type: 'integer', minimum: 1, maximum: MAX_CHANGES_LIMIT }, '500'),
+      ].map(({ needs: _needs, ...parameter }) => parameter),
+      responses: {
+        '200': {
+          description: '`changes` (each with its `cursor`, `kind`, `time` and `id`), `next` (the cursor to ask with next; null before any change exists) and `more` (a full page came: ask again now)',
+          content: { 'application/json': { schema: { type: 'object', required: ['changes', 'next', 'more'], properties: { changes: { type: 'array', items: { type: 'object', required: ['cursor', 'kind', 'time', 'id'] } }, next: { type: ['string', 'null'] }, more: { type: 'boolean' } } } } },
+        },
+        '304': { description: 'Not modified since the ETag or date the request gave' },
+        '400': errorResponse('A cursor this server did not give, a limit out of range, or an unknown parameter'),
+      },
     },
   };
   for (const [feed, summary] of [

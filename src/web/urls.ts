@@ -32,6 +32,8 @@ export const LOGIN_PATH = '/login';
 export const CALLBACK_PATH = '/auth/callback';
 export const LOGOUT_PATH = '/logout';
 export const ME_PATH = '/api/me';
+/** Every change after a cursor, for mirrors pulling increments. */
+export const CHANGES_SINCE_PATH = '/api/changes/since';
 export const orphansPath = () => '/orphans';
 export const changesPath = () => '/changes';
 /** One row of the state history: its id in feeds and JSON-LD, and its row's anchor on the changes page. */
@@ -105,5 +107,7 @@ export const EXPORT_PATHS = {
   csafChanges: '/export/csaf/changes.csv',
   /** A CSAF document by its file name without `.json` (`cve-2024-1234`). */
   csafDocument: (name: string) => `/export/csaf/${encodeURIComponent(name)}.json`,
+  securityIndex: (branch: string, arch: string | undefined) =>
+    `/api/branch/${encodeURIComponent(branch)}/security-index${arch === undefined ? '' : `?arch=${encodeURIComponent(arch)}`}`,
   states: '/export/states.csv',
 } as const;

@@ -42,6 +42,34 @@ export interface StateChangeRow {
   readonly descriptionTruncated: boolean;
 }
 
+/** A state history row joined with its branch and repository names. */
+interface HistoryRow {
+  readonly id: number | bigint | string;
+  readonly branch: string;
+  readonly repo: string;
+  readonly package: string;
+  readonly vulnerability_id: string;
+  readonly old_state: StateName | null;
+  readonly new_state: StateName | null;
+  readonly changed_at: string;
+  readonly cause: string;
+}
+
+/** The fields of a state change every list of them shares. */
+export function historyFields(row: HistoryRow): Pick<StateChangeRow, 'id' | 'branch' | 'repo' | 'package' | 'vulnerabilityId' | 'oldState' | 'newState' | 'changedAt' | 'cause'> {
+  return {
+    id: Number(row.id),
+    branch: row.branch,
+    repo: row.repo,
+    package: row.package,
+    vulnerabilityId: row.vulnerability_id,
+    oldState: row.old_state,
+    newState: row.new_state,
+    changedAt: row.changed_at,
+    cause: row.cause,
+  };
+}
+
 const BRACKETED_EMAIL = /<[^<>\s]+@[^<>\s]+>/;
 const BARE_EMAIL = /^[^<>\s]+@[^<>\s]+$/;
 
@@ -125,15 +153,7 @@ export async function listStateChanges(
     // substr counts characters (code points) on both dialects; so does spreading a string.
     const description = row.description === null ? null : [...row.description];
     return {
-      id: Number(row.id),
-      branch: row.branch,
-      repo: row.repo,
-      package: row.package,
-      vulnerabilityId: row.vulnerability_id,
-      oldState: row.old_state,
-      newState: row.new_state,
-      changedAt: row.changed_at,
-      cause: row.cause,
+      ...historyFields(row),
       maintainer: row.maintainer,
       severity: row.severity,
       cvssScore: row.cvss_score === null ? null : Number(row.cvss_score),

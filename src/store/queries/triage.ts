@@ -9,7 +9,8 @@ export type NewTriageEvent = Omit<TriageEvent, 'id'>;
 
 const digestsShape = recordOf(text);
 
-function storedEvent(row: Selectable<TriageEventTable>): TriageEvent {
+/** A stored triage event as the rest of secfix reads it. */
+export function storedEvent(row: Selectable<TriageEventTable>): TriageEvent {
   return {
     id: Number(row.id),
     package: row.package,

@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type CsafDocument, csafFileName } from '../../formats/csaf.js';
 import { parseSecdb } from '../../formats/secdb.js';
+import { parseSecurityIndex } from '../../formats/security-index.js';
 import { findStates, listTriageEvents } from '../../store/index.js';
 import { backends } from '../../test-support/databases.js';
 import { csafValidator, schemaValidator } from '../../test-support/json-schema.js';
@@ -34,6 +35,21 @@ describe.each(backends)('%s export routes', (backend) => {
       expect({ id: record.id, modified: record.modified }).toEqual({ id, modified });
       expect(record.references).toContainEqual(expect.objectContaining({ url: `${TEST_BASE_URL}/cve/${record.upstream?.[0] ?? record.id}` }));
     }
+  });
+
+  it('serves the security index of a branch and architecture with the triaged decision as not affected, 304 when unchanged, 404 and 400 for bad names', async () => {
+    const url = EXPORT_PATHS.securityIndex('3.16', 'x86_64');
+    const first = await web().get(url, { 'accept-encoding': 'gzip' });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-encoding']).toBe('gzip');
+    const index = parseSecurityIndex(gunzipSync(first.rawPayload), url);
+    expect(index).toMatchObject({ branch: '3.16', arch: 'x86_64' });
+    const [event] = await listTriageEvents(web().store.db);
+    expect(index.packages.get(event!.package)?.notAffected).toContain(event!.vulnerabilityId);
+    expect((await web().get(url, { 'if-none-match': String(first.headers.etag) })).statusCode).toBe(304);
+    expect((await web().get(EXPORT_PATHS.securityIndex('9.99', undefined))).statusCode).toBe(404);
+    expect((await web().get(EXPORT_PATHS.securityIndex('3.16', 'mips'))).statusCode).toBe(404);
+    expect((await web().get(`${url}&repo=main`)).statusCode).toBe(400);
   });
 
   it('answers 304 to a repeated request and compresses on request', async () => {

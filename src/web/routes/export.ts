@@ -3,7 +3,10 @@ import { InputError } from '../../base/input-error.js';
 import { type CsafIndexEntry, type CsafOptions, csafFileName, formatCsaf, formatCsafChanges, formatCsafIndex } from '../../formats/csaf.js';
 import { formatOsvIndex, formatOsvRecord, osvId, osvRecord, type OsvOptions } from '../../formats/osv.js';
 import { DEFAULT_URL_PREFIX, csafDocuments, csafDocumentsOf, exportedVulnerabilitiesOf, openVexExport, osvRecords, secdbExport, stateTableRows, statesCsv } from '../../tracker/export.js';
+import { UnknownBranchError } from '../../scan/tracker.js';
+import { securityIndex } from '../../tracker/security-index.js';
 import { notFound } from '../errors.js';
+import { type RawQuery, onlyParams, textParam } from '../query-params.js';
 import { respond } from '../respond.js';
 import { EXPORT_PATHS, vulnerabilityPath } from '../urls.js';
 import type { WebContext } from '../web-context.js';
@@ -93,6 +96,20 @@ export function registerExportRoutes(app: FastifyInstance, web: WebContext): voi
         return await secdbExport(store, branch, repo, DEFAULT_URL_PREFIX);
       } catch (error) {
         if (error instanceof InputError) throw notFound(`secdb of ${branch}/${repo}`);
+        throw error;
+      }
+    });
+  });
+  app.get<{ Params: { branch: string }; Querystring: RawQuery }>('/api/branch/:branch/security-index', (request, reply) => {
+    const { branch } = request.params;
+    onlyParams(request.query, ['arch']);
+    const arch = textParam(request.query, 'arch');
+    return serve(request, reply, EXPORT_PATHS.securityIndex(branch, arch), JSON_TYPE, 'security-index', async () => {
+      try {
+        return await securityIndex(web.db, branch, arch);
+      } catch (error) {
+        if (error instanceof UnknownBranchError) throw notFound(`branch ${branch}`);
+        if (error instanceof InputError) throw notFound(`architecture ${arch ?? ''} of branch ${branch}`);
         throw error;
       }
     });

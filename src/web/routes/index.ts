@@ -3,6 +3,7 @@ import { registerResource } from '../resource.js';
 import type { WebContext } from '../web-context.js';
 import { branchResource } from './branch.js';
 import { changesResource } from './changes.js';
+import { registerChangeLogRoute } from './change-log.js';
 import { registerExportRoutes } from './export.js';
 import { registerFeedRoutes } from './feeds.js';
 import { homeResource } from './home.js';
@@ -32,6 +33,7 @@ export function registerRoutes(app: FastifyInstance, web: WebContext): void {
   registerResource(app, web, changesResource);
   registerFeedRoutes(app, web);
   registerExportRoutes(app, web);
+  registerChangeLogRoute(app, web);
   registerTriageRoutes(app, web);
   registerVulnerabilityTriageRoute(app, web);
 }

@@ -44,8 +44,8 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
     expect(Object.keys(body.fixes).sort()).toEqual(origins);
     expect(Object.keys(body.published).sort()).toEqual(origins);
     expect(body.repos).toEqual(['community', 'main']);
-    // The data version, listBranches' 3, then secfixes, published versions and states of each of the 2 repositories.
-    expect(web().queries.count).toBe(10);
+    // The data version, listBranches' 3, the triage events, then secfixes, published versions and states of each of the 2 repositories.
+    expect(web().queries.count).toBe(11);
     // Another request, whatever its names, reads only the data version: the branch is looked up in memory.
     web().queries.count = 0;
     const names = Array.from({ length: MAX_REQUEST_PACKAGES }, (_, index) => (index === 0 ? 'busybox' : `absent-${index}`));
@@ -56,7 +56,7 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
     await bumpDataVersion(web().store);
     web().queries.count = 0;
     expect((await post(PATH, { packages: origins })).json<SecurityDataJson>()).toEqual(expected);
-    expect(web().queries.count).toBe(10);
+    expect(web().queries.count).toBe(11);
   });
 
   it('answers an empty list with the branch alone, so a scan of a system without packages still learns its repositories', async () => {

@@ -64,7 +64,7 @@ function parseRequest(body: unknown): string[] {
   return [...new Set(packages as string[])];
 }
 
-const SECTIONS = ['fixes', 'open', 'rejected', 'published'] as const;
+const SECTIONS = ['fixes', 'open', 'rejected', 'notAffected', 'published'] as const;
 
 /**
  * A whole branch's security data as answer text: the fields every answer shares, and each
@@ -99,10 +99,16 @@ async function loadBranchAnswers(web: WebContext, branch: string): Promise<Branc
   await setImmediate();
   const json: SecurityDataJson = securityDataToJson(data);
   await setImmediate();
-  const { fixes, open, rejected, published, ...shared } = json;
+  const { fixes, open, rejected, notAffected, published, ...shared } = json;
   return {
     head: JSON.stringify(shared).slice(0, -1),
-    sections: { fixes: await textsByOrigin(fixes), open: await textsByOrigin(open), rejected: await textsByOrigin(rejected), published: await textsByOrigin(published) },
+    sections: {
+      fixes: await textsByOrigin(fixes),
+      open: await textsByOrigin(open),
+      rejected: await textsByOrigin(rejected),
+      notAffected: await textsByOrigin(notAffected),
+      published: await textsByOrigin(published),
+    },
   };
 }
 
@@ -119,7 +125,7 @@ function answerText(answers: BranchAnswers, origins: readonly string[]): string 
 
 /**
  * `POST /api/branch/:branch/security-data` with `{"packages": [origins]}`: the branch's fix
- * lines, open and rejected vulnerabilities and published versions for those origins, which
+ * lines, open, rejected and not-affected vulnerabilities and published versions for those origins, which
  * `secfix scan --server` decides findings from. Not a Resource: the answer depends on the body,
  * so it is neither negotiated nor cached by URL, and errors are always JSON. Its own scope
  * parses JSON with a small body limit and a nesting check before parsing.

@@ -1,4 +1,4 @@
-import type { StateChangeRow } from '../../store/index.js';
+import { type StateChangeRow, historyFields } from '../../store/index.js';
 import type { TestStore } from '../../test-support/databases.js';
 
 /** A row of the state history as tests read it straight from the store. */
@@ -17,15 +17,7 @@ export async function readHistory(store: TestStore): Promise<HistoryRow[]> {
     .execute();
   return rows
     .map((row) => ({
-      id: Number(row.id),
-      branch: row.branch,
-      repo: row.repo,
-      package: row.package,
-      vulnerabilityId: row.vulnerability_id,
-      oldState: row.old_state,
-      newState: row.new_state,
-      changedAt: row.changed_at,
-      cause: row.cause,
+      ...historyFields(row),
       maintainer: row.maintainer,
       severity: row.severity,
       cvssScore: row.cvss_score === null ? null : Number(row.cvss_score),
