@@ -54,7 +54,7 @@ describe.each(backends)('%s migrations', (backend) => {
   }
 
   it('creates every table, and a second run does nothing', async () => {
-    expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange']);
+    expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs']);
     expect(await tableNames()).toEqual(tables);
     expect(await migrateToLatest(store)).toEqual([]);
     expect(await tableNames()).toEqual(tables);
@@ -64,7 +64,7 @@ describe.each(backends)('%s migrations', (backend) => {
     const other = await openDatabase(store.url);
     try {
       const applied = await Promise.all([migrateToLatest(store), migrateToLatest(other)]);
-      expect(applied.flat()).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange']);
+      expect(applied.flat()).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs']);
       expect(await tableNames()).toEqual(tables);
     } finally {
       await other.close();
@@ -139,7 +139,7 @@ describe.each(backends)('%s migrations', (backend) => {
       { vulnerability_id: id, url: `https://example.org/${index}/a`, tags: '[]' },
     ]);
     await store.db.insertInto('vulnerability_reference' as never).values(references).execute();
-    expect(await migrateToLatest(store)).toEqual(['0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange']);
+    expect(await migrateToLatest(store)).toEqual(['0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs']);
     expect(await tableNames()).toEqual(tables);
     for (const [index, id] of ids.entries()) {
       expect(await listVulnerabilityReferences(store.db, id)).toEqual([

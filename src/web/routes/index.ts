@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerResource } from '../resource.js';
 import type { WebContext } from '../web-context.js';
+import { registerAuditRoutes } from './audit.js';
 import { branchResource } from './branch.js';
 import { changesResource } from './changes.js';
 import { registerExportRoutes } from './export.js';
@@ -34,4 +35,5 @@ export function registerRoutes(app: FastifyInstance, web: WebContext): void {
   registerExportRoutes(app, web);
   registerTriageRoutes(app, web);
   registerVulnerabilityTriageRoute(app, web);
+  registerAuditRoutes(app, web);
 }
