@@ -74,6 +74,7 @@ async function busiestUrls(store: TestStore): Promise<Record<string, string>> {
     feed: '/feed.atom',
     audit: '/audit?package=' + encodeURIComponent(name),
     'audit feed': '/audit.atom',
+    'my work': '/me',
   };
 }
 

@@ -8,6 +8,7 @@ import { registerExportRoutes } from './export.js';
 import { registerFeedRoutes } from './feeds.js';
 import { homeResource } from './home.js';
 import { maintainerResource, maintainersResource } from './maintainers.js';
+import { registerMyWorkRoute } from './my-work.js';
 import { orphansResource } from './orphans.js';
 import { packageResource } from './package.js';
 import { qualityResource } from './quality.js';
@@ -36,4 +37,5 @@ export function registerRoutes(app: FastifyInstance, web: WebContext): void {
   registerTriageRoutes(app, web);
   registerVulnerabilityTriageRoute(app, web);
   registerAuditRoutes(app, web);
+  registerMyWorkRoute(app, web);
 }
