@@ -25,16 +25,16 @@ const pairKey = (pkg: string, vulnerabilityId: string) => `${pkg}\u0000${vulnera
  * The open work of one person's packages, or of the orphaned ones (of one branch, when given):
  * every open count and list of the maintainer pages, the orphan list and "my work" comes from
  * here, so what counts as open is decided in this one place (by the engine's triage rules).
- * Three queries whatever the size: the packages and their vulnerable or triaged pairs at once,
- * then the triage events of those packages. A pair a person triaged (say `affected`) where the
+ * Three queries at once, whatever the size: the packages, their vulnerable or triaged pairs, and
+ * the triage events of those packages. A pair a person triaged (say `affected`) where the
  * engine computed no state is open too, as in the triage queue.
  */
 export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, branch?: string): Promise<OpenWork> {
-  const [packages, states] = await Promise.all([
+  const [packages, states, events] = await Promise.all([
     listScopePackages(db, scope, branch),
     findStates(db, { ...(branch === undefined ? {} : { branch }), scope, vulnerableOrTriaged: true }),
+    listTriageEvents(db, { scope }),
   ]);
-  const events = await listTriageEvents(db, { packages: [...new Set(packages.map((entry) => entry.package))] });
   const eventsByPair = new Map<string, TriageEvent[]>();
   for (const event of events) {
     const key = pairKey(event.package, event.vulnerabilityId);
