@@ -272,13 +272,16 @@ interface ApiTokenTable {
 }
 
 /** Append-only: who (`actor`) did what (`action`) to what (`subject`), with details as JSON. */
-interface AuditEventTable {
+export interface AuditEventTable {
   id: Generated<number>;
   at: IsoTime;
   actor: string;
   action: string;
   subject: string;
   detail: JsonColumn<Readonly<Record<string, unknown>>> | null;
+  /** The origin package and the vulnerability a triage row is about; null for other rows. */
+  package: string | null;
+  vulnerability_id: string | null;
 }
 
 /** How a peer signs its requests: a shared secret (HMAC-SHA256) or an Ed25519 key pair. */

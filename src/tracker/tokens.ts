@@ -1,6 +1,6 @@
 import { InputError } from '../base/input-error.js';
 import { newSecret, secretHash } from '../base/secret.js';
-import { type ApiToken, type Store, type TokenRole, appendAuditEvent, createApiToken, listApiTokens, revokeApiToken } from '../store/index.js';
+import { type ApiToken, type Store, type TokenRole, appendAuditEvent, createApiToken, listApiTokens, revokeApiToken, withWriteLock } from '../store/index.js';
 
 /** Token names: what `token revoke` and the audit log call a token. */
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -23,7 +23,8 @@ export async function createToken(store: Store, request: NewToken, actor: string
   if (request.role === 'maintainer' && email === null) throw new InputError('--email', undefined, 'a maintainer token needs --email: it acts on the packages whose maintainer has that address');
   const token = `secfix_${newSecret()}`;
   const at = new Date().toISOString();
-  await store.db.transaction().execute(async (trx) => {
+  // Under the writer lock, which moves the data version on: the audit pages show the new row at once.
+  await withWriteLock(store, async (trx) => {
     await createApiToken(trx, { name: request.name, role: request.role, email, tokenHash: secretHash(token), createdAt: at });
     await appendAuditEvent(trx, { at, actor, action: 'token.create', subject: `token:${request.name}`, detail: { role: request.role, email } });
   });
@@ -33,17 +34,21 @@ export async function createToken(store: Store, request: NewToken, actor: string
 /** Revokes a live token and records it; false (and nothing recorded) when there is none by that name. */
 export async function revokeToken(store: Store, name: string, actor: string): Promise<boolean> {
   const at = new Date().toISOString();
-  return store.db.transaction().execute(async (trx) => {
-    if (!(await revokeApiToken(trx, name, at))) return false;
-    await appendAuditEvent(trx, { at, actor, action: 'token.revoke', subject: `token:${name}`, detail: null });
-    return true;
-  });
+  return withWriteLock(
+    store,
+    async (trx) => {
+      if (!(await revokeApiToken(trx, name, at))) return false;
+      await appendAuditEvent(trx, { at, actor, action: 'token.revoke', subject: `token:${name}`, detail: null });
+      return true;
+    },
+    { changedData: (revoked) => revoked },
+  );
 }
 
 /** Every token, revoked ones too; listing is recorded like the other token actions. */
 export async function listTokens(store: Store, actor: string): Promise<ApiToken[]> {
   const at = new Date().toISOString();
-  return store.db.transaction().execute(async (trx) => {
+  return withWriteLock(store, async (trx) => {
     await appendAuditEvent(trx, { at, actor, action: 'token.list', subject: 'token:*', detail: null });
     return listApiTokens(trx);
   });

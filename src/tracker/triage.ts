@@ -161,6 +161,7 @@ export async function recordTriageBatch(store: WritableStore, requests: readonly
         actor: event.author,
         action: 'triage.record',
         subject: triageAuditSubject(event.package, event.vulnerabilityId),
+        pair: { package: event.package, vulnerabilityId: event.vulnerabilityId },
         detail: { event: event.id, status: event.status, justification: event.justification, version: event.version, note: event.note, branches: event.branches },
       });
     }

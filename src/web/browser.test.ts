@@ -94,6 +94,18 @@ describe('in a browser', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
+  it('shows the audit log, my work, the orphan list and a maintainer page without accessibility problems', async () => {
+    const page = await openPage();
+    await page.goto(`${server.address}/maintainers`);
+    const maintainerHref = await page.locator('main table tbody a').first().getAttribute('href');
+    for (const path of ['/audit', '/audit?package=busybox', '/me', '/orphans', maintainerHref ?? '/maintainers']) {
+      await page.goto(new URL(path, server.address).toString());
+      expect(await page.locator('h1').count(), path).toBe(1);
+      await expectAccessible(page);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('serves the icon the pages link, and leads /favicon.ico (which feeds make browsers ask for) to it', async () => {
     const page = await openPage();
     await page.goto(`${server.address}/`);

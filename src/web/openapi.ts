@@ -72,6 +72,16 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     ],
   },
   {
+    path: '/api/audit',
+    summary: 'The audit log (triage decisions and API-token actions), newest first, 50 a page; `next` pages to older rows',
+    parameters: [
+      query('vuln', 'only rows about this vulnerability id', { type: 'string' }, 'CVE-2023-42363'),
+      query('package', 'only rows about this origin package', { type: 'string' }, 'busybox'),
+      query('user', 'only rows by this actor (an e-mail address, or cli)', { type: 'string' }, 'cli'),
+      query('before', 'only rows with a smaller id (the previous page\'s last row)', { type: 'integer', minimum: 1 }, '1000'),
+    ],
+  },
+  {
     path: '/api/search',
     summary: 'Vulnerabilities (by id start or description words in any order), packages and maintainers matching a text, 50 of each a page; names an exact match',
     parameters: [query('q', 'CVE id, words, package name or maintainer (at most 200 characters)', { type: 'string', maxLength: 200 }, 'openssl'), page],

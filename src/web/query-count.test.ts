@@ -72,6 +72,9 @@ async function busiestUrls(store: TestStore): Promise<Record<string, string>> {
     'package feed': `/package/${encodeURIComponent(name)}/feed.atom`,
     'maintainer feed': `${maintainerPath}/feed.atom`,
     feed: '/feed.atom',
+    audit: '/audit?package=' + encodeURIComponent(name),
+    'audit feed': '/audit.atom',
+    'my work': '/me',
   };
 }
 

@@ -47,6 +47,14 @@ export const TRIAGE_API_PATH = '/api/triage';
 /** Where a CVE page's triage form posts. */
 export const vulnerabilityTriagePath = (id: string) => `${vulnerabilityPath(id)}/triage`;
 
+/** The audit log (triage events and token actions), and its feed; both take `vuln`, `package` and `user`. */
+export const auditPath = () => '/audit';
+export const auditFeedPath = () => '/audit.atom';
+/** One row of the audit log: its id in feeds and JSON-LD, and its row's anchor on the audit page. */
+export const auditEventId = (id: number) => `${auditPath()}#event-${id}`;
+/** A signed-in person's own work. */
+export const MY_WORK_PATH = '/me';
+
 export const feedPath = () => '/feed.atom';
 export const branchFeedPath = (branch: string) => `${branchPath(branch)}/feed.atom`;
 export const packageFeedPath = (name: string) => `${packagePath(name)}/feed.atom`;

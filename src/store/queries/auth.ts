@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { anyJson, jsonText, readJsonColumn, recordOf, stringsShape } from '../json-column.js';
-import type { IsoTime, Schema, TokenRole } from '../schema.js';
+import type { AuditEventTable, IsoTime, Schema, TokenRole } from '../schema.js';
 
 /*
  * Sessions, sign-ins under way, API tokens and the audit log. Secrets never reach the store:
@@ -133,30 +133,76 @@ interface AuditEvent {
   /** To what, e.g. `token:ci`. */
   readonly subject: string;
   readonly detail: Readonly<Record<string, unknown>> | null;
+  /** The pair a triage row is about, for the log's package and vulnerability filters; absent for other rows. */
+  readonly pair?: { readonly package: string; readonly vulnerabilityId: string };
+}
+
+/** One row of the audit log as stored. */
+export interface StoredAuditEvent extends Omit<AuditEvent, 'pair'> {
+  readonly id: number;
+  readonly package: string | null;
+  readonly vulnerabilityId: string | null;
 }
 
 /** Appends to the audit log; nothing updates or deletes it. */
 export async function appendAuditEvent(db: Kysely<Schema>, event: AuditEvent): Promise<void> {
   await db
     .insertInto('audit_event')
-    .values({ at: event.at, actor: event.actor, action: event.action, subject: event.subject, detail: event.detail === null ? null : jsonText(event.detail) })
+    .values({
+      at: event.at,
+      actor: event.actor,
+      action: event.action,
+      subject: event.subject,
+      detail: event.detail === null ? null : jsonText(event.detail),
+      package: event.pair?.package ?? null,
+      vulnerability_id: event.pair?.vulnerabilityId ?? null,
+    })
     .execute();
 }
 
-/** The audit log, oldest first, optionally about one subject or by one actor. */
-export async function listAuditEvents(db: Kysely<Schema>, filter: { readonly subject?: string; readonly actor?: string } = {}): Promise<(AuditEvent & { readonly id: number })[]> {
-  let query = db.selectFrom('audit_event').select(['id', 'at', 'actor', 'action', 'subject', 'detail']).orderBy('id');
-  if (filter.subject !== undefined) query = query.where('subject', '=', filter.subject);
-  if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
-  const rows = await query.execute();
-  return rows.map((row) => ({
+/** Which rows of the audit log to read; each given filter must hold. */
+export interface AuditFilter {
+  readonly subject?: string | undefined;
+  readonly actor?: string | undefined;
+  readonly package?: string | undefined;
+  readonly vulnerabilityId?: string | undefined;
+}
+
+function storedAuditEvent(row: Selectable<AuditEventTable>): StoredAuditEvent {
+  return {
     id: Number(row.id),
     at: row.at,
     actor: row.actor,
     action: row.action,
     subject: row.subject,
     detail: row.detail === null ? null : readJsonColumn(row.detail, recordOf(anyJson), 'audit_event.detail'),
-  }));
+    package: row.package,
+    vulnerabilityId: row.vulnerability_id,
+  };
+}
+
+function auditQuery(db: Kysely<Schema>, filter: AuditFilter) {
+  let query = db.selectFrom('audit_event').selectAll();
+  if (filter.subject !== undefined) query = query.where('subject', '=', filter.subject);
+  if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
+  if (filter.package !== undefined) query = query.where('package', '=', filter.package);
+  if (filter.vulnerabilityId !== undefined) query = query.where('vulnerability_id', '=', filter.vulnerabilityId);
+  return query;
+}
+
+/** The audit log, oldest first, optionally about one subject or by one actor. */
+export async function listAuditEvents(db: Kysely<Schema>, filter: AuditFilter = {}): Promise<StoredAuditEvent[]> {
+  return (await auditQuery(db, filter).orderBy('id').execute()).map(storedAuditEvent);
+}
+
+/**
+ * The newest `limit` rows matching `filter` older than row `before` (when given), newest first:
+ * read backwards along an index ending in `id`, so a page costs the same at any depth.
+ */
+export async function listAuditEventsBefore(db: Kysely<Schema>, filter: AuditFilter, before: number | undefined, limit: number): Promise<StoredAuditEvent[]> {
+  let query = auditQuery(db, filter);
+  if (before !== undefined) query = query.where('id', '<', before);
+  return (await query.orderBy('id', 'desc').limit(limit).execute()).map(storedAuditEvent);
 }
 
 /** The maintainer texts the indexes give a package (an origin name) in any branch and repository, null where none. */

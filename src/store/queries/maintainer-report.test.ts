@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
 import { indexedOrigin } from '../test-support/records.js';
 import { ensureBranch, ensureRepository } from './branches.js';
-import { listMaintainedPackages, listMaintainerTotals, listMaintainersContaining, listOrphanPackages, listSharedPackageNames } from './maintainer-report.js';
+import { listMaintainerTotals, listMaintainersContaining, listPackageDetails, listScopePackages, listSharedPackageNames } from './maintainer-report.js';
 import { replaceIndexSnapshot } from './packages.js';
 import { type StateRecord, writeStates } from './states.js';
 
@@ -113,38 +113,33 @@ describe.each(backends)('%s maintainer report', (backend) => {
     expect(await listMaintainersContaining(db, 'gone@example.org')).toEqual([]);
   });
 
-  it('pages one person\'s packages in the given branch order, each with its open pairs, vulnerable first', async () => {
+  it('lists one person\'s published packages, or the orphaned ones, per branch and repository', async () => {
     const { db } = store();
-    const page = await listMaintainedPackages(db, [JANE, JANE_AGAIN], { branchOrder: ['edge', '3.9'], page: 1, pageSize: 10 });
-    expect(page.total).toBe(3);
-    expect(page.packages.map((entry) => `${entry.branch}/${entry.repo}/${entry.package} ${entry.version}`)).toEqual([
-      'edge/main/curl 8.4.0-r0',
-      'edge/main/zlib 1.3-r0',
-      '3.9/main/curl 7.9-r0',
+    const names = (rows: readonly { branch: string; repo: string; package: string }[]) => rows.map((row) => `${row.branch}/${row.repo}/${row.package}`);
+    expect(names(await listScopePackages(db, { maintainers: [JANE, JANE_AGAIN] }))).toEqual(['3.9/main/curl', 'edge/main/curl', 'edge/main/zlib']);
+    expect(names(await listScopePackages(db, { maintainers: [JANE] }, '3.9'))).toEqual(['3.9/main/curl']);
+    expect(await listScopePackages(db, { maintainers: [] })).toEqual([]);
+    // An empty text is no maintainer; a package whose every version is gone is nobody's concern.
+    expect((await listScopePackages(db, { orphaned: true })).map(({ id: _id, ...rest }) => rest)).toEqual([
+      { repositoryId: old, branch: '3.9', repo: 'main', package: 'stray', maintainer: null },
+      { repositoryId: edgeMain, branch: 'edge', repo: 'main', package: 'lonely', maintainer: '' },
     ]);
-    expect(page.packages[0]?.openPairs).toEqual([
-      { vulnerabilityId: 'CVE-1', state: 'vulnerable', fixedVersion: '8.5.0-r0', severity: 'CRITICAL', cvssScore: 9.8 },
-      { vulnerabilityId: 'CVE-2', state: 'unknown', fixedVersion: null, severity: null, cvssScore: null },
-    ]);
-    const reversed = await listMaintainedPackages(db, [JANE], { branchOrder: ['3.9', 'edge'], page: 2, pageSize: 1 });
-    expect(reversed).toEqual({ total: 2, packages: [expect.objectContaining({ branch: 'edge', package: 'curl' })] });
-    const filtered = await listMaintainedPackages(db, [JANE, JANE_AGAIN], { branch: '3.9', branchOrder: ['edge', '3.9'], page: 1, pageSize: 10 });
-    expect(filtered.packages.map((entry) => entry.package)).toEqual(['curl']);
-    expect(await listMaintainedPackages(db, [JANE], { branchOrder: [], page: 3, pageSize: 1 })).toEqual({ total: 0, packages: [] });
-    expect(await listMaintainedPackages(db, [], { branchOrder: [], page: 1, pageSize: 10 })).toEqual({ total: 0, packages: [] });
   });
 
-  it('pages the published packages without a maintainer, with the newest version and vulnerable pairs', async () => {
+  it('gives packages by id their newest version and their pairs, vulnerable first', async () => {
     const { db } = store();
-    const all = await listOrphanPackages(db, { branchOrder: ['edge', '3.9'], page: 1, pageSize: 10 });
-    expect(all).toEqual({
-      total: 2,
-      packages: [
-        { repositoryId: edgeMain, branch: 'edge', repo: 'main', package: 'lonely', maintainer: '', version: '2.0-r0', vulnerable: 1 },
-        { repositoryId: old, branch: '3.9', repo: 'main', package: 'stray', maintainer: null, version: '1.10-r0', vulnerable: 0 },
+    const [curl] = await listScopePackages(db, { maintainers: [JANE] }, 'edge');
+    const [stray] = await listScopePackages(db, { orphaned: true }, '3.9');
+    const details = await listPackageDetails(db, [curl!.id, stray!.id]);
+    expect(details.get(curl!.id)).toEqual({
+      id: curl!.id,
+      version: '8.4.0-r0',
+      openPairs: [
+        { vulnerabilityId: 'CVE-1', state: 'vulnerable', fixedVersion: '8.5.0-r0', severity: 'CRITICAL', cvssScore: 9.8 },
+        { vulnerabilityId: 'CVE-2', state: 'unknown', fixedVersion: null, severity: null, cvssScore: null },
       ],
     });
-    expect((await listOrphanPackages(db, { branch: '3.9', branchOrder: ['edge', '3.9'], page: 1, pageSize: 10 })).packages.map((entry) => entry.package)).toEqual(['stray']);
-    expect((await listOrphanPackages(db, { branchOrder: ['3.9', 'edge'], page: 2, pageSize: 1 })).packages.map((entry) => entry.package)).toEqual(['lonely']);
+    expect(details.get(stray!.id)).toEqual({ id: stray!.id, version: '1.10-r0', openPairs: [] });
+    expect(await listPackageDetails(db, [])).toEqual(new Map());
   });
 });

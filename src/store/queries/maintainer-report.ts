@@ -20,13 +20,6 @@ function newestVersion(idColumn: string): RawBuilder<string | null> {
     order by case when pv.version_key is null then 1 else 0 end, pv.version_key desc, pv.version desc limit 1)`;
 }
 
-/** Orders branches as `branchOrder` lists them (the caller's reading order); unlisted ones go last by name. */
-function branchRank(branchOrder: readonly string[]): RawBuilder<number> {
-  if (branchOrder.length === 0) return sql<number>`0`;
-  const cases = branchOrder.map((name, index) => sql`when ${name} then ${sql.lit(index)}`);
-  return sql<number>`case ${sql.ref('b.name')} ${sql.join(cases, sql` `)} else ${sql.lit(branchOrder.length)} end`;
-}
-
 const likeContaining = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 
 /** One maintainer text as the indexes write it, with what its published packages add up to. */
@@ -113,27 +106,40 @@ export async function listMaintainersContaining(db: Kysely<Schema>, text: string
   return rows.map((row) => row.maintainer);
 }
 
-/** Which page of packages to read, in branch order (`branchOrder`), then repository and name. */
-interface PackagePageRequest {
-  readonly branch?: string;
-  readonly branchOrder: readonly string[];
-  /** 1-based. */
-  readonly page: number;
-  readonly pageSize: number;
+/** Whose packages: one person's (the maintainer texts they write) or nobody's (no maintainer text). */
+export type PackageScope = { readonly maintainers: readonly string[] } | { readonly orphaned: true };
+
+/** The condition on the source package aliased `sp` that puts it in `scope`. */
+export function inPackageScope(eb: ExpressionBuilder<Schema & { sp: Schema['source_package'] }, 'sp'>, scope: PackageScope) {
+  if ('orphaned' in scope) return eb.or([eb('sp.maintainer', 'is', null), eb('sp.maintainer', '=', '')]);
+  return scope.maintainers.length === 0 ? sql<SqlBool>`1 = 0` : eb('sp.maintainer', 'in', scope.maintainers);
 }
 
 /** A published source package of one repository. */
-interface RepositoryPackage {
+export interface ScopePackage {
+  readonly id: number;
   readonly repositoryId: number;
   readonly branch: string;
   readonly repo: string;
   readonly package: string;
   readonly maintainer: string | null;
-  /** The newest version the repository publishes (there is one: only published packages are listed). */
-  readonly version: string;
 }
 
-/** One open pair (vulnerable or unknown) of a package. */
+/** Every published source package of `scope` (of one branch, when given), one row per branch and repository, in one query. */
+export async function listScopePackages(db: Kysely<Schema>, scope: PackageScope, branch?: string): Promise<ScopePackage[]> {
+  let query = db
+    .selectFrom('source_package as sp')
+    .innerJoin('repository as r', 'r.id', 'sp.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .select(['sp.id', 'sp.repository_id', 'sp.name', 'sp.maintainer', 'b.name as branch', 'r.name as repo'])
+    .where((eb) => inPackageScope(eb, scope))
+    .where(isPublished);
+  if (branch !== undefined) query = query.where('b.name', '=', branch);
+  const rows = await query.orderBy('b.name').orderBy('r.name').orderBy('sp.name').execute();
+  return rows.map((row) => ({ id: Number(row.id), repositoryId: row.repository_id, branch: row.branch, repo: row.repo, package: row.name, maintainer: row.maintainer }));
+}
+
+/** One pair of a package in state vulnerable or unknown, with NVD's severity. */
 export interface OpenPair {
   readonly vulnerabilityId: string;
   readonly state: Extract<StateName, 'vulnerable' | 'unknown'>;
@@ -142,126 +148,39 @@ export interface OpenPair {
   readonly cvssScore: number | null;
 }
 
-export interface MaintainedPackage extends RepositoryPackage {
+/** What a package list shows of one source package: its newest published version and its vulnerable and unknown pairs. */
+export interface PackageDetails {
+  readonly id: number;
+  /** The newest version the repository publishes ('' when none). */
+  readonly version: string;
   /** Vulnerable pairs first, then unknown ones, each by vulnerability id. */
   readonly openPairs: readonly OpenPair[];
 }
 
-export interface OrphanPackage extends RepositoryPackage {
-  /** Pairs in state `vulnerable`. */
-  readonly vulnerable: number;
-}
-
-interface PackagePage<T> {
-  readonly packages: readonly T[];
-  /** Matching packages on all pages; 0 when the page is empty (past the end or nothing matches). */
-  readonly total: number;
-}
-
-type MaintainerCondition = { readonly maintainers: readonly string[] } | { readonly orphaned: true };
-
-/**
- * A page of published source packages with their branch and repository, numbered in page order,
- * with the number of all matches: the first step of both package reports, as a common table.
- */
-function packagePage(db: Kysely<Schema>, who: MaintainerCondition, request: PackagePageRequest) {
-  return db.with('page', (qb) => {
-    let query = qb
-      .selectFrom('source_package as sp')
-      .innerJoin('repository as r', 'r.id', 'sp.repository_id')
-      .innerJoin('branch as b', 'b.id', 'r.branch_id')
-      .select(['sp.id', 'sp.repository_id', 'sp.name', 'sp.maintainer', 'b.name as branch', 'r.name as repo'])
-      .select([
-        sql<number | string>`row_number() over (order by ${branchRank(request.branchOrder)}, ${sql.ref('b.name')}, ${sql.ref('r.name')}, ${sql.ref('sp.name')})`.as('position'),
-        sql<number | string>`count(*) over ()`.as('total'),
-      ])
-      .where(isPublished);
-    query =
-      'orphaned' in who
-        ? query.where((eb) => eb.or([eb('sp.maintainer', 'is', null), eb('sp.maintainer', '=', '')]))
-        : query.where('sp.maintainer', 'in', who.maintainers);
-    if (request.branch !== undefined) query = query.where('b.name', '=', request.branch);
-    return query
-      .orderBy('position')
-      .limit(request.pageSize)
-      .offset((request.page - 1) * request.pageSize);
-  });
-}
-
-/** The package a row of the page table names, with the version it read. */
-function repositoryPackageOf(row: {
-  readonly repository_id: number;
-  readonly branch: string;
-  readonly repo: string;
-  readonly name: string;
-  readonly maintainer: string | null;
-  readonly version: string | null;
-}): RepositoryPackage {
-  return { repositoryId: row.repository_id, branch: row.branch, repo: row.repo, package: row.name, maintainer: row.maintainer, version: row.version ?? '' };
-}
-
-/** The number of all matches, which every row of the page table carries; 0 for an empty page. */
-function pageTotalOf(rows: readonly { readonly total: number | string }[]): number {
-  return rows.length === 0 ? 0 : Number(rows[0]?.total);
-}
-
-/**
- * A page of the packages whose maintainer is one of `maintainers` (the spellings of one person),
- * each with its open pairs, in one query.
- */
-export async function listMaintainedPackages(
-  db: Kysely<Schema>,
-  maintainers: readonly string[],
-  request: PackagePageRequest,
-): Promise<PackagePage<MaintainedPackage>> {
-  if (maintainers.length === 0) return { packages: [], total: 0 };
-  const rows = await packagePage(db, { maintainers }, request)
-    .selectFrom('page')
-    .leftJoin('state as s', (join) =>
-      join.onRef('s.repository_id', '=', 'page.repository_id').onRef('s.package', '=', 'page.name').on('s.state', 'in', ['vulnerable', 'unknown']),
-    )
+/** The details of the source packages with these ids (a page of a list), in one query; the order is the caller's. */
+export async function listPackageDetails(db: Kysely<Schema>, ids: readonly number[]): Promise<Map<number, PackageDetails>> {
+  const details = new Map<number, PackageDetails & { openPairs: OpenPair[] }>();
+  const rows = await db
+    .selectFrom('source_package as sp')
+    .leftJoin('state as s', (join) => join.onRef('s.repository_id', '=', 'sp.repository_id').onRef('s.package', '=', 'sp.name').on('s.state', 'in', ['vulnerable', 'unknown']))
     .leftJoin('vulnerability as v', 'v.id', 's.vulnerability_id')
-    .select(['page.repository_id', 'page.branch', 'page.repo', 'page.name', 'page.maintainer', 'page.position', 'page.total'])
-    .select([newestVersion('page.id').as('version'), 's.vulnerability_id', 's.state', 's.fixed_version', 'v.severity', 'v.cvss_score'])
-    .orderBy('page.position')
+    .select(['sp.id', newestVersion('sp.id').as('version'), 's.vulnerability_id', 's.state', 's.fixed_version', 'v.severity', 'v.cvss_score'])
+    // Asked even for no ids, so a page costs the same number of queries whatever it holds.
+    .where('sp.id', 'in', ids.length === 0 ? [-1] : [...ids])
+    .orderBy('sp.id')
     .orderBy(sql`case when ${sql.ref('s.state')} = 'vulnerable' then 0 else 1 end`)
     .orderBy('s.vulnerability_id')
     .execute();
-  const packages = new Map<number, MaintainedPackage & { openPairs: OpenPair[] }>();
   for (const row of rows) {
-    const key = Number(row.position);
-    let entry = packages.get(key);
+    const id = Number(row.id);
+    let entry = details.get(id);
     if (entry === undefined) {
-      entry = { ...repositoryPackageOf(row), openPairs: [] };
-      packages.set(key, entry);
+      entry = { id, version: row.version ?? '', openPairs: [] };
+      details.set(id, entry);
     }
     if (row.vulnerability_id !== null && (row.state === 'vulnerable' || row.state === 'unknown')) {
-      entry.openPairs.push({
-        vulnerabilityId: row.vulnerability_id,
-        state: row.state,
-        fixedVersion: row.fixed_version,
-        severity: row.severity,
-        cvssScore: row.cvss_score,
-      });
+      entry.openPairs.push({ vulnerabilityId: row.vulnerability_id, state: row.state, fixedVersion: row.fixed_version, severity: row.severity, cvssScore: row.cvss_score });
     }
   }
-  return { packages: [...packages.values()], total: pageTotalOf(rows) };
-}
-
-/** A page of the packages the indexes list without a maintainer, each with its number of vulnerable pairs, in one query. */
-export async function listOrphanPackages(db: Kysely<Schema>, request: PackagePageRequest): Promise<PackagePage<OrphanPackage>> {
-  const rows = await packagePage(db, { orphaned: true }, request)
-    .selectFrom('page')
-    .select(['page.repository_id', 'page.branch', 'page.repo', 'page.name', 'page.maintainer', 'page.total'])
-    .select([
-      newestVersion('page.id').as('version'),
-      sql<number | string>`(select count(*) from state as s
-        where s.repository_id = ${sql.ref('page.repository_id')} and s.package = ${sql.ref('page.name')} and s.state = 'vulnerable')`.as('vulnerable'),
-    ])
-    .orderBy('page.position')
-    .execute();
-  return {
-    total: pageTotalOf(rows),
-    packages: rows.map((row) => ({ ...repositoryPackageOf(row), vulnerable: Number(row.vulnerable) })),
-  };
+  return details;
 }

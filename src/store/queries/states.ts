@@ -4,6 +4,7 @@ import type { Evidence } from '../../base/states.js';
 import { type JsonText, evidenceShape, jsonText, readJsonColumn } from '../json-column.js';
 import type { Schema, StateName, StateTable } from '../schema.js';
 import { IN_LIST_SIZE, chunks, nowIso } from './batches.js';
+import { type PackageScope, inPackageScope } from './maintainer-report.js';
 
 /** Identifies a (repository, package, vulnerability) pair. */
 export interface StateKey {
@@ -337,6 +338,8 @@ export interface StateFilter {
   readonly evidenceContains?: string | readonly string[];
   /** Only pairs computed vulnerable or with a triage event (the candidates for a triage queue). */
   readonly vulnerableOrTriaged?: boolean;
+  /** Only pairs of the published source packages of this scope (one person's, or nobody's). */
+  readonly scope?: PackageScope;
 }
 
 /** A state with the names of its branch and repository. */
@@ -372,6 +375,19 @@ export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promi
         eb('s.state', '=', 'vulnerable'),
         eb.exists(eb.selectFrom('triage_event as t').select('t.id').whereRef('t.package', '=', 's.package').whereRef('t.vulnerability_id', '=', 's.vulnerability_id')),
       ]),
+    );
+  }
+  if (filter.scope !== undefined) {
+    const scope = filter.scope;
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('source_package as sp')
+          .select('sp.id')
+          .whereRef('sp.repository_id', '=', 's.repository_id')
+          .whereRef('sp.name', '=', 's.package')
+          .where((inner) => inPackageScope(inner, scope)),
+      ),
     );
   }
   const rows = await query.orderBy('b.name').orderBy('r.name').orderBy('s.package').orderBy('s.vulnerability_id').execute();

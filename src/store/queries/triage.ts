@@ -3,6 +3,7 @@ import type { TriageEvent } from '../../base/triage.js';
 import { jsonText, readJsonColumn, recordOf, stringsShape, text } from '../json-column.js';
 import type { Schema, TriageEventTable } from '../schema.js';
 import { IN_LIST_SIZE, chunks, rowsPerInsert } from './batches.js';
+import { type PackageScope, inPackageScope } from './maintainer-report.js';
 
 /** An event to append; the store gives it its id. */
 export type NewTriageEvent = Omit<TriageEvent, 'id'>;
@@ -69,6 +70,8 @@ interface TriageEventFilter {
   readonly since?: string;
   /** Only these events. */
   readonly ids?: readonly number[];
+  /** Events of the source packages of this scope (one person's, or nobody's), in any branch. */
+  readonly scope?: PackageScope;
 }
 
 /** The events matching `filter`, oldest first (by time, then id). */
@@ -81,6 +84,8 @@ export async function listTriageEvents(db: Kysely<Schema>, filter: TriageEventFi
     if (filter.author !== undefined) select = select.where('author', '=', filter.author);
     if (filter.since !== undefined) select = select.where('created_at', '>=', filter.since);
     if (filter.ids !== undefined) select = select.where('id', 'in', filter.ids.length === 0 ? [-1] : [...filter.ids]);
+    const scope = filter.scope;
+    if (scope !== undefined) select = select.where('package', 'in', (eb) => eb.selectFrom('source_package as sp').select('sp.name').where((inner) => inPackageScope(inner, scope)));
     return select.orderBy('created_at').orderBy('id').execute();
   };
   if (filter.packages === undefined) return (await query(undefined)).map(storedEvent);

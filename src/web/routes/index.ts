@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerResource } from '../resource.js';
 import type { WebContext } from '../web-context.js';
+import { registerAuditRoutes } from './audit.js';
 import { branchResource } from './branch.js';
 import { changesResource } from './changes.js';
 import { registerChangeLogRoute } from './change-log.js';
@@ -8,6 +9,7 @@ import { registerExportRoutes } from './export.js';
 import { registerFeedRoutes } from './feeds.js';
 import { homeResource } from './home.js';
 import { maintainerResource, maintainersResource } from './maintainers.js';
+import { registerMyWorkRoute } from './my-work.js';
 import { orphansResource } from './orphans.js';
 import { packageResource } from './package.js';
 import { qualityResource } from './quality.js';
@@ -36,4 +38,6 @@ export function registerRoutes(app: FastifyInstance, web: WebContext): void {
   registerChangeLogRoute(app, web);
   registerTriageRoutes(app, web);
   registerVulnerabilityTriageRoute(app, web);
+  registerAuditRoutes(app, web);
+  registerMyWorkRoute(app, web);
 }

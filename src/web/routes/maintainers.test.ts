@@ -36,7 +36,7 @@ interface MaintainerPageJson {
   readonly pageCount: number;
   readonly totalPackages: number;
   readonly next: string | null;
-  readonly packages: readonly { branch: string; repository: string; name: string; version: string; vulnerable: readonly PairJson[]; unknown: readonly PairJson[] }[];
+  readonly packages: readonly { branch: string; repository: string; name: string; version: string; open: number; vulnerable: readonly PairJson[]; unknown: readonly PairJson[] }[];
 }
 
 const VARIANT_NAME = 'Another Spelling';
@@ -236,9 +236,13 @@ describe.each(backends)('%s maintainer pages', (backend: Backend) => {
     const listed = pages.flatMap((page) => page.packages);
     expect(first).toMatchObject({ key, name: top?.name, email: key, totalPackages: theirs.length, pageCount: Math.ceil(theirs.length / MAINTAINER_PAGE_SIZE) });
     expect(listed.map((entry) => `${entry.branch}/${entry.repository}/${entry.name}`).sort()).toEqual(theirs.map((entry) => `${entry.branch}/${entry.repo}/${entry.name}`).sort());
-    // Branches in reading order: newest first.
-    const branches = [...new Set(listed.map((entry) => entry.branch))];
-    expect(branches).toEqual(['3.17', '3.16']);
+    // Most open pairs first (no triage in the demo data: the vulnerable ones), then by name, then newest branch first.
+    const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const order = (entry: MaintainerPageJson['packages'][number]) => ({ open: entry.open, name: entry.name, branch: entry.branch });
+    const sorted = [...listed].sort((a, b) => b.vulnerable.length - a.vulnerable.length || text(a.name, b.name) || (a.branch === '3.17' ? -1 : 1));
+    expect(listed.map(order)).toEqual(sorted.map(order));
+    expect(listed.every((entry) => entry.open === entry.vulnerable.length)).toBe(true);
+    expect(listed[0]!.open).toBeGreaterThan(0);
     const byPlace = new Map(theirs.map((entry) => [`${entry.branch}/${entry.repo}/${entry.name}`, entry.repositoryId]));
     let vulnerableTotal = 0;
     for (const entry of listed) {
@@ -317,7 +321,7 @@ describe.each(backends)('%s maintainer pages', (backend: Backend) => {
       for (const accept of ['text/html', 'application/json', 'application/ld+json']) expect(await countQueries(web(), url, accept), `${url} ${accept}`).toBe(3);
     }
     for (const url of [path, `${path}?branch=3.16`, `${path}?page=2`, `/maintainer/${encodeURIComponent(NO_EMAIL)}`]) {
-      for (const accept of ['text/html', 'application/json', 'application/ld+json']) expect(await countQueries(web(), url, accept), `${url} ${accept}`).toBe(6);
+      for (const accept of ['text/html', 'application/json', 'application/ld+json']) expect(await countQueries(web(), url, accept), `${url} ${accept}`).toBe(9);
     }
   });
 });

@@ -1,12 +1,5 @@
-import {
-  type MaintainedPackage,
-  type OpenPair,
-  listBranches,
-  listMaintainedPackages,
-  listMaintainerTotals,
-  listMaintainersContaining,
-  listSharedPackageNames,
-} from '../../store/index.js';
+import { type OpenPair, listBranches, listMaintainerTotals, listMaintainersContaining, listPackageDetails, listSharedPackageNames } from '../../store/index.js';
+import { byOpenWork, listOpenWork, openCountOf } from '../../tracker/open-work.js';
 import { branchNamesInOrder, requireKnownBranch } from '../branch-order.js';
 import { notFound } from '../errors.js';
 import { listedStateNode, packageVersionNode } from '../linked-nodes.js';
@@ -129,20 +122,10 @@ export const maintainersResource: Resource<{ readonly page: number }, Maintainer
 
 // ---- /maintainer/:key ----
 
-function packageEntry(entry: MaintainedPackage): MaintainerPackageEntry {
-  return {
-    branch: entry.branch,
-    repo: entry.repo,
-    name: entry.package,
-    version: entry.version,
-    vulnerable: entry.openPairs.filter((pair) => pair.state === 'vulnerable'),
-    unknown: entry.openPairs.filter((pair) => pair.state === 'unknown'),
-  };
-}
-
 /**
- * Three steps, four queries: the branches and the maintainer texts that may have this key (run
- * together), then one page of the person's packages with their open pairs.
+ * Four steps, eight queries: the branches and the maintainer texts that may have this key (run
+ * together), the person's packages with their open work (`listOpenWork`, three), then the
+ * versions and pairs of one page of packages, most open pairs first.
  */
 async function loadMaintainer(web: WebContext, input: MaintainerInput): Promise<MaintainerData> {
   const [branches, candidates] = await Promise.all([listBranches(web.db), listMaintainersContaining(web.db, input.key)]);
@@ -150,15 +133,29 @@ async function loadMaintainer(web: WebContext, input: MaintainerInput): Promise<
   if (spellings.length === 0) throw notFound(`maintainer ${input.key}`);
   const branchOrder = branchNamesInOrder(branches);
   requireKnownBranch(input.branch, branchOrder);
-  const page = await listMaintainedPackages(web.db, spellings, { branch: input.branch, branchOrder, page: input.page, pageSize: MAINTAINER_PAGE_SIZE });
-  if (page.packages.length === 0 && input.page > 1) throw notFound(`page ${input.page} of maintainer ${input.key}`);
+  const work = await listOpenWork(web.db, { maintainers: spellings }, input.branch);
+  const ordered = byOpenWork(work, branchOrder);
+  const pageEntries = ordered.slice((input.page - 1) * MAINTAINER_PAGE_SIZE, input.page * MAINTAINER_PAGE_SIZE);
+  if (pageEntries.length === 0 && input.page > 1) throw notFound(`page ${input.page} of maintainer ${input.key}`);
+  const details = await listPackageDetails(web.db, pageEntries.map((entry) => entry.id));
   return {
     ...identityOf(input.key, spellings),
     branches: branchOrder,
     page: input.page,
-    pageCount: pageCountOf(page.total, MAINTAINER_PAGE_SIZE),
-    totalPackages: page.total,
-    packages: page.packages.map(packageEntry),
+    pageCount: pageCountOf(ordered.length, MAINTAINER_PAGE_SIZE),
+    totalPackages: ordered.length,
+    packages: pageEntries.map((entry): MaintainerPackageEntry => {
+      const pairs = details.get(entry.id)?.openPairs ?? [];
+      return {
+        branch: entry.branch,
+        repo: entry.repo,
+        name: entry.package,
+        version: details.get(entry.id)?.version ?? '',
+        open: openCountOf(work, entry),
+        vulnerable: pairs.filter((pair) => pair.state === 'vulnerable'),
+        unknown: pairs.filter((pair) => pair.state === 'unknown'),
+      };
+    }),
   };
 }
 
@@ -175,8 +172,8 @@ const pairJson = (pair: OpenPair) => ({
 
 /**
  * `/maintainer/:key` (an e-mail address, or the whole maintainer text when it has none): the
- * person's packages per branch and repository with their vulnerable and unknown pairs, 100
- * packages a page, optionally of one `branch`.
+ * person's packages per branch and repository with their open-pair count and vulnerable and
+ * unknown pairs, most open pairs first (then by name), 100 packages a page, optionally of one `branch`.
  */
 export const maintainerResource: Resource<MaintainerInput, MaintainerData> = {
   path: '/maintainer/:key',
@@ -206,6 +203,7 @@ export const maintainerResource: Resource<MaintainerInput, MaintainerData> = {
       name: entry.name,
       url: packagePath(entry.name),
       version: entry.version,
+      open: entry.open,
       vulnerable: entry.vulnerable.map(pairJson),
       unknown: entry.unknown.map(pairJson),
     })),

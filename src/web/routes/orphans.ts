@@ -1,4 +1,5 @@
-import { listBranches, listOrphanPackages } from '../../store/index.js';
+import { listBranches, listPackageDetails } from '../../store/index.js';
+import { byOpenWork, listOpenWork, openCountOf } from '../../tracker/open-work.js';
 import { branchNamesInOrder, requireKnownBranch } from '../branch-order.js';
 import { notFound } from '../errors.js';
 import { packageVersionNode } from '../linked-nodes.js';
@@ -12,18 +13,32 @@ import type { WebContext } from '../web-context.js';
 /** Packages per page. */
 export const ORPHAN_PAGE_SIZE = 100;
 
-/** Two steps, four queries: the branches (to check the filter and order the list), then the page. */
+/**
+ * Three steps, seven queries: the branches (three, to check the filter and order the list), the orphaned
+ * packages with their open work (`listOpenWork`, three), then the versions and pairs of one page,
+ * most open pairs first.
+ */
 async function loadOrphans(web: WebContext, input: OrphansInput): Promise<OrphansData> {
   const branchOrder = branchNamesInOrder(await listBranches(web.db));
   requireKnownBranch(input.branch, branchOrder);
-  const page = await listOrphanPackages(web.db, { branch: input.branch, branchOrder, page: input.page, pageSize: ORPHAN_PAGE_SIZE });
-  if (page.packages.length === 0 && input.page > 1) throw notFound(`page ${input.page} of the orphaned packages`);
+  const work = await listOpenWork(web.db, { orphaned: true }, input.branch);
+  const ordered = byOpenWork(work, branchOrder);
+  const pageEntries = ordered.slice((input.page - 1) * ORPHAN_PAGE_SIZE, input.page * ORPHAN_PAGE_SIZE);
+  if (pageEntries.length === 0 && input.page > 1) throw notFound(`page ${input.page} of the orphaned packages`);
+  const details = await listPackageDetails(web.db, pageEntries.map((entry) => entry.id));
   return {
     branches: branchOrder,
     page: input.page,
-    pageCount: pageCountOf(page.total, ORPHAN_PAGE_SIZE),
-    total: page.total,
-    packages: page.packages,
+    pageCount: pageCountOf(ordered.length, ORPHAN_PAGE_SIZE),
+    total: ordered.length,
+    packages: pageEntries.map((entry) => ({
+      branch: entry.branch,
+      repo: entry.repo,
+      package: entry.package,
+      version: details.get(entry.id)?.version ?? '',
+      open: openCountOf(work, entry),
+      vulnerable: (details.get(entry.id)?.openPairs ?? []).filter((pair) => pair.state === 'vulnerable').length,
+    })),
   };
 }
 
@@ -31,7 +46,8 @@ const orphansPagePath = (branch: string | undefined, page: number) => withQuery(
 
 /**
  * `/orphans`: the packages the indexes publish without a maintainer, per branch and repository,
- * with their newest version and vulnerable pairs; optionally of one `branch`; 100 a page.
+ * with their newest version, open and vulnerable pairs, most open pairs first (then by name);
+ * optionally of one `branch`; 100 a page.
  */
 export const orphansResource: Resource<OrphansInput, OrphansData> = {
   path: '/orphans',
@@ -55,6 +71,7 @@ export const orphansResource: Resource<OrphansInput, OrphansData> = {
       name: entry.package,
       url: packagePath(entry.package),
       version: entry.version,
+      open: entry.open,
       vulnerable: entry.vulnerable,
     })),
   }),

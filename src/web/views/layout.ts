@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Html, type HtmlValue, html } from '../html.js';
 import type { DataVersion } from '../../store/index.js';
 import type { RenderContext } from '../web-context.js';
-import { LOGIN_PATH, LOGOUT_PATH, ME_PATH, TRIAGE_PATH, changesPath, homePath, withQuery, maintainersPath, orphansPath, qualityPath, searchPath } from '../urls.js';
+import { LOGIN_PATH, LOGOUT_PATH, MY_WORK_PATH, TRIAGE_PATH, changesPath, homePath, withQuery, maintainersPath, orphansPath, qualityPath, searchPath } from '../urls.js';
 import { OPENAPI_PATH } from '../openapi.js';
 import { STYLESHEET } from './style.js';
 
@@ -57,7 +57,7 @@ export function signInLink(url: string): Html {
 
 /** "Signed in as ..." with the logout form (a POST carrying the session's CSRF token). */
 export function signedInBar(user: SignedIn): Html {
-  return html`<form class="account" method="post" action="${LOGOUT_PATH}"><a href="${ME_PATH}">Signed in as ${user.email}</a> (${user.role}) <input type="hidden" name="csrf" value="${user.csrfToken}"><button type="submit">Log out</button></form>`;
+  return html`<form class="account" method="post" action="${LOGOUT_PATH}"><a href="${MY_WORK_PATH}">Signed in as ${user.email}</a> (${user.role}) · <a href="${MY_WORK_PATH}">My work</a> <input type="hidden" name="csrf" value="${user.csrfToken}"><button type="submit">Log out</button></form>`;
 }
 
 /** A whole HTML document around a page's body: no inline scripts or styles, so the CSP can forbid them. */

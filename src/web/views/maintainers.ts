@@ -39,6 +39,8 @@ export interface MaintainerPackageEntry {
   readonly repo: string;
   readonly name: string;
   readonly version: string;
+  /** Pairs that need work (the triage's open, not only the computed vulnerable ones). */
+  readonly open: number;
   readonly vulnerable: readonly OpenPair[];
   readonly unknown: readonly OpenPair[];
 }
@@ -92,29 +94,18 @@ function pairList(pairs: readonly OpenPair[]): Html {
   )}</ul>`;
 }
 
-/** Consecutive entries of one branch, in page order. */
-function byBranch(packages: readonly MaintainerPackageEntry[]): { branch: string; packages: MaintainerPackageEntry[] }[] {
-  const groups: { branch: string; packages: MaintainerPackageEntry[] }[] = [];
-  for (const entry of packages) {
-    const last = groups.at(-1);
-    if (last?.branch === entry.branch) last.packages.push(entry);
-    else groups.push({ branch: entry.branch, packages: [entry] });
-  }
-  return groups;
-}
-
-function branchTable(data: MaintainerData, branch: string, packages: readonly MaintainerPackageEntry[]): Html {
-  return html`<h3>Branch <a href="${branchPath(branch)}">${branch}</a></h3>
-<p><a href="${withQuery(branchPath(branch), { maintainer: data.key })}">All vulnerable pairs of ${data.name}'s packages in ${branch}</a></p>
-<div class="table-scroll"><table>
-<caption class="skip">${data.name}'s packages in branch ${branch}, with their open vulnerabilities</caption>
-<thead><tr><th scope="col">Repository</th><th scope="col">Package</th><th scope="col">Version</th><th scope="col">Vulnerable</th><th scope="col">Unknown</th></tr></thead>
+function packagesTable(data: MaintainerData): Html {
+  return html`<div class="table-scroll"><table>
+<caption class="skip">${data.name}'s packages with their open work, most open pairs first</caption>
+<thead><tr><th scope="col">Package</th><th scope="col">Branch</th><th scope="col">Repository</th><th scope="col">Version</th><th scope="col" class="num">Open pairs</th><th scope="col">Vulnerable</th><th scope="col">Unknown</th></tr></thead>
 <tbody>
-${packages.map(
+${data.packages.map(
   (entry) => html`<tr>
-<td>${entry.repo}</td>
 <th scope="row">${packageLink(entry.name)}</th>
+<td><a href="${withQuery(branchPath(entry.branch), { maintainer: data.key })}">${entry.branch}</a></td>
+<td>${entry.repo}</td>
 <td class="mono">${entry.version}</td>
+<td class="num">${entry.open}</td>
 <td>${pairList(entry.vulnerable)}</td>
 <td>${pairList(entry.unknown)}</td>
 </tr>
@@ -137,8 +128,10 @@ ${branchFilterForm(path, data.branches, input.branch)}
 <h2>Packages</h2>
 <p>${data.totalPackages} ${data.totalPackages === 1 ? 'package' : 'packages'} (one per branch and repository that publishes it)${
     data.pageCount > 1 ? `, page ${data.page} of ${data.pageCount}` : ''
-  }. Vulnerable pairs are open; unknown ones could not be decided (no usable version range or version) and need a look.
-Severities and CVSS scores come from NVD.</p>
-${data.packages.length === 0 ? html`<p>No package in this branch.</p>` : byBranch(data.packages).map((group) => branchTable(data, group.branch, group.packages))}
+  }, most open pairs first, then by name. Open pairs need work: vulnerable with no triage standing, triaged affected or
+under investigation, or triaged against data that has changed since. Unknown pairs could not be decided (no usable version
+range or version) and need a look. A branch links to its page with this person's vulnerable pairs there. Severities and
+CVSS scores come from NVD.</p>
+${data.packages.length === 0 ? html`<p>No package in this branch.</p>` : packagesTable(data)}
 ${pagination(path, { branch: input.branch }, data.page, data.pageCount)}`;
 }

@@ -1,6 +1,6 @@
 import { type Html, html } from '../html.js';
 import { type BinaryOrigin, STATE_NAMES, type SecfixSource, type StateName } from '../../store/index.js';
-import { branchPath, packageFeedPath, packagePath, vulnerabilityPath, withQuery } from '../urls.js';
+import { auditPath, branchPath, packageFeedPath, packagePath, vulnerabilityPath, withQuery } from '../urls.js';
 import { day, maintainerLink, pagination, selectOption, severityBadge, stateBadge } from './common.js';
 
 export interface PackageInput {
@@ -200,7 +200,8 @@ export function packageView(data: PackageData, input: PackageInput): Html {
   if (data.binaryOf.length > 0) return binaryChoiceView(data);
   return html`<h1>${data.name}</h1>
 ${data.binary === null ? '' : html`<p class="note">${data.binary.name} is built from ${data.name} (in ${placesText(data.binary.places)}).</p>`}
-<p>Source package (origin) across the tracked branches. <a href="${packageFeedPath(data.name)}" type="application/atom+xml">State changes (Atom)</a></p>
+<p>Source package (origin) across the tracked branches. <a href="${packageFeedPath(data.name)}" type="application/atom+xml">State changes (Atom)</a>
+· <a href="${withQuery(auditPath(), { package: data.name })}">Audit history</a></p>
 <h2>Versions</h2>
 ${versionsTable(data)}
 <h2>Vulnerabilities</h2>

@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely';
+import type { TriageEvent } from '../base/triage.js';
+import { type PairTriage, resolvePairTriage } from '../engine/triage.js';
+import { type PackageScope, type Schema, type ScopePackage, findStates, listScopePackages, listTriageEvents } from '../store/index.js';
+
+/** One open pair (see `Resolution` in src/engine/triage.ts) of a package of the scope. */
+export interface OpenWorkPair {
+  readonly vulnerabilityId: string;
+  /** The version the engine found fixing it; null when none or no computed state. */
+  readonly fixedVersion: string | null;
+  readonly triage: PairTriage;
+}
+
+/** The published packages of a scope, each with its open pairs (by vulnerability id). */
+export interface OpenWork {
+  readonly packages: readonly ScopePackage[];
+  /** By `ScopePackage.id`; a package without open pairs is absent. */
+  readonly openPairs: ReadonlyMap<number, readonly OpenWorkPair[]>;
+}
+
+const placeKey = (repositoryId: number, pkg: string) => `${repositoryId}\u0000${pkg}`;
+const pairKey = (pkg: string, vulnerabilityId: string) => `${pkg}\u0000${vulnerabilityId}`;
+
+/**
+ * The open work of one person's packages, or of the orphaned ones (of one branch, when given):
+ * every open count and list of the maintainer pages, the orphan list and "my work" comes from
+ * here, so what counts as open is decided in this one place (by the engine's triage rules).
+ * Three queries at once, whatever the size: the packages, their vulnerable or triaged pairs, and
+ * the triage events of those packages. A pair a person triaged (say `affected`) where the
+ * engine computed no state is open too, as in the triage queue.
+ */
+export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, branch?: string): Promise<OpenWork> {
+  const [packages, states, events] = await Promise.all([
+    listScopePackages(db, scope, branch),
+    findStates(db, { ...(branch === undefined ? {} : { branch }), scope, vulnerableOrTriaged: true }),
+    listTriageEvents(db, { scope }),
+  ]);
+  const eventsByPair = new Map<string, TriageEvent[]>();
+  for (const event of events) {
+    const key = pairKey(event.package, event.vulnerabilityId);
+    eventsByPair.set(key, [...(eventsByPair.get(key) ?? []), event]);
+  }
+  const byPlace = new Map(packages.map((entry) => [placeKey(entry.repositoryId, entry.package), entry]));
+  const openPairs = new Map<number, OpenWorkPair[]>();
+  const add = (entry: ScopePackage, pair: OpenWorkPair) => {
+    if (pair.triage.resolution === 'open') openPairs.set(entry.id, [...(openPairs.get(entry.id) ?? []), pair]);
+  };
+  const computed = new Set<string>();
+  for (const state of states) {
+    const entry = byPlace.get(placeKey(state.repositoryId, state.package));
+    if (entry === undefined) continue;
+    computed.add(`${entry.id}\u0000${state.vulnerabilityId}`);
+    const triage = resolvePairTriage({
+      branch: state.branch,
+      repo: state.repo,
+      computed: { state: state.state, fixedVersion: state.fixedVersion, evidence: state.evidence },
+      publishedVersion: state.version,
+      events: eventsByPair.get(pairKey(state.package, state.vulnerabilityId)) ?? [],
+    });
+    add(entry, { vulnerabilityId: state.vulnerabilityId, fixedVersion: state.fixedVersion, triage });
+  }
+  const placesOf = new Map<string, ScopePackage[]>();
+  for (const entry of packages) placesOf.set(entry.package, [...(placesOf.get(entry.package) ?? []), entry]);
+  for (const pairEvents of eventsByPair.values()) {
+    const { package: pkg, vulnerabilityId } = pairEvents[0]!;
+    for (const entry of placesOf.get(pkg) ?? []) {
+      if (computed.has(`${entry.id}\u0000${vulnerabilityId}`)) continue;
+      const triage = resolvePairTriage({ branch: entry.branch, repo: entry.repo, computed: null, publishedVersion: null, events: pairEvents });
+      add(entry, { vulnerabilityId, fixedVersion: null, triage });
+    }
+  }
+  for (const pairs of openPairs.values()) pairs.sort((a, b) => (a.vulnerabilityId < b.vulnerabilityId ? -1 : a.vulnerabilityId > b.vulnerabilityId ? 1 : 0));
+  return { packages, openPairs };
+}
+
+/** How many open pairs a package of `work` has. */
+export const openCountOf = (work: OpenWork, entry: ScopePackage): number => work.openPairs.get(entry.id)?.length ?? 0;
+
+/**
+ * The packages most open pairs first, then by name, then in `branchOrder` (the reader's order of
+ * branches) and by repository: a maintainer of many packages finds the ones needing work first.
+ */
+export function byOpenWork(work: OpenWork, branchOrder: readonly string[]): ScopePackage[] {
+  const rank = (branch: string) => {
+    const index = branchOrder.indexOf(branch);
+    return index === -1 ? branchOrder.length : index;
+  };
+  const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...work.packages].sort(
+    (a, b) => openCountOf(work, b) - openCountOf(work, a) || text(a.package, b.package) || rank(a.branch) - rank(b.branch) || text(a.branch, b.branch) || text(a.repo, b.repo),
+  );
+}
