@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { TriageEvent } from '../base/triage.js';
 import { type PairTriage, resolvePairTriage } from '../engine/triage.js';
 import { type PackageScope, type Schema, type ScopePackage, findStates, listScopePackages, listTriageEvents } from '../store/index.js';
+import { endedBranches } from './triage.js';
 
 /** One open pair (see `Resolution` in src/engine/triage.ts) of a package of the scope. */
 export interface OpenWorkPair {
@@ -22,18 +23,19 @@ const placeKey = (repositoryId: number, pkg: string) => `${repositoryId}\u0000${
 const pairKey = (pkg: string, vulnerabilityId: string) => `${pkg}\u0000${vulnerabilityId}`;
 
 /**
- * The open work of one person's packages, or of the orphaned ones (of one branch, when given):
+ * The open work on `today` of one person's packages, or of the orphaned ones (of one branch, when given):
  * every open count and list of the maintainer pages, the orphan list and "my work" comes from
  * here, so what counts as open is decided in this one place (by the engine's triage rules).
  * Three queries at once, whatever the size: the packages, their vulnerable or triaged pairs, and
  * the triage events of those packages. A pair a person triaged (say `affected`) where the
  * engine computed no state is open too, as in the triage queue.
  */
-export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, branch?: string): Promise<OpenWork> {
-  const [packages, states, events] = await Promise.all([
+export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, today: string, branch?: string): Promise<OpenWork> {
+  const [packages, states, events, ended] = await Promise.all([
     listScopePackages(db, scope, branch),
     findStates(db, { ...(branch === undefined ? {} : { branch }), scope, vulnerableOrTriaged: true }),
     listTriageEvents(db, { scope }),
+    endedBranches(db, today),
   ]);
   const eventsByPair = new Map<string, TriageEvent[]>();
   for (const event of events) {
@@ -56,6 +58,7 @@ export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, bran
       computed: { state: state.state, fixedVersion: state.fixedVersion, evidence: state.evidence },
       publishedVersion: state.version,
       events: eventsByPair.get(pairKey(state.package, state.vulnerabilityId)) ?? [],
+      endOfLife: ended.has(state.branch),
     });
     add(entry, { vulnerabilityId: state.vulnerabilityId, fixedVersion: state.fixedVersion, triage });
   }
@@ -65,7 +68,7 @@ export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, bran
     const { package: pkg, vulnerabilityId } = pairEvents[0]!;
     for (const entry of placesOf.get(pkg) ?? []) {
       if (computed.has(`${entry.id}\u0000${vulnerabilityId}`)) continue;
-      const triage = resolvePairTriage({ branch: entry.branch, repo: entry.repo, computed: null, publishedVersion: null, events: pairEvents });
+      const triage = resolvePairTriage({ branch: entry.branch, repo: entry.repo, computed: null, publishedVersion: null, events: pairEvents, endOfLife: ended.has(entry.branch) });
       add(entry, { vulnerabilityId, fixedVersion: null, triage });
     }
   }

@@ -215,7 +215,7 @@ function eventsByPair(events: readonly TriageEvent[]): Map<string, TriageEvent[]
  * The branches past their end of support on `today` (YYYY-MM-DD); none without a day (a count
  * built once per data version, which leaves the calendar to its reader).
  */
-async function endedBranches(db: Kysely<Schema>, today: string | undefined): Promise<ReadonlySet<string>> {
+export async function endedBranches(db: Kysely<Schema>, today: string | undefined): Promise<ReadonlySet<string>> {
   if (today === undefined) return new Set();
   return new Set((await listBranches(db)).filter((branch) => !isBranchSupported(branch.endOfSupport, today)).map((branch) => branch.name));
 }

@@ -133,7 +133,7 @@ async function loadMaintainer(web: WebContext, input: MaintainerInput): Promise<
   if (spellings.length === 0) throw notFound(`maintainer ${input.key}`);
   const branchOrder = branchNamesInOrder(branches);
   requireKnownBranch(input.branch, branchOrder);
-  const work = await listOpenWork(web.db, { maintainers: spellings }, input.branch);
+  const work = await listOpenWork(web.db, { maintainers: spellings }, web.today(), input.branch);
   const ordered = byOpenWork(work, branchOrder);
   const pageEntries = ordered.slice((input.page - 1) * MAINTAINER_PAGE_SIZE, input.page * MAINTAINER_PAGE_SIZE);
   if (pageEntries.length === 0 && input.page > 1) throw notFound(`page ${input.page} of maintainer ${input.key}`);

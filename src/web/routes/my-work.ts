@@ -20,7 +20,7 @@ function byPackage<T extends { readonly package: string }>(rows: readonly T[]): 
 
 /** The security team's (and admins') work: the top of the whole triage queue, by package. */
 async function wholeQueueWork(web: WebContext, email: string | null): Promise<MyWorkData> {
-  const top = (await triageQueue(web)).slice(0, QUEUE_TOP);
+  const top = (await triageQueue(web, {}, web.today())).slice(0, QUEUE_TOP);
   const open = [...byPackage(top)].map(([name, entries]) => ({
     name,
     pairs: entries.map((entry) => ({
@@ -42,7 +42,7 @@ async function wholeQueueWork(web: WebContext, email: string | null): Promise<My
  */
 async function maintainerWork(web: WebContext, email: string): Promise<MyWorkData> {
   const spellings = (await listMaintainersContaining(web.db, email)).filter((text) => maintainerKey(text).toLowerCase() === email);
-  const work = await listOpenWork(web.db, { maintainers: spellings });
+  const work = await listOpenWork(web.db, { maintainers: spellings }, web.today());
   const pairs = work.packages.flatMap((entry) => (work.openPairs.get(entry.id) ?? []).map((pair) => ({ ...pair, branch: entry.branch, repo: entry.repo, package: entry.package })));
   const urgency = new Map((await listVulnerabilityUrgency(web.db, pairs.map((pair) => pair.vulnerabilityId))).map((row) => [row.id, row]));
   const open: MyWorkPackage[] = [...byPackage(pairs)].map(([name, entries]) => ({

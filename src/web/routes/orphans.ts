@@ -21,7 +21,7 @@ export const ORPHAN_PAGE_SIZE = 100;
 async function loadOrphans(web: WebContext, input: OrphansInput): Promise<OrphansData> {
   const branchOrder = branchNamesInOrder(await listBranches(web.db));
   requireKnownBranch(input.branch, branchOrder);
-  const work = await listOpenWork(web.db, { orphaned: true }, input.branch);
+  const work = await listOpenWork(web.db, { orphaned: true }, web.today(), input.branch);
   const ordered = byOpenWork(work, branchOrder);
   const pageEntries = ordered.slice((input.page - 1) * ORPHAN_PAGE_SIZE, input.page * ORPHAN_PAGE_SIZE);
   if (pageEntries.length === 0 && input.page > 1) throw notFound(`page ${input.page} of the orphaned packages`);
