@@ -68,7 +68,8 @@ export async function trackerSecurityData(db: Kysely<Schema>, description: strin
   const rejected = new Map<string, Set<string>>();
   const published = new Map<string, string>();
   const notAffected = new Map<string, Set<string>>();
-  const triaged = standingStatuses(await listTriageEvents(db, origins === undefined ? {} : { packages: origins }), branch);
+  const events = await listTriageEvents(db, origins === undefined ? {} : { packages: origins });
+  const triaged = standingStatuses(events, branch);
   for (const [key, status] of triaged) {
     const [pkg, id] = key.split('\u0000') as [string, string];
     if (status === 'not-affected') addTo(notAffected, pkg, id);
@@ -84,7 +85,7 @@ export async function trackerSecurityData(db: Kysely<Schema>, description: strin
       const known = published.get(origin);
       if (isValidVersion(version) && (known === undefined || compareVersions(version, known) > 0)) published.set(origin, version);
     }
-    const triages = await triageStates(db, states.map((state) => ({ ...state, branch, repo: repository.name })), undefined);
+    const triages = await triageStates(db, states.map((state) => ({ ...state, branch, repo: repository.name })), undefined, events);
     for (const [index, state] of states.entries()) {
       const { resolution, status } = triages[index]!;
       if (resolution === 'open' && state.fixedVersion === null) append(open, state.package, { id: state.vulnerabilityId, state: status });
