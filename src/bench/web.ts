@@ -19,8 +19,8 @@ import { type PhaseRunner, populateStore } from './populate.js';
  * SECFIX_BENCH_* size variables, see dataset.ts) in a temporary folder and imports it into
  * SQLite as the tracker benchmark does, starts the server in a process of its own
  * (web-server.ts), and for the home page, a branch page, a CVE page, a package page, two
- * searches (two rare words in reverse order, one word most descriptions hold), the quality page
- * and the JSON of the first three: times one
+ * searches (two rare words in reverse order, one word most descriptions hold), the quality page,
+ * the triage queue's first page and the JSON of the first three: times one
  * cold request (rendered, not cached), then runs autocannon on loopback (50 connections,
  * 10 s each, compressed like a browser asks) for requests/s and latency percentiles.
  * Prints one JSON object; progress goes to stderr. Any error or non-2xx answer fails the run.
@@ -28,7 +28,7 @@ import { type PhaseRunner, populateStore } from './populate.js';
  * Environment: SECFIX_BENCH_WEB_DB=FILE serves an already populated SQLite file instead of
  * generating one (e.g. the `secfix.db` a run with SECFIX_BENCH_KEEP=1 leaves in its kept
  * folder); SECFIX_BENCH_WEB_SECONDS (10) per page; SECFIX_BENCH_WEB_PAGES (a comma-separated
- * subset of home, branch, cve, package, search, searchCommonWord, quality, homeJson, branchJson,
+ * subset of home, branch, cve, package, search, searchCommonWord, quality, triage, homeJson, branchJson,
  * cveJson); SECFIX_BENCH_WEB_PROFILE=DIR
  * writes the server's CPU profile (`--cpu-prof`) to DIR. Then times POSTs of the most names a
  * security-data request takes (the branch's origins, then made-up ones) and /healthz meanwhile.
@@ -43,7 +43,7 @@ const BROWSER_ENCODINGS = 'gzip, br';
 const HTML_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 const JSON_ACCEPT = 'application/json';
 
-const PAGE_NAMES = ['home', 'branch', 'cve', 'package', 'search', 'searchCommonWord', 'quality', 'homeJson', 'branchJson', 'cveJson'] as const;
+const PAGE_NAMES = ['home', 'branch', 'cve', 'package', 'search', 'searchCommonWord', 'quality', 'triage', 'homeJson', 'branchJson', 'cveJson'] as const;
 type PageName = (typeof PAGE_NAMES)[number];
 /** The pages whose first, uncached answer the issue bounds (issue 12, "Numbers"). */
 const FIRST_ANSWER_PAGES: readonly PageName[] = ['home', 'branch', 'cve', 'package', 'search', 'quality'];
@@ -318,6 +318,7 @@ try {
     search: `/search?q=${encodeURIComponent(searches.rare)}`,
     searchCommonWord: `/search?q=${encodeURIComponent(searches.common)}`,
     quality: '/quality',
+    triage: '/triage',
     homeJson: '/api',
     branchJson: `/api/branch/${branchSegment}`,
     cveJson: `/api/cve/${cveSegment}`,

@@ -28,7 +28,9 @@ import {
   findStates,
   listBranches,
   listPackageMaintainers,
+  listQueueCandidates,
   listTriageEvents,
+  listTriagedPackagePlaces,
   listVulnerabilityUrgency,
   withWriteLock,
 } from '../store/index.js';
@@ -268,16 +270,25 @@ export interface QueueFilter {
 const entryKey = (entry: { branch: string; repo: string; package: string; vulnerabilityId: string }) =>
   `${entry.branch}\u0000${entry.repo}\u0000${entry.package}\u0000${entry.vulnerabilityId}`;
 
+/** An entry with its sort fields worked out once (a comparator building them would run millions of times). */
+interface Ranked {
+  readonly entry: QueueEntry;
+  readonly kev: number;
+  readonly severity: number;
+  readonly published: string;
+  readonly key: string;
+}
+
+function ranked(entry: QueueEntry): Ranked {
+  return { entry, kev: Number(entry.urgency.kev), severity: severityRank(entry.urgency.severity), published: entry.urgency.published ?? '\uffff', key: entryKey(entry) };
+}
+
 /** Most urgent first: listed as known exploited (CISA KEV), then severity, then oldest published. */
-function byUrgency(a: QueueEntry, b: QueueEntry): number {
-  const kev = Number(b.urgency.kev) - Number(a.urgency.kev);
-  if (kev !== 0) return kev;
-  const severity = severityRank(b.urgency.severity) - severityRank(a.urgency.severity);
-  if (severity !== 0) return severity;
-  const [ageA, ageB] = [a.urgency.published ?? '\uffff', b.urgency.published ?? '\uffff'];
-  if (ageA !== ageB) return ageA < ageB ? -1 : 1;
-  const [keyA, keyB] = [entryKey(a), entryKey(b)];
-  return keyA < keyB ? -1 : keyA > keyB ? 1 : 0;
+function byUrgency(a: Ranked, b: Ranked): number {
+  if (a.kev !== b.kev) return b.kev - a.kev;
+  if (a.severity !== b.severity) return b.severity - a.severity;
+  if (a.published !== b.published) return a.published < b.published ? -1 : 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 /**
@@ -285,44 +296,39 @@ function byUrgency(a: QueueEntry, b: QueueEntry): number {
  * past its end of support without a day): pairs with a computed state, and pairs a person
  * triaged (say, `affected`) where the engine computed none.
  */
-async function openPairs(db: Kysely<Schema>, filter: QueueFilter, today: string | undefined): Promise<PairCandidate[]> {
-  const states = await findStates(db, { ...(filter.branch === undefined ? {} : { branch: filter.branch }), vulnerableOrTriaged: true });
-  const packages = await listPackageMaintainers(db, filter.branch);
+async function openPairs(db: Kysely<Schema>, filter: QueueFilter, today: string | undefined): Promise<QueueEntry[]> {
   const ended = await endedBranches(db, today);
-  const allEvents = eventsByPair(await listTriageEvents(db));
-  const maintainers = new Map(packages.map((row) => [`${row.branch}/${row.repo}/${row.package}`, row.maintainer]));
-  const candidates: PairCandidate[] = states.map((state) => ({
-    branch: state.branch,
-    repo: state.repo,
-    package: state.package,
-    vulnerabilityId: state.vulnerabilityId,
-    version: state.version,
-    fixedVersion: state.fixedVersion,
-    triage: resolvePairTriage({
-      branch: state.branch,
-      repo: state.repo,
-      computed: pairState(state),
-      publishedVersion: state.version,
-      events: allEvents.get(pairKey(state.package, state.vulnerabilityId)) ?? [],
-      endOfLife: ended.has(state.branch),
-    }),
-    maintainer: maintainers.get(`${state.branch}/${state.repo}/${state.package}`) ?? null,
-  }));
-  const computed = new Set(candidates.map(entryKey));
+  const byPair = eventsByPair(await listTriageEvents(db));
+  const computed = new Set<string>();
+  const email = filter.maintainer?.toLowerCase();
+  const entries: QueueEntry[] = [];
+  const add = (entry: Omit<QueueEntry, 'triage'>, computedState: PairState | null) => {
+    if (email !== undefined && !(entry.maintainer ?? '').toLowerCase().includes(`<${email}>`)) return;
+    const events = byPair.get(pairKey(entry.package, entry.vulnerabilityId)) ?? [];
+    const triage = resolvePairTriage({ branch: entry.branch, repo: entry.repo, computed: computedState, publishedVersion: entry.version, events, endOfLife: ended.has(entry.branch) });
+    if (triage.resolution === 'open') entries.push({ ...entry, triage });
+  };
+  for (const { state, evidence, ...candidate } of await listQueueCandidates(db, filter.branch)) {
+    // Only a pair with events has its evidence read (only a standing event's digest compares it),
+    // and only such pairs are looked up in `computed` below.
+    if (evidence !== null) computed.add(entryKey(candidate));
+    add(candidate, { state, fixedVersion: candidate.fixedVersion, evidence: evidence ?? [] });
+  }
+  const places = await listTriagedPackagePlaces(db, filter.branch);
   const placesOf = new Map<string, PackageMaintainer[]>();
-  for (const row of packages) placesOf.set(row.package, [...(placesOf.get(row.package) ?? []), row]);
-  for (const events of allEvents.values()) {
+  for (const row of places) placesOf.set(row.package, [...(placesOf.get(row.package) ?? []), row]);
+  const uncomputed: Omit<QueueEntry, 'triage' | 'urgency'>[] = [];
+  for (const events of byPair.values()) {
     const { package: pkg, vulnerabilityId } = events[0]!;
     for (const row of placesOf.get(pkg) ?? []) {
-      if (computed.has(entryKey({ ...row, vulnerabilityId }))) continue;
-      const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: null, publishedVersion: null, events, endOfLife: ended.has(row.branch) });
-      candidates.push({ branch: row.branch, repo: row.repo, package: pkg, vulnerabilityId, version: null, fixedVersion: null, triage, maintainer: row.maintainer });
+      if (!computed.has(entryKey({ ...row, vulnerabilityId }))) uncomputed.push({ branch: row.branch, repo: row.repo, package: pkg, vulnerabilityId, version: null, fixedVersion: null, maintainer: row.maintainer });
     }
   }
-  const email = filter.maintainer?.toLowerCase();
-  return candidates.filter(
-    (candidate) => candidate.triage.resolution === 'open' && (email === undefined || (candidate.maintainer ?? '').toLowerCase().includes(`<${email}>`)),
-  );
+  const urgency = new Map((await listVulnerabilityUrgency(db, uncomputed.map((pair) => pair.vulnerabilityId))).map((row) => [row.id, row]));
+  for (const pair of uncomputed) {
+    add({ ...pair, urgency: urgency.get(pair.vulnerabilityId) ?? { id: pair.vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null } }, null);
+  }
+  return entries;
 }
 
 /** The open pairs of one (branch, repository) whose packages one maintainer text maintains (null: none). */
@@ -352,13 +358,7 @@ export async function countOpenPairs(db: Kysely<Schema>, filter: QueueFilter, to
 export async function triageQueue(store: WritableStore, filter: QueueFilter, today: string): Promise<QueueEntry[]> {
   const { db } = store;
   if (filter.branch !== undefined && !(await listBranches(db)).some((branch) => branch.name === filter.branch)) refuse('branch', `unknown branch "${filter.branch}"`);
-  const open = await openPairs(db, filter, today);
-  const urgency = new Map((await listVulnerabilityUrgency(db, open.map((candidate) => candidate.vulnerabilityId))).map((row) => [row.id, row]));
-  const entries = open.map((candidate): QueueEntry => ({
-    ...candidate,
-    urgency: urgency.get(candidate.vulnerabilityId) ?? { id: candidate.vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null },
-  }));
-  return entries.sort(byUrgency);
+  return (await openPairs(db, filter, today)).map(ranked).sort(byUrgency).map((item) => item.entry);
 }
 
 /** An id the security team rejected for a package, as a rejections file says it. */

@@ -1,7 +1,8 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import type { Evidence, StateName } from '../../base/states.js';
 import type { TriageEvent } from '../../base/triage.js';
-import { jsonText, readJsonColumn, recordOf, stringsShape, text } from '../json-column.js';
-import type { Schema, TriageEventTable } from '../schema.js';
+import { evidenceShape, jsonText, readJsonColumn, recordOf, stringsShape, text } from '../json-column.js';
+import type { Schema, StateTable, TriageEventTable } from '../schema.js';
 import { IN_LIST_SIZE, chunks, rowsPerInsert } from './batches.js';
 import { type PackageScope, inPackageScope } from './maintainer-report.js';
 
@@ -137,6 +138,91 @@ export async function listPackageMaintainers(db: Kysely<Schema>, branch?: string
     .select(['b.name as branch', 'r.name as repo', 'sp.name as package', 'sp.maintainer']);
   if (branch !== undefined) query = query.where('b.name', '=', branch);
   return query.orderBy('b.name').orderBy('r.name').orderBy('sp.name').execute();
+}
+
+/** The places (branch, repository) of the origin packages that have a triage event, with their maintainers. */
+export async function listTriagedPackagePlaces(db: Kysely<Schema>, branch?: string): Promise<PackageMaintainer[]> {
+  let query = db
+    .selectFrom('source_package as sp')
+    .innerJoin('repository as r', 'r.id', 'sp.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .select(['b.name as branch', 'r.name as repo', 'sp.name as package', 'sp.maintainer'])
+    .where('sp.name', 'in', (eb) => eb.selectFrom('triage_event').select('package'));
+  if (branch !== undefined) query = query.where('b.name', '=', branch);
+  return query.orderBy('b.name').orderBy('r.name').orderBy('sp.name').execute();
+}
+
+/** A pair the triage queue considers (computed vulnerable, or with a triage event), with its urgency and maintainer. */
+export interface QueueCandidate {
+  readonly branch: string;
+  readonly repo: string;
+  readonly package: string;
+  readonly vulnerabilityId: string;
+  readonly state: StateName;
+  readonly version: string | null;
+  readonly fixedVersion: string | null;
+  /**
+   * The stored evidence of a pair with a triage event; null for a pair without one, whose
+   * evidence nothing reads (it only matters against a standing event's digest), so it is not loaded.
+   */
+  readonly evidence: readonly Evidence[] | null;
+  /** The vulnerability's urgency facts; kev false and the rest null when the store does not hold it. */
+  readonly urgency: VulnerabilityUrgency;
+  /** The maintainer text of the package in the pair's repository; null when none. */
+  readonly maintainer: string | null;
+}
+
+/** Whether the state `s` of a query has a triage event. */
+const hasTriageEvent = (eb: ExpressionBuilder<Schema & { s: StateTable }, 's'>) =>
+  eb.exists(eb.selectFrom('triage_event as t').select('t.id').whereRef('t.package', '=', 's.package').whereRef('t.vulnerability_id', '=', 's.vulnerability_id'));
+
+/**
+ * Every state computed vulnerable or with a triage event (of `branch`, when given), joined with its
+ * vulnerability's urgency and its package's maintainer in one statement, in no particular order.
+ */
+export async function listQueueCandidates(db: Kysely<Schema>, branch?: string): Promise<QueueCandidate[]> {
+  let query = db
+    .selectFrom('state as s')
+    .innerJoin('repository as r', 'r.id', 's.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .leftJoin('vulnerability as v', 'v.id', 's.vulnerability_id')
+    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
+    .select((eb) => [
+      'b.name as branch',
+      'r.name as repo',
+      's.package',
+      's.vulnerability_id',
+      's.state',
+      's.version',
+      's.fixed_version',
+      eb.case().when(hasTriageEvent(eb)).then(eb.ref('s.evidence')).else(null).end().as('evidence'),
+      sql<boolean | number>`v.kev is not null`.as('kev'),
+      'v.severity',
+      'v.cvss_score',
+      'v.published',
+      'sp.maintainer',
+    ])
+    .where((eb) => eb.or([eb('s.state', '=', 'vulnerable'), hasTriageEvent(eb)]));
+  if (branch !== undefined) query = query.where('b.name', '=', branch);
+  const rows = await query.execute();
+  return rows.map((row) => ({
+    branch: row.branch,
+    repo: row.repo,
+    package: row.package,
+    vulnerabilityId: row.vulnerability_id,
+    state: row.state,
+    version: row.version,
+    fixedVersion: row.fixed_version,
+    evidence: row.evidence === null ? null : readJsonColumn(row.evidence, evidenceShape, 'state.evidence'),
+    urgency: {
+      id: row.vulnerability_id,
+      kev: Boolean(row.kev),
+      severity: row.severity,
+      cvssScore: row.cvss_score === null ? null : Number(row.cvss_score),
+      published: row.published,
+    },
+    maintainer: row.maintainer,
+  }));
 }
 
 /** Which of `names` are origin packages in some branch (in `branches` when given). */

@@ -1,0 +1,137 @@
+import type { Kysely } from 'kysely';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { severityRank } from '../base/severity.js';
+import {
+  type PackageMaintainer,
+  type Schema,
+  ensureBranch,
+  ensureRepository,
+  findStates,
+  listPackageMaintainers,
+  listTriageEvents,
+  listVulnerabilityUrgency,
+  replaceIndexSnapshot,
+  upsertVulnerabilities,
+  writeStates,
+} from '../store/index.js';
+import { indexedOrigin, vulnerabilityRecord } from '../store/test-support/records.js';
+import { backends, useTestStore } from '../test-support/databases.js';
+import { addTriageSample } from './test-support/triage-sample.js';
+import { type QueueEntry, type QueueFilter, recordTriage, triageQueue, triageStates } from './triage.js';
+import { resolvePairTriage } from '../engine/triage.js';
+
+/**
+ * The queue as it was computed before the lean candidate query: every vulnerable-or-triaged state
+ * with its evidence, then maintainers, events and urgency looked up separately. The oracle the
+ * lean path must equal.
+ */
+async function queueByStates(db: Kysely<Schema>, filter: QueueFilter): Promise<QueueEntry[]> {
+  const states = await findStates(db, { ...(filter.branch === undefined ? {} : { branch: filter.branch }), vulnerableOrTriaged: true });
+  const packages = await listPackageMaintainers(db, filter.branch);
+  const triages = await triageStates(db, states, undefined);
+  const key = (entry: { branch: string; repo: string; package: string; vulnerabilityId: string }) => [entry.branch, entry.repo, entry.package, entry.vulnerabilityId].join('\u0000');
+  const candidates = states.map((state, index) => ({ branch: state.branch, repo: state.repo, package: state.package, vulnerabilityId: state.vulnerabilityId, version: state.version, fixedVersion: state.fixedVersion, triage: triages[index]! }));
+  const computed = new Set(candidates.map(key));
+  const byPair = new Map<string, typeof events>();
+  const events = await listTriageEvents(db);
+  for (const event of events) byPair.set(`${event.package} ${event.vulnerabilityId}`, [...(byPair.get(`${event.package} ${event.vulnerabilityId}`) ?? []), event]);
+  const placesOf = new Map<string, PackageMaintainer[]>();
+  for (const row of packages) placesOf.set(row.package, [...(placesOf.get(row.package) ?? []), row]);
+  for (const pairEvents of byPair.values()) {
+    const { package: pkg, vulnerabilityId } = pairEvents[0]!;
+    for (const row of placesOf.get(pkg) ?? []) {
+      if (computed.has(key({ ...row, vulnerabilityId }))) continue;
+      const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: null, publishedVersion: null, events: pairEvents, endOfLife: false });
+      candidates.push({ branch: row.branch, repo: row.repo, package: pkg, vulnerabilityId, version: null, fixedVersion: null, triage });
+    }
+  }
+  const maintainers = new Map(packages.map((row) => [`${row.branch}/${row.repo}/${row.package}`, row.maintainer]));
+  const open = candidates.filter((candidate) => candidate.triage.resolution === 'open');
+  const urgency = new Map((await listVulnerabilityUrgency(db, open.map((candidate) => candidate.vulnerabilityId))).map((row) => [row.id, row]));
+  const entries = open
+    .map((candidate) => ({
+      ...candidate,
+      urgency: urgency.get(candidate.vulnerabilityId) ?? { id: candidate.vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null },
+      maintainer: maintainers.get(`${candidate.branch}/${candidate.repo}/${candidate.package}`) ?? null,
+    }))
+    .filter((entry) => filter.maintainer === undefined || (entry.maintainer ?? '').toLowerCase().includes(`<${filter.maintainer.toLowerCase()}>`));
+  return entries.sort(
+    (a, b) =>
+      Number(b.urgency.kev) - Number(a.urgency.kev) ||
+      severityRank(b.urgency.severity) - severityRank(a.urgency.severity) ||
+      (a.urgency.published ?? '\uffff').localeCompare(b.urgency.published ?? '\uffff') ||
+      (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0),
+  );
+}
+
+/**
+ * A second branch (3.17, main and community) with states of several kinds, some with evidence,
+ * one vulnerability the store does not hold, and zlib maintained by Bob.
+ */
+async function addSecondBranch(db: Kysely<Schema>): Promise<number> {
+  const branch = await ensureBranch(db, '3.17');
+  const main = await ensureRepository(db, branch, 'main');
+  const community = await ensureRepository(db, branch, 'community');
+  const at = '2026-01-02T00:00:00.000Z';
+  await replaceIndexSnapshot(db, { repositoryId: main, arch: 'x86_64', packages: [indexedOrigin('openssl', '3.0.8-r0', { maintainer: 'Ann <ann@example.org>' }), indexedOrigin('curl', '8.4.0-r0')], at });
+  await replaceIndexSnapshot(db, { repositoryId: community, arch: 'x86_64', packages: [indexedOrigin('zlib', '1.2.13-r0', { maintainer: 'Bob <BOB@example.org>' })], at });
+  await upsertVulnerabilities(db, [vulnerabilityRecord('CVE-2018-25032', { severity: 'HIGH', published: '2018-03-25T00:00:00.000Z' })]);
+  const state = (repositoryId: number, pkg: string, id: string, name: 'vulnerable' | 'fixed' | 'not-affected', version: string) => ({
+    repositoryId,
+    package: pkg,
+    vulnerabilityId: id,
+    state: name,
+    version,
+    fixedVersion: name === 'fixed' ? version : null,
+    evidence: name === 'vulnerable' ? [] : [{ kind: 'secfix' as const, repo: 'main', version, text: id }],
+  });
+  await writeStates(
+    db,
+    [
+      { ...state(main, 'openssl', 'CVE-2019-0190', 'vulnerable', '3.0.8-r0'), evidence: [{ kind: 'no-version' as const, repo: 'main' }] },
+      state(main, 'curl', 'CVE-2023-38545', 'fixed', '8.4.0-r0'),
+      state(community, 'zlib', 'CVE-2018-25032', 'not-affected', '1.2.13-r0'),
+      state(community, 'zlib', 'CVE-2022-37434', 'vulnerable', '1.2.13-r0'),
+    ],
+    { cause: 'test' },
+  );
+  return community;
+}
+
+describe.each(backends)('%s triage queue', (backend) => {
+  const store = useTestStore(backend);
+
+  beforeEach(() => addTriageSample(store().db));
+
+  it('equals the queue computed from every state with its evidence, with triage events of every status', async () => {
+    const community = await addSecondBranch(store().db);
+    const record = (pkg: string, id: string, status: string, more: { justification?: string; version?: string; note?: string; branches?: string[] } = {}) =>
+      recordTriage(store(), { packages: [pkg], vulnerabilities: [id], status, ...more }, 'ann@example.org');
+    // Stands with the digest of a state that has evidence: open, and not for re-review (so the evidence was read).
+    await record('openssl', 'CVE-2019-0190', 'affected', { branches: ['3.17'] });
+    await record('curl', 'CVE-2023-38545', 'fixed', { version: '8.4.0-r0' });
+    await record('curl', 'CVE-2023-0001', 'not-affected', { justification: 'vulnerable-code-not-present' });
+    await record('curl', 'CVE-2023-0001', 'withdrawn');
+    await record('curl', 'CVE-2023-0001', 'under-investigation');
+    await record('zlib', 'CVE-2018-25032', 'not-affected', { justification: 'component-not-present' });
+    await record('zlib', 'CVE-2022-37434', 'pending-upstream-fix', { note: 'no release yet' });
+    await record('openssl', 'CVE-2024-9999', 'fix-not-planned', { note: 'end of branch', branches: ['3.16'] });
+    await record('curl', 'CVE-2024-8888', 'analysis-not-planned', { note: 'not shipped' });
+    await record('zlib', 'CVE-2024-7777', 'affected');
+    // The computed state changes after its triage: back in the queue for re-review.
+    await writeStates(store().db, [{ repositoryId: community, package: 'zlib', vulnerabilityId: 'CVE-2018-25032', state: 'vulnerable', version: '1.2.13-r0', fixedVersion: null, evidence: [] }], { cause: 'test' });
+
+    const filters: QueueFilter[] = [{}, { branch: '3.17' }, { branch: '3.16' }, { maintainer: 'bob@example.org' }, { branch: '3.17', maintainer: 'ann@example.org' }];
+    // A day on which no branch of the data set is past its end of support (none has an end).
+    for (const filter of filters) expect(await triageQueue(store(), filter, '2026-01-01')).toEqual(await queueByStates(store().db, filter));
+    const queue = await triageQueue(store(), {}, '2026-01-01');
+    expect(queue.map((entry) => [entry.branch, entry.package, entry.vulnerabilityId, entry.triage.status, entry.triage.needsReview])).toEqual([
+      ['3.16', 'curl', 'CVE-2023-0001', 'under-investigation', false],
+      ['3.17', 'curl', 'CVE-2023-0001', 'under-investigation', false],
+      ['3.17', 'zlib', 'CVE-2018-25032', 'not-affected', true],
+      ['3.16', 'openssl', 'CVE-2019-0190', 'vulnerable', false],
+      ['3.17', 'openssl', 'CVE-2019-0190', 'affected', false],
+      ['3.17', 'zlib', 'CVE-2024-7777', 'affected', false],
+    ]);
+  });
+});
