@@ -108,8 +108,8 @@ export function resolvePairTriage(input: PairTriageInput): PairTriage {
   const computedState = input.computed?.state ?? null;
   const triage = standingTriage(input.events, input.branch);
   const ruling = triage === null ? (computedState ?? 'unknown') : rulingStatus(triage, input.publishedVersion);
-  const digest = input.computed === null ? undefined : computedDigest(input.computed);
-  const needsReview = triage !== null && triage.computedDigests[digestKey(input.branch, input.repo)] !== digest;
+  // Hashed only against a standing event: the queue resolves hundreds of thousands of untriaged pairs.
+  const needsReview = triage !== null && triage.computedDigests[digestKey(input.branch, input.repo)] !== (input.computed === null ? undefined : computedDigest(input.computed));
   const open = OPEN_STATUSES.has(ruling) || needsReview;
   if (open && input.endOfLife) return { computedState, triage, status: 'end-of-life', resolution: 'end-of-life', needsReview };
   return { computedState, triage, status: ruling, resolution: open ? 'open' : 'resolved', needsReview };
