@@ -160,6 +160,26 @@ describe.each(backends)('%s secfix publish and verify', (backend) => {
     expect(unknownKey.stderr).toContain('SHA256SUMS.sig: signed by an unknown key');
   });
 
+  it('scan reads the security index of a published folder, verified with --keys: the upgrades --db advises, and refuses a tampered one', async () => {
+    const upgrades = (stdout: string) => (JSON.parse(stdout) as { findings: { kind: string }[] }).findings.filter((finding) => finding.kind === 'upgrade');
+    // An older curl than 3.16 publishes, which the published 7.83.1-r4 fixes.
+    const installed = join(dir, 'installed-old-curl');
+    writeFileSync(installed, ['curl', 'libcurl'].map((name) => `P:${name}\nV:7.83.1-r0\nA:x86_64\no:curl\n`).join('\n'));
+    const fromDb = await runCli(['scan', '--installed', installed, '--branch', '3.16', ...db(), '--format', 'json']);
+    const fromIndex = await runCli(['scan', '--installed', installed, '--branch', '3.16', '--index-url', out, '--keys', keys, '--format', 'json']);
+    expect(fromIndex.stderr).toBe('');
+    expect(upgrades(fromIndex.stdout).length).toBeGreaterThan(0);
+    expect(upgrades(fromIndex.stdout)).toEqual(upgrades(fromDb.stdout));
+    expect((JSON.parse(fromIndex.stdout) as { securityData: { sources: string[] } }).securityData.sources).toEqual([join(out, 'security-index', '3.16', 'x86_64.json')]);
+
+    const tampered = copy('tampered-index');
+    const file = join(tampered, 'security-index', '3.16', 'x86_64.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"packages":{', '"packages":{"zzz":{"repo":"main","version":"1-r0","binaries":["zzz"],"fixes":{},"notAffected":[]},'));
+    const refused = await runCli(['scan', '--installed', SYFT, '--branch', '3.16', '--index-url', tampered, '--keys', keys]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`^secfix: ${file}: SHA-256 [0-9a-f]{64} does not match`));
+  });
+
   it('scan reads a publication over HTTP', async () => {
     const server = createServer((request, response) => {
       try {

@@ -74,7 +74,7 @@ async function scanWithDatabase(url: string, options: Omit<ScanOptions, 'loadSec
 /** The loader for --secdb, --index-url or --server, whichever was given. */
 async function fileOrServerLoader(flags: ScanFlags): Promise<SecurityDataLoader> {
   const [{ secdbLoader, serverLoader }, { trackerBaseUrl }] = await Promise.all([import('../scan/run.js'), import('../scan/tracker-api.js')]);
-  if (flags.indexUrl !== undefined) return (await import('../scan/security-index.js')).securityIndexLoader(flags.indexUrl);
+  if (flags.indexUrl !== undefined) return (await import('../scan/security-index.js')).securityIndexLoader(flags.indexUrl, flags.keys);
   if (flags.server === undefined) return secdbLoader(flags.secdb ?? [], flags.keys);
   try {
     return serverLoader(trackerBaseUrl(flags.server));
@@ -93,7 +93,7 @@ export function scanCommand(io: CliIo, status: CliStatus): Command {
     .option('--secdb <path>', 'a secdb JSON file, a folder of them (e.g. a copy of secdb.alpinelinux.org) or a published folder (secfix publish; a folder or a URL); repeat for several', collectValues)
     .option('--db <url>', 'tracker database (sqlite:PATH or postgres://…): also reports unfixed vulnerabilities')
     .option('--server <url>', 'address of a running secfix tracker (http://host:port): the data --db gives, over its API')
-    .option('--index-url <url>', "a tracker's security index (GET /api/branch/B/security-index, or a file `secfix export security-index` wrote): published fixes only")
+    .option('--index-url <url>', "a tracker's security index (GET /api/branch/B/security-index, a file `secfix export security-index` wrote, or a published folder, verified with --keys): published fixes only")
     .option('--index <file>', 'an APKINDEX.tar.gz or APKINDEX file of the branch: what is published now; repeat for several', collectValues)
     .option('--keys <dir>', 'folder of trusted apk public keys to verify signed indexes and published folders')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))

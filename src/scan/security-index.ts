@@ -2,6 +2,7 @@ import { InputError } from '../base/input-error.js';
 import type { FixLine, SecurityData } from '../engine/scan-model.js';
 import { type SecurityIndexDocument, parseSecurityIndex } from '../formats/security-index.js';
 import { readInputBytes } from '../sources/file.js';
+import { isPublication, openPublication } from '../sources/publication.js';
 import type { SecurityDataLoader } from './run.js';
 import { DEFAULT_TIMEOUT_MS, fetchFailure } from './tracker-api.js';
 
@@ -50,11 +51,30 @@ function indexSecurityData(document: SecurityIndexDocument, source: string): Sec
   };
 }
 
-/** Security data from the security index at `location` (an http(s) URL or a file). */
-export function securityIndexLoader(location: string): SecurityDataLoader {
+/**
+ * The index of `branch` in a published folder, checked against its checksums (and, with
+ * `keysDir`, its signature): the branch's one `security-index/<branch>/<arch>.json`; a branch
+ * published for several architectures needs the file of the system's named instead.
+ */
+async function readPublishedIndex(location: string, branch: string, keysDir: string | undefined): Promise<{ bytes: Buffer; source: string }> {
+  const publication = await openPublication(location, { keysDir });
+  const files = publication.index.files.filter((file) => file.export === 'security-index' && file.path.startsWith(`security-index/${branch}/`));
+  if (files.length !== 1) {
+    const choices = files.map((file) => publication.locate(file.path)).join(', ');
+    throw new InputError(location, undefined, files.length === 0 ? `the publication holds no security index of branch ${branch}` : `the publication holds a security index per architecture of branch ${branch}; give the one of this system: ${choices}`);
+  }
+  return { bytes: await publication.read(files[0]!.path), source: publication.locate(files[0]!.path) };
+}
+
+/**
+ * Security data from the security index at `location`: an http(s) URL, a file, or a published
+ * folder (a folder holding SHA256SUMS, or a URL ending in `/`) verified with `keysDir` when given.
+ */
+export function securityIndexLoader(location: string, keysDir?: string): SecurityDataLoader {
   return async (branch) => {
-    const document = parseSecurityIndex(await readLocation(location), location);
-    if (document.branch !== branch) throw new InputError(location, '$.branch', `the security index is for branch ${document.branch}, not ${branch}`);
-    return indexSecurityData(document, location);
+    const { bytes, source } = (await isPublication(location)) ? await readPublishedIndex(location, branch, keysDir) : { bytes: await readLocation(location), source: location };
+    const document = parseSecurityIndex(bytes, source);
+    if (document.branch !== branch) throw new InputError(source, '$.branch', `the security index is for branch ${document.branch}, not ${branch}`);
+    return indexSecurityData(document, source);
   };
 }
