@@ -112,8 +112,6 @@ function openVexCommand(io: CliIo): Command {
     });
 }
 
-/** The publisher namespace without `--base-url`: Alpine's security tracker. */
-
 function csafCommand(io: CliIo): Command {
   return subcommand(io, 'csaf')
     .description('write CSAF 2.0 VEX documents, one per vulnerability, with index.txt and changes.csv, into a folder')
