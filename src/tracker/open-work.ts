@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import type { TriageEvent } from '../base/triage.js';
 import { type PairTriage, resolvePairTriage } from '../engine/triage.js';
 import { type PackageScope, type Schema, type ScopePackage, findStates, listScopePackages, listTriageEvents } from '../store/index.js';
-import { endedBranches } from './triage.js';
 
 /** One open pair (see `Resolution` in src/engine/triage.ts) of a package of the scope. */
 export interface OpenWorkPair {
@@ -23,19 +22,19 @@ const placeKey = (repositoryId: number, pkg: string) => `${repositoryId}\u0000${
 const pairKey = (pkg: string, vulnerabilityId: string) => `${pkg}\u0000${vulnerabilityId}`;
 
 /**
- * The open work on `today` of one person's packages, or of the orphaned ones (of one branch, when given):
+ * The open work of one person's packages, or of the orphaned ones (of one branch, when given),
+ * with the `ended` branches' pairs (past their end of support; see `endedBranchNames`) not open:
  * every open count and list of the maintainer pages, the orphan list and "my work" comes from
  * here, so what counts as open is decided in this one place (by the engine's triage rules).
  * Three queries at once, whatever the size: the packages, their vulnerable or triaged pairs, and
  * the triage events of those packages. A pair a person triaged (say `affected`) where the
  * engine computed no state is open too, as in the triage queue.
  */
-export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, today: string, branch?: string): Promise<OpenWork> {
-  const [packages, states, events, ended] = await Promise.all([
+export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, ended: ReadonlySet<string>, branch?: string): Promise<OpenWork> {
+  const [packages, states, events] = await Promise.all([
     listScopePackages(db, scope, branch),
     findStates(db, { ...(branch === undefined ? {} : { branch }), scope, vulnerableOrTriaged: true }),
     listTriageEvents(db, { scope }),
-    endedBranches(db, today),
   ]);
   const eventsByPair = new Map<string, TriageEvent[]>();
   for (const event of events) {

@@ -15,6 +15,7 @@ import { type PairTriage, computedDigest, digestKey, resolvePairTriage, scopeKey
 import { packageNameProblem, vulnerabilityIdProblem } from '../formats/names.js';
 import { formatRejections } from '../formats/rejections.js';
 import {
+  type BranchSummary,
   type NamedState,
   type NewTriageEvent,
   type PackageMaintainer,
@@ -217,9 +218,13 @@ function eventsByPair(events: readonly TriageEvent[]): Map<string, TriageEvent[]
  * The branches past their end of support on `today` (YYYY-MM-DD); none without a day (a count
  * built once per data version, which leaves the calendar to its reader).
  */
-export async function endedBranches(db: Kysely<Schema>, today: string | undefined): Promise<ReadonlySet<string>> {
-  if (today === undefined) return new Set();
-  return new Set((await listBranches(db)).filter((branch) => !isBranchSupported(branch.endOfSupport, today)).map((branch) => branch.name));
+async function endedBranches(db: Kysely<Schema>, today: string | undefined): Promise<ReadonlySet<string>> {
+  return today === undefined ? new Set() : endedBranchNames(await listBranches(db), today);
+}
+
+/** The names of `branches` past their end of support on `today` (YYYY-MM-DD). */
+export function endedBranchNames(branches: readonly Pick<BranchSummary, 'name' | 'endOfSupport'>[], today: string): ReadonlySet<string> {
+  return new Set(branches.filter((branch) => !isBranchSupported(branch.endOfSupport, today)).map((branch) => branch.name));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { type OpenPair, listBranches, listMaintainerTotals, listMaintainersContaining, listPackageDetails, listSharedPackageNames } from '../../store/index.js';
 import { byOpenWork, listOpenWork, openCountOf } from '../../tracker/open-work.js';
+import { endedBranchNames } from '../../tracker/triage.js';
 import { branchNamesInOrder, requireKnownBranch } from '../branch-order.js';
 import { notFound } from '../errors.js';
 import { listedStateNode, packageVersionNode } from '../linked-nodes.js';
@@ -133,7 +134,7 @@ async function loadMaintainer(web: WebContext, input: MaintainerInput): Promise<
   if (spellings.length === 0) throw notFound(`maintainer ${input.key}`);
   const branchOrder = branchNamesInOrder(branches);
   requireKnownBranch(input.branch, branchOrder);
-  const work = await listOpenWork(web.db, { maintainers: spellings }, web.today(), input.branch);
+  const work = await listOpenWork(web.db, { maintainers: spellings }, endedBranchNames(branches, web.today()), input.branch);
   const ordered = byOpenWork(work, branchOrder);
   const pageEntries = ordered.slice((input.page - 1) * MAINTAINER_PAGE_SIZE, input.page * MAINTAINER_PAGE_SIZE);
   if (pageEntries.length === 0 && input.page > 1) throw notFound(`page ${input.page} of maintainer ${input.key}`);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { getDataVersion, listMaintainersContaining, listVulnerabilityUrgency } from '../../store/index.js';
+import { getDataVersion, listBranches, listMaintainersContaining, listVulnerabilityUrgency } from '../../store/index.js';
 import { listOpenWork } from '../../tracker/open-work.js';
-import { triageQueue } from '../../tracker/triage.js';
+import { endedBranchNames, triageQueue } from '../../tracker/triage.js';
 import { personalizePage, requestIdentity } from '../auth.js';
 import { MY_WORK_PATH, maintainerKey } from '../urls.js';
 import { page } from '../views/layout.js';
@@ -42,7 +42,7 @@ async function wholeQueueWork(web: WebContext, email: string | null): Promise<My
  */
 async function maintainerWork(web: WebContext, email: string): Promise<MyWorkData> {
   const spellings = (await listMaintainersContaining(web.db, email)).filter((text) => maintainerKey(text).toLowerCase() === email);
-  const work = await listOpenWork(web.db, { maintainers: spellings }, web.today());
+  const work = await listOpenWork(web.db, { maintainers: spellings }, endedBranchNames(await listBranches(web.db), web.today()));
   const pairs = work.packages.flatMap((entry) => (work.openPairs.get(entry.id) ?? []).map((pair) => ({ ...pair, branch: entry.branch, repo: entry.repo, package: entry.package })));
   const urgency = new Map((await listVulnerabilityUrgency(web.db, pairs.map((pair) => pair.vulnerabilityId))).map((row) => [row.id, row]));
   const open: MyWorkPackage[] = [...byPackage(pairs)].map(([name, entries]) => ({

@@ -1,5 +1,6 @@
 import { listBranches, listPackageDetails } from '../../store/index.js';
 import { byOpenWork, listOpenWork, openCountOf } from '../../tracker/open-work.js';
+import { endedBranchNames } from '../../tracker/triage.js';
 import { branchNamesInOrder, requireKnownBranch } from '../branch-order.js';
 import { notFound } from '../errors.js';
 import { packageVersionNode } from '../linked-nodes.js';
@@ -19,9 +20,10 @@ export const ORPHAN_PAGE_SIZE = 100;
  * most open pairs first.
  */
 async function loadOrphans(web: WebContext, input: OrphansInput): Promise<OrphansData> {
-  const branchOrder = branchNamesInOrder(await listBranches(web.db));
+  const branches = await listBranches(web.db);
+  const branchOrder = branchNamesInOrder(branches);
   requireKnownBranch(input.branch, branchOrder);
-  const work = await listOpenWork(web.db, { orphaned: true }, web.today(), input.branch);
+  const work = await listOpenWork(web.db, { orphaned: true }, endedBranchNames(branches, web.today()), input.branch);
   const ordered = byOpenWork(work, branchOrder);
   const pageEntries = ordered.slice((input.page - 1) * ORPHAN_PAGE_SIZE, input.page * ORPHAN_PAGE_SIZE);
   if (pageEntries.length === 0 && input.page > 1) throw notFound(`page ${input.page} of the orphaned packages`);
