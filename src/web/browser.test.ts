@@ -38,7 +38,7 @@ describe('in a browser', () => {
       if (message.type() === 'error') problems.push(`console: ${message.text()} (${message.location().url || page.url()})`);
     });
     page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
-    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? 'no reason given'})`));
     page.on('response', (response) => {
       if (response.status() >= 400) problems.push(`${response.status()} for ${response.url()}`);
     });
