@@ -3,7 +3,7 @@ import { QUALITY_KINDS } from '../engine/quality.js';
 import { BRANCH_PACKAGE_SORTS, SEVERITY_LEVELS, STATE_NAMES } from '../store/index.js';
 import { CONTEXT_PATH } from './linked-data.js';
 import { MAX_CHANGES_LIMIT } from './routes/change-log.js';
-import { CHANGES_SINCE_PATH } from './urls.js';
+import { CHANGES_FEED_PATH } from './urls.js';
 
 /** Where the OpenAPI document is served. */
 export const OPENAPI_PATH = '/openapi.json';
@@ -62,7 +62,6 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     parameters: [path('key', 'e-mail address, or the whole maintainer text when it has none', 'ncopa@alpinelinux.org'), branchFilter, page],
   },
   { path: '/api/orphans', summary: 'Packages without a maintainer, with their open-pair counts', parameters: [branchFilter, page] },
-  { path: '/api/changes', summary: 'The latest state changes, newest first', parameters: [branchFilter, stateFilter('only changes to this state'), page] },
   {
     path: '/api/quality',
     summary: 'Data-quality findings (`secfix check`), grouped by kind',
@@ -141,7 +140,7 @@ export function openApiDocument(base: string): Record<string, unknown> {
       },
     },
   };
-  paths[CHANGES_SINCE_PATH] = {
+  paths[CHANGES_FEED_PATH] = {
     get: {
       summary:
         'Every change in order, for mirrors and scanners pulling increments: state changes (`kind: state`), triage events (`triage`) and finished imports (`import`: the data every export is made from changed), ordered by time, then kind (import, state, triage), then id. The first call goes without `after`; each next call passes the `next` of the answer before, until `more` is false; later calls with the last `next` get only what came since.',

@@ -126,9 +126,11 @@ export function registerResource<Input, Data>(app: FastifyInstance, web: WebCont
           json: () => jsonText(resource.json(data, context, input)),
           jsonld: () => jsonText(withContext(base, resource.jsonld(data, context, input))),
           html: () => {
+            // Without an /api twin, the page's own URL answers JSON by the Accept header.
+            const dataUrl = (resource.api ?? true) ? apiPath(url) : url;
             const alternates: Alternate[] = [
-              { type: 'application/json', href: apiPath(url), title: 'JSON' },
-              { type: 'application/ld+json', href: apiPath(url), title: 'JSON-LD' },
+              { type: 'application/json', href: dataUrl, title: 'JSON' },
+              { type: 'application/ld+json', href: dataUrl, title: 'JSON-LD' },
               ...(resource.feeds?.(data, input) ?? []),
             ];
             return page(context, { title: resource.title(data, input), body: resource.html(data, context, input), alternates }).toString();

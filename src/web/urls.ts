@@ -32,8 +32,8 @@ export const LOGIN_PATH = '/login';
 export const CALLBACK_PATH = '/auth/callback';
 export const LOGOUT_PATH = '/logout';
 export const ME_PATH = '/api/me';
-/** Every change after a cursor, for mirrors pulling increments. */
-export const CHANGES_SINCE_PATH = '/api/changes/since';
+/** Every change after a cursor, for mirrors pulling increments (the recent-changes page's JSON is at `/changes`). */
+export const CHANGES_FEED_PATH = '/api/changes';
 export const orphansPath = () => '/orphans';
 export const changesPath = () => '/changes';
 /** One row of the state history: its id in feeds and JSON-LD, and its row's anchor on the changes page. */

@@ -18,7 +18,7 @@ const keyOf = (change: Change) => `${change.kind}:${change.id}`;
 /** One second after an ISO time, as ISO text: later times taken from the data, not the clock. */
 const secondAfter = (time: string) => new Date(Date.parse(time) + 1000).toISOString();
 
-describe.each(backends)('%s GET /api/changes/since', (backend) => {
+describe.each(backends)('%s GET /api/changes', (backend) => {
   const web = useWebFixture(backend);
 
   /** Pulls every change after `after`, `limit` at a time, as a mirror does; returns them and the cursor to go on from. */
@@ -26,7 +26,7 @@ describe.each(backends)('%s GET /api/changes/since', (backend) => {
     const changes: Pulled[] = [];
     let cursor = after;
     for (;;) {
-      const answer = await web().getJson<ChangesAnswer>(`/api/changes/since?limit=${limit}${cursor === null ? '' : `&after=${cursor}`}`);
+      const answer = await web().getJson<ChangesAnswer>(`/api/changes?limit=${limit}${cursor === null ? '' : `&after=${cursor}`}`);
       changes.push(...answer.changes);
       cursor = answer.next;
       if (!answer.more) return { changes, next: cursor };
@@ -49,7 +49,7 @@ describe.each(backends)('%s GET /api/changes/since', (backend) => {
     expect(first.changes).toEqual([...first.changes].sort(inOrder));
 
     // Nothing new: the same cursor back and no change.
-    expect(await web().getJson<ChangesAnswer>(`/api/changes/since?after=${first.next}`)).toEqual({ changes: [], next: first.next, more: false });
+    expect(await web().getJson<ChangesAnswer>(`/api/changes?after=${first.next}`)).toEqual({ changes: [], next: first.next, more: false });
 
     // New changes after the last one seen: a state change and a triage event at one time (the
     // state change comes first), and another triage event later.
@@ -82,7 +82,7 @@ describe.each(backends)('%s GET /api/changes/since', (backend) => {
     [`limit=${MAX_CHANGES_LIMIT + 1}`, `query parameter "limit" must be a whole number from 1 to ${MAX_CHANGES_LIMIT}; got "${MAX_CHANGES_LIMIT + 1}"`],
     ['since=2024-01-01', 'unknown query parameter "since"; this page takes after, limit'],
   ])('refuses %s with 400', async (query, message) => {
-    const response = await web().get(`/api/changes/since?${query}`, { accept: 'application/json' });
+    const response = await web().get(`/api/changes?${query}`, { accept: 'application/json' });
     expect(response.statusCode).toBe(400);
     expect(response.json<{ error: { message: string } }>().error.message).toBe(message);
   });

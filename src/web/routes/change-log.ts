@@ -3,7 +3,7 @@ import { CHANGE_KINDS, type ChangePosition, listChangesAfter } from '../../store
 import { badRequest } from '../errors.js';
 import { type RawQuery, integerParam, onlyParams, textParam } from '../query-params.js';
 import { respond } from '../respond.js';
-import { CHANGES_SINCE_PATH } from '../urls.js';
+import { CHANGES_FEED_PATH } from '../urls.js';
 import type { WebContext } from '../web-context.js';
 
 /** Changes per answer unless `limit` says; and the most one answer gives. */
@@ -32,18 +32,18 @@ function positionOf(cursor: string): ChangePosition {
 }
 
 /**
- * `GET /api/changes/since?after=CURSOR&limit=N`: every state change, triage event and finished
+ * `GET /api/changes?after=CURSOR&limit=N`: every state change, triage event and finished
  * import in order, `limit` at a time, each with its cursor; `next` is the cursor to ask with next
  * (the last change's, or the one given when nothing is new), `more` whether a full page came.
  * The first call goes without `after`. Answered with ETag and compression like every API answer.
  */
 export function registerChangeLogRoute(app: FastifyInstance, web: WebContext): void {
-  app.get<{ Querystring: RawQuery }>(CHANGES_SINCE_PATH, (request, reply) => {
+  app.get<{ Querystring: RawQuery }>(CHANGES_FEED_PATH, (request, reply) => {
     onlyParams(request.query, ['after', 'limit']);
     const after = textParam(request.query, 'after');
     const limit = integerParam(request.query, 'limit', 1, MAX_CHANGES_LIMIT) ?? DEFAULT_LIMIT;
     const position = after === undefined ? null : positionOf(after);
-    const url = `${CHANGES_SINCE_PATH}?limit=${limit}${after === undefined ? '' : `&after=${after}`}`;
+    const url = `${CHANGES_FEED_PATH}?limit=${limit}${after === undefined ? '' : `&after=${after}`}`;
     return respond(web, request, reply, {
       url,
       contentType: 'application/json; charset=utf-8',

@@ -37,6 +37,8 @@ function title(input: ChangesInput): string {
 export const changesResource: Resource<ChangesInput, ChangesData> = {
   path: changesPath(),
   queryParams: ['page', 'branch', 'state'],
+  // /api/changes is the cursor-paged feed of every change; this page's JSON is by content negotiation here.
+  api: false,
   parse: (_params, query) => {
     return {
       page: pageParam(query, MAX_PAGE),

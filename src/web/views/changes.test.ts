@@ -5,6 +5,7 @@ import { CONTEXT_PATH } from '../linked-data.js';
 import { type HistoryRow, readHistory } from '../test-support/history.js';
 import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
 
+const JSON_ACCEPT = { accept: 'application/json' };
 const PAGE_SIZE = 100;
 
 interface ChangesJson {
@@ -43,6 +44,8 @@ describe.each(backends)('%s recent changes page', (backend) => {
     expect(body.match(/<h1>/g)).toHaveLength(1);
     expect(body).toContain('<h1>Recent changes</h1>');
     expect(body).toContain('<link rel="alternate" type="application/atom+xml" href="/feed.atom" title="All state changes (Atom)">');
+    // /api/changes is the feed of every change, so the page's own URL is its JSON.
+    expect(body).toContain('<link rel="alternate" type="application/json" href="/changes" title="JSON">');
     expect(body).not.toMatch(/<script|style=/);
     const rowIds = [...body.matchAll(/<tr id="change-(\d+)">/g)].map((match) => Number(match[1]));
     expect(rowIds).toEqual(history.slice(0, PAGE_SIZE).map((row) => row.id));
@@ -62,7 +65,7 @@ describe.each(backends)('%s recent changes page', (backend) => {
 
   it('answers JSON with pages of 100, links to the neighbouring pages, and 404 past the last page', async () => {
     const history = await readHistory(web().store);
-    const first = await web().getJson<ChangesJson>('/api/changes');
+    const first = await web().getJson<ChangesJson>('/changes');
     expect(first).toMatchObject({ page: 1, pageSize: PAGE_SIZE, filters: { branch: null, state: null }, previous: null, next: '/changes?page=2', feed: '/feed.atom' });
     expect(first.changes).toEqual(history.slice(0, PAGE_SIZE).map(asJson));
     // The demo's newest changes include rated vulnerabilities and maintained packages, so the joins are exercised.
@@ -143,28 +146,30 @@ describe.each(backends)('%s recent changes page', (backend) => {
 
   it('answers bad parameters with 400 in the asked format', async () => {
     for (const query of ['state=bogus', 'branch=9.99', 'page=0', 'page=abc', 'page=10001', 'sort=time', 'branch=3.16&branch=3.17']) {
-      const json = await web().get(`/api/changes?${query}`);
-      expect(json.statusCode, query).toBe(400);
-      expect(json.json<{ error: { status: number } }>().error.status, query).toBe(400);
-      // Pages ignore a parameter they do not know (a shared link's ?utm_source=...); the API does not.
-      expect((await web().get(`/changes?${query}`)).statusCode, query).toBe(query === 'sort=time' ? 200 : 400);
+      // The page ignores a parameter it does not know (a shared link's ?utm_source=...), in JSON too.
+      const status = query === 'sort=time' ? 200 : 400;
+      const json = await web().get(`/changes?${query}`, JSON_ACCEPT);
+      expect(json.statusCode, query).toBe(status);
+      expect(json.headers['content-type'], query).toMatch(/^application\/json/);
+      if (status === 400) expect(json.json<{ error: { status: number } }>().error.status, query).toBe(400);
+      expect((await web().get(`/changes?${query}`)).statusCode, query).toBe(status);
     }
-    expect((await web().get('/api/changes?branch=9.99')).json<{ error: { message: string } }>().error.message).toMatch(/"branch" must be one of .*3\.16.*; got "9\.99"/);
+    expect((await web().get('/changes?branch=9.99', JSON_ACCEPT)).json<{ error: { message: string } }>().error.message).toMatch(/"branch" must be one of .*3\.16.*; got "9\.99"/);
   });
 
   it('reads the page in a fixed number of queries', async () => {
     const { queries } = web();
-    const count = async (url: string, status = 200) => {
+    const count = async (url: string, status = 200, headers?: Record<string, string>) => {
       const before = queries.count;
-      expect((await web().get(url)).statusCode, url).toBe(status);
+      expect((await web().get(url, headers)).statusCode, url).toBe(status);
       return queries.count - before;
     };
     // The data version, the branches (three queries), then the page of changes.
     expect(await count('/changes')).toBe(5);
-    expect(await count('/api/changes?page=3')).toBe(5);
+    expect(await count('/changes?page=3', 200, JSON_ACCEPT)).toBe(5);
     expect(await count('/changes?branch=3.16&state=fixed')).toBe(5);
     // An unknown branch stops after the branches; the error page reads the data version again.
     expect(await count('/changes?branch=9.99', 400)).toBe(5);
-    expect(await count('/api/changes?branch=9.99', 400)).toBe(4);
+    expect(await count('/changes?branch=9.99', 400, JSON_ACCEPT)).toBe(4);
   });
 });
