@@ -135,45 +135,73 @@ function describeBytes(bytes: number): string {
   return bytes % MIB === 0 ? `${bytes / MIB} MiB` : `${bytes} bytes`;
 }
 
-/** One HTTP request: GET unless told. */
+/**
+ * One HTTP request: GET unless told. GET and PUT are idempotent: a 5xx answer or a connection
+ * closed before any answer is retried for them, never for a POST, since the server may have
+ * acted before failing. A 429 is always retried: the server did not act.
+ */
 export interface HttpRequest {
   readonly method?: 'GET' | 'POST' | 'PUT';
   readonly headers: Record<string, string>;
   readonly body?: string;
-  /**
-   * Whether a 5xx answer is retried (default: for GET and PUT, not POST): only idempotent
-   * requests are, since the server may have acted before failing. A 429 is always retried: the
-   * server did not act.
-   */
-  readonly idempotent?: boolean;
+}
+
+/** Error codes of a connection the server closed or reset before answering. */
+const DROPPED_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+function droppedConnection(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } }).cause?.code;
+  return typeof code === 'string' && DROPPED_CONNECTION_CODES.has(code);
+}
+
+/**
+ * One fetch, sent a second time when the connection drops before any answer and the request is
+ * idempotent: fetch reuses kept-alive connections, and one the server has just closed fails this
+ * way (a CI run saw ECONNRESET); the failed socket is discarded, so the resend opens a new one.
+ */
+async function fetchOnce(location: string, request: HttpRequest, options: DownloadOptions, idempotent: boolean): Promise<Response> {
+  const send = () => {
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? 120_000);
+    return fetch(location, {
+      method: request.method ?? 'GET',
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+      signal: options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]),
+      redirect: 'follow',
+    });
+  };
+  try {
+    return await send();
+  } catch (error) {
+    if (!idempotent || options.signal?.aborted || !droppedConnection(error)) throw error;
+    return send();
+  }
 }
 
 /**
  * Asks for a URL, retrying 429 (and, for idempotent requests, 5xx) answers up to `tries` times
- * with exponential backoff, waiting as the server's Retry-After says when it sends one. Returns
- * the first other answer.
+ * with exponential backoff, waiting as the server's Retry-After says when it sends one, and
+ * resending an idempotent request once when its connection drops before any answer. Returns the
+ * first other answer.
  */
 export async function fetchWithRetries(location: string, request: HttpRequest, options: DownloadOptions): Promise<Response> {
   const tries = options.tries ?? DEFAULT_TRIES;
   const maxDelay = options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
   const wait = options.wait ?? sleep;
+  const method = request.method ?? 'GET';
+  const idempotent = method !== 'POST';
   for (let attempt = 1; ; attempt += 1) {
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? 120_000);
     let response: Response;
     try {
-      response = await fetch(location, {
-        method: request.method ?? 'GET',
-        headers: request.headers,
-        ...(request.body === undefined ? {} : { body: request.body }),
-        signal: options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]),
-        redirect: 'follow',
-      });
+      response = await fetchOnce(location, request, options, idempotent);
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
-      throw new InputError(location, undefined, `cannot fetch: ${cause}`);
+      if (!droppedConnection(error)) throw new InputError(location, undefined, `cannot fetch: ${cause}`);
+      const outcome = idempotent ? 'sent twice' : `not resent: the server may have carried out the ${method}`;
+      throw new InputError(location, undefined, `the connection closed before any answer (${cause}); ${outcome}`);
     }
-    if (!isRetryable(response.status, request.idempotent ?? request.method !== 'POST')) return response;
+    if (!isRetryable(response.status, idempotent)) return response;
     const answer = `HTTP ${response.status} ${response.statusText}`.trim();
     await response.body?.cancel();
     if (attempt >= tries) throw new InputError(location, undefined, `${answer} (after ${tries} tries)`);

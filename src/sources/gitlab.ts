@@ -5,8 +5,8 @@ import { type DownloadOptions, fetchWithRetries } from './acquire.js';
  * The few GitLab REST v4 calls `secfix notify gitlab` makes on one project's issues
  * (https://docs.gitlab.com/ee/api/issues.html, https://docs.gitlab.com/ee/api/notes.html),
  * authenticated with a `PRIVATE-TOKEN` header. 429 answers are retried as Retry-After says, 5xx
- * answers only for reads and PUTs (a failed POST may have been carried out); any other failure
- * throws a `GitLabError` naming the call.
+ * answers and connections dropped before any answer only for reads and PUTs (a failed POST may
+ * have been carried out); any other failure throws a `GitLabError` naming the call.
  */
 
 /** An issue as the calls return it (the fields secfix reads). */

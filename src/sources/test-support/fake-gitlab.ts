@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
  * A GitLab REST v4 issues API in memory on loopback, for the notify tests and benchmark: the four
  * calls `secfix notify gitlab` makes (list/search issues, create, update, add a note), checked
  * for the `PRIVATE-TOKEN` header and the URL-encoded project, recording every call. Failures can
- * be queued: the next matching call gets that answer instead.
+ * be queued: the next matching call gets that answer instead, or its connection is dropped.
  */
 
 export interface FakeIssue {
@@ -29,7 +29,8 @@ export interface QueuedFailure {
   readonly method: string;
   /** Matches the path after the project. */
   readonly path: RegExp;
-  readonly status: number;
+  /** An HTTP status, or `drop`: the connection is closed without an answer. */
+  readonly status: number | 'drop';
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -88,6 +89,7 @@ export async function startFakeGitLab(project: string, token: string, seed: read
     const failure = failures.findIndex((queued) => queued.method === method && queued.path.test(path));
     if (failure >= 0) {
       const [queued] = failures.splice(failure, 1);
+      if (queued!.status === 'drop') return void request.socket.destroy();
       return send(response, queued!.status, { message: `injected ${queued!.status}` }, { ...queued!.headers });
     }
     if (method === 'GET' && path === '/issues') {
