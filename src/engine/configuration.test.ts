@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NvdConfiguration, NvdCpeMatch, NvdNode } from '../formats/nvd.js';
+import type { NvdConfiguration, NvdCpeMatch } from '../formats/nvd.js';
 import { buildMappingIndex, packageUniverse } from './cpe-mapping.js';
 import { evaluateCve, prepareCve } from './configuration.js';
 import { SAMPLE_RULES } from './test-support/alpine-rules.js';
@@ -18,6 +18,7 @@ function evaluate(configurations: readonly NvdConfiguration[], origin: string, v
   return evaluateCve(prepareCve(configurations, index), origin, version);
 }
 
+type NvdNode = NvdConfiguration['nodes'][number];
 type Bounds = Omit<NvdCpeMatch, 'vulnerable' | 'criteria'>;
 const vulnerable = (criteria: string, bounds: Bounds = {}): NvdCpeMatch => ({ vulnerable: true, criteria, ...bounds });
 const platform = (criteria: string): NvdCpeMatch => ({ vulnerable: false, criteria });

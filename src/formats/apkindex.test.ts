@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../test-support/paths.js';
-import type { ApkPackage, ReadApkIndexOptions } from './apkindex.js';
+import type { ApkPackage } from './apkindex.js';
 import { parseApkIndexText, readApkIndexArchive } from './apkindex.js';
 import { parseInstalledDb, streamInstalledDb } from './installed.js';
 import { InputError } from '../base/input-error.js';
@@ -154,7 +154,7 @@ describe('readApkIndexArchive on real Alpine indexes', () => {
 });
 
 describe('readApkIndexArchive trust decisions', () => {
-  const untrusted: Partial<ReadApkIndexOptions> = { allowUntrusted: true };
+  const untrusted = { allowUntrusted: true };
 
   it('verifies the synthetic abuild-style index with its own key', () => {
     const dir = repoPath('fixtures', 'apk-tools', 'derived', 'signed-index');

@@ -344,7 +344,7 @@ interface ApkIndexArchive {
   readonly trust: ApkIndexTrust;
 }
 
-export interface ReadApkIndexOptions {
+interface ReadApkIndexOptions {
   /** Trusted public keys: key file name (as in `/etc/apk/keys/`) → PEM text. */
   readonly trustedKeys: ReadonlyMap<string, string>;
   /** Return the packages even when the signature is missing, unknown or bad. */

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../test-support/paths.js';
 import type { Cpe, CpeValue } from './cpe.js';
-import { cpeMatches, formatCpe, parseCpe } from './cpe.js';
+import { formatCpe, parseCpe } from './cpe.js';
 import { InputError } from '../base/input-error.js';
 
 const CPE_ANY: CpeValue = { kind: 'any' };
@@ -184,48 +184,6 @@ describe('parseCpe: CPE 2.2 URIs', () => {
   });
 });
 
-describe('cpeMatches', () => {
-  const name = parse('cpe:2.3:a:openssl:openssl:1.1.1t:-:*:*:*:*:*:*');
-
-  it('ANY matches anything; NA only NA', () => {
-    expect(cpeMatches(parse('cpe:2.3:*:*:*:*:*:*:*:*:*:*:*'), name)).toBe(true);
-    expect(cpeMatches(parse('cpe:2.3:a:openssl:openssl:*:-:*:*:*:*:*:*'), name)).toBe(true);
-    expect(cpeMatches(parse('cpe:2.3:a:openssl:openssl:-:*:*:*:*:*:*:*'), name)).toBe(false);
-    expect(cpeMatches(parse('cpe:2.3:a:v:p:-:*:*:*:*:*:*:*'), parse('cpe:2.3:a:v:p:*:*:*:*:*:*:*:*'))).toBe(false);
-    expect(cpeMatches(parse('cpe:2.3:a:v:p:x:*:*:*:*:*:*:*'), parse('cpe:2.3:a:v:p:-:*:*:*:*:*:*:*'))).toBe(false);
-    expect(cpeMatches(parse('cpe:2.3:a:v:p:x:*:*:*:*:*:*:*'), parse('cpe:2.3:a:v:p:*:*:*:*:*:*:*:*'))).toBe(false);
-  });
-
-  it('compares literals case-insensitively and attribute by attribute', () => {
-    expect(cpeMatches(parse('cpe:2.3:a:OpenSSL:OPENSSL:1.1.1T:*:*:*:*:*:*:*'), name)).toBe(true);
-    expect(cpeMatches(parse('cpe:2.3:o:openssl:openssl:1.1.1t:*:*:*:*:*:*:*'), name)).toBe(false);
-    expect(cpeMatches(parse('cpe:2.3:a:openssl:openssl:1.1.1:*:*:*:*:*:*:*'), name)).toBe(false);
-  });
-
-  it('matches end wildcards as patterns: * any run, ? exactly one character', () => {
-    const matches = (pattern: string, text: string) =>
-      cpeMatches(parse(`cpe:2.3:a:v:${pattern}:*:*:*:*:*:*:*:*`), parse(`cpe:2.3:a:v:${text}:*:*:*:*:*:*:*:*`));
-    expect(matches('1.1.1*', '1.1.1t')).toBe(true);
-    expect(matches('1.1.1*', '1.1.1')).toBe(true);
-    expect(matches('*.1t', '1.1.1t')).toBe(true);
-    expect(matches('*1.1*', 'x1.1y')).toBe(true);
-    expect(matches('*1.2*', 'x1.1y')).toBe(false);
-    expect(matches('1.1.1?', '1.1.1t')).toBe(true);
-    expect(matches('1.1.1?', '1.1.1')).toBe(false);
-    expect(matches('1.1.1?', '1.1.1tt')).toBe(false);
-    expect(matches('??1.1t', '1.1.1t')).toBe(true);
-    expect(matches('*1t?', '1.1.1tx')).toBe(true);
-    expect(matches('*1t?', '1.1.1t')).toBe(false);
-    expect(matches('?.1*', '1.1.1t')).toBe(true);
-    expect(matches('LIB*', 'libxml2')).toBe(true);
-  });
-
-  it('does not treat a wildcard in the name as a match', () => {
-    const pattern = parse('cpe:2.3:a:v:lib*:*:*:*:*:*:*:*:*');
-    expect(cpeMatches(pattern, pattern)).toBe(false);
-  });
-});
-
 describe('properties', () => {
   const textChar = fc.constantFrom(...'abcXYZ019_.-!"#$%&\'()*+,/:;<=>?@[\\]^`{|}~');
   const wildcard = fc.constantFrom('', '*', '?', '???');
@@ -261,18 +219,6 @@ describe('properties', () => {
         expect(formatCpe(parse(text))).toBe(text);
       }),
       { numRuns: 300 },
-    );
-  });
-
-  it('a pattern built from a name matches that name', () => {
-    fc.assert(
-      fc.property(cpe, (original) => {
-        const concrete = Object.fromEntries(
-          Object.entries(original).map(([key, attribute]: [string, CpeValue]) => [key, attribute.kind === 'literal' ? cpeLiteral(attribute.text) : attribute]),
-        ) as unknown as Cpe;
-        expect(cpeMatches(concrete, concrete)).toBe(true);
-      }),
-      { numRuns: 200 },
     );
   });
 

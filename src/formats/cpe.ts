@@ -318,34 +318,3 @@ function formatValue(value: CpeValue): string {
   }
   return value.leadingWildcard + quoted + value.trailingWildcard;
 }
-
-/**
- * Whether the concrete CPE `name` satisfies the match `criterion`, attribute by attribute
- * (NISTIR 7696, simplified): ANY matches everything, NA only NA, a literal only a literal,
- * case-insensitively, with its end wildcards as patterns. A name value that itself has
- * wildcards is not concrete and matches only ANY (7696 calls that comparison undefined).
- */
-export function cpeMatches(criterion: Cpe, name: Cpe): boolean {
-  return CPE_ATTRIBUTES.every(({ key }) => cpeValueMatches(criterion[key], name[key]));
-}
-
-/** One attribute of cpeMatches. */
-function cpeValueMatches(criterion: CpeValue, name: CpeValue): boolean {
-  if (criterion.kind === 'any') return true;
-  if (criterion.kind === 'na') return name.kind === 'na';
-  if (name.kind !== 'literal' || name.leadingWildcard !== '' || name.trailingWildcard !== '') return false;
-  return literalMatches(criterion, name.text.toLowerCase());
-}
-
-function literalMatches(pattern: CpeLiteral, candidate: string): boolean {
-  const body = pattern.text.toLowerCase();
-  const { leadingWildcard: leading, trailingWildcard: trailing } = pattern;
-  // "?" stands for exactly one character, so a run fixes the offset from that end.
-  if (leading === '*' && trailing === '*') return candidate.includes(body);
-  if (leading === '*') {
-    const end = candidate.length - trailing.length;
-    return end >= body.length && candidate.startsWith(body, end - body.length);
-  }
-  if (trailing === '*') return candidate.length >= leading.length + body.length && candidate.startsWith(body, leading.length);
-  return candidate.length === leading.length + body.length + trailing.length && candidate.startsWith(body, leading.length);
-}

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../base/input-error.js';
-import { type SignatureKey, contentDigest, contentDigestMatches, parseSignature, signRequest, verifySignature } from './http-signature.js';
+import { type SignatureKey, contentDigestMatches, parseSignature, signRequest, verifySignature } from './http-signature.js';
 
 const request = { method: 'POST', targetUri: 'https://b.example/inbox', body: '{"type":"Announce"}' };
 const hmac: SignatureKey = { alg: 'hmac-sha256', secret: randomBytes(32) };
@@ -10,6 +10,8 @@ const keys: [string, SignatureKey, SignatureKey][] = [
   ['hmac-sha256', hmac, hmac],
   ['ed25519', { alg: 'ed25519', key: pair.privateKey }, { alg: 'ed25519', key: pair.publicKey }],
 ];
+/** The Content-Digest header signRequest sends with a body. */
+const contentDigest = (body: string) => signRequest({ ...request, body }, hmac, 'https://a.example', 1_700_000_000, 'nonce-1')['content-digest'];
 
 describe('Content-Digest', () => {
   it('is the base64 sha-256 of the body as an RFC 9530 byte sequence', () => {

@@ -47,7 +47,7 @@ export interface ParsedSignature {
 const SOURCE = 'signature headers';
 
 /** `sha-256=:BASE64:` of a body. */
-export function contentDigest(body: string | Buffer): string {
+function contentDigest(body: string | Buffer): string {
   return `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
 }
 

@@ -9,7 +9,6 @@ import {
   parseApkArch,
   parseApkRepositories,
   parseInstalledDb,
-  repositoryBranch,
   streamInstalledDb,
   writeInstalledDb,
 } from './installed.js';
@@ -237,7 +236,8 @@ describe('parseApkRepositories', () => {
       ['3.22', 'community', undefined],
       [undefined, undefined, undefined],
     ]);
-    expect(repositoryBranch('https://example.com/alpine/latest-stable/main')).toBeUndefined();
+    const latest = parseApkRepositories('https://example.com/alpine/latest-stable/main').repositories[0];
+    expect([latest?.branch, latest?.repo]).toEqual([undefined, undefined]);
   });
 
   it('expands ${APK_ARCH} and stops a self-doubling variable from growing without bound', () => {

@@ -191,7 +191,7 @@ function defaultFormat(url: string): RepositoryFormat {
 }
 
 /** Branch and repo name from the usual mirror layout `…/alpine/v3.20/main` or `…/edge/community`. */
-export function repositoryBranch(url: string): { branch: string; repo: string } | undefined {
+function repositoryBranch(url: string): { branch: string; repo: string } | undefined {
   const parts = url.replace(/\/+$/, '').split('/');
   const repo = parts.at(-1);
   const branchDir = parts.at(-2);

@@ -5,11 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { repoPath } from '../test-support/paths.js';
 import { InputError } from '../base/input-error.js';
 import { findJsonSyntaxError, splitJsonArray } from './json-stream.js';
-import type { JsonArrayElement, JsonArraySplitOptions } from './json-stream.js';
 
 const SAMPLE_2_0 = repoPath('data', 'alpine-sample', 'nvd', 'api-2.0', 'nvdcve-2.0-sample.json');
 const FEED_1_1_2019 = repoPath('data', 'alpine-sample', 'nvd', 'feed-1.1', 'nvdcve-1.1-2019.json');
-const VULNERABILITIES: JsonArraySplitOptions = { source: 'test.json', arrayKeys: ['vulnerabilities'] };
+type SplitOptions = Parameters<typeof splitJsonArray>[1];
+
+const VULNERABILITIES: SplitOptions = { source: 'test.json', arrayKeys: ['vulnerabilities'] };
 
 /** Feeds `bytes` in pieces cut at the given offsets (any order, out-of-range ones ignored). */
 function chunked(bytes: Buffer, cuts: readonly number[] = []): AsyncIterable<Buffer> {
@@ -21,14 +22,14 @@ function everyNth(length: number, size: number): number[] {
   return Array.from({ length: Math.ceil(length / size) }, (_, index) => index * size);
 }
 
-async function split(bytes: Buffer, options: JsonArraySplitOptions = VULNERABILITIES, cuts: readonly number[] = []) {
+async function split(bytes: Buffer, options: SplitOptions = VULNERABILITIES, cuts: readonly number[] = []) {
   const stream = splitJsonArray(chunked(bytes, cuts), options);
-  const elements: JsonArrayElement[] = [];
+  const elements = [];
   for await (const element of stream) elements.push(element);
   return { elements, members: Object.fromEntries(stream.members), arrayKey: stream.arrayKey };
 }
 
-async function splitError(bytes: Buffer | string, options: JsonArraySplitOptions = VULNERABILITIES): Promise<InputError> {
+async function splitError(bytes: Buffer | string, options: SplitOptions = VULNERABILITIES): Promise<InputError> {
   const error = await split(Buffer.from(bytes), options).then(
     () => undefined,
     (caught: unknown) => caught,

@@ -10,7 +10,7 @@ const MAX_ELEMENT_BYTES = 64 * 1024 * 1024;
  */
 const MAX_NESTING_DEPTH = 512;
 
-export interface JsonArraySplitOptions {
+interface JsonArraySplitOptions {
   /** File name or URL, for error messages. */
   readonly source: string;
   /** Names of the top-level array to stream; whichever of them the document has is used. */
@@ -21,7 +21,7 @@ export interface JsonArraySplitOptions {
   readonly allowMissingArray?: boolean;
 }
 
-export interface JsonArrayElement {
+interface JsonArrayElement {
   readonly value: unknown;
   /** Position in the array, from 0. */
   readonly index: number;

@@ -8,7 +8,6 @@ import {
   type ExchangeDecision,
   type ExchangeParties,
   announceActivity,
-  openVexStatement,
   parseNotificationBody,
   readExchangeMessage,
   replyActivity,
@@ -19,6 +18,9 @@ const parties: ExchangeParties = { origin: 'https://a.example', originInbox: 'ht
 const notAffected: ExchangeDecision = { package: 'busybox', vulnerabilityId: 'CVE-2024-1234', status: 'not-affected', justification: 'component-not-present', version: null, note: 'not built' };
 const fixed: ExchangeDecision = { package: 'openssl', vulnerabilityId: 'CVE-2024-5678', status: 'fixed', justification: null, version: '3.5.1-r0', note: null };
 const at = '2026-12-05T10:00:00.000Z';
+
+/** The OpenVEX statement an Announce of `decision` carries. */
+const statementOf = (decision: ExchangeDecision) => announceActivity('urn:x:0', parties, decision, 'x', 'alpine', at)['object'] as Record<string, unknown>;
 
 /** The message a receiver reads from an activity after it went over the wire as JSON. */
 const roundTrip = (activity: Record<string, unknown>) => readExchangeMessage(parseNotificationBody(JSON.stringify(activity)));
@@ -33,7 +35,7 @@ describe('exchange messages', () => {
   });
 
   it('writes OpenVEX fields: not_affected with justification and impact statement, fixed with the version in the purl', () => {
-    expect(openVexStatement(notAffected, 'alpine', at)).toEqual({
+    expect(statementOf(notAffected)).toEqual({
       vulnerability: { name: 'CVE-2024-1234' },
       products: [{ '@id': 'pkg:apk/alpine/busybox?arch=source' }],
       timestamp: at,
@@ -41,12 +43,12 @@ describe('exchange messages', () => {
       justification: 'component_not_present',
       impact_statement: 'not built',
     });
-    expect(openVexStatement(fixed, 'alpine', at)['products']).toEqual([{ '@id': 'pkg:apk/alpine/openssl@3.5.1-r0?arch=source' }]);
+    expect(statementOf(fixed)['products']).toEqual([{ '@id': 'pkg:apk/alpine/openssl@3.5.1-r0?arch=source' }]);
   });
 
   it('reads back every justification OpenVEX names the same way, and the others as the OpenVEX one', () => {
     for (const justification of TRIAGE_JUSTIFICATIONS) {
-      const statement = openVexStatement({ ...notAffected, justification }, 'alpine', at);
+      const statement = statementOf({ ...notAffected, justification });
       const message = roundTrip({ ...announceActivity('urn:x:1', parties, notAffected, 'x', 'alpine', at), object: statement });
       const read = (message.kind === 'proposal' ? message.decision.justification : undefined)!;
       expect(read.replace(/-/g, '_')).toBe(statement['justification']);
@@ -69,8 +71,8 @@ describe('exchange messages', () => {
     ['an Announce without actor', { '@context': AS2_CONTEXT, id: 'urn:1', type: 'Announce', context: 'x', object: {} }, '$.actor'],
     ['an Undo without object', { '@context': AS2_CONTEXT, id: 'urn:1', type: 'Undo', actor: 'https://a.example' }, '$.object'],
     ['an Accept without inReplyTo', { '@context': AS2_CONTEXT, id: 'urn:1', type: 'Accept', actor: 'https://a.example' }, '$.inReplyTo'],
-    ['an affected statement', { ...announceActivity('urn:1', parties, notAffected, 'x', 'alpine', at), object: { ...openVexStatement(notAffected, 'alpine', at), status: 'affected' } }, '$.object.status'],
-    ['a product that is not an apk purl', { ...announceActivity('urn:1', parties, notAffected, 'x', 'alpine', at), object: { ...openVexStatement(notAffected, 'alpine', at), products: [{ '@id': 'pkg:npm/x' }] } }, '$.object.products[0].@id'],
+    ['an affected statement', { ...announceActivity('urn:1', parties, notAffected, 'x', 'alpine', at), object: { ...statementOf(notAffected), status: 'affected' } }, '$.object.status'],
+    ['a product that is not an apk purl', { ...announceActivity('urn:1', parties, notAffected, 'x', 'alpine', at), object: { ...statementOf(notAffected), products: [{ '@id': 'pkg:npm/x' }] } }, '$.object.products[0].@id'],
   ])('refuses %s, naming the field', (_case, activity, place) => {
     expect(() => roundTrip(activity)).toThrow(InputError);
     expect(() => roundTrip(activity)).toThrow(place);

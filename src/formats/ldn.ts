@@ -120,7 +120,7 @@ function justificationOf(label: unknown, place: string): TriageJustification {
  * The OpenVEX 0.2.0 statement of a decision: the origin package as product (with the fix
  * version when fixed), `not_affected` with its justification and the note as impact statement.
  */
-export function openVexStatement(decision: ExchangeDecision, namespace: string, timestamp: string): JsonObject {
+function openVexStatement(decision: ExchangeDecision, namespace: string, timestamp: string): JsonObject {
   const product = { '@id': originPurl(namespace, decision.package, decision.status === 'fixed' ? decision.version : null) };
   const statement: JsonObject = { vulnerability: { name: decision.vulnerabilityId }, products: [product], timestamp };
   if (decision.status === 'fixed') return { ...statement, status: 'fixed', ...(decision.note === null ? {} : { status_notes: decision.note }) };

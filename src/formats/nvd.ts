@@ -44,7 +44,7 @@ export interface NvdCpeMatch {
 }
 
 /** CPE matches combined with `operator`, the result inverted when `negate`. */
-export interface NvdNode {
+interface NvdNode {
   readonly operator: NvdOperator;
   readonly negate: boolean;
   readonly matches: readonly NvdCpeMatch[];

@@ -22,7 +22,7 @@ export interface OpenVexStatement {
   readonly action_statement?: string;
 }
 
-export interface OpenVexDocument {
+interface OpenVexDocument {
   readonly '@context': string;
   readonly '@id': string;
   readonly author: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CsafDocument, csafFileName } from '../formats/csaf.js';
-import type { OpenVexDocument } from '../formats/openvex.js';
+import type { openVexDocument } from '../formats/openvex.js';
 import type { OsvRecord } from '../formats/osv.js';
 import { parseSecdb } from '../formats/secdb.js';
 import { type NamedState, ensureBranch, findStates, listStateHistory, listTriageEvents, setBranchArchs } from '../store/index.js';
@@ -95,7 +95,7 @@ describe.each(backends)('%s exports', (backend) => {
   it('writes one OpenVEX document that validates, with each status and justification', async () => {
     const text = await openVexExport(store, { branch: '3.16' }, { author: 'secfix', idBase: 'urn:secfix:openvex:' });
     expect(await openVexExport(store, { branch: '3.16' }, { author: 'secfix', idBase: 'urn:secfix:openvex:' })).toBe(text);
-    const document = JSON.parse(text) as OpenVexDocument;
+    const document = JSON.parse(text) as ReturnType<typeof openVexDocument>;
     expect(validOpenVex(document), JSON.stringify(validOpenVex.errors)).toBe(true);
     const about = (state: NamedState) => document.statements.find((statement) => statement.vulnerability.name === state.vulnerabilityId && statement.status_notes.includes(` ${state.package}:`));
     expect(about(notAffected)).toMatchObject({ status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path', impact_statement: 'only the client is built' });
