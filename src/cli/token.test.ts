@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { secretHash } from '../base/secret.js';
-import { findLiveApiToken, listAuditEvents, openDatabase } from '../store/index.js';
+import { findLiveApiToken, openDatabase } from '../store/index.js';
 import { runCli } from '../test-support/cli.js';
+import { listAuditEvents } from '../store/test-support/history.js';
 
 /* `token create|list|revoke` in-process on an SQLite file: the token printed once, its hash stored, every action audited. */
 describe('secfix token', () => {

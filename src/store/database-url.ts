@@ -6,7 +6,7 @@
 const DEFAULT_DATABASE_URL = 'sqlite:./secfix.db';
 
 /** A `--db`/`SECFIX_DB` value that names no database secfix can open. */
-export class DatabaseUrlError extends Error {
+class DatabaseUrlError extends Error {
   override readonly name = 'DatabaseUrlError';
 }
 

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TestStore, backends, openTestStore, useTestStore } from '../test-support/databases.js';
-import { DatabaseUrlError, parseDatabaseUrl, resolveDatabaseUrl } from './database-url.js';
-import { type Store, openDatabase, transaction, withWriteLock } from './database.js';
+import { parseDatabaseUrl, resolveDatabaseUrl } from './database-url.js';
+import { type Store, openDatabase, withWriteLock } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import { ensureBranch, listBranches } from './queries/branches.js';
 
@@ -27,17 +27,17 @@ describe('parseDatabaseUrl', () => {
   });
 
   it('rejects other schemes without echoing the rest of the URL', () => {
-    expect(() => parseDatabaseUrl('mysql://root:hunter2@db/x')).toThrow(DatabaseUrlError);
+    expect(() => parseDatabaseUrl('mysql://root:hunter2@db/x')).toThrow(expect.objectContaining({ name: 'DatabaseUrlError' }));
     expect(() => parseDatabaseUrl('mysql://root:hunter2@db/x')).toThrow(/unsupported scheme "mysql:"/);
     expect(() => parseDatabaseUrl('mysql://root:hunter2@db/x')).not.toThrow(/hunter2/);
     expect(() => parseDatabaseUrl('./secfix.db')).toThrow(/has no scheme; use sqlite:PATH/);
-    expect(() => parseDatabaseUrl('sqlite:')).toThrow(DatabaseUrlError);
+    expect(() => parseDatabaseUrl('sqlite:')).toThrow(expect.objectContaining({ name: 'DatabaseUrlError' }));
   });
 });
 
 describe('openDatabase', () => {
   it('rejects an unknown scheme with DatabaseUrlError', async () => {
-    await expect(openDatabase('mongodb://x')).rejects.toBeInstanceOf(DatabaseUrlError);
+    await expect(openDatabase('mongodb://x')).rejects.toMatchObject({ name: 'DatabaseUrlError' });
   });
 
   it('opens an in-memory SQLite database', async () => {
@@ -95,16 +95,6 @@ describe.each(backends)('%s store', (backend) => {
 
   it('enforces foreign keys', async () => {
     await expect(store.db.insertInto('repository').values({ branch_id: 999, name: 'main' }).execute()).rejects.toThrow();
-  });
-
-  it('rolls a failed transaction back completely', async () => {
-    await expect(
-      transaction(store, async (db) => {
-        await ensureBranch(db, '3.16');
-        throw new Error('import failed');
-      }),
-    ).rejects.toThrow('import failed');
-    expect(await listBranches(store.db)).toEqual([]);
   });
 
   it('rolls a failed write-locked transaction back and releases the lock', async () => {

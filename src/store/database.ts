@@ -212,16 +212,6 @@ function describePostgresTarget(connectionString: string): string {
   }
 }
 
-/**
- * Runs `fn` in one transaction: everything it writes is committed together or not at all.
- * For reads that need one consistent view; writes that may meet another process's import or
- * update belong in `withWriteLock`, since on SQLite a plain transaction would wait for the
- * other writer synchronously and may fail with SQLITE_BUSY.
- */
-export function transaction<T>(store: Store, fn: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
-  return store.db.transaction().execute(fn);
-}
-
 /** What writing under the lock needs of a store: its handle and dialect (a server holds these without owning the store). */
 export type WritableStore = Pick<Store, 'db' | 'dialect'>;
 

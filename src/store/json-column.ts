@@ -27,7 +27,7 @@ export function jsonText<T>(value: T): JsonText<T> {
 }
 
 /** Stored JSON that is not the shape its column holds: a hand-edited row, or a bug in a writer. */
-export class StoredJsonError extends Error {
+class StoredJsonError extends Error {
   constructor(column: string, at: string, problem: string) {
     super(`stored ${column}${at}: ${problem}`);
     this.name = 'StoredJsonError';

@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
 import { openDatabase, withMigrationLock } from './database.js';
 import { migrateToLatest, storeMigrations } from './migrate.js';
-import { listAuditEvents } from './queries/auth.js';
 import { listVulnerabilityReferences } from './queries/vulnerabilities.js';
+import { listAuditEvents } from './test-support/history.js';
 
 const TABLES = [
   'api_token',

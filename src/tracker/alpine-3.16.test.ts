@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { V316_MAIN_EXPECTED, V316_REJECTIONS_YAML } from '../engine/test-support/alpine-3.16-expected.js';
-import { type StoredState, findStates } from '../store/index.js';
+import { findStates } from '../store/index.js';
 import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
 import { type UpdateSummary, updateStates } from './update.js';
 import { NVD_2_0_SAMPLE, bundledRules, importV316, nvdFeed, sampleNvdFiles, stateOf, writeText } from './test-support/v316-sample.js';
@@ -54,7 +54,7 @@ describe.each(backends)('%s v3.16 main through import and update', (backend) => 
   });
 
   it.each(V316_MAIN_EXPECTED)('$package $cve is $state: $why', async (row) => {
-    const state: StoredState | undefined = await stateOf(store, row.package, row.cve);
+    const state = await stateOf(store, row.package, row.cve);
     expect({ state: state?.state, fixedVersion: state?.fixedVersion }).toEqual({ state: row.state, fixedVersion: row.fixedVersion });
   });
 

@@ -6,12 +6,13 @@ import { type CsafDocument, csafFileName } from '../formats/csaf.js';
 import type { openVexDocument } from '../formats/openvex.js';
 import type { OsvRecord } from '../formats/osv.js';
 import { parseSecdb } from '../formats/secdb.js';
-import { type NamedState, ensureBranch, findStates, listStateHistory, listTriageEvents, setBranchArchs } from '../store/index.js';
+import { type NamedState, ensureBranch, findStates, listTriageEvents, setBranchArchs } from '../store/index.js';
 import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
 import { csafValidator, schemaValidator } from '../test-support/json-schema.js';
 import { openVexExport, secdbExport, stateTableRows, statesCsv, writeCsafExport, writeOsvExport } from './export.js';
 import { importSecdb } from './import-secdb.js';
 import { recordTriage } from './triage.js';
+import { listStateHistory } from '../store/test-support/history.js';
 
 const validOsv = schemaValidator('osv/schema.json');
 const validOpenVex = schemaValidator('openvex/openvex_json_schema.json');

@@ -7,12 +7,13 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { V316_MAIN_EXPECTED, V316_REJECTIONS_YAML } from '../engine/test-support/alpine-3.16-expected.js';
 import { loadConfig } from '../sources/config.js';
-import { findStates, getDataVersion, listStateHistory } from '../store/index.js';
+import { findStates, getDataVersion } from '../store/index.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { repoPath } from '../test-support/paths.js';
 import { syncFromConfig } from './sync.js';
 import { dataDigest } from './test-support/store-digest.js';
 import { KEYS, V316_COMMUNITY_SECDB, V316_INDEX, V316_MAIN_SECDB, countRows, sampleNvdFiles, stateOf, writeText } from './test-support/v316-sample.js';
+import { listStateHistory } from '../store/test-support/history.js';
 
 /*
  * `sync` against a local HTTP server that serves the v3.16 sample (signed index, both secdb

@@ -2,12 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { listAuditEvents, listTriageEvents } from '../store/index.js';
+import { listTriageEvents } from '../store/index.js';
 import { backends, openTestStore, useTestStore } from '../test-support/databases.js';
 import { inputErrorFromAsync } from '../test-support/input-errors.js';
 import { importRejections } from './import-rejections.js';
 import { addTriageSample } from './test-support/triage-sample.js';
 import { countOpenPairs, exportRejections, listNotAffected, listTriageHistory, recordTriage, recordTriageBatch, triageAuditSubject, triageQueue } from './triage.js';
+import { listAuditEvents } from '../store/test-support/history.js';
 
 const REJECTIONS = `# Windows only
 curl:

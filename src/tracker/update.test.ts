@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MappingRules } from '../engine/index.js';
 import { V316_REJECTIONS_YAML } from '../engine/test-support/alpine-3.16-expected.js';
-import { type StoredState, findStates, listDirty, listStateHistory } from '../store/index.js';
+import { type NamedState, findStates, listDirty } from '../store/index.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { importApkIndex, importNvd, importRejections, importSecdb } from './import.js';
 import { dataDigest } from './test-support/store-digest.js';
@@ -24,6 +24,7 @@ import {
   writeText,
 } from './test-support/v316-sample.js';
 import { updateStates } from './update.js';
+import { listStateHistory } from '../store/test-support/history.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'secfix-update-'));
 let rules: MappingRules;
@@ -45,7 +46,7 @@ function editedSecdb(pkg: string, edit: (secfixes: Record<string, string[] | nul
 }
 
 /** The pair's state, fixed version and evidence: what must come back when the inputs come back. */
-const decision = (state: StoredState | undefined) => ({ state: state?.state, fixedVersion: state?.fixedVersion, evidence: state?.evidence });
+const decision = (state: NamedState | undefined) => ({ state: state?.state, fixedVersion: state?.fixedVersion, evidence: state?.evidence });
 
 describe.each(backends)('%s updateStates', (backend) => {
   const store = useTestStore(backend);

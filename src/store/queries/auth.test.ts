@@ -2,15 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
 import { indexedOrigin } from '../test-support/records.js';
 import {
-  TokenNameTakenError,
   appendAuditEvent,
   createApiToken,
   createSession,
   findLiveApiToken,
   findLiveSession,
   listApiTokens,
-  listAuditEvents,
-  listMaintainersOf,
   revokeApiToken,
   revokeSession,
   saveLoginAttempt,
@@ -18,6 +15,8 @@ import {
 } from './auth.js';
 import { ensureBranch, ensureRepository } from './branches.js';
 import { replaceIndexSnapshot } from './packages.js';
+import { listMaintainersOfPackages } from './triage.js';
+import { listAuditEvents } from '../test-support/history.js';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const T1 = '2026-01-01T01:00:00.000Z';
@@ -54,7 +53,7 @@ describe.each(backends)('%s sessions, tokens and audit log', (backend) => {
     const { db } = store();
     await createApiToken(db, { name: 'ci', role: 'security-team', email: null, tokenHash: 'th1', createdAt: T0 });
     await createApiToken(db, { name: 'bot', role: 'maintainer', email: 'jane@example.org', tokenHash: 'th2', createdAt: T0 });
-    await expect(createApiToken(db, { name: 'ci', role: 'admin', email: null, tokenHash: 'th3', createdAt: T1 })).rejects.toBeInstanceOf(TokenNameTakenError);
+    await expect(createApiToken(db, { name: 'ci', role: 'admin', email: null, tokenHash: 'th3', createdAt: T1 })).rejects.toMatchObject({ name: 'TokenNameTakenError' });
     expect(await findLiveApiToken(db, 'th1')).toEqual({ name: 'ci', role: 'security-team', email: null, createdAt: T0, revokedAt: null });
     expect(await revokeApiToken(db, 'ci', T1)).toBe(true);
     expect(await revokeApiToken(db, 'ci', T2)).toBe(false);
@@ -91,7 +90,8 @@ describe.each(backends)('%s sessions, tokens and audit log', (backend) => {
     const old = await ensureRepository(db, await ensureBranch(db, '3.20'), 'main');
     await replaceIndexSnapshot(db, { repositoryId: edge, arch: 'x86_64', at: T0, packages: [indexedOrigin('curl', '8.4.0-r0', { maintainer: 'Jane Doe <jane@example.org>' })] });
     await replaceIndexSnapshot(db, { repositoryId: old, arch: 'x86_64', at: T0, packages: [indexedOrigin('curl', '8.0.0-r0'), indexedOrigin('zlib', '1.3-r0', { maintainer: 'Max <max@example.org>' })] });
-    expect((await listMaintainersOf(db, 'curl')).sort()).toEqual(['Jane Doe <jane@example.org>', null].sort());
-    expect(await listMaintainersOf(db, 'nothing')).toEqual([]);
+    const maintainers = await listMaintainersOfPackages(db, ['curl', 'nothing']);
+    expect(maintainers.get('curl')?.sort()).toEqual(['Jane Doe <jane@example.org>', null].sort());
+    expect(maintainers.has('nothing')).toBe(false);
   });
 });

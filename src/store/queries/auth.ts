@@ -85,7 +85,7 @@ export interface ApiToken {
 }
 
 /** Thrown when a token name is taken: names identify tokens in `token revoke` and the audit log. */
-export class TokenNameTakenError extends Error {
+class TokenNameTakenError extends Error {
   constructor(readonly tokenName: string) {
     super(`a token named "${tokenName}" exists already (revoked tokens keep their names)`);
     this.name = 'TokenNameTakenError';
@@ -190,11 +190,6 @@ function auditQuery(db: Kysely<Schema>, filter: AuditFilter) {
   return query;
 }
 
-/** The audit log, oldest first, optionally about one subject or by one actor. */
-export async function listAuditEvents(db: Kysely<Schema>, filter: AuditFilter = {}): Promise<StoredAuditEvent[]> {
-  return (await auditQuery(db, filter).orderBy('id').execute()).map(storedAuditEvent);
-}
-
 /**
  * The newest `limit` rows matching `filter` older than row `before` (when given), newest first:
  * read backwards along an index ending in `id`, so a page costs the same at any depth.
@@ -203,10 +198,4 @@ export async function listAuditEventsBefore(db: Kysely<Schema>, filter: AuditFil
   let query = auditQuery(db, filter);
   if (before !== undefined) query = query.where('id', '<', before);
   return (await query.orderBy('id', 'desc').limit(limit).execute()).map(storedAuditEvent);
-}
-
-/** The maintainer texts the indexes give a package (an origin name) in any branch and repository, null where none. */
-export async function listMaintainersOf(db: Kysely<Schema>, name: string): Promise<(string | null)[]> {
-  const rows = await db.selectFrom('source_package').select('maintainer').distinct().where('name', '=', name).orderBy('maintainer').execute();
-  return rows.map((row) => row.maintainer);
 }

@@ -3,7 +3,6 @@ import { backends, useTestStore } from '../../test-support/databases.js';
 import type { StateName } from '../schema.js';
 import { vulnerabilityRecord } from '../test-support/records.js';
 import {
-  type BranchPackagePageRequest,
   getBranch,
   listBranchPackages,
   listBranchPairs,
@@ -25,6 +24,7 @@ describe.each(backends)('%s branch report', (backend) => {
   const store = useTestStore(backend);
   let main: number;
   let community: number;
+  type BranchPackagePageRequest = Parameters<typeof listBranchPackages>[1];
   const request = (overrides: Partial<BranchPackagePageRequest> = {}): BranchPackagePageRequest => ({
     repositoryIds: [main, community],
     state: 'vulnerable',

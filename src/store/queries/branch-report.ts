@@ -59,7 +59,7 @@ export interface BranchPairFilter {
 export const BRANCH_PACKAGE_SORTS = ['package', 'severity', 'age', 'count'] as const;
 export type BranchPackageSort = (typeof BRANCH_PACKAGE_SORTS)[number];
 
-export interface BranchPackagePageRequest extends BranchPairFilter {
+interface BranchPackagePageRequest extends BranchPairFilter {
   readonly sort: BranchPackageSort;
   /** 1-based. */
   readonly page: number;

@@ -21,7 +21,7 @@ export interface ChangePosition {
   readonly id: number;
 }
 
-export type Change = ChangePosition &
+type Change = ChangePosition &
   (
     | ({ readonly kind: 'state' } & Pick<StateChangeRow, 'branch' | 'repo' | 'package' | 'vulnerabilityId' | 'oldState' | 'newState' | 'cause'>)
     | ({ readonly kind: 'triage' } & Omit<TriageEvent, 'id' | 'createdAt'>)

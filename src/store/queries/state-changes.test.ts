@@ -2,13 +2,15 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
 import { vulnerabilityRecord } from '../test-support/records.js';
 import { ensureBranch, ensureRepository } from './branches.js';
-import { STATE_CHANGE_DESCRIPTION_LENGTH, type StateChangeRow, listStateChanges, stateChangeSubjectsExist } from './state-changes.js';
+import { type StateChangeRow, listStateChanges, stateChangeSubjectsExist } from './state-changes.js';
 import { type StateRecord, deleteStates, writeStates } from './states.js';
 import { upsertVulnerabilities } from './vulnerabilities.js';
 
 const T1 = '2024-01-01T00:00:00.000Z';
 const T2 = '2024-01-02T00:00:00.000Z';
 const T3 = '2024-01-03T00:00:00.000Z';
+/** How much of a description a state change carries. */
+const DESCRIPTION_SHOWN = 300;
 const LONG_DESCRIPTION = `Heap overflow in busybox awk. ${'x'.repeat(400)}`;
 
 describe.each(backends)('%s state changes', (backend) => {
@@ -79,7 +81,7 @@ describe.each(backends)('%s state changes', (backend) => {
       maintainer: 'Natanael Copa <ncopa@alpinelinux.org>',
       severity: 'MEDIUM',
       cvssScore: 5.5,
-      description: LONG_DESCRIPTION.slice(0, STATE_CHANGE_DESCRIPTION_LENGTH),
+      description: LONG_DESCRIPTION.slice(0, DESCRIPTION_SHOWN),
       descriptionTruncated: true,
     });
     // No vulnerability record and no index entry: the joined fields are null, the change is still listed.

@@ -16,7 +16,7 @@ export interface StateChangeFilter {
 }
 
 /** Characters of the description that come with each change, enough for a summary line. */
-export const STATE_CHANGE_DESCRIPTION_LENGTH = 300;
+const STATE_CHANGE_DESCRIPTION_LENGTH = 300;
 
 /** One row of the state history with what a feed or list shows about it. */
 export interface StateChangeRow {

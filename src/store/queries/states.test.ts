@@ -6,12 +6,12 @@ import {
   type StateRecord,
   deleteStates,
   listPackagesWithStatesOrSecfixes,
-  listStateHistory,
   listStates,
   listStateRows,
   listStateRowsByVulnerability,
   writeStates,
 } from './states.js';
+import { listStateHistory } from '../test-support/history.js';
 
 const T1 = '2024-01-01T00:00:00.000Z';
 const T2 = '2024-01-02T00:00:00.000Z';

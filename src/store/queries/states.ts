@@ -23,7 +23,7 @@ export interface StateRecord extends StateKey {
   readonly evidence: readonly Evidence[];
 }
 
-export interface StoredState extends StateRecord {
+interface StoredState extends StateRecord {
   readonly updatedAt: string;
 }
 
@@ -293,31 +293,6 @@ export async function listStateRowsByVulnerability(
     ),
   );
   return batches.flat().map(readStateRow);
-}
-
-interface StateChange {
-  readonly oldState: StateName | null;
-  readonly newState: StateName | null;
-  readonly changedAt: string;
-  readonly cause: string;
-}
-
-/** A pair's state changes, oldest first. */
-export async function listStateHistory(db: Kysely<Schema>, key: StateKey): Promise<StateChange[]> {
-  const rows = await db
-    .selectFrom('state_history')
-    .select(['old_state', 'new_state', 'changed_at', 'cause'])
-    .where('repository_id', '=', key.repositoryId)
-    .where('package', '=', key.package)
-    .where('vulnerability_id', '=', key.vulnerabilityId)
-    .orderBy('id')
-    .execute();
-  return rows.map((row) => ({
-    oldState: row.old_state,
-    newState: row.new_state,
-    changedAt: row.changed_at,
-    cause: row.cause,
-  }));
 }
 
 /** A LIKE pattern matching text that contains `fragment` anywhere. */

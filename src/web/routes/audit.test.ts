@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { childText, childrenNamed, parseXml } from '../../formats/test-support/xml-tree.js';
-import { listAuditEvents } from '../../store/index.js';
 import { backends } from '../../test-support/databases.js';
 import { createToken, revokeToken } from '../../tracker/tokens.js';
 import { recordTriageBatch } from '../../tracker/triage.js';
 import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
 import { AUDIT_PAGE_SIZE } from './audit.js';
+import { listAuditEvents } from '../../store/test-support/history.js';
 
 const ATOM = 'http://www.w3.org/2005/Atom';
 const VULN = 'CVE-2023-42363';

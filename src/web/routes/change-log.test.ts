@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CHANGE_KINDS, type Change, appendTriageEvents } from '../../store/index.js';
+import { CHANGE_KINDS, appendTriageEvents, type listChangesAfter } from '../../store/index.js';
 import { backends } from '../../test-support/databases.js';
 import { useWebFixture } from '../test-support/web-fixture.js';
 import { MAX_CHANGES_LIMIT } from './change-log.js';
 
+type Change = Awaited<ReturnType<typeof listChangesAfter>>[number];
 type Pulled = Change & { cursor: string };
 interface ChangesAnswer {
   changes: Pulled[];

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { newSecret, secretHash } from '../../base/secret.js';
 import type { TriageEvent } from '../../base/triage.js';
 import { maintainerEmail } from '../../engine/index.js';
-import { createSession, listAuditEvents, listMaintainersOf } from '../../store/index.js';
+import { createSession, listMaintainersOfPackages } from '../../store/index.js';
 import { backends } from '../../test-support/databases.js';
 import { createToken, revokeToken } from '../../tracker/tokens.js';
 import { useWebFixture } from '../test-support/web-fixture.js';
+import { listAuditEvents } from '../../store/test-support/history.js';
 
 const ROLES = { securityTeam: { emails: ['sec@example.org'], groups: [] }, admins: { emails: [], groups: [] } };
 const VULN = 'CVE-2023-42363';
@@ -29,7 +30,7 @@ describe.each(backends)('%s triage on the web', (backend) => {
   }
 
   async function maintainerOf(name: string): Promise<string> {
-    const texts = await listMaintainersOf(web().store.db, name);
+    const texts = (await listMaintainersOfPackages(web().store.db, [name])).get(name) ?? [];
     const email = texts.map((text) => (text === null ? undefined : maintainerEmail(text))).find((found) => found !== undefined);
     if (email === undefined) throw new Error(`the demo data names no maintainer of ${name}`);
     return email;
