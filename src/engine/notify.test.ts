@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { NotifyPair } from '../base/notify.js';
-import { type KnownIssue, type OpenPairInput, groupOpenPairs, planNotifications } from './notify.js';
+import { type KnownIssue, groupOpenPairs, planNotifications } from './notify.js';
+
+type OpenPairInput = Parameters<typeof groupOpenPairs>[0][number];
 
 const now = new Date('2026-06-01T00:00:00.000Z');
 const policy = { minSeverity: null, graceHours: 24, maxPerRun: 10 };

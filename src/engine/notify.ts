@@ -13,7 +13,7 @@ import type { PairTriage } from './triage.js';
  */
 
 /** One open pair of the triage queue, with how long it has been open. */
-export interface OpenPairInput {
+interface OpenPairInput {
   readonly branch: string;
   readonly repo: string;
   readonly package: string;

@@ -3,7 +3,9 @@ import { parseIssueMarkers } from '../formats/gitlab-issue.js';
 import { GitLabClient } from '../sources/gitlab.js';
 import { type FakeGitLab, startFakeGitLab, writeCalls } from '../sources/test-support/fake-gitlab.js';
 import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
-import { type NotifyOptions, notifyGitLab } from './notify.js';
+import { notifyGitLab } from './notify.js';
+
+type NotifyOptions = Parameters<typeof notifyGitLab>[2];
 import { recordTriage, triageQueue } from './triage.js';
 
 /*

@@ -24,7 +24,7 @@ import { triageQueue, triageStates } from './triage.js';
 /** The word every issue body carries, so one search lists them all (the markers confirm each). */
 const SEARCH_WORD = 'secfix';
 
-export interface NotifyOptions {
+interface NotifyOptions {
   readonly policy: NotifyPolicy;
   readonly labels: readonly string[];
   /** Plan and report without calling GitLab's write endpoints. */

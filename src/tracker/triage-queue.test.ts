@@ -17,7 +17,9 @@ import {
 import { indexedOrigin, vulnerabilityRecord } from '../store/test-support/records.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { addTriageSample } from './test-support/triage-sample.js';
-import { type QueueEntry, type QueueFilter, recordTriage, triageQueue, triageStates } from './triage.js';
+import { type QueueEntry, recordTriage, triageQueue, triageStates } from './triage.js';
+
+type QueueFilter = Parameters<typeof triageQueue>[1];
 import { resolvePairTriage } from '../engine/triage.js';
 
 /**

@@ -266,7 +266,7 @@ export interface QueueEntry extends PairCandidate {
   readonly urgency: VulnerabilityUrgency;
 }
 
-export interface QueueFilter {
+interface QueueFilter {
   readonly branch?: string | undefined;
   /** A maintainer's e-mail, as the index's `m:` field writes it between `<` and `>`. */
   readonly maintainer?: string | undefined;

@@ -1,8 +1,10 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestStore, openTestStore } from '../test-support/databases.js';
-import { type RunningServer, listen } from './listen.js';
+import { listen } from './listen.js';
 import { type AccessibilityViolation, accessibilityViolations, launchBrowser, screenshot } from './test-support/browser.js';
+
+type RunningServer = Awaited<ReturnType<typeof listen>>;
 
 /**
  * The tracker in a real browser (Debian's chromium through playwright-core), over a real server

@@ -10,7 +10,9 @@ import { addPeer } from '../tracker/exchange.js';
 import { activityIri } from '../tracker/outbox.js';
 import { recordTriage } from '../tracker/triage.js';
 import { createToken } from '../tracker/tokens.js';
-import { type RunningServer, listen } from './listen.js';
+import { listen } from './listen.js';
+
+type RunningServer = Awaited<ReturnType<typeof listen>>;
 
 interface Tracker {
   readonly store: TestStore;

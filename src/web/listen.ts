@@ -20,7 +20,7 @@ export type ListenSenderOptions = Omit<SenderOptions, 'origin'> & { readonly int
 const DEFAULT_SEND_INTERVAL_MS = 5_000;
 
 /** A running tracker: its address, and how to stop it (the store stays open; its owner closes it). */
-export interface RunningServer {
+interface RunningServer {
   readonly app: FastifyInstance;
   /** `http://host:port`, with the port actually bound (useful with port 0). */
   readonly address: string;

@@ -1,9 +1,11 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestStore, openTestStore } from '../test-support/databases.js';
-import { type RunningServer, listen } from './listen.js';
+import { listen } from './listen.js';
 import { accessibilityViolations, launchBrowser, screenshot } from './test-support/browser.js';
 import { type TestProvider, startTestProvider } from './test-support/oidc-provider.js';
+
+type RunningServer = Awaited<ReturnType<typeof listen>>;
 
 /** A CVE of the demo data with vulnerable pairs. */
 const TRIAGED_CVE = 'CVE-2023-42363';

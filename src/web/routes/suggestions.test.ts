@@ -7,8 +7,10 @@ import { announceActivity } from '../../formats/ldn.js';
 import { createSession, listTriageEvents } from '../../store/index.js';
 import { type TestStore, openTestStore } from '../../test-support/databases.js';
 import { addPeer } from '../../tracker/exchange.js';
-import { type RunningServer, listen } from '../listen.js';
+import { listen } from '../listen.js';
 import { accessibilityViolations, launchBrowser, screenshot } from '../test-support/browser.js';
+
+type RunningServer = Awaited<ReturnType<typeof listen>>;
 
 const PEER = 'https://b.example';
 const SECRET = randomBytes(32);
