@@ -6,7 +6,9 @@ import { backends } from '../test-support/databases.js';
 import { createToken, revokeToken } from '../tracker/tokens.js';
 import type { FastifyRequest } from 'fastify';
 import { ANONYMOUS } from '../engine/index.js';
-import { type Identity, actorName, requireMayActOn, safeReturnPath } from './auth.js';
+import { actorName, requireMayActOn, safeReturnPath } from './auth.js';
+
+type Identity = NonNullable<FastifyRequest['secfixIdentity']>;
 import { useWebFixture } from './test-support/web-fixture.js';
 
 const ROLES = {

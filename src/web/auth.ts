@@ -27,7 +27,7 @@ export interface AuthOptions {
 }
 
 /** Who is asking: nobody, a signed-in browser (with the CSRF token its forms carry), or an API token. */
-export type Identity =
+type Identity =
   | { readonly kind: 'anonymous'; readonly principal: Principal }
   | { readonly kind: 'session'; readonly principal: Principal & { readonly email: string }; readonly groups: readonly string[]; readonly csrfToken: string; readonly sessionHash: string }
   | { readonly kind: 'token'; readonly principal: Principal; readonly tokenName: string };
