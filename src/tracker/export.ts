@@ -24,6 +24,14 @@ import {
 } from '../store/index.js';
 import { triageStates } from './triage.js';
 
+/** Files written at once: a page's small files wait on the disk together, not one after another. */
+const WRITE_CONCURRENCY = 32;
+
+/** Writes each item, `WRITE_CONCURRENCY` at a time. */
+async function writeTogether<T>(items: readonly T[], write: (item: T) => Promise<void>): Promise<void> {
+  for (let start = 0; start < items.length; start += WRITE_CONCURRENCY) await Promise.all(items.slice(start, start + WRITE_CONCURRENCY).map(write));
+}
+
 /** Vulnerability ids read per page: bounds what an export holds at once. */
 const PAGE_SIZE = 500;
 /** Pairs read per page of the states table. */
@@ -194,9 +202,10 @@ export async function* osvRecords(store: Pick<Store, 'db'>, options: OsvOptions)
  */
 export async function writeOsvFiles(store: Pick<Store, 'db'>, options: OsvOptions, write: (name: string, text: string) => Promise<void>): Promise<number> {
   const index: { id: string; modified: string }[] = [];
-  for await (const record of osvRecords(store, options)) {
-    await write(`${record.id}.json`, formatOsvRecord(record));
-    index.push({ id: record.id, modified: record.modified });
+  for await (const page of exportedVulnerabilityPages(store, {})) {
+    const records = page.flatMap((vulnerability) => osvRecord(vulnerability, options) ?? []);
+    await writeTogether(records, (record) => write(`${record.id}.json`, formatOsvRecord(record)));
+    for (const record of records) index.push({ id: record.id, modified: record.modified });
   }
   await write('all.json', formatOsvIndex(index));
   return index.length;
@@ -255,10 +264,10 @@ export async function* csafDocuments(store: Pick<Store, 'db'>, options: CsafOpti
  */
 export async function writeCsafFiles(store: Pick<Store, 'db'>, options: CsafOptions, write: (name: string, text: string) => Promise<void>): Promise<number> {
   const index: CsafIndexEntry[] = [];
-  for await (const document of csafDocuments(store, options)) {
-    const file = csafFileName(document.document.tracking.id);
-    await write(file, formatCsaf(document));
-    index.push({ file, currentReleaseDate: document.document.tracking.current_release_date });
+  for await (const page of exportedVulnerabilityPages(store, { branch: options.branch })) {
+    const documents = await csafDocumentsOf(store, page, options);
+    await writeTogether(documents, (document) => write(csafFileName(document.document.tracking.id), formatCsaf(document)));
+    for (const document of documents) index.push({ file: csafFileName(document.document.tracking.id), currentReleaseDate: document.document.tracking.current_release_date });
   }
   await write('index.txt', formatCsafIndex(index));
   await write('changes.csv', formatCsafChanges(index));
