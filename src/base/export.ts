@@ -50,5 +50,8 @@ export interface ExportedVulnerability {
   readonly pairs: readonly ExportedPair[];
 }
 
+/** The purl namespace of the packages when the configuration names none (`purlNamespace`). */
+export const DEFAULT_PURL_NAMESPACE = 'alpine';
+
 /** The CSAF publisher namespace when no tracker address is given: Alpine's security tracker. */
 export const DEFAULT_CSAF_NAMESPACE = 'https://security.alpinelinux.org';

@@ -1,13 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_CSAF_NAMESPACE } from '../base/export.js';
+import { DEFAULT_CSAF_NAMESPACE, DEFAULT_PURL_NAMESPACE } from '../base/export.js';
 import { loadMappingRules } from '../sources/config.js';
-import { migrateToLatest, openDatabase } from '../store/index.js';
-import { writeCsafExport, writeOsvExport } from '../tracker/export.js';
+import { type Store, migrateToLatest, openDatabase } from '../store/index.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { openVexExport, statesTable, writeCsafExport, writeOsvExport } from '../tracker/export.js';
 import { PUBLISHED_EXPORTS, publish } from '../tracker/publish.js';
 import { datasetSizeFromEnv, generateDataset } from './dataset.js';
 import { elapsedMs, peakRssMb } from './measure.js';
@@ -15,7 +17,7 @@ import { type PhaseRunner, populateStore } from './populate.js';
 
 /*
  * The OSV export (issue 13: the full-size dataset, 300k CVEs and 742k pairs, under 60 s and
- * 500 MB RSS, streamed), the CSAF export beside it, and `secfix publish` of every export, signed.
+ * 500 MB RSS, streamed), the CSAF, OpenVEX and states exports beside it, and `secfix publish` of every export, signed.
  * The dataset is generated and imported into SQLite here; each export and the publication runs
  * in a child process of its own, so its peak RSS is its own, not the import's.
  * SECFIX_BENCH_CVES and SECFIX_BENCH_PACKAGES shrink the dataset.
@@ -24,16 +26,25 @@ import { type PhaseRunner, populateStore } from './populate.js';
 const log = (message: string) => console.error(`export: ${message}`);
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-type ExportFormat = 'osv' | 'csaf';
+const EXPORTS = {
+  osv: (store, out) => writeOsvExport(store, out, { prefix: 'ALPINE-', purlNamespace: DEFAULT_PURL_NAMESPACE }),
+  csaf: (store, out) => writeCsafExport(store, out, { distribution: 'Alpine Linux', namespace: DEFAULT_CSAF_NAMESPACE, purlNamespace: DEFAULT_PURL_NAMESPACE }),
+  openvex: async (store, out) => {
+    await pipeline(Readable.from(openVexExport(store, {}, { author: 'Alpine Linux security tracker', idBase: 'urn:secfix:openvex:', purlNamespace: DEFAULT_PURL_NAMESPACE })), createWriteStream(out));
+    return 1;
+  },
+  states: async (store, out) => {
+    await pipeline(Readable.from(statesTable(store, {}, undefined, 'csv')), createWriteStream(out));
+    return 1;
+  },
+} satisfies Record<string, (store: Store, out: string) => Promise<number>>;
+type ExportFormat = keyof typeof EXPORTS;
 
 async function runExport(format: ExportFormat, database: string, out: string): Promise<void> {
   const store = await openDatabase(`sqlite:${database}`);
   try {
     const start = process.hrtime.bigint();
-    const records =
-      format === 'osv'
-        ? await writeOsvExport(store, out, { prefix: 'ALPINE-' })
-        : await writeCsafExport(store, out, { distribution: 'Alpine Linux', namespace: DEFAULT_CSAF_NAMESPACE });
+    const records = await EXPORTS[format](store, out);
     console.log(JSON.stringify({ records, seconds: round(elapsedMs(start) / 1000, 2), peakRssMb: peakRssMb() }));
   } finally {
     await store.close();
@@ -45,7 +56,7 @@ async function publishAll(database: string, out: string): Promise<void> {
   try {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const start = process.hrtime.bigint();
-    const summary = await publish(out, { store, exports: PUBLISHED_EXPORTS, distribution: 'Alpine Linux', baseUrl: undefined, osvPrefix: 'ALPINE-', key: privateKey, keyName: 'bench.rsa.pub' });
+    const summary = await publish(out, { store, exports: PUBLISHED_EXPORTS, distribution: 'Alpine Linux', baseUrl: undefined, osvPrefix: 'ALPINE-', purlNamespace: DEFAULT_PURL_NAMESPACE, key: privateKey, keyName: 'bench.rsa.pub' });
     console.log(JSON.stringify({ files: summary.files, bytes: summary.bytes, seconds: round(elapsedMs(start) / 1000, 2), peakRssMb: peakRssMb() }));
   } finally {
     await store.close();
@@ -59,9 +70,11 @@ function child<T>(args: readonly string[]): T {
   return JSON.parse(run.stdout) as T;
 }
 
-/** Runs one export in a child process; its figures and how many files it wrote. */
-function measureExport(format: ExportFormat, database: string, out: string): { records: number; seconds: number; peakRssMb: number; files: number } {
-  return { ...child<{ records: number; seconds: number; peakRssMb: number }>(['export', format, database, out]), files: readdirSync(out).length };
+/** Runs one export in a child process; its figures and how many files (or bytes, for one file) it wrote. */
+function measureExport(format: ExportFormat, database: string, out: string): { records: number; seconds: number; peakRssMb: number; files: number; bytes: number } {
+  const figures = child<{ records: number; seconds: number; peakRssMb: number }>(['export', format, database, out]);
+  const folder = statSync(out).isDirectory();
+  return { ...figures, files: folder ? readdirSync(out).length : 1, bytes: folder ? 0 : statSync(out).size };
 }
 
 async function main(): Promise<void> {
@@ -88,12 +101,16 @@ async function main(): Promise<void> {
     }
     const osv = measureExport('osv', database, join(dir, 'osv'));
     const csaf = measureExport('csaf', database, join(dir, 'csaf'));
+    const openvex = measureExport('openvex', database, join(dir, 'openvex.json'));
+    const states = measureExport('states', database, join(dir, 'states.csv'));
     const published = child<{ files: number; bytes: number; seconds: number; peakRssMb: number }>(['publish', database, join(dir, 'public')]);
     console.log(
       JSON.stringify({
         dataset: { cves: size.cves, packagesPerRepo: size.packagesPerRepo, pairs },
         osv,
         csaf,
+        openvex,
+        states,
         publish: published,
         targetsMet: { under60Seconds: osv.seconds < 60, under500MbRss: osv.peakRssMb < 500 },
       }),

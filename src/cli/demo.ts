@@ -56,7 +56,7 @@ export function demoCommand(io: CliIo, _status: CliStatus): Command {
           `Try:\n  npx secfix query states ${db} --branch 3.16 --state vulnerable\n  npx secfix query states ${db} --cve CVE-2023-42366 --json\n  npx secfix check ${db}\n`,
       );
       if (!flags.serve) return;
-      await serveUntilStopped(store, { distribution: config.distribution, mappingRules: config.mapping, roles: config.auth }, flags, (address) =>
+      await serveUntilStopped(store, { distribution: config.distribution, purlNamespace: config.purlNamespace, mappingRules: config.mapping, roles: config.auth }, flags, (address) =>
         io.stdout.write(`\nServing the demo at ${address} (Ctrl-C stops)\n`),
       );
     }, { create: true });

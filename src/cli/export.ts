@@ -1,6 +1,11 @@
+import { EventEmitter, once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
-import { DEFAULT_CSAF_NAMESPACE } from '../base/export.js';
+import { DEFAULT_CSAF_NAMESPACE, DEFAULT_PURL_NAMESPACE } from '../base/export.js';
+import type { SecfixConfig } from '../formats/config.js';
 import { withCliStore } from './database.js';
 import { type CliIo, type CliStatus, todayOf } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
@@ -13,6 +18,25 @@ const branchName = (branch: string) => branch.replace(/^v(?=\d)/, '');
 async function emit(io: CliIo, text: string, out: string | undefined): Promise<void> {
   if (out === undefined) io.stdout.write(text);
   else await writeFile(out, text);
+}
+
+/** Writes the pieces to `out`, or to standard output without one, as they are made. */
+async function emitStream(io: CliIo, pieces: AsyncIterable<string>, out: string | undefined): Promise<void> {
+  if (out !== undefined) return pipeline(Readable.from(pieces), createWriteStream(out));
+  const { stdout } = io;
+  for await (const piece of pieces) {
+    // A slow reader of a pipe holds the export back instead of letting the pieces pile up.
+    if (stdout.write(piece) === false && stdout instanceof EventEmitter) await once(stdout, 'drain');
+  }
+}
+
+const CONFIG_HELP = 'configuration file (YAML): its purlNamespace names the packages (default alpine)';
+
+/** The configuration `--config` names, if any. */
+async function configOf(path: string | undefined): Promise<SecfixConfig | undefined> {
+  if (path === undefined) return undefined;
+  const { loadConfig } = await import('../sources/config.js');
+  return loadConfig(path);
 }
 
 function rejectionsCommand(io: CliIo): Command {
@@ -78,17 +102,19 @@ function osvCommand(io: CliIo): Command {
     .option('--db <url>', DB_OPTION_HELP)
     .option('--prefix <p>', 'the id prefix: ALPINE- gives ALPINE-CVE-2024-1234 (x_NAME for an unregistered database)', 'ALPINE-')
     .option('--base-url <url>', "the tracker's public address: each record references <url>/cve/<id> as its advisory")
+    .option('--config <file>', CONFIG_HELP)
     .addHelpText(
       'after',
       '\nEcosystem Alpine:vX.Y per branch (edge keeps its name), package = origin, the binaries in\necosystem_specific.binaries, upstream = [CVE]. A fixed pair is introduced 0 + fixed V, an open\npair introduced 0 only; not-affected pairs are left out (never fixed "0").\n\nExample:\n  secfix export osv --base-url https://security.example.org out/osv\n',
     )
-    .action(async (dir: string, flags: { db?: string; prefix: string; baseUrl?: string }) => {
+    .action(async (dir: string, flags: { db?: string; prefix: string; baseUrl?: string; config?: string }) => {
       const { checkOsvPrefix } = await import('../formats/osv.js');
       const prefix = checkOsvPrefix(flags.prefix);
       const base = flags.baseUrl?.replace(/\/+$/, '');
+      const purlNamespace = (await configOf(flags.config))?.purlNamespace ?? DEFAULT_PURL_NAMESPACE;
       await withCliStore(flags.db, async ({ store }) => {
         const { writeOsvExport } = await import('../tracker/export.js');
-        const count = await writeOsvExport(store, dir, { prefix, advisoryUrl: base === undefined ? undefined : (id) => `${base}/cve/${encodeURIComponent(id)}` });
+        const count = await writeOsvExport(store, dir, { prefix, purlNamespace, advisoryUrl: base === undefined ? undefined : (id) => `${base}/cve/${encodeURIComponent(id)}` });
         io.stderr.write(`wrote ${count} OSV records to ${dir}\n`);
       });
     });
@@ -101,13 +127,15 @@ function openVexCommand(io: CliIo): Command {
     .option('--branch <b>', 'only this branch')
     .option('--author <name>', 'the document author', 'secfix')
     .option('--id-base <iri>', "the document @id's start; a digest of the statements ends it", 'urn:secfix:openvex:')
+    .option('--config <file>', CONFIG_HELP)
     .option('--out <file>', 'write to this file instead of standard output')
     .addHelpText('after', '\nProducts are PURLs of the binary packages with version and ?arch=, no distro qualifier.\n\nExample:\n  secfix export openvex --branch 3.20 --out alpine-3.20.openvex.json\n')
-    .action(async (flags: { db?: string; branch?: string; author: string; idBase: string; out?: string }) => {
+    .action(async (flags: { db?: string; branch?: string; author: string; idBase: string; config?: string; out?: string }) => {
+      const purlNamespace = (await configOf(flags.config))?.purlNamespace ?? DEFAULT_PURL_NAMESPACE;
       await withCliStore(flags.db, async ({ store }) => {
         const { openVexExport } = await import('../tracker/export.js');
         const scope = flags.branch === undefined ? {} : { branch: branchName(flags.branch) };
-        await emit(io, await openVexExport(store, scope, { author: flags.author, idBase: flags.idBase }), flags.out);
+        await emitStream(io, openVexExport(store, scope, { author: flags.author, idBase: flags.idBase, purlNamespace }), flags.out);
       });
     });
 }
@@ -116,7 +144,7 @@ function csafCommand(io: CliIo): Command {
   return subcommand(io, 'csaf')
     .description('write CSAF 2.0 VEX documents, one per vulnerability, with index.txt and changes.csv, into a folder')
     .option('--db <url>', DB_OPTION_HELP)
-    .option('--config <file>', 'configuration file (YAML): its distribution is the vendor and the publisher')
+    .option('--config <file>', 'configuration file (YAML): its distribution is the vendor and the publisher, its purlNamespace names the packages')
     .option('--distribution <name>', 'the vendor and publisher when no --config is given', 'Alpine Linux')
     .option('--base-url <url>', `the tracker's public address: the publisher namespace (default ${DEFAULT_CSAF_NAMESPACE}), and each document references <url>/cve/<id>`)
     .option('--branch <b>', "only this branch (its name ends each document's tracking id)")
@@ -126,17 +154,15 @@ function csafCommand(io: CliIo): Command {
       '\nFile names follow CSAF\'s rule (cve-2024-1234.json). Products: vendor > branch > origin > published\nversion, ids like 3.20/main/openssl@3.3.2-r0. known_not_affected carries the VEX justification as a\nflag and the note as an impact threat; known_affected and fixed carry remediations.\n\nExample:\n  secfix export csaf --config config/alpine.yaml --base-url https://security.example.org --out public/csaf\n',
     )
     .action(async (flags: { db?: string; config?: string; distribution: string; baseUrl?: string; branch?: string; out: string }) => {
-      let { distribution } = flags;
-      if (flags.config !== undefined) {
-        const { loadConfig } = await import('../sources/config.js');
-        distribution = (await loadConfig(flags.config)).distribution;
-      }
+      const config = await configOf(flags.config);
+      const distribution = config?.distribution ?? flags.distribution;
       const base = flags.baseUrl?.replace(/\/+$/, '');
       await withCliStore(flags.db, async ({ store }) => {
         const { writeCsafExport } = await import('../tracker/export.js');
         const count = await writeCsafExport(store, flags.out, {
           distribution,
           namespace: base ?? DEFAULT_CSAF_NAMESPACE,
+          purlNamespace: config?.purlNamespace ?? DEFAULT_PURL_NAMESPACE,
           branch: flags.branch === undefined ? undefined : branchName(flags.branch),
           advisoryUrl: base === undefined ? undefined : (id) => `${base}/cve/${encodeURIComponent(id)}`,
         });
@@ -152,9 +178,8 @@ function statesCommand(io: CliIo): Command {
     .addHelpText('after', '\nThe JSON rows are those of `secfix query states --json`.\n\nExample:\n  secfix export states --branch 3.16 --state vulnerable --out vulnerable.csv\n')
     .action(async (flags: StatesFlags & { format: 'csv' | 'json'; out?: string }) => {
       await withCliStore(flags.db, async ({ store }) => {
-        const { stateTableRows, statesCsv } = await import('../tracker/export.js');
-        const rows = await stateTableRows(store, statesFilter(flags), todayOf(io));
-        await emit(io, flags.format === 'json' ? `${JSON.stringify(rows)}\n` : statesCsv(rows), flags.out);
+        const { statesTable } = await import('../tracker/export.js');
+        await emitStream(io, statesTable(store, statesFilter(flags), todayOf(io), flags.format), flags.out);
       });
     });
 }

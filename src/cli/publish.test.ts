@@ -119,7 +119,7 @@ describe.each(backends)('%s secfix publish and verify', (backend) => {
   it('a publish that fails part-way leaves the previous publication as it was', async () => {
     const sums = readFileSync(join(out, 'SHA256SUMS'));
     const broken = { name: 'broken', write: () => Promise.reject(new Error('export failed')) };
-    const options = { store, distribution: 'Alpine Linux', baseUrl: undefined, osvPrefix: 'ALPINE-', key: readSigningKey(readFileSync(key, 'utf8'), key), keyName: `${KEY_NAME}.pub` };
+    const options = { store, distribution: 'Alpine Linux', baseUrl: undefined, osvPrefix: 'ALPINE-', purlNamespace: 'alpine', key: readSigningKey(readFileSync(key, 'utf8'), key), keyName: `${KEY_NAME}.pub` };
     // The failing export comes after the others have written their files, which differ from the
     // published ones (no base URL, so no advisory links): written in place, they would show.
     await expect(publish(out, { ...options, exports: [...PUBLISHED_EXPORTS, broken] })).rejects.toThrow('export failed');

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_PURL_NAMESPACE } from '../base/export.js';
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';
 import { DB_OPTION_HELP } from './options.js';
@@ -31,7 +32,7 @@ export function publishCommand(io: CliIo, _status: CliStatus): Command {
     .argument('<dir>', 'the folder to write (replaced as a whole)')
     .requiredOption('--key <file>', 'RSA private key (PEM, as abuild-keygen makes) to sign SHA256SUMS with')
     .option('--db <url>', DB_OPTION_HELP)
-    .option('--config <file>', 'configuration file (YAML): its distribution names the OpenVEX author')
+    .option('--config <file>', 'configuration file (YAML): its distribution names the OpenVEX author, its purlNamespace the packages (default alpine)')
     .option('--base-url <url>', "the tracker's public address: OSV records reference <url>/cve/<id>, the OpenVEX id is <url>/export/openvex.json#…")
     .option('--prefix <p>', 'the OSV id prefix', 'ALPINE-')
     .addHelpText('after', PUBLISH_HELP)
@@ -43,15 +44,16 @@ export function publishCommand(io: CliIo, _status: CliStatus): Command {
       ]);
       const osvPrefix = checkOsvPrefix(flags.prefix);
       const key = readSigningKey((await readInputBytes(flags.key)).toString('utf8'), flags.key);
-      const distribution = flags.config === undefined ? 'Alpine Linux' : (await (await import('../sources/config.js')).loadConfig(flags.config)).distribution;
+      const config = flags.config === undefined ? undefined : await (await import('../sources/config.js')).loadConfig(flags.config);
       await withCliStore(flags.db, async ({ store }) => {
         const { PUBLISHED_EXPORTS, publish } = await import('../tracker/publish.js');
         const summary = await publish(dir, {
           store,
           exports: PUBLISHED_EXPORTS,
-          distribution,
+          distribution: config?.distribution ?? 'Alpine Linux',
           baseUrl: flags.baseUrl?.replace(/\/+$/, ''),
           osvPrefix,
+          purlNamespace: config?.purlNamespace ?? DEFAULT_PURL_NAMESPACE,
           key,
           keyName: publicKeyName(basename(flags.key)),
         });

@@ -59,6 +59,8 @@ export interface ServeFlags {
 /** What a site serves beyond the data: its name, mapping rules and who holds which role. */
 interface ServedSite {
   distribution: string;
+  /** The purl namespace of the exports and notifications; `alpine` when absent. */
+  purlNamespace?: string;
   mappingRules?: MappingRules;
   roles?: AuthConfig;
 }
@@ -118,12 +120,12 @@ export async function serveUntilStopped(store: Store, site: ServedSite, flags: S
     port: flags.port,
     host: flags.host,
     trustProxy: flags.trustProxy ?? [],
-    site: { distribution: site.distribution, ...(flags.baseUrl === undefined ? {} : { baseUrl: flags.baseUrl }) },
+    site: { distribution: site.distribution, ...(site.purlNamespace === undefined ? {} : { purlNamespace: site.purlNamespace }), ...(flags.baseUrl === undefined ? {} : { baseUrl: flags.baseUrl }) },
     ...(site.mappingRules === undefined ? {} : { mappingRules: site.mappingRules }),
     rateLimitPerMinute: flags.rateLimit === 0 ? false : (flags.rateLimit ?? DEFAULT_RATE_LIMIT_PER_MINUTE),
     logger: flags.log ? { level: 'info' } : false,
     auth: { roles: site.roles ?? { securityTeam: nobody, admins: nobody }, ...(oidc === undefined ? {} : { oidc }) },
-    sender: { signingKey: await readSigningKey(flags.signingKey) },
+    sender: { signingKey: await readSigningKey(flags.signingKey), ...(site.purlNamespace === undefined ? {} : { purlNamespace: site.purlNamespace }) },
   };
   let server;
   try {
@@ -159,7 +161,7 @@ export function serveCommand(io: CliIo, _status: CliStatus): Command {
       if (flags.config !== undefined) {
         const { loadConfig } = await import('../sources/config.js');
         const config = await loadConfig(flags.config);
-        site = { distribution: config.distribution, mappingRules: config.mapping, roles: config.auth };
+        site = { distribution: config.distribution, purlNamespace: config.purlNamespace, mappingRules: config.mapping, roles: config.auth };
       }
       await withCliStore(flags.db, ({ store, description }) =>
         serveUntilStopped(store, site, flags, (address) => io.stdout.write(`secfix: serving ${description} at ${address} (Ctrl-C stops)\n`)),

@@ -96,6 +96,14 @@ describe('parseConfig', () => {
     expect(inputErrorFrom(() => parseConfig('auth:\n  security: {}\n', 'c.yaml')).problem).toMatch(/unknown setting "security"/);
   });
 
+  it('reads the purl namespace, alpine unless told, and refuses one a purl cannot carry', () => {
+    expect(parseConfig('distribution: X\n', 'c.yaml').purlNamespace).toBe('alpine');
+    expect(parseConfig('purlNamespace: wolfi\n', 'c.yaml').purlNamespace).toBe('wolfi');
+    const error = inputErrorFrom(() => parseConfig('purlNamespace: Wolfi/OS\n', 'c.yaml'));
+    expect(error.place).toBe('line 1 ($.purlNamespace)');
+    expect(error.problem).toMatch(/not a purl namespace/);
+  });
+
   it('reads the gitlab section with its defaults, and names a bad field', () => {
     const config = parseConfig('gitlab:\n  url: https://gitlab.example.org/\n  project: alpine/aports\n  tokenEnv: GITLAB_TOKEN\n', 'c.yaml');
     expect(config.gitlab).toEqual({ url: 'https://gitlab.example.org', project: 'alpine/aports', tokenEnv: 'GITLAB_TOKEN', labels: [], minSeverity: null, graceHours: 24, maxPerRun: 50, baseUrl: undefined });

@@ -1,4 +1,5 @@
 import { LineCounter, isNode, parseDocument } from 'yaml';
+import { DEFAULT_PURL_NAMESPACE } from '../base/export.js';
 import { InputError } from '../base/input-error.js';
 import { jsonPath } from './json-path.js';
 import { type JsonObjectReader, type JsonPathStep, JsonReader } from './json-value.js';
@@ -13,6 +14,8 @@ import { parseVersionLine } from './version-line.js';
  */
 export interface SecfixConfig {
   readonly distribution: string;
+  /** The purl namespace the exports name packages in (`pkg:apk/<namespace>/…`): `alpine`, `wolfi`, `postmarketos`. */
+  readonly purlNamespace: string;
   /** Folder of trusted apk public keys. */
   readonly keys: string | undefined;
   readonly branches: readonly BranchConfig[];
@@ -206,7 +209,7 @@ export function parseMappingConfig(text: string, source: string): MappingConfig 
 export function parseConfig(text: string, source: string): SecfixConfig {
   const root = loadYaml(text, source)
     .asObject()
-    .withOnly(['distribution', 'keys', 'branches', 'nvd', 'cve5', 'rejections', 'mapping', 'auth', 'gitlab']);
+    .withOnly(['distribution', 'purlNamespace', 'keys', 'branches', 'nvd', 'cve5', 'rejections', 'mapping', 'auth', 'gitlab']);
 
   const seen = new Set<string>();
   const branches = root.optionalArray('branches').map((entry) => {
@@ -220,6 +223,7 @@ export function parseConfig(text: string, source: string): SecfixConfig {
   const mappingFile = typeof mapping?.value === 'string' ? mapping.asNonEmptyString() : undefined;
   return {
     distribution: optionalText(root, 'distribution') ?? 'unnamed distribution',
+    purlNamespace: purlNamespace(root.optional('purlNamespace')),
     keys: optionalText(root, 'keys'),
     branches,
     nvd: texts(root.optionalArray('nvd')),
@@ -236,6 +240,14 @@ export function parseConfig(text: string, source: string): SecfixConfig {
     auth: readAuth(root.optionalObject('auth')),
     gitlab: readGitLab(root.optionalObject('gitlab')),
   };
+}
+
+/** A purl namespace: one lower-case segment, as the apk purl type asks (`alpine` when absent). */
+function purlNamespace(field: JsonReader | undefined): string {
+  if (field === undefined) return DEFAULT_PURL_NAMESPACE;
+  const text = field.asNonEmptyString();
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(text)) field.fail(`"${text}" is not a purl namespace: lower-case letters, digits, ".", "_" and "-", such as alpine or wolfi`);
+  return text;
 }
 
 /** An http(s) URL without a trailing slash. */

@@ -4,7 +4,7 @@ import { csafValidator } from '../test-support/json-schema.js';
 import { csafDocument, csafFileName, formatCsafChanges, formatCsafIndex } from './csaf.js';
 
 const validCsaf = csafValidator();
-const options = { distribution: 'Alpine Linux', namespace: 'https://security.example.org' };
+const options = { distribution: 'Alpine Linux', purlNamespace: 'alpine', namespace: 'https://security.example.org' };
 
 const pair = (overrides: Partial<ExportedPair> & Pick<ExportedPair, 'package' | 'status' | 'ruling'>): ExportedPair => ({
   branch: '3.20',

@@ -1,4 +1,5 @@
 import type { ExportedPair, ExportedVulnerability } from '../base/export.js';
+import { apkPurl } from './purl.js';
 
 /**
  * CSAF 2.0 documents in the VEX profile (OASIS csaf-v2.0, section 4.5), one per vulnerability.
@@ -29,6 +30,8 @@ export interface CsafOptions {
   readonly distribution: string;
   /** The publisher's namespace: the URL of the tracker that publishes the documents. */
   readonly namespace: string;
+  /** The purl namespace of the packages (`alpine`, `wolfi`). */
+  readonly purlNamespace: string;
   /** Only this branch's pairs are in the documents: its name ends each tracking id. */
   readonly branch?: string | undefined;
   /** The tracker page of a vulnerability, referenced by its document; none when absent. */
@@ -119,12 +122,12 @@ function productId(pair: ExportedPair): string {
   return `${pair.branch}/${pair.repo}/${pair.package}@${pair.version ?? '*'}`;
 }
 
-function productLeaf(pair: ExportedPair, distribution: string): CsafBranch {
-  const version = pair.version === null ? '' : `@${encodeURIComponent(pair.version)}`;
+function productLeaf(pair: ExportedPair, options: CsafOptions): CsafBranch {
+  const { distribution } = options;
   const product: CsafProduct = {
     name: `${distribution} ${pair.branch} ${pair.repo}/${pair.package} ${pair.version ?? '(no published version)'}`,
     product_id: productId(pair),
-    product_identification_helper: { purl: `pkg:apk/alpine/${encodeURIComponent(pair.package)}${version}?arch=source` },
+    product_identification_helper: { purl: apkPurl(options.purlNamespace, pair.package, pair.version, 'source') },
   };
   return pair.version === null ? { category: 'product_version_range', name: 'vers:apk/*', product } : { category: 'product_version', name: pair.version, product };
 }
@@ -140,14 +143,15 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): [string, T[]
   return [...groups];
 }
 
-function productTree(pairs: readonly ExportedPair[], distribution: string): CsafDocument['product_tree'] {
+function productTree(pairs: readonly ExportedPair[], options: CsafOptions): CsafDocument['product_tree'] {
+  const { distribution } = options;
   const families = groupBy(pairs, (pair) => pair.branch).map(([branch, ofBranch]): CsafBranch => ({
     category: 'product_family',
     name: `${distribution} ${branch}`,
     branches: groupBy(ofBranch, (pair) => pair.package).map(([origin, ofOrigin]): CsafBranch => ({
       category: 'product_name',
       name: origin,
-      branches: ofOrigin.map((pair) => productLeaf(pair, distribution)),
+      branches: ofOrigin.map((pair) => productLeaf(pair, options)),
     })),
   }));
   return { branches: [{ category: 'vendor', name: distribution, branches: families }] };
@@ -244,7 +248,7 @@ export function csafDocument(vulnerability: ExportedVulnerability, changes: read
         version: revisions.at(-1)!.number,
       },
     },
-    product_tree: productTree(vulnerability.pairs, distribution),
+    product_tree: productTree(vulnerability.pairs, options),
     vulnerabilities: [vulnerabilityEntry(vulnerability, distribution)],
   };
 }

@@ -1,5 +1,6 @@
 import { InputError } from '../base/input-error.js';
 import { OPENVEX_JUSTIFICATIONS, TRIAGE_JUSTIFICATIONS, type TriageJustification } from '../base/triage.js';
+import { apkPurl } from './purl.js';
 
 /*
  * Linked Data Notifications between trackers (docs/exchange.md): ActivityStreams 2.0 activities
@@ -102,11 +103,6 @@ function required(node: JsonObject, key: string, place: string): string {
   return value;
 }
 
-/** The purl of an origin package as exchanged: `pkg:apk/NAMESPACE/ORIGIN[@VERSION]?arch=source`. */
-export function originPurl(namespace: string, pkg: string, version: string | null): string {
-  return `pkg:apk/${encodeURIComponent(namespace)}/${encodeURIComponent(pkg)}${version === null ? '' : `@${encodeURIComponent(version)}`}?arch=source`;
-}
-
 const PURL = /^pkg:apk\/[^/?#@]+\/([^/?#@]+)(?:@([^?#]+))?(?:[?#].*)?$/;
 
 /** OpenVEX's label back to secfix's name: the justification OpenVEX names the same way. */
@@ -121,7 +117,7 @@ function justificationOf(label: unknown, place: string): TriageJustification {
  * version when fixed), `not_affected` with its justification and the note as impact statement.
  */
 function openVexStatement(decision: ExchangeDecision, namespace: string, timestamp: string): JsonObject {
-  const product = { '@id': originPurl(namespace, decision.package, decision.status === 'fixed' ? decision.version : null) };
+  const product = { '@id': apkPurl(namespace, decision.package, decision.status === 'fixed' ? decision.version : null, 'source') };
   const statement: JsonObject = { vulnerability: { name: decision.vulnerabilityId }, products: [product], timestamp };
   if (decision.status === 'fixed') return { ...statement, status: 'fixed', ...(decision.note === null ? {} : { status_notes: decision.note }) };
   return {

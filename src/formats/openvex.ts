@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ExportedPair, ExportedVulnerability } from '../base/export.js';
+import { apkPurl } from './purl.js';
 
 /**
  * OpenVEX 0.2.0 (openvex/spec, OPENVEX-SPEC.md). One statement per (vulnerability, branch,
@@ -22,32 +23,17 @@ export interface OpenVexStatement {
   readonly action_statement?: string;
 }
 
-interface OpenVexDocument {
-  readonly '@context': string;
-  readonly '@id': string;
-  readonly author: string;
-  readonly timestamp: string;
-  readonly version: number;
-  readonly tooling: string;
-  readonly statements: readonly OpenVexStatement[];
-}
-
-/** A package URL for an apk package; `qualifier` is `arch=...`. */
-export function apkPurl(name: string, version: string | null, arch: string): string {
-  return `pkg:apk/alpine/${encodeURIComponent(name)}${version === null ? '' : `@${encodeURIComponent(version)}`}?arch=${encodeURIComponent(arch)}`;
-}
-
-function products(pair: ExportedPair): { '@id': string }[] {
-  if (pair.binaries.length === 0) return [{ '@id': apkPurl(pair.package, pair.version, 'source') }];
-  return pair.binaries.map((binary) => ({ '@id': apkPurl(binary.name, pair.version, binary.arch) }));
+function products(pair: ExportedPair, purlNamespace: string): { '@id': string }[] {
+  if (pair.binaries.length === 0) return [{ '@id': apkPurl(purlNamespace, pair.package, pair.version, 'source') }];
+  return pair.binaries.map((binary) => ({ '@id': apkPurl(purlNamespace, binary.name, pair.version, binary.arch) }));
 }
 
 /** The statement about one pair. */
-export function openVexStatement(id: string, pair: ExportedPair): OpenVexStatement {
+function openVexStatement(id: string, pair: ExportedPair, purlNamespace: string): OpenVexStatement {
   const base = {
     vulnerability: { name: id },
     timestamp: new Date(pair.modified).toISOString(),
-    products: products(pair),
+    products: products(pair, purlNamespace),
     status_notes: `secfix ${pair.branch}/${pair.repo} ${pair.package}: ${pair.ruling}`,
   };
   const { status } = pair;
@@ -67,20 +53,47 @@ export interface OpenVexOptions {
   readonly author: string;
   /** The IRI the document's `@id` starts with; a digest of the statements ends it. */
   readonly idBase: string;
+  /** The purl namespace of the packages (`alpine`, `wolfi`). */
+  readonly purlNamespace: string;
 }
+
+const EPOCH = '1970-01-01T00:00:00.000Z';
 
 /**
- * One document of every statement, in vulnerability order. Its `@id` ends in a digest of the
- * statements and its timestamp is their latest, so the same data gives the same bytes.
+ * One document of every statement, in vulnerability order, written as it goes so no export holds
+ * it whole: `head()`, then `statements()` per vulnerability, then `tail()`. The document's `@id`
+ * ends in a digest of the statements and its timestamp is their latest, so the same data gives
+ * the same bytes; both are known only at the end, so they follow the statements (JSON members
+ * have no order). The text is two-space JSON with a final newline.
  */
-export function openVexDocument(vulnerabilities: readonly ExportedVulnerability[], options: OpenVexOptions): OpenVexDocument {
-  const statements = vulnerabilities.flatMap((vulnerability) => vulnerability.pairs.map((pair) => openVexStatement(vulnerability.id, pair)));
-  const digest = createHash('sha256').update(JSON.stringify(statements)).digest('hex').slice(0, 32);
-  const timestamp = statements.reduce((max, statement) => (statement.timestamp > max ? statement.timestamp : max), '1970-01-01T00:00:00.000Z');
-  return { '@context': OPENVEX_CONTEXT, '@id': `${options.idBase}${digest}`, author: options.author, timestamp, version: 1, tooling: 'secfix', statements };
-}
+export class OpenVexWriter {
+  // The digest is over the statements' compact JSON array, `[s1,s2,...]`.
+  private readonly digest = createHash('sha256').update('[');
+  private timestamp = EPOCH;
+  private count = 0;
 
-/** The document's file text: two-space JSON and a final newline. */
-export function formatOpenVex(document: OpenVexDocument): string {
-  return `${JSON.stringify(document, null, 2)}\n`;
+  constructor(private readonly options: OpenVexOptions) {}
+
+  head(): string {
+    const fields = { '@context': OPENVEX_CONTEXT, author: this.options.author, version: 1, tooling: 'secfix' };
+    return `${JSON.stringify(fields, null, 2).slice(0, -2)},\n  "statements": [`;
+  }
+
+  /** The statements about one vulnerability's pairs. */
+  statements(vulnerability: ExportedVulnerability): string {
+    let text = '';
+    for (const pair of vulnerability.pairs) {
+      const statement = openVexStatement(vulnerability.id, pair, this.options.purlNamespace);
+      this.digest.update(`${this.count === 0 ? '' : ','}${JSON.stringify(statement)}`);
+      if (statement.timestamp > this.timestamp) this.timestamp = statement.timestamp;
+      text += `${this.count === 0 ? '' : ','}\n    ${JSON.stringify(statement, null, 2).replaceAll('\n', '\n    ')}`;
+      this.count += 1;
+    }
+    return text;
+  }
+
+  tail(): string {
+    const id = `${this.options.idBase}${this.digest.update(']').digest('hex').slice(0, 32)}`;
+    return `${this.count === 0 ? '' : '\n  '}],\n  "@id": ${JSON.stringify(id)},\n  "timestamp": ${JSON.stringify(this.timestamp)}\n}\n`;
+  }
 }

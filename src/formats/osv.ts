@@ -1,11 +1,13 @@
 import { InputError } from '../base/input-error.js';
 import type { ExportedPair, ExportedVulnerability } from '../base/export.js';
+import { apkPurl } from './purl.js';
 
 /**
  * OSV records (ossf/osv-schema, spec 1.7.5) in osv.dev's REST layout: `all.json` lists
  * `{id, modified}` and each record is `<id>.json`. One record per vulnerability; one `affected`
  * entry per (branch, origin), ecosystem `Alpine:v<branch>` (a branch that is not a release
- * number, such as `edge`, keeps its name), package name = origin, purl `?arch=source`, the binary
+ * number, such as `edge`, keeps its name), package name = origin, purl
+ * `pkg:apk/<namespace>/<origin>?arch=source`, the binary
  * packages in `ecosystem_specific.binaries`. Ranges: a fixed pair `introduced 0` + `fixed V`; an
  * open pair `introduced 0` only; a not-affected pair is left out, never written as `fixed 0`
  * (osv.dev read that as "every version affected"). The record points at the CVE through
@@ -17,6 +19,8 @@ export const OSV_SCHEMA_VERSION = '1.7.5';
 export interface OsvOptions {
   /** Prepended to the vulnerability id: `ALPINE-` gives `ALPINE-CVE-2024-1234`. */
   readonly prefix: string;
+  /** The purl namespace of the packages (`alpine`, `wolfi`). */
+  readonly purlNamespace: string;
   /** The tracker page of a vulnerability, referenced as the advisory; none when absent. */
   readonly advisoryUrl?: ((id: string) => string) | undefined;
 }
@@ -58,12 +62,12 @@ function osvTime(time: string): string {
   return new Date(time).toISOString();
 }
 
-function affectedEntry(pair: ExportedPair): OsvAffected | null {
+function affectedEntry(pair: ExportedPair, purlNamespace: string): OsvAffected | null {
   const { status } = pair;
   if (status.kind === 'not-affected') return null;
   const events: Record<string, string>[] = status.kind === 'fixed' ? [{ introduced: '0' }, { fixed: status.version }] : [{ introduced: '0' }];
   return {
-    package: { ecosystem: osvEcosystem(pair.branch), name: pair.package, purl: `pkg:apk/alpine/${encodeURIComponent(pair.package)}?arch=source` },
+    package: { ecosystem: osvEcosystem(pair.branch), name: pair.package, purl: apkPurl(purlNamespace, pair.package, null, 'source') },
     ranges: [{ type: 'ECOSYSTEM', events }],
     ecosystem_specific: { binaries: [...new Set(pair.binaries.map((binary) => binary.name))].sort() },
     database_specific: { secfix: { repository: pair.repo, status: pair.ruling, ...(pair.justification === null ? {} : { justification: pair.justification }) } },
@@ -82,7 +86,7 @@ export function osvRecord(vulnerability: ExportedVulnerability, options: OsvOpti
     const key = `${pair.branch}\u0000${pair.package}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const entry = affectedEntry(pair);
+    const entry = affectedEntry(pair, options.purlNamespace);
     if (entry !== null) affected.push(entry);
   }
   if (affected.length === 0) return null;

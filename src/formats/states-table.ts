@@ -31,8 +31,12 @@ function csvCell(value: string | null): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-/** The header line and one line per row. */
-export function formatStatesCsv(rows: readonly StatesCsvRow[]): string {
-  const line = (cells: readonly (string | null)[]) => `${cells.map(csvCell).join(',')}\r\n`;
-  return line(STATES_CSV_COLUMNS) + rows.map((row) => line(STATES_CSV_COLUMNS.map((column) => row[column]))).join('');
+const csvLine = (cells: readonly (string | null)[]) => `${cells.map(csvCell).join(',')}\r\n`;
+
+/** The header line, which the rows' lines follow (see `formatStatesCsvRows`). */
+export const STATES_CSV_HEADER = csvLine(STATES_CSV_COLUMNS);
+
+/** One line per row, without the header, so a long table is written a batch of rows at a time. */
+export function formatStatesCsvRows(rows: readonly StatesCsvRow[]): string {
+  return rows.map((row) => csvLine(STATES_CSV_COLUMNS.map((column) => row[column]))).join('');
 }

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CsafDocument, csafFileName } from '../formats/csaf.js';
-import type { openVexDocument } from '../formats/openvex.js';
+import type { OpenVexStatement } from '../formats/openvex.js';
 import type { OsvRecord } from '../formats/osv.js';
 import { parseSecdb } from '../formats/secdb.js';
 import { type NamedState, ensureBranch, findStates, listTriageEvents, setBranchArchs } from '../store/index.js';
 import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
 import { csafValidator, schemaValidator } from '../test-support/json-schema.js';
-import { openVexExport, secdbExport, stateTableRows, statesCsv, writeCsafExport, writeOsvExport } from './export.js';
+import { openVexExport, secdbExport, stateTableRows, statesTable, writeCsafExport, writeOsvExport } from './export.js';
 import { importSecdb } from './import-secdb.js';
 import { recordTriage } from './triage.js';
 import { listStateHistory } from '../store/test-support/history.js';
@@ -39,7 +39,7 @@ describe.each(backends)('%s exports', (backend) => {
 
   it('writes OSV records that validate, one per vulnerability, with ranges from the states and no fixed "0"', async () => {
     const out = join(dir, 'osv');
-    const count = await writeOsvExport(store, out, { prefix: 'ALPINE-', advisoryUrl: (id) => `https://security.example.org/vuln/${id}` });
+    const count = await writeOsvExport(store, out, { prefix: 'ALPINE-', purlNamespace: 'alpine', advisoryUrl: (id) => `https://security.example.org/vuln/${id}` });
     const index = JSON.parse(readFileSync(join(out, 'all.json'), 'utf8')) as { id: string; modified: string }[];
     expect(index).toHaveLength(count);
     expect(readdirSync(out).sort()).toEqual([...index.map((entry) => `${entry.id}.json`), 'all.json'].sort());
@@ -68,7 +68,7 @@ describe.each(backends)('%s exports', (backend) => {
     expect(index.find((entry) => entry.id === fixedRecord.id)!.modified).toBe(fixedRecord.modified);
 
     const again = join(dir, 'osv-again');
-    await writeOsvExport(store, again, { prefix: 'ALPINE-', advisoryUrl: (id) => `https://security.example.org/vuln/${id}` });
+    await writeOsvExport(store, again, { prefix: 'ALPINE-', purlNamespace: 'alpine', advisoryUrl: (id) => `https://security.example.org/vuln/${id}` });
     for (const name of readdirSync(out)) expect(readFileSync(join(again, name), 'utf8')).toBe(readFileSync(join(out, name), 'utf8'));
   });
 
@@ -94,9 +94,9 @@ describe.each(backends)('%s exports', (backend) => {
   });
 
   it('writes one OpenVEX document that validates, with each status and justification', async () => {
-    const text = await openVexExport(store, { branch: '3.16' }, { author: 'secfix', idBase: 'urn:secfix:openvex:' });
-    expect(await openVexExport(store, { branch: '3.16' }, { author: 'secfix', idBase: 'urn:secfix:openvex:' })).toBe(text);
-    const document = JSON.parse(text) as ReturnType<typeof openVexDocument>;
+    const text = await joined(openVexExport(store, { branch: '3.16' }, { author: 'secfix', idBase: 'urn:secfix:openvex:', purlNamespace: 'alpine' }));
+    expect(await joined(openVexExport(store, { branch: '3.16' }, { author: 'secfix', idBase: 'urn:secfix:openvex:', purlNamespace: 'alpine' }))).toBe(text);
+    const document = JSON.parse(text) as { statements: OpenVexStatement[] };
     expect(validOpenVex(document), JSON.stringify(validOpenVex.errors)).toBe(true);
     const about = (state: NamedState) => document.statements.find((statement) => statement.vulnerability.name === state.vulnerabilityId && statement.status_notes.includes(` ${state.package}:`));
     expect(about(notAffected)).toMatchObject({ status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path', impact_statement: 'only the client is built' });
@@ -116,7 +116,7 @@ describe.each(backends)('%s exports', (backend) => {
       .values({ repository_id: repositoryId, package: origin, vulnerability_id: vulnerabilityId, old_state: null, new_state: 'vulnerable', changed_at: '2020-01-02T03:04:05.000Z', cause: 'test' })
       .execute();
     const out = join(dir, 'csaf');
-    const options = { distribution: 'Alpine Linux', namespace: 'https://security.example.org', branch: '3.16' };
+    const options = { distribution: 'Alpine Linux', namespace: 'https://security.example.org', purlNamespace: 'alpine', branch: '3.16' };
     const count = await writeCsafExport(store, out, options);
     const files = readFileSync(join(out, 'index.txt'), 'utf8').split('\n').slice(0, -1);
     expect(files).toHaveLength(count);
@@ -175,12 +175,45 @@ describe.each(backends)('%s exports', (backend) => {
     for (const name of readdirSync(out)) expect(readFileSync(join(again, name), 'utf8')).toBe(readFileSync(join(out, name), 'utf8'));
   });
 
+  it('names the packages in the configured purl namespace in OSV, OpenVEX and CSAF, still valid', async () => {
+    const osv = join(dir, 'osv-wolfi');
+    await writeOsvExport(store, osv, { prefix: 'ALPINE-', purlNamespace: 'wolfi' });
+    const records = readdirSync(osv).filter((name) => name !== 'all.json').map((name) => JSON.parse(readFileSync(join(osv, name), 'utf8')) as OsvRecord);
+    expect(records.length).toBeGreaterThan(0);
+    for (const record of records) {
+      expect(validOsv(record), JSON.stringify(validOsv.errors)).toBe(true);
+      for (const affected of record.affected) expect(affected.package.purl).toBe(`pkg:apk/wolfi/${affected.package.name}?arch=source`);
+    }
+    const vex = JSON.parse(await joined(openVexExport(store, {}, { author: 'secfix', idBase: 'urn:secfix:openvex:', purlNamespace: 'wolfi' }))) as { statements: OpenVexStatement[] };
+    expect(validOpenVex(vex), JSON.stringify(validOpenVex.errors)).toBe(true);
+    for (const statement of vex.statements) for (const product of statement.products) expect(product['@id']).toMatch(/^pkg:apk\/wolfi\//);
+    const csaf = join(dir, 'csaf-wolfi');
+    await writeCsafExport(store, csaf, { distribution: 'Wolfi', namespace: 'https://security.example.org', purlNamespace: 'wolfi', branch: '3.16' });
+    const [first] = readFileSync(join(csaf, 'index.txt'), 'utf8').split('\n');
+    const document = JSON.parse(readFileSync(join(csaf, first!), 'utf8')) as CsafDocument;
+    expect(validCsaf(document), JSON.stringify(validCsaf.errors)).toBe(true);
+    expect(JSON.stringify(document.product_tree)).toMatch(/"purl":"pkg:apk\/wolfi\//);
+    expect(JSON.stringify(document.product_tree)).not.toMatch(/pkg:apk\/alpine\//);
+  });
+
+  it('writes the states table as JSON, the rows of query states', async () => {
+    const filter = { branch: '3.16' };
+    expect(JSON.parse(await joined(statesTable(store, filter, undefined, 'json')))).toEqual(JSON.parse(JSON.stringify(await stateTableRows(store, filter, undefined))));
+  });
+
   it('writes the states table as CSV, one line per pair with its triage', async () => {
-    const rows = await stateTableRows(store, { branch: '3.16', package: notAffected.package }, undefined);
-    const lines = statesCsv(rows).split('\r\n');
+    const filter = { branch: '3.16', package: notAffected.package };
+    const rows = await stateTableRows(store, filter, undefined);
+    const lines = (await joined(statesTable(store, filter, undefined, 'csv'))).split('\r\n');
     expect(lines[0]).toBe('branch,repo,package,version,cve,state,fixed_version,status,resolution,needs_review,triage_status,justification,note,author,triage_time');
     expect(lines).toHaveLength(rows.length + 2);
-    const line = lines.find((text) => text.includes(`,${notAffected.vulnerabilityId},`))!;
+    const line = lines.find((text: string) => text.includes(`,${notAffected.vulnerabilityId},`))!;
     expect(line).toContain(',not-affected,resolved,false,not-affected,vulnerable-code-not-in-execute-path,only the client is built,ann@example.org,');
   });
 });
+
+async function joined(pieces: AsyncIterable<string>): Promise<string> {
+  let text = '';
+  for await (const piece of pieces) text += piece;
+  return text;
+}

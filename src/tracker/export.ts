@@ -4,12 +4,13 @@ import { InputError } from '../base/input-error.js';
 import type { ExportedPair, ExportedVulnerability } from '../base/export.js';
 import { exportStatus } from '../engine/export.js';
 import { type CsafDocument, type CsafIndexEntry, type CsafOptions, csafDocument, csafFileName, formatCsaf, formatCsafChanges, formatCsafIndex } from '../formats/csaf.js';
-import { type OpenVexOptions, formatOpenVex, openVexDocument } from '../formats/openvex.js';
+import { type OpenVexOptions, OpenVexWriter } from '../formats/openvex.js';
 import { type OsvOptions, type OsvRecord, formatOsvIndex, formatOsvRecord, osvRecord } from '../formats/osv.js';
 import { formatSecdb } from '../formats/secdb.js';
-import { formatStatesCsv } from '../formats/states-table.js';
+import { STATES_CSV_HEADER, formatStatesCsvRows } from '../formats/states-table.js';
 import {
   type NamedState,
+  type StateCursor,
   type StateFilter,
   type Store,
   findStates,
@@ -23,8 +24,18 @@ import {
 } from '../store/index.js';
 import { triageStates } from './triage.js';
 
+/** Files written at once: a page's small files wait on the disk together, not one after another. */
+const WRITE_CONCURRENCY = 32;
+
+/** Writes each item, `WRITE_CONCURRENCY` at a time. */
+async function writeTogether<T>(items: readonly T[], write: (item: T) => Promise<void>): Promise<void> {
+  for (let start = 0; start < items.length; start += WRITE_CONCURRENCY) await Promise.all(items.slice(start, start + WRITE_CONCURRENCY).map(write));
+}
+
 /** Vulnerability ids read per page: bounds what an export holds at once. */
 const PAGE_SIZE = 500;
+/** Pairs read per page of the states table. */
+const STATES_PAGE_SIZE = 5_000;
 
 export interface ExportScope {
   /** Only this branch's pairs. */
@@ -123,7 +134,39 @@ export interface StateTableRow {
 
 /** The states matching `filter` with their triage, as `query states` and `export states` list them. */
 export async function stateTableRows(store: Pick<Store, 'db'>, filter: StateFilter, today: string | undefined): Promise<StateTableRow[]> {
-  const states = await findStates(store.db, filter);
+  return tableRows(store, await findStates(store.db, filter), today);
+}
+
+/** `stateTableRows` a page of pairs at a time, so a long table is never held whole. */
+async function* stateTableRowPages(store: Pick<Store, 'db'>, filter: StateFilter, today: string | undefined): AsyncGenerator<StateTableRow[]> {
+  let after: StateCursor | undefined;
+  for (;;) {
+    const states = await findStates(store.db, { ...filter, ...(after === undefined ? {} : { after }), limit: STATES_PAGE_SIZE });
+    if (states.length === 0) return;
+    const last = states.at(-1)!;
+    after = { branch: last.branch, repo: last.repo, package: last.package, vulnerabilityId: last.vulnerabilityId };
+    yield await tableRows(store, states, today);
+  }
+}
+
+/**
+ * The states table as CSV or as a JSON array of `StateTableRow`s (the rows of `query states
+ * --json`), made a page of pairs at a time.
+ */
+export async function* statesTable(store: Pick<Store, 'db'>, filter: StateFilter, today: string | undefined, format: 'csv' | 'json'): AsyncGenerator<string> {
+  yield format === 'csv' ? STATES_CSV_HEADER : '[';
+  let first = true;
+  for await (const rows of stateTableRowPages(store, filter, today)) {
+    if (format === 'csv') yield statesCsvRows(rows);
+    else {
+      yield `${first ? '' : ','}${rows.map((row) => JSON.stringify(row)).join(',')}`;
+      first = false;
+    }
+  }
+  if (format === 'json') yield ']\n';
+}
+
+async function tableRows(store: Pick<Store, 'db'>, states: readonly NamedState[], today: string | undefined): Promise<StateTableRow[]> {
   const triages = await triageStates(store.db, states, today);
   return states.map((state, index) => {
     const { computedState, triage, status, resolution, needsReview } = triages[index]!;
@@ -159,9 +202,10 @@ export async function* osvRecords(store: Pick<Store, 'db'>, options: OsvOptions)
  */
 export async function writeOsvFiles(store: Pick<Store, 'db'>, options: OsvOptions, write: (name: string, text: string) => Promise<void>): Promise<number> {
   const index: { id: string; modified: string }[] = [];
-  for await (const record of osvRecords(store, options)) {
-    await write(`${record.id}.json`, formatOsvRecord(record));
-    index.push({ id: record.id, modified: record.modified });
+  for await (const page of exportedVulnerabilityPages(store, {})) {
+    const records = page.flatMap((vulnerability) => osvRecord(vulnerability, options) ?? []);
+    await writeTogether(records, (record) => write(`${record.id}.json`, formatOsvRecord(record)));
+    for (const record of records) index.push({ id: record.id, modified: record.modified });
   }
   await write('all.json', formatOsvIndex(index));
   return index.length;
@@ -173,11 +217,12 @@ export async function writeOsvExport(store: Pick<Store, 'db'>, dir: string, opti
   return writeOsvFiles(store, options, (name, text) => writeFile(join(dir, name), text));
 }
 
-/** The OpenVEX document of every exported pair (of one branch, when given). */
-export async function openVexExport(store: Pick<Store, 'db'>, scope: ExportScope, options: OpenVexOptions): Promise<string> {
-  const vulnerabilities: ExportedVulnerability[] = [];
-  for await (const vulnerability of exportedVulnerabilities(store, scope)) vulnerabilities.push(vulnerability);
-  return formatOpenVex(openVexDocument(vulnerabilities, options));
+/** The OpenVEX document of every exported pair (of one branch, when given), made a page of vulnerabilities at a time. */
+export async function* openVexExport(store: Pick<Store, 'db'>, scope: ExportScope, options: OpenVexOptions): AsyncGenerator<string> {
+  const writer = new OpenVexWriter(options);
+  yield writer.head();
+  for await (const page of exportedVulnerabilityPages(store, scope)) yield page.map((vulnerability) => writer.statements(vulnerability)).join('');
+  yield writer.tail();
 }
 
 /**
@@ -219,10 +264,10 @@ export async function* csafDocuments(store: Pick<Store, 'db'>, options: CsafOpti
  */
 export async function writeCsafFiles(store: Pick<Store, 'db'>, options: CsafOptions, write: (name: string, text: string) => Promise<void>): Promise<number> {
   const index: CsafIndexEntry[] = [];
-  for await (const document of csafDocuments(store, options)) {
-    const file = csafFileName(document.document.tracking.id);
-    await write(file, formatCsaf(document));
-    index.push({ file, currentReleaseDate: document.document.tracking.current_release_date });
+  for await (const page of exportedVulnerabilityPages(store, { branch: options.branch })) {
+    const documents = await csafDocumentsOf(store, page, options);
+    await writeTogether(documents, (document) => write(csafFileName(document.document.tracking.id), formatCsaf(document)));
+    for (const document of documents) index.push({ file: csafFileName(document.document.tracking.id), currentReleaseDate: document.document.tracking.current_release_date });
   }
   await write('index.txt', formatCsafIndex(index));
   await write('changes.csv', formatCsafChanges(index));
@@ -274,9 +319,9 @@ export async function secdbExport(store: Pick<Store, 'db'>, branch: string, repo
   return formatSecdb({ branch, repo, archs: known.archs, urlprefix, packages: nonEmpty });
 }
 
-/** The rows as the CSV states table. */
-export function statesCsv(rows: readonly StateTableRow[]): string {
-  return formatStatesCsv(
+/** The rows as lines of the CSV states table (the header is `STATES_CSV_HEADER`). */
+function statesCsvRows(rows: readonly StateTableRow[]): string {
+  return formatStatesCsvRows(
     rows.map((row) => ({
       branch: row.branch,
       repo: row.repo,

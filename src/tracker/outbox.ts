@@ -1,5 +1,6 @@
 import { type KeyObject, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { DEFAULT_PURL_NAMESPACE } from '../base/export.js';
 import type { TriageEvent } from '../base/triage.js';
 import { isSentToPeers, retractedBy } from '../engine/exchange.js';
 import { type SignatureKey, signRequest } from '../formats/http-signature.js';
@@ -56,7 +57,6 @@ export interface SenderOptions {
   readonly timeoutMs?: number;
 }
 
-const DEFAULT_PURL_NAMESPACE = 'alpine';
 const DEFAULT_RETRY_BASE_MS = 30_000;
 const DEFAULT_MAX_DELAY_MS = 6 * 3_600_000;
 const DEFAULT_MAX_ATTEMPTS = 12;

@@ -1,4 +1,7 @@
-import type { KeyObject } from 'node:crypto';
+import { type KeyObject, createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DEFAULT_CSAF_NAMESPACE } from '../base/export.js';
@@ -18,7 +21,7 @@ import {
 import { isPublication } from '../sources/publication.js';
 import { securityIndex } from './security-index.js';
 import { type Store, getDataVersion, listBranches } from '../store/index.js';
-import { DEFAULT_URL_PREFIX, openVexExport, secdbExport, stateTableRows, statesCsv, writeCsafFiles, writeOsvFiles } from './export.js';
+import { DEFAULT_URL_PREFIX, openVexExport, secdbExport, statesTable, writeCsafFiles, writeOsvFiles } from './export.js';
 
 const JSON_TYPE = 'application/json';
 
@@ -30,10 +33,15 @@ export interface PublishContext {
   /** The tracker's public address: OSV records reference its vulnerability pages, OpenVEX its document id. */
   readonly baseUrl: string | undefined;
   readonly osvPrefix: string;
+  /** The purl namespace of the packages (`alpine`, `wolfi`). */
+  readonly purlNamespace: string;
 }
 
-/** Writes one file of the publication: a relative `/`-separated path, its media type and content. */
-type WriteFile = (path: string, mediaType: string, text: string) => Promise<void>;
+/**
+ * Writes one file of the publication: a relative `/`-separated path, its media type and content,
+ * whole or in pieces as they are made (a large export is never held whole).
+ */
+type WriteFile = (path: string, mediaType: string, content: string | AsyncIterable<string>) => Promise<void>;
 
 /** One export of a publication: its name (each file's `export` in index.json) and the files it writes. */
 export interface PublishedExport {
@@ -68,23 +76,23 @@ export const PUBLISHED_EXPORTS: readonly PublishedExport[] = [
   },
   {
     name: 'osv',
-    async write({ store, baseUrl, osvPrefix }, file) {
-      const options: OsvOptions = { prefix: osvPrefix, advisoryUrl: baseUrl === undefined ? undefined : (id) => `${baseUrl}/cve/${encodeURIComponent(id)}` };
+    async write({ store, baseUrl, osvPrefix, purlNamespace }, file) {
+      const options: OsvOptions = { prefix: osvPrefix, purlNamespace, advisoryUrl: baseUrl === undefined ? undefined : (id) => `${baseUrl}/cve/${encodeURIComponent(id)}` };
       await writeOsvFiles(store, options, (name, text) => file(`osv/${name}`, JSON_TYPE, text));
     },
   },
   {
     name: 'openvex',
-    async write({ store, distribution, baseUrl }, file) {
+    async write({ store, distribution, baseUrl, purlNamespace }, file) {
       const idBase = baseUrl === undefined ? 'urn:secfix:openvex:' : `${baseUrl}/export/openvex.json#`;
-      await file('openvex.json', JSON_TYPE, await openVexExport(store, {}, { author: `${distribution} security tracker`, idBase }));
+      await file('openvex.json', JSON_TYPE, openVexExport(store, {}, { author: `${distribution} security tracker`, idBase, purlNamespace }));
     },
   },
   {
     name: 'csaf',
-    async write({ store, distribution, baseUrl }, file) {
+    async write({ store, distribution, baseUrl, purlNamespace }, file) {
       const advisoryUrl = baseUrl === undefined ? undefined : (id: string) => `${baseUrl}/cve/${encodeURIComponent(id)}`;
-      await writeCsafFiles(store, { distribution, namespace: baseUrl ?? DEFAULT_CSAF_NAMESPACE, advisoryUrl }, (name, text) =>
+      await writeCsafFiles(store, { distribution, namespace: baseUrl ?? DEFAULT_CSAF_NAMESPACE, purlNamespace, advisoryUrl }, (name, text) =>
         file(`csaf/${name}`, name.endsWith('.json') ? JSON_TYPE : name.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8', text),
       );
     },
@@ -93,9 +101,8 @@ export const PUBLISHED_EXPORTS: readonly PublishedExport[] = [
     name: 'states',
     async write({ store }, file) {
       // No day applied: a publication describes the data, so the same database gives the same bytes.
-      const rows = await stateTableRows(store, {}, undefined);
-      await file('states.csv', 'text/csv; charset=utf-8', statesCsv(rows));
-      await file('states.json', JSON_TYPE, `${JSON.stringify(rows)}\n`);
+      await file('states.csv', 'text/csv; charset=utf-8', statesTable(store, {}, undefined, 'csv'));
+      await file('states.json', JSON_TYPE, statesTable(store, {}, undefined, 'json'));
     },
   },
 ];
@@ -111,6 +118,28 @@ export interface PublishSummary {
   readonly dataVersion: number;
   readonly files: number;
   readonly bytes: number;
+}
+
+/** Writes a new file (`wx`: never one already there); its size and SHA-256. */
+async function writeWhole(target: string, content: Buffer): Promise<{ size: number; sha256: string }> {
+  await writeFile(target, content, { flag: 'wx' });
+  return { size: content.length, sha256: sha256Hex(content) };
+}
+
+/** Writes a new file piece by piece as the pieces are made, hashing them on the way. */
+async function writeStreamed(target: string, pieces: AsyncIterable<string>): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const counted = async function* () {
+    for await (const piece of pieces) {
+      const chunk = Buffer.from(piece);
+      hash.update(chunk);
+      size += chunk.length;
+      yield chunk;
+    }
+  };
+  await pipeline(Readable.from(counted()), createWriteStream(target, { flags: 'wx' }));
+  return { size, sha256: hash.digest('hex') };
 }
 
 /** Files flushed at once: enough for the filesystem to commit them together. */
@@ -184,7 +213,8 @@ export async function publish(dir: string, options: PublishOptions): Promise<Pub
     const written: string[] = [];
     const folders = new Set<string>([temp]);
     let bytes = 0;
-    const put = async (path: string, content: Buffer) => {
+    /** Writes a file of the publication; its size and SHA-256. */
+    const put = async (path: string, content: Buffer | AsyncIterable<string>): Promise<{ size: number; sha256: string }> => {
       const problem = publishedPathProblem(path);
       if (problem !== undefined) throw new InputError(path, undefined, `file name ${problem}`);
       const target = join(temp, ...path.split('/'));
@@ -193,15 +223,15 @@ export async function publish(dir: string, options: PublishOptions): Promise<Pub
         folders.add(dirname(target));
       }
       // `wx`: two exports writing one path is a mistake in the table, not a file to overwrite.
-      await writeFile(target, content, { flag: 'wx' });
+      const result = Buffer.isBuffer(content) ? await writeWhole(target, content) : await writeStreamed(target, content);
       written.push(target);
-      bytes += content.length;
+      bytes += result.size;
+      return result;
     };
     for (const entry of options.exports) {
-      await entry.write(options, async (path, mediaType, text) => {
-        const content = Buffer.from(text);
-        await put(path, content);
-        files.push({ path, export: entry.name, mediaType, size: content.length, sha256: sha256Hex(content) });
+      await entry.write(options, async (path, mediaType, content) => {
+        const { size, sha256 } = await put(path, typeof content === 'string' ? Buffer.from(content) : content);
+        files.push({ path, export: entry.name, mediaType, size, sha256 });
       });
     }
     const index = Buffer.from(formatPublicationIndex({ dataVersion: dataVersion.version, generated: dataVersion.changedAt, key: options.keyName, files }));

@@ -1,3 +1,5 @@
+import { Readable, pipeline } from 'node:stream';
+import { createBrotliCompress, createGzip, constants as zlib } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type DataVersion, getDataVersion } from '../store/index.js';
 import { isPersonal, personalizePage } from './auth.js';
@@ -47,19 +49,49 @@ function notModified(request: FastifyRequest, etag: string, lastModified: string
   return Number.isFinite(since) && Math.floor(Date.parse(lastModified) / 1000) * 1000 <= since;
 }
 
+/** Sets the validators of the data version (ETag, Last-Modified) and the caching headers. */
+function setValidators(web: WebContext, reply: FastifyReply, dataVersion: DataVersion, variant: string): string {
+  const etag = `W/"${dataVersion.version}-${variant}"`;
+  reply
+    .header('etag', etag)
+    .header('last-modified', httpDate(dataVersion.changedAt))
+    .header('cache-control', `public, max-age=${MAX_AGE_SECONDS}`)
+    .header('vary', web.site.signIn === true ? 'Accept, Accept-Encoding, Cookie' : 'Accept, Accept-Encoding');
+  return etag;
+}
+
+/** A public representation too large to hold: its media type, its variant (see `Representation`) and its text in pieces. */
+export interface StreamedRepresentation {
+  readonly contentType: string;
+  readonly variant: string;
+  readonly render: () => AsyncIterable<string>;
+}
+
+/**
+ * Sends a large public representation as it is made, compressed on the way when the client
+ * accepts it, with the validators of the data version, so a conditional request costs one query.
+ * It is not kept in the response cache: holding it is what streaming avoids.
+ */
+export async function respondStreamed(web: WebContext, request: FastifyRequest, reply: FastifyReply, representation: StreamedRepresentation): Promise<FastifyReply> {
+  const dataVersion = await getDataVersion(web.db);
+  const etag = setValidators(web, reply, dataVersion, representation.variant);
+  if (notModified(request, etag, dataVersion.changedAt)) return reply.code(304).send();
+  // The size is unknown until the end: any body is taken as large enough to compress.
+  const encoding = chooseEncoding(request.headers['accept-encoding'], Number.POSITIVE_INFINITY);
+  const body = Readable.from(representation.render(), { objectMode: false });
+  if (encoding !== 'identity') reply.header('content-encoding', encoding);
+  const encoder = encoding === 'br' ? createBrotliCompress({ params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } }) : encoding === 'gzip' ? createGzip() : undefined;
+  // `pipeline` passes a failure while rendering on to the encoder, which ends the answer.
+  return reply.code(200).type(representation.contentType).send(encoder === undefined ? body : pipeline(body, encoder, () => undefined));
+}
+
 /**
  * Sends a representation with validators, caching and compression: one query for the data
  * version answers a conditional request (304) or finds the cached body; only a miss renders.
  */
 export async function respond(web: WebContext, request: FastifyRequest, reply: FastifyReply, representation: Representation): Promise<FastifyReply> {
   const dataVersion = await getDataVersion(web.db);
-  const etag = `W/"${dataVersion.version}-${representation.variant}"`;
-  const lastModified = httpDate(dataVersion.changedAt);
-  reply
-    .header('etag', etag)
-    .header('last-modified', lastModified)
-    .header('cache-control', `public, max-age=${MAX_AGE_SECONDS}`)
-    .header('vary', web.site.signIn === true ? 'Accept, Accept-Encoding, Cookie' : 'Accept, Accept-Encoding');
+  const etag = setValidators(web, reply, dataVersion, representation.variant);
   const personal = isPersonal(request) && representation.contentType.startsWith('text/html');
   // A signed-in page names its reader: nothing may keep it, so nothing can ask to revalidate it.
   if (personal) reply.header('cache-control', 'private, no-store').removeHeader('etag').removeHeader('last-modified');

@@ -19,6 +19,8 @@ export interface SiteOptions {
   readonly baseUrl?: string;
   /** Whether people can sign in (`serve --oidc-issuer`): pages then link to it. */
   readonly signIn?: boolean;
+  /** The purl namespace the exports name packages in (the configuration's `purlNamespace`); `alpine` when absent. */
+  readonly purlNamespace?: string;
 }
 
 /** A base URL `secfix serve` cannot use, said in one line. */

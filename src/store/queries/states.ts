@@ -315,6 +315,18 @@ export interface StateFilter {
   readonly vulnerableOrTriaged?: boolean;
   /** Only pairs of the published source packages of this scope (one person's, or nobody's). */
   readonly scope?: PackageScope;
+  /** Only pairs after this one in the result order: with `limit`, a page after the previous page's last. */
+  readonly after?: StateCursor;
+  /** At most this many pairs. */
+  readonly limit?: number;
+}
+
+/** A place in `findStates`' order: a pair by branch and repository names, package and vulnerability. */
+export interface StateCursor {
+  readonly branch: string;
+  readonly repo: string;
+  readonly package: string;
+  readonly vulnerabilityId: string;
 }
 
 /** A state with the names of its branch and repository. */
@@ -365,6 +377,12 @@ export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promi
       ),
     );
   }
+  if (filter.after !== undefined) {
+    const { branch, repo, package: pkg, vulnerabilityId } = filter.after;
+    // A row value compares as the ORDER BY below sorts, in both SQLite and PostgreSQL.
+    query = query.where(sql<boolean>`(b.name, r.name, s.package, s.vulnerability_id) > (${branch}, ${repo}, ${pkg}, ${vulnerabilityId})`);
+  }
+  if (filter.limit !== undefined) query = query.limit(filter.limit);
   const rows = await query.orderBy('b.name').orderBy('r.name').orderBy('s.package').orderBy('s.vulnerability_id').execute();
   return rows.map((row) => ({ ...storedState(row), branch: row.branch, repo: row.repo }));
 }

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type CsafDocument, csafFileName } from '../../formats/csaf.js';
 import { parseSecdb } from '../../formats/secdb.js';
@@ -59,6 +59,21 @@ describe.each(backends)('%s export routes', (backend) => {
     expect(JSON.parse(gunzipSync(first.rawPayload).toString())).toBeInstanceOf(Array);
     const again = await web().get(EXPORT_PATHS.osvIndex, { 'if-none-match': String(first.headers.etag) });
     expect(again.statusCode).toBe(304);
+  });
+
+  it('streams OpenVEX and the states table compressed, with the data version ETag and 304 when unchanged', async () => {
+    for (const [url, encoding, decode] of [
+      [EXPORT_PATHS.openVex, 'br', brotliDecompressSync],
+      [EXPORT_PATHS.states, 'gzip', gunzipSync],
+    ] as const) {
+      const plain = await web().get(url);
+      const first = await web().get(url, { 'accept-encoding': encoding });
+      expect(first.statusCode, url).toBe(200);
+      expect(first.headers['content-encoding'], url).toBe(encoding);
+      expect(decode(first.rawPayload).toString(), url).toBe(plain.body);
+      expect(first.headers.etag, url).toBe(plain.headers.etag);
+      expect((await web().get(url, { 'if-none-match': String(first.headers.etag) })).statusCode, url).toBe(304);
+    }
   });
 
   it('answers 404 for an unknown record, a file that is not .json, and an unknown branch or repository', async () => {

@@ -2,12 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../base/input-error.js';
 import { type CsafIndexEntry, type CsafOptions, csafFileName, formatCsaf, formatCsafChanges, formatCsafIndex } from '../../formats/csaf.js';
 import { formatOsvIndex, formatOsvRecord, osvId, osvRecord, type OsvOptions } from '../../formats/osv.js';
-import { DEFAULT_URL_PREFIX, csafDocuments, csafDocumentsOf, exportedVulnerabilitiesOf, openVexExport, osvRecords, secdbExport, stateTableRows, statesCsv } from '../../tracker/export.js';
+import { DEFAULT_PURL_NAMESPACE } from '../../base/export.js';
+import { DEFAULT_URL_PREFIX, csafDocuments, csafDocumentsOf, exportedVulnerabilitiesOf, openVexExport, osvRecords, secdbExport, statesTable } from '../../tracker/export.js';
 import { UnknownBranchError } from '../../scan/tracker.js';
 import { securityIndex } from '../../tracker/security-index.js';
 import { notFound } from '../errors.js';
 import { type RawQuery, onlyParams, textParam } from '../query-params.js';
-import { respond } from '../respond.js';
+import { respond, respondStreamed } from '../respond.js';
 import { EXPORT_PATHS, vulnerabilityPath } from '../urls.js';
 import type { WebContext } from '../web-context.js';
 
@@ -38,7 +39,8 @@ function jsonFileName(file: string, what: string): string {
  */
 export function registerExportRoutes(app: FastifyInstance, web: WebContext): void {
   const store = { db: web.db };
-  const osvOptions = (): OsvOptions => ({ prefix: OSV_ID_PREFIX, advisoryUrl: (id) => `${web.origin()}${vulnerabilityPath(id)}` });
+  const purlNamespace = web.site.purlNamespace ?? DEFAULT_PURL_NAMESPACE;
+  const osvOptions = (): OsvOptions => ({ prefix: OSV_ID_PREFIX, purlNamespace, advisoryUrl: (id) => `${web.origin()}${vulnerabilityPath(id)}` });
   const serve = (request: FastifyRequest, reply: FastifyReply, url: string, contentType: string, variant: string, render: () => Promise<string>) =>
     respond(web, request, reply, { url, contentType, variant, render });
 
@@ -63,6 +65,7 @@ export function registerExportRoutes(app: FastifyInstance, web: WebContext): voi
   const csafOptions = (): CsafOptions => ({
     distribution: web.site.distribution,
     namespace: web.origin(),
+    purlNamespace,
     advisoryUrl: (id) => `${web.origin()}${vulnerabilityPath(id)}`,
   });
   const csafIndex = async (): Promise<CsafIndexEntry[]> => {
@@ -114,12 +117,15 @@ export function registerExportRoutes(app: FastifyInstance, web: WebContext): voi
       }
     });
   });
+  // The two largest exports are sent as they are made, never held whole (see `respondStreamed`).
   app.get(EXPORT_PATHS.openVex, (request, reply) =>
-    serve(request, reply, EXPORT_PATHS.openVex, JSON_TYPE, 'openvex', () =>
-      openVexExport(store, {}, { author: `${web.site.distribution} security tracker`, idBase: `${web.origin()}${EXPORT_PATHS.openVex}#` }),
-    ),
+    respondStreamed(web, request, reply, {
+      contentType: JSON_TYPE,
+      variant: 'openvex',
+      render: () => openVexExport(store, {}, { author: `${web.site.distribution} security tracker`, idBase: `${web.origin()}${EXPORT_PATHS.openVex}#`, purlNamespace }),
+    }),
   );
   app.get(EXPORT_PATHS.states, (request, reply) =>
-    serve(request, reply, EXPORT_PATHS.states, 'text/csv; charset=utf-8', 'csv', async () => statesCsv(await stateTableRows(store, {}, web.today()))),
+    respondStreamed(web, request, reply, { contentType: 'text/csv; charset=utf-8', variant: 'csv', render: () => statesTable(store, {}, web.today(), 'csv') }),
   );
 }
