@@ -10,6 +10,7 @@ import { searchSummaryMigration } from './migrations/0006-search-summary.js';
 import { cve5AffectedMigration } from './migrations/0007-cve5-affected.js';
 import { exchangeMigration } from './migrations/0009-exchange.js';
 import { auditPairsMigration } from './migrations/0012-audit-pairs.js';
+import { packagePageIndexesMigration } from './migrations/0013-package-page-indexes.js';
 
 /** Every migration in order; names sort in the order they must run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -23,6 +24,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0007-cve5-affected': cve5AffectedMigration(dialect),
     '0009-exchange': exchangeMigration(dialect),
     '0012-audit-pairs': auditPairsMigration(dialect),
+    '0013-package-page-indexes': packagePageIndexesMigration(dialect),
   };
 }
 

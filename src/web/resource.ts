@@ -136,7 +136,7 @@ export function registerResource<Input, Data>(app: FastifyInstance, web: WebCont
             return page(context, { title: resource.title(data, input), body: resource.html(data, context, input), alternates }).toString();
           },
         };
-        // The data is loaded: render the other formats too, since clients often ask for several.
+        // The data is loaded: offer the other formats from it, since clients often ask for several.
         for (const other of FORMATS) if (other !== format) also(other, MEDIA_TYPES[other], bodies[other]);
         return bodies[format]();
       },

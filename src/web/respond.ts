@@ -18,8 +18,8 @@ export interface Representation {
   readonly variant: string;
   /**
    * Renders the body. `also` offers other representations of the same resource made from the
-   * same data, so one load fills the cache for every format; they are rendered only when there
-   * is a cache, and one that fails to render (a redirect, say) is simply not stored.
+   * same data, so one load serves every format: the cache keeps them unrendered, and renders
+   * one when it is first asked for; one that fails then (a redirect, say) is rendered by its request.
    */
   readonly render: (dataVersion: DataVersion, also: (variant: string, contentType: string, body: () => string) => void) => Promise<string>;
   /** False for a body rendered for one reader (forms with their CSRF token): it is neither taken from nor put in the cache. */
@@ -102,13 +102,8 @@ export async function respond(web: WebContext, request: FastifyRequest, reply: F
   const cache = representation.cacheable === false ? undefined : web.cache;
   let entry: CachedBody | undefined = cache?.get(key(representation.variant), dataVersion.version);
   if (entry === undefined) {
-    const text = await representation.render(dataVersion, (variant, contentType, body) => {
-      if (web.cache === undefined) return;
-      try {
-        web.cache.set(key(variant), { dataVersion: dataVersion.version, contentType, body: Buffer.from(body()) });
-      } catch {
-        // Only this request's own representation must render; a failed extra is rendered when asked for.
-      }
+    const text = await representation.render(dataVersion, (variant, contentType, render) => {
+      web.cache?.set(key(variant), { dataVersion: dataVersion.version, contentType, render });
     });
     entry = { dataVersion: dataVersion.version, contentType: representation.contentType, body: Buffer.from(text) };
     cache?.set(key(representation.variant), entry);

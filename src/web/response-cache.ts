@@ -66,7 +66,22 @@ export function encodedBody(entry: CachedBody, encoding: ContentEncoding): Buffe
   return entry.body;
 }
 
-const entrySize = (entry: CachedBody) => entry.body.length + (entry.gzip?.length ?? 0) + (entry.br?.length ?? 0);
+/**
+ * Another format of a resource whose data one request loaded: rendered from that data when
+ * first asked for, so a miss renders only the format it was asked for.
+ */
+export interface LazyBody {
+  readonly dataVersion: number;
+  readonly contentType: string;
+  readonly render: () => string;
+}
+
+type Entry = CachedBody | LazyBody;
+
+const isLazy = (entry: Entry): entry is LazyBody => 'render' in entry;
+
+/** Bytes an entry holds; a lazy one holds only its data, shared with the entry that loaded it. */
+const entrySize = (entry: Entry) => (isLazy(entry) ? 0 : entry.body.length + (entry.gzip?.length ?? 0) + (entry.br?.length ?? 0));
 
 /**
  * Rendered responses by URL and format, least recently used dropped first. Pages change only
@@ -74,7 +89,7 @@ const entrySize = (entry: CachedBody) => entry.body.length + (entry.gzip?.length
  * while its data version is current.
  */
 export class ResponseCache {
-  readonly #entries = new Map<string, CachedBody>();
+  readonly #entries = new Map<string, Entry>();
   #bytes = 0;
 
   constructor(
@@ -90,11 +105,23 @@ export class ResponseCache {
       this.#bytes -= entrySize(entry);
       return undefined;
     }
-    this.#entries.set(key, entry);
-    return entry;
+    if (!isLazy(entry)) {
+      this.#entries.set(key, entry);
+      return entry;
+    }
+    let body: Buffer;
+    try {
+      body = Buffer.from(entry.render());
+    } catch {
+      // One that fails (a redirect, say) is rendered by the request itself, which answers the failure.
+      return undefined;
+    }
+    const rendered: CachedBody = { dataVersion: entry.dataVersion, contentType: entry.contentType, body };
+    this.set(key, rendered);
+    return rendered;
   }
 
-  set(key: string, entry: CachedBody): void {
+  set(key: string, entry: Entry): void {
     const previous = this.#entries.get(key);
     if (previous !== undefined) {
       this.#bytes -= entrySize(previous);
