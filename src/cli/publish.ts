@@ -9,8 +9,12 @@ import { subcommand } from './subcommand.js';
 const PUBLISH_HELP = `
 Writes, at the paths the tracker serves under /export/:
   secdb/<branch>/<repo>.json   Alpine's secdb JSON, one per branch and repository
+  security-index/<branch>/<arch>.json
+                               what scan reads: published fixes, binaries, not-affected ids
   osv/all.json, osv/<id>.json  OSV records in osv.dev's REST layout
   openvex.json                 one OpenVEX document
+  csaf/index.txt, csaf/changes.csv, csaf/<file>.json
+                               CSAF 2.0 VEX documents, one per vulnerability
   states.csv, states.json      the states table
 and index.json (each file's path, size, SHA-256 and media type, the key's name, the data
 version and when the data last changed), SHA256SUMS (sha256sum's format) and SHA256SUMS.sig
