@@ -5,10 +5,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
 import { DEFAULT_CSAF_NAMESPACE, DEFAULT_PURL_NAMESPACE } from '../base/export.js';
-import type { SecfixConfig } from '../formats/config.js';
 import { withCliStore } from './database.js';
 import { type CliIo, type CliStatus, todayOf } from './io.js';
-import { DB_OPTION_HELP } from './options.js';
+import { DB_OPTION_HELP, configFor } from './options.js';
 import { type StatesFlags, statesFilter, withStatesFilters } from './query.js';
 import { subcommand } from './subcommand.js';
 
@@ -31,13 +30,6 @@ async function emitStream(io: CliIo, pieces: AsyncIterable<string>, out: string 
 }
 
 const CONFIG_HELP = 'configuration file (YAML): its purlNamespace names the packages (default alpine)';
-
-/** The configuration `--config` names, if any. */
-async function configOf(path: string | undefined): Promise<SecfixConfig | undefined> {
-  if (path === undefined) return undefined;
-  const { loadConfig } = await import('../sources/config.js');
-  return loadConfig(path);
-}
 
 function rejectionsCommand(io: CliIo): Command {
   return subcommand(io, 'rejections')
@@ -111,7 +103,7 @@ function osvCommand(io: CliIo): Command {
       const { checkOsvPrefix } = await import('../formats/osv.js');
       const prefix = checkOsvPrefix(flags.prefix);
       const base = flags.baseUrl?.replace(/\/+$/, '');
-      const purlNamespace = (await configOf(flags.config))?.purlNamespace ?? DEFAULT_PURL_NAMESPACE;
+      const purlNamespace = (await configFor(flags.config))?.purlNamespace ?? DEFAULT_PURL_NAMESPACE;
       await withCliStore(flags.db, async ({ store }) => {
         const { writeOsvExport } = await import('../tracker/export.js');
         const count = await writeOsvExport(store, dir, { prefix, purlNamespace, advisoryUrl: base === undefined ? undefined : (id) => `${base}/cve/${encodeURIComponent(id)}` });
@@ -131,7 +123,7 @@ function openVexCommand(io: CliIo): Command {
     .option('--out <file>', 'write to this file instead of standard output')
     .addHelpText('after', '\nProducts are PURLs of the binary packages with version and ?arch=, no distro qualifier.\n\nExample:\n  secfix export openvex --branch 3.20 --out alpine-3.20.openvex.json\n')
     .action(async (flags: { db?: string; branch?: string; author: string; idBase: string; config?: string; out?: string }) => {
-      const purlNamespace = (await configOf(flags.config))?.purlNamespace ?? DEFAULT_PURL_NAMESPACE;
+      const purlNamespace = (await configFor(flags.config))?.purlNamespace ?? DEFAULT_PURL_NAMESPACE;
       await withCliStore(flags.db, async ({ store }) => {
         const { openVexExport } = await import('../tracker/export.js');
         const scope = flags.branch === undefined ? {} : { branch: branchName(flags.branch) };
@@ -154,7 +146,7 @@ function csafCommand(io: CliIo): Command {
       '\nFile names follow CSAF\'s rule (cve-2024-1234.json). Products: vendor > branch > origin > published\nversion, ids like 3.20/main/openssl@3.3.2-r0. known_not_affected carries the VEX justification as a\nflag and the note as an impact threat; known_affected and fixed carry remediations.\n\nExample:\n  secfix export csaf --config config/alpine.yaml --base-url https://security.example.org --out public/csaf\n',
     )
     .action(async (flags: { db?: string; config?: string; distribution: string; baseUrl?: string; branch?: string; out: string }) => {
-      const config = await configOf(flags.config);
+      const config = await configFor(flags.config);
       const distribution = config?.distribution ?? flags.distribution;
       const base = flags.baseUrl?.replace(/\/+$/, '');
       await withCliStore(flags.db, async ({ store }) => {

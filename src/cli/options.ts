@@ -1,13 +1,23 @@
 import type { MappingRules } from '../engine/index.js';
+import type { SecfixConfig } from '../formats/config.js';
 
 export const DB_OPTION_HELP = 'database URL: sqlite:PATH or postgres://USER@HOST/DB (default: $SECFIX_DB, else sqlite:./secfix.db)';
 
 export const CONFIG_OPTION_HELP = 'configuration file (YAML); its CPE mapping rules are used (default: the bundled Alpine rules)';
 
+/** The configuration `--config` names, if any (its module is loaded only then). */
+export async function configFor(configFlag: string | undefined): Promise<SecfixConfig | undefined> {
+  if (configFlag === undefined) return undefined;
+  const { loadConfig } = await import('../sources/config.js');
+  return loadConfig(configFlag);
+}
+
 /** The mapping rules of `--config`, or Alpine's bundled rules when none is given. */
 export async function mappingRulesFor(configFlag: string | undefined): Promise<MappingRules> {
-  const { loadConfig, loadMappingRules } = await import('../sources/config.js');
-  return configFlag === undefined ? loadMappingRules() : (await loadConfig(configFlag)).mapping;
+  const config = await configFor(configFlag);
+  if (config !== undefined) return config.mapping;
+  const { loadMappingRules } = await import('../sources/config.js');
+  return loadMappingRules();
 }
 
 /** Commander's parser for an option that takes one value and may be repeated (`--secdb a --secdb b`). */

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DEFAULT_PURL_NAMESPACE } from '../base/export.js';
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';
-import { DB_OPTION_HELP } from './options.js';
+import { DB_OPTION_HELP, configFor } from './options.js';
 import { subcommand } from './subcommand.js';
 
 const PUBLISH_HELP = `
@@ -48,7 +48,7 @@ export function publishCommand(io: CliIo, _status: CliStatus): Command {
       ]);
       const osvPrefix = checkOsvPrefix(flags.prefix);
       const key = readSigningKey((await readInputBytes(flags.key)).toString('utf8'), flags.key);
-      const config = flags.config === undefined ? undefined : await (await import('../sources/config.js')).loadConfig(flags.config);
+      const config = await configFor(flags.config);
       await withCliStore(flags.db, async ({ store }) => {
         const { PUBLISHED_EXPORTS, publish } = await import('../tracker/publish.js');
         const summary = await publish(dir, {

@@ -7,7 +7,7 @@ import type { ListenOptions } from '../web/listen.js';
 import { BaseUrlError, DEFAULT_RATE_LIMIT_PER_MINUTE, parseBaseUrl } from '../web/web-context.js';
 import { withCliStore } from './database.js';
 import { type CliIo, type CliStatus, UsageError } from './io.js';
-import { DB_OPTION_HELP } from './options.js';
+import { DB_OPTION_HELP, configFor } from './options.js';
 import { readSigningKey } from './peers.js';
 import { subcommand } from './subcommand.js';
 
@@ -157,12 +157,11 @@ export function serveCommand(io: CliIo, _status: CliStatus): Command {
   )
     .addHelpText('after', '\nExamples:\n  secfix serve --db sqlite:secfix.db --port 8080\n  secfix serve --config config/alpine.yaml --host 0.0.0.0 --base-url https://security.example.org\n  SECFIX_OIDC_CLIENT_SECRET=... secfix serve --config config/alpine.yaml --base-url https://security.example.org \\\n      --oidc-issuer https://gitlab.com --oidc-client-id APP_ID\n')
     .action(async (flags: ServeFlags & { db?: string; config?: string; distribution: string }) => {
-      let site: ServedSite = { distribution: flags.distribution };
-      if (flags.config !== undefined) {
-        const { loadConfig } = await import('../sources/config.js');
-        const config = await loadConfig(flags.config);
-        site = { distribution: config.distribution, purlNamespace: config.purlNamespace, mappingRules: config.mapping, roles: config.auth };
-      }
+      const config = await configFor(flags.config);
+      const site: ServedSite =
+        config === undefined
+          ? { distribution: flags.distribution }
+          : { distribution: config.distribution, purlNamespace: config.purlNamespace, mappingRules: config.mapping, roles: config.auth };
       await withCliStore(flags.db, ({ store, description }) =>
         serveUntilStopped(store, site, flags, (address) => io.stdout.write(`secfix: serving ${description} at ${address} (Ctrl-C stops)\n`)),
       );

@@ -264,6 +264,11 @@ export interface CsafIndexEntry {
   readonly currentReleaseDate: string;
 }
 
+/** A document's line in `index.txt` and `changes.csv`: its file name and latest release. */
+export function csafIndexEntry(document: CsafDocument): CsafIndexEntry {
+  return { file: csafFileName(document.document.tracking.id), currentReleaseDate: document.document.tracking.current_release_date };
+}
+
 /** `index.txt` (CSAF requirement 12): every file name, one a line, in the order given. */
 export function formatCsafIndex(entries: readonly CsafIndexEntry[]): string {
   return entries.map((entry) => `${entry.file}\n`).join('');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InputError } from '../base/input-error.js';
 import type { ExportedPair, ExportedVulnerability } from '../base/export.js';
 import { exportStatus } from '../engine/export.js';
-import { type CsafDocument, type CsafIndexEntry, type CsafOptions, csafDocument, csafFileName, formatCsaf, formatCsafChanges, formatCsafIndex } from '../formats/csaf.js';
+import { type CsafDocument, type CsafIndexEntry, type CsafOptions, csafDocument, csafIndexEntry, formatCsaf, formatCsafChanges, formatCsafIndex } from '../formats/csaf.js';
 import { type OpenVexOptions, OpenVexWriter } from '../formats/openvex.js';
 import { type OsvOptions, type OsvRecord, formatOsvIndex, formatOsvRecord, osvRecord } from '../formats/osv.js';
 import { formatSecdb } from '../formats/secdb.js';
@@ -28,8 +28,10 @@ import { triageStates } from './triage.js';
 const WRITE_CONCURRENCY = 32;
 
 /** Writes each item, `WRITE_CONCURRENCY` at a time. */
-async function writeTogether<T>(items: readonly T[], write: (item: T) => Promise<void>): Promise<void> {
-  for (let start = 0; start < items.length; start += WRITE_CONCURRENCY) await Promise.all(items.slice(start, start + WRITE_CONCURRENCY).map(write));
+async function writeTogether<T>(items: readonly T[], write: (item: T, at: number) => Promise<void>): Promise<void> {
+  for (let start = 0; start < items.length; start += WRITE_CONCURRENCY) {
+    await Promise.all(items.slice(start, start + WRITE_CONCURRENCY).map((item, offset) => write(item, start + offset)));
+  }
 }
 
 /** Vulnerability ids read per page: bounds what an export holds at once. */
@@ -56,11 +58,6 @@ async function* exportedVulnerabilityPages(store: Pick<Store, 'db'>, scope: Expo
     after = ids.at(-1)!;
     yield await exportedVulnerabilitiesOf(store, ids, scope);
   }
-}
-
-/** Every vulnerability with an exported pair, in id order (see `exportedVulnerabilityPages`). */
-export async function* exportedVulnerabilities(store: Pick<Store, 'db'>, scope: ExportScope = {}): AsyncGenerator<ExportedVulnerability> {
-  for await (const page of exportedVulnerabilityPages(store, scope)) yield* page;
 }
 
 /**
@@ -188,12 +185,9 @@ async function tableRows(store: Pick<Store, 'db'>, states: readonly NamedState[]
   });
 }
 
-/** The OSV record of every exported vulnerability, in id order. */
-export async function* osvRecords(store: Pick<Store, 'db'>, options: OsvOptions): AsyncGenerator<OsvRecord> {
-  for await (const vulnerability of exportedVulnerabilities(store)) {
-    const record = osvRecord(vulnerability, options);
-    if (record !== null) yield record;
-  }
+/** The OSV record of every exported vulnerability, in id order, a page of vulnerabilities at a time. */
+export async function* osvRecordPages(store: Pick<Store, 'db'>, options: OsvOptions): AsyncGenerator<OsvRecord[]> {
+  for await (const page of exportedVulnerabilityPages(store, {})) yield page.flatMap((vulnerability) => osvRecord(vulnerability, options) ?? []);
 }
 
 /**
@@ -202,8 +196,7 @@ export async function* osvRecords(store: Pick<Store, 'db'>, options: OsvOptions)
  */
 export async function writeOsvFiles(store: Pick<Store, 'db'>, options: OsvOptions, write: (name: string, text: string) => Promise<void>): Promise<number> {
   const index: { id: string; modified: string }[] = [];
-  for await (const page of exportedVulnerabilityPages(store, {})) {
-    const records = page.flatMap((vulnerability) => osvRecord(vulnerability, options) ?? []);
+  for await (const records of osvRecordPages(store, options)) {
     await writeTogether(records, (record) => write(`${record.id}.json`, formatOsvRecord(record)));
     for (const record of records) index.push({ id: record.id, modified: record.modified });
   }
@@ -253,9 +246,9 @@ export async function csafDocumentsOf(store: Pick<Store, 'db'>, vulnerabilities:
   });
 }
 
-/** The CSAF document of every exported vulnerability (of `options.branch`, when given), in id order. */
-export async function* csafDocuments(store: Pick<Store, 'db'>, options: CsafOptions): AsyncGenerator<CsafDocument> {
-  for await (const page of exportedVulnerabilityPages(store, { branch: options.branch })) yield* await csafDocumentsOf(store, page, options);
+/** The CSAF document of every exported vulnerability (of `options.branch`, when given), in id order, a page at a time. */
+export async function* csafDocumentPages(store: Pick<Store, 'db'>, options: CsafOptions): AsyncGenerator<CsafDocument[]> {
+  for await (const page of exportedVulnerabilityPages(store, { branch: options.branch })) yield await csafDocumentsOf(store, page, options);
 }
 
 /**
@@ -264,10 +257,10 @@ export async function* csafDocuments(store: Pick<Store, 'db'>, options: CsafOpti
  */
 export async function writeCsafFiles(store: Pick<Store, 'db'>, options: CsafOptions, write: (name: string, text: string) => Promise<void>): Promise<number> {
   const index: CsafIndexEntry[] = [];
-  for await (const page of exportedVulnerabilityPages(store, { branch: options.branch })) {
-    const documents = await csafDocumentsOf(store, page, options);
-    await writeTogether(documents, (document) => write(csafFileName(document.document.tracking.id), formatCsaf(document)));
-    for (const document of documents) index.push({ file: csafFileName(document.document.tracking.id), currentReleaseDate: document.document.tracking.current_release_date });
+  for await (const documents of csafDocumentPages(store, options)) {
+    const entries = documents.map(csafIndexEntry);
+    await writeTogether(documents, (document, at) => write(entries[at]!.file, formatCsaf(document)));
+    index.push(...entries);
   }
   await write('index.txt', formatCsafIndex(index));
   await write('changes.csv', formatCsafChanges(index));

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../base/input-error.js';
-import { type CsafIndexEntry, type CsafOptions, csafFileName, formatCsaf, formatCsafChanges, formatCsafIndex } from '../../formats/csaf.js';
+import { type CsafIndexEntry, type CsafOptions, csafFileName, csafIndexEntry, formatCsaf, formatCsafChanges, formatCsafIndex } from '../../formats/csaf.js';
 import { formatOsvIndex, formatOsvRecord, osvId, osvRecord, type OsvOptions } from '../../formats/osv.js';
 import { DEFAULT_PURL_NAMESPACE } from '../../base/export.js';
-import { DEFAULT_URL_PREFIX, csafDocuments, csafDocumentsOf, exportedVulnerabilitiesOf, openVexExport, osvRecords, secdbExport, statesTable } from '../../tracker/export.js';
+import { DEFAULT_URL_PREFIX, csafDocumentPages, csafDocumentsOf, exportedVulnerabilitiesOf, openVexExport, osvRecordPages, secdbExport, statesTable } from '../../tracker/export.js';
 import { UnknownBranchError } from '../../scan/tracker.js';
 import { securityIndex } from '../../tracker/security-index.js';
 import { notFound } from '../errors.js';
@@ -47,7 +47,7 @@ export function registerExportRoutes(app: FastifyInstance, web: WebContext): voi
   app.get(EXPORT_PATHS.osvIndex, (request, reply) =>
     serve(request, reply, EXPORT_PATHS.osvIndex, JSON_TYPE, 'osv', async () => {
       const index: { id: string; modified: string }[] = [];
-      for await (const record of osvRecords(store, osvOptions())) index.push({ id: record.id, modified: record.modified });
+      for await (const records of osvRecordPages(store, osvOptions())) index.push(...records.map((record) => ({ id: record.id, modified: record.modified })));
       return formatOsvIndex(index);
     }),
   );
@@ -70,9 +70,7 @@ export function registerExportRoutes(app: FastifyInstance, web: WebContext): voi
   });
   const csafIndex = async (): Promise<CsafIndexEntry[]> => {
     const entries: CsafIndexEntry[] = [];
-    for await (const document of csafDocuments(store, csafOptions())) {
-      entries.push({ file: csafFileName(document.document.tracking.id), currentReleaseDate: document.document.tracking.current_release_date });
-    }
+    for await (const documents of csafDocumentPages(store, csafOptions())) entries.push(...documents.map(csafIndexEntry));
     return entries;
   };
   app.get(EXPORT_PATHS.csafIndex, (request, reply) =>
