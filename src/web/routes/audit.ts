@@ -10,7 +10,7 @@ import type { WebContext } from '../web-context.js';
 import { ATOM_MEDIA_TYPE, FEED_SIZE } from './feeds.js';
 
 /** Rows per page of the audit log. */
-export const AUDIT_PAGE_SIZE = 50;
+const AUDIT_PAGE_SIZE = 50;
 
 const FILTER_PARAMS = ['vuln', 'package', 'user'];
 

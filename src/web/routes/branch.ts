@@ -25,7 +25,7 @@ import { type BranchData, type BranchInput, type BranchPackageEntry, branchView 
 import type { RenderContext, WebContext } from '../web-context.js';
 
 /** Packages per page. */
-export const BRANCH_PAGE_SIZE = 50;
+const BRANCH_PAGE_SIZE = 50;
 
 const KNOWN_PARAMS = ['repo', 'state', 'severity', 'maintainer', 'orphaned', 'sort', 'page'];
 

@@ -20,7 +20,7 @@ import {
 import type { RenderContext, WebContext } from '../web-context.js';
 
 /** Rows per page of the maintainer list and of one maintainer's packages. */
-export const MAINTAINER_PAGE_SIZE = 100;
+const MAINTAINER_PAGE_SIZE = 100;
 
 /** Byte order, as the database sorts: the same on every platform and locale. */
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

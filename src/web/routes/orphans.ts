@@ -12,7 +12,7 @@ import { type OrphansData, type OrphansInput, orphansView } from '../views/orpha
 import type { WebContext } from '../web-context.js';
 
 /** Packages per page. */
-export const ORPHAN_PAGE_SIZE = 100;
+const ORPHAN_PAGE_SIZE = 100;
 
 /**
  * Three steps, seven queries: the branches (three, to check the filter and order the list), the orphaned

@@ -42,7 +42,7 @@ import {
 import { compareByPlace } from './vulnerability.js';
 
 /** Vulnerabilities (rows of the state table) per page. */
-export const PACKAGE_PAGE_SIZE = 100;
+const PACKAGE_PAGE_SIZE = 100;
 /** Removed versions listed per repository, newest first; the count says how many more there are. */
 export const VERSION_HISTORY_LIMIT = 10;
 
@@ -185,6 +185,7 @@ export const packageResource: Resource<PackageInput, PackageData> = {
   json: (data, _context, input) => ({
     ...data,
     state: input.state ?? null,
+    pageSize: PACKAGE_PAGE_SIZE,
     ...neighbourPagePaths(data.page, data.pageCount, (page) => packagePagePath(data.name, input.state, page)),
   }),
   jsonld: (data, context, input) => {

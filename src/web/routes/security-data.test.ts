@@ -6,7 +6,6 @@ import { trackerSecurityData } from '../../scan/tracker.js';
 import { listBranches } from '../../store/index.js';
 import { type TestStore, backends } from '../../test-support/databases.js';
 import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
-import { ORIGINS_PER_TURN, SECURITY_DATA_BODY_LIMIT, nestsDeeperThan } from './security-data.js';
 
 const PATH = '/api/branch/3.16/security-data';
 
@@ -14,14 +13,6 @@ const PATH = '/api/branch/3.16/security-data';
 async function bumpDataVersion(store: TestStore): Promise<void> {
   await store.db.updateTable('data_version').set({ version: sql`version + 1` }).where('id', '=', 1).execute();
 }
-
-describe('nestsDeeperThan', () => {
-  it('counts brackets and braces outside strings only', () => {
-    expect(nestsDeeperThan('{"packages": ["a[[[", "b{{{\\"[["]}', 2)).toBe(false);
-    expect(nestsDeeperThan('{"packages": [["a"]]}', 2)).toBe(true);
-    expect(nestsDeeperThan('[[[]]]', 3)).toBe(false);
-  });
-});
 
 describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) => {
   const web = useWebFixture(backend);
@@ -101,10 +92,12 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
     const names = Array.from({ length: MAX_REQUEST_PACKAGES }, (_, index) => `${index}`.padEnd(100, 'x'));
     const response = await post(PATH, { packages: names }, { accept: 'text/html' });
     expect(response.statusCode).toBe(413);
-    expect(response.json<{ error: { status: number; message: string } }>().error).toEqual({
-      status: 413,
-      message: `the body is larger than ${SECURITY_DATA_BODY_LIMIT} bytes (${MAX_REQUEST_PACKAGES} names of 64 characters)`,
-    });
+    const { error } = response.json<{ error: { status: number; message: string } }>();
+    expect(error.status).toBe(413);
+    const limit = Number(/^the body is larger than (\d+) bytes \(20000 names of 64 characters\)$/.exec(error.message)?.[1]);
+    // The limit admits the most names at 64 characters (the next test) and refuses this body.
+    expect(limit).toBeGreaterThan(JSON.stringify({ packages: names.map((name) => name.slice(0, 64)) }).length);
+    expect(limit).toBeLessThan(JSON.stringify({ packages: names }).length);
   });
 
   it('takes the most names allowed at 64 characters each, and a name of the longest length', async () => {
@@ -123,11 +116,6 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
   // On SQLite the build's queries run synchronously, so only its own yields let /healthz in and
   // their number is exact; on PostgreSQL each query yields too, and the count depends on timing.
   it.skipIf(backend === 'postgres')('answers /healthz while the first request after a data change is still building the branch', async () => {
-    const whole = securityDataToJson(await trackerSecurityData(web().store.db, TEST_BASE_URL, '3.16'));
-    const entries = [whole.fixes, whole.open, whole.rejected, whole.published].reduce((sum, section) => sum + Object.keys(section).length, 0);
-    // The build writes ORIGINS_PER_TURN entries a turn, so it gives the event loop this many turns at least.
-    const turns = Math.floor(entries / ORIGINS_PER_TURN);
-    expect(turns).toBeGreaterThanOrEqual(5);
     await bumpDataVersion(web().store);
     let built = false;
     const answer = post(PATH, { packages: ['busybox'] }).then((response) => {
@@ -144,6 +132,7 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
       if (!built) answeredMeanwhile += 1;
     }
     expect((await answer).statusCode).toBe(200);
-    expect(answeredMeanwhile).toBeGreaterThanOrEqual(turns);
+    // The demo's 3.16 holds over a thousand entries, built a few hundred a turn.
+    expect(answeredMeanwhile).toBeGreaterThanOrEqual(5);
   });
 });

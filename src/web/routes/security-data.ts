@@ -2,6 +2,7 @@ import { setImmediate } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, SECURITY_DATA_ROUTE, type SecurityDataJson, securityDataToJson } from '../../scan/tracker-api.js';
 import { UnknownBranchError, trackerSecurityData } from '../../scan/tracker.js';
+import { nestsDeeperThan } from '../../formats/json-depth.js';
 import { getDataVersion } from '../../store/index.js';
 import { HttpError, badRequest } from '../errors.js';
 import { type VersionedBuild, builtAtVersion } from '../per-version.js';
@@ -18,35 +19,9 @@ const NAME_BYTES_BUDGET = 64;
  * comma-separated, plus 1 KiB for the object around them: 20,000 × (64 + 3) + 1,024 bytes,
  * about 1.3 MB, which parses in milliseconds.
  */
-export const SECURITY_DATA_BODY_LIMIT = MAX_REQUEST_PACKAGES * (NAME_BYTES_BUDGET + 3) + 1024;
+const SECURITY_DATA_BODY_LIMIT = MAX_REQUEST_PACKAGES * (NAME_BYTES_BUDGET + 3) + 1024;
 /** `{"packages": [names]}` nests two deep; a deeper body is refused before it is parsed. */
-export const SECURITY_DATA_MAX_DEPTH = 2;
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPENERS = new Set([0x5b, 0x7b]);
-const CLOSERS = new Set([0x5d, 0x7d]);
-
-/** Whether JSON text nests arrays and objects deeper than `limit`, by one pass over its characters (strings skipped). */
-export function nestsDeeperThan(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === BACKSLASH) index += 1;
-      else if (code === QUOTE) inString = false;
-    } else if (code === QUOTE) {
-      inString = true;
-    } else if (OPENERS.has(code)) {
-      depth += 1;
-      if (depth > limit) return true;
-    } else if (CLOSERS.has(code)) {
-      depth -= 1;
-    }
-  }
-  return false;
-}
+const SECURITY_DATA_MAX_DEPTH = 2;
 
 /** The origins a request names, deduplicated; anything but `{"packages": [names]}` is a 400. */
 function parseRequest(body: unknown): string[] {
@@ -82,7 +57,7 @@ interface BranchAnswers {
  * of thousands of entries; writing them in one go held every other request (/healthz included)
  * for seconds on the first request after a data change.
  */
-export const ORIGINS_PER_TURN = 200;
+const ORIGINS_PER_TURN = 200;
 
 /** Each origin's value as JSON text, a slice per turn of the event loop. */
 async function textsByOrigin(section: Readonly<Record<string, unknown>>): Promise<Map<string, string>> {
