@@ -5,7 +5,7 @@ import { type NamedState, findStates, getVulnerabilities, withWriteLock } from '
 import { refreshPageSummaries } from '../../tracker/summaries.js';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
 import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, useWebFixture } from '../test-support/web-fixture.js';
-import { escapeHtml } from '../html.js';
+import { html } from '../html.js';
 import { maintainerKey, maintainerPath, packagePath, packageVersionId, stateId, vulnerabilityPath } from '../urls.js';
 import { severityBadge } from '../views/common.js';
 
@@ -105,7 +105,7 @@ describe.each(backends)('%s branch page', (backend: Backend) => {
     expect(body).toContain('<dt>Support</dt><dd>supported</dd>');
     expect(body).toContain(`<a href="${packagePath(shown?.package ?? '')}">${shown?.package}</a>`);
     expect(body).toContain(`<a href="${vulnerabilityPath(vulnerability?.id ?? '')}">${vulnerability?.id}</a> ${severityBadge(vulnerability?.severity ?? null, vulnerability?.cvssScore ?? null).toString()}`);
-    expect(body).toContain(`<a href="${maintainerPath(maintainer)}">${escapeHtml(maintainer)}</a>`);
+    expect(body).toContain(`<a href="${maintainerPath(maintainer)}">${String(html`${maintainer}`)}</a>`);
     expect(body).toMatch(/<span class="muted">\d+ days old<\/span>/);
     expect(body).toContain('number of whole days since it was published');
     expect(body).toContain('<th scope="col">Vulnerabilities</th>');

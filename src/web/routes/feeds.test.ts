@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type XmlElement, childText, childrenNamed, parseXml } from '../../formats/test-support/xml-tree.js';
 import { type StateChangeRow, getDataVersion } from '../../store/index.js';
 import { backends } from '../../test-support/databases.js';
-import { escapeHtml } from '../html.js';
+import { html } from '../html.js';
 import { type HistoryRow, readHistory } from '../test-support/history.js';
 import { type HostileChange, seedHostileChange } from '../test-support/hostile.js';
 import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
@@ -240,7 +240,7 @@ describe.each(backends)('%s Atom feeds and the changes page with hostile data', 
     expect(page.body).not.toMatch(/<script>alert/);
     expect(page.body).toContain('evil&lt;script&gt;alert(2)&lt;/script&gt;&amp;&quot;&#39;');
     expect(page.body).toContain('<td>&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt; &amp; &quot;double&quot; &#39;single&#39; bell');
-    expect(page.body).toContain(`<a href="${escapeHtml(`/package/${encodeURIComponent(HOSTILE.package)}`)}">`);
+    expect(page.body).toContain(`<a href="${String(html`${`/package/${encodeURIComponent(HOSTILE.package)}`}`)}">`);
 
     const json = await web().getJson<{ changes: { package: string; cause: string; maintainer: string }[] }>('/changes');
     expect(json.changes[0]).toMatchObject({ package: HOSTILE.package, cause: HOSTILE.text, maintainer: HOSTILE.maintainer });

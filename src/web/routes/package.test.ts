@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type NamedState, findStates, listBranches, listPublishedVersions, listSecfixes, replaceSecfixes, writeStates } from '../../store/index.js';
 import { type TestStore, backends } from '../../test-support/databases.js';
 import { compareVersions } from '../../version/index.js';
-import { escapeHtml } from '../html.js';
+import { html } from '../html.js';
 import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, demoRepositoryId, useWebFixture } from '../test-support/web-fixture.js';
 import { packageFeedPath, packagePath, packageVersionId, secfixId, stateId, vulnerabilityPath } from '../urls.js';
 import { stateBadge } from '../views/common.js';
@@ -76,7 +76,7 @@ describe.each(backends)('%s package page', (backend) => {
     for (const repository of json.repositories) {
       const row = [...section.matchAll(/<tr>[\s\S]*?<\/tr>/g)].map((match) => match[0]).find((candidate) => candidate.includes(`<th scope="row"><a href="/branch/${repository.branch}">`) && candidate.includes(`<td>${repository.repo}</td>`));
       for (const version of repository.current) expect(row).toContain(`<code>${version.version}</code>`);
-      expect(row).toContain(escapeHtml(repository.maintainer ?? 'none'));
+      expect(row).toContain(String(html`${repository.maintainer ?? 'none'}`));
     }
     expect(body).toContain(`<link rel="alternate" type="application/atom+xml" href="${packageFeedPath(PACKAGE)}"`);
   });
@@ -158,9 +158,9 @@ describe.each(backends)('%s package page', (backend) => {
     const response = await web().get(url);
     expect(response.statusCode).toBe(200);
     expect(response.body).not.toMatch(/<script|<img/);
-    expect(response.body).toContain(`<h1>${escapeHtml(HOSTILE_PACKAGE)}</h1>`);
-    expect(response.body).toContain(escapeHtml(HOSTILE_NOTE));
-    expect(response.body).toContain(`No branch publishes ${escapeHtml(HOSTILE_PACKAGE)}`);
+    expect(response.body).toContain(`<h1>${String(html`${HOSTILE_PACKAGE}`)}</h1>`);
+    expect(response.body).toContain(String(html`${HOSTILE_NOTE}`));
+    expect(response.body).toContain(`No branch publishes ${String(html`${HOSTILE_PACKAGE}`)}`);
     const json = await web().getJson<PackageJson>(url);
     expect(json.name).toBe(HOSTILE_PACKAGE);
     expect(json.secfixes[0]?.vulnerabilities[0]).toEqual({ id: 'CVE-2099-0003', note: HOSTILE_NOTE, sources: ['aports'] });
@@ -253,7 +253,7 @@ describe.each(backends)('%s binary package names', (backend) => {
       expect(response.headers['location'], url).toBe(expected);
     }
     const page = (await web().get(location)).body;
-    expect(page).toContain(`${escapeHtml(binary as string)} is built from ${escapeHtml(origin)} (in `);
+    expect(page).toContain(`${String(html`${binary as string}`)} is built from ${String(html`${origin}`)} (in `);
     const json = await web().getJson<PackageJson>(location);
     expect(json.binary?.name).toBe(binary);
     expect(json.binary?.places.length).toBeGreaterThan(0);
