@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { backends, openTestStore } from '../test-support/databases.js';
-import { API_OPERATIONS } from './openapi.js';
+import { openApiDocument } from './openapi.js';
 import { chooseEncoding } from './response-cache.js';
 import { buildServer } from './server.js';
 import { TEST_BASE_URL, useWebFixture } from './test-support/web-fixture.js';
@@ -74,21 +74,31 @@ describe('rate limit and X-Forwarded-For', () => {
   });
 });
 
-/** Every GET URL of the API with one parameter holding a NUL, as the API and as the page. */
+interface DocumentedParameter {
+  readonly name: string;
+  readonly in: string;
+  readonly example?: string;
+}
+
+/** Every documented GET URL with examples, with one parameter holding a NUL, as the API and, for a resource, as its page. */
 function urlsWithNul(): string[] {
   const urls: string[] = [];
-  for (const operation of API_OPERATIONS) {
+  const pages: string[] = [];
+  const { paths } = openApiDocument(TEST_BASE_URL) as { paths: Record<string, { get?: { parameters?: DocumentedParameter[]; responses: Record<string, { content?: Record<string, unknown> }> } }> };
+  for (const [template, { get }] of Object.entries(paths)) {
+    const parameters = get?.parameters ?? [];
+    // The feeds give no example of their path parameter; they are listed below.
+    if (get === undefined || parameters.some((parameter) => parameter.example === undefined)) continue;
     const path = (nulIn?: string) =>
-      operation.path.replace(/\{(\w+)\}/g, (_match, name: string) => {
-        const example = operation.parameters.find((parameter) => parameter.name === name)!.example;
+      template.replace(/\{(\w+)\}/g, (_match, name: string) => {
+        const example = parameters.find((parameter) => parameter.name === name)!.example!;
         return encodeURIComponent(name === nulIn ? `a\u0000${example}` : example);
       });
-    for (const parameter of operation.parameters) {
-      urls.push(parameter.in === 'path' ? path(parameter.name) : `${path()}?${parameter.name}=a%00b`);
-    }
-    urls.push(`${path()}?unknown=a%00b`);
+    const withNul = [...parameters.map((parameter) => (parameter.in === 'path' ? path(parameter.name) : `${path()}?${parameter.name}=a%00b`)), `${path()}?unknown=a%00b`];
+    urls.push(...withNul);
+    // A resource (JSON and JSON-LD) is also a page at the path without `/api`.
+    if (get.responses['200']?.content?.['application/ld+json'] !== undefined) pages.push(...withNul.map((url) => url.replace(/^\/api(\/|$)/, '/')));
   }
-  const pages = urls.map((url) => url.replace(/^\/api(\/|$)/, '/'));
   return [...urls, ...pages, '/package/a%00b/feed.atom', '/branch/a%00b/feed.atom', '/maintainer/a%00b/feed.atom', '/search?q=a%00b'];
 }
 

@@ -15,8 +15,8 @@ interface Parameter {
   readonly schema: Record<string, unknown>;
   /** A value the API accepts, used in the document and by its test. */
   readonly example: string;
-  /** Other query parameters this one needs beside it (name=value), for the test's example request. */
-  readonly needs?: string;
+  /** Other query parameters this one needs beside it (name=value): an OpenAPI extension field, so a client can build a valid example request. */
+  readonly 'x-needs'?: string;
 }
 
 const path = (name: string, description: string, example: string): Parameter => ({ name, in: 'path', description, schema: { type: 'string' }, example });
@@ -33,7 +33,7 @@ export interface ApiOperation {
 }
 
 /** Every resource of the JSON API. Pages answer the same parameters at the path without `/api`. */
-export const API_OPERATIONS: readonly ApiOperation[] = [
+const API_OPERATIONS: readonly ApiOperation[] = [
   { path: '/api', summary: 'The distribution, its branches with open and state counts per repository (no open pairs past a branch\'s end of support), and the trend of vulnerable pairs', parameters: [] },
   {
     path: '/api/branch/{branch}',
@@ -67,7 +67,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     summary: 'Data-quality findings (`secfix check`), grouped by kind',
     parameters: [
       query('kind', 'only findings of this kind', { type: 'string', enum: QUALITY_KINDS }, QUALITY_KINDS[0]),
-      { ...page, description: 'page number within one kind, from 1 (needs kind)', needs: `kind=${QUALITY_KINDS[0]}` },
+      { ...page, description: 'page number within one kind, from 1 (needs kind)', 'x-needs': `kind=${QUALITY_KINDS[0]}` },
     ],
   },
   {
@@ -99,7 +99,7 @@ export function openApiDocument(base: string): Record<string, unknown> {
     paths[operation.path] = {
       get: {
         summary: operation.summary,
-        parameters: operation.parameters.map(({ needs: _needs, ...parameter }) => ({ ...parameter, ...(parameter.in === 'path' ? { required: true } : {}) })),
+        parameters: operation.parameters.map((parameter) => ({ ...parameter, ...(parameter.in === 'path' ? { required: true } : {}) })),
         responses: {
           '200': {
             description: `The resource as JSON, or as JSON-LD (context ${base}${CONTEXT_PATH}) with \`Accept: application/ld+json\`. ETag and Last-Modified allow conditional requests.`,
@@ -147,7 +147,7 @@ export function openApiDocument(base: string): Record<string, unknown> {
       parameters: [
         query('after', 'an opaque cursor this endpoint gave (`next`, or a change\'s `cursor`): only changes after it', { type: 'string' }, 'WyIyMDI0LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCJzdGF0ZSIsMV0'),
         query('limit', 'changes per answer (default 100)', { type: 'integer', minimum: 1, maximum: MAX_CHANGES_LIMIT }, '500'),
-      ].map(({ needs: _needs, ...parameter }) => parameter),
+      ],
       responses: {
         '200': {
           description: '`changes` (each with its `cursor`, `kind`, `time` and `id`), `next` (the cursor to ask with next; null before any change exists) and `more` (a full page came: ask again now)',
@@ -208,7 +208,7 @@ export function openApiDocument(base: string): Record<string, unknown> {
         query('vuln', 'only this vulnerability id', { type: 'string' }, 'CVE-2023-42363'),
         query('author', 'only events by this author (security-rejections: imported rejections)', { type: 'string' }, 'security-rejections'),
         query('since', 'only events at or after this ISO-8601 date or time', { type: 'string' }, '2026-01-01'),
-      ].map(({ needs: _needs, ...parameter }) => parameter),
+      ],
       responses: {
         '200': { description: 'The events', content: { 'application/json': { schema: events } } },
         '304': { description: 'Not modified since the ETag or date the request gave' },
