@@ -6,8 +6,9 @@ import { type Resource, registerResource } from '../resource.js';
 import { respond } from '../respond.js';
 import { auditEventId, auditFeedPath, auditPath, packagePath, vulnerabilityPath, withQuery } from '../urls.js';
 import { type AuditData, type AuditInput, auditDetails, auditFilters, auditHeading, auditTitle, auditView } from '../views/audit.js';
+import { FEED_SIZE } from '../views/feed.js';
 import type { WebContext } from '../web-context.js';
-import { ATOM_MEDIA_TYPE, FEED_SIZE } from './feeds.js';
+import { ATOM_MEDIA_TYPE } from './feeds.js';
 
 /** Rows per page of the audit log. */
 const AUDIT_PAGE_SIZE = 50;

@@ -1,91 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type AtomEntry, type AtomFeed, writeAtomFeed } from '../../formats/atom.js';
-import { type StateChangeFilter, type StateChangeRow, listStateChanges, stateChangeSubjectsExist } from '../../store/index.js';
+import { writeAtomFeed } from '../../formats/atom.js';
+import { type StateChangeFilter, listStateChanges, stateChangeSubjectsExist } from '../../store/index.js';
 import { notFound } from '../errors.js';
 import { respond } from '../respond.js';
-import {
-  branchFeedPath,
-  changesPath,
-  feedPath,
-  maintainerFeedPath,
-  maintainerPath,
-  packageFeedPath,
-  packagePath,
-  stateChangeId,
-  vulnerabilityPath,
-  withQuery,
-} from '../urls.js';
-import { changeTitle, newStateLabel } from '../views/changes.js';
-import type { SiteOptions, WebContext } from '../web-context.js';
+import { branchFeedPath, changesPath, feedPath, maintainerFeedPath, maintainerPath, packageFeedPath, packagePath, withQuery } from '../urls.js';
+import { FEED_SIZE, type FeedHeading, stateChangeFeed } from '../views/feed.js';
+import type { WebContext } from '../web-context.js';
 
 export const ATOM_MEDIA_TYPE = 'application/atom+xml; charset=utf-8';
-/** Entries per feed: the newest changes only; readers keep what they saw. */
-export const FEED_SIZE = 100;
-
 /** What one feed is about. */
-export interface FeedSubject {
+interface FeedSubject extends FeedHeading {
   readonly filter: StateChangeFilter;
-  readonly title: string;
   /** Named in the 404 when the branch, package or maintainer does not exist. */
   readonly what: string;
-  /** The feed's own path. */
-  readonly selfPath: string;
-  /** The page showing the same changes (or the thing they are about). */
-  readonly pagePath: string;
-}
-
-function severityText(change: StateChangeRow): string {
-  if (change.severity === null) return 'not rated';
-  return change.cvssScore === null ? change.severity : `${change.severity} (CVSS ${change.cvssScore.toFixed(1)})`;
-}
-
-function changeSentence(change: StateChangeRow): string {
-  const subject = `${change.package} in ${change.branch}/${change.repo}`;
-  if (change.oldState === null) return `${subject} got its first state for ${change.vulnerabilityId}: ${newStateLabel(change.newState)}.`;
-  if (change.newState === null) return `${subject} no longer has a state for ${change.vulnerabilityId} (it was ${change.oldState}).`;
-  return `${subject} went from ${change.oldState} to ${change.newState} for ${change.vulnerabilityId}.`;
-}
-
-/** What a feed reader shows of a change: the change, its cause, the severity and the description's start. */
-function entrySummary(change: StateChangeRow): string {
-  const lines = [
-    changeSentence(change),
-    `Cause: ${change.cause}.`,
-    `Severity: ${severityText(change)}.`,
-  ];
-  if (change.description !== null) lines.push(`${change.description}${change.descriptionTruncated ? '…' : ''}`);
-  return lines.join('\n');
-}
-
-function entry(change: StateChangeRow, base: string): AtomEntry {
-  return {
-    id: `${base}${stateChangeId(change.id)}`,
-    title: changeTitle(change),
-    updated: change.changedAt,
-    links: [
-      { rel: 'alternate', type: 'text/html', href: `${base}${vulnerabilityPath(change.vulnerabilityId)}` },
-      { rel: 'related', type: 'text/html', href: `${base}${packagePath(change.package)}`, title: change.package },
-    ],
-    categories: [newStateLabel(change.newState), change.branch],
-    summary: { type: 'text', value: entrySummary(change) },
-  };
-}
-
-/** The Atom feed of these changes (newest first); `fallbackUpdated` dates a feed without entries. */
-export function stateChangeFeed(site: SiteOptions, base: string, subject: FeedSubject, changes: readonly StateChangeRow[], fallbackUpdated: string): AtomFeed {
-  return {
-    id: `${base}${subject.selfPath}`,
-    title: `${subject.title} · ${site.distribution} security tracker`,
-    subtitle: `The latest ${FEED_SIZE} changes of vulnerability states, newest first.`,
-    updated: changes[0]?.changedAt ?? fallbackUpdated,
-    links: [
-      { rel: 'self', type: 'application/atom+xml', href: `${base}${subject.selfPath}` },
-      { rel: 'alternate', type: 'text/html', href: `${base}${subject.pagePath}` },
-    ],
-    authors: [{ name: `${site.distribution} security tracker`, uri: `${base}/` }],
-    generator: 'secfix',
-    entries: changes.map((change) => entry(change, base)),
-  };
 }
 
 /**

@@ -10,9 +10,18 @@ import { QUALITY_SUMMARY, refreshPageSummaries } from '../../tracker/summaries.j
 import { syncFromConfig } from '../../tracker/sync.js';
 import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, useWebFixture } from '../test-support/web-fixture.js';
 import { FINDINGS_PER_PAGE } from '../views/quality.js';
-import { qualityFindingJson } from './quality.js';
 
-type FindingJson = ReturnType<typeof qualityFindingJson>;
+interface FindingJson {
+  readonly number: number;
+  readonly kind: QualityKind;
+  readonly branch: string;
+  readonly repository: string | null;
+  readonly package: string;
+  readonly packageUrl: string;
+  readonly vulnerability: string | null;
+  readonly version: string | null;
+  readonly detail: string;
+}
 interface QualityJson {
   readonly total: number;
   readonly counts: Record<QualityKind, number>;
@@ -31,7 +40,17 @@ async function cliReport(store: TestStore): Promise<CheckReport> {
 
 /** The findings of a report as the page numbers and shows them. */
 function numbered(report: CheckReport): FindingJson[] {
-  return report.findings.map((finding, index) => qualityFindingJson({ ...finding, number: index + 1 }));
+  return report.findings.map((finding, index) => ({
+    number: index + 1,
+    kind: finding.kind,
+    branch: finding.branch,
+    repository: finding.repo ?? null,
+    package: finding.package,
+    packageUrl: `/package/${encodeURIComponent(finding.package)}`,
+    vulnerability: finding.id ?? null,
+    version: finding.version ?? null,
+    detail: finding.detail,
+  }));
 }
 
 async function queriesOf(web: WebFixture, url: string, accept: string): Promise<number> {

@@ -46,7 +46,7 @@ function shownPageCount(data: QualityData, input: QualityInput): number {
 }
 
 /** A finding as the JSON answer lists it. */
-export function qualityFindingJson(finding: NumberedFinding) {
+function qualityFindingJson(finding: NumberedFinding) {
   return {
     number: finding.number,
     kind: finding.kind,
