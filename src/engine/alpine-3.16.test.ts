@@ -30,7 +30,7 @@ const secdb = [
   { repository: COMMUNITY, document: loadSecdb('v3.16', 'community') },
 ];
 const rejections = parseRejections(V316_REJECTIONS_YAML, 'main.yaml');
-const records = loadNvd();
+const records = await loadNvd();
 
 function prepareAll(rules: MappingRules): Map<string, PreparedCve> {
   const index = buildMappingIndex(packageUniverse(packages), rules);

@@ -6,7 +6,7 @@ import { SAMPLE_RULES } from './test-support/alpine-rules.js';
 import { loadApkIndex, loadNvd } from './test-support/alpine-sample.js';
 
 const index = buildMappingIndex(packageUniverse(loadApkIndex('v3.16-main-x86_64')), SAMPLE_RULES);
-const nvd = loadNvd();
+const nvd = await loadNvd();
 
 function recordOf(id: string): readonly NvdConfiguration[] {
   const record = nvd.get(id);

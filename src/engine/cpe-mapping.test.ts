@@ -151,10 +151,10 @@ describe('productKeysReaching', () => {
   const keysReaching = (origin: string, universe: PackageUniverse, index = buildMappingIndex(universe, SAMPLE_RULES)) =>
     productKeysReaching(origin, binariesByOrigin(universe).get(origin) ?? [], index);
 
-  it('lists the key of every product that maps to an origin, for every criterion of the sample', () => {
+  it('lists the key of every product that maps to an origin, for every criterion of the sample', async () => {
     // The incremental update maps only the criteria whose product key reaches a changed package,
     // so a mapping outside these keys would be a missed vulnerability.
-    const names = [...loadNvd().values()].flatMap((cve) =>
+    const names = [...(await loadNvd()).values()].flatMap((cve) =>
       cve.configurations.flatMap((configuration) => configuration.nodes.flatMap((node) => node.matches.map((match) => criterionNameOf(parseCpe(match.criteria, cve.id))))),
     );
     const extra = [criterion('haxx', 'libcurl'), criterion(undefined, 'sphinx_rtd_theme', 'python'), criterion('openssl', 'openssl'), criterion('mozilla', 'network_security_services')];

@@ -8,7 +8,7 @@ import type { QualityFinding } from './quality.js';
 import { SAMPLE_RULES } from './test-support/alpine-rules.js';
 import { loadApkIndex, loadNvd, loadSecdb } from './test-support/alpine-sample.js';
 
-const nvd = loadNvd();
+const nvd = await loadNvd();
 
 /** The quality input for a branch of the sample: its secdb, its one index snapshot, all NVD records. */
 function sampleInput(folder: 'v3.16-main-x86_64' | 'v3.17-main-aarch64', branch: 'v3.16' | 'v3.17') {

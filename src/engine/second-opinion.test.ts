@@ -8,7 +8,7 @@ import { SAMPLE_RULES } from './test-support/alpine-rules.js';
 import { loadApkIndex, loadNvd } from './test-support/alpine-sample.js';
 
 const index = buildMappingIndex(packageUniverse(loadApkIndex('v3.16-main-x86_64')), SAMPLE_RULES);
-const nvd = loadNvd();
+const nvd = await loadNvd();
 
 const range = (fields: Partial<Cve5Version>): Cve5Version => ({ version: '0', status: 'affected', changes: [], versionType: 'semver', ...fields });
 const entry = (vendor: string, product: string, versions: Cve5Version[], defaultStatus: Cve5Affected['defaultStatus'] = 'unaffected'): Cve5Affected => ({

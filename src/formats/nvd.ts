@@ -1,7 +1,7 @@
 import { InputError } from '../base/input-error.js';
 import { jsonPath } from './json-path.js';
-import { findJsonSyntaxError, splitJsonArray } from './json-stream.js';
-import { type JsonObjectReader, type JsonPathStep, JsonReader, describeJsonValue, ownField, quoteInput } from './json-value.js';
+import { splitJsonArray } from './json-stream.js';
+import { type JsonObjectReader, type JsonPathStep, JsonReader, describeJsonValue, quoteInput } from './json-value.js';
 import { CVE_ID } from './names.js';
 
 export type NvdOperator = 'AND' | 'OR';
@@ -417,24 +417,3 @@ export function readNvd(chunks: AsyncIterable<Buffer>, source: string): NvdReade
 }
 
 const NOT_NVD = 'not an NVD document: no "vulnerabilities" or "CVE_Items" array and no CVE "id"';
-
-/** A whole NVD document in memory (API page, raw `cve` file), read at once. */
-export function parseNvdDocument(text: string | Buffer, source: string): { readonly header: NvdHeader; readonly records: NvdCve[] } {
-  let document: unknown;
-  try {
-    document = JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
-  } catch {
-    const found = findJsonSyntaxError(typeof text === 'string' ? Buffer.from(text) : text);
-    throw new InputError(source, `byte ${found?.offset ?? 0}`, `malformed JSON: ${found?.problem ?? 'rejected by JSON.parse'}`);
-  }
-  const root = JsonReader.of(document, source).asObject();
-  if (root.has('vulnerabilities') && root.has('CVE_Items')) throw new InputError(source, '$', 'both "vulnerabilities" and "CVE_Items": not one NVD format');
-  const format = formatOf((key) => root.has(key));
-  if (format === undefined) throw new InputError(source, '$', NOT_NVD);
-  const header = headerOf(source, format, (key) => ownField(root.value, key));
-  if (format === 'cve-2.0') return { header, records: [normalizeCve20(root)] };
-  const records = root.array(format === 'api-2.0' ? 'vulnerabilities' : 'CVE_Items').map((element) =>
-    format === 'feed-1.1' ? normalizeItem11(element) : normalizeCve20(element.asObject().field('cve')),
-  );
-  return { header, records };
-}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inputErrorFrom, inputErrorFromAsync } from '../test-support/input-errors.js';
 import { repoPath } from '../test-support/paths.js';
-import { declaredBranch, parseSecdbForBranch, readSecdbSources, secdbSecurityData } from './secdb-files.js';
+import { parseSecdbForBranch, readSecdbSources, secdbSecurityData } from './secdb-files.js';
 
 const SECDB = repoPath('data', 'alpine-sample', 'secdb');
 const dir = mkdtempSync(join(tmpdir(), 'secfix-secdb-files-'));
@@ -49,10 +49,12 @@ describe('reading secdb files for a branch', () => {
     expect(inputErrorFrom(() => parseSecdbForBranch([malformed], '3.17')).problem).toMatch(/^malformed JSON/);
   });
 
-  it('declaredBranch reads distroversion as parseSecdb does', () => {
-    expect(declaredBranch(Buffer.from('{"distroversion":"v3.20"}'))).toBe('3.20');
-    expect(declaredBranch(Buffer.from('{"distroversion":"edge"}'))).toBe('edge');
-    expect(declaredBranch(Buffer.from('{"reponame":"main"}'))).toBeUndefined();
+  it('peeks at distroversion as parseSecdb reads it, and parses a document that does not say', () => {
+    // The broken package lists show these documents are only peeked at.
+    const declaring = (version: string) => ({ path: `${version}.json`, bytes: Buffer.from(`{"distroversion":"${version}","reponame":"main","packages":[1]}`) });
+    expect(parseSecdbForBranch([declaring('v3.20'), declaring('edge')], '3.16')).toEqual({ files: [], branches: ['3.20', 'edge'] });
+    const silent = { path: 'silent.json', bytes: Buffer.from('{"reponame":"main","packages":[1]}') };
+    expect(inputErrorFrom(() => parseSecdbForBranch([silent], '3.16')).message).toMatch(/^silent\.json: /);
   });
 
   it('a folder without *.json files and a missing path are errors naming them', async () => {

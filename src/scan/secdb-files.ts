@@ -71,7 +71,7 @@ export async function readSecdbSources(paths: readonly string[], keysDir?: strin
  * reads it), found with a plain JSON.parse, which costs a small part of a full parse. Undefined
  * when the text does not say, so the caller parses it fully and reports what is wrong.
  */
-export function declaredBranch(bytes: Buffer): string | undefined {
+function declaredBranch(bytes: Buffer): string | undefined {
   let root: unknown;
   try {
     root = JSON.parse(bytes.toString('utf8'));

@@ -5,7 +5,7 @@ import { readExchangeMessage, parseNotificationBody } from '../formats/ldn.js';
 import { appendTriageEvents, listOutbox } from '../store/index.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { addPeer } from './exchange.js';
-import { activityIri, deliverDue, queueForPeers } from './outbox.js';
+import { deliverDue, queueForPeers } from './outbox.js';
 import { type RecordingInbox, startRecordingInbox } from './test-support/recording-inbox.js';
 
 const SECRET = randomBytes(32);
@@ -41,8 +41,8 @@ describe.each(backends)('%s outbox', (backend) => {
 
     const messages = inbox.received.map((request) => readExchangeMessage(parseNotificationBody(request.body)));
     expect(messages).toEqual([
-      { kind: 'proposal', type: 'Announce', id: activityIri(A, events[0]!.id), actor: A, decision: expect.objectContaining({ status: 'not-affected', justification: 'vulnerable-code-not-present' }) as unknown },
-      { kind: 'undo', id: activityIri(A, events[3]!.id), actor: A, undoes: activityIri(A, events[0]!.id) },
+      { kind: 'proposal', type: 'Announce', id: `${A}/outbox#event-${events[0]!.id}`, actor: A, decision: expect.objectContaining({ status: 'not-affected', justification: 'vulnerable-code-not-present' }) as unknown },
+      { kind: 'undo', id: `${A}/outbox#event-${events[3]!.id}`, actor: A, undoes: `${A}/outbox#event-${events[0]!.id}` },
     ]);
     for (const request of inbox.received) {
       const signature = parseSignature(String(request.headers['signature-input']), String(request.headers['signature']));

@@ -12,7 +12,7 @@ export const INBOX_PATH = '/inbox';
 export const OUTBOX_PATH = '/outbox';
 
 /** The IRI of the activity that tells peers of triage event `eventId`: its entry on the outbox page. */
-export const activityIri = (origin: string, eventId: number) => `${origin}${OUTBOX_PATH}#event-${eventId}`;
+const activityIri = (origin: string, eventId: number) => `${origin}${OUTBOX_PATH}#event-${eventId}`;
 
 /** The triage event an activity IRI of this tracker's names, if it is one. */
 export function eventOfActivity(origin: string, iri: string): number | undefined {

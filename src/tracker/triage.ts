@@ -113,7 +113,7 @@ function pairState(state: NamedState): PairState {
 }
 
 /** The audit log's subject for a triage event: the pair it concerns. */
-export const triageAuditSubject = (pkg: string, vulnerabilityId: string) => `triage:${pkg}:${vulnerabilityId}`;
+const triageAuditSubject = (pkg: string, vulnerabilityId: string) => `triage:${pkg}:${vulnerabilityId}`;
 
 /**
  * Records one event per (package, vulnerability) pair of the request, all in one transaction with
@@ -439,7 +439,7 @@ export interface NotAffectedPair {
  * The pairs whose latest standing every-branch event is `not-affected`, by package and id
  * (of the packages in repository `repo`, when given).
  */
-export async function listNotAffected(store: Store, repo?: string): Promise<NotAffectedPair[]> {
+async function listNotAffected(store: Store, repo?: string): Promise<NotAffectedPair[]> {
   const inRepo = repo === undefined ? undefined : new Set((await listPackageMaintainers(store.db)).filter((row) => row.repo === repo).map((row) => row.package));
   const pairs: NotAffectedPair[] = [];
   for (const events of eventsByPair(await listTriageEvents(store.db)).values()) {

@@ -1,7 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { createReadStream, readFileSync, readdirSync } from 'node:fs';
 import { parseApkIndexText } from '../../formats/apkindex.js';
 import type { ApkPackage } from '../../formats/apkindex.js';
-import { parseNvdDocument } from '../../formats/nvd.js';
+import { readNvd } from '../../formats/nvd.js';
 import type { NvdCve } from '../../formats/nvd.js';
 import { parseSecdb } from '../../formats/secdb.js';
 import type { SecdbDocument } from '../../formats/secdb.js';
@@ -26,12 +26,12 @@ export function loadSecdb(branch: 'v3.14' | 'v3.16' | 'v3.17', repo: 'main' | 'c
  * Every NVD record of the sample by id. Two CVEs are there in both formats; the copy NVD
  * modified last is kept, as a tracker importing both would do.
  */
-export function loadNvd(): Map<string, NvdCve> {
+export async function loadNvd(): Promise<Map<string, NvdCve>> {
   const files = readdirSync(repoPath(...SAMPLE, 'nvd', 'feed-1.1')).map((name) => repoPath(...SAMPLE, 'nvd', 'feed-1.1', name));
   files.push(repoPath(...SAMPLE, 'nvd', 'api-2.0', 'nvdcve-2.0-sample.json'));
   const records = new Map<string, NvdCve>();
   for (const file of files) {
-    for (const record of parseNvdDocument(readFileSync(file), file).records) {
+    for await (const record of readNvd(createReadStream(file), file)) {
       const held = records.get(record.id);
       if (held === undefined || held.lastModified < record.lastModified) records.set(record.id, record);
     }
