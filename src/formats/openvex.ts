@@ -12,7 +12,7 @@ import { apkPurl } from './purl.js';
 
 export const OPENVEX_CONTEXT = 'https://openvex.dev/ns/v0.2.0';
 
-export interface OpenVexStatement {
+interface OpenVexStatement {
   readonly vulnerability: { readonly name: string };
   readonly timestamp: string;
   readonly products: readonly { readonly '@id': string }[];

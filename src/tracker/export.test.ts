@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CsafDocument, csafFileName } from '../formats/csaf.js';
-import type { OpenVexStatement } from '../formats/openvex.js';
 import type { OsvRecord } from '../formats/osv.js';
 import { parseSecdb } from '../formats/secdb.js';
 import { type NamedState, ensureBranch, findStates, listTriageEvents, setBranchArchs } from '../store/index.js';
@@ -13,6 +12,15 @@ import { openVexExport, secdbExport, stateTableRows, statesTable, writeCsafExpor
 import { importSecdb } from './import-secdb.js';
 import { recordTriage } from './triage.js';
 import { listStateHistory } from '../store/test-support/history.js';
+
+/** The fields of an OpenVEX statement these tests read (the document is validated against the schema elsewhere). */
+interface VexStatement {
+  readonly vulnerability: { readonly name: string };
+  readonly products: readonly { readonly '@id': string }[];
+  readonly status: string;
+  readonly status_notes: string;
+  readonly action_statement?: string;
+}
 
 const validOsv = schemaValidator('osv/schema.json');
 const validOpenVex = schemaValidator('openvex/openvex_json_schema.json');
@@ -96,7 +104,7 @@ describe.each(backends)('%s exports', (backend) => {
   it('writes one OpenVEX document that validates, with each status and justification', async () => {
     const text = await joined(openVexExport(store, { branch: '3.16' }, { author: 'secfix', idBase: 'urn:secfix:openvex:', purlNamespace: 'alpine' }));
     expect(await joined(openVexExport(store, { branch: '3.16' }, { author: 'secfix', idBase: 'urn:secfix:openvex:', purlNamespace: 'alpine' }))).toBe(text);
-    const document = JSON.parse(text) as { statements: OpenVexStatement[] };
+    const document = JSON.parse(text) as { statements: VexStatement[] };
     expect(validOpenVex(document), JSON.stringify(validOpenVex.errors)).toBe(true);
     const about = (state: NamedState) => document.statements.find((statement) => statement.vulnerability.name === state.vulnerabilityId && statement.status_notes.includes(` ${state.package}:`));
     expect(about(notAffected)).toMatchObject({ status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path', impact_statement: 'only the client is built' });
@@ -184,7 +192,7 @@ describe.each(backends)('%s exports', (backend) => {
       expect(validOsv(record), JSON.stringify(validOsv.errors)).toBe(true);
       for (const affected of record.affected) expect(affected.package.purl).toBe(`pkg:apk/wolfi/${affected.package.name}?arch=source`);
     }
-    const vex = JSON.parse(await joined(openVexExport(store, {}, { author: 'secfix', idBase: 'urn:secfix:openvex:', purlNamespace: 'wolfi' }))) as { statements: OpenVexStatement[] };
+    const vex = JSON.parse(await joined(openVexExport(store, {}, { author: 'secfix', idBase: 'urn:secfix:openvex:', purlNamespace: 'wolfi' }))) as { statements: VexStatement[] };
     expect(validOpenVex(vex), JSON.stringify(validOpenVex.errors)).toBe(true);
     for (const statement of vex.statements) for (const product of statement.products) expect(product['@id']).toMatch(/^pkg:apk\/wolfi\//);
     const csaf = join(dir, 'csaf-wolfi');
