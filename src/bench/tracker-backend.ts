@@ -19,6 +19,8 @@ import { stateDigest } from './state-digest.js';
  * prints one JSON object; `cpuSeconds` is this process's CPU time in a phase (not the PostgreSQL
  * server's), to tell work from waiting on a busy machine. Progress goes to stderr. With
  * SECFIX_BENCH_PROFILE=DIR, each phase's CPU profile is written to DIR/<phase>.cpuprofile.
+ * With SECFIX_BENCH_KEEP=1, the SQLite database stays in the manifest's folder as `secfix.db`
+ * (for the web benchmark's SECFIX_BENCH_WEB_DB, or to query by hand).
  */
 
 const [backend, manifestPath] = process.argv.slice(2);
@@ -51,12 +53,14 @@ interface Database {
 
 async function createDatabase(): Promise<Database> {
   if (backend === 'sqlite') {
-    const path = join(manifest.dir, `secfix-bench-${process.pid}.db`);
+    const keep = process.env.SECFIX_BENCH_KEEP === '1';
+    const path = join(manifest.dir, keep ? 'secfix.db' : `secfix-bench-${process.pid}.db`);
+    if (keep) for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
     return {
       url: `sqlite:${path}`,
       size: () => Promise.resolve(statSync(path).size),
       drop: () => {
-        for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+        if (!keep) for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
         return Promise.resolve();
       },
     };
