@@ -1,5 +1,6 @@
 import { InputError } from '../base/input-error.js';
 import { OPENVEX_JUSTIFICATIONS, TRIAGE_JUSTIFICATIONS, type TriageJustification } from '../base/triage.js';
+import { OPENVEX_CONTEXT, openVexStatement } from './openvex.js';
 import { apkPurl } from './purl.js';
 
 /*
@@ -13,7 +14,6 @@ import { apkPurl } from './purl.js';
 export const AS2_CONTEXT = 'https://www.w3.org/ns/activitystreams';
 export const LDP_CONTEXT = 'http://www.w3.org/ns/ldp';
 export const COAR_NOTIFY_CONTEXT = 'https://coar-notify.net';
-export const OPENVEX_CONTEXT = 'https://openvex.dev/ns/v0.2.0';
 /** The link relation (and predicate) naming a resource's inbox. */
 export const LDP_INBOX = 'http://www.w3.org/ns/ldp#inbox';
 
@@ -116,16 +116,17 @@ function justificationOf(label: unknown, place: string): TriageJustification {
  * The OpenVEX 0.2.0 statement of a decision: the origin package as product (with the fix
  * version when fixed), `not_affected` with its justification and the note as impact statement.
  */
-function openVexStatement(decision: ExchangeDecision, namespace: string, timestamp: string): JsonObject {
-  const product = { '@id': apkPurl(namespace, decision.package, decision.status === 'fixed' ? decision.version : null, 'source') };
-  const statement: JsonObject = { vulnerability: { name: decision.vulnerabilityId }, products: [product], timestamp };
-  if (decision.status === 'fixed') return { ...statement, status: 'fixed', ...(decision.note === null ? {} : { status_notes: decision.note }) };
-  return {
-    ...statement,
-    status: 'not_affected',
-    ...(decision.justification === null ? {} : { justification: OPENVEX_JUSTIFICATIONS[decision.justification] }),
-    ...(decision.note === null ? {} : { impact_statement: decision.note }),
-  };
+function decisionStatement(decision: ExchangeDecision, namespace: string, timestamp: string): JsonObject {
+  const fixed = decision.status === 'fixed';
+  return openVexStatement({
+    vulnerability: decision.vulnerabilityId,
+    timestamp,
+    products: [apkPurl(namespace, decision.package, fixed ? decision.version : null, 'source')],
+    status: fixed ? 'fixed' : 'not_affected',
+    statusNotes: fixed ? decision.note : null,
+    justification: fixed || decision.justification === null ? null : OPENVEX_JUSTIFICATIONS[decision.justification],
+    impactStatement: fixed ? null : decision.note,
+  });
 }
 
 /** The decision an OpenVEX statement states; bad shape is an InputError naming the field. */
@@ -202,7 +203,7 @@ function envelope(type: string, id: string, parties: ExchangeParties, published:
 
 /** An `Announce` of a decision: `object` its OpenVEX statement, `context` the vulnerability's IRI. */
 export function announceActivity(id: string, parties: ExchangeParties, decision: ExchangeDecision, vulnerabilityIri: string, namespace: string, published: string): JsonObject {
-  return { ...envelope('Announce', id, parties, published), context: vulnerabilityIri, object: openVexStatement(decision, namespace, published) };
+  return { ...envelope('Announce', id, parties, published), context: vulnerabilityIri, object: decisionStatement(decision, namespace, published) };
 }
 
 /** An `Undo` retracting the activity `undoes`. */

@@ -12,41 +12,60 @@ import { apkPurl } from './purl.js';
 
 export const OPENVEX_CONTEXT = 'https://openvex.dev/ns/v0.2.0';
 
-interface OpenVexStatement {
-  readonly vulnerability: { readonly name: string };
+export type OpenVexStatus = 'not_affected' | 'affected' | 'fixed' | 'under_investigation';
+
+/** What one statement says; `openVexStatement` writes it in OpenVEX's field names and a fixed order. */
+export interface OpenVexStatementFields {
+  readonly vulnerability: string;
   readonly timestamp: string;
-  readonly products: readonly { readonly '@id': string }[];
-  readonly status: 'not_affected' | 'affected' | 'fixed' | 'under_investigation';
-  readonly status_notes: string;
-  readonly justification?: string;
-  readonly impact_statement?: string;
-  readonly action_statement?: string;
+  /** The products' PURLs. */
+  readonly products: readonly string[];
+  readonly status: OpenVexStatus;
+  readonly statusNotes?: string | null;
+  /** OpenVEX's justification label (only with `not_affected`). */
+  readonly justification?: string | null;
+  readonly impactStatement?: string | null;
+  readonly actionStatement?: string | null;
 }
 
-function products(pair: ExportedPair, purlNamespace: string): { '@id': string }[] {
-  if (pair.binaries.length === 0) return [{ '@id': apkPurl(purlNamespace, pair.package, pair.version, 'source') }];
-  return pair.binaries.map((binary) => ({ '@id': apkPurl(purlNamespace, binary.name, pair.version, binary.arch) }));
+/** A statement as written: OpenVEX's field names; its timestamp dates the document. */
+type OpenVexStatement = Readonly<Record<string, unknown>> & { readonly timestamp: string };
+
+/** An OpenVEX 0.2.0 statement; fields absent or null are left out. */
+export function openVexStatement(fields: OpenVexStatementFields): OpenVexStatement {
+  const optional = (name: string, value: string | null | undefined) => (value === null || value === undefined ? {} : { [name]: value });
+  return {
+    vulnerability: { name: fields.vulnerability },
+    timestamp: fields.timestamp,
+    products: fields.products.map((purl) => ({ '@id': purl })),
+    ...optional('status_notes', fields.statusNotes),
+    status: fields.status,
+    ...optional('action_statement', fields.actionStatement),
+    ...optional('justification', fields.justification),
+    ...optional('impact_statement', fields.impactStatement),
+  };
 }
+
+function products(pair: ExportedPair, purlNamespace: string): string[] {
+  if (pair.binaries.length === 0) return [apkPurl(purlNamespace, pair.package, pair.version, 'source')];
+  return pair.binaries.map((binary) => apkPurl(purlNamespace, binary.name, pair.version, binary.arch));
+}
+
+const VEX_STATUS = { fixed: 'fixed', affected: 'affected', 'under-investigation': 'under_investigation', 'not-affected': 'not_affected' } as const;
 
 /** The statement about one pair. */
-function openVexStatement(id: string, pair: ExportedPair, purlNamespace: string): OpenVexStatement {
-  const base = {
-    vulnerability: { name: id },
+function pairStatement(id: string, pair: ExportedPair, purlNamespace: string): OpenVexStatement {
+  const { status } = pair;
+  return openVexStatement({
+    vulnerability: id,
     timestamp: new Date(pair.modified).toISOString(),
     products: products(pair, purlNamespace),
-    status_notes: `secfix ${pair.branch}/${pair.repo} ${pair.package}: ${pair.ruling}`,
-  };
-  const { status } = pair;
-  switch (status.kind) {
-    case 'fixed':
-      return { ...base, status: 'fixed' };
-    case 'affected':
-      return { ...base, status: 'affected', action_statement: status.action };
-    case 'under-investigation':
-      return { ...base, status: 'under_investigation' };
-    case 'not-affected':
-      return { ...base, status: 'not_affected', ...(status.vexJustification === null ? {} : { justification: status.vexJustification }), impact_statement: status.impact };
-  }
+    statusNotes: `secfix ${pair.branch}/${pair.repo} ${pair.package}: ${pair.ruling}`,
+    status: VEX_STATUS[status.kind],
+    actionStatement: status.kind === 'affected' ? status.action : null,
+    justification: status.kind === 'not-affected' ? status.vexJustification : null,
+    impactStatement: status.kind === 'not-affected' ? status.impact : null,
+  });
 }
 
 export interface OpenVexOptions {
@@ -83,7 +102,7 @@ export class OpenVexWriter {
   statements(vulnerability: ExportedVulnerability): string {
     let text = '';
     for (const pair of vulnerability.pairs) {
-      const statement = openVexStatement(vulnerability.id, pair, this.options.purlNamespace);
+      const statement = pairStatement(vulnerability.id, pair, this.options.purlNamespace);
       this.digest.update(`${this.count === 0 ? '' : ','}${JSON.stringify(statement)}`);
       if (statement.timestamp > this.timestamp) this.timestamp = statement.timestamp;
       text += `${this.count === 0 ? '' : ','}\n    ${JSON.stringify(statement, null, 2).replaceAll('\n', '\n    ')}`;
