@@ -37,7 +37,7 @@ describe.each(backends)('%s search queries', (backend) => {
     });
     await db
       .insertInto('vulnerability')
-      .values([record('CVE-2023-1000', 'A Heap overflow in curl.'), record('CVE-2023-10000', 'Uses 100% CPU.'), record('CVE-2022-5', 'Not_this one.')])
+      .values([record('CVE-2023-1000', 'A Heap overflow in curl.'), record('CVE-2023-10000', 'Uses 100% CPU.'), record('CVE-2022-5', 'Not_this one.'), record('CVE-2021-7', 'Also known as CVE 2021 7.')])
       .execute();
     // Ids with no feed record still have pages: from secfixes (a package only secdb knows, too) and rejections.
     await replaceSecfixes(db, { repositoryId, source: 'secdb' }, [{ package: 'oldcurl', version: '1-r1', vulnerabilityId: 'GHSA-abcd-efgh-ijkl', note: null }], null);
@@ -62,6 +62,9 @@ describe.each(backends)('%s search queries', (backend) => {
     expect(await ids('100%')).toEqual(['CVE-2023-10000']);
     expect(await ids('%')).toEqual([]);
     expect(await ids('this Not')).toEqual(['CVE-2022-5']);
+    // Matched by its id and by its description, CVE-2021-7 is listed once.
+    expect(await ids('cve')).toEqual(['CVE-2023-10000', 'CVE-2023-1000', 'CVE-2023-1', 'CVE-2022-5', 'CVE-2021-7']);
+    expect((await searchVulnerabilities(db, 'cve', { limit: 10, offset: 0 })).total).toBe(5);
     expect(await searchVulnerabilities(db, 'heap curl', { limit: 10, offset: 0 })).toEqual({
       hits: [{ id: 'CVE-2023-1000', description: 'A Heap overflow in curl.', severity: 'HIGH', cvssScore: 7.5, published: '2023-01-01T00:00:00.000Z' }],
       total: 1,

@@ -67,13 +67,18 @@ export async function searchVulnerabilities(
 ): Promise<SearchPage<VulnerabilityHit>> {
   const needle = foldAscii(text);
   const words = searchWords(text);
-  const matches = [
-    sql`select id from vulnerability where ${lowerStartsWith('id', needle)}`,
-    sql`select vulnerability_id as id from secfix where ${lowerStartsWith('vulnerability_id', needle)}`,
-    sql`select vulnerability_id as id from rejection where ${lowerStartsWith('vulnerability_id', needle)}`,
-    ...(words.length === 0 ? [] : [describedBy(db, words)]),
-  ];
-  const union = sql.join(matches, sql` union `);
+  const byId = sql.join(
+    [
+      sql`select id from vulnerability where ${lowerStartsWith('id', needle)}`,
+      sql`select vulnerability_id as id from secfix where ${lowerStartsWith('vulnerability_id', needle)}`,
+      sql`select vulnerability_id as id from rejection where ${lowerStartsWith('vulnerability_id', needle)}`,
+    ],
+    sql` union `,
+  );
+  // The description matches are distinct already (one text row per id) and may be most of the
+  // table for a common word: only the few id matches are kept out of them, rather than a
+  // `union` sorting every description hit to drop duplicates.
+  const union = words.length === 0 ? byId : sql`${byId} union all select d.id from (${describedBy(db, words)}) as d where d.id not in (${byId})`;
   const exactFirst = sql`case when lower(m.id) = ${needle} then 0 else 1 end`;
   // The page is cut before the join, so only its rows' records are read, however many match.
   const { rows } = await sql<{ id: string; description: string | null; severity: string | null; cvss_score: number | null; published: string | null; total: number }>`
