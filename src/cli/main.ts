@@ -30,7 +30,7 @@ const FIRST_STEPS = `Try it on the bundled Alpine sample data:
 `;
 
 /** Builds the `secfix` command tree; `status` collects the exit code commands set. */
-export function buildProgram(io: CliIo, status: CliStatus): Command {
+function buildProgram(io: CliIo, status: CliStatus): Command {
   const program = withCliOutput(new Command('secfix'), io)
     .description('Security tracker for apk-based Linux distributions (Alpine, Wolfi, postmarketOS).')
     .version(packageVersion(), '--version', 'print the secfix version')

@@ -35,7 +35,7 @@ export interface SecfixConfig {
 }
 
 /** The severities `minSeverity` accepts, least severe first (NVD's words, any case). */
-export const GITLAB_MIN_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+const GITLAB_MIN_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type GitLabMinSeverity = (typeof GITLAB_MIN_SEVERITIES)[number];
 
 /** The `gitlab` section: the project `secfix notify gitlab` keeps one issue per open (origin, vulnerability) in. */

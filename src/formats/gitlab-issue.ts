@@ -14,7 +14,7 @@ export interface TrackerLinks {
 }
 
 /** The hidden marker that names the pair; searching issue descriptions for it finds the issue. */
-export function issueMarker(origin: string, vulnerabilityId: string): string {
+function issueMarker(origin: string, vulnerabilityId: string): string {
   return `<!-- secfix:${origin}:${vulnerabilityId} -->`;
 }
 

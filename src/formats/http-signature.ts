@@ -10,7 +10,7 @@ import { InputError } from '../base/input-error.js';
  */
 
 /** The components every signature must cover. */
-export const COVERED_COMPONENTS = ['@method', '@target-uri', 'content-digest'] as const;
+const COVERED_COMPONENTS = ['@method', '@target-uri', 'content-digest'] as const;
 
 /** A key to sign with (HMAC secret or Ed25519 private key) or to verify with (secret or public key). */
 export type SignatureKey = { readonly alg: 'hmac-sha256'; readonly secret: Buffer } | { readonly alg: 'ed25519'; readonly key: KeyObject };

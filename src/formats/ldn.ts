@@ -12,13 +12,13 @@ import { apkPurl } from './purl.js';
  */
 
 export const AS2_CONTEXT = 'https://www.w3.org/ns/activitystreams';
-export const LDP_CONTEXT = 'http://www.w3.org/ns/ldp';
-export const COAR_NOTIFY_CONTEXT = 'https://coar-notify.net';
+const LDP_CONTEXT = 'http://www.w3.org/ns/ldp';
+const COAR_NOTIFY_CONTEXT = 'https://coar-notify.net';
 /** The link relation (and predicate) naming a resource's inbox. */
 export const LDP_INBOX = 'http://www.w3.org/ns/ldp#inbox';
 
 /** Contexts a notification may name; none is ever fetched (the receiver has what it needs of them). */
-export const ALLOWED_CONTEXTS: readonly string[] = [AS2_CONTEXT, LDP_CONTEXT, COAR_NOTIFY_CONTEXT, OPENVEX_CONTEXT];
+const ALLOWED_CONTEXTS: readonly string[] = [AS2_CONTEXT, LDP_CONTEXT, COAR_NOTIFY_CONTEXT, OPENVEX_CONTEXT];
 
 const SOURCE = 'notification';
 

@@ -13,7 +13,7 @@ import { bySecdbVersion } from './secdb.js';
  */
 
 /** The `format` field: names the document and its version, so a reader refuses another. */
-export const SECURITY_INDEX_FORMAT = 'secfix-security-index/1';
+const SECURITY_INDEX_FORMAT = 'secfix-security-index/1';
 
 export interface SecurityIndexPackage {
   /** The repository that publishes it (`main`, `community`). */

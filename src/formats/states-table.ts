@@ -5,7 +5,7 @@
  * `'`, so a note can never execute (OWASP, "CSV injection").
  */
 
-export const STATES_CSV_COLUMNS = [
+const STATES_CSV_COLUMNS = [
   'branch',
   'repo',
   'package',

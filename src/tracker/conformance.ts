@@ -18,7 +18,7 @@ import { type BranchSummary, type Store, listBranches, listPublishedBinaries, li
  * scanner over a kit, judging its output against the answers.
  */
 
-export const ANSWERS_FILE = 'answers.json';
+const ANSWERS_FILE = 'answers.json';
 
 async function loadKitBranch(store: Pick<Store, 'db'>, branch: BranchSummary, triaged: ReadonlySet<string>): Promise<KitBranch> {
   const data = await trackerSecurityData(store.db, 'the tracker database', branch.name);

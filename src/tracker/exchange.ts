@@ -40,11 +40,11 @@ export interface InboxRequest {
 }
 
 /** How old (or how far in the future, for clock skew) a signature's `created` may be. */
-export const SIGNATURE_MAX_AGE_SECONDS = 300;
+const SIGNATURE_MAX_AGE_SECONDS = 300;
 const CLOCK_SKEW_SECONDS = 60;
 
 /** The key a peer's requests are verified with. */
-export function verifyKeyOf(peer: Peer): SignatureKey {
+function verifyKeyOf(peer: Peer): SignatureKey {
   return peer.keyType === 'hmac-sha256' ? { alg: 'hmac-sha256', secret: Buffer.from(peer.key, 'base64') } : { alg: 'ed25519', key: createPublicKey(peer.key) };
 }
 
@@ -115,7 +115,7 @@ export async function receiveNotification(store: Store, peer: Peer, body: string
 }
 
 /** The author a suggestion's triage event is recorded under. */
-export const peerAuthor = (origin: string) => `${PEER_AUTHOR_PREFIX}${origin}`;
+const peerAuthor = (origin: string) => `${PEER_AUTHOR_PREFIX}${origin}`;
 
 async function openSuggestion(store: Store, id: number): Promise<Suggestion> {
   const suggestion = await findSuggestion(store.db, id);

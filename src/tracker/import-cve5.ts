@@ -118,7 +118,7 @@ async function writeRecords(db: Kysely<Schema>, files: readonly RecordFile[], pr
 }
 
 /** A CVE 5 record as the store keeps it (source `cve5`), before merging with the stored one. */
-export function cve5Record(cve: Cve5Record, source: string): VulnerabilityRecord {
+function cve5Record(cve: Cve5Record, source: string): VulnerabilityRecord {
   const cvss = CVSS_VERSION_PREFERENCE.map((version) => cve.cvss.find((score) => score.version === version)).find(
     (score) => score !== undefined,
   );

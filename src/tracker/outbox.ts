@@ -22,7 +22,7 @@ export function eventOfActivity(origin: string, iri: string): number | undefined
 }
 
 /** The IRI of an answer (`Accept`, `Reject`) to a peer: its outbox entry. */
-export const replyIri = (origin: string, entryId: number) => `${origin}${OUTBOX_PATH}#reply-${entryId}`;
+const replyIri = (origin: string, entryId: number) => `${origin}${OUTBOX_PATH}#reply-${entryId}`;
 
 /**
  * Queues the events peers must hear of (see isSentToPeers) for every configured peer, in the

@@ -40,10 +40,10 @@ declare module 'fastify' {
   }
 }
 
-export const SESSION_COOKIE = 'secfix_session';
+const SESSION_COOKIE = 'secfix_session';
 const LOGIN_COOKIE = 'secfix_login';
 export const CSRF_FIELD = 'csrf';
-export const CSRF_HEADER = 'x-csrf-token';
+const CSRF_HEADER = 'x-csrf-token';
 const SESSION_HOURS = 12;
 const LOGIN_MINUTES = 10;
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -160,7 +160,7 @@ function checkCsrf(request: FastifyRequest): void {
 }
 
 /** What `/api/me` answers: the identity and role, and for a session the CSRF token its requests need. */
-export function describeIdentity(identity: Identity, signInAvailable: boolean): Record<string, unknown> {
+function describeIdentity(identity: Identity, signInAvailable: boolean): Record<string, unknown> {
   const common = { role: identity.principal.role, email: identity.principal.email, signInAvailable };
   switch (identity.kind) {
     case 'anonymous':

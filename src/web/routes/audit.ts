@@ -48,7 +48,7 @@ const eventJson = (event: StoredAuditEvent) => ({
 });
 
 /** `/audit`: the audit log, newest first, 50 a page, narrowed by `vuln`, `package` and `user` (the actor). */
-export const auditResource: Resource<AuditInput, AuditData> = {
+const auditResource: Resource<AuditInput, AuditData> = {
   path: auditPath(),
   queryParams: [...FILTER_PARAMS, 'before'],
   parse: parseAuditInput,

@@ -8,12 +8,12 @@ import { branchFeedPath, branchPath, changesPath, feedPath, packagePath, reposit
 import { type ChangesData, type ChangesInput, changeTitle, changesPagePath, changesView } from '../views/changes.js';
 
 /** State changes per page of the list. */
-export const CHANGES_PAGE_SIZE = 100;
+const CHANGES_PAGE_SIZE = 100;
 /** The deepest page: paging is by offset, and a million rows is as far as it stays quick. */
 const MAX_PAGE = 10_000;
 
 /** A state change as a JSON-LD node; its id is the feed entry's. */
-export function stateChangeNode(change: StateChangeRow, base: string): Record<string, unknown> {
+function stateChangeNode(change: StateChangeRow, base: string): Record<string, unknown> {
   return {
     id: `${base}${stateChangeId(change.id)}`,
     type: 'StateChange',

@@ -13,7 +13,7 @@ import { EXPORT_PATHS, vulnerabilityPath } from '../urls.js';
 import type { WebContext } from '../web-context.js';
 
 /** The prefix of the OSV ids the server offers (`secfix export osv --prefix` sets another). */
-export const OSV_ID_PREFIX = 'ALPINE-';
+const OSV_ID_PREFIX = 'ALPINE-';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 

@@ -47,7 +47,7 @@ const ACTIONS: Readonly<Record<string, string>> = {
 };
 
 /** What a row says was done, in words. */
-export const auditActionLabel = (action: string): string => ACTIONS[action] ?? action;
+const auditActionLabel = (action: string): string => ACTIONS[action] ?? action;
 
 /** "ann@example.org: triage openssl CVE-2019-0190 (not-affected)", the one-line name of a row. */
 export function auditTitle(event: StoredAuditEvent): string {

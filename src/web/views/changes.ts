@@ -19,7 +19,7 @@ export interface ChangesData {
 }
 
 /** The old state in words: a pair without one got its first state. */
-export const oldStateLabel = (state: StateName | null): string => state ?? 'none';
+const oldStateLabel = (state: StateName | null): string => state ?? 'none';
 /** The new state in words: a pair without one no longer applies (its package or record went). */
 export const newStateLabel = (state: StateName | null): string => state ?? 'removed';
 

@@ -9,7 +9,7 @@ import type { Viewer } from '../web-context.js';
 import { maintainerLink, packageLink, pagination, selectOption, severityBadge, stateBadge } from './common.js';
 
 /** A triage status (or what rules a pair) as a word in a badge. */
-export function triageBadge(status: string): Html {
+function triageBadge(status: string): Html {
   return html`<span class="badge triage-${status}">${status}</span>`;
 }
 
@@ -109,7 +109,7 @@ export interface TriageQueueData {
 }
 
 /** The value of a queue row's checkbox: what the bulk form records it as. */
-export const queuePairValue = (row: Pick<TriageQueueRow, 'branch' | 'package' | 'vulnerabilityId'>) => `${row.branch} ${row.package} ${row.vulnerabilityId}`;
+const queuePairValue = (row: Pick<TriageQueueRow, 'branch' | 'package' | 'vulnerabilityId'>) => `${row.branch} ${row.package} ${row.vulnerabilityId}`;
 
 function queueFilters(data: TriageQueueData, input: TriageQueueInput): Html {
   return html`<form class="filters" method="get" action="${TRIAGE_PATH}">
