@@ -118,5 +118,10 @@ export function findUnmappedProducts(products: readonly ProductCount[], branches
     if (resembling.names.length === 0) continue;
     found.push({ ...entry, resembles: resembling.names, branches: branches.map(({ branch }) => branch).filter((branch) => resembling.branches.has(branch)) });
   }
-  return found.sort((a, b) => b.vulnerabilities - a.vulnerabilities || (a.vendor < b.vendor ? -1 : a.vendor > b.vendor ? 1 : a.product < b.product ? -1 : 1));
+  return found.sort(compareUnmappedProducts);
+}
+
+/** The order unmapped products are listed in: most vulnerabilities first, then by vendor and product. */
+export function compareUnmappedProducts(a: ProductCount, b: ProductCount): number {
+  return b.vulnerabilities - a.vulnerabilities || (a.vendor < b.vendor ? -1 : a.vendor > b.vendor ? 1 : a.product < b.product ? -1 : a.product > b.product ? 1 : 0);
 }

@@ -1,5 +1,25 @@
-import { type MappingRules, type UnmappedProduct, findUnmappedProducts, packageUniverse } from '../engine/index.js';
-import { type Store, countVulnerabilitiesByProduct, listBranches, listPublishedBinaries, listPublishedOriginVersions } from '../store/index.js';
+import { type BranchUniverse, type MappingRules, type ProductCount, type UnmappedProduct, findUnmappedProducts, packageUniverse } from '../engine/index.js';
+import { type BranchSummary, type Store, countVulnerabilitiesByProduct, listBranches, listPublishedBinaries, listPublishedOriginVersions } from '../store/index.js';
+
+/** Published origins and binaries of every branch, as the mapping coverage reads them. */
+export interface PublishedRows {
+  readonly origins: readonly { readonly repositoryId: number; readonly origin: string }[];
+  readonly binaries: readonly { readonly repositoryId: number; readonly binary: string; readonly origin: string }[];
+}
+
+/** Each branch's published packages by name. */
+export function branchUniverses(branches: readonly BranchSummary[], rows: PublishedRows): BranchUniverse[] {
+  const branchOf = new Map(branches.flatMap((branch) => branch.repositories.map((repository) => [repository.id, branch.name] as const)));
+  const packagesOf = new Map(branches.map((branch) => [branch.name, [] as { name: string; origin: string }[]]));
+  for (const row of rows.binaries) packagesOf.get(branchOf.get(row.repositoryId)!)!.push({ name: row.binary, origin: row.origin });
+  for (const row of rows.origins) packagesOf.get(branchOf.get(row.repositoryId)!)!.push({ name: row.origin, origin: row.origin });
+  return branches.map((branch) => ({ branch: branch.name, universe: packageUniverse(packagesOf.get(branch.name)!) }));
+}
+
+/** `findUnmappedProducts` of `products` over the branches' published packages. */
+export function unmappedProducts(products: readonly ProductCount[], branches: readonly BranchSummary[], rows: PublishedRows, rules: MappingRules): UnmappedProduct[] {
+  return findUnmappedProducts(products, branchUniverses(branches, rows), rules);
+}
 
 /**
  * `secfix check --mapping`: the CPE products of the imported NVD data that reach no package of a
@@ -15,13 +35,5 @@ export async function checkMapping(store: Pick<Store, 'db'>, rules: MappingRules
     listPublishedBinaries(db, repositoryIds),
     countVulnerabilitiesByProduct(db),
   ]);
-  const branchOf = new Map(branches.flatMap((branch) => branch.repositories.map((repository) => [repository.id, branch.name] as const)));
-  const packagesOf = new Map(branches.map((branch) => [branch.name, [] as { name: string; origin: string }[]]));
-  for (const row of binaries) packagesOf.get(branchOf.get(row.repositoryId)!)!.push({ name: row.binary, origin: row.origin });
-  for (const row of origins) packagesOf.get(branchOf.get(row.repositoryId)!)!.push({ name: row.origin, origin: row.origin });
-  return findUnmappedProducts(
-    products,
-    branches.map((branch) => ({ branch: branch.name, universe: packageUniverse(packagesOf.get(branch.name)!) })),
-    rules,
-  );
+  return unmappedProducts(products, branches, { origins, binaries }, rules);
 }

@@ -66,7 +66,7 @@ import {
   writeStates,
 } from '../store/index.js';
 import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
-import { refreshPageSummaries } from './summaries.js';
+import { writeStaleSummaries } from './summaries.js';
 
 /**
  * `secfix update`: recomputes states from what is stored. The incremental form recomputes only
@@ -513,7 +513,7 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
   await withWriteLock(store, async (db) => {
     // A full update recomputes everything the marks could name, so it need not read them.
     const dirty = options.full ? undefined : await readDirty(db);
-    if (dirty !== undefined && dirty.packages.length === 0 && dirty.vulnerabilities.length === 0) return;
+    if (dirty !== undefined && dirty.packages.length === 0 && dirty.vulnerabilities.length === 0) return dirty;
     const branches = await prepareBranches(db, options.rules, dirty);
     totals.branches = branches.length;
     for (const { targets } of branches) totals.originsRecomputed += targets.size;
@@ -545,8 +545,12 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
       await clearDirty(db, 'package', dirty.packages);
       await clearDirty(db, 'vulnerability', dirty.vulnerabilities);
     }
-  }, { changedData: () => totals.written + totals.deleted > 0 });
-  // After the states, so pages read what depends only on the data from one stored row.
-  await refreshPageSummaries(store, options.rules);
+    return dirty;
+  }, {
+    changedData: () => totals.written + totals.deleted > 0,
+    // After the states, so pages read what depends only on the data from one stored row; in the
+    // same transaction, so the marks the quality summary is rechecked from are cleared with it.
+    finally: (db, dirty) => writeStaleSummaries(db, options.rules, dirty).then(() => undefined),
+  });
   return { mode, ...totals, durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6) };
 }
