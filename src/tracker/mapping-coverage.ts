@@ -1,24 +1,32 @@
 import { type BranchUniverse, type MappingRules, type ProductCount, type UnmappedProduct, findUnmappedProducts, packageUniverse } from '../engine/index.js';
-import { type BranchSummary, type Store, countVulnerabilitiesByProduct, listBranches, listPublishedBinaries, listPublishedOriginVersions } from '../store/index.js';
+import { type BranchSummary, type Store, countVulnerabilitiesByProduct, listBranches, listPublishedBinaries } from '../store/index.js';
 
-/** Published origins and binaries of every branch, as the mapping coverage reads them. */
-export interface PublishedRows {
-  readonly origins: readonly { readonly repositoryId: number; readonly origin: string }[];
-  readonly binaries: readonly { readonly repositoryId: number; readonly binary: string; readonly origin: string }[];
-}
+/** The binary packages every branch publishes now, with their origins (`listPublishedBinaries`). */
+export type PublishedBinaries = readonly { readonly repositoryId: number; readonly binary: string; readonly origin: string }[];
 
-/** Each branch's published packages by name. */
-export function branchUniverses(branches: readonly BranchSummary[], rows: PublishedRows): BranchUniverse[] {
+/**
+ * Each branch's published packages by name: its binaries, then its origins, which are those of
+ * its binaries (a version stays published while one of its binaries is).
+ */
+function branchUniverses(branches: readonly BranchSummary[], binaries: PublishedBinaries): BranchUniverse[] {
   const branchOf = new Map(branches.flatMap((branch) => branch.repositories.map((repository) => [repository.id, branch.name] as const)));
   const packagesOf = new Map(branches.map((branch) => [branch.name, [] as { name: string; origin: string }[]]));
-  for (const row of rows.binaries) packagesOf.get(branchOf.get(row.repositoryId)!)!.push({ name: row.binary, origin: row.origin });
-  for (const row of rows.origins) packagesOf.get(branchOf.get(row.repositoryId)!)!.push({ name: row.origin, origin: row.origin });
-  return branches.map((branch) => ({ branch: branch.name, universe: packageUniverse(packagesOf.get(branch.name)!) }));
+  const originsOf = new Map(branches.map((branch) => [branch.name, new Set<string>()]));
+  for (const row of binaries) {
+    const branch = branchOf.get(row.repositoryId)!;
+    packagesOf.get(branch)!.push({ name: row.binary, origin: row.origin });
+    originsOf.get(branch)!.add(row.origin);
+  }
+  return branches.map((branch) => {
+    const packages = packagesOf.get(branch.name)!;
+    for (const origin of originsOf.get(branch.name)!) packages.push({ name: origin, origin });
+    return { branch: branch.name, universe: packageUniverse(packages) };
+  });
 }
 
 /** `findUnmappedProducts` of `products` over the branches' published packages. */
-export function unmappedProducts(products: readonly ProductCount[], branches: readonly BranchSummary[], rows: PublishedRows, rules: MappingRules): UnmappedProduct[] {
-  return findUnmappedProducts(products, branchUniverses(branches, rows), rules);
+export function unmappedProducts(products: readonly ProductCount[], branches: readonly BranchSummary[], binaries: PublishedBinaries, rules: MappingRules): UnmappedProduct[] {
+  return findUnmappedProducts(products, branchUniverses(branches, binaries), rules);
 }
 
 /**
@@ -30,10 +38,6 @@ export async function checkMapping(store: Pick<Store, 'db'>, rules: MappingRules
   const { db } = store;
   const branches = await listBranches(db);
   const repositoryIds = branches.flatMap((branch) => branch.repositories.map((repository) => repository.id));
-  const [origins, binaries, products] = await Promise.all([
-    listPublishedOriginVersions(db, repositoryIds),
-    listPublishedBinaries(db, repositoryIds),
-    countVulnerabilitiesByProduct(db),
-  ]);
-  return unmappedProducts(products, branches, { origins, binaries }, rules);
+  const [binaries, products] = await Promise.all([listPublishedBinaries(db, repositoryIds), countVulnerabilitiesByProduct(db)]);
+  return unmappedProducts(products, branches, binaries, rules);
 }

@@ -16,7 +16,6 @@ import {
   listBranches,
   listMaintainerTexts,
   listPackageNames,
-  listPublishedOriginVersions,
   listSecfixesByVulnerability,
   listVulnerableDeltasByDay,
   pageSummaryVersion,
@@ -28,7 +27,7 @@ import {
 import { type CheckReport, type IndexRows, checkNotes, checkSecfixes, loadIndexRows, sortFindings } from './check.js';
 import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
 import { type OpenPairCount, countOpenPairs } from './triage.js';
-import { type PublishedRows, unmappedProducts } from './mapping-coverage.js';
+import { type PublishedBinaries, unmappedProducts } from './mapping-coverage.js';
 
 /*
  * Page summaries: the parts of the home, quality and search pages that read every state, every
@@ -94,7 +93,7 @@ export async function buildQualitySummary(db: Kysely<Schema>, rules: MappingRule
 
 /**
  * What the quality summary was built from: the mapping rules, and per branch what its mapping
- * index is built from (published binaries, seen and published origins). While these stay the
+ * index is built from (published binaries and their origins, origins ever seen). While these stay the
  * same, a summary is rechecked from the dirty marks alone.
  */
 interface QualityBasis {
@@ -102,22 +101,24 @@ interface QualityBasis {
   readonly branches: Readonly<Record<string, string>>;
 }
 
-const digest = (parts: Iterable<string>) => {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part).update('\n');
-  return hash.digest('hex');
-};
-
-function qualityBasis(rules: MappingRules, branches: readonly BranchSummary[], index: IndexRows, published: PublishedRows): QualityBasis {
-  const branchOf = new Map(branches.flatMap((branch) => branch.repositories.map((repository) => [repository.id, branch.name] as const)));
-  const names = new Map(branches.map((branch) => [branch.name, new Set<string>()]));
-  const add = (repositoryId: number, name: string) => names.get(branchOf.get(repositoryId)!)!.add(name);
-  for (const row of index.binaries) add(row.repositoryId, `binary\0${row.binary}\0${row.origin}`);
-  for (const row of index.seen) add(row.repositoryId, `seen\0${row.origin}`);
-  for (const row of published.origins) add(row.repositoryId, `published\0${row.origin}`);
+/**
+ * Digests each branch's published binaries with their origins (every published origin has one)
+ * and the origins its indexes ever listed, from the rows in the order the queries give them.
+ */
+function qualityBasis(rules: MappingRules, branches: readonly BranchSummary[], index: IndexRows): QualityBasis {
+  const hashes = new Map(branches.map((branch) => [branch.name, createHash('sha256')]));
+  const hashOf = new Map(branches.flatMap((branch) => branch.repositories.map((repository) => [repository.id, hashes.get(branch.name)!] as const)));
+  for (const row of index.binaries) hashOf.get(row.repositoryId)!.update(`binary\0${row.binary}\0${row.origin}\n`);
+  // Seen versions come by repository and origin: one line per origin.
+  let last = '';
+  for (const row of index.seen) {
+    const line = `seen\0${row.repositoryId}\0${row.origin}\n`;
+    if (line !== last) hashOf.get(row.repositoryId)!.update(line);
+    last = line;
+  }
   return {
-    rules: digest([JSON.stringify(rules)]),
-    branches: Object.fromEntries([...names].map(([branch, set]) => [branch, digest([...set].sort())])),
+    rules: createHash('sha256').update(JSON.stringify(rules)).digest('hex'),
+    branches: Object.fromEntries([...hashes].map(([branch, hash]) => [branch, hash.digest('hex')])),
   };
 }
 
@@ -147,10 +148,8 @@ async function qualitySummary(
   previous: { readonly stored: StoredQuality; readonly changes: QualityChanges } | undefined,
 ): Promise<StoredQuality> {
   const branches = await listBranches(db);
-  const repositoryIds = branches.flatMap((branch) => branch.repositories.map((repository) => repository.id));
-  const [index, origins, products] = await Promise.all([loadIndexRows(db, branches), listPublishedOriginVersions(db, repositoryIds), countVulnerabilitiesByProduct(db)]);
-  const published: PublishedRows = { origins, binaries: index.binaries };
-  const basis = qualityBasis(rules, branches, index, published);
+  const [index, products] = await Promise.all([loadIndexRows(db, branches), countVulnerabilitiesByProduct(db)]);
+  const basis = qualityBasis(rules, branches, index);
   const kept = previous !== undefined && previous.stored.basis.rules === basis.rules ? previous : undefined;
   const unchanged = (branch: string) => kept !== undefined && kept.stored.basis.branches[branch] === basis.branches[branch];
 
@@ -184,8 +183,8 @@ async function qualitySummary(
 
   const everyBranchUnchanged = branches.every((branch) => unchanged(branch.name)) && Object.keys(kept?.stored.basis.branches ?? {}).length === branches.length;
   const unmapped = kept !== undefined && everyBranchUnchanged
-    ? await recheckedUnmapped(db, kept.stored.summary.unmapped, kept.changes.vulnerabilities, products, branches, published, rules)
-    : unmappedProducts(products, branches, published, rules).map(shownUnmapped);
+    ? await recheckedUnmapped(db, kept.stored.summary.unmapped, kept.changes.vulnerabilities, products, branches, index.binaries, rules)
+    : unmappedProducts(products, branches, index.binaries, rules).map(shownUnmapped);
 
   return { summary: { findings: [...findings, ...(await checkNotes(db))], skipped: checked.skipped, unmapped }, basis };
 }
@@ -203,7 +202,7 @@ async function recheckedUnmapped(
   vulnerabilities: readonly string[],
   products: readonly ProductCount[],
   branches: readonly BranchSummary[],
-  published: PublishedRows,
+  binaries: PublishedBinaries,
   rules: MappingRules,
 ): Promise<ShownUnmappedProduct[]> {
   const named = new Set((await findCriteriaByVulnerabilities(db, vulnerabilities)).map(productName));
@@ -213,7 +212,7 @@ async function recheckedUnmapped(
     const count = counts.get(name);
     return named.has(name) || count === undefined ? [] : [{ ...product, vulnerabilities: count }];
   });
-  const fresh = named.size === 0 ? [] : unmappedProducts(products.filter((product) => named.has(productName(product))), branches, published, rules).map(shownUnmapped);
+  const fresh = named.size === 0 ? [] : unmappedProducts(products.filter((product) => named.has(productName(product))), branches, binaries, rules).map(shownUnmapped);
   return [...kept, ...fresh].sort(compareUnmappedProducts);
 }
 

@@ -43,10 +43,10 @@ async function queriesOf(web: WebFixture, url: string, accept: string): Promise<
 /**
  * The queries of a /quality request that runs the check: the data version, the lookup of the
  * report `update` stores (none at this version), the branches (three), the index rows the check
- * and the mapping coverage share (seen versions, binaries, published origins), the product
- * counts, the secfixes and their configurations, and the states to confirm.
+ * and the mapping coverage share (seen versions, published binaries), the product counts, the
+ * secfixes and their configurations, and the states to confirm.
  */
-const QUALITY_QUERIES = 12;
+const QUALITY_QUERIES = 11;
 
 /** The queries of a /quality request that finds the report `update` stored: the data version and the report. */
 const STORED_QUALITY_QUERIES = 2;
