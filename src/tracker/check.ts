@@ -44,10 +44,11 @@ function byRepository<T extends { readonly repositoryId: number }>(rows: readonl
 
 const repositoryIdsOf = (branches: readonly BranchSummary[]) => branches.flatMap((branch) => branch.repositories.map((repository) => repository.id));
 
-export async function loadIndexRows(db: Kysely<Schema>, branches: readonly BranchSummary[]): Promise<IndexRows> {
+/** The index rows of every branch; `binaries` when the caller already read them (`listPublishedBinaries` of every branch). */
+export async function loadIndexRows(db: Kysely<Schema>, branches: readonly BranchSummary[], binaries?: IndexRows['binaries']): Promise<IndexRows> {
   const repositoryIds = repositoryIdsOf(branches);
-  const [seen, binaries] = await Promise.all([listSeenVersions(db, repositoryIds), listPublishedBinaries(db, repositoryIds)]);
-  return { seen, binaries };
+  const [seen, published] = await Promise.all([listSeenVersions(db, repositoryIds), binaries ?? listPublishedBinaries(db, repositoryIds)]);
+  return { seen, binaries: published };
 }
 
 /**

@@ -146,9 +146,10 @@ async function qualitySummary(
   db: Kysely<Schema>,
   rules: MappingRules,
   previous: { readonly stored: StoredQuality; readonly changes: QualityChanges } | undefined,
+  binaries?: PublishedBinaries,
 ): Promise<StoredQuality> {
   const branches = await listBranches(db);
-  const [index, products] = await Promise.all([loadIndexRows(db, branches), countVulnerabilitiesByProduct(db)]);
+  const [index, products] = await Promise.all([loadIndexRows(db, branches, binaries), countVulnerabilitiesByProduct(db)]);
   const basis = qualityBasis(rules, branches, index);
   const kept = previous !== undefined && previous.stored.basis.rules === basis.rules ? previous : undefined;
   const unchanged = (branch: string) => kept !== undefined && kept.stored.basis.branches[branch] === basis.branches[branch];
@@ -246,7 +247,12 @@ export function stateCountsOf(summary: HomeSummary, branch: string, repos: reado
  * one and `changes` (see `qualitySummary`), else whole. Returns the names built: none when every
  * summary is current, so a rerun does nothing.
  */
-export async function writeStaleSummaries(db: Kysely<Schema>, rules: MappingRules, changes: QualityChanges | undefined): Promise<string[]> {
+export async function writeStaleSummaries(
+  db: Kysely<Schema>,
+  rules: MappingRules,
+  changes: QualityChanges | undefined,
+  binaries?: PublishedBinaries,
+): Promise<string[]> {
   const { version } = await getDataVersion(db);
   const built: string[] = [];
   const stale = async (name: string) => (await pageSummaryVersion(db, name)) !== version;
@@ -257,7 +263,7 @@ export async function writeStaleSummaries(db: Kysely<Schema>, rules: MappingRule
   if (await stale(QUALITY_SUMMARY)) {
     const [summary, basis] = changes === undefined ? [] : await Promise.all([readAnyPageSummary(db, QUALITY_SUMMARY), readAnyPageSummary(db, QUALITY_BASIS)]);
     const stored = summary === undefined || basis === undefined ? undefined : { summary: summary as QualitySummary, basis: basis as QualityBasis };
-    const quality = await qualitySummary(db, rules, stored === undefined || changes === undefined ? undefined : { stored, changes });
+    const quality = await qualitySummary(db, rules, stored === undefined || changes === undefined ? undefined : { stored, changes }, binaries);
     await writePageSummary(db, QUALITY_SUMMARY, version, quality.summary);
     await writePageSummary(db, QUALITY_BASIS, version, quality.basis);
     built.push(QUALITY_SUMMARY);
