@@ -16,11 +16,12 @@ export function updateCommand(io: CliIo, _status: CliStatus): Command {
   return subcommand(io, 'update')
     .description(
       'recompute vulnerability states from the stored data: only pairs whose inputs changed since the last update, or all with --full; ' +
-        'then store what the web pages show that depends only on the data (home counts, quality report, search names), when the data changed',
+        'then store what the web pages show that depends only on the data (home counts, quality report, search names), when the data changed; ' +
+        'the incremental update rechecks the quality report only where the changes reach',
     )
     .option('--db <url>', DB_OPTION_HELP)
     .option('--config <file>', CONFIG_OPTION_HELP)
-    .option('--full', 'recompute every pair (gives the same result as the incremental update)', false)
+    .option('--full', 'recompute every pair and rebuild the quality report whole (gives the same result as the incremental update)', false)
     .option('--json', 'print the summary as one JSON object', false)
     .addHelpText('after', '\nExamples:\n  secfix update\n  secfix update --full --db postgres://postgres@127.0.0.1/secfix\n')
     .action(async (flags: UpdateFlags) => {

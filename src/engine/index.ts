@@ -91,7 +91,7 @@ export {
   type PublishedBuild,
   type VulnerabilityMention,
 } from './branch.js';
-export { findUnmappedProducts, resemblanceKey, type BranchUniverse, type ProductCount, type UnmappedProduct } from './mapping-coverage.js';
+export { compareUnmappedProducts, findUnmappedProducts, resemblanceKey, type BranchUniverse, type ProductCount, type UnmappedProduct } from './mapping-coverage.js';
 export {
   ANONYMOUS,
   ROLES,

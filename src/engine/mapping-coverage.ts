@@ -46,8 +46,7 @@ class ResemblingNames {
   /** Answers by keys and branches: products unmapped in the same branches often share a key. */
   private readonly answers = new Map<string, { readonly names: readonly string[]; readonly branches: ReadonlySet<string> }>();
 
-  add(name: string, branch: string): void {
-    const key = resemblanceKey(name);
+  add(name: string, key: string, branch: string): void {
     const names = this.byKey.get(key) ?? new Map<string, Set<string>>();
     this.byKey.set(key, names);
     names.set(name, (names.get(name) ?? new Set()).add(branch));
@@ -101,9 +100,19 @@ export function findUnmappedProducts(products: readonly ProductCount[], branches
       if (name.vendor?.endsWith('_project') === true) keys.add(resemblanceKey(name.vendor.slice(0, -'_project'.length)));
       return { entry, name, keys: [...keys], unmappedIn: new Set<string>() };
     });
+  // Only names under a candidate's key are ever asked for: a few products need few of them.
+  const wanted = new Set(candidates.flatMap((candidate) => candidate.keys));
   const names = new ResemblingNames();
+  // Branches share most names: each name's key is made once.
+  const keys = new Map<string, string>();
   for (const { branch, universe } of branches) {
-    for (const name of [...universe.origins, ...universe.originOfBinary.keys()]) names.add(name, branch);
+    for (const held of [universe.origins, universe.originOfBinary.keys()]) {
+      for (const name of held) {
+        let key = keys.get(name);
+        if (key === undefined) keys.set(name, (key = resemblanceKey(name)));
+        if (wanted.has(key)) names.add(name, key, branch);
+      }
+    }
     const index = buildMappingIndex(universe, rules);
     const unchecked = buildMappingIndex(universe, { products: rules.products, deny: [], vendors: {} });
     for (const candidate of candidates) {
@@ -118,5 +127,10 @@ export function findUnmappedProducts(products: readonly ProductCount[], branches
     if (resembling.names.length === 0) continue;
     found.push({ ...entry, resembles: resembling.names, branches: branches.map(({ branch }) => branch).filter((branch) => resembling.branches.has(branch)) });
   }
-  return found.sort((a, b) => b.vulnerabilities - a.vulnerabilities || (a.vendor < b.vendor ? -1 : a.vendor > b.vendor ? 1 : a.product < b.product ? -1 : 1));
+  return found.sort(compareUnmappedProducts);
+}
+
+/** The order unmapped products are listed in: most vulnerabilities first, then by vendor and product. */
+export function compareUnmappedProducts(a: ProductCount, b: ProductCount): number {
+  return b.vulnerabilities - a.vulnerabilities || (a.vendor < b.vendor ? -1 : a.vendor > b.vendor ? 1 : a.product < b.product ? -1 : a.product > b.product ? 1 : 0);
 }

@@ -131,7 +131,10 @@ export interface RepositoryQualityData {
   readonly name: string;
   /** Every origin version any imported index of the repository listed. */
   readonly seen: readonly { readonly origin: string; readonly version: string }[];
+  /** The secfixes to check: all of the repository's, or those of the packages rechecked. */
   readonly secfixes: readonly { readonly package: string; readonly version: string; readonly vulnerabilityId: string; readonly note: string | null }[];
+  /** Whether the repository has any secfix, when `secfixes` are only some packages'; by default, whether `secfixes` has any. */
+  readonly hasSecfixes?: boolean;
   /** The binary packages the repository publishes now. */
   readonly binaries: readonly { readonly binary: string; readonly origin: string }[];
 }
@@ -162,11 +165,12 @@ export function checkBranchQuality(input: BranchQualityInput): BranchQuality {
   const skipped: string[] = [];
   const ids = new Set<string>();
   for (const repository of input.repositories) {
-    if (repository.secfixes.length === 0) continue;
+    if (!(repository.hasSecfixes ?? repository.secfixes.length > 0)) continue;
     if (repository.seen.length === 0) {
       skipped.push(repository.name);
       continue;
     }
+    if (repository.secfixes.length === 0) continue;
     const packages = new Map<string, Map<string, SecfixId[]>>();
     for (const line of repository.secfixes) {
       const versions = packages.get(line.package) ?? new Map<string, SecfixId[]>();

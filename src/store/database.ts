@@ -222,6 +222,11 @@ export interface WriteLockOptions<T> {
    * shows (import runs) and writes that found nothing to change answer false.
    */
   readonly changedData?: (result: T) => boolean;
+  /**
+   * Runs in the same transaction after the data version moved on (or did not), for writes that
+   * are stamped with the version the transaction leaves (page summaries); they never move it.
+   */
+  readonly finally?: (db: Kysely<Schema>, result: T) => Promise<void>;
 }
 
 /**
@@ -234,6 +239,7 @@ export function withWriteLock<T>(store: WritableStore, fn: (db: Kysely<Schema>) 
   return withMigrationLock(store, async (db) => {
     const result = await fn(db);
     if (options.changedData?.(result) ?? true) await bumpDataVersion(db);
+    await options.finally?.(db, result);
     return result;
   });
 }

@@ -1,20 +1,35 @@
 import type { Cpe } from '../formats/cpe.js';
+import type { NvdConfiguration } from '../formats/nvd.js';
 import { type MappingRules, type QualityFinding, checkBranchQuality, evidenceNoteFindings } from '../engine/index.js';
 import {
+  type BranchSummary,
+  type Schema,
   type Store,
   findStates,
+  getVulnerabilities,
   listBranches,
   listPublishedBinaries,
+  listRepositoriesWithSecfixes,
   listSecfixedVulnerabilityConfigurations,
   listSecfixesOfRepositories,
   listSeenVersions,
 } from '../store/index.js';
+import type { Kysely } from 'kysely';
 
 export interface CheckReport {
   readonly findings: readonly QualityFinding[];
   /** Repositories whose secfixes were not checked against an index because none was imported. */
   readonly skipped: readonly { readonly branch: string; readonly repo: string }[];
 }
+
+/** What the index of every branch holds that the check reads whole, whichever packages it checks. */
+export interface IndexRows {
+  readonly seen: readonly { readonly repositoryId: number; readonly origin: string; readonly version: string }[];
+  readonly binaries: readonly { readonly repositoryId: number; readonly binary: string; readonly origin: string }[];
+}
+
+/** Which secfixes to check: per branch name, all of them or those of some packages. Branches not named are not checked. */
+export type CheckScope = ReadonlyMap<string, 'all' | ReadonlySet<string>>;
 
 /** Groups rows by their `repositoryId`, keeping their order. */
 function byRepository<T extends { readonly repositoryId: number }>(rows: readonly T[]): Map<number, T[]> {
@@ -27,38 +42,68 @@ function byRepository<T extends { readonly repositoryId: number }>(rows: readonl
   return groups;
 }
 
+const repositoryIdsOf = (branches: readonly BranchSummary[]) => branches.flatMap((branch) => branch.repositories.map((repository) => repository.id));
+
+/** The index rows of every branch; `binaries` when the caller already read them (`listPublishedBinaries` of every branch). */
+export async function loadIndexRows(db: Kysely<Schema>, branches: readonly BranchSummary[], binaries?: IndexRows['binaries']): Promise<IndexRows> {
+  const repositoryIds = repositoryIdsOf(branches);
+  const [seen, published] = await Promise.all([listSeenVersions(db, repositoryIds), binaries ?? listPublishedBinaries(db, repositoryIds)]);
+  return { seen, binaries: published };
+}
+
 /**
- * `secfix check`: data-quality problems in the stored secfixes of every branch (fix versions no
- * index ever had, fixes below NVD's affected range, ids that are not CVE/GHSA/ALPINE ids,
- * packages no index has), as engine/quality.ts judges them; this only loads and reports.
- *
- * Reads everything in a fixed number of queries (each kind of data for all branches at once),
- * so the web page that shows the report does not make more queries as branches are added.
+ * The order findings are reported in, whichever packages were checked: by branch (as listed),
+ * then package in code-point order; a package's own findings stay in secdb order (the sort is
+ * stable), so findings kept from an earlier check and fresh ones merge into one order.
  */
-export async function checkData(store: Pick<Store, 'db'>, rules: MappingRules): Promise<CheckReport> {
-  const { db } = store;
-  const branches = await listBranches(db);
-  const allRepositoryIds = branches.flatMap((branch) => branch.repositories.map((repository) => repository.id));
-  const [seenRows, secfixRows, binaryRows, configurations] = await Promise.all([
-    listSeenVersions(db, allRepositoryIds),
-    listSecfixesOfRepositories(db, allRepositoryIds),
-    listPublishedBinaries(db, allRepositoryIds),
-    listSecfixedVulnerabilityConfigurations(db, allRepositoryIds),
-  ]);
-  const seenByRepository = byRepository(seenRows);
+export function sortFindings(findings: readonly QualityFinding[], branches: readonly BranchSummary[]): QualityFinding[] {
+  const rank = new Map(branches.map((branch, index) => [branch.name, index]));
+  return [...findings].sort((a, b) => (rank.get(a.branch) ?? 0) - (rank.get(b.branch) ?? 0) || (a.package < b.package ? -1 : a.package > b.package ? 1 : 0));
+}
+
+/**
+ * The secfix findings (`checkBranchQuality`) of the branches and packages `scope` names, with the
+ * repositories skipped in those branches, in `sortFindings` order. Reads a fixed number of
+ * queries per branch checked in part, and one per kind of data for the branches checked whole.
+ */
+export async function checkSecfixes(
+  db: Kysely<Schema>,
+  rules: MappingRules,
+  branches: readonly BranchSummary[],
+  scope: CheckScope,
+  rows: IndexRows,
+): Promise<CheckReport> {
+  const whole = branches.filter((branch) => scope.get(branch.name) === 'all');
+  const partial = branches.filter((branch) => scope.get(branch.name) instanceof Set);
+  const wholeIds = repositoryIdsOf(whole);
+  const secfixRows = await listSecfixesOfRepositories(db, wholeIds);
+  const configurations = new Map<string, readonly NvdConfiguration[]>(await listSecfixedVulnerabilityConfigurations(db, wholeIds));
+  const partialIds = new Set<string>();
+  for (const branch of partial) {
+    const packages = scope.get(branch.name) as ReadonlySet<string>;
+    if (packages.size === 0) continue;
+    const rows = await listSecfixesOfRepositories(db, repositoryIdsOf([branch]), [...packages]);
+    for (const row of rows) if (!configurations.has(row.vulnerabilityId)) partialIds.add(row.vulnerabilityId);
+    secfixRows.push(...rows);
+  }
+  for (const vulnerability of await getVulnerabilities(db, [...partialIds])) configurations.set(vulnerability.id, vulnerability.configurations);
+  const withSecfixes = new Set(await listRepositoriesWithSecfixes(db, repositoryIdsOf(partial)));
+  const seenByRepository = byRepository(rows.seen);
   const secfixesByRepository = byRepository(secfixRows);
-  const binariesByRepository = byRepository(binaryRows);
+  const binariesByRepository = byRepository(rows.binaries);
 
   const parsedCpes = new Map<string, Cpe>();
   const findings: QualityFinding[] = [];
   const skipped: { branch: string; repo: string }[] = [];
   for (const branch of branches) {
+    if (!scope.has(branch.name)) continue;
     const quality = checkBranchQuality({
       branch: branch.name,
       repositories: branch.repositories.map((repository) => ({
         name: repository.name,
         seen: seenByRepository.get(repository.id) ?? [],
         secfixes: secfixesByRepository.get(repository.id) ?? [],
+        ...(scope.get(branch.name) === 'all' ? {} : { hasSecfixes: withSecfixes.has(repository.id) }),
         binaries: binariesByRepository.get(repository.id) ?? [],
       })),
       configurations,
@@ -70,6 +115,26 @@ export async function checkData(store: Pick<Store, 'db'>, rules: MappingRules): 
     // Each branch takes a while at full size; a server computing the report keeps answering meanwhile.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  findings.push(...evidenceNoteFindings(await findStates(db, { evidenceContains: ['"kind":"introduced-after-published"', '"kind":"sources-disagree"'] })));
-  return { findings, skipped };
+  return { findings: sortFindings(findings, branches), skipped };
+}
+
+/** The pairs whose decision a person should confirm, from their stored evidence (`evidenceNoteFindings`). */
+export async function checkNotes(db: Kysely<Schema>): Promise<QualityFinding[]> {
+  return evidenceNoteFindings(await findStates(db, { evidenceContains: ['"kind":"introduced-after-published"', '"kind":"sources-disagree"'] }));
+}
+
+/**
+ * `secfix check`: data-quality problems in the stored secfixes of every branch (fix versions no
+ * index ever had, fixes below NVD's affected range, ids that are not CVE/GHSA/ALPINE ids,
+ * packages no index has), as engine/quality.ts judges them, then the pairs to confirm; this only
+ * loads and reports.
+ *
+ * Reads everything in a fixed number of queries (each kind of data for all branches at once),
+ * so the web page that shows the report does not make more queries as branches are added.
+ */
+export async function checkData(store: Pick<Store, 'db'>, rules: MappingRules): Promise<CheckReport> {
+  const { db } = store;
+  const branches = await listBranches(db);
+  const report = await checkSecfixes(db, rules, branches, new Map(branches.map((branch) => [branch.name, 'all'])), await loadIndexRows(db, branches));
+  return { findings: [...report.findings, ...(await checkNotes(db))], skipped: report.skipped };
 }

@@ -133,17 +133,21 @@ describe.each(backends)('%s importApkIndex', (backend) => {
     expect(accepted.counts['packages']).toBe(4929);
   });
 
-  it('marks only the origins whose versions changed, keeps invalid versions and counts them', async () => {
-    const first = writeIndex('first', stanza('zlib', '1.2.12-r3', 'zlib') + stanza('zlib-dev', '1.2.12-r3', 'zlib') + stanza('musl', '1.2.3-r2', 'musl'));
+  it('marks only the origins whose versions or binaries changed, keeps invalid versions and counts them', async () => {
+    const first = writeIndex(
+      'first',
+      stanza('zlib', '1.2.12-r3', 'zlib') + stanza('zlib-dev', '1.2.12-r3', 'zlib') + stanza('musl', '1.2.3-r2', 'musl') + stanza('xz', '5.2.5-r1', 'xz'),
+    );
     await importApkIndex(store(), { branch: 'edge', repo: 'community', location: first });
     await clearDirty(store().db, 'package', await listDirty(store().db, 'package'));
-    const second = writeIndex('second', stanza('zlib', '1.2.12-r3', 'zlib') + stanza('musl', '1.2.3_bad!-r2', 'musl'));
+    // musl moves to another version, zlib drops zlib-dev at the same version, xz stays as it was.
+    const second = writeIndex('second', stanza('zlib', '1.2.12-r3', 'zlib') + stanza('musl', '1.2.3_bad!-r2', 'musl') + stanza('xz', '5.2.5-r1', 'xz'));
     const summary = await importApkIndex(store(), { branch: 'edge', repo: 'community', location: second });
-    expect(summary.counts).toMatchObject({ packages: 2, originVersions: 2, versionsAdded: 1, versionsRemoved: 1, invalidVersions: 1 });
-    expect(await listDirty(store().db, 'package')).toEqual(['edge:musl']);
+    expect(summary.counts).toMatchObject({ packages: 3, originVersions: 3, versionsAdded: 1, versionsRemoved: 1, invalidVersions: 1 });
+    expect(await listDirty(store().db, 'package')).toEqual(['edge:musl', 'edge:zlib']);
     const [branch] = await listBranches(store().db);
     const published = await listPublishedVersions(store().db, branch?.repositories[0]?.id ?? -1);
-    expect(published.map((row) => [row.origin, row.version])).toEqual([['musl', '1.2.3_bad!-r2'], ['zlib', '1.2.12-r3']]);
+    expect(published.map((row) => [row.origin, row.version])).toEqual([['musl', '1.2.3_bad!-r2'], ['xz', '5.2.5-r1'], ['zlib', '1.2.12-r3']]);
   });
 
   it('refuses an index with several architectures, naming the file', async () => {

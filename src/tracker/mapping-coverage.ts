@@ -1,5 +1,33 @@
-import { type MappingRules, type UnmappedProduct, findUnmappedProducts, packageUniverse } from '../engine/index.js';
-import { type Store, countVulnerabilitiesByProduct, listBranches, listPublishedBinaries, listPublishedOriginVersions } from '../store/index.js';
+import { type BranchUniverse, type MappingRules, type ProductCount, type UnmappedProduct, findUnmappedProducts, packageUniverse } from '../engine/index.js';
+import { type BranchSummary, type Store, countVulnerabilitiesByProduct, listBranches, listPublishedBinaries } from '../store/index.js';
+
+/** The binary packages every branch publishes now, with their origins (`listPublishedBinaries`). */
+export type PublishedBinaries = readonly { readonly repositoryId: number; readonly binary: string; readonly origin: string }[];
+
+/**
+ * Each branch's published packages by name: its binaries, then its origins, which are those of
+ * its binaries (a version stays published while one of its binaries is).
+ */
+function branchUniverses(branches: readonly BranchSummary[], binaries: PublishedBinaries): BranchUniverse[] {
+  const branchOf = new Map(branches.flatMap((branch) => branch.repositories.map((repository) => [repository.id, branch.name] as const)));
+  const packagesOf = new Map(branches.map((branch) => [branch.name, [] as { name: string; origin: string }[]]));
+  const originsOf = new Map(branches.map((branch) => [branch.name, new Set<string>()]));
+  for (const row of binaries) {
+    const branch = branchOf.get(row.repositoryId)!;
+    packagesOf.get(branch)!.push({ name: row.binary, origin: row.origin });
+    originsOf.get(branch)!.add(row.origin);
+  }
+  return branches.map((branch) => {
+    const packages = packagesOf.get(branch.name)!;
+    for (const origin of originsOf.get(branch.name)!) packages.push({ name: origin, origin });
+    return { branch: branch.name, universe: packageUniverse(packages) };
+  });
+}
+
+/** `findUnmappedProducts` of `products` over the branches' published packages. */
+export function unmappedProducts(products: readonly ProductCount[], branches: readonly BranchSummary[], binaries: PublishedBinaries, rules: MappingRules): UnmappedProduct[] {
+  return findUnmappedProducts(products, branchUniverses(branches, binaries), rules);
+}
 
 /**
  * `secfix check --mapping`: the CPE products of the imported NVD data that reach no package of a
@@ -10,18 +38,6 @@ export async function checkMapping(store: Pick<Store, 'db'>, rules: MappingRules
   const { db } = store;
   const branches = await listBranches(db);
   const repositoryIds = branches.flatMap((branch) => branch.repositories.map((repository) => repository.id));
-  const [origins, binaries, products] = await Promise.all([
-    listPublishedOriginVersions(db, repositoryIds),
-    listPublishedBinaries(db, repositoryIds),
-    countVulnerabilitiesByProduct(db),
-  ]);
-  const branchOf = new Map(branches.flatMap((branch) => branch.repositories.map((repository) => [repository.id, branch.name] as const)));
-  const packagesOf = new Map(branches.map((branch) => [branch.name, [] as { name: string; origin: string }[]]));
-  for (const row of binaries) packagesOf.get(branchOf.get(row.repositoryId)!)!.push({ name: row.binary, origin: row.origin });
-  for (const row of origins) packagesOf.get(branchOf.get(row.repositoryId)!)!.push({ name: row.origin, origin: row.origin });
-  return findUnmappedProducts(
-    products,
-    branches.map((branch) => ({ branch: branch.name, universe: packageUniverse(packagesOf.get(branch.name)!) })),
-    rules,
-  );
+  const [binaries, products] = await Promise.all([listPublishedBinaries(db, repositoryIds), countVulnerabilitiesByProduct(db)]);
+  return unmappedProducts(products, branches, binaries, rules);
 }

@@ -1,7 +1,12 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMappingRules } from '../sources/config.js';
 import { getDataVersion, readPageSummary, withWriteLock } from '../store/index.js';
-import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
+import { type TestStore, backends, openTestStore, useTestStore } from '../test-support/databases.js';
+import { repoPath } from '../test-support/paths.js';
+import { importApkIndex, importNvd, importSecdb } from './import.js';
 import {
   HOME_SUMMARY,
   NAMES_SUMMARY,
@@ -13,6 +18,7 @@ import {
   refreshPageSummaries,
 } from './summaries.js';
 import { updateStates } from './update.js';
+import { KEYS, NVD_2_0_SAMPLE, V316_COMMUNITY_SECDB, V316_MAIN_SECDB, importV316Index, indexWithVersion, nvdFeed, writeText } from './test-support/v316-sample.js';
 
 /** A write that changes nothing but the data version, as an import on its own or a triage event does. */
 const newDataVersion = (store: TestStore) => withWriteLock(store, () => Promise.resolve());
@@ -50,5 +56,70 @@ describe.each(backends)('%s page summaries', (backend) => {
     expect(await pageSummary(store.db, HOME_SUMMARY, version, () => Promise.resolve(built))).toBe(built);
     expect(await refreshPageSummaries(store, rules)).toEqual([HOME_SUMMARY, QUALITY_SUMMARY, NAMES_SUMMARY]);
     expect(await pageSummary(store.db, HOME_SUMMARY, version, () => Promise.resolve(built))).toEqual(JSON.parse(JSON.stringify(await buildHomeSummary(store.db))));
+  });
+});
+
+const SAMPLE = ['data', 'alpine-sample'] as const;
+const V317_INDEX = repoPath(...SAMPLE, 'apkindex', 'v3.17-main-aarch64', 'APKINDEX.tar.gz');
+const dir = mkdtempSync(join(tmpdir(), 'secfix-summaries-'));
+
+/** A secdb file with `edit` applied to its first package that has secfixes, as JSON text. */
+function editedSecdb(location: string, edit: (secfixes: Record<string, string[] | null>) => void): string {
+  const document = JSON.parse(readFileSync(location, 'utf8')) as { packages: { pkg: { secfixes: Record<string, string[] | null> | null } }[] };
+  const secfixes = document.packages.find((entry) => entry.pkg.secfixes !== null)?.pkg.secfixes;
+  if (secfixes === undefined || secfixes === null) throw new Error(`${location} has no package with secfixes`);
+  edit(secfixes);
+  return JSON.stringify(document);
+}
+
+describe.each(backends)('%s quality summary of an incremental update', (backend) => {
+  const store = useTestStore(backend);
+  const file = (name: string, text: string) => writeText(dir, `${backend}-${name}`, text);
+
+  it('equals a full rebuild after each round of imports, whatever packages, branches, records or rules the round touched', async () => {
+    const rules = await loadMappingRules();
+    const asStored = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+    const rounds: readonly (readonly [string, () => Promise<unknown>])[] = [
+      ['the 3.16 index and main secdb, the 2023 NVD feed', async () => {
+        await importV316Index(store());
+        await importSecdb(store(), { location: V316_MAIN_SECDB });
+        await importNvd(store(), { location: nvdFeed(2023) });
+      }],
+      ['a second branch: the 3.17 index and secdbs', async () => {
+        await importApkIndex(store(), { branch: '3.17', repo: 'main', location: V317_INDEX, keysDir: KEYS });
+        await importSecdb(store(), { location: repoPath(...SAMPLE, 'secdb', 'v3.17', 'main.json') });
+        await importSecdb(store(), { location: repoPath(...SAMPLE, 'secdb', 'v3.17', 'community.json') });
+      }],
+      ['NVD records that change', () => importNvd(store(), { location: NVD_2_0_SAMPLE })],
+      ['a repository without an index', () => importSecdb(store(), { location: V316_COMMUNITY_SECDB })],
+      ['one package of 3.16 main with a bad id and an invalid version', () =>
+        importSecdb(store(), {
+          location: file('main.json', editedSecdb(V316_MAIN_SECDB, (secfixes) => {
+            secfixes['1.9.5p2-r0'] = ['NOT-AN-ID'];
+          })),
+        })],
+      ['the bad id taken back', () =>
+        importSecdb(store(), {
+          location: file('main.json', editedSecdb(V316_MAIN_SECDB, (secfixes) => {
+            secfixes['1.9.5p2-r0'] = ['CVE-2021-3156'];
+          })),
+        })],
+      ['an origin of 3.16 built at another version', () =>
+        importApkIndex(store(), { branch: '3.16', repo: 'main', location: file('APKINDEX', indexWithVersion('busybox', '1.35.0-r17', '1.35.0-r18')) })],
+    ];
+    const reports = new Set<string>();
+    for (const [round, run] of rounds) {
+      await run();
+      await updateStates(store(), { full: false, rules });
+      const stored = await readPageSummary(store().db, QUALITY_SUMMARY, (await getDataVersion(store().db)).version);
+      expect(stored, round).toEqual(asStored(await buildQualitySummary(store().db, rules)));
+      reports.add(JSON.stringify(stored));
+    }
+    // Every round changed the report, so each was a merge of kept and rechecked findings.
+    expect(reports.size).toBe(rounds.length);
+    const narrower = { ...rules, products: rules.products.slice(1) };
+    await importSecdb(store(), { location: file('main.json', editedSecdb(V316_MAIN_SECDB, (secfixes) => (secfixes['0'] = ['CVE-2000-0001']))) });
+    await updateStates(store(), { full: false, rules: narrower });
+    expect(await readPageSummary(store().db, QUALITY_SUMMARY, (await getDataVersion(store().db)).version), 'other rules').toEqual(asStored(await buildQualitySummary(store().db, narrower)));
   });
 });

@@ -1,25 +1,33 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { MappingRules, UnmappedProduct } from '../engine/index.js';
+import { type MappingRules, type ProductCount, type UnmappedProduct, NOTE_KINDS, compareUnmappedProducts } from '../engine/index.js';
 import {
   STATE_NAMES,
+  type BranchSummary,
   type Schema,
   type StateCountRow,
   type StateName,
   type Store,
   type VulnerableDelta,
   countStates,
+  countVulnerabilitiesByProduct,
+  findCriteriaByVulnerabilities,
   getDataVersion,
+  listBranches,
   listMaintainerTexts,
   listPackageNames,
+  listSecfixesByVulnerability,
   listVulnerableDeltasByDay,
   pageSummaryVersion,
+  readAnyPageSummary,
   readPageSummary,
   withWriteLock,
   writePageSummary,
 } from '../store/index.js';
-import { type CheckReport, checkData } from './check.js';
+import { type CheckReport, type IndexRows, checkNotes, checkSecfixes, loadIndexRows, sortFindings } from './check.js';
+import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
 import { type OpenPairCount, countOpenPairs } from './triage.js';
-import { checkMapping } from './mapping-coverage.js';
+import { type PublishedBinaries, unmappedProducts } from './mapping-coverage.js';
 
 /*
  * Page summaries: the parts of the home, quality and search pages that read every state, every
@@ -66,34 +74,152 @@ export interface NamesSummary {
 export const HOME_SUMMARY = 'home/2';
 export const QUALITY_SUMMARY = 'quality/1';
 export const NAMES_SUMMARY = 'names/1';
+/** What the stored quality summary was built from (`QualityBasis`), kept beside it. */
+export const QUALITY_BASIS = 'quality-basis/1';
 
 export async function buildHomeSummary(db: Kysely<Schema>): Promise<HomeSummary> {
   const [counts, open, vulnerableDeltas] = await Promise.all([countStates(db), countOpenPairs(db, {}, undefined), listVulnerableDeltasByDay(db)]);
   return { counts, open, vulnerableDeltas };
 }
 
+/** The most resembling names an unmapped product keeps for the page, and how many there are. */
+function shownUnmapped(product: UnmappedProduct): ShownUnmappedProduct {
+  return { ...product, resembles: product.resembles.slice(0, RESEMBLING_NAMES_SHOWN), resemblesCount: product.resembles.length };
+}
+
 export async function buildQualitySummary(db: Kysely<Schema>, rules: MappingRules): Promise<QualitySummary> {
-  // A short product name may resemble thousands of index names: the page names the first few.
-  const unmapped = (await checkMapping({ db }, rules)).map((product) => ({
-    ...product,
-    resembles: product.resembles.slice(0, RESEMBLING_NAMES_SHOWN),
-    resemblesCount: product.resembles.length,
-  }));
-  return { ...(await checkData({ db }, rules)), unmapped };
+  return (await qualitySummary(db, rules, undefined)).summary;
+}
+
+/**
+ * What the quality summary was built from: the mapping rules, and per branch what its mapping
+ * index is built from (published binaries and their origins, origins ever seen). While these stay the
+ * same, a summary is rechecked from the dirty marks alone.
+ */
+interface QualityBasis {
+  readonly rules: string;
+  readonly branches: Readonly<Record<string, string>>;
+}
+
+/**
+ * Digests each branch's published binaries with their origins (every published origin has one)
+ * and the origins its indexes ever listed, from the rows in the order the queries give them.
+ */
+function qualityBasis(rules: MappingRules, branches: readonly BranchSummary[], index: IndexRows): QualityBasis {
+  const hashes = new Map(branches.map((branch) => [branch.name, createHash('sha256')]));
+  const hashOf = new Map(branches.flatMap((branch) => branch.repositories.map((repository) => [repository.id, hashes.get(branch.name)!] as const)));
+  for (const row of index.binaries) hashOf.get(row.repositoryId)!.update(`binary\0${row.binary}\0${row.origin}\n`);
+  // Seen versions come by repository and origin: one line per origin.
+  let last = '';
+  for (const row of index.seen) {
+    const line = `seen\0${row.repositoryId}\0${row.origin}\n`;
+    if (line !== last) hashOf.get(row.repositoryId)!.update(line);
+    last = line;
+  }
+  return {
+    rules: createHash('sha256').update(JSON.stringify(rules)).digest('hex'),
+    branches: Object.fromEntries([...hashes].map(([branch, hash]) => [branch, hash.digest('hex')])),
+  };
+}
+
+/** What an update consumed of the dirty marks: package keys (`branch:origin`) and vulnerability ids. */
+export interface QualityChanges {
+  readonly packages: readonly string[];
+  readonly vulnerabilities: readonly string[];
+}
+
+/** A quality summary built at some data version, with what it was built from. */
+interface StoredQuality {
+  readonly summary: QualitySummary;
+  readonly basis: QualityBasis;
+}
+
+/**
+ * The quality summary: built whole without `previous`, else `previous` with only what `changes`
+ * (the dirty marks consumed since it was built) can have changed rechecked: in each branch whose
+ * mapping index is built from the same rows, the packages marked and those whose secfixes name a
+ * vulnerability marked; the mapping coverage of the products those vulnerabilities name. A
+ * branch whose index rows changed is checked whole, and the coverage too. Either way the result
+ * equals a build from scratch; the pairs to confirm are always read afresh.
+ */
+async function qualitySummary(
+  db: Kysely<Schema>,
+  rules: MappingRules,
+  previous: { readonly stored: StoredQuality; readonly changes: QualityChanges } | undefined,
+  binaries?: PublishedBinaries,
+): Promise<StoredQuality> {
+  const branches = await listBranches(db);
+  const [index, products] = await Promise.all([loadIndexRows(db, branches, binaries), countVulnerabilitiesByProduct(db)]);
+  const basis = qualityBasis(rules, branches, index);
+  const kept = previous !== undefined && previous.stored.basis.rules === basis.rules ? previous : undefined;
+  const unchanged = (branch: string) => kept !== undefined && kept.stored.basis.branches[branch] === basis.branches[branch];
+
+  const scope = new Map<string, 'all' | Set<string>>(branches.map((branch) => [branch.name, unchanged(branch.name) ? new Set<string>() : 'all']));
+  const recheck = (branch: string, pkg: string) => {
+    const packages = scope.get(branch);
+    if (packages instanceof Set) packages.add(pkg);
+  };
+  if (kept !== undefined) {
+    for (const key of kept.changes.packages) {
+      const { branch, origin } = parsePackageDirtyKey(key);
+      if (branch === ANY_BRANCH) for (const name of scope.keys()) recheck(name, origin);
+      else recheck(branch, origin);
+    }
+    const branchOf = new Map(branches.flatMap((branch) => branch.repositories.map((repository) => [repository.id, branch.name] as const)));
+    for (const line of await listSecfixesByVulnerability(db, kept.changes.vulnerabilities)) {
+      const branch = branchOf.get(line.repositoryId);
+      if (branch !== undefined) recheck(branch, line.package);
+    }
+  }
+  const checked = await checkSecfixes(db, rules, branches, scope, index);
+  // Every branch is in the scope; a finding is rechecked when its branch or its package is.
+  const rechecked = (finding: { readonly branch: string; readonly package: string }) => {
+    const packages = scope.get(finding.branch);
+    return !(packages instanceof Set) || packages.has(finding.package);
+  };
+  const findings = sortFindings(
+    [...(kept?.stored.summary.findings.filter((finding) => !NOTE_KINDS.has(finding.kind) && !rechecked(finding)) ?? []), ...checked.findings],
+    branches,
+  );
+
+  const everyBranchUnchanged = branches.every((branch) => unchanged(branch.name)) && Object.keys(kept?.stored.basis.branches ?? {}).length === branches.length;
+  const unmapped = kept !== undefined && everyBranchUnchanged
+    ? await recheckedUnmapped(db, kept.stored.summary.unmapped, kept.changes.vulnerabilities, products, branches, index.binaries, rules)
+    : unmappedProducts(products, branches, index.binaries, rules).map(shownUnmapped);
+
+  return { summary: { findings: [...findings, ...(await checkNotes(db))], skipped: checked.skipped, unmapped }, basis };
+}
+
+const productName = (product: { readonly vendor: string; readonly product: string }) => `${product.vendor}\0${product.product}`;
+
+/**
+ * The unmapped products when every branch's packages and the rules are as before: whether a
+ * product is unmapped depends on them and on its name only, so only the products the changed
+ * vulnerabilities name now are looked at again, and every product kept takes its current count.
+ */
+async function recheckedUnmapped(
+  db: Kysely<Schema>,
+  before: readonly ShownUnmappedProduct[],
+  vulnerabilities: readonly string[],
+  products: readonly ProductCount[],
+  branches: readonly BranchSummary[],
+  binaries: PublishedBinaries,
+  rules: MappingRules,
+): Promise<ShownUnmappedProduct[]> {
+  const named = new Set((await findCriteriaByVulnerabilities(db, vulnerabilities)).map(productName));
+  const counts = new Map(products.map((product) => [productName(product), product.vulnerabilities]));
+  const kept = before.flatMap((product) => {
+    const name = productName(product);
+    const count = counts.get(name);
+    return named.has(name) || count === undefined ? [] : [{ ...product, vulnerabilities: count }];
+  });
+  const fresh = named.size === 0 ? [] : unmappedProducts(products.filter((product) => named.has(productName(product))), branches, binaries, rules).map(shownUnmapped);
+  return [...kept, ...fresh].sort(compareUnmappedProducts);
 }
 
 export async function buildNamesSummary(db: Kysely<Schema>): Promise<NamesSummary> {
   const [packages, maintainers] = await Promise.all([listPackageNames(db), listMaintainerTexts(db)]);
   return { packages, maintainers };
-}
-
-/** Every summary: its name and how to build it. */
-function summaryBuilders(rules: MappingRules): readonly { readonly name: string; readonly build: (db: Kysely<Schema>) => Promise<unknown> }[] {
-  return [
-    { name: HOME_SUMMARY, build: buildHomeSummary },
-    { name: QUALITY_SUMMARY, build: (db) => buildQualitySummary(db, rules) },
-    { name: NAMES_SUMMARY, build: buildNamesSummary },
-  ];
 }
 
 /**
@@ -116,23 +242,44 @@ export function stateCountsOf(summary: HomeSummary, branch: string, repos: reado
 }
 
 /**
- * Builds and stores every summary not built at the current data version, under the writer lock
- * so the data cannot change meanwhile; writing them leaves the data version as it is. Returns
- * the names built: none when every summary is current, so a rerun does nothing.
+ * Builds and stores every summary not built at the data version `db`'s transaction leaves (run
+ * under the writer lock, after the data version moved on): the quality summary from the stored
+ * one and `changes` (see `qualitySummary`), else whole. Returns the names built: none when every
+ * summary is current, so a rerun does nothing.
+ */
+export async function writeStaleSummaries(
+  db: Kysely<Schema>,
+  rules: MappingRules,
+  changes: QualityChanges | undefined,
+  binaries?: PublishedBinaries,
+): Promise<string[]> {
+  const { version } = await getDataVersion(db);
+  const built: string[] = [];
+  const stale = async (name: string) => (await pageSummaryVersion(db, name)) !== version;
+  if (await stale(HOME_SUMMARY)) {
+    await writePageSummary(db, HOME_SUMMARY, version, await buildHomeSummary(db));
+    built.push(HOME_SUMMARY);
+  }
+  if (await stale(QUALITY_SUMMARY)) {
+    const [summary, basis] = changes === undefined ? [] : await Promise.all([readAnyPageSummary(db, QUALITY_SUMMARY), readAnyPageSummary(db, QUALITY_BASIS)]);
+    const stored = summary === undefined || basis === undefined ? undefined : { summary: summary as QualitySummary, basis: basis as QualityBasis };
+    const quality = await qualitySummary(db, rules, stored === undefined || changes === undefined ? undefined : { stored, changes }, binaries);
+    await writePageSummary(db, QUALITY_SUMMARY, version, quality.summary);
+    await writePageSummary(db, QUALITY_BASIS, version, quality.basis);
+    built.push(QUALITY_SUMMARY);
+  }
+  if (await stale(NAMES_SUMMARY)) {
+    await writePageSummary(db, NAMES_SUMMARY, version, await buildNamesSummary(db));
+    built.push(NAMES_SUMMARY);
+  }
+  return built;
+}
+
+/**
+ * Builds and stores every summary not built at the current data version, whole, under the writer
+ * lock so the data cannot change meanwhile; writing them leaves the data version as it is.
+ * Returns the names built: none when every summary is current, so a rerun does nothing.
  */
 export async function refreshPageSummaries(store: Store, rules: MappingRules): Promise<string[]> {
-  return withWriteLock(
-    store,
-    async (db) => {
-      const { version } = await getDataVersion(db);
-      const built: string[] = [];
-      for (const { name, build } of summaryBuilders(rules)) {
-        if ((await pageSummaryVersion(db, name)) === version) continue;
-        await writePageSummary(db, name, version, await build(db));
-        built.push(name);
-      }
-      return built;
-    },
-    { changedData: () => false },
-  );
+  return withWriteLock(store, (db) => writeStaleSummaries(db, rules, undefined), { changedData: () => false });
 }

@@ -155,6 +155,22 @@ describe.each(backends)('%s updateStates', (backend) => {
     expect((await update(true)).written).toBe(0);
   });
 
+  // A rebuild that adds or drops binary packages keeps the origin's version, yet a CPE product
+  // may name one of those binaries (haxx:libcurl for curl's libcurl): the pairs must follow.
+  it('follows an index that changes only the binaries of a version', async () => {
+    const nameOf = (stanza: string) => /^P:(.*)$/m.exec(stanza)?.[1];
+    const originsOnly = file('origins-only-APKINDEX', editedIndex((stanza) => (nameOf(stanza) === originOf(stanza) ? stanza : undefined)));
+    await importApkIndex(store(), { branch: '3.16', repo: 'main', location: originsOnly });
+    await importSecdb(store(), { location: V316_MAIN_SECDB });
+    await importNvd(store(), { location: nvdFeed(2023) });
+    await update();
+    const before = await stateDigest(store());
+    await importV316Index(store());
+    await update();
+    expect(await stateDigest(store())).not.toEqual(before);
+    expect((await update(true)).written).toBe(0);
+  });
+
   it('follows a regression re-fix in the secdb to vulnerable and back to fixed', async () => {
     const secdb = file('regression-main.json', readFileSync(V316_MAIN_SECDB, 'utf8'));
     await importV316Index(store());

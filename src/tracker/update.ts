@@ -66,7 +66,8 @@ import {
   writeStates,
 } from '../store/index.js';
 import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
-import { refreshPageSummaries } from './summaries.js';
+import type { PublishedBinaries } from './mapping-coverage.js';
+import { writeStaleSummaries } from './summaries.js';
 
 /**
  * `secfix update`: recomputes states from what is stored. The incremental form recomputes only
@@ -126,6 +127,8 @@ interface BranchMapping {
   readonly context: Omit<BranchContext, 'namesByOrigin'>;
   /** Origin → its binary packages. */
   readonly binaries: ReadonlyMap<string, readonly string[]>;
+  /** The branch's published binaries as read, which the page summaries read too. */
+  readonly binaryRows: PublishedBinaries;
   readonly namesByOrigin: Map<string, Set<string>>;
   /** Product keys whose criterion names are already mapped in this branch. */
   readonly mappedKeys: Set<string>;
@@ -267,6 +270,7 @@ async function loadBranchMapping(
       published,
     },
     binaries: binariesByOrigin(universe),
+    binaryRows: binaries,
     namesByOrigin: new Map(),
     mappedKeys: new Set(),
     fallbackOrigins: new Set(),
@@ -474,6 +478,7 @@ async function recomputeRound(
 interface BranchTargets {
   readonly context: BranchContext;
   readonly targets: ReadonlyMap<string, OriginScope>;
+  readonly binaryRows: PublishedBinaries;
 }
 
 /**
@@ -498,7 +503,7 @@ async function prepareBranches(
     // and none of the answers cached while mapping (one per criterion name of the database).
     mapping.context.index.answers.clear();
     const namesByOrigin = new Map(whole.map((origin) => [origin, [...(mapping.namesByOrigin.get(origin) ?? [])]]));
-    branches.push({ context: { ...mapping.context, namesByOrigin }, targets });
+    branches.push({ context: { ...mapping.context, namesByOrigin }, targets, binaryRows: mapping.binaryRows });
   }
   return branches;
 }
@@ -513,7 +518,7 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
   await withWriteLock(store, async (db) => {
     // A full update recomputes everything the marks could name, so it need not read them.
     const dirty = options.full ? undefined : await readDirty(db);
-    if (dirty !== undefined && dirty.packages.length === 0 && dirty.vulnerabilities.length === 0) return;
+    if (dirty !== undefined && dirty.packages.length === 0 && dirty.vulnerabilities.length === 0) return { dirty };
     const branches = await prepareBranches(db, options.rules, dirty);
     totals.branches = branches.length;
     for (const { targets } of branches) totals.originsRecomputed += targets.size;
@@ -545,8 +550,12 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
       await clearDirty(db, 'package', dirty.packages);
       await clearDirty(db, 'vulnerability', dirty.vulnerabilities);
     }
-  }, { changedData: () => totals.written + totals.deleted > 0 });
-  // After the states, so pages read what depends only on the data from one stored row.
-  await refreshPageSummaries(store, options.rules);
+    return { dirty, binaries: branches.flatMap(({ binaryRows }) => binaryRows) };
+  }, {
+    changedData: () => totals.written + totals.deleted > 0,
+    // After the states, so pages read what depends only on the data from one stored row; in the
+    // same transaction, so the marks the quality summary is rechecked from are cleared with it.
+    finally: (db, { dirty, binaries }) => writeStaleSummaries(db, options.rules, dirty, binaries).then(() => undefined),
+  });
   return { mode, ...totals, durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6) };
 }

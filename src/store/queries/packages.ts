@@ -26,7 +26,10 @@ interface IndexSnapshot {
 }
 
 interface IndexSnapshotChanges {
-  /** Origins whose set of published versions changed (a version appeared, disappeared or came back). */
+  /**
+   * Origins whose set of published versions changed (a version appeared, disappeared or came
+   * back), or whose binary packages did (a rebuild adding or dropping one): what `update` recomputes.
+   */
   readonly changedOrigins: string[];
   readonly versionsAdded: number;
   readonly versionsRemoved: number;
@@ -115,11 +118,14 @@ export async function replaceIndexSnapshot(db: Kysely<Schema>, snapshot: IndexSn
     await db.updateTable('package_version').set({ last_seen: at }).where('id', 'in', batch).execute();
   }
 
+  const sourceOf = new Map<number, number>();
   const listed = entries.flatMap((entry) => {
-    const packageVersionId = versionIds.get(versionKeyOf(originIds.get(entry.origin) as number, entry.version)) as number;
+    const sourcePackageId = originIds.get(entry.origin) as number;
+    const packageVersionId = versionIds.get(versionKeyOf(sourcePackageId, entry.version)) as number;
+    sourceOf.set(packageVersionId, sourcePackageId);
     return entry.binaries.map((name) => ({ package_version_id: packageVersionId, name, arch }));
   });
-  await replaceArchBinaries(db, repositoryId, arch, listed);
+  for (const sourcePackageId of await replaceArchBinaries(db, repositoryId, arch, listed, sourceOf)) changedOrigins.add(originNames.get(sourcePackageId) as string);
 
   // A version is gone once no architecture lists any of its binaries.
   const removed = await db
@@ -197,36 +203,44 @@ async function upsertOrigins(
   return ids;
 }
 
-/** Makes the binary rows of one architecture match the index. */
+/**
+ * Makes the binary rows of one architecture match the index; returns the source packages whose
+ * binaries changed. `sourceOf` gives the source package of every version `listed` names.
+ */
 async function replaceArchBinaries(
   db: Kysely<Schema>,
   repositoryId: number,
   arch: string,
   listed: readonly Insertable<BinaryPackageTable>[],
-): Promise<void> {
+  sourceOf: ReadonlyMap<number, number>,
+): Promise<Set<number>> {
   const existing = await db
     .selectFrom('binary_package as bp')
     .innerJoin('package_version as pv', 'pv.id', 'bp.package_version_id')
     .innerJoin('source_package as sp', 'sp.id', 'pv.source_package_id')
-    .select(['bp.id', 'bp.package_version_id', 'bp.name'])
+    .select(['bp.id', 'bp.package_version_id', 'bp.name', 'pv.source_package_id'])
     .where('sp.repository_id', '=', repositoryId)
     .where('bp.arch', '=', arch)
     .execute();
   const binaryKey = (row: { package_version_id: number; name: string }) => `${row.package_version_id}\u0000${row.name}`;
   const existingIds = new Map(existing.map((row) => [binaryKey(row), row.id]));
-  const unlistedIds = new Map(existingIds);
+  const unlisted = new Map(existing.map((row) => [binaryKey(row), row]));
   const additions = new Map<string, Insertable<BinaryPackageTable>>();
   for (const row of listed) {
     const key = binaryKey(row);
-    unlistedIds.delete(key);
+    unlisted.delete(key);
     if (!existingIds.has(key)) additions.set(key, row);
   }
-  for (const batch of chunks([...unlistedIds.values()], IN_LIST_SIZE)) {
+  for (const batch of chunks([...unlisted.values()].map((row) => row.id), IN_LIST_SIZE)) {
     await db.deleteFrom('binary_package').where('id', 'in', batch).execute();
   }
   for (const batch of chunks([...additions.values()], rowsPerInsert(3))) {
     await db.insertInto('binary_package').values(batch).execute();
   }
+  return new Set([
+    ...[...unlisted.values()].map((row) => row.source_package_id),
+    ...[...additions.values()].map((row) => sourceOf.get(row.package_version_id) as number),
+  ]);
 }
 
 interface PublishedVersion {

@@ -117,17 +117,29 @@ export async function listSecfixes(
   return batches.flat();
 }
 
-/** The secfixes of several repositories from every source, ordered by repository, package and line, in one query. */
-export async function listSecfixesOfRepositories(db: Kysely<Schema>, repositoryIds: readonly number[]): Promise<StoredSecfix[]> {
+/**
+ * The secfixes of several repositories from every source, ordered by repository, package and
+ * line: in one query, or one per batch of `packages` when only those are asked for.
+ */
+export async function listSecfixesOfRepositories(
+  db: Kysely<Schema>,
+  repositoryIds: readonly number[],
+  packages?: readonly string[],
+): Promise<StoredSecfix[]> {
   if (repositoryIds.length === 0) return [];
-  return db
-    .selectFrom('secfix')
-    .select(STORED_SECFIX_COLUMNS)
-    .where('repository_id', 'in', repositoryIds)
-    .orderBy('repository_id')
-    .orderBy('package')
-    .orderBy('id')
-    .execute();
+  const query = db.selectFrom('secfix').select(STORED_SECFIX_COLUMNS).where('repository_id', 'in', repositoryIds);
+  const ordered = (selected: typeof query) => selected.orderBy('repository_id').orderBy('package').orderBy('id').execute();
+  if (packages === undefined) return ordered(query);
+  const batches = await Promise.all(chunks([...new Set(packages)], IN_LIST_SIZE).map((batch) => ordered(query.where('package', 'in', batch))));
+  // Each batch is in line order within a package; the sort is stable.
+  return batches.flat().sort((a, b) => a.repositoryId - b.repositoryId || (a.package < b.package ? -1 : a.package > b.package ? 1 : 0));
+}
+
+/** The repositories among `repositoryIds` that have any secfix. */
+export async function listRepositoriesWithSecfixes(db: Kysely<Schema>, repositoryIds: readonly number[]): Promise<number[]> {
+  if (repositoryIds.length === 0) return [];
+  const rows = await db.selectFrom('secfix').select('repository_id').distinct().where('repository_id', 'in', repositoryIds).execute();
+  return rows.map((row) => row.repository_id);
 }
 
 /** Secfixes naming any of the given vulnerability ids, across repositories. */

@@ -14,6 +14,12 @@ export async function readPageSummary(db: Kysely<Schema>, name: string, dataVers
   return row === undefined ? undefined : readJsonColumn(row.body, anyJson, `page_summary ${name}`);
 }
 
+/** The body of summary `name` whatever data version it was built at, or undefined when there is none. */
+export async function readAnyPageSummary(db: Kysely<Schema>, name: string): Promise<unknown> {
+  const row = await db.selectFrom('page_summary').select('body').where('name', '=', name).executeTakeFirst();
+  return row === undefined ? undefined : readJsonColumn(row.body, anyJson, `page_summary ${name}`);
+}
+
 /** The data version summary `name` was built at, or undefined when there is none. */
 export async function pageSummaryVersion(db: Kysely<Schema>, name: string): Promise<number | undefined> {
   const row = await db.selectFrom('page_summary').select('data_version').where('name', '=', name).executeTakeFirst();
