@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChecksums, parsePublicationIndex, readSigningKey } from '../formats/publication.js';
 import { parseSecdb } from '../formats/secdb.js';
+import { getDataVersion, openDatabase, withWriteLock } from '../store/index.js';
 import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
 import { runCli } from '../test-support/cli.js';
 import { repoPath } from '../test-support/paths.js';
-import { PUBLISHED_EXPORTS, publish } from '../tracker/publish.js';
+import { PUBLISHED_EXPORTS, type PublishedExport, publish } from '../tracker/publish.js';
 
 /*
  * `secfix publish` and `secfix verify` on the demo data of both databases, with throw-away RSA
@@ -225,5 +226,23 @@ describe.each(backends)('%s secfix publish and verify', (backend) => {
     } finally {
       await target.dispose();
     }
+  });
+  it('makes every export from one snapshot: a write committed meanwhile shows in none', async () => {
+    const other = await openDatabase(store.url);
+    const versionNow = async () => String((await getDataVersion(store.db)).version);
+    const before = await versionNow();
+    // Each export writes the data version it reads; between them another connection commits a write.
+    const reading = (name: string): PublishedExport => ({ name, write: async ({ store: { db } }, file) => file(`${name}.txt`, 'text/plain', String((await getDataVersion(db)).version)) });
+    const writing: PublishedExport = { name: 'writer', write: () => withWriteLock(other, () => Promise.resolve()) };
+    const options = { store, distribution: 'Alpine Linux', baseUrl: undefined, osvPrefix: 'ALPINE-', purlNamespace: 'alpine', key: readSigningKey(readFileSync(key, 'utf8'), key), keyName: `${KEY_NAME}.pub` };
+    const snapshot = join(dir, 'snapshot');
+    try {
+      await publish(snapshot, { ...options, exports: [reading('first'), writing, reading('second')] });
+    } finally {
+      await other.close();
+    }
+    expect(await versionNow()).toBe(String(Number(before) + 1));
+    expect([readFileSync(join(snapshot, 'first.txt'), 'utf8'), readFileSync(join(snapshot, 'second.txt'), 'utf8')]).toEqual([before, before]);
+    expect(parsePublicationIndex(readFileSync(join(snapshot, 'index.json')), 'index.json').dataVersion).toBe(Number(before));
   });
 });

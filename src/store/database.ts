@@ -249,6 +249,26 @@ export function withMigrationLock<T>(store: WritableStore, fn: (db: Kysely<Schem
   return store.dialect === 'postgres' ? withPostgresWriteLock(store.db, fn) : withSqliteWriteLock(store.db, fn);
 }
 
+/**
+ * Runs `fn` on one read-only snapshot of the database: every query it makes sees the data as of
+ * its first one, whatever writers commit meanwhile, so several exports made from it agree.
+ * Writers are not blocked (SQLite in WAL mode, PostgreSQL's REPEATABLE READ); on SQLite `fn`
+ * holds the store's one connection, so it must make every query through the `db` it is given.
+ */
+export function withReadSnapshot<T>(store: Pick<Store, 'db' | 'dialect'>, fn: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
+  if (store.dialect === 'postgres') return store.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(fn);
+  return store.db.connection().execute(async (connection) => {
+    inheritSqliteConnection(store.db, connection);
+    // DEFERRED: the snapshot starts at the first read and takes no write lock.
+    await sql`begin deferred`.execute(connection);
+    try {
+      return await fn(connection);
+    } finally {
+      await sql`commit`.execute(connection);
+    }
+  });
+}
+
 /** What readers compare to know whether the data changed: a counter and the time of the last write. */
 export interface DataVersion {
   readonly version: number;

@@ -20,14 +20,14 @@ import {
 } from '../formats/publication.js';
 import { isPublication } from '../sources/publication.js';
 import { securityIndex } from './security-index.js';
-import { type Store, getDataVersion, listBranches } from '../store/index.js';
+import { type Store, getDataVersion, listBranches, withReadSnapshot } from '../store/index.js';
 import { DEFAULT_URL_PREFIX, openVexExport, secdbExport, statesTable, writeCsafFiles, writeOsvFiles } from './export.js';
 
 const JSON_TYPE = 'application/json';
 
 /** What every export of a publication is made with. */
 export interface PublishContext {
-  readonly store: Pick<Store, 'db'>;
+  readonly store: Pick<Store, 'db' | 'dialect'>;
   /** Names the OpenVEX document's author. */
   readonly distribution: string;
   /** The tracker's public address: OSV records reference its vulnerability pages, OpenVEX its document id. */
@@ -202,13 +202,13 @@ async function swapIn(temp: string, dir: string, replacing: boolean): Promise<vo
  * are written to a temporary sibling folder and flushed to disk, then the folder is renamed into
  * place (an older publication renamed aside first, then removed), so readers see the old
  * publication or the new one, never part of one. On failure the temporary folder is removed and
- * the older publication stays. Same database, same bytes: times come from the data.
+ * the older publication stays. Same database, same bytes: times come from the data, and every
+ * file from one read snapshot of it.
  */
 export async function publish(dir: string, options: PublishOptions): Promise<PublishSummary> {
   const replacing = await existingPublication(dir);
   const temp = await mkdtemp(join(dirname(dir), `.${basename(dir)}.new-`));
   try {
-    const dataVersion = await getDataVersion(options.store.db);
     const files: PublishedFile[] = [];
     const written: string[] = [];
     const folders = new Set<string>([temp]);
@@ -228,12 +228,18 @@ export async function publish(dir: string, options: PublishOptions): Promise<Pub
       bytes += result.size;
       return result;
     };
-    for (const entry of options.exports) {
-      await entry.write(options, async (path, mediaType, content) => {
-        const { size, sha256 } = await put(path, typeof content === 'string' ? Buffer.from(content) : content);
-        files.push({ path, export: entry.name, mediaType, size, sha256 });
-      });
-    }
+    // One snapshot for every export, so files made while an update commits still agree.
+    const dataVersion = await withReadSnapshot(options.store, async (db) => {
+      const version = await getDataVersion(db);
+      const context = { ...options, store: { ...options.store, db } };
+      for (const entry of options.exports) {
+        await entry.write(context, async (path, mediaType, content) => {
+          const { size, sha256 } = await put(path, typeof content === 'string' ? Buffer.from(content) : content);
+          files.push({ path, export: entry.name, mediaType, size, sha256 });
+        });
+      }
+      return version;
+    });
     const index = Buffer.from(formatPublicationIndex({ dataVersion: dataVersion.version, generated: dataVersion.changedAt, key: options.keyName, files }));
     await put(INDEX_FILE, index);
     const checksums = Buffer.from(formatChecksums([...files, { path: INDEX_FILE, sha256: sha256Hex(index) }]));
