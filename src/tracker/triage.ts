@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { InputError } from '../base/input-error.js';
-import { severityRank } from '../base/severity.js';
+import { SEVERITY_RANK, severityRank } from '../base/severity.js';
 import type { PairState } from '../base/states.js';
 import {
   NOTE_REQUIRED_STATUSES,
@@ -11,7 +11,8 @@ import {
   type TriageStatus,
 } from '../base/triage.js';
 import { isBranchSupported } from '../engine/end-of-support.js';
-import { type PairTriage, computedDigest, digestKey, resolvePairTriage, scopeKey, standingEvents } from '../engine/triage.js';
+import { queuePage, untriagedSlice } from '../engine/triage-queue.js';
+import { OPEN_UNTRIAGED_STATES, type PairTriage, computedDigest, digestKey, resolvePairTriage, scopeKey, standingEvents } from '../engine/triage.js';
 import { packageNameProblem, vulnerabilityIdProblem } from '../formats/names.js';
 import { formatRejections } from '../formats/rejections.js';
 import {
@@ -21,6 +22,8 @@ import {
   type PackageMaintainer,
   type Schema,
   type Store,
+  type UntriagedQueueFilter,
+  type UntriagedQueueRow,
   type VulnerabilityUrgency,
   type WritableStore,
   appendAuditEvent,
@@ -29,7 +32,11 @@ import {
   findStates,
   listBranches,
   listPackageMaintainers,
-  listQueueCandidates,
+  countUntriagedQueue,
+  countUntriagedQueueByPlace,
+  foldAscii,
+  listTriagedStates,
+  listUntriagedQueue,
   listTriageEvents,
   listTriagedPackagePlaces,
   listVulnerabilityUrgency,
@@ -266,58 +273,61 @@ export interface QueueEntry extends PairCandidate {
   readonly urgency: VulnerabilityUrgency;
 }
 
-interface QueueFilter {
-  readonly branch?: string | undefined;
-  /** A maintainer's e-mail, as the index's `m:` field writes it between `<` and `>`. */
-  readonly maintainer?: string | undefined;
-}
-
 const entryKey = (entry: { branch: string; repo: string; package: string; vulnerabilityId: string }) =>
   `${entry.branch}\u0000${entry.repo}\u0000${entry.package}\u0000${entry.vulnerabilityId}`;
 
-/** An entry with its sort fields worked out once (a comparator building them would run millions of times). */
-interface Ranked {
-  readonly entry: QueueEntry;
-  readonly kev: number;
-  readonly severity: number;
-  readonly published: string;
-  readonly key: string;
+/**
+ * Which open pairs the queue lists; each given filter must hold. The maintainer is an e-mail, as
+ * the index's `m:` field writes it between `<` and `>`.
+ */
+export interface QueueFilter extends Omit<UntriagedQueueFilter, 'openStates' | 'endedBranches' | 'minSeverityRank'> {
+  /** Only vulnerabilities at least this severe (a severity word: `critical`, `high`, ...). */
+  readonly minSeverity?: string | undefined;
 }
 
-function ranked(entry: QueueEntry): Ranked {
-  return { entry, kev: Number(entry.urgency.kev), severity: severityRank(entry.urgency.severity), published: entry.urgency.published ?? '\uffff', key: entryKey(entry) };
+/** The store's query for the untriaged part of the queue of `filter`, with the engine's words. */
+function untriagedFilter({ minSeverity, ...filter }: QueueFilter, ended: ReadonlySet<string>): UntriagedQueueFilter {
+  return {
+    ...filter,
+    openStates: OPEN_UNTRIAGED_STATES,
+    endedBranches: [...ended],
+    minSeverityRank: minSeverity === undefined ? undefined : severityRank(minSeverity),
+  };
 }
 
-/** Most urgent first: listed as known exploited (CISA KEV), then severity, then oldest published. */
-function byUrgency(a: Ranked, b: Ranked): number {
-  if (a.kev !== b.kev) return b.kev - a.kev;
-  if (a.severity !== b.severity) return b.severity - a.severity;
-  if (a.published !== b.published) return a.published < b.published ? -1 : 1;
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+const URGENCY_ORDER = { severityRanks: SEVERITY_RANK };
+
+/** Whether `entry` passes `filter`, as the store's untriaged-queue query tests its rows. */
+function matchesFilter(entry: Omit<QueueEntry, 'triage'>, filter: QueueFilter): boolean {
+  const { urgency } = entry;
+  return (
+    (filter.repo === undefined || entry.repo === filter.repo) &&
+    (filter.maintainer === undefined || foldAscii(entry.maintainer ?? '').includes(`<${foldAscii(filter.maintainer)}>`)) &&
+    (filter.kevOnly !== true || urgency.kev) &&
+    (filter.minSeverity === undefined || severityRank(urgency.severity) >= severityRank(filter.minSeverity)) &&
+    (filter.publishedBy === undefined || (urgency.published !== null && urgency.published <= filter.publishedBy))
+  );
 }
 
 /**
- * The open pairs (see `Resolution` in src/engine/triage.ts) matching `filter` on `today` (none
- * past its end of support without a day): pairs with a computed state, and pairs a person
- * triaged (say, `affected`) where the engine computed none.
+ * The open pairs with triage events (see `Resolution` in src/engine/triage.ts) matching `filter`,
+ * none of `ended` branches, in no order: pairs with a computed state, and pairs a person triaged
+ * (say, `affected`) where the engine computed none. Few: one per triaged pair and branch at most.
  */
-async function openPairs(db: Kysely<Schema>, filter: QueueFilter, today: string | undefined): Promise<QueueEntry[]> {
-  const ended = await endedBranches(db, today);
+async function openTriagedPairs(db: Kysely<Schema>, filter: QueueFilter, ended: ReadonlySet<string>): Promise<QueueEntry[]> {
   const byPair = eventsByPair(await listTriageEvents(db));
+  if (byPair.size === 0) return [];
   const computed = new Set<string>();
-  const email = filter.maintainer?.toLowerCase();
   const entries: QueueEntry[] = [];
   const add = (entry: Omit<QueueEntry, 'triage'>, computedState: PairState | null) => {
-    if (email !== undefined && !(entry.maintainer ?? '').toLowerCase().includes(`<${email}>`)) return;
+    if (!matchesFilter(entry, filter)) return;
     const events = byPair.get(pairKey(entry.package, entry.vulnerabilityId)) ?? [];
     const triage = resolvePairTriage({ branch: entry.branch, repo: entry.repo, computed: computedState, publishedVersion: entry.version, events, endOfLife: ended.has(entry.branch) });
     if (triage.resolution === 'open') entries.push({ ...entry, triage });
   };
-  for (const { state, evidence, ...candidate } of await listQueueCandidates(db, filter.branch)) {
-    // Only a pair with events has its evidence read (only a standing event's digest compares it),
-    // and only such pairs are looked up in `computed` below.
-    if (evidence !== null) computed.add(entryKey(candidate));
-    add(candidate, { state, fixedVersion: candidate.fixedVersion, evidence: evidence ?? [] });
+  for (const { state, evidence, ...candidate } of await listTriagedStates(db, filter.branch)) {
+    computed.add(entryKey(candidate));
+    add(candidate, { state, fixedVersion: candidate.fixedVersion, evidence });
   }
   const places = await listTriagedPackagePlaces(db, filter.branch);
   const placesOf = new Map<string, PackageMaintainer[]>();
@@ -336,6 +346,13 @@ async function openPairs(db: Kysely<Schema>, filter: QueueFilter, today: string 
   return entries;
 }
 
+/** An untriaged open pair as the queue lists it, its triage resolved by the engine like any other. */
+function untriagedEntry({ state, ...row }: UntriagedQueueRow, ended: ReadonlySet<string>): QueueEntry {
+  // Its evidence only matters against a standing event's digest, and it has no event: not loaded.
+  const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: { state, fixedVersion: row.fixedVersion, evidence: [] }, publishedVersion: row.version, events: [], endOfLife: ended.has(row.branch) });
+  return { ...row, triage };
+}
+
 /** The open pairs of one (branch, repository) whose packages one maintainer text maintains (null: none). */
 export interface OpenPairCount {
   readonly branch: string;
@@ -348,22 +365,55 @@ export interface OpenPairCount {
  * How many pairs are open (see `Resolution` in src/engine/triage.ts) per branch, repository and
  * maintainer text, on `today`: the one count of open work every page and command shows. Without
  * `today`, no branch counts as past its end of support: the home page's summary is built once per
- * data version and shows `end-of-life` for a branch past its end instead of its count.
+ * data version and shows `end-of-life` for a branch past its end instead of its count. The
+ * untriaged pairs are counted by the store; the triaged ones resolved by the engine.
  */
 export async function countOpenPairs(db: Kysely<Schema>, filter: QueueFilter, today: string | undefined): Promise<OpenPairCount[]> {
+  const ended = await endedBranches(db, today);
+  const [untriaged, triaged] = await Promise.all([countUntriagedQueueByPlace(db, untriagedFilter(filter, ended), URGENCY_ORDER), openTriagedPairs(db, filter, ended)]);
   const counts = new Map<string, OpenPairCount>();
-  for (const { branch, repo, maintainer } of await openPairs(db, filter, today)) {
-    const key = `${branch}\u0000${repo}\u0000${maintainer ?? ''}`;
-    counts.set(key, { branch, repo, maintainer, open: (counts.get(key)?.open ?? 0) + 1 });
-  }
+  const add = (row: Omit<OpenPairCount, 'open'>, open: number) => {
+    const key = `${row.branch}\u0000${row.repo}\u0000${row.maintainer ?? ''}`;
+    counts.set(key, { branch: row.branch, repo: row.repo, maintainer: row.maintainer, open: (counts.get(key)?.open ?? 0) + open });
+  };
+  for (const row of untriaged) add(row, row.open);
+  for (const entry of triaged) add(entry, 1);
   return [...counts.values()];
 }
 
-/** The open pairs on `today`, most urgent first (see `openPairs`). */
+async function checkedBranches(db: Kysely<Schema>, filter: QueueFilter, today: string): Promise<ReadonlySet<string>> {
+  const branches = await listBranches(db);
+  if (filter.branch !== undefined && !branches.some((branch) => branch.name === filter.branch)) refuse('branch', `unknown branch "${filter.branch}"`);
+  return endedBranchNames(branches, today);
+}
+
+/** One page of the triage queue and how many open pairs the whole queue holds. */
+export interface QueuePage {
+  readonly entries: readonly QueueEntry[];
+  readonly total: number;
+}
+
+/**
+ * The open pairs at positions [start, start + size) of the queue on `today`, most urgent first
+ * (the engine's `byUrgency`): the store counts and pages the untriaged pairs in that order, and
+ * the engine merges the (few) open pairs with triage events into the page (`queuePage`).
+ */
+export async function triageQueuePage(store: WritableStore, filter: QueueFilter, today: string, start: number, size: number): Promise<QueuePage> {
+  const { db } = store;
+  const ended = await checkedBranches(db, filter, today);
+  const untriaged = untriagedFilter(filter, ended);
+  const [triaged, count] = await Promise.all([openTriagedPairs(db, filter, ended), countUntriagedQueue(db, untriaged, URGENCY_ORDER)]);
+  const rows = await listUntriagedQueue(db, untriaged, URGENCY_ORDER, untriagedSlice(start, size, triaged.length));
+  const entries = queuePage(start, size, rows.map((row) => untriagedEntry(row, ended)), triaged);
+  return { entries, total: count + triaged.length };
+}
+
+/** Every open pair on `today`, most urgent first (see `triageQueuePage`). */
 export async function triageQueue(store: WritableStore, filter: QueueFilter, today: string): Promise<QueueEntry[]> {
   const { db } = store;
-  if (filter.branch !== undefined && !(await listBranches(db)).some((branch) => branch.name === filter.branch)) refuse('branch', `unknown branch "${filter.branch}"`);
-  return (await openPairs(db, filter, today)).map(ranked).sort(byUrgency).map((item) => item.entry);
+  const ended = await checkedBranches(db, filter, today);
+  const [triaged, rows] = await Promise.all([openTriagedPairs(db, filter, ended), listUntriagedQueue(db, untriagedFilter(filter, ended), URGENCY_ORDER)]);
+  return queuePage(0, Number.POSITIVE_INFINITY, rows.map((row) => untriagedEntry(row, ended)), triaged);
 }
 
 /** An id the security team rejected for a package, as a rejections file says it. */

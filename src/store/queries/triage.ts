@@ -1,10 +1,11 @@
-import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { Evidence, StateName } from '../../base/states.js';
 import type { TriageEvent } from '../../base/triage.js';
 import { evidenceShape, jsonText, readJsonColumn, recordOf, stringsShape, text } from '../json-column.js';
 import type { Schema, StateTable, TriageEventTable } from '../schema.js';
 import { IN_LIST_SIZE, chunks, rowsPerInsert } from './batches.js';
-import { type PackageScope, inPackageScope } from './maintainer-report.js';
+import { type PackageScope, inPackageScope, likeContaining } from './maintainer-report.js';
+import { foldAscii } from './search.js';
 
 /** An event to append; the store gives it its id. */
 export type NewTriageEvent = Omit<TriageEvent, 'id'>;
@@ -152,8 +153,8 @@ export async function listTriagedPackagePlaces(db: Kysely<Schema>, branch?: stri
   return query.orderBy('b.name').orderBy('r.name').orderBy('sp.name').execute();
 }
 
-/** A pair the triage queue considers (computed vulnerable, or with a triage event), with its urgency and maintainer. */
-export interface QueueCandidate {
+/** A state with a triage event, which the engine resolves for the queue, with its urgency and maintainer. */
+export interface TriagedState {
   readonly branch: string;
   readonly repo: string;
   readonly package: string;
@@ -161,11 +162,8 @@ export interface QueueCandidate {
   readonly state: StateName;
   readonly version: string | null;
   readonly fixedVersion: string | null;
-  /**
-   * The stored evidence of a pair with a triage event; null for a pair without one, whose
-   * evidence nothing reads (it only matters against a standing event's digest), so it is not loaded.
-   */
-  readonly evidence: readonly Evidence[] | null;
+  /** The stored evidence (a standing event's digest is compared with it). */
+  readonly evidence: readonly Evidence[];
   /** The vulnerability's urgency facts; kev false and the rest null when the store does not hold it. */
   readonly urgency: VulnerabilityUrgency;
   /** The maintainer text of the package in the pair's repository; null when none. */
@@ -176,36 +174,39 @@ export interface QueueCandidate {
 const hasTriageEvent = (eb: ExpressionBuilder<Schema & { s: StateTable }, 's'>) =>
   eb.exists(eb.selectFrom('triage_event as t').select('t.id').whereRef('t.package', '=', 's.package').whereRef('t.vulnerability_id', '=', 's.vulnerability_id'));
 
-/**
- * Every state computed vulnerable or with a triage event (of `branch`, when given), joined with its
- * vulnerability's urgency and its package's maintainer in one statement, in no particular order.
- */
-export async function listQueueCandidates(db: Kysely<Schema>, branch?: string): Promise<QueueCandidate[]> {
-  let query = db
-    .selectFrom('state as s')
-    .innerJoin('repository as r', 'r.id', 's.repository_id')
-    .innerJoin('branch as b', 'b.id', 'r.branch_id')
-    .leftJoin('vulnerability as v', 'v.id', 's.vulnerability_id')
-    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
-    .select((eb) => [
-      'b.name as branch',
-      'r.name as repo',
-      's.package',
-      's.vulnerability_id',
-      's.state',
-      's.version',
-      's.fixed_version',
-      eb.case().when(hasTriageEvent(eb)).then(eb.ref('s.evidence')).else(null).end().as('evidence'),
-      sql<boolean | number>`v.kev is not null`.as('kev'),
-      'v.severity',
-      'v.cvss_score',
-      'v.published',
-      'sp.maintainer',
-    ])
-    .where((eb) => eb.or([eb('s.state', '=', 'vulnerable'), hasTriageEvent(eb)]));
-  if (branch !== undefined) query = query.where('b.name', '=', branch);
-  const rows = await query.execute();
-  return rows.map((row) => ({
+/** What the queue shows of a state `s`: its place, its vulnerability's urgency and its package's maintainer. */
+const QUEUE_COLUMNS = [
+  'b.name as branch',
+  'r.name as repo',
+  's.package',
+  's.vulnerability_id',
+  's.state',
+  's.version',
+  's.fixed_version',
+  sql<boolean | number>`v.kev is not null`.as('kev'),
+  'v.severity',
+  'v.cvss_score',
+  'v.published',
+  'sp.maintainer',
+] as const;
+
+interface QueueColumns {
+  readonly branch: string;
+  readonly repo: string;
+  readonly package: string;
+  readonly vulnerability_id: string;
+  readonly state: StateName;
+  readonly version: string | null;
+  readonly fixed_version: string | null;
+  readonly kev: boolean | number;
+  readonly severity: string | null;
+  readonly cvss_score: number | string | null;
+  readonly published: string | null;
+  readonly maintainer: string | null;
+}
+
+function queueRow(row: QueueColumns): UntriagedQueueRow {
+  return {
     branch: row.branch,
     repo: row.repo,
     package: row.package,
@@ -213,7 +214,6 @@ export async function listQueueCandidates(db: Kysely<Schema>, branch?: string): 
     state: row.state,
     version: row.version,
     fixedVersion: row.fixed_version,
-    evidence: row.evidence === null ? null : readJsonColumn(row.evidence, evidenceShape, 'state.evidence'),
     urgency: {
       id: row.vulnerability_id,
       kev: Boolean(row.kev),
@@ -222,7 +222,121 @@ export async function listQueueCandidates(db: Kysely<Schema>, branch?: string): 
       published: row.published,
     },
     maintainer: row.maintainer,
-  }));
+  };
+}
+
+/** The states of `branch` (or every branch) from the states `s` joined with what the queue shows of them. */
+function queueStates(db: Kysely<Schema>, branch: string | undefined) {
+  return db
+    .selectFrom('state as s')
+    .innerJoin('repository as r', 'r.id', 's.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .leftJoin('vulnerability as v', 'v.id', 's.vulnerability_id')
+    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
+    .$if(branch !== undefined, (query) => query.where('b.name', '=', branch!));
+}
+
+/**
+ * Every state with a triage event (of `branch`, when given), with its evidence, its
+ * vulnerability's urgency and its package's maintainer, in no particular order.
+ */
+export async function listTriagedStates(db: Kysely<Schema>, branch?: string): Promise<TriagedState[]> {
+  const rows = await queueStates(db, branch).select(QUEUE_COLUMNS).select('s.evidence').where(hasTriageEvent).execute();
+  return rows.map((row) => ({ ...queueRow(row), evidence: readJsonColumn(row.evidence, evidenceShape, 'state.evidence') }));
+}
+
+/** Which pairs with no triage event the queue holds (see `listUntriagedQueue`); each given filter must hold. */
+export interface UntriagedQueueFilter {
+  /** The computed states open without triage (the engine's `OPEN_UNTRIAGED_STATES`). */
+  readonly openStates: readonly StateName[];
+  /** Branches left out: those past their end of support. */
+  readonly endedBranches: readonly string[];
+  readonly branch?: string | undefined;
+  readonly repo?: string | undefined;
+  /** A maintainer's e-mail: packages whose maintainer text contains `<maintainer>`, ignoring ASCII case. */
+  readonly maintainer?: string | undefined;
+  /** Only vulnerabilities listed as known exploited. */
+  readonly kevOnly?: boolean | undefined;
+  /** Only vulnerabilities whose severity ranks at least this (in `UntriagedQueueOrder.severityRanks`). */
+  readonly minSeverityRank?: number | undefined;
+  /** Only vulnerabilities published at or before this ISO time. */
+  readonly publishedBy?: string | undefined;
+}
+
+/** The urgency order's data the engine decides: the rank of each severity word (upper case; others rank 0). */
+export interface UntriagedQueueOrder {
+  readonly severityRanks: Readonly<Record<string, number>>;
+}
+
+type QueueStatesQuery = ReturnType<typeof queueStates>;
+
+/** The severity rank of the vulnerability `v`, as `order` ranks its words. */
+function severityRankOf(order: UntriagedQueueOrder) {
+  const words = Object.entries(order.severityRanks);
+  return sql<number>`case upper(v.severity) ${sql.join(words.map(([word, rank]) => sql`when ${word} then ${sql.lit(rank)}`), sql` `)} else 0 end`;
+}
+
+/** The states of `filter`'s untriaged open pairs. */
+function untriagedStates(db: Kysely<Schema>, filter: UntriagedQueueFilter, order: UntriagedQueueOrder): QueueStatesQuery {
+  return queueStates(db, filter.branch)
+    .where((eb) => (filter.openStates.length === 0 ? sql<SqlBool>`1 = 0` : eb('s.state', 'in', [...filter.openStates])))
+    .where((eb) => eb.not(hasTriageEvent(eb)))
+    .$if(filter.endedBranches.length > 0, (query) => query.where('b.name', 'not in', [...filter.endedBranches]))
+    .$if(filter.repo !== undefined, (query) => query.where('r.name', '=', filter.repo!))
+    .$if(filter.maintainer !== undefined, (query) =>
+      query.where(sql<SqlBool>`lower(sp.maintainer) like ${likeContaining(`<${foldAscii(filter.maintainer!)}>`)} escape '\\'`),
+    )
+    .$if(filter.kevOnly === true, (query) => query.where('v.kev', 'is not', null))
+    .$if(filter.minSeverityRank !== undefined, (query) => query.where(sql<SqlBool>`${severityRankOf(order)} >= ${filter.minSeverityRank!}`))
+    .$if(filter.publishedBy !== undefined, (query) => query.where('v.published', '<=', filter.publishedBy!));
+}
+
+/** How many untriaged open pairs `filter` holds. */
+export async function countUntriagedQueue(db: Kysely<Schema>, filter: UntriagedQueueFilter, order: UntriagedQueueOrder): Promise<number> {
+  const row = await untriagedStates(db, filter, order).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** How many untriaged open pairs `filter` holds per branch, repository and maintainer text. */
+export async function countUntriagedQueueByPlace(
+  db: Kysely<Schema>,
+  filter: UntriagedQueueFilter,
+  order: UntriagedQueueOrder,
+): Promise<{ branch: string; repo: string; maintainer: string | null; open: number }[]> {
+  const rows = await untriagedStates(db, filter, order)
+    .select((eb) => ['b.name as branch', 'r.name as repo', 'sp.maintainer', eb.fn.countAll<number | string>().as('open')])
+    .groupBy(['b.name', 'r.name', 'sp.maintainer'])
+    .execute();
+  return rows.map((row) => ({ branch: row.branch, repo: row.repo, maintainer: row.maintainer, open: Number(row.open) }));
+}
+
+/** An untriaged open pair of the queue, with its urgency and maintainer. */
+export type UntriagedQueueRow = Omit<TriagedState, 'evidence'>;
+
+/**
+ * The untriaged open pairs of `filter` in the queue's order (the engine's `byUrgency`: known
+ * exploited, severity rank, oldest published with none last, then branch, repository, package
+ * and id, all text in code-point order: SQLite's BINARY, and the "C" collation every text column
+ * has on PostgreSQL), `limit` of them (all without) from `offset`.
+ */
+export async function listUntriagedQueue(
+  db: Kysely<Schema>,
+  filter: UntriagedQueueFilter,
+  order: UntriagedQueueOrder,
+  page?: { readonly offset: number; readonly limit: number },
+): Promise<UntriagedQueueRow[]> {
+  const rows = await untriagedStates(db, filter, order)
+    .select(QUEUE_COLUMNS)
+    .orderBy(sql`v.kev is not null`, 'desc')
+    .orderBy(severityRankOf(order), 'desc')
+    .orderBy('v.published', (direction) => direction.asc().nullsLast())
+    .orderBy('b.name')
+    .orderBy('r.name')
+    .orderBy('s.package')
+    .orderBy('s.vulnerability_id')
+    .$if(page !== undefined, (query) => query.limit(page!.limit).offset(page!.offset))
+    .execute();
+  return rows.map(queueRow);
 }
 
 /** Which of `names` are origin packages in some branch (in `branches` when given). */
