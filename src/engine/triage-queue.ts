@@ -44,6 +44,14 @@ export function byUrgency(a: QueuePlace, b: QueuePlace): number {
   return byCodePoints(a.branch, b.branch) || byCodePoints(a.repo, b.repo) || byCodePoints(a.package, b.package) || byCodePoints(a.vulnerabilityId, b.vulnerabilityId);
 }
 
+/**
+ * Whether a pair sorts among those whose vulnerability has no record (no KEV listing, no ranked
+ * severity, no publication date): the last of the queue, where those pairs come in by place.
+ */
+export function amongUnrecorded(place: QueuePlace): boolean {
+  return !place.urgency.kev && severityRank(place.urgency.severity) === 0 && place.urgency.published === null;
+}
+
 /** Which untriaged rows (in queue order) a page needs: `limit` of them from `offset`. */
 export interface UntriagedSlice {
   readonly offset: number;

@@ -11,7 +11,7 @@ import {
   type TriageStatus,
 } from '../base/triage.js';
 import { isBranchSupported } from '../engine/end-of-support.js';
-import { queuePage, untriagedSlice } from '../engine/triage-queue.js';
+import { amongUnrecorded, queuePage, untriagedSlice } from '../engine/triage-queue.js';
 import { OPEN_UNTRIAGED_STATES, type PairTriage, computedDigest, digestKey, resolvePairTriage, scopeKey, standingEvents } from '../engine/triage.js';
 import { packageNameProblem, vulnerabilityIdProblem } from '../formats/names.js';
 import { formatRejections } from '../formats/rejections.js';
@@ -22,7 +22,7 @@ import {
   type PackageMaintainer,
   type Schema,
   type Store,
-  type UntriagedQueueFilter,
+  type OpenStateFilter,
   type UntriagedQueueRow,
   type VulnerabilityUrgency,
   type WritableStore,
@@ -32,11 +32,12 @@ import {
   findStates,
   listBranches,
   listPackageMaintainers,
-  countUntriagedQueue,
-  countUntriagedQueueByPlace,
+  countOpenStates,
+  countOpenStatesByPlace,
   foldAscii,
   listTriagedStates,
   listUntriagedQueue,
+  listUntriagedWithoutRecord,
   listTriageEvents,
   listTriagedPackagePlaces,
   listVulnerabilityUrgency,
@@ -280,13 +281,13 @@ const entryKey = (entry: { branch: string; repo: string; package: string; vulner
  * Which open pairs the queue lists; each given filter must hold. The maintainer is an e-mail, as
  * the index's `m:` field writes it between `<` and `>`.
  */
-export interface QueueFilter extends Omit<UntriagedQueueFilter, 'openStates' | 'endedBranches' | 'minSeverityRank'> {
+export interface QueueFilter extends Omit<OpenStateFilter, 'openStates' | 'endedBranches' | 'minSeverityRank'> {
   /** Only vulnerabilities at least this severe (a severity word: `critical`, `high`, ...). */
   readonly minSeverity?: string | undefined;
 }
 
-/** The store's query for the untriaged part of the queue of `filter`, with the engine's words. */
-function untriagedFilter({ minSeverity, ...filter }: QueueFilter, ended: ReadonlySet<string>): UntriagedQueueFilter {
+/** The store's query for the open states of `filter`, with the engine's words. */
+function openStateFilter({ minSeverity, ...filter }: QueueFilter, ended: ReadonlySet<string>): OpenStateFilter {
   return {
     ...filter,
     openStates: OPEN_UNTRIAGED_STATES,
@@ -297,7 +298,7 @@ function untriagedFilter({ minSeverity, ...filter }: QueueFilter, ended: Readonl
 
 const URGENCY_ORDER = { severityRanks: SEVERITY_RANK };
 
-/** Whether `entry` passes `filter`, as the store's untriaged-queue query tests its rows. */
+/** Whether `entry` passes `filter` (but its branch), as the store's open-state conditions test a state. */
 function matchesFilter(entry: Omit<QueueEntry, 'triage'>, filter: QueueFilter): boolean {
   const { urgency } = entry;
   return (
@@ -309,24 +310,34 @@ function matchesFilter(entry: Omit<QueueEntry, 'triage'>, filter: QueueFilter): 
   );
 }
 
+/** The pairs with triage events of a queue. */
+interface TriagedPart {
+  /** The open ones (see `Resolution` in src/engine/triage.ts), in no order. */
+  readonly open: readonly QueueEntry[];
+  /** The states among them that the store's open-state counts (`countOpenStates`) count too. */
+  readonly counted: readonly Omit<QueueEntry, 'triage'>[];
+}
+
 /**
- * The open pairs with triage events (see `Resolution` in src/engine/triage.ts) matching `filter`,
- * none of `ended` branches, in no order: pairs with a computed state, and pairs a person triaged
- * (say, `affected`) where the engine computed none. Few: one per triaged pair and branch at most.
+ * The pairs with triage events matching `filter`, none of `ended` branches: pairs with a computed
+ * state, and pairs a person triaged (say, `affected`) where the engine computed none. Few: one
+ * per triaged pair and branch at most.
  */
-async function openTriagedPairs(db: Kysely<Schema>, filter: QueueFilter, ended: ReadonlySet<string>): Promise<QueueEntry[]> {
+async function triagedPart(db: Kysely<Schema>, filter: QueueFilter, ended: ReadonlySet<string>): Promise<TriagedPart> {
   const byPair = eventsByPair(await listTriageEvents(db));
-  if (byPair.size === 0) return [];
+  if (byPair.size === 0) return { open: [], counted: [] };
   const computed = new Set<string>();
-  const entries: QueueEntry[] = [];
+  const open: QueueEntry[] = [];
+  const counted: Omit<QueueEntry, 'triage'>[] = [];
   const add = (entry: Omit<QueueEntry, 'triage'>, computedState: PairState | null) => {
-    if (!matchesFilter(entry, filter)) return;
     const events = byPair.get(pairKey(entry.package, entry.vulnerabilityId)) ?? [];
     const triage = resolvePairTriage({ branch: entry.branch, repo: entry.repo, computed: computedState, publishedVersion: entry.version, events, endOfLife: ended.has(entry.branch) });
-    if (triage.resolution === 'open') entries.push({ ...entry, triage });
+    if (triage.resolution === 'open') open.push({ ...entry, triage });
   };
   for (const { state, evidence, ...candidate } of await listTriagedStates(db, filter.branch)) {
     computed.add(entryKey(candidate));
+    if (!matchesFilter(candidate, filter)) continue;
+    if (OPEN_UNTRIAGED_STATES.includes(state) && !ended.has(candidate.branch)) counted.push(candidate);
     add(candidate, { state, fixedVersion: candidate.fixedVersion, evidence });
   }
   const places = await listTriagedPackagePlaces(db, filter.branch);
@@ -341,9 +352,10 @@ async function openTriagedPairs(db: Kysely<Schema>, filter: QueueFilter, ended: 
   }
   const urgency = new Map((await listVulnerabilityUrgency(db, uncomputed.map((pair) => pair.vulnerabilityId))).map((row) => [row.id, row]));
   for (const pair of uncomputed) {
-    add({ ...pair, urgency: urgency.get(pair.vulnerabilityId) ?? { id: pair.vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null } }, null);
+    const entry = { ...pair, urgency: urgency.get(pair.vulnerabilityId) ?? { id: pair.vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null } };
+    if (matchesFilter(entry, filter)) add(entry, null);
   }
-  return entries;
+  return { open, counted };
 }
 
 /** An untriaged open pair as the queue lists it, its triage resolved by the engine like any other. */
@@ -365,20 +377,21 @@ export interface OpenPairCount {
  * How many pairs are open (see `Resolution` in src/engine/triage.ts) per branch, repository and
  * maintainer text, on `today`: the one count of open work every page and command shows. Without
  * `today`, no branch counts as past its end of support: the home page's summary is built once per
- * data version and shows `end-of-life` for a branch past its end instead of its count. The
- * untriaged pairs are counted by the store; the triaged ones resolved by the engine.
+ * data version and shows `end-of-life` for a branch past its end instead of its count. The store
+ * counts the open states; those with triage events are resolved by the engine instead.
  */
 export async function countOpenPairs(db: Kysely<Schema>, filter: QueueFilter, today: string | undefined): Promise<OpenPairCount[]> {
   const ended = await endedBranches(db, today);
-  const [untriaged, triaged] = await Promise.all([countUntriagedQueueByPlace(db, untriagedFilter(filter, ended), URGENCY_ORDER), openTriagedPairs(db, filter, ended)]);
+  const [states, triaged] = await Promise.all([countOpenStatesByPlace(db, openStateFilter(filter, ended), URGENCY_ORDER), triagedPart(db, filter, ended)]);
   const counts = new Map<string, OpenPairCount>();
   const add = (row: Omit<OpenPairCount, 'open'>, open: number) => {
     const key = `${row.branch}\u0000${row.repo}\u0000${row.maintainer ?? ''}`;
     counts.set(key, { branch: row.branch, repo: row.repo, maintainer: row.maintainer, open: (counts.get(key)?.open ?? 0) + open });
   };
-  for (const row of untriaged) add(row, row.open);
-  for (const entry of triaged) add(entry, 1);
-  return [...counts.values()];
+  for (const row of states) add(row, row.open);
+  for (const entry of triaged.counted) add(entry, -1);
+  for (const entry of triaged.open) add(entry, 1);
+  return [...counts.values()].filter((row) => row.open > 0);
 }
 
 async function checkedBranches(db: Kysely<Schema>, filter: QueueFilter, today: string): Promise<ReadonlySet<string>> {
@@ -395,25 +408,47 @@ export interface QueuePage {
 
 /**
  * The open pairs at positions [start, start + size) of the queue on `today`, most urgent first
- * (the engine's `byUrgency`): the store counts and pages the untriaged pairs in that order, and
- * the engine merges the (few) open pairs with triage events into the page (`queuePage`).
+ * (the engine's `byUrgency`): the store counts the open states and pages the untriaged pairs in
+ * that order, and the engine merges the (few) open pairs with triage events into the page
+ * (`queuePage`), with the untriaged pairs whose vulnerability has no record when the page
+ * reaches the end of the queue, where those sort.
  */
 export async function triageQueuePage(store: WritableStore, filter: QueueFilter, today: string, start: number, size: number): Promise<QueuePage> {
   const { db } = store;
   const ended = await checkedBranches(db, filter, today);
-  const untriaged = untriagedFilter(filter, ended);
-  const [triaged, count] = await Promise.all([openTriagedPairs(db, filter, ended), countUntriagedQueue(db, untriaged, URGENCY_ORDER)]);
-  const rows = await listUntriagedQueue(db, untriaged, URGENCY_ORDER, untriagedSlice(start, size, triaged.length));
-  const entries = queuePage(start, size, rows.map((row) => untriagedEntry(row, ended)), triaged);
-  return { entries, total: count + triaged.length };
+  const states = openStateFilter(filter, ended);
+  const [triaged, count] = await Promise.all([triagedPart(db, filter, ended), countOpenStates(db, states, URGENCY_ORDER)]);
+  const read = async (merged: readonly QueueEntry[]) => {
+    const slice = untriagedSlice(start, size, merged.length);
+    const rows = await listUntriagedQueue(db, states, URGENCY_ORDER, slice);
+    return { rows, reachesEnd: rows.length < slice.limit || (rows.length > 0 && amongUnrecorded(rows.at(-1)!)) };
+  };
+  const first = await read(triaged.open);
+  let { rows } = first;
+  let merged = triaged.open;
+  if (first.reachesEnd) {
+    const unrecorded = await listUntriagedWithoutRecord(db, states, URGENCY_ORDER);
+    if (unrecorded.length > 0) {
+      merged = [...merged, ...unrecorded.map((row) => untriagedEntry(row, ended))];
+      ({ rows } = await read(merged));
+    }
+  }
+  const entries = queuePage(start, size, rows.map((row) => untriagedEntry(row, ended)), merged);
+  return { entries, total: count - triaged.counted.length + triaged.open.length };
 }
 
 /** Every open pair on `today`, most urgent first (see `triageQueuePage`). */
 export async function triageQueue(store: WritableStore, filter: QueueFilter, today: string): Promise<QueueEntry[]> {
   const { db } = store;
   const ended = await checkedBranches(db, filter, today);
-  const [triaged, rows] = await Promise.all([openTriagedPairs(db, filter, ended), listUntriagedQueue(db, untriagedFilter(filter, ended), URGENCY_ORDER)]);
-  return queuePage(0, Number.POSITIVE_INFINITY, rows.map((row) => untriagedEntry(row, ended)), triaged);
+  const states = openStateFilter(filter, ended);
+  const [triaged, rows, unrecorded] = await Promise.all([
+    triagedPart(db, filter, ended),
+    listUntriagedQueue(db, states, URGENCY_ORDER),
+    listUntriagedWithoutRecord(db, states, URGENCY_ORDER),
+  ]);
+  const merged = [...triaged.open, ...unrecorded.map((row) => untriagedEntry(row, ended))];
+  return queuePage(0, Number.POSITIVE_INFINITY, rows.map((row) => untriagedEntry(row, ended)), merged);
 }
 
 /** An id the security team rejected for a package, as a rejections file says it. */

@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type RawBuilder, type Selectable, type SqlBool, sql } from 'kysely';
 import type { Evidence, StateName } from '../../base/states.js';
 import type { TriageEvent } from '../../base/triage.js';
 import { evidenceShape, jsonText, readJsonColumn, recordOf, stringsShape, text } from '../json-column.js';
@@ -225,15 +225,14 @@ function queueRow(row: QueueColumns): UntriagedQueueRow {
   };
 }
 
-/** The states of `branch` (or every branch) from the states `s` joined with what the queue shows of them. */
-function queueStates(db: Kysely<Schema>, branch: string | undefined) {
+/** The states `s`, with the places, vulnerability and maintainer of `QUEUE_COLUMNS`. */
+function queueStates(db: Kysely<Schema>) {
   return db
     .selectFrom('state as s')
     .innerJoin('repository as r', 'r.id', 's.repository_id')
     .innerJoin('branch as b', 'b.id', 'r.branch_id')
     .leftJoin('vulnerability as v', 'v.id', 's.vulnerability_id')
-    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
-    .$if(branch !== undefined, (query) => query.where('b.name', '=', branch!));
+    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'));
 }
 
 /**
@@ -241,12 +240,17 @@ function queueStates(db: Kysely<Schema>, branch: string | undefined) {
  * vulnerability's urgency and its package's maintainer, in no particular order.
  */
 export async function listTriagedStates(db: Kysely<Schema>, branch?: string): Promise<TriagedState[]> {
-  const rows = await queueStates(db, branch).select(QUEUE_COLUMNS).select('s.evidence').where(hasTriageEvent).execute();
+  const rows = await queueStates(db)
+    .select(QUEUE_COLUMNS)
+    .select('s.evidence')
+    .where(hasTriageEvent)
+    .$if(branch !== undefined, (query) => query.where('b.name', '=', branch!))
+    .execute();
   return rows.map((row) => ({ ...queueRow(row), evidence: readJsonColumn(row.evidence, evidenceShape, 'state.evidence') }));
 }
 
-/** Which pairs with no triage event the queue holds (see `listUntriagedQueue`); each given filter must hold. */
-export interface UntriagedQueueFilter {
+/** Which states count as open pairs (with or without triage events); each given filter must hold. */
+export interface OpenStateFilter {
   /** The computed states open without triage (the engine's `OPEN_UNTRIAGED_STATES`). */
   readonly openStates: readonly StateName[];
   /** Branches left out: those past their end of support. */
@@ -257,53 +261,89 @@ export interface UntriagedQueueFilter {
   readonly maintainer?: string | undefined;
   /** Only vulnerabilities listed as known exploited. */
   readonly kevOnly?: boolean | undefined;
-  /** Only vulnerabilities whose severity ranks at least this (in `UntriagedQueueOrder.severityRanks`). */
+  /** Only vulnerabilities whose severity ranks at least this (in `UrgencyOrder.severityRanks`). */
   readonly minSeverityRank?: number | undefined;
   /** Only vulnerabilities published at or before this ISO time. */
   readonly publishedBy?: string | undefined;
 }
 
 /** The urgency order's data the engine decides: the rank of each severity word (upper case; others rank 0). */
-export interface UntriagedQueueOrder {
+export interface UrgencyOrder {
   readonly severityRanks: Readonly<Record<string, number>>;
 }
 
-type QueueStatesQuery = ReturnType<typeof queueStates>;
-
-/** The severity rank of the vulnerability `v`, as `order` ranks its words. */
-function severityRankOf(order: UntriagedQueueOrder) {
+/**
+ * The severity rank of the vulnerability `v`, as `order` ranks its words, in literals: with the
+ * engine's ranks it is the expression of migration 0014's index, which the queue walks.
+ */
+function severityRankOf(order: UrgencyOrder) {
   const words = Object.entries(order.severityRanks);
-  return sql<number>`case upper(v.severity) ${sql.join(words.map(([word, rank]) => sql`when ${word} then ${sql.lit(rank)}`), sql` `)} else 0 end`;
+  return sql<number>`case upper(v.severity) ${sql.join(words.map(([word, rank]) => sql`when ${sql.lit(word)} then ${sql.lit(rank)}`), sql` `)} else 0 end`;
 }
 
-/** The states of `filter`'s untriaged open pairs. */
-function untriagedStates(db: Kysely<Schema>, filter: UntriagedQueueFilter, order: UntriagedQueueOrder): QueueStatesQuery {
-  return queueStates(db, filter.branch)
-    .where((eb) => (filter.openStates.length === 0 ? sql<SqlBool>`1 = 0` : eb('s.state', 'in', [...filter.openStates])))
-    .where((eb) => eb.not(hasTriageEvent(eb)))
-    .$if(filter.endedBranches.length > 0, (query) => query.where('b.name', 'not in', [...filter.endedBranches]))
-    .$if(filter.repo !== undefined, (query) => query.where('r.name', '=', filter.repo!))
-    .$if(filter.maintainer !== undefined, (query) =>
-      query.where(sql<SqlBool>`lower(sp.maintainer) like ${likeContaining(`<${foldAscii(filter.maintainer!)}>`)} escape '\\'`),
-    )
-    .$if(filter.kevOnly === true, (query) => query.where('v.kev', 'is not', null))
-    .$if(filter.minSeverityRank !== undefined, (query) => query.where(sql<SqlBool>`${severityRankOf(order)} >= ${filter.minSeverityRank!}`))
-    .$if(filter.publishedBy !== undefined, (query) => query.where('v.published', '<=', filter.publishedBy!));
+/** `filter`'s conditions on the state `s` itself, its place and its package's maintainer. */
+function openStateConditions(eb: ExpressionBuilder<Schema & { s: StateTable }, 's'>, filter: OpenStateFilter) {
+  const places = eb
+    .selectFrom('repository as place_r')
+    .innerJoin('branch as place_b', 'place_b.id', 'place_r.branch_id')
+    .select('place_r.id')
+    .$if(filter.endedBranches.length > 0, (query) => query.where('place_b.name', 'not in', [...filter.endedBranches]))
+    .$if(filter.branch !== undefined, (query) => query.where('place_b.name', '=', filter.branch!))
+    .$if(filter.repo !== undefined, (query) => query.where('place_r.name', '=', filter.repo!));
+  const conditions = [filter.openStates.length === 0 ? sql<SqlBool>`1 = 0` : eb('s.state', 'in', [...filter.openStates]), eb('s.repository_id', 'in', places)];
+  if (filter.maintainer !== undefined) {
+    const pattern = likeContaining(`<${foldAscii(filter.maintainer)}>`);
+    conditions.push(
+      eb.exists(
+        eb
+          .selectFrom('source_package as msp')
+          .select('msp.id')
+          .whereRef('msp.repository_id', '=', 's.repository_id')
+          .whereRef('msp.name', '=', 's.package')
+          .where(sql<SqlBool>`lower(msp.maintainer) like ${pattern} escape '\\'`),
+      ),
+    );
+  }
+  return eb.and(conditions);
 }
 
-/** How many untriaged open pairs `filter` holds. */
-export async function countUntriagedQueue(db: Kysely<Schema>, filter: UntriagedQueueFilter, order: UntriagedQueueOrder): Promise<number> {
-  const row = await untriagedStates(db, filter, order).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+/** `filter`'s conditions on the vulnerability `v` of a state. */
+function urgencyConditions(filter: OpenStateFilter, order: UrgencyOrder): RawBuilder<SqlBool>[] {
+  return [
+    ...(filter.kevOnly === true ? [sql<SqlBool>`v.kev is not null`] : []),
+    ...(filter.minSeverityRank === undefined ? [] : [sql<SqlBool>`${severityRankOf(order)} >= ${filter.minSeverityRank}`]),
+    ...(filter.publishedBy === undefined ? [] : [sql<SqlBool>`v.published <= ${filter.publishedBy}`]),
+  ];
+}
+
+/** The states of `filter` (triaged or not), with the urgency conditions as a list of vulnerability ids. */
+function openStates(db: Kysely<Schema>, filter: OpenStateFilter, order: UrgencyOrder) {
+  const urgency = urgencyConditions(filter, order);
+  return db
+    .selectFrom('state as s')
+    .where((eb) => openStateConditions(eb, filter))
+    .$if(urgency.length > 0, (query) => query.where('s.vulnerability_id', 'in', (eb) => eb.selectFrom('vulnerability as v').select('v.id').where((inner) => inner.and(urgency))));
+}
+
+/**
+ * How many states `filter` holds, triaged or not (the caller takes out those with triage events,
+ * which it reads anyway): read from migration 0014's index of open states alone.
+ */
+export async function countOpenStates(db: Kysely<Schema>, filter: OpenStateFilter, order: UrgencyOrder): Promise<number> {
+  const row = await openStates(db, filter, order).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
   return Number(row.count);
 }
 
-/** How many untriaged open pairs `filter` holds per branch, repository and maintainer text. */
-export async function countUntriagedQueueByPlace(
+/** How many states `filter` holds (triaged or not) per branch, repository and maintainer text. */
+export async function countOpenStatesByPlace(
   db: Kysely<Schema>,
-  filter: UntriagedQueueFilter,
-  order: UntriagedQueueOrder,
+  filter: OpenStateFilter,
+  order: UrgencyOrder,
 ): Promise<{ branch: string; repo: string; maintainer: string | null; open: number }[]> {
-  const rows = await untriagedStates(db, filter, order)
+  const rows = await openStates(db, filter, order)
+    .innerJoin('repository as r', 'r.id', 's.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
     .select((eb) => ['b.name as branch', 'r.name as repo', 'sp.maintainer', eb.fn.countAll<number | string>().as('open')])
     .groupBy(['b.name', 'r.name', 'sp.maintainer'])
     .execute();
@@ -314,27 +354,53 @@ export async function countUntriagedQueueByPlace(
 export type UntriagedQueueRow = Omit<TriagedState, 'evidence'>;
 
 /**
- * The untriaged open pairs of `filter` in the queue's order (the engine's `byUrgency`: known
- * exploited, severity rank, oldest published with none last, then branch, repository, package
- * and id, all text in code-point order: SQLite's BINARY, and the "C" collation every text column
- * has on PostgreSQL), `limit` of them (all without) from `offset`.
+ * The untriaged open pairs of `filter` whose vulnerability the store holds, in the queue's order
+ * (the engine's `byUrgency`: known exploited, severity rank, oldest published with none last,
+ * then branch, repository, package and id, all text in code-point order: SQLite's BINARY, and the
+ * "C" collation every text column has on PostgreSQL), `limit` of them from `offset` (all
+ * without). The vulnerabilities come first (a cross join keeps SQLite from reordering) and in
+ * the order of migration 0014's index, so a page stops after its rows instead of sorting all.
  */
 export async function listUntriagedQueue(
   db: Kysely<Schema>,
-  filter: UntriagedQueueFilter,
-  order: UntriagedQueueOrder,
+  filter: OpenStateFilter,
+  order: UrgencyOrder,
   page?: { readonly offset: number; readonly limit: number },
 ): Promise<UntriagedQueueRow[]> {
-  const rows = await untriagedStates(db, filter, order)
+  const urgency = urgencyConditions(filter, order);
+  const rows = await db
+    .selectFrom('vulnerability as v')
+    .crossJoin('state as s')
+    .innerJoin('repository as r', 'r.id', 's.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
     .select(QUEUE_COLUMNS)
+    .whereRef('s.vulnerability_id', '=', 'v.id')
+    .where((eb) => openStateConditions(eb, filter))
+    .where((eb) => eb.not(hasTriageEvent(eb)))
+    .$if(urgency.length > 0, (query) => query.where((eb) => eb.and(urgency)))
     .orderBy(sql`v.kev is not null`, 'desc')
     .orderBy(severityRankOf(order), 'desc')
-    .orderBy('v.published', (direction) => direction.asc().nullsLast())
+    .orderBy(sql`v.published is null`)
+    .orderBy('v.published')
     .orderBy('b.name')
     .orderBy('r.name')
     .orderBy('s.package')
     .orderBy('s.vulnerability_id')
     .$if(page !== undefined, (query) => query.limit(page!.limit).offset(page!.offset))
+    .execute();
+  return rows.map(queueRow);
+}
+
+/** The untriaged open pairs of `filter` whose vulnerability the store does not hold (normally none), in no order. */
+export async function listUntriagedWithoutRecord(db: Kysely<Schema>, filter: OpenStateFilter, order: UrgencyOrder): Promise<UntriagedQueueRow[]> {
+  const urgency = urgencyConditions(filter, order);
+  const rows = await queueStates(db)
+    .select(QUEUE_COLUMNS)
+    .where('v.id', 'is', null)
+    .where((eb) => openStateConditions(eb, filter))
+    .where((eb) => eb.not(hasTriageEvent(eb)))
+    .$if(urgency.length > 0, (query) => query.where((eb) => eb.and(urgency)))
     .execute();
   return rows.map(queueRow);
 }
