@@ -37,6 +37,7 @@ import {
   foldAscii,
   listTriagedStates,
   listUntriagedQueue,
+  listUntriagedQueuePage,
   listUntriagedWithoutRecord,
   listTriageEvents,
   listTriagedPackagePlaces,
@@ -420,7 +421,7 @@ export async function triageQueuePage(store: WritableStore, filter: QueueFilter,
   const [triaged, count] = await Promise.all([triagedPart(db, filter, ended), countOpenStates(db, states, URGENCY_ORDER)]);
   const read = async (merged: readonly QueueEntry[]) => {
     const slice = untriagedSlice(start, size, merged.length);
-    const rows = await listUntriagedQueue(db, states, URGENCY_ORDER, slice);
+    const rows = await listUntriagedQueuePage(db, states, URGENCY_ORDER, slice);
     return { rows, reachesEnd: rows.length < slice.limit || (rows.length > 0 && amongUnrecorded(rows.at(-1)!)) };
   };
   const first = await read(triaged.open);
@@ -441,14 +442,8 @@ export async function triageQueuePage(store: WritableStore, filter: QueueFilter,
 export async function triageQueue(store: WritableStore, filter: QueueFilter, today: string): Promise<QueueEntry[]> {
   const { db } = store;
   const ended = await checkedBranches(db, filter, today);
-  const states = openStateFilter(filter, ended);
-  const [triaged, rows, unrecorded] = await Promise.all([
-    triagedPart(db, filter, ended),
-    listUntriagedQueue(db, states, URGENCY_ORDER),
-    listUntriagedWithoutRecord(db, states, URGENCY_ORDER),
-  ]);
-  const merged = [...triaged.open, ...unrecorded.map((row) => untriagedEntry(row, ended))];
-  return queuePage(0, Number.POSITIVE_INFINITY, rows.map((row) => untriagedEntry(row, ended)), merged);
+  const [triaged, rows] = await Promise.all([triagedPart(db, filter, ended), listUntriagedQueue(db, openStateFilter(filter, ended), URGENCY_ORDER)]);
+  return queuePage(0, Number.POSITIVE_INFINITY, rows.map((row) => untriagedEntry(row, ended)), triaged.open);
 }
 
 /** An id the security team rejected for a package, as a rejections file says it. */

@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, type RawBuilder, type Selectable, type SqlBool, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type Selectable, type SqlBool, sql } from 'kysely';
 import type { Evidence, StateName } from '../../base/states.js';
 import type { TriageEvent } from '../../base/triage.js';
 import { evidenceShape, jsonText, readJsonColumn, recordOf, stringsShape, text } from '../json-column.js';
@@ -353,22 +353,52 @@ export async function countOpenStatesByPlace(
 /** An untriaged open pair of the queue, with its urgency and maintainer. */
 export type UntriagedQueueRow = Omit<TriagedState, 'evidence'>;
 
+/** `filter`'s untriaged open pairs, of a query of the state `s` and its vulnerability `v`. */
+function untriagedConditions(eb: ExpressionBuilder<Schema & { s: StateTable }, 's'>, filter: OpenStateFilter, order: UrgencyOrder) {
+  return eb.and([openStateConditions(eb, filter), eb.not(hasTriageEvent(eb)), ...urgencyConditions(filter, order)]);
+}
+
 /**
- * The untriaged open pairs of `filter` whose vulnerability the store holds, in the queue's order
- * (the engine's `byUrgency`: known exploited, severity rank, oldest published with none last,
- * then branch, repository, package and id, all text in code-point order: SQLite's BINARY, and the
- * "C" collation every text column has on PostgreSQL), `limit` of them from `offset` (all
- * without). The vulnerabilities come first (a cross join keeps SQLite from reordering) and in
- * the order of migration 0014's index, so a page stops after its rows instead of sorting all.
+ * `query` in the queue's order (the engine's `byUrgency`: known exploited, severity rank, oldest
+ * published with none last, then branch, repository, package and id, all text in code-point
+ * order: SQLite's BINARY, and the "C" collation every text column has on PostgreSQL).
  */
-export async function listUntriagedQueue(
+function inQueueOrder<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>, order: UrgencyOrder): SelectQueryBuilder<DB, TB, O> {
+  return query
+    .orderBy(sql`v.kev is not null`, 'desc')
+    .orderBy(severityRankOf(order), 'desc')
+    .orderBy(sql`v.published is null`)
+    .orderBy(sql`v.published`)
+    .orderBy(sql`b.name`)
+    .orderBy(sql`r.name`)
+    .orderBy(sql`s.package`)
+    .orderBy(sql`s.vulnerability_id`);
+}
+
+/** Every untriaged open pair of `filter`, in the queue's order (`inQueueOrder`): one sort of them all. */
+export async function listUntriagedQueue(db: Kysely<Schema>, filter: OpenStateFilter, order: UrgencyOrder): Promise<UntriagedQueueRow[]> {
+  const rows = await inQueueOrder(
+    queueStates(db)
+      .select(QUEUE_COLUMNS)
+      .where((eb) => untriagedConditions(eb, filter, order)),
+    order,
+  ).execute();
+  return rows.map(queueRow);
+}
+
+/**
+ * `page.limit` untriaged open pairs of `filter` whose vulnerability the store holds, from
+ * `page.offset`, in the queue's order (`inQueueOrder`). The vulnerabilities come first (a cross
+ * join keeps SQLite from reordering) in the order of migration 0014's index, so the query stops
+ * after the page instead of sorting every pair.
+ */
+export async function listUntriagedQueuePage(
   db: Kysely<Schema>,
   filter: OpenStateFilter,
   order: UrgencyOrder,
-  page?: { readonly offset: number; readonly limit: number },
+  page: { readonly offset: number; readonly limit: number },
 ): Promise<UntriagedQueueRow[]> {
-  const urgency = urgencyConditions(filter, order);
-  const rows = await db
+  const query = db
     .selectFrom('vulnerability as v')
     .crossJoin('state as s')
     .innerJoin('repository as r', 'r.id', 's.repository_id')
@@ -376,31 +406,17 @@ export async function listUntriagedQueue(
     .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
     .select(QUEUE_COLUMNS)
     .whereRef('s.vulnerability_id', '=', 'v.id')
-    .where((eb) => openStateConditions(eb, filter))
-    .where((eb) => eb.not(hasTriageEvent(eb)))
-    .$if(urgency.length > 0, (query) => query.where((eb) => eb.and(urgency)))
-    .orderBy(sql`v.kev is not null`, 'desc')
-    .orderBy(severityRankOf(order), 'desc')
-    .orderBy(sql`v.published is null`)
-    .orderBy('v.published')
-    .orderBy('b.name')
-    .orderBy('r.name')
-    .orderBy('s.package')
-    .orderBy('s.vulnerability_id')
-    .$if(page !== undefined, (query) => query.limit(page!.limit).offset(page!.offset))
-    .execute();
+    .where((eb) => untriagedConditions(eb, filter, order));
+  const rows = await inQueueOrder(query, order).limit(page.limit).offset(page.offset).execute();
   return rows.map(queueRow);
 }
 
 /** The untriaged open pairs of `filter` whose vulnerability the store does not hold (normally none), in no order. */
 export async function listUntriagedWithoutRecord(db: Kysely<Schema>, filter: OpenStateFilter, order: UrgencyOrder): Promise<UntriagedQueueRow[]> {
-  const urgency = urgencyConditions(filter, order);
   const rows = await queueStates(db)
     .select(QUEUE_COLUMNS)
     .where('v.id', 'is', null)
-    .where((eb) => openStateConditions(eb, filter))
-    .where((eb) => eb.not(hasTriageEvent(eb)))
-    .$if(urgency.length > 0, (query) => query.where((eb) => eb.and(urgency)))
+    .where((eb) => untriagedConditions(eb, filter, order))
     .execute();
   return rows.map(queueRow);
 }
