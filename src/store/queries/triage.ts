@@ -293,16 +293,13 @@ function openStateConditions(eb: ExpressionBuilder<Schema & { s: StateTable }, '
   const conditions = [filter.openStates.length === 0 ? sql<SqlBool>`1 = 0` : eb('s.state', 'in', [...filter.openStates]), eb('s.repository_id', 'in', places)];
   if (filter.maintainer !== undefined) {
     const pattern = likeContaining(`<${foldAscii(filter.maintainer)}>`);
-    conditions.push(
-      eb.exists(
-        eb
-          .selectFrom('source_package as msp')
-          .select('msp.id')
-          .whereRef('msp.repository_id', '=', 's.repository_id')
-          .whereRef('msp.name', '=', 's.package')
-          .where(sql<SqlBool>`lower(msp.maintainer) like ${pattern} escape '\\'`),
-      ),
-    );
+    // A row-value IN: SQLite reads the maintainer's packages first and probes their states by key.
+    const packages = eb
+      .selectFrom('source_package as msp')
+      .select(['msp.repository_id', 'msp.name'])
+      .where(sql<SqlBool>`lower(msp.maintainer) like ${pattern} escape '\\'`)
+      .$asTuple('repository_id', 'name');
+    conditions.push(eb(eb.refTuple('s.repository_id', 's.package'), 'in', packages));
   }
   return eb.and(conditions);
 }
@@ -390,7 +387,8 @@ export async function listUntriagedQueue(db: Kysely<Schema>, filter: OpenStateFi
  * `page.limit` untriaged open pairs of `filter` whose vulnerability the store holds, from
  * `page.offset`, in the queue's order (`inQueueOrder`). The vulnerabilities come first (a cross
  * join keeps SQLite from reordering) in the order of migration 0014's index, so the query stops
- * after the page instead of sorting every pair.
+ * after the page instead of sorting every pair; but one maintainer's pairs are few, and are read
+ * from their packages and sorted.
  */
 export async function listUntriagedQueuePage(
   db: Kysely<Schema>,
@@ -398,6 +396,13 @@ export async function listUntriagedQueuePage(
   order: UrgencyOrder,
   page: { readonly offset: number; readonly limit: number },
 ): Promise<UntriagedQueueRow[]> {
+  if (filter.maintainer !== undefined) {
+    const query = queueStates(db)
+      .select(QUEUE_COLUMNS)
+      .where('v.id', 'is not', null)
+      .where((eb) => untriagedConditions(eb, filter, order));
+    return (await inQueueOrder(query, order).limit(page.limit).offset(page.offset).execute()).map(queueRow);
+  }
   const query = db
     .selectFrom('vulnerability as v')
     .crossJoin('state as s')
@@ -407,8 +412,7 @@ export async function listUntriagedQueuePage(
     .select(QUEUE_COLUMNS)
     .whereRef('s.vulnerability_id', '=', 'v.id')
     .where((eb) => untriagedConditions(eb, filter, order));
-  const rows = await inQueueOrder(query, order).limit(page.limit).offset(page.offset).execute();
-  return rows.map(queueRow);
+  return (await inQueueOrder(query, order).limit(page.limit).offset(page.offset).execute()).map(queueRow);
 }
 
 /** The untriaged open pairs of `filter` whose vulnerability the store does not hold (normally none), in no order. */
