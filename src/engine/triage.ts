@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PairState, StateName } from '../base/states.js';
+import { type PairState, STATE_NAMES, type StateName } from '../base/states.js';
 import type { RulingStatus, TriageEvent } from '../base/triage.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import { stateDigest } from './decide.js';
@@ -102,6 +102,12 @@ function rulingStatus(triage: TriageEvent, publishedVersion: string | null): Rul
 }
 
 const OPEN_STATUSES: ReadonlySet<RulingStatus> = new Set<RulingStatus>(['vulnerable', 'affected', 'under-investigation']);
+
+/**
+ * The computed states that leave a pair open while nobody has triaged it (no event at all): the
+ * store selects the queue's untriaged part by these, so it never restates what open means.
+ */
+export const OPEN_UNTRIAGED_STATES: readonly StateName[] = STATE_NAMES.filter((state) => OPEN_STATUSES.has(state));
 
 /** The computed state and the standing triage of one pair, and what rules it. */
 export function resolvePairTriage(input: PairTriageInput): PairTriage {

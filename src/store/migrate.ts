@@ -11,6 +11,7 @@ import { cve5AffectedMigration } from './migrations/0007-cve5-affected.js';
 import { exchangeMigration } from './migrations/0009-exchange.js';
 import { auditPairsMigration } from './migrations/0012-audit-pairs.js';
 import { packagePageIndexesMigration } from './migrations/0013-package-page-indexes.js';
+import { triageQueueIndexesMigration } from './migrations/0014-triage-queue-indexes.js';
 
 /** Every migration in order; names sort in the order they must run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -25,6 +26,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0009-exchange': exchangeMigration(dialect),
     '0012-audit-pairs': auditPairsMigration(dialect),
     '0013-package-page-indexes': packagePageIndexesMigration(dialect),
+    '0014-triage-queue-indexes': triageQueueIndexesMigration(),
   };
 }
 

@@ -61,7 +61,7 @@ export interface NotifyReport {
 
 async function loadOpenPairs(store: Store, today: string): Promise<NotifyPair[]> {
   const queue = await triageQueue(store, {}, today);
-  const latest = await listLatestStateChanges(store.db, queue.map((entry) => entry.package));
+  const latest = await listLatestStateChanges(store.db, queue.map((entry) => entry.package), [...new Set(queue.map((entry) => entry.triage.computedState))]);
   const changedAt = new Map(latest.map((row) => [`${row.branch}/${row.repo}/${row.package}/${row.vulnerabilityId}`, row.changedAt]));
   return groupOpenPairs(
     queue.map((entry) => ({

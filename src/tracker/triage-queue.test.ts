@@ -17,20 +17,19 @@ import {
 import { indexedOrigin, vulnerabilityRecord } from '../store/test-support/records.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { addTriageSample } from './test-support/triage-sample.js';
-import { type QueueEntry, recordTriage, triageQueue, triageStates } from './triage.js';
-
-type QueueFilter = Parameters<typeof triageQueue>[1];
+import { type QueueEntry, type QueueFilter, recordTriage, triageQueue, triageQueuePage, triageStates } from './triage.js';
 import { resolvePairTriage } from '../engine/triage.js';
 
 /**
- * The queue as it was computed before the lean candidate query: every vulnerable-or-triaged state
- * with its evidence, then maintainers, events and urgency looked up separately. The oracle the
- * lean path must equal.
+ * The queue as it was computed before the store paged it: every vulnerable-or-triaged state with
+ * its evidence, then maintainers, events and urgency looked up separately, every pair resolved by
+ * the engine, then filtered and sorted. The oracle the paged queue must equal.
  */
-async function queueByStates(db: Kysely<Schema>, filter: QueueFilter): Promise<QueueEntry[]> {
+async function queueByStates(db: Kysely<Schema>, filter: QueueFilter, today: string): Promise<QueueEntry[]> {
   const states = await findStates(db, { ...(filter.branch === undefined ? {} : { branch: filter.branch }), vulnerableOrTriaged: true });
   const packages = await listPackageMaintainers(db, filter.branch);
-  const triages = await triageStates(db, states, undefined);
+  const ended = new Set((await db.selectFrom('branch').select('name').where('end_of_support', '<', today).execute()).map((row) => row.name));
+  const triages = await triageStates(db, states, today);
   const key = (entry: { branch: string; repo: string; package: string; vulnerabilityId: string }) => [entry.branch, entry.repo, entry.package, entry.vulnerabilityId].join('\u0000');
   const candidates = states.map((state, index) => ({ branch: state.branch, repo: state.repo, package: state.package, vulnerabilityId: state.vulnerabilityId, version: state.version, fixedVersion: state.fixedVersion, triage: triages[index]! }));
   const computed = new Set(candidates.map(key));
@@ -43,7 +42,7 @@ async function queueByStates(db: Kysely<Schema>, filter: QueueFilter): Promise<Q
     const { package: pkg, vulnerabilityId } = pairEvents[0]!;
     for (const row of placesOf.get(pkg) ?? []) {
       if (computed.has(key({ ...row, vulnerabilityId }))) continue;
-      const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: null, publishedVersion: null, events: pairEvents, endOfLife: false });
+      const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: null, publishedVersion: null, events: pairEvents, endOfLife: ended.has(row.branch) });
       candidates.push({ branch: row.branch, repo: row.repo, package: pkg, vulnerabilityId, version: null, fixedVersion: null, triage });
     }
   }
@@ -56,7 +55,14 @@ async function queueByStates(db: Kysely<Schema>, filter: QueueFilter): Promise<Q
       urgency: urgency.get(candidate.vulnerabilityId) ?? { id: candidate.vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null },
       maintainer: maintainers.get(`${candidate.branch}/${candidate.repo}/${candidate.package}`) ?? null,
     }))
-    .filter((entry) => filter.maintainer === undefined || (entry.maintainer ?? '').toLowerCase().includes(`<${filter.maintainer.toLowerCase()}>`));
+    .filter(
+      ({ repo, maintainer, urgency }) =>
+        (filter.maintainer === undefined || (maintainer ?? '').toLowerCase().includes(`<${filter.maintainer.toLowerCase()}>`)) &&
+        (filter.repo === undefined || repo === filter.repo) &&
+        (filter.kevOnly !== true || urgency.kev) &&
+        (filter.minSeverity === undefined || severityRank(urgency.severity) >= severityRank(filter.minSeverity)) &&
+        (filter.publishedBy === undefined || (urgency.published !== null && Date.parse(urgency.published) <= Date.parse(filter.publishedBy))),
+    );
   return entries.sort(
     (a, b) =>
       Number(b.urgency.kev) - Number(a.urgency.kev) ||
@@ -105,7 +111,8 @@ describe.each(backends)('%s triage queue', (backend) => {
 
   beforeEach(() => addTriageSample(store().db));
 
-  it('equals the queue computed from every state with its evidence, with triage events of every status', async () => {
+  /** Triage events of every status on the two branches, one withdrawn, one pair back for re-review. */
+  async function triageEveryStatus(): Promise<void> {
     const community = await addSecondBranch(store().db);
     const record = (pkg: string, id: string, status: string, more: { justification?: string; version?: string; note?: string; branches?: string[] } = {}) =>
       recordTriage(store(), { packages: [pkg], vulnerabilities: [id], status, ...more }, 'ann@example.org');
@@ -122,10 +129,13 @@ describe.each(backends)('%s triage queue', (backend) => {
     await record('zlib', 'CVE-2024-7777', 'affected');
     // The computed state changes after its triage: back in the queue for re-review.
     await writeStates(store().db, [{ repositoryId: community, package: 'zlib', vulnerabilityId: 'CVE-2018-25032', state: 'vulnerable', version: '1.2.13-r0', fixedVersion: null, evidence: [] }], { cause: 'test' });
+  }
 
+  it('equals the queue computed from every state with its evidence, with triage events of every status', async () => {
+    await triageEveryStatus();
     const filters: QueueFilter[] = [{}, { branch: '3.17' }, { branch: '3.16' }, { maintainer: 'bob@example.org' }, { branch: '3.17', maintainer: 'ann@example.org' }];
     // A day on which no branch of the data set is past its end of support (none has an end).
-    for (const filter of filters) expect(await triageQueue(store(), filter, '2026-01-01')).toEqual(await queueByStates(store().db, filter));
+    for (const filter of filters) expect(await triageQueue(store(), filter, '2026-01-01')).toEqual(await queueByStates(store().db, filter, '2026-01-01'));
     const queue = await triageQueue(store(), {}, '2026-01-01');
     expect(queue.map((entry) => [entry.branch, entry.package, entry.vulnerabilityId, entry.triage.status, entry.triage.needsReview])).toEqual([
       ['3.16', 'curl', 'CVE-2023-0001', 'under-investigation', false],
@@ -135,5 +145,45 @@ describe.each(backends)('%s triage queue', (backend) => {
       ['3.17', 'openssl', 'CVE-2019-0190', 'affected', false],
       ['3.17', 'zlib', 'CVE-2024-7777', 'affected', false],
     ]);
+  });
+
+  it('pages the queue exactly as the whole queue resolved by the engine, every page, every filter', async () => {
+    await triageEveryStatus();
+    const { db } = store();
+    // More untriaged pairs than a page holds, on a branch that stays supported, with urgency ties.
+    const extra = await ensureRepository(db, await ensureBranch(db, '3.18'), 'main');
+    await replaceIndexSnapshot(db, { repositoryId: extra, arch: 'x86_64', packages: [indexedOrigin('zlib', '1.3-r0', { maintainer: 'Bob <bob@example.org>' }), indexedOrigin('openssl', '3.1.0-r0', { maintainer: 'Ann <ann@example.org>' })], at: '2026-01-02T00:00:00.000Z' });
+    const ids = ['CVE-2019-0190', 'CVE-2023-38545', 'CVE-2023-0001', 'CVE-2018-25032', 'CVE-2022-37434', 'CVE-2024-7777', 'CVE-2025-0002'];
+    await writeStates(
+      db,
+      ['zlib', 'openssl'].flatMap((pkg) => ids.map((id) => ({ repositoryId: extra, package: pkg, vulnerabilityId: id, state: 'vulnerable' as const, version: '1.3-r0', fixedVersion: null, evidence: [] }))),
+      { cause: 'test' },
+    );
+    // 3.16 ends the day before: its pairs, triaged or not, are end-of-life and out of the queue.
+    await db.updateTable('branch').set({ end_of_support: '2025-12-31' }).where('name', '=', '3.16').execute();
+    const today = '2026-01-01';
+    const filters: QueueFilter[] = [
+      {},
+      { branch: '3.18' },
+      { branch: '3.16' },
+      { maintainer: 'BOB@example.org' },
+      // A LIKE wildcard in the e-mail matches only itself.
+      { maintainer: 'b_b@example.org' },
+      { branch: '3.17', maintainer: 'ann@example.org' },
+      { repo: 'community' },
+      { kevOnly: true },
+      { minSeverity: 'high' },
+      { publishedBy: '2020-01-01T00:00:00.000Z' },
+    ];
+    const size = 2;
+    for (const filter of filters) {
+      const whole = await queueByStates(db, filter, today);
+      expect(await triageQueue(store(), filter, today), JSON.stringify(filter)).toEqual(whole);
+      for (let start = 0; start <= whole.length; start += size) {
+        expect(await triageQueuePage(store(), filter, today, start, size), `${JSON.stringify(filter)} from ${start}`).toEqual({ entries: whole.slice(start, start + size), total: whole.length });
+      }
+    }
+    expect((await queueByStates(db, {}, today)).length).toBeGreaterThan(12);
+    expect(await queueByStates(db, { maintainer: 'b_b@example.org' }, today)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { InputError } from '../base/input-error.js';
-import { severityRank } from '../base/severity.js';
+import { SEVERITY_RANK, severityRank } from '../base/severity.js';
 import type { PairState } from '../base/states.js';
 import {
   NOTE_REQUIRED_STATUSES,
@@ -11,7 +11,8 @@ import {
   type TriageStatus,
 } from '../base/triage.js';
 import { isBranchSupported } from '../engine/end-of-support.js';
-import { type PairTriage, computedDigest, digestKey, resolvePairTriage, scopeKey, standingEvents } from '../engine/triage.js';
+import { amongUnrecorded, queuePage, untriagedSlice } from '../engine/triage-queue.js';
+import { OPEN_UNTRIAGED_STATES, type PairTriage, computedDigest, digestKey, resolvePairTriage, scopeKey, standingEvents } from '../engine/triage.js';
 import { packageNameProblem, vulnerabilityIdProblem } from '../formats/names.js';
 import { formatRejections } from '../formats/rejections.js';
 import {
@@ -21,6 +22,8 @@ import {
   type PackageMaintainer,
   type Schema,
   type Store,
+  type OpenStateFilter,
+  type UntriagedQueueRow,
   type VulnerabilityUrgency,
   type WritableStore,
   appendAuditEvent,
@@ -29,7 +32,13 @@ import {
   findStates,
   listBranches,
   listPackageMaintainers,
-  listQueueCandidates,
+  countOpenStates,
+  countOpenStatesByPlace,
+  foldAscii,
+  listTriagedStates,
+  listUntriagedQueue,
+  listUntriagedQueuePage,
+  listUntriagedWithoutRecord,
   listTriageEvents,
   listTriagedPackagePlaces,
   listVulnerabilityUrgency,
@@ -266,58 +275,71 @@ export interface QueueEntry extends PairCandidate {
   readonly urgency: VulnerabilityUrgency;
 }
 
-interface QueueFilter {
-  readonly branch?: string | undefined;
-  /** A maintainer's e-mail, as the index's `m:` field writes it between `<` and `>`. */
-  readonly maintainer?: string | undefined;
-}
-
 const entryKey = (entry: { branch: string; repo: string; package: string; vulnerabilityId: string }) =>
   `${entry.branch}\u0000${entry.repo}\u0000${entry.package}\u0000${entry.vulnerabilityId}`;
 
-/** An entry with its sort fields worked out once (a comparator building them would run millions of times). */
-interface Ranked {
-  readonly entry: QueueEntry;
-  readonly kev: number;
-  readonly severity: number;
-  readonly published: string;
-  readonly key: string;
+/**
+ * Which open pairs the queue lists; each given filter must hold. The maintainer is an e-mail, as
+ * the index's `m:` field writes it between `<` and `>`.
+ */
+export interface QueueFilter extends Omit<OpenStateFilter, 'openStates' | 'endedBranches' | 'minSeverityRank'> {
+  /** Only vulnerabilities at least this severe (a severity word: `critical`, `high`, ...). */
+  readonly minSeverity?: string | undefined;
 }
 
-function ranked(entry: QueueEntry): Ranked {
-  return { entry, kev: Number(entry.urgency.kev), severity: severityRank(entry.urgency.severity), published: entry.urgency.published ?? '\uffff', key: entryKey(entry) };
+/** The store's query for the open states of `filter`, with the engine's words. */
+function openStateFilter({ minSeverity, ...filter }: QueueFilter, ended: ReadonlySet<string>): OpenStateFilter {
+  return {
+    ...filter,
+    openStates: OPEN_UNTRIAGED_STATES,
+    endedBranches: [...ended],
+    minSeverityRank: minSeverity === undefined ? undefined : severityRank(minSeverity),
+  };
 }
 
-/** Most urgent first: listed as known exploited (CISA KEV), then severity, then oldest published. */
-function byUrgency(a: Ranked, b: Ranked): number {
-  if (a.kev !== b.kev) return b.kev - a.kev;
-  if (a.severity !== b.severity) return b.severity - a.severity;
-  if (a.published !== b.published) return a.published < b.published ? -1 : 1;
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+const URGENCY_ORDER = { severityRanks: SEVERITY_RANK };
+
+/** Whether `entry` passes `filter` (but its branch), as the store's open-state conditions test a state. */
+function matchesFilter(entry: Omit<QueueEntry, 'triage'>, filter: QueueFilter): boolean {
+  const { urgency } = entry;
+  return (
+    (filter.repo === undefined || entry.repo === filter.repo) &&
+    (filter.maintainer === undefined || foldAscii(entry.maintainer ?? '').includes(`<${foldAscii(filter.maintainer)}>`)) &&
+    (filter.kevOnly !== true || urgency.kev) &&
+    (filter.minSeverity === undefined || severityRank(urgency.severity) >= severityRank(filter.minSeverity)) &&
+    (filter.publishedBy === undefined || (urgency.published !== null && urgency.published <= filter.publishedBy))
+  );
+}
+
+/** The pairs with triage events of a queue. */
+interface TriagedPart {
+  /** The open ones (see `Resolution` in src/engine/triage.ts), in no order. */
+  readonly open: readonly QueueEntry[];
+  /** The states among them that the store's open-state counts (`countOpenStates`) count too. */
+  readonly counted: readonly Omit<QueueEntry, 'triage'>[];
 }
 
 /**
- * The open pairs (see `Resolution` in src/engine/triage.ts) matching `filter` on `today` (none
- * past its end of support without a day): pairs with a computed state, and pairs a person
- * triaged (say, `affected`) where the engine computed none.
+ * The pairs with triage events matching `filter`, none of `ended` branches: pairs with a computed
+ * state, and pairs a person triaged (say, `affected`) where the engine computed none. Few: one
+ * per triaged pair and branch at most.
  */
-async function openPairs(db: Kysely<Schema>, filter: QueueFilter, today: string | undefined): Promise<QueueEntry[]> {
-  const ended = await endedBranches(db, today);
+async function triagedPart(db: Kysely<Schema>, filter: QueueFilter, ended: ReadonlySet<string>): Promise<TriagedPart> {
   const byPair = eventsByPair(await listTriageEvents(db));
+  if (byPair.size === 0) return { open: [], counted: [] };
   const computed = new Set<string>();
-  const email = filter.maintainer?.toLowerCase();
-  const entries: QueueEntry[] = [];
+  const open: QueueEntry[] = [];
+  const counted: Omit<QueueEntry, 'triage'>[] = [];
   const add = (entry: Omit<QueueEntry, 'triage'>, computedState: PairState | null) => {
-    if (email !== undefined && !(entry.maintainer ?? '').toLowerCase().includes(`<${email}>`)) return;
     const events = byPair.get(pairKey(entry.package, entry.vulnerabilityId)) ?? [];
     const triage = resolvePairTriage({ branch: entry.branch, repo: entry.repo, computed: computedState, publishedVersion: entry.version, events, endOfLife: ended.has(entry.branch) });
-    if (triage.resolution === 'open') entries.push({ ...entry, triage });
+    if (triage.resolution === 'open') open.push({ ...entry, triage });
   };
-  for (const { state, evidence, ...candidate } of await listQueueCandidates(db, filter.branch)) {
-    // Only a pair with events has its evidence read (only a standing event's digest compares it),
-    // and only such pairs are looked up in `computed` below.
-    if (evidence !== null) computed.add(entryKey(candidate));
-    add(candidate, { state, fixedVersion: candidate.fixedVersion, evidence: evidence ?? [] });
+  for (const { state, evidence, ...candidate } of await listTriagedStates(db, filter.branch)) {
+    computed.add(entryKey(candidate));
+    if (!matchesFilter(candidate, filter)) continue;
+    if (OPEN_UNTRIAGED_STATES.includes(state) && !ended.has(candidate.branch)) counted.push(candidate);
+    add(candidate, { state, fixedVersion: candidate.fixedVersion, evidence });
   }
   const places = await listTriagedPackagePlaces(db, filter.branch);
   const placesOf = new Map<string, PackageMaintainer[]>();
@@ -331,9 +353,17 @@ async function openPairs(db: Kysely<Schema>, filter: QueueFilter, today: string 
   }
   const urgency = new Map((await listVulnerabilityUrgency(db, uncomputed.map((pair) => pair.vulnerabilityId))).map((row) => [row.id, row]));
   for (const pair of uncomputed) {
-    add({ ...pair, urgency: urgency.get(pair.vulnerabilityId) ?? { id: pair.vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null } }, null);
+    const entry = { ...pair, urgency: urgency.get(pair.vulnerabilityId) ?? { id: pair.vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null } };
+    if (matchesFilter(entry, filter)) add(entry, null);
   }
-  return entries;
+  return { open, counted };
+}
+
+/** An untriaged open pair as the queue lists it, its triage resolved by the engine like any other. */
+function untriagedEntry({ state, ...row }: UntriagedQueueRow, ended: ReadonlySet<string>): QueueEntry {
+  // Its evidence only matters against a standing event's digest, and it has no event: not loaded.
+  const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: { state, fixedVersion: row.fixedVersion, evidence: [] }, publishedVersion: row.version, events: [], endOfLife: ended.has(row.branch) });
+  return { ...row, triage };
 }
 
 /** The open pairs of one (branch, repository) whose packages one maintainer text maintains (null: none). */
@@ -348,22 +378,72 @@ export interface OpenPairCount {
  * How many pairs are open (see `Resolution` in src/engine/triage.ts) per branch, repository and
  * maintainer text, on `today`: the one count of open work every page and command shows. Without
  * `today`, no branch counts as past its end of support: the home page's summary is built once per
- * data version and shows `end-of-life` for a branch past its end instead of its count.
+ * data version and shows `end-of-life` for a branch past its end instead of its count. The store
+ * counts the open states; those with triage events are resolved by the engine instead.
  */
 export async function countOpenPairs(db: Kysely<Schema>, filter: QueueFilter, today: string | undefined): Promise<OpenPairCount[]> {
+  const ended = await endedBranches(db, today);
+  const [states, triaged] = await Promise.all([countOpenStatesByPlace(db, openStateFilter(filter, ended), URGENCY_ORDER), triagedPart(db, filter, ended)]);
   const counts = new Map<string, OpenPairCount>();
-  for (const { branch, repo, maintainer } of await openPairs(db, filter, today)) {
-    const key = `${branch}\u0000${repo}\u0000${maintainer ?? ''}`;
-    counts.set(key, { branch, repo, maintainer, open: (counts.get(key)?.open ?? 0) + 1 });
-  }
-  return [...counts.values()];
+  const add = (row: Omit<OpenPairCount, 'open'>, open: number) => {
+    const key = `${row.branch}\u0000${row.repo}\u0000${row.maintainer ?? ''}`;
+    counts.set(key, { branch: row.branch, repo: row.repo, maintainer: row.maintainer, open: (counts.get(key)?.open ?? 0) + open });
+  };
+  for (const row of states) add(row, row.open);
+  for (const entry of triaged.counted) add(entry, -1);
+  for (const entry of triaged.open) add(entry, 1);
+  return [...counts.values()].filter((row) => row.open > 0);
 }
 
-/** The open pairs on `today`, most urgent first (see `openPairs`). */
+async function checkedBranches(db: Kysely<Schema>, filter: QueueFilter, today: string): Promise<ReadonlySet<string>> {
+  const branches = await listBranches(db);
+  if (filter.branch !== undefined && !branches.some((branch) => branch.name === filter.branch)) refuse('branch', `unknown branch "${filter.branch}"`);
+  return endedBranchNames(branches, today);
+}
+
+/** One page of the triage queue and how many open pairs the whole queue holds. */
+export interface QueuePage {
+  readonly entries: readonly QueueEntry[];
+  readonly total: number;
+}
+
+/**
+ * The open pairs at positions [start, start + size) of the queue on `today`, most urgent first
+ * (the engine's `byUrgency`): the store counts the open states and pages the untriaged pairs in
+ * that order, and the engine merges the (few) open pairs with triage events into the page
+ * (`queuePage`), with the untriaged pairs whose vulnerability has no record when the page
+ * reaches the end of the queue, where those sort.
+ */
+export async function triageQueuePage(store: WritableStore, filter: QueueFilter, today: string, start: number, size: number): Promise<QueuePage> {
+  const { db } = store;
+  const ended = await checkedBranches(db, filter, today);
+  const states = openStateFilter(filter, ended);
+  const [triaged, count] = await Promise.all([triagedPart(db, filter, ended), countOpenStates(db, states, URGENCY_ORDER)]);
+  const read = async (merged: readonly QueueEntry[]) => {
+    const slice = untriagedSlice(start, size, merged.length);
+    const rows = await listUntriagedQueuePage(db, states, URGENCY_ORDER, slice);
+    return { rows, reachesEnd: rows.length < slice.limit || (rows.length > 0 && amongUnrecorded(rows.at(-1)!)) };
+  };
+  const first = await read(triaged.open);
+  let { rows } = first;
+  let merged = triaged.open;
+  if (first.reachesEnd) {
+    const unrecorded = await listUntriagedWithoutRecord(db, states, URGENCY_ORDER);
+    if (unrecorded.length > 0) {
+      merged = [...merged, ...unrecorded.map((row) => untriagedEntry(row, ended))];
+      ({ rows } = await read(merged));
+    }
+  }
+  const entries = queuePage(start, size, rows.map((row) => untriagedEntry(row, ended)), merged);
+  return { entries, total: count - triaged.counted.length + triaged.open.length };
+}
+
+/** Every open pair on `today`, most urgent first (see `triageQueuePage`). */
 export async function triageQueue(store: WritableStore, filter: QueueFilter, today: string): Promise<QueueEntry[]> {
   const { db } = store;
-  if (filter.branch !== undefined && !(await listBranches(db)).some((branch) => branch.name === filter.branch)) refuse('branch', `unknown branch "${filter.branch}"`);
-  return (await openPairs(db, filter, today)).map(ranked).sort(byUrgency).map((item) => item.entry);
+  const ended = await checkedBranches(db, filter, today);
+  const [triaged, rows] = await Promise.all([triagedPart(db, filter, ended), listUntriagedQueue(db, openStateFilter(filter, ended), URGENCY_ORDER)]);
+  return queuePage(0, Number.POSITIVE_INFINITY, rows.map((row) => untriagedEntry(row, ended)), triaged.open);
 }
 
 /** An id the security team rejected for a package, as a rejections file says it. */

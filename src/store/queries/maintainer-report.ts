@@ -20,7 +20,8 @@ function newestVersion(idColumn: string): RawBuilder<string | null> {
     order by case when pv.version_key is null then 1 else 0 end, pv.version_key desc, pv.version desc limit 1)`;
 }
 
-const likeContaining = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+/** A LIKE pattern (with `escape '\'`) matching text that contains `text` literally. */
+export const likeContaining = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 
 /** One maintainer text as the indexes write it, with what its published packages add up to. */
 interface MaintainerTotals {

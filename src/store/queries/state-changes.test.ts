@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
 import { vulnerabilityRecord } from '../test-support/records.js';
 import { ensureBranch, ensureRepository } from './branches.js';
-import { type StateChangeRow, listStateChanges, stateChangeSubjectsExist } from './state-changes.js';
+import { type StateChangeRow, listLatestStateChanges, listStateChanges, stateChangeSubjectsExist } from './state-changes.js';
 import { type StateRecord, deleteStates, writeStates } from './states.js';
 import { upsertVulnerabilities } from './vulnerabilities.js';
 
@@ -86,6 +86,17 @@ describe.each(backends)('%s state changes', (backend) => {
     });
     // No vulnerability record and no index entry: the joined fields are null, the change is still listed.
     expect(rows[1]).toMatchObject({ maintainer: null, severity: null, cvssScore: null, description: null, descriptionTruncated: false });
+  });
+
+  it('gives the latest change of each pair into the states asked for: for a pair now in one of them, since when it has been', async () => {
+    const since = async (states: Parameters<typeof listLatestStateChanges>[2]) =>
+      (await listLatestStateChanges(store().db, ['busybox', 'zlib', 'curl'], states)).map((row) => `${row.changedAt.slice(8, 10)} ${row.branch} ${row.package}`).sort();
+    expect(await since(['vulnerable'])).toEqual(['02 3.16 busybox', '03 edge busybox']);
+    // busybox on 3.16 was unknown first: asked for, that change is its latest into unknown.
+    expect(await since(['unknown', 'fixed'])).toEqual(['01 3.16 busybox', '01 3.16 zlib', '02 3.16 curl']);
+    // curl's state was removed on the 3rd.
+    expect(await since([null])).toEqual(['03 3.16 curl']);
+    expect(await since([])).toEqual([]);
   });
 
   it('pages with limit and offset', async () => {

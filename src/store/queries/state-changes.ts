@@ -210,11 +210,15 @@ export interface PairStateSince {
 }
 
 /**
- * The latest state change of every pair of these packages, in every repository: how long each
- * pair has been in its current state. As in `listStateChanges`, the repository condition lets
- * the (repository, package) index be probed.
+ * The latest state change of every pair of these packages, in every repository, that gave a
+ * pair one of `states` (null: its state removed): for a pair whose state is now one of them, how
+ * long it has had it (the latest change is the one that gave it). As in `listStateChanges`, the
+ * repository condition lets the (repository, package) index be probed.
  */
-export async function listLatestStateChanges(db: Kysely<Schema>, packages: readonly string[]): Promise<PairStateSince[]> {
+export async function listLatestStateChanges(db: Kysely<Schema>, packages: readonly string[], states: readonly (StateName | null)[]): Promise<PairStateSince[]> {
+  const named = states.filter((state) => state !== null);
+  const removed = states.includes(null);
+  if (named.length === 0 && !removed) return [];
   const batches = await Promise.all(
     chunks([...new Set(packages)], IN_LIST_SIZE).map((batch) =>
       db
@@ -225,6 +229,7 @@ export async function listLatestStateChanges(db: Kysely<Schema>, packages: reado
         .select((eb) => eb.fn.max('h.changed_at').as('changed_at'))
         .where('h.repository_id', 'in', (eb) => eb.selectFrom('repository as every').select('every.id'))
         .where('h.package', 'in', batch)
+        .where((eb) => eb.or([...(named.length === 0 ? [] : [eb('h.new_state', 'in', named)]), ...(removed ? [eb('h.new_state', 'is', null)] : [])]))
         .groupBy(['b.name', 'r.name', 'h.package', 'h.vulnerability_id'])
         .execute(),
     ),

@@ -366,15 +366,10 @@ export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promi
   }
   if (filter.scope !== undefined) {
     const scope = filter.scope;
+    // A row-value IN, not a correlated EXISTS: SQLite then reads the scope's few packages first and
+    // probes the states by their primary key, instead of testing every state (1 s at full size).
     query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('source_package as sp')
-          .select('sp.id')
-          .whereRef('sp.repository_id', '=', 's.repository_id')
-          .whereRef('sp.name', '=', 's.package')
-          .where((inner) => inPackageScope(inner, scope)),
-      ),
+      eb(eb.refTuple('s.repository_id', 's.package'), 'in', eb.selectFrom('source_package as sp').select(['sp.repository_id', 'sp.name']).where((inner) => inPackageScope(inner, scope)).$asTuple('repository_id', 'name')),
     );
   }
   if (filter.after !== undefined) {

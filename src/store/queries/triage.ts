@@ -1,10 +1,11 @@
-import { type ExpressionBuilder, type Kysely, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type RawBuilder, type SelectQueryBuilder, type Selectable, type SqlBool, sql } from 'kysely';
 import type { Evidence, StateName } from '../../base/states.js';
 import type { TriageEvent } from '../../base/triage.js';
 import { evidenceShape, jsonText, readJsonColumn, recordOf, stringsShape, text } from '../json-column.js';
 import type { Schema, StateTable, TriageEventTable } from '../schema.js';
 import { IN_LIST_SIZE, chunks, rowsPerInsert } from './batches.js';
-import { type PackageScope, inPackageScope } from './maintainer-report.js';
+import { type PackageScope, inPackageScope, likeContaining } from './maintainer-report.js';
+import { foldAscii } from './search.js';
 
 /** An event to append; the store gives it its id. */
 export type NewTriageEvent = Omit<TriageEvent, 'id'>;
@@ -152,8 +153,8 @@ export async function listTriagedPackagePlaces(db: Kysely<Schema>, branch?: stri
   return query.orderBy('b.name').orderBy('r.name').orderBy('sp.name').execute();
 }
 
-/** A pair the triage queue considers (computed vulnerable, or with a triage event), with its urgency and maintainer. */
-export interface QueueCandidate {
+/** A state with a triage event, which the engine resolves for the queue, with its urgency and maintainer. */
+export interface TriagedState {
   readonly branch: string;
   readonly repo: string;
   readonly package: string;
@@ -161,11 +162,8 @@ export interface QueueCandidate {
   readonly state: StateName;
   readonly version: string | null;
   readonly fixedVersion: string | null;
-  /**
-   * The stored evidence of a pair with a triage event; null for a pair without one, whose
-   * evidence nothing reads (it only matters against a standing event's digest), so it is not loaded.
-   */
-  readonly evidence: readonly Evidence[] | null;
+  /** The stored evidence (a standing event's digest is compared with it). */
+  readonly evidence: readonly Evidence[];
   /** The vulnerability's urgency facts; kev false and the rest null when the store does not hold it. */
   readonly urgency: VulnerabilityUrgency;
   /** The maintainer text of the package in the pair's repository; null when none. */
@@ -176,36 +174,39 @@ export interface QueueCandidate {
 const hasTriageEvent = (eb: ExpressionBuilder<Schema & { s: StateTable }, 's'>) =>
   eb.exists(eb.selectFrom('triage_event as t').select('t.id').whereRef('t.package', '=', 's.package').whereRef('t.vulnerability_id', '=', 's.vulnerability_id'));
 
-/**
- * Every state computed vulnerable or with a triage event (of `branch`, when given), joined with its
- * vulnerability's urgency and its package's maintainer in one statement, in no particular order.
- */
-export async function listQueueCandidates(db: Kysely<Schema>, branch?: string): Promise<QueueCandidate[]> {
-  let query = db
-    .selectFrom('state as s')
-    .innerJoin('repository as r', 'r.id', 's.repository_id')
-    .innerJoin('branch as b', 'b.id', 'r.branch_id')
-    .leftJoin('vulnerability as v', 'v.id', 's.vulnerability_id')
-    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
-    .select((eb) => [
-      'b.name as branch',
-      'r.name as repo',
-      's.package',
-      's.vulnerability_id',
-      's.state',
-      's.version',
-      's.fixed_version',
-      eb.case().when(hasTriageEvent(eb)).then(eb.ref('s.evidence')).else(null).end().as('evidence'),
-      sql<boolean | number>`v.kev is not null`.as('kev'),
-      'v.severity',
-      'v.cvss_score',
-      'v.published',
-      'sp.maintainer',
-    ])
-    .where((eb) => eb.or([eb('s.state', '=', 'vulnerable'), hasTriageEvent(eb)]));
-  if (branch !== undefined) query = query.where('b.name', '=', branch);
-  const rows = await query.execute();
-  return rows.map((row) => ({
+/** What the queue shows of a state `s`: its place, its vulnerability's urgency and its package's maintainer. */
+const QUEUE_COLUMNS = [
+  'b.name as branch',
+  'r.name as repo',
+  's.package',
+  's.vulnerability_id',
+  's.state',
+  's.version',
+  's.fixed_version',
+  sql<boolean | number>`v.kev is not null`.as('kev'),
+  'v.severity',
+  'v.cvss_score',
+  'v.published',
+  'sp.maintainer',
+] as const;
+
+interface QueueColumns {
+  readonly branch: string;
+  readonly repo: string;
+  readonly package: string;
+  readonly vulnerability_id: string;
+  readonly state: StateName;
+  readonly version: string | null;
+  readonly fixed_version: string | null;
+  readonly kev: boolean | number;
+  readonly severity: string | null;
+  readonly cvss_score: number | string | null;
+  readonly published: string | null;
+  readonly maintainer: string | null;
+}
+
+function queueRow(row: QueueColumns): UntriagedQueueRow {
+  return {
     branch: row.branch,
     repo: row.repo,
     package: row.package,
@@ -213,7 +214,6 @@ export async function listQueueCandidates(db: Kysely<Schema>, branch?: string): 
     state: row.state,
     version: row.version,
     fixedVersion: row.fixed_version,
-    evidence: row.evidence === null ? null : readJsonColumn(row.evidence, evidenceShape, 'state.evidence'),
     urgency: {
       id: row.vulnerability_id,
       kev: Boolean(row.kev),
@@ -222,7 +222,207 @@ export async function listQueueCandidates(db: Kysely<Schema>, branch?: string): 
       published: row.published,
     },
     maintainer: row.maintainer,
-  }));
+  };
+}
+
+/** The states `s`, with the places, vulnerability and maintainer of `QUEUE_COLUMNS`. */
+function queueStates(db: Kysely<Schema>) {
+  return db
+    .selectFrom('state as s')
+    .innerJoin('repository as r', 'r.id', 's.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .leftJoin('vulnerability as v', 'v.id', 's.vulnerability_id')
+    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'));
+}
+
+/**
+ * Every state with a triage event (of `branch`, when given), with its evidence, its
+ * vulnerability's urgency and its package's maintainer, in no particular order.
+ */
+export async function listTriagedStates(db: Kysely<Schema>, branch?: string): Promise<TriagedState[]> {
+  const rows = await queueStates(db)
+    .select(QUEUE_COLUMNS)
+    .select('s.evidence')
+    .where(hasTriageEvent)
+    .$if(branch !== undefined, (query) => query.where('b.name', '=', branch!))
+    .execute();
+  return rows.map((row) => ({ ...queueRow(row), evidence: readJsonColumn(row.evidence, evidenceShape, 'state.evidence') }));
+}
+
+/** Which states count as open pairs (with or without triage events); each given filter must hold. */
+export interface OpenStateFilter {
+  /** The computed states open without triage (the engine's `OPEN_UNTRIAGED_STATES`). */
+  readonly openStates: readonly StateName[];
+  /** Branches left out: those past their end of support. */
+  readonly endedBranches: readonly string[];
+  readonly branch?: string | undefined;
+  readonly repo?: string | undefined;
+  /** A maintainer's e-mail: packages whose maintainer text contains `<maintainer>`, ignoring ASCII case. */
+  readonly maintainer?: string | undefined;
+  /** Only vulnerabilities listed as known exploited. */
+  readonly kevOnly?: boolean | undefined;
+  /** Only vulnerabilities whose severity ranks at least this (in `UrgencyOrder.severityRanks`). */
+  readonly minSeverityRank?: number | undefined;
+  /** Only vulnerabilities published at or before this ISO time. */
+  readonly publishedBy?: string | undefined;
+}
+
+/** The urgency order's data the engine decides: the rank of each severity word (upper case; others rank 0). */
+export interface UrgencyOrder {
+  readonly severityRanks: Readonly<Record<string, number>>;
+}
+
+/**
+ * The severity rank of the vulnerability `v`, as `order` ranks its words, in literals: with the
+ * engine's ranks it is the expression of migration 0014's index, which the queue walks.
+ */
+function severityRankOf(order: UrgencyOrder) {
+  const words = Object.entries(order.severityRanks);
+  return sql<number>`case upper(v.severity) ${sql.join(words.map(([word, rank]) => sql`when ${sql.lit(word)} then ${sql.lit(rank)}`), sql` `)} else 0 end`;
+}
+
+/** `filter`'s conditions on the state `s` itself, its place and its package's maintainer. */
+function openStateConditions(eb: ExpressionBuilder<Schema & { s: StateTable }, 's'>, filter: OpenStateFilter) {
+  const places = eb
+    .selectFrom('repository as place_r')
+    .innerJoin('branch as place_b', 'place_b.id', 'place_r.branch_id')
+    .select('place_r.id')
+    .$if(filter.endedBranches.length > 0, (query) => query.where('place_b.name', 'not in', [...filter.endedBranches]))
+    .$if(filter.branch !== undefined, (query) => query.where('place_b.name', '=', filter.branch!))
+    .$if(filter.repo !== undefined, (query) => query.where('place_r.name', '=', filter.repo!));
+  const conditions = [filter.openStates.length === 0 ? sql<SqlBool>`1 = 0` : eb('s.state', 'in', [...filter.openStates]), eb('s.repository_id', 'in', places)];
+  if (filter.maintainer !== undefined) {
+    const pattern = likeContaining(`<${foldAscii(filter.maintainer)}>`);
+    // A row-value IN: SQLite reads the maintainer's packages first and probes their states by key.
+    const packages = eb
+      .selectFrom('source_package as msp')
+      .select(['msp.repository_id', 'msp.name'])
+      .where(sql<SqlBool>`lower(msp.maintainer) like ${pattern} escape '\\'`)
+      .$asTuple('repository_id', 'name');
+    conditions.push(eb(eb.refTuple('s.repository_id', 's.package'), 'in', packages));
+  }
+  return eb.and(conditions);
+}
+
+/** `filter`'s conditions on the vulnerability `v` of a state. */
+function urgencyConditions(filter: OpenStateFilter, order: UrgencyOrder): RawBuilder<SqlBool>[] {
+  return [
+    ...(filter.kevOnly === true ? [sql<SqlBool>`v.kev is not null`] : []),
+    ...(filter.minSeverityRank === undefined ? [] : [sql<SqlBool>`${severityRankOf(order)} >= ${filter.minSeverityRank}`]),
+    ...(filter.publishedBy === undefined ? [] : [sql<SqlBool>`v.published <= ${filter.publishedBy}`]),
+  ];
+}
+
+/** The states of `filter` (triaged or not), with the urgency conditions as a list of vulnerability ids. */
+function openStates(db: Kysely<Schema>, filter: OpenStateFilter, order: UrgencyOrder) {
+  const urgency = urgencyConditions(filter, order);
+  return db
+    .selectFrom('state as s')
+    .where((eb) => openStateConditions(eb, filter))
+    .$if(urgency.length > 0, (query) => query.where('s.vulnerability_id', 'in', (eb) => eb.selectFrom('vulnerability as v').select('v.id').where((inner) => inner.and(urgency))));
+}
+
+/**
+ * How many states `filter` holds, triaged or not (the caller takes out those with triage events,
+ * which it reads anyway): read from migration 0014's index of open states alone.
+ */
+export async function countOpenStates(db: Kysely<Schema>, filter: OpenStateFilter, order: UrgencyOrder): Promise<number> {
+  const row = await openStates(db, filter, order).select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** How many states `filter` holds (triaged or not) per branch, repository and maintainer text. */
+export async function countOpenStatesByPlace(
+  db: Kysely<Schema>,
+  filter: OpenStateFilter,
+  order: UrgencyOrder,
+): Promise<{ branch: string; repo: string; maintainer: string | null; open: number }[]> {
+  const rows = await openStates(db, filter, order)
+    .innerJoin('repository as r', 'r.id', 's.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
+    .select((eb) => ['b.name as branch', 'r.name as repo', 'sp.maintainer', eb.fn.countAll<number | string>().as('open')])
+    .groupBy(['b.name', 'r.name', 'sp.maintainer'])
+    .execute();
+  return rows.map((row) => ({ branch: row.branch, repo: row.repo, maintainer: row.maintainer, open: Number(row.open) }));
+}
+
+/** An untriaged open pair of the queue, with its urgency and maintainer. */
+export type UntriagedQueueRow = Omit<TriagedState, 'evidence'>;
+
+/** `filter`'s untriaged open pairs, of a query of the state `s` and its vulnerability `v`. */
+function untriagedConditions(eb: ExpressionBuilder<Schema & { s: StateTable }, 's'>, filter: OpenStateFilter, order: UrgencyOrder) {
+  return eb.and([openStateConditions(eb, filter), eb.not(hasTriageEvent(eb)), ...urgencyConditions(filter, order)]);
+}
+
+/**
+ * `query` in the queue's order (the engine's `byUrgency`: known exploited, severity rank, oldest
+ * published with none last, then branch, repository, package and id, all text in code-point
+ * order: SQLite's BINARY, and the "C" collation every text column has on PostgreSQL).
+ */
+function inQueueOrder<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>, order: UrgencyOrder): SelectQueryBuilder<DB, TB, O> {
+  return query
+    .orderBy(sql`v.kev is not null`, 'desc')
+    .orderBy(severityRankOf(order), 'desc')
+    .orderBy(sql`v.published is null`)
+    .orderBy(sql`v.published`)
+    .orderBy(sql`b.name`)
+    .orderBy(sql`r.name`)
+    .orderBy(sql`s.package`)
+    .orderBy(sql`s.vulnerability_id`);
+}
+
+/** Every untriaged open pair of `filter`, in the queue's order (`inQueueOrder`): one sort of them all. */
+export async function listUntriagedQueue(db: Kysely<Schema>, filter: OpenStateFilter, order: UrgencyOrder): Promise<UntriagedQueueRow[]> {
+  const rows = await inQueueOrder(
+    queueStates(db)
+      .select(QUEUE_COLUMNS)
+      .where((eb) => untriagedConditions(eb, filter, order)),
+    order,
+  ).execute();
+  return rows.map(queueRow);
+}
+
+/**
+ * `page.limit` untriaged open pairs of `filter` whose vulnerability the store holds, from
+ * `page.offset`, in the queue's order (`inQueueOrder`). The vulnerabilities come first (a cross
+ * join keeps SQLite from reordering) in the order of migration 0014's index, so the query stops
+ * after the page instead of sorting every pair; but one maintainer's pairs are few, and are read
+ * from their packages and sorted.
+ */
+export async function listUntriagedQueuePage(
+  db: Kysely<Schema>,
+  filter: OpenStateFilter,
+  order: UrgencyOrder,
+  page: { readonly offset: number; readonly limit: number },
+): Promise<UntriagedQueueRow[]> {
+  if (filter.maintainer !== undefined) {
+    const query = queueStates(db)
+      .select(QUEUE_COLUMNS)
+      .where('v.id', 'is not', null)
+      .where((eb) => untriagedConditions(eb, filter, order));
+    return (await inQueueOrder(query, order).limit(page.limit).offset(page.offset).execute()).map(queueRow);
+  }
+  const query = db
+    .selectFrom('vulnerability as v')
+    .crossJoin('state as s')
+    .innerJoin('repository as r', 'r.id', 's.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
+    .select(QUEUE_COLUMNS)
+    .whereRef('s.vulnerability_id', '=', 'v.id')
+    .where((eb) => untriagedConditions(eb, filter, order));
+  return (await inQueueOrder(query, order).limit(page.limit).offset(page.offset).execute()).map(queueRow);
+}
+
+/** The untriaged open pairs of `filter` whose vulnerability the store does not hold (normally none), in no order. */
+export async function listUntriagedWithoutRecord(db: Kysely<Schema>, filter: OpenStateFilter, order: UrgencyOrder): Promise<UntriagedQueueRow[]> {
+  const rows = await queueStates(db)
+    .select(QUEUE_COLUMNS)
+    .where('v.id', 'is', null)
+    .where((eb) => untriagedConditions(eb, filter, order))
+    .execute();
+  return rows.map(queueRow);
 }
 
 /** Which of `names` are origin packages in some branch (in `branches` when given). */

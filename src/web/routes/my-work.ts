@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getDataVersion, listBranches, listMaintainersContaining, listVulnerabilityUrgency } from '../../store/index.js';
 import { listOpenWork } from '../../tracker/open-work.js';
-import { endedBranchNames, triageQueue } from '../../tracker/triage.js';
+import { endedBranchNames, triageQueuePage } from '../../tracker/triage.js';
 import { personalizePage, requestIdentity } from '../auth.js';
 import { MY_WORK_PATH, maintainerKey } from '../urls.js';
 import { page } from '../views/layout.js';
@@ -20,7 +20,7 @@ function byPackage<T extends { readonly package: string }>(rows: readonly T[]): 
 
 /** The security team's (and admins') work: the top of the whole triage queue, by package. */
 async function wholeQueueWork(web: WebContext, email: string | null): Promise<MyWorkData> {
-  const top = (await triageQueue(web, {}, web.today())).slice(0, QUEUE_TOP);
+  const top = (await triageQueuePage(web, {}, web.today(), 0, QUEUE_TOP)).entries;
   const open = [...byPackage(top)].map(([name, entries]) => ({
     name,
     pairs: entries.map((entry) => ({

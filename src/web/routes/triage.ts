@@ -3,7 +3,7 @@ import { InputError } from '../../base/input-error.js';
 import type { TriageEvent } from '../../base/triage.js';
 import { mayActOn } from '../../engine/index.js';
 import { SEVERITY_LEVELS, listBranches, listMaintainersOfPackages } from '../../store/index.js';
-import { type TriageRequest, listTriageHistory, recordTriageBatch, triageQueue } from '../../tracker/triage.js';
+import { type TriageRequest, listTriageHistory, recordTriageBatch, triageQueuePage } from '../../tracker/triage.js';
 import { actorName, requestIdentity, requireSignedIn, safeReturnPath } from '../auth.js';
 import { HttpError, badRequest, notFound } from '../errors.js';
 import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
@@ -156,12 +156,9 @@ function queueFilters(input: TriageQueueInput): Record<string, string | number |
 
 const queuePagePath = (input: TriageQueueInput, page: number) => withQuery(TRIAGE_PATH, { ...queueFilters(input), page: pageQueryValue(page) });
 
-/** NVD's severity words ranked as the filter's levels (MODERATE is GitHub's word for medium). */
-const severityLevel = (severity: string | null) => (severity === null ? undefined : severity.toLowerCase() === 'moderate' ? 'medium' : severity.toLowerCase());
-
 /**
- * `/triage`: the open pairs most urgent first (`triageQueue`), narrowed by branch and maintainer
- * there and by repository, minimum severity, KEV and age here, one page at a time.
+ * `/triage`: the open pairs most urgent first, narrowed by branch, repository, maintainer,
+ * minimum severity, KEV and age, one page at a time (`triageQueuePage`).
  */
 export const triageQueueResource: Resource<TriageQueueInput, TriageQueueData> = {
   path: TRIAGE_PATH,
@@ -171,28 +168,27 @@ export const triageQueueResource: Resource<TriageQueueInput, TriageQueueData> = 
   personal: true,
   parse: parseQueueInput,
   load: async (web, input, context) => {
-    const queue = await badInputAs400(() => triageQueue(web, { branch: input.branch, maintainer: input.maintainer }, web.today()));
-    const branches = (await listBranches(web.db)).map((branch) => branch.name);
     const asOf = new Date().toISOString();
-    const levels = input.severity === undefined ? undefined : SEVERITY_LEVELS.slice(0, SEVERITY_LEVELS.indexOf(input.severity) + 1) as readonly string[];
-    const matching = queue
-      .map((entry) => ({ entry, ageDays: ageInDays(entry.urgency.published, asOf) }))
-      .filter(
-        ({ entry, ageDays }) =>
-          (input.repo === undefined || entry.repo === input.repo) &&
-          (!input.kev || entry.urgency.kev) &&
-          (levels === undefined || levels.includes(severityLevel(entry.urgency.severity) ?? '')) &&
-          (input.age === undefined || (ageDays !== null && ageDays >= input.age)),
-      );
-    const pageCount = pageCountOf(matching.length, TRIAGE_PAGE_SIZE);
+    const filter = {
+      branch: input.branch,
+      repo: input.repo,
+      maintainer: input.maintainer,
+      kevOnly: input.kev,
+      minSeverity: input.severity,
+      // At least `age` whole days old on `asOf` (as `ageInDays` counts them).
+      publishedBy: input.age === undefined ? undefined : new Date(Date.parse(asOf) - input.age * 86_400_000).toISOString(),
+    };
+    const start = (input.page - 1) * TRIAGE_PAGE_SIZE;
+    const [queue, branches] = await Promise.all([badInputAs400(() => triageQueuePage(web, filter, web.today(), start, TRIAGE_PAGE_SIZE)), listBranches(web.db)]);
+    const pageCount = pageCountOf(queue.total, TRIAGE_PAGE_SIZE);
     if (input.page > pageCount) throw notFound(`page ${input.page} of the triage queue`);
     const viewer = context.viewer;
-    const rows: TriageQueueRow[] = matching.slice((input.page - 1) * TRIAGE_PAGE_SIZE, input.page * TRIAGE_PAGE_SIZE).map(({ entry, ageDays }) => ({
+    const rows: TriageQueueRow[] = queue.entries.map((entry) => ({
       ...entry,
-      ageDays,
+      ageDays: ageInDays(entry.urgency.published, asOf),
       mayAct: viewer !== undefined && mayActOn(viewer.principal, [entry.maintainer]),
     }));
-    return { branches, rows, total: matching.length, page: input.page, pageCount, asOf };
+    return { branches: branches.map((branch) => branch.name), rows, total: queue.total, page: input.page, pageCount, asOf };
   },
   title: () => 'Triage queue',
   html: (data, context, input) => triageQueueView(data, input, context.viewer, queueFilters(input)),
