@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NOTE_KINDS } from '../engine/index.js';
 import { loadMappingRules } from '../sources/config.js';
 import { getDataVersion, readPageSummary, withWriteLock } from '../store/index.js';
 import { type TestStore, backends, openTestStore, useTestStore } from '../test-support/databases.js';
@@ -11,6 +12,7 @@ import {
   HOME_SUMMARY,
   NAMES_SUMMARY,
   QUALITY_SUMMARY,
+  type QualitySummary,
   buildHomeSummary,
   buildNamesSummary,
   buildQualitySummary,
@@ -108,15 +110,22 @@ describe.each(backends)('%s quality summary of an incremental update', (backend)
         importApkIndex(store(), { branch: '3.16', repo: 'main', location: file('APKINDEX', indexWithVersion('busybox', '1.35.0-r17', '1.35.0-r18')) })],
     ];
     const reports = new Set<string>();
+    const noteCounts = new Set<number>();
     for (const [round, run] of rounds) {
       await run();
       await updateStates(store(), { full: false, rules });
       const stored = await readPageSummary(store().db, QUALITY_SUMMARY, (await getDataVersion(store().db)).version);
       expect(stored, round).toEqual(asStored(await buildQualitySummary(store().db, rules)));
       reports.add(JSON.stringify(stored));
+      noteCounts.add((stored as QualitySummary).findings.filter((finding) => NOTE_KINDS.has(finding.kind)).length);
     }
     // Every round changed the report, so each was a merge of kept and rechecked findings.
     expect(reports.size).toBe(rounds.length);
+    // The pairs to confirm changed too, so they were merged from the update's writes as well.
+    expect(noteCounts.size).toBeGreaterThan(1);
+    await importNvd(store(), { location: nvdFeed(2023) });
+    await updateStates(store(), { full: true, rules });
+    expect(await readPageSummary(store().db, QUALITY_SUMMARY, (await getDataVersion(store().db)).version), 'full update').toEqual(asStored(await buildQualitySummary(store().db, rules)));
     const narrower = { ...rules, products: rules.products.slice(1) };
     await importSecdb(store(), { location: file('main.json', editedSecdb(V316_MAIN_SECDB, (secfixes) => (secfixes['0'] = ['CVE-2000-0001']))) });
     await updateStates(store(), { full: false, rules: narrower });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { type MappingRules, type ProductCount, type UnmappedProduct, NOTE_KINDS, compareUnmappedProducts } from '../engine/index.js';
+import { type MappingRules, type ProductCount, type QualityFinding, type UnmappedProduct, NOTE_KINDS, compareUnmappedProducts } from '../engine/index.js';
 import {
   STATE_NAMES,
   type BranchSummary,
@@ -128,6 +128,28 @@ export interface QualityChanges {
   readonly vulnerabilities: readonly string[];
 }
 
+/** Identifies a pair to confirm by branch and repository names, package and vulnerability. */
+export const notePairKey = (branch: string, repo: string, pkg: string, vulnerabilityId: string) => `${branch}\0${repo}\0${pkg}\0${vulnerabilityId}`;
+
+/**
+ * The pairs to confirm that an update's writes tell (only an update writes states): the notes of
+ * the states it wrote, and which pairs it wrote or deleted.
+ */
+export interface WrittenNotes {
+  /** Every pair was recomputed (a full update): the notes are `found` alone. */
+  readonly whole: boolean;
+  /** `notePairKey`s of the pairs written or deleted, whose notes before no longer hold (when not `whole`). */
+  readonly recomputed: ReadonlySet<string>;
+  /** The notes of the states written (`evidenceNoteFindings`). */
+  readonly found: readonly QualityFinding[];
+}
+
+/** Notes in `checkNotes`' order: by branch, repository, package and vulnerability (a pair's own notes stay in evidence order). */
+function sortNotes(notes: readonly QualityFinding[]): QualityFinding[] {
+  const key = (note: QualityFinding) => notePairKey(note.branch, note.repo ?? '', note.package, note.id ?? '');
+  return notes.map((note) => [key(note), note] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, note]) => note);
+}
+
 /** A quality summary built at some data version, with what it was built from. */
 interface StoredQuality {
   readonly summary: QualitySummary;
@@ -140,13 +162,14 @@ interface StoredQuality {
  * mapping index is built from the same rows, the packages marked and those whose secfixes name a
  * vulnerability marked; the mapping coverage of the products those vulnerabilities name. A
  * branch whose index rows changed is checked whole, and the coverage too. Either way the result
- * equals a build from scratch; the pairs to confirm are always read afresh.
+ * equals a build from scratch; so do the pairs to confirm (`notes`).
  */
 async function qualitySummary(
   db: Kysely<Schema>,
   rules: MappingRules,
   previous: { readonly stored: StoredQuality; readonly changes: QualityChanges } | undefined,
   binaries?: PublishedBinaries,
+  written?: WrittenNotes,
 ): Promise<StoredQuality> {
   const branches = await listBranches(db);
   const [index, products] = await Promise.all([loadIndexRows(db, branches, binaries), countVulnerabilitiesByProduct(db)]);
@@ -187,7 +210,19 @@ async function qualitySummary(
     ? await recheckedUnmapped(db, kept.stored.summary.unmapped, kept.changes.vulnerabilities, products, branches, index.binaries, rules)
     : unmappedProducts(products, branches, index.binaries, rules).map(shownUnmapped);
 
-  return { summary: { findings: [...findings, ...(await checkNotes(db))], skipped: checked.skipped, unmapped }, basis };
+  return { summary: { findings: [...findings, ...(await notes(db, previous?.stored.summary, written))], skipped: checked.skipped, unmapped }, basis };
+}
+
+/**
+ * The pairs to confirm: from the update's writes, on a full update alone, else with the notes of
+ * the stored summary (built when the states were last written) of the pairs it did not write;
+ * read from every state's evidence when neither is known.
+ */
+async function notes(db: Kysely<Schema>, before: QualitySummary | undefined, written: WrittenNotes | undefined): Promise<QualityFinding[]> {
+  if (written?.whole === true) return sortNotes(written.found);
+  if (written === undefined || before === undefined) return checkNotes(db);
+  const kept = before.findings.filter((finding) => NOTE_KINDS.has(finding.kind) && !written.recomputed.has(notePairKey(finding.branch, finding.repo ?? '', finding.package, finding.id ?? '')));
+  return sortNotes([...kept, ...written.found]);
 }
 
 const productName = (product: { readonly vendor: string; readonly product: string }) => `${product.vendor}\0${product.product}`;
@@ -252,6 +287,7 @@ export async function writeStaleSummaries(
   rules: MappingRules,
   changes: QualityChanges | undefined,
   binaries?: PublishedBinaries,
+  written?: WrittenNotes,
 ): Promise<string[]> {
   const { version } = await getDataVersion(db);
   const built: string[] = [];
@@ -263,7 +299,7 @@ export async function writeStaleSummaries(
   if (await stale(QUALITY_SUMMARY)) {
     const [summary, basis] = changes === undefined ? [] : await Promise.all([readAnyPageSummary(db, QUALITY_SUMMARY), readAnyPageSummary(db, QUALITY_BASIS)]);
     const stored = summary === undefined || basis === undefined ? undefined : { summary: summary as QualitySummary, basis: basis as QualityBasis };
-    const quality = await qualitySummary(db, rules, stored === undefined || changes === undefined ? undefined : { stored, changes }, binaries);
+    const quality = await qualitySummary(db, rules, stored === undefined || changes === undefined ? undefined : { stored, changes }, binaries, written);
     await writePageSummary(db, QUALITY_SUMMARY, version, quality.summary);
     await writePageSummary(db, QUALITY_BASIS, version, quality.basis);
     built.push(QUALITY_SUMMARY);

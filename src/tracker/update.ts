@@ -7,6 +7,7 @@ import {
   type PairKey,
   type PreparedCve,
   type PreparedCve5,
+  type QualityFinding,
   type RejectionRecord,
   FALLBACK_RULE,
   binariesByOrigin,
@@ -15,6 +16,7 @@ import {
   candidateVulnerabilities,
   criterionNameKey,
   decideBranch,
+  evidenceNoteFindings,
   fallbackMayMove,
   hasLanguagePrefix,
   inScope,
@@ -67,7 +69,7 @@ import {
 } from '../store/index.js';
 import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
 import type { PublishedBinaries } from './mapping-coverage.js';
-import { writeStaleSummaries } from './summaries.js';
+import { notePairKey, writeStaleSummaries } from './summaries.js';
 
 /**
  * `secfix update`: recomputes states from what is stored. The incremental form recomputes only
@@ -508,6 +510,19 @@ async function prepareBranches(
   return branches;
 }
 
+/**
+ * Adds a round's notes to `found` (`WrittenNotes`) and, when `recomputed` is given, the pairs it
+ * writes or deletes; only the few states with a note are looked at twice.
+ */
+function collectNotes(context: BranchContext, round: RoundResult, found: QualityFinding[], recomputed: Set<string> | undefined): void {
+  const branch = context.branch.name;
+  const repo = (repositoryId: number) => context.repositoryName.get(repositoryId)!;
+  const noted = round.records.filter((record) => record.evidence.some((evidence) => evidence.kind === 'introduced-after-published' || evidence.kind === 'sources-disagree'));
+  found.push(...evidenceNoteFindings(noted.map((record) => ({ ...record, branch, repo: repo(record.repositoryId) }))));
+  if (recomputed === undefined) return;
+  for (const pair of [...round.records, ...round.obsolete]) recomputed.add(notePairKey(branch, repo(pair.repositoryId), pair.package, pair.vulnerabilityId));
+}
+
 /** Runs `secfix update` (see the module comment). */
 export async function updateStates(store: Store, options: UpdateOptions): Promise<UpdateSummary> {
   const started = process.hrtime.bigint();
@@ -526,6 +541,7 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
     // in every branch, so each round loads them once for all branches.
     const origins = [...new Set(branches.flatMap(({ targets }) => [...targets.keys()]))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const at = options.at === undefined ? {} : { at: options.at };
+    const notes = { whole: dirty === undefined, recomputed: new Set<string>(), found: [] as QualityFinding[] };
     for (let start = 0; start < origins.length; start += ORIGINS_PER_ROUND) {
       const roundOrigins = origins.slice(start, start + ORIGINS_PER_ROUND);
       const cache = newRoundCache();
@@ -537,6 +553,7 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
         }
         if (roundTargets.size === 0) continue;
         const round = await recomputeRound(db, context, roundTargets, cache, dirty?.statesByPackage ?? new Map());
+        collectNotes(context, round, notes.found, notes.whole ? undefined : notes.recomputed);
         const written = await writeStates(db, round.records, { cause, ...at }, round.stored);
         totals.pairs += round.pairs;
         totals.written += written.written;
@@ -550,12 +567,12 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
       await clearDirty(db, 'package', dirty.packages);
       await clearDirty(db, 'vulnerability', dirty.vulnerabilities);
     }
-    return { dirty, binaries: branches.flatMap(({ binaryRows }) => binaryRows) };
+    return { dirty, binaries: branches.flatMap(({ binaryRows }) => binaryRows), notes };
   }, {
     changedData: () => totals.written + totals.deleted > 0,
     // After the states, so pages read what depends only on the data from one stored row; in the
     // same transaction, so the marks the quality summary is rechecked from are cleared with it.
-    finally: (db, { dirty, binaries }) => writeStaleSummaries(db, options.rules, dirty, binaries).then(() => undefined),
+    finally: (db, { dirty, binaries, notes }) => writeStaleSummaries(db, options.rules, dirty, binaries, notes).then(() => undefined),
   });
   return { mode, ...totals, durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6) };
 }
