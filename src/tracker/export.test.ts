@@ -9,8 +9,11 @@ import { type NamedState, ensureBranch, findStates, listTriageEvents, setBranchA
 import { type TestStore, backends, openTestStore } from '../test-support/databases.js';
 import { csafValidator, schemaValidator } from '../test-support/json-schema.js';
 import { openVexExport, secdbExport, stateTableRows, statesTable, writeCsafExport, writeOsvExport } from './export.js';
+import { importRejections } from './import-rejections.js';
 import { importSecdb } from './import-secdb.js';
+import { bundledRules } from './test-support/v316-sample.js';
 import { recordTriage } from './triage.js';
+import { updateStates } from './update.js';
 import { listStateHistory } from '../store/test-support/history.js';
 
 /** The fields of an OpenVEX statement these tests read (the document is validated against the schema elsewhere). */
@@ -114,6 +117,19 @@ describe.each(backends)('%s exports', (backend) => {
     const statuses = new Set(document.statements.map((statement) => statement.status));
     expect(statuses.has('under_investigation')).toBe(true);
     for (const statement of document.statements) if (statement.status === 'affected') expect(statement.action_statement).toBeTruthy();
+  });
+
+  it('says why a rejected pair is not affected from its rejection, the one untriaged pair whose evidence an export reads', async () => {
+    const [rejected] = (await findStates(store.db, { branch: '3.16', repo: 'main', state: 'vulnerable' })).filter((state) => state.package !== notAffected.package && state.package !== triagedFix.package);
+    const file = join(dir, 'rejections.yaml');
+    writeFileSync(file, `${rejected!.package}:\n  # only the Windows build\n  - ${rejected!.vulnerabilityId}\n`);
+    await importRejections(store, { location: file });
+    await updateStates(store, { full: false, rules: await bundledRules() });
+    const text = await joined(openVexExport(store, { branch: '3.16' }, { author: 'secfix', idBase: 'urn:secfix:openvex:', purlNamespace: 'alpine' }));
+    const statement = (JSON.parse(text) as { statements: VexStatement[] }).statements.find(
+      (candidate) => candidate.vulnerability.name === rejected!.vulnerabilityId && candidate.status_notes === `secfix 3.16/main ${rejected!.package}: not-affected`,
+    );
+    expect(statement).toMatchObject({ status: 'not_affected', impact_statement: 'only the Windows build' });
   });
 
   it('writes CSAF VEX documents that validate, one per vulnerability, with statuses, flags, remediations and the same bytes twice', async () => {

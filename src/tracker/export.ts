@@ -9,6 +9,7 @@ import { type OsvOptions, type OsvRecord, formatOsvIndex, formatOsvRecord, osvRe
 import { formatSecdb } from '../formats/secdb.js';
 import { STATES_CSV_HEADER, formatStatesCsvRows } from '../formats/states-table.js';
 import {
+  type ExportState,
   type NamedState,
   type StateCursor,
   type StateFilter,
@@ -16,6 +17,7 @@ import {
   findStates,
   listBranches,
   listCurrentBinaries,
+  listExportStates,
   listSecfixes,
   listStateChangeTimes,
   listStateVulnerabilityIds,
@@ -60,6 +62,28 @@ async function* exportedVulnerabilityPages(store: Pick<Store, 'db'>, scope: Expo
   }
 }
 
+type ExportedBinary = ExportedPair['binaries'][number];
+
+/**
+ * The binary packages of the versions these states' packages publish now, by
+ * `repository\0origin\0version`, by name then arch. One query per repository, so each origin is
+ * found through the (repository, name) index and no other repository's packages are read.
+ */
+async function currentBinariesOf(db: Store['db'], states: readonly Pick<ExportState, 'repositoryId' | 'package'>[]): Promise<Map<string, ExportedBinary[]>> {
+  const originsOf = new Map<number, Set<string>>();
+  for (const { repositoryId, package: origin } of states) (originsOf.get(repositoryId) ?? originsOf.set(repositoryId, new Set()).get(repositoryId)!).add(origin);
+  const binaries = new Map<string, ExportedBinary[]>();
+  for (const [repositoryId, origins] of originsOf) {
+    for (const row of await listCurrentBinaries(db, [repositoryId], [...origins])) {
+      const key = `${row.repositoryId}\u0000${row.origin}\u0000${row.version}`;
+      const known = binaries.get(key);
+      if (known === undefined) binaries.set(key, [{ name: row.name, arch: row.arch }]);
+      else known.push({ name: row.name, arch: row.arch });
+    }
+  }
+  return binaries;
+}
+
 /**
  * The vulnerabilities among `ids` with an exported pair, in the order given: the pairs' states,
  * their triage, the binaries of the published versions, and the times they changed. Pairs the
@@ -67,18 +91,18 @@ async function* exportedVulnerabilityPages(store: Pick<Store, 'db'>, scope: Expo
  */
 export async function exportedVulnerabilitiesOf(store: Pick<Store, 'db'>, ids: readonly string[], scope: ExportScope = {}): Promise<ExportedVulnerability[]> {
   const { db } = store;
-  const states = await findStates(db, { vulnerabilityIds: ids, ...(scope.branch === undefined ? {} : { branch: scope.branch }) });
+  const states = await listExportStates(db, ids, scope.branch);
   const events = await listTriageEvents(db, { vulnerabilityIds: ids });
   // The exports describe the data, rebuilt when it changes; a branch's end of support is the reader's to apply.
-  const triages = await triageStates(db, states, undefined, events);
-  const binaries = await listCurrentBinaries(db, states.map((state) => state.repositoryId), states.map((state) => state.package));
+  // A pair whose evidence was not read has no triage event and is not rejected: nothing looks at its evidence.
+  const triages = await triageStates(db, states.map((state) => ({ ...state, evidence: state.evidence ?? [] })), undefined, events);
+  const binaries = await currentBinariesOf(db, states);
   const times = new Map((await listVulnerabilityTimes(db, ids)).map((row) => [row.id, row]));
-  const binariesOf = groupBy(binaries, (row) => `${row.repositoryId}\u0000${row.origin}\u0000${row.version}`);
   const eventTimes = groupBy(events, (event) => `${event.package}\u0000${event.vulnerabilityId}`);
   const pairsById = new Map<string, ExportedPair[]>();
-  states.forEach((state: NamedState, index) => {
+  states.forEach((state, index) => {
     const triage = triages[index]!;
-    const status = exportStatus({ state: state.state, fixedVersion: state.fixedVersion, evidence: state.evidence, triage });
+    const status = exportStatus({ state: state.state, fixedVersion: state.fixedVersion, evidence: state.evidence ?? [], triage });
     if (status === null) return;
     const pairEvents = eventTimes.get(`${state.package}\u0000${state.vulnerabilityId}`) ?? [];
     const pair: ExportedPair = {
@@ -86,13 +110,15 @@ export async function exportedVulnerabilitiesOf(store: Pick<Store, 'db'>, ids: r
       repo: state.repo,
       package: state.package,
       version: state.version,
-      binaries: (binariesOf.get(`${state.repositoryId}\u0000${state.package}\u0000${state.version}`) ?? []).map(({ name, arch }) => ({ name, arch })),
+      binaries: binaries.get(`${state.repositoryId}\u0000${state.package}\u0000${state.version}`) ?? [],
       ruling: triage.status,
       justification: triage.triage?.justification ?? null,
       status,
       modified: latest([state.updatedAt, ...pairEvents.map((event) => event.createdAt)]),
     };
-    pairsById.set(state.vulnerabilityId, [...(pairsById.get(state.vulnerabilityId) ?? []), pair]);
+    const pairs = pairsById.get(state.vulnerabilityId);
+    if (pairs === undefined) pairsById.set(state.vulnerabilityId, [pair]);
+    else pairs.push(pair);
   });
   return ids.flatMap((id) => {
     const pairs = pairsById.get(id);

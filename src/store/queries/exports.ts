@@ -1,7 +1,10 @@
 import type { Kysely } from 'kysely';
+import type { Evidence } from '../../base/states.js';
+import { evidenceShape, readJsonColumn } from '../json-column.js';
 import type { Schema } from '../schema.js';
 import { IN_LIST_SIZE, chunks } from './batches.js';
-import type { StateKey } from './states.js';
+import { type NamedState, type StateKey, storedKey } from './states.js';
+import { hasTriageEvent } from './triage.js';
 
 /**
  * The reads the exports page through: vulnerability ids in order, a page at a time, so an export
@@ -20,6 +23,54 @@ export async function listStateVulnerabilityIds(db: Kysely<Schema>, after: strin
   if (after !== null) query = query.where('s.vulnerability_id', '>', after);
   const rows = await query.orderBy('s.vulnerability_id').limit(limit).execute();
   return rows.map((row) => row.vulnerability_id);
+}
+
+/** A state as the exports read it: `findStates`' fields, the evidence only where they look at it. */
+export interface ExportState extends Omit<NamedState, 'evidence'> {
+  /**
+   * The stored evidence of a rejected pair (its rejection says why) or of a pair with a triage
+   * event (a standing event's digest compares it); null for every other pair, whose evidence the
+   * exports never read, so it is neither loaded nor parsed (that was most of an export's time).
+   */
+  readonly evidence: readonly Evidence[] | null;
+}
+
+/**
+ * The states of these vulnerabilities (in `branch`, when given), ordered by vulnerability, then
+ * branch, repository and package: the vulnerability index gives the first order, so only each
+ * vulnerability's few pairs are sorted.
+ */
+export async function listExportStates(db: Kysely<Schema>, vulnerabilityIds: readonly string[], branch?: string): Promise<ExportState[]> {
+  if (vulnerabilityIds.length === 0) return [];
+  let query = db
+    .selectFrom('state as s')
+    .innerJoin('repository as r', 'r.id', 's.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .select((eb) => [
+      's.repository_id',
+      's.package',
+      's.vulnerability_id',
+      's.state',
+      's.version',
+      's.fixed_version',
+      eb.case().when(eb.or([eb('s.state', '=', 'rejected'), hasTriageEvent(eb)])).then(eb.ref('s.evidence')).else(null).end().as('evidence'),
+      's.updated_at',
+      'b.name as branch',
+      'r.name as repo',
+    ])
+    .where('s.vulnerability_id', 'in', vulnerabilityIds);
+  if (branch !== undefined) query = query.where('b.name', '=', branch);
+  const rows = await query.orderBy('s.vulnerability_id').orderBy('b.name').orderBy('r.name').orderBy('s.package').execute();
+  return rows.map((row) => ({
+    ...storedKey(row),
+    state: row.state,
+    version: row.version,
+    fixedVersion: row.fixed_version,
+    evidence: row.evidence === null ? null : readJsonColumn(row.evidence, evidenceShape, 'state.evidence'),
+    updatedAt: row.updated_at,
+    branch: row.branch,
+    repo: row.repo,
+  }));
 }
 
 /** A binary package of a version an index lists now. */
@@ -74,13 +125,10 @@ export interface StateChangeTime extends StateKey {
   readonly changedAt: string;
 }
 
-/** Pairs per query: SQLite nests each OR one level deeper and allows 1,000 levels. */
-const PAIRS_PER_QUERY = 250;
+/** Pairs per query: three parameters each. */
+const PAIRS_PER_QUERY = 1_000;
 
-/**
- * The times these pairs' states changed, looked up pair by pair in the pair index of
- * `state_history` (three IN lists would probe every combination of them).
- */
+/** The times these pairs' states changed, looked up in the pair index of `state_history`. */
 export async function listStateChangeTimes(db: Kysely<Schema>, pairs: readonly StateKey[]): Promise<StateChangeTime[]> {
   const batches = await Promise.all(
     chunks(pairs, PAIRS_PER_QUERY).map((batch) =>
@@ -88,9 +136,7 @@ export async function listStateChangeTimes(db: Kysely<Schema>, pairs: readonly S
         .selectFrom('state_history')
         .select(['repository_id as repositoryId', 'package', 'vulnerability_id as vulnerabilityId', 'changed_at as changedAt'])
         .distinct()
-        .where((eb) =>
-          eb.or(batch.map((pair) => eb.and([eb('repository_id', '=', pair.repositoryId), eb('package', '=', pair.package), eb('vulnerability_id', '=', pair.vulnerabilityId)]))),
-        )
+        .where((eb) => eb(eb.refTuple('repository_id', 'package', 'vulnerability_id'), 'in', batch.map((pair) => eb.tuple(pair.repositoryId, pair.package, pair.vulnerabilityId))))
         .execute(),
     ),
   );

@@ -180,7 +180,8 @@ function readStateRow(row: Pick<Selectable<StateTable>, (typeof STATE_ROW_COLUMN
   return { ...storedKey(row), state: row.state, version: row.version, fixedVersion: row.fixed_version, evidenceJson: row.evidence };
 }
 
-function storedKey(row: Pick<Selectable<StateTable>, 'repository_id' | 'package' | 'vulnerability_id'>): StateKey {
+/** The key of a state row. */
+export function storedKey(row: Pick<Selectable<StateTable>, 'repository_id' | 'package' | 'vulnerability_id'>): StateKey {
   return { repositoryId: row.repository_id, package: row.package, vulnerabilityId: row.vulnerability_id };
 }
 

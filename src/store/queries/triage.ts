@@ -171,7 +171,7 @@ export interface TriagedState {
 }
 
 /** Whether the state `s` of a query has a triage event. */
-const hasTriageEvent = (eb: ExpressionBuilder<Schema & { s: StateTable }, 's'>) =>
+export const hasTriageEvent = (eb: ExpressionBuilder<Schema & { s: StateTable }, 's'>) =>
   eb.exists(eb.selectFrom('triage_event as t').select('t.id').whereRef('t.package', '=', 's.package').whereRef('t.vulnerability_id', '=', 's.vulnerability_id'));
 
 /** What the queue shows of a state `s`: its place, its vulnerability's urgency and its package's maintainer. */
