@@ -36,6 +36,7 @@ import {
   countOpenStatesByPlace,
   foldAscii,
   listTriagedStates,
+  listUntriagedOpenStates,
   listUntriagedQueue,
   listUntriagedQueuePage,
   listUntriagedWithoutRecord,
@@ -319,6 +320,9 @@ interface TriagedPart {
   readonly counted: readonly Omit<QueueEntry, 'triage'>[];
 }
 
+/** The urgency of a vulnerability the store does not hold. */
+const unrecordedUrgency = (id: string) => ({ id, kev: false, severity: null, cvssScore: null, published: null });
+
 /**
  * The pairs with triage events matching `filter`, none of `ended` branches: pairs with a computed
  * state, and pairs a person triaged (say, `affected`) where the engine computed none. Few: one
@@ -353,7 +357,7 @@ async function triagedPart(db: Kysely<Schema>, filter: QueueFilter, ended: Reado
   }
   const urgency = new Map((await listVulnerabilityUrgency(db, uncomputed.map((pair) => pair.vulnerabilityId))).map((row) => [row.id, row]));
   for (const pair of uncomputed) {
-    const entry = { ...pair, urgency: urgency.get(pair.vulnerabilityId) ?? { id: pair.vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null } };
+    const entry = { ...pair, urgency: urgency.get(pair.vulnerabilityId) ?? unrecordedUrgency(pair.vulnerabilityId) };
     if (matchesFilter(entry, filter)) add(entry, null);
   }
   return { open, counted };
@@ -444,6 +448,19 @@ export async function triageQueue(store: WritableStore, filter: QueueFilter, tod
   const ended = await checkedBranches(db, filter, today);
   const [triaged, rows] = await Promise.all([triagedPart(db, filter, ended), listUntriagedQueue(db, openStateFilter(filter, ended), URGENCY_ORDER)]);
   return queuePage(0, Number.POSITIVE_INFINITY, rows.map((row) => untriagedEntry(row, ended)), triaged.open);
+}
+
+/**
+ * Every open pair on `today`, in no order (see `triageQueue` for the queue's): its urgency read
+ * once per vulnerability, for a caller that groups the pairs and orders the groups.
+ */
+export async function openPairs(store: WritableStore, filter: QueueFilter, today: string): Promise<QueueEntry[]> {
+  const { db } = store;
+  const ended = await checkedBranches(db, filter, today);
+  const [triaged, rows] = await Promise.all([triagedPart(db, filter, ended), listUntriagedOpenStates(db, openStateFilter(filter, ended), URGENCY_ORDER)]);
+  const urgency = new Map((await listVulnerabilityUrgency(db, rows.map((row) => row.vulnerabilityId))).map((row) => [row.id, row]));
+  const untriaged = rows.map((row) => untriagedEntry({ ...row, urgency: urgency.get(row.vulnerabilityId) ?? unrecordedUrgency(row.vulnerabilityId) }, ended));
+  return [...untriaged, ...triaged.open];
 }
 
 /** An id the security team rejected for a package, as a rejections file says it. */
