@@ -23,7 +23,7 @@ import {
   type Schema,
   type Store,
   type OpenStateFilter,
-  type UntriagedQueueRow,
+  type UntriagedOpenState,
   type VulnerabilityUrgency,
   type WritableStore,
   appendAuditEvent,
@@ -364,10 +364,12 @@ async function triagedPart(db: Kysely<Schema>, filter: QueueFilter, ended: Reado
 }
 
 /** An untriaged open pair as the queue lists it, its triage resolved by the engine like any other. */
-function untriagedEntry({ state, ...row }: UntriagedQueueRow, ended: ReadonlySet<string>): QueueEntry {
+function untriagedEntry(row: UntriagedOpenState, urgency: VulnerabilityUrgency, ended: ReadonlySet<string>): QueueEntry {
+  const { branch, repo, package: pkg, vulnerabilityId, version, fixedVersion, maintainer } = row;
   // Its evidence only matters against a standing event's digest, and it has no event: not loaded.
-  const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: { state, fixedVersion: row.fixedVersion, evidence: [] }, publishedVersion: row.version, events: [], endOfLife: ended.has(row.branch) });
-  return { ...row, triage };
+  const triage = resolvePairTriage({ branch, repo, computed: { state: row.state, fixedVersion, evidence: [] }, publishedVersion: version, events: [], endOfLife: ended.has(branch) });
+  // Built field by field: the whole queue (notify) makes one object per pair, not a copy of each row.
+  return { branch, repo, package: pkg, vulnerabilityId, version, fixedVersion, maintainer, urgency, triage };
 }
 
 /** The open pairs of one (branch, repository) whose packages one maintainer text maintains (null: none). */
@@ -434,11 +436,11 @@ export async function triageQueuePage(store: WritableStore, filter: QueueFilter,
   if (first.reachesEnd) {
     const unrecorded = await listUntriagedWithoutRecord(db, states, URGENCY_ORDER);
     if (unrecorded.length > 0) {
-      merged = [...merged, ...unrecorded.map((row) => untriagedEntry(row, ended))];
+      merged = [...merged, ...unrecorded.map((row) => untriagedEntry(row, row.urgency, ended))];
       ({ rows } = await read(merged));
     }
   }
-  const entries = queuePage(start, size, rows.map((row) => untriagedEntry(row, ended)), merged);
+  const entries = queuePage(start, size, rows.map((row) => untriagedEntry(row, row.urgency, ended)), merged);
   return { entries, total: count - triaged.counted.length + triaged.open.length };
 }
 
@@ -447,7 +449,7 @@ export async function triageQueue(store: WritableStore, filter: QueueFilter, tod
   const { db } = store;
   const ended = await checkedBranches(db, filter, today);
   const [triaged, rows] = await Promise.all([triagedPart(db, filter, ended), listUntriagedQueue(db, openStateFilter(filter, ended), URGENCY_ORDER)]);
-  return queuePage(0, Number.POSITIVE_INFINITY, rows.map((row) => untriagedEntry(row, ended)), triaged.open);
+  return queuePage(0, Number.POSITIVE_INFINITY, rows.map((row) => untriagedEntry(row, row.urgency, ended)), triaged.open);
 }
 
 /**
@@ -459,7 +461,7 @@ export async function openPairs(store: WritableStore, filter: QueueFilter, today
   const ended = await checkedBranches(db, filter, today);
   const [triaged, rows] = await Promise.all([triagedPart(db, filter, ended), listUntriagedOpenStates(db, openStateFilter(filter, ended), URGENCY_ORDER)]);
   const urgency = new Map((await listVulnerabilityUrgency(db, rows.map((row) => row.vulnerabilityId))).map((row) => [row.id, row]));
-  const untriaged = rows.map((row) => untriagedEntry({ ...row, urgency: urgency.get(row.vulnerabilityId) ?? unrecordedUrgency(row.vulnerabilityId) }, ended));
+  const untriaged = rows.map((row) => untriagedEntry(row, urgency.get(row.vulnerabilityId) ?? unrecordedUrgency(row.vulnerabilityId), ended));
   return [...untriaged, ...triaged.open];
 }
 
