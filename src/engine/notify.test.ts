@@ -8,7 +8,7 @@ const now = new Date('2026-06-01T00:00:00.000Z');
 const policy = { minSeverity: null, graceHours: 24, maxPerRun: 10 };
 
 function entry(branch: string, overrides: Partial<OpenPairInput> = {}): OpenPairInput {
-  return { branch, repo: 'main', package: 'curl', vulnerabilityId: 'CVE-2026-0001', version: '8.0.0-r0', fixedVersion: null, status: 'vulnerable', severity: 'HIGH', kev: false, maintainer: null, openSince: '2026-05-01T00:00:00.000Z', ...overrides };
+  return { branch, repo: 'main', package: 'curl', vulnerabilityId: 'CVE-2026-0001', version: '8.0.0-r0', fixedVersion: null, status: 'vulnerable', urgency: { kev: false, severity: 'HIGH', published: null }, maintainer: null, openSince: '2026-05-01T00:00:00.000Z', ...overrides };
 }
 const issue = (overrides: Partial<KnownIssue> = {}): KnownIssue => ({ iid: 7, state: 'opened', origin: 'curl', vulnerabilityId: 'CVE-2026-0001', recordedOpen: ['3.22/main'], ...overrides });
 
@@ -19,6 +19,19 @@ describe('groupOpenPairs', () => {
       'curl 3.18,3.22,edge 2026-05-01T00:00:00.000Z',
       'zlib 3.22 2026-05-01T00:00:00.000Z',
     ]);
+  });
+
+  it('orders the groups, given in any order, by their most urgent entry', () => {
+    const low = { kev: false, severity: 'LOW', published: null };
+    const pairs = groupOpenPairs([
+      entry('edge', { package: 'zlib', urgency: low }),
+      entry('edge', { package: 'curl' }),
+      entry('3.22', { package: 'zlib', urgency: low }),
+      entry('edge', { package: 'apk', urgency: { ...low, kev: true } }),
+      entry('3.18', { package: 'curl' }),
+    ]);
+    expect(pairs.map((pair) => pair.origin)).toEqual(['apk', 'curl', 'zlib']);
+    expect(pairs.map((pair) => [pair.severity, pair.kev])).toEqual([['LOW', true], ['HIGH', false], ['LOW', false]]);
   });
 });
 

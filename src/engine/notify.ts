@@ -4,6 +4,7 @@ import type { TriageEvent } from '../base/triage.js';
 import { type BranchOutcome, type NotifyPair, branchKey } from '../base/notify.js';
 import type { RulingStatus } from '../base/triage.js';
 import type { PairTriage } from './triage.js';
+import { type QueuePlace, byUrgency } from './triage-queue.js';
 
 /**
  * Decides what `secfix notify gitlab` does: one issue per (origin, vulnerability) that is open
@@ -21,9 +22,8 @@ interface OpenPairInput {
   readonly version: string | null;
   readonly fixedVersion: string | null;
   readonly status: RulingStatus;
-  /** NVD's severity word, or null. */
-  readonly severity: string | null;
-  readonly kev: boolean;
+  /** The vulnerability's KEV listing, NVD's severity word and publication: what orders the pairs. */
+  readonly urgency: QueuePlace['urgency'];
   /** The index's maintainer text (`Name <e-mail>`), or null. */
   readonly maintainer: string | null;
   /** Since when the pair has been in its current state (or its triage stood); null when unknown. */
@@ -79,17 +79,20 @@ export function openSince(latestStateChange: string | null, triage: TriageEvent 
 }
 
 /**
- * The open pairs (the queue's, so none on a branch past its end of support), grouped by
- * (origin, vulnerability), in the order of their first entry (the queue's: most urgent first).
+ * The open pairs (the queue's, so none on a branch past its end of support), given in any order,
+ * grouped by (origin, vulnerability), in the queue's order of their most urgent entry (`byUrgency`).
  */
 export function groupOpenPairs(entries: readonly OpenPairInput[]): NotifyPair[] {
   const grouped = new Map<string, OpenPairInput[]>();
   for (const entry of entries) {
     const key = pairKey(entry.package, entry.vulnerabilityId);
-    grouped.set(key, [...(grouped.get(key) ?? []), entry]);
+    const group = grouped.get(key);
+    if (group === undefined) grouped.set(key, [entry]);
+    else group.push(entry);
   }
-  return [...grouped.values()].map((group) => {
-    const first = group[0]!;
+  const mostUrgent = (group: readonly OpenPairInput[]) => group.reduce((best, entry) => (byUrgency(entry, best) < 0 ? entry : best));
+  const ordered = [...grouped.values()].map((group) => ({ first: mostUrgent(group), group })).sort((a, b) => byUrgency(a.first, b.first));
+  return ordered.map(({ first, group }) => {
     const times = group.map((entry) => entry.openSince).filter((time) => time !== null).sort();
     const branchesOpen = group
       .map(({ branch, repo, version, fixedVersion, status }) => ({ branch, repo, version, fixedVersion, status }))
@@ -97,8 +100,8 @@ export function groupOpenPairs(entries: readonly OpenPairInput[]): NotifyPair[] 
     return {
       origin: first.package,
       vulnerabilityId: first.vulnerabilityId,
-      severity: first.severity,
-      kev: first.kev,
+      severity: first.urgency.severity,
+      kev: first.urgency.kev,
       maintainers: [...new Set(group.map((entry) => entry.maintainer).filter((text) => text !== null))].sort(),
       branches: branchesOpen,
       openSince: times[0] ?? null,

@@ -12,7 +12,7 @@ import {
 } from '../formats/gitlab-issue.js';
 import { type GitLabClient, GitLabError } from '../sources/gitlab.js';
 import { type Schema, type Store, findStates, listBranches, listLatestStateChanges } from '../store/index.js';
-import { triageQueue, triageStates } from './triage.js';
+import { openPairs, triageStates } from './triage.js';
 
 /**
  * `secfix notify gitlab`: loads the open pairs and the issues secfix keeps in the project, plans
@@ -60,7 +60,7 @@ export interface NotifyReport {
 }
 
 async function loadOpenPairs(store: Store, today: string): Promise<NotifyPair[]> {
-  const queue = await triageQueue(store, {}, today);
+  const queue = await openPairs(store, {}, today);
   const latest = await listLatestStateChanges(store.db, queue.map((entry) => entry.package), [...new Set(queue.map((entry) => entry.triage.computedState))]);
   const changedAt = new Map(latest.map((row) => [`${row.branch}/${row.repo}/${row.package}/${row.vulnerabilityId}`, row.changedAt]));
   return groupOpenPairs(
@@ -72,8 +72,7 @@ async function loadOpenPairs(store: Store, today: string): Promise<NotifyPair[]>
       version: entry.version,
       fixedVersion: entry.fixedVersion,
       status: entry.triage.status,
-      severity: entry.urgency.severity,
-      kev: entry.urgency.kev,
+      urgency: entry.urgency,
       maintainer: entry.maintainer,
       openSince: openSince(changedAt.get(`${entry.branch}/${entry.repo}/${entry.package}/${entry.vulnerabilityId}`) ?? null, entry.triage.triage, entry.triage.computedState),
     })),

@@ -17,8 +17,9 @@ import {
 import { indexedOrigin, vulnerabilityRecord } from '../store/test-support/records.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { addTriageSample } from './test-support/triage-sample.js';
-import { type QueueEntry, type QueueFilter, recordTriage, triageQueue, triageQueuePage, triageStates } from './triage.js';
+import { type QueueEntry, type QueueFilter, openPairs, recordTriage, triageQueue, triageQueuePage, triageStates } from './triage.js';
 import { resolvePairTriage } from '../engine/triage.js';
+import { byUrgency } from '../engine/triage-queue.js';
 
 /**
  * The queue as it was computed before the store paged it: every vulnerable-or-triaged state with
@@ -136,6 +137,8 @@ describe.each(backends)('%s triage queue', (backend) => {
     const filters: QueueFilter[] = [{}, { branch: '3.17' }, { branch: '3.16' }, { maintainer: 'bob@example.org' }, { branch: '3.17', maintainer: 'ann@example.org' }];
     // A day on which no branch of the data set is past its end of support (none has an end).
     for (const filter of filters) expect(await triageQueue(store(), filter, '2026-01-01')).toEqual(await queueByStates(store().db, filter, '2026-01-01'));
+    // notify's read of the same pairs, in no order.
+    for (const filter of filters) expect((await openPairs(store(), filter, '2026-01-01')).sort(byUrgency)).toEqual(await triageQueue(store(), filter, '2026-01-01'));
     const queue = await triageQueue(store(), {}, '2026-01-01');
     expect(queue.map((entry) => [entry.branch, entry.package, entry.vulnerabilityId, entry.triage.status, entry.triage.needsReview])).toEqual([
       ['3.16', 'curl', 'CVE-2023-0001', 'under-investigation', false],

@@ -23,7 +23,7 @@ import {
   type Schema,
   type Store,
   type OpenStateFilter,
-  type UntriagedQueueRow,
+  type UntriagedOpenState,
   type VulnerabilityUrgency,
   type WritableStore,
   appendAuditEvent,
@@ -36,6 +36,7 @@ import {
   countOpenStatesByPlace,
   foldAscii,
   listTriagedStates,
+  listUntriagedOpenStates,
   listUntriagedQueue,
   listUntriagedQueuePage,
   listUntriagedWithoutRecord,
@@ -319,6 +320,9 @@ interface TriagedPart {
   readonly counted: readonly Omit<QueueEntry, 'triage'>[];
 }
 
+/** The urgency of a vulnerability the store does not hold. */
+const unrecordedUrgency = (id: string) => ({ id, kev: false, severity: null, cvssScore: null, published: null });
+
 /**
  * The pairs with triage events matching `filter`, none of `ended` branches: pairs with a computed
  * state, and pairs a person triaged (say, `affected`) where the engine computed none. Few: one
@@ -353,17 +357,19 @@ async function triagedPart(db: Kysely<Schema>, filter: QueueFilter, ended: Reado
   }
   const urgency = new Map((await listVulnerabilityUrgency(db, uncomputed.map((pair) => pair.vulnerabilityId))).map((row) => [row.id, row]));
   for (const pair of uncomputed) {
-    const entry = { ...pair, urgency: urgency.get(pair.vulnerabilityId) ?? { id: pair.vulnerabilityId, kev: false, severity: null, cvssScore: null, published: null } };
+    const entry = { ...pair, urgency: urgency.get(pair.vulnerabilityId) ?? unrecordedUrgency(pair.vulnerabilityId) };
     if (matchesFilter(entry, filter)) add(entry, null);
   }
   return { open, counted };
 }
 
 /** An untriaged open pair as the queue lists it, its triage resolved by the engine like any other. */
-function untriagedEntry({ state, ...row }: UntriagedQueueRow, ended: ReadonlySet<string>): QueueEntry {
+function untriagedEntry(row: UntriagedOpenState, urgency: VulnerabilityUrgency, ended: ReadonlySet<string>): QueueEntry {
+  const { branch, repo, package: pkg, vulnerabilityId, version, fixedVersion, maintainer } = row;
   // Its evidence only matters against a standing event's digest, and it has no event: not loaded.
-  const triage = resolvePairTriage({ branch: row.branch, repo: row.repo, computed: { state, fixedVersion: row.fixedVersion, evidence: [] }, publishedVersion: row.version, events: [], endOfLife: ended.has(row.branch) });
-  return { ...row, triage };
+  const triage = resolvePairTriage({ branch, repo, computed: { state: row.state, fixedVersion, evidence: [] }, publishedVersion: version, events: [], endOfLife: ended.has(branch) });
+  // Built field by field: the whole queue (notify) makes one object per pair, not a copy of each row.
+  return { branch, repo, package: pkg, vulnerabilityId, version, fixedVersion, maintainer, urgency, triage };
 }
 
 /** The open pairs of one (branch, repository) whose packages one maintainer text maintains (null: none). */
@@ -430,11 +436,11 @@ export async function triageQueuePage(store: WritableStore, filter: QueueFilter,
   if (first.reachesEnd) {
     const unrecorded = await listUntriagedWithoutRecord(db, states, URGENCY_ORDER);
     if (unrecorded.length > 0) {
-      merged = [...merged, ...unrecorded.map((row) => untriagedEntry(row, ended))];
+      merged = [...merged, ...unrecorded.map((row) => untriagedEntry(row, row.urgency, ended))];
       ({ rows } = await read(merged));
     }
   }
-  const entries = queuePage(start, size, rows.map((row) => untriagedEntry(row, ended)), merged);
+  const entries = queuePage(start, size, rows.map((row) => untriagedEntry(row, row.urgency, ended)), merged);
   return { entries, total: count - triaged.counted.length + triaged.open.length };
 }
 
@@ -443,7 +449,20 @@ export async function triageQueue(store: WritableStore, filter: QueueFilter, tod
   const { db } = store;
   const ended = await checkedBranches(db, filter, today);
   const [triaged, rows] = await Promise.all([triagedPart(db, filter, ended), listUntriagedQueue(db, openStateFilter(filter, ended), URGENCY_ORDER)]);
-  return queuePage(0, Number.POSITIVE_INFINITY, rows.map((row) => untriagedEntry(row, ended)), triaged.open);
+  return queuePage(0, Number.POSITIVE_INFINITY, rows.map((row) => untriagedEntry(row, row.urgency, ended)), triaged.open);
+}
+
+/**
+ * Every open pair on `today`, in no order (see `triageQueue` for the queue's): its urgency read
+ * once per vulnerability, for a caller that groups the pairs and orders the groups.
+ */
+export async function openPairs(store: WritableStore, filter: QueueFilter, today: string): Promise<QueueEntry[]> {
+  const { db } = store;
+  const ended = await checkedBranches(db, filter, today);
+  const [triaged, rows] = await Promise.all([triagedPart(db, filter, ended), listUntriagedOpenStates(db, openStateFilter(filter, ended), URGENCY_ORDER)]);
+  const urgency = new Map((await listVulnerabilityUrgency(db, rows.map((row) => row.vulnerabilityId))).map((row) => [row.id, row]));
+  const untriaged = rows.map((row) => untriagedEntry(row, urgency.get(row.vulnerabilityId) ?? unrecordedUrgency(row.vulnerabilityId), ended));
+  return [...untriaged, ...triaged.open];
 }
 
 /** An id the security team rejected for a package, as a rejections file says it. */

@@ -205,7 +205,10 @@ interface QueueColumns {
   readonly maintainer: string | null;
 }
 
-function queueRow(row: QueueColumns): UntriagedQueueRow {
+/** The columns of a state's place, its own and its package's maintainer, as an untriaged pair has them. */
+type OpenStateColumns = Pick<QueueColumns, 'branch' | 'repo' | 'package' | 'vulnerability_id' | 'state' | 'version' | 'fixed_version' | 'maintainer'>;
+
+function openStateRow(row: OpenStateColumns): UntriagedOpenState {
   return {
     branch: row.branch,
     repo: row.repo,
@@ -214,6 +217,13 @@ function queueRow(row: QueueColumns): UntriagedQueueRow {
     state: row.state,
     version: row.version,
     fixedVersion: row.fixed_version,
+    maintainer: row.maintainer,
+  };
+}
+
+function queueRow(row: QueueColumns): UntriagedQueueRow {
+  return {
+    ...openStateRow(row),
     urgency: {
       id: row.vulnerability_id,
       kev: Boolean(row.kev),
@@ -221,7 +231,6 @@ function queueRow(row: QueueColumns): UntriagedQueueRow {
       cvssScore: row.cvss_score === null ? null : Number(row.cvss_score),
       published: row.published,
     },
-    maintainer: row.maintainer,
   };
 }
 
@@ -350,6 +359,9 @@ export async function countOpenStatesByPlace(
 /** An untriaged open pair of the queue, with its urgency and maintainer. */
 export type UntriagedQueueRow = Omit<TriagedState, 'evidence'>;
 
+/** An untriaged open pair, without its urgency (read per vulnerability instead: far fewer than the pairs). */
+export type UntriagedOpenState = Omit<UntriagedQueueRow, 'urgency'>;
+
 /** `filter`'s untriaged open pairs, of a query of the state `s` and its vulnerability `v`. */
 function untriagedConditions(eb: ExpressionBuilder<Schema & { s: StateTable }, 's'>, filter: OpenStateFilter, order: UrgencyOrder) {
   return eb.and([openStateConditions(eb, filter), eb.not(hasTriageEvent(eb)), ...urgencyConditions(filter, order)]);
@@ -381,6 +393,21 @@ export async function listUntriagedQueue(db: Kysely<Schema>, filter: OpenStateFi
     order,
   ).execute();
   return rows.map(queueRow);
+}
+
+/**
+ * Every untriaged open pair of `filter`, in no order and without the vulnerability's row: what
+ * reads the whole queue to group it (notify) sorts the groups itself, far fewer than the pairs.
+ */
+export async function listUntriagedOpenStates(db: Kysely<Schema>, filter: OpenStateFilter, order: UrgencyOrder): Promise<UntriagedOpenState[]> {
+  const rows = await openStates(db, filter, order)
+    .innerJoin('repository as r', 'r.id', 's.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
+    .select(['b.name as branch', 'r.name as repo', 's.package', 's.vulnerability_id', 's.state', 's.version', 's.fixed_version', 'sp.maintainer'])
+    .where((eb) => eb.not(hasTriageEvent(eb)))
+    .execute();
+  return rows.map(openStateRow);
 }
 
 /**
