@@ -1,6 +1,8 @@
+import { CompiledQuery, type KyselyPlugin, type RootOperationNode } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { SEVERITY_RANK } from '../../base/severity.js';
 import { backends, useTestStore } from '../../test-support/databases.js';
-import { type NewTriageEvent, appendTriageEvents, listTriageEvents } from './triage.js';
+import { type NewTriageEvent, appendTriageEvents, listTriageEvents, listUntriagedQueuePage } from './triage.js';
 
 const event = (pkg: string, status: NewTriageEvent['status'], createdAt: string, fields: Partial<NewTriageEvent> = {}): NewTriageEvent => ({
   package: pkg,
@@ -39,5 +41,32 @@ describe.each(backends)('%s triage events', (backend) => {
     await expect(appendTriageEvents(db, [event('openssl', 'ignored' as never, '2026-01-01T00:00:00.000Z')])).rejects.toThrow();
     await expect(appendTriageEvents(db, [event('openssl', 'not-affected', '2026-01-01T00:00:00.000Z', { justification: 'because' as never })])).rejects.toThrow();
     expect(await listTriageEvents(db)).toEqual([]);
+  });
+});
+
+describe('sqlite triage queue page plan', () => {
+  const store = useTestStore('sqlite');
+
+  // Migration 0014 indexes the queue's order with the severity ranks spelled out; a page walks
+  // that index only while the query's ORDER BY repeats it word for word (else it sorts every open pair).
+  it("walks migration 0014's queue-order index with the ground-level severity ranks", async () => {
+    const nodes: RootOperationNode[] = [];
+    const recording: KyselyPlugin = {
+      transformQuery: ({ node }) => {
+        nodes.push(node);
+        return node;
+      },
+      transformResult: ({ result }) => Promise.resolve(result),
+    };
+    const { db } = store();
+    await listUntriagedQueuePage(db.withPlugin(recording), { openStates: ['vulnerable'], endedBranches: [] }, { severityRanks: SEVERITY_RANK }, { offset: 0, limit: 10 });
+    const [page] = nodes;
+    const compiled = db.getExecutor().compileQuery(page!, { queryId: 'plan' });
+    const plan = await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]));
+    const details = plan.rows.map((row) => row.detail);
+    expect(details.some((detail) => detail.includes('vulnerability_queue_order')), details.join('\n')).toBe(true);
+    // The index gives the urgency terms; only each vulnerability's few pairs are sorted, by the
+    // last four (branch, repository, package, id).
+    expect(details.filter((detail) => detail.includes('TEMP B-TREE')), details.join('\n')).toEqual(['USE TEMP B-TREE FOR LAST 4 TERMS OF ORDER BY']);
   });
 });
