@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
 import { ensureBranch, ensureRepository } from './branches.js';
 import { replaceSecfixes } from './secfixes.js';
+import { appendTriageEvents } from './triage.js';
 import {
   type StateRecord,
   deleteStates,
@@ -57,7 +58,11 @@ describe.each(backends)('%s states', (backend) => {
     expect(await writeStates(db, states, { cause: 'update', at: T2 })).toEqual({ written: 0, transitions: 0 });
     const key = { repositoryId, package: 'curl', vulnerabilityId: 'CVE-2023-38545' };
     expect(await listStateHistory(db, key)).toEqual([{ oldState: null, newState: 'vulnerable', changedAt: T1, cause: 'update' }]);
-    expect((await listStates(db, repositoryId))[0]).toEqual({ ...states[0], updatedAt: T1 });
+    // Without a triage event, a pair's evidence is not read.
+    expect((await listStates(db, repositoryId))[0]).toEqual({ ...states[0], evidence: null, updatedAt: T1 });
+    const triage = { vulnerabilityId: 'CVE-2023-38545', branches: null, status: 'affected', justification: null, version: null, note: null, author: 'ann@example.org', createdAt: T2, computedDigests: {} } as const;
+    await appendTriageEvents(db, [{ ...triage, package: 'curl' }]);
+    expect((await listStates(db, repositoryId)).map((row) => row.evidence)).toEqual([states[0]!.evidence, null]);
   });
 
   it('records a transition when the state changes, but not when only the details do', async () => {

@@ -5,6 +5,7 @@ import { type JsonText, evidenceShape, jsonText, readJsonColumn } from '../json-
 import type { Schema, StateName, StateTable } from '../schema.js';
 import { IN_LIST_SIZE, chunks, nowIso } from './batches.js';
 import { type PackageScope, inPackageScope } from './maintainer-report.js';
+import { hasTriageEvent } from './triage.js';
 
 /** Identifies a (repository, package, vulnerability) pair. */
 export interface StateKey {
@@ -257,23 +258,42 @@ export async function listStateRows(db: Kysely<Schema>, repositoryId: number, pa
   return batches.flat().map(readStateRow);
 }
 
-/** A repository's states, optionally only of some packages. */
-export async function listStates(
-  db: Kysely<Schema>,
-  repositoryId: number,
-  packages?: readonly string[],
-): Promise<StoredState[]> {
+/** A state as `listStates` reads it. */
+export interface ListedState extends Omit<StoredState, 'evidence'> {
+  /**
+   * The stored evidence of a pair with a triage event (a standing event's digest compares it);
+   * null for any other pair, whose evidence is neither loaded nor parsed: at full size that was
+   * most of the time a branch's security data took, all of it blocking the event loop.
+   */
+  readonly evidence: readonly Evidence[] | null;
+}
+
+/** A repository's states, optionally only of some packages, by package and id. */
+export async function listStates(db: Kysely<Schema>, repositoryId: number, packages?: readonly string[]): Promise<ListedState[]> {
   const query = db
-    .selectFrom('state')
-    .selectAll()
-    .where('repository_id', '=', repositoryId)
-    .orderBy('package')
-    .orderBy('vulnerability_id');
-  if (packages === undefined) return (await query.execute()).map(storedState);
-  const batches = await Promise.all(
-    chunks([...new Set(packages)], IN_LIST_SIZE).map((batch) => query.where('package', 'in', batch).execute()),
-  );
-  return batches.flat().map(storedState);
+    .selectFrom('state as s')
+    .select((eb) => [
+      's.repository_id',
+      's.package',
+      's.vulnerability_id',
+      's.state',
+      's.version',
+      's.fixed_version',
+      's.updated_at',
+      eb.case().when(hasTriageEvent(eb)).then(eb.ref('s.evidence')).else(null).end().as('evidence'),
+    ])
+    .where('s.repository_id', '=', repositoryId)
+    .orderBy('s.package')
+    .orderBy('s.vulnerability_id');
+  const rows = packages === undefined ? await query.execute() : (await Promise.all(chunks([...new Set(packages)], IN_LIST_SIZE).map((batch) => query.where('s.package', 'in', batch).execute()))).flat();
+  return rows.map((row) => ({
+    ...storedKey(row),
+    state: row.state,
+    version: row.version,
+    fixedVersion: row.fixed_version,
+    evidence: row.evidence === null ? null : readJsonColumn(row.evidence, evidenceShape, 'state.evidence'),
+    updatedAt: row.updated_at,
+  }));
 }
 
 /** The stored rows of the given vulnerabilities' states in every repository, as `writeStates` compares them. */
