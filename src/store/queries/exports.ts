@@ -1,9 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { Evidence } from '../../base/states.js';
-import { evidenceShape, readJsonColumn } from '../json-column.js';
 import type { Schema } from '../schema.js';
 import { IN_LIST_SIZE, chunks } from './batches.js';
-import { type NamedState, type StateKey, storedKey } from './states.js';
+import { type ListedState, type StateKey, listedState, listedStateColumns } from './states.js';
 import { hasTriageEvent } from './triage.js';
 
 /**
@@ -25,14 +23,13 @@ export async function listStateVulnerabilityIds(db: Kysely<Schema>, after: strin
   return rows.map((row) => row.vulnerability_id);
 }
 
-/** A state as the exports read it: `findStates`' fields, the evidence only where they look at it. */
-export interface ExportState extends Omit<NamedState, 'evidence'> {
-  /**
-   * The stored evidence of a rejected pair (its rejection says why) or of a pair with a triage
-   * event (a standing event's digest compares it); null for every other pair, whose evidence the
-   * exports never read, so it is neither loaded nor parsed (that was most of an export's time).
-   */
-  readonly evidence: readonly Evidence[] | null;
+/**
+ * A state as the exports read it: `findStates`' fields, the evidence only of a rejected pair (its
+ * rejection says why) or of a pair with a triage event (a standing event's digest compares it).
+ */
+export interface ExportState extends ListedState {
+  readonly branch: string;
+  readonly repo: string;
 }
 
 /**
@@ -46,31 +43,11 @@ export async function listExportStates(db: Kysely<Schema>, vulnerabilityIds: rea
     .selectFrom('state as s')
     .innerJoin('repository as r', 'r.id', 's.repository_id')
     .innerJoin('branch as b', 'b.id', 'r.branch_id')
-    .select((eb) => [
-      's.repository_id',
-      's.package',
-      's.vulnerability_id',
-      's.state',
-      's.version',
-      's.fixed_version',
-      eb.case().when(eb.or([eb('s.state', '=', 'rejected'), hasTriageEvent(eb)])).then(eb.ref('s.evidence')).else(null).end().as('evidence'),
-      's.updated_at',
-      'b.name as branch',
-      'r.name as repo',
-    ])
+    .select((eb) => [...listedStateColumns(eb, eb.or([eb('s.state', '=', 'rejected'), hasTriageEvent(eb)])), 'b.name as branch', 'r.name as repo'])
     .where('s.vulnerability_id', 'in', vulnerabilityIds);
   if (branch !== undefined) query = query.where('b.name', '=', branch);
   const rows = await query.orderBy('s.vulnerability_id').orderBy('b.name').orderBy('r.name').orderBy('s.package').execute();
-  return rows.map((row) => ({
-    ...storedKey(row),
-    state: row.state,
-    version: row.version,
-    fixedVersion: row.fixed_version,
-    evidence: row.evidence === null ? null : readJsonColumn(row.evidence, evidenceShape, 'state.evidence'),
-    updatedAt: row.updated_at,
-    branch: row.branch,
-    repo: row.repo,
-  }));
+  return rows.map((row) => ({ ...listedState(row), branch: row.branch, repo: row.repo }));
 }
 
 /** A binary package of a version an index lists now. */

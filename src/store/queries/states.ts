@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import { writeRows } from '../bulk-write.js';
 import type { Evidence } from '../../base/states.js';
 import { type JsonText, evidenceShape, jsonText, readJsonColumn } from '../json-column.js';
@@ -181,8 +181,7 @@ function readStateRow(row: Pick<Selectable<StateTable>, (typeof STATE_ROW_COLUMN
   return { ...storedKey(row), state: row.state, version: row.version, fixedVersion: row.fixed_version, evidenceJson: row.evidence };
 }
 
-/** The key of a state row. */
-export function storedKey(row: Pick<Selectable<StateTable>, 'repository_id' | 'package' | 'vulnerability_id'>): StateKey {
+function storedKey(row: Pick<Selectable<StateTable>, 'repository_id' | 'package' | 'vulnerability_id'>): StateKey {
   return { repositoryId: row.repository_id, package: row.package, vulnerabilityId: row.vulnerability_id };
 }
 
@@ -258,42 +257,51 @@ export async function listStateRows(db: Kysely<Schema>, repositoryId: number, pa
   return batches.flat().map(readStateRow);
 }
 
-/** A state as `listStates` reads it. */
+/** A stored state whose evidence is read only where a reader looks at it. */
 export interface ListedState extends Omit<StoredState, 'evidence'> {
-  /**
-   * The stored evidence of a pair with a triage event (a standing event's digest compares it);
-   * null for any other pair, whose evidence is neither loaded nor parsed: at full size that was
-   * most of the time a branch's security data took, all of it blocking the event loop.
-   */
+  /** The stored evidence where the reader asked for it; null for any other pair, whose evidence is neither loaded nor parsed. */
   readonly evidence: readonly Evidence[] | null;
 }
 
-/** A repository's states, optionally only of some packages, by package and id. */
-export async function listStates(db: Kysely<Schema>, repositoryId: number, packages?: readonly string[]): Promise<ListedState[]> {
-  const query = db
-    .selectFrom('state as s')
-    .select((eb) => [
-      's.repository_id',
-      's.package',
-      's.vulnerability_id',
-      's.state',
-      's.version',
-      's.fixed_version',
-      's.updated_at',
-      eb.case().when(hasTriageEvent(eb)).then(eb.ref('s.evidence')).else(null).end().as('evidence'),
-    ])
-    .where('s.repository_id', '=', repositoryId)
-    .orderBy('s.package')
-    .orderBy('s.vulnerability_id');
-  const rows = packages === undefined ? await query.execute() : (await Promise.all(chunks([...new Set(packages)], IN_LIST_SIZE).map((batch) => query.where('s.package', 'in', batch).execute()))).flat();
-  return rows.map((row) => ({
+/** A state `s`'s columns, its evidence only where `withEvidence` holds (parsing every pair's evidence is most of a long read). */
+export function listedStateColumns(eb: ExpressionBuilder<Schema & { s: StateTable }, 's'>, withEvidence: Expression<SqlBool>) {
+  return [
+    's.repository_id',
+    's.package',
+    's.vulnerability_id',
+    's.state',
+    's.version',
+    's.fixed_version',
+    's.updated_at',
+    eb.case().when(withEvidence).then(eb.ref('s.evidence')).else(null).end().as('evidence'),
+  ] as const;
+}
+
+/** A row of `listedStateColumns`. */
+export function listedState(row: Pick<Selectable<StateTable>, 'repository_id' | 'package' | 'vulnerability_id' | 'state' | 'version' | 'fixed_version' | 'updated_at'> & { evidence: JsonText<readonly Evidence[]> | null }): ListedState {
+  return {
     ...storedKey(row),
     state: row.state,
     version: row.version,
     fixedVersion: row.fixed_version,
     evidence: row.evidence === null ? null : readJsonColumn(row.evidence, evidenceShape, 'state.evidence'),
     updatedAt: row.updated_at,
-  }));
+  };
+}
+
+/**
+ * A repository's states, optionally only of some packages, by package and id; the evidence only
+ * of a pair with a triage event (a standing event's digest compares it).
+ */
+export async function listStates(db: Kysely<Schema>, repositoryId: number, packages?: readonly string[]): Promise<ListedState[]> {
+  const query = db
+    .selectFrom('state as s')
+    .select((eb) => listedStateColumns(eb, hasTriageEvent(eb)))
+    .where('s.repository_id', '=', repositoryId)
+    .orderBy('s.package')
+    .orderBy('s.vulnerability_id');
+  const rows = packages === undefined ? await query.execute() : (await Promise.all(chunks([...new Set(packages)], IN_LIST_SIZE).map((batch) => query.where('s.package', 'in', batch).execute()))).flat();
+  return rows.map(listedState);
 }
 
 /** The stored rows of the given vulnerabilities' states in every repository, as `writeStates` compares them. */
