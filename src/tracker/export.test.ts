@@ -119,7 +119,7 @@ describe.each(backends)('%s exports', (backend) => {
     for (const statement of document.statements) if (statement.status === 'affected') expect(statement.action_statement).toBeTruthy();
   });
 
-  it('says why a rejected pair is not affected from its rejection, the one untriaged pair whose evidence an export reads', async () => {
+  it('says why a rejected pair is not affected from its rejection, the one untriaged pair whose evidence an export reads, and lists it under "0" in the secdb', async () => {
     const [rejected] = (await findStates(store.db, { branch: '3.16', repo: 'main', state: 'vulnerable' })).filter((state) => state.package !== notAffected.package && state.package !== triagedFix.package);
     const file = join(dir, 'rejections.yaml');
     writeFileSync(file, `${rejected!.package}:\n  # only the Windows build\n  - ${rejected!.vulnerabilityId}\n`);
@@ -130,6 +130,11 @@ describe.each(backends)('%s exports', (backend) => {
       (candidate) => candidate.vulnerability.name === rejected!.vulnerabilityId && candidate.status_notes === `secfix 3.16/main ${rejected!.package}: not-affected`,
     );
     expect(statement).toMatchObject({ status: 'not_affected', impact_statement: 'only the Windows build' });
+    // As in a database whose rejection predates the triage log: the rejection alone must still reach the secdb.
+    await store.db.deleteFrom('triage_event').where('author', '=', 'security-rejections').execute();
+    const secdb = parseSecdb(await secdbExport(store, '3.16', 'main'), 'export');
+    const fixes = secdb.packages.find((entry) => entry.name === rejected!.package)?.secfixes;
+    expect(fixes?.filter((fix) => fix.ids.some((entry) => entry.id === rejected!.vulnerabilityId)).map((fix) => fix.version)).toEqual(['0']);
   });
 
   it('writes CSAF VEX documents that validate, one per vulnerability, with statuses, flags, remediations and the same bytes twice', async () => {

@@ -320,7 +320,8 @@ export async function secdbExport(store: Pick<Store, 'db'>, branch: string, repo
     (versions.get(version) ?? versions.set(version, new Set()).get(version)!).add(entry);
   };
   for (const secfix of await listSecfixes(db, repository.id)) add(secfix.package, secfix.version, secfix.note === null ? secfix.vulnerabilityId : `${secfix.vulnerabilityId} ${secfix.note}`);
-  const states = await findStates(db, { branch, repo });
+  // Only a triage event or a rejection puts a pair's ruling apart from its secfixes lines.
+  const states = await findStates(db, { branch, repo, inStateOrTriaged: 'rejected' });
   const triages = await triageStates(db, states, undefined);
   states.forEach((state, index) => {
     const triage = triages[index]!;

@@ -33,7 +33,7 @@ const pairKey = (pkg: string, vulnerabilityId: string) => `${pkg}\u0000${vulnera
 export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, ended: ReadonlySet<string>, branch?: string): Promise<OpenWork> {
   const [packages, states, events] = await Promise.all([
     listScopePackages(db, scope, branch),
-    findStates(db, { ...(branch === undefined ? {} : { branch }), scope, vulnerableOrTriaged: true }),
+    findStates(db, { ...(branch === undefined ? {} : { branch }), scope, inStateOrTriaged: 'vulnerable' }),
     listTriageEvents(db, { scope }),
   ]);
   const eventsByPair = new Map<string, TriageEvent[]>();

@@ -27,7 +27,7 @@ import { byUrgency } from '../engine/triage-queue.js';
  * the engine, then filtered and sorted. The oracle the paged queue must equal.
  */
 async function queueByStates(db: Kysely<Schema>, filter: QueueFilter, today: string): Promise<QueueEntry[]> {
-  const states = await findStates(db, { ...(filter.branch === undefined ? {} : { branch: filter.branch }), vulnerableOrTriaged: true });
+  const states = await findStates(db, { ...(filter.branch === undefined ? {} : { branch: filter.branch }), inStateOrTriaged: 'vulnerable' });
   const packages = await listPackageMaintainers(db, filter.branch);
   const ended = new Set((await db.selectFrom('branch').select('name').where('end_of_support', '<', today).execute()).map((row) => row.name));
   const triages = await triageStates(db, states, today);

@@ -340,8 +340,11 @@ export interface StateFilter {
   readonly state?: StateName;
   /** A piece of the evidence's JSON text, e.g. `"kind":"introduced-after-published"`; with several, any of them. */
   readonly evidenceContains?: string | readonly string[];
-  /** Only pairs computed vulnerable or with a triage event (the candidates for a triage queue). */
-  readonly vulnerableOrTriaged?: boolean;
+  /**
+   * Only pairs computed in this state or with a triage event: `vulnerable` gives the candidates
+   * for a triage queue, `rejected` every pair whose ruling may differ from its computed fix.
+   */
+  readonly inStateOrTriaged?: StateName;
   /** Only pairs of the published source packages of this scope (one person's, or nobody's). */
   readonly scope?: PackageScope;
   /** Only pairs after this one in the result order: with `limit`, a page after the previous page's last. */
@@ -385,10 +388,11 @@ export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promi
     const pieces = typeof filter.evidenceContains === 'string' ? [filter.evidenceContains] : filter.evidenceContains;
     query = query.where((eb) => eb.or(pieces.map((piece) => sql<boolean>`s.evidence like ${likePattern(piece)} escape '\\'`)));
   }
-  if (filter.vulnerableOrTriaged === true) {
+  if (filter.inStateOrTriaged !== undefined) {
+    const state = filter.inStateOrTriaged;
     query = query.where((eb) =>
       eb.or([
-        eb('s.state', '=', 'vulnerable'),
+        eb('s.state', '=', state),
         eb.exists(eb.selectFrom('triage_event as t').select('t.id').whereRef('t.package', '=', 's.package').whereRef('t.vulnerability_id', '=', 's.vulnerability_id')),
       ]),
     );
