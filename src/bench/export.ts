@@ -112,7 +112,8 @@ async function main(): Promise<void> {
         openvex,
         states,
         publish: published,
-        targetsMet: { under60Seconds: osv.seconds < 60, under500MbRss: osv.peakRssMb < 500 },
+        // The publication holds the OSV export, so it is held to the same memory bound.
+        targetsMet: { under60Seconds: osv.seconds < 60, under500MbRss: osv.peakRssMb < 500, publishUnder500MbRss: published.peakRssMb < 500 },
       }),
     );
   } finally {
