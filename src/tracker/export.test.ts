@@ -225,9 +225,10 @@ describe.each(backends)('%s exports', (backend) => {
     expect(JSON.stringify(document.product_tree)).not.toMatch(/pkg:apk\/alpine\//);
   });
 
-  it('writes the states table as JSON, the rows of query states', async () => {
-    const filter = { branch: '3.16' };
-    expect(JSON.parse(await joined(statesTable(store, filter, undefined, 'json')))).toEqual(JSON.parse(JSON.stringify(await stateTableRows(store, filter, undefined))));
+  it('writes the states table as JSON, the rows of query states, repository after repository in their order', async () => {
+    for (const filter of [{}, { branch: '3.16' }, { repo: 'community' }, { branch: '3.16', repo: 'main', state: 'vulnerable' as const }]) {
+      expect(JSON.parse(await joined(statesTable(store, filter, undefined, 'json')))).toEqual(JSON.parse(JSON.stringify(await stateTableRows(store, filter, undefined))));
+    }
   });
 
   it('writes the states table as CSV, one line per pair with its triage', async () => {

@@ -160,15 +160,24 @@ export async function stateTableRows(store: Pick<Store, 'db'>, filter: StateFilt
   return tableRows(store, await findStates(store.db, filter), today);
 }
 
-/** `stateTableRows` a page of pairs at a time, so a long table is never held whole. */
+/**
+ * `stateTableRows` a page of pairs at a time, so a long table is never held whole: repository by
+ * repository in `findStates`' order (branch, then repository name), each read on from its last page.
+ */
 async function* stateTableRowPages(store: Pick<Store, 'db'>, filter: StateFilter, today: string | undefined): AsyncGenerator<StateTableRow[]> {
-  let after: StateCursor | undefined;
-  for (;;) {
-    const states = await findStates(store.db, { ...filter, ...(after === undefined ? {} : { after }), limit: STATES_PAGE_SIZE });
-    if (states.length === 0) return;
-    const last = states.at(-1)!;
-    after = { branch: last.branch, repo: last.repo, package: last.package, vulnerabilityId: last.vulnerabilityId };
-    yield await tableRows(store, states, today);
+  for (const branch of await listBranches(store.db)) {
+    if (filter.branch !== undefined && branch.name !== filter.branch) continue;
+    for (const repository of branch.repositories) {
+      if (filter.repo !== undefined && repository.name !== filter.repo) continue;
+      let after: StateCursor | undefined;
+      for (;;) {
+        const states = await findStates(store.db, { ...filter, branch: branch.name, repo: repository.name, ...(after === undefined ? {} : { after }), limit: STATES_PAGE_SIZE });
+        if (states.length === 0) break;
+        const last = states.at(-1)!;
+        after = { package: last.package, vulnerabilityId: last.vulnerabilityId };
+        yield await tableRows(store, states, today);
+      }
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import { appendTriageEvents } from './triage.js';
 import {
   type StateRecord,
   deleteStates,
+  findStates,
   listPackagesWithStatesOrSecfixes,
   listStates,
   listStateRows,
@@ -49,6 +50,24 @@ describe.each(backends)('%s states', (backend) => {
     expect(await listPackagesWithStatesOrSecfixes(db, [repositoryId])).toEqual(['curl', 'zlib']);
     expect(await listPackagesWithStatesOrSecfixes(db, [repositoryId, community])).toEqual(['curl', 'nginx', 'zlib']);
     expect(await listPackagesWithStatesOrSecfixes(db, [])).toEqual([]);
+  });
+
+  it("pages one repository's states from a cursor, in the unpaged order, and refuses a cursor across repositories", async () => {
+    const { db } = store();
+    const community = await ensureRepository(db, await ensureBranch(db, '3.18'), 'community');
+    await writeStates(db, [state('curl', 'CVE-2023-38546'), state('curl', 'CVE-2023-38545'), state('apk-tools', 'CVE-2021-36159'), state('zlib', 'CVE-2022-37434'), state('curl', 'CVE-2024-2398')], { cause: 'test', at: T1 });
+    await writeStates(db, [{ ...state('curl', 'CVE-2023-38000'), repositoryId: community }], { cause: 'test', at: T1 });
+    const filter = { branch: '3.18', repo: 'main' };
+    const whole = await findStates(db, filter);
+    expect(whole.map((row) => `${row.package} ${row.vulnerabilityId}`)).toEqual(['apk-tools CVE-2021-36159', 'curl CVE-2023-38545', 'curl CVE-2023-38546', 'curl CVE-2024-2398', 'zlib CVE-2022-37434']);
+    const paged: typeof whole = [];
+    for (let page = await findStates(db, { ...filter, limit: 2 }); page.length > 0; ) {
+      paged.push(...page);
+      const last = page.at(-1)!;
+      page = await findStates(db, { ...filter, after: { package: last.package, vulnerabilityId: last.vulnerabilityId }, limit: 2 });
+    }
+    expect(paged).toEqual(whole);
+    await expect(findStates(db, { branch: '3.18', after: { package: 'curl', vulnerabilityId: 'CVE-2023-38545' } })).rejects.toThrow(/needs the branch and repo/);
   });
 
   it('writes new states with a history row each, and the same states again write nothing', async () => {

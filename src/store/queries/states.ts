@@ -347,16 +347,17 @@ export interface StateFilter {
   readonly inStateOrTriaged?: StateName;
   /** Only pairs of the published source packages of this scope (one person's, or nobody's). */
   readonly scope?: PackageScope;
-  /** Only pairs after this one in the result order: with `limit`, a page after the previous page's last. */
+  /**
+   * Only pairs after this one of the one repository that `branch` and `repo` name: with `limit`,
+   * a page after the previous page's last, read from the primary key where it left off.
+   */
   readonly after?: StateCursor;
   /** At most this many pairs. */
   readonly limit?: number;
 }
 
-/** A place in `findStates`' order: a pair by branch and repository names, package and vulnerability. */
+/** A place in `findStates`' order within one repository: a pair by package and vulnerability. */
 export interface StateCursor {
-  readonly branch: string;
-  readonly repo: string;
   readonly package: string;
   readonly vulnerabilityId: string;
 }
@@ -406,9 +407,12 @@ export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promi
     );
   }
   if (filter.after !== undefined) {
-    const { branch, repo, package: pkg, vulnerabilityId } = filter.after;
-    // A row value compares as the ORDER BY below sorts, in both SQLite and PostgreSQL.
-    query = query.where(sql<boolean>`(b.name, r.name, s.package, s.vulnerability_id) > (${branch}, ${repo}, ${pkg}, ${vulnerabilityId})`);
+    // Across repositories, a cursor could only filter rows after sorting them all, for every page.
+    if (filter.branch === undefined || filter.repo === undefined) throw new Error('findStates: a cursor (after) needs the branch and repo filters');
+    const { package: pkg, vulnerabilityId } = filter.after;
+    // A row value compares as the ORDER BY below sorts, in both SQLite and PostgreSQL, and
+    // bounds the walk of the primary key (repository_id, package, vulnerability_id).
+    query = query.where(sql<boolean>`(s.package, s.vulnerability_id) > (${pkg}, ${vulnerabilityId})`);
   }
   if (filter.limit !== undefined) query = query.limit(filter.limit);
   const rows = await query.orderBy('b.name').orderBy('r.name').orderBy('s.package').orderBy('s.vulnerability_id').execute();
