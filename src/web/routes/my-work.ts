@@ -5,6 +5,7 @@ import { endedBranchNames, triageQueueTop } from '../../tracker/triage.js';
 import { byUrgency } from '../../engine/triage-queue.js';
 import { personalizePage, requestIdentity } from '../auth.js';
 import { notFound } from '../errors.js';
+import { namesSummary } from '../summaries.js';
 import { pageCountOf, pageParam } from '../paging.js';
 import type { RawQuery } from '../query-params.js';
 import { MY_WORK_PATH, maintainerKey } from '../urls.js';
@@ -55,8 +56,10 @@ export const MY_WORK_PAIRS = 10;
  * (`listOpenWork`), grouped by origin package, most open pairs first, `MY_WORK_PACKAGES` a page
  * with each package's `MY_WORK_PAIRS` most urgent pairs, then (on the last page) their other packages.
  */
-async function maintainerWork(web: WebContext, email: string, page: number): Promise<MyWorkData> {
-  const spellings = (await listMaintainersContaining(web.db, email)).filter((text) => maintainerKey(text).toLowerCase() === email);
+async function maintainerWork(web: WebContext, email: string, page: number, dataVersion: number): Promise<MyWorkData> {
+  // The maintainer texts `update` stored for this data version spare searching every package's.
+  const texts = (await namesSummary.atHand(web, dataVersion))?.maintainers ?? (await listMaintainersContaining(web.db, email));
+  const spellings = texts.filter((text) => maintainerKey(text).toLowerCase() === email);
   const work = await listOpenWork(web.db, { maintainers: spellings }, endedBranchNames(await listBranches(web.db), web.today()));
   const pairs = work.packages.flatMap((entry) => (work.openPairs.get(entry.id) ?? []).map((pair) => ({ ...pair, branch: entry.branch, repo: entry.repo, package: entry.package })));
   const urgency = new Map((await listVulnerabilityUrgency(web.db, pairs.map((pair) => pair.vulnerabilityId))).map((row) => [row.id, row]));
@@ -95,7 +98,7 @@ async function myWork(web: WebContext, request: FastifyRequest, reply: FastifyRe
   const dataVersion = await getDataVersion(web.db);
   let body;
   if (principal.role === 'anonymous') body = signInFirstView(web.site.signIn === true, MY_WORK_PATH);
-  else if (principal.role === 'maintainer' && principal.email !== null) body = myWorkView(await maintainerWork(web, principal.email.toLowerCase(), pageParam(request.query as RawQuery)));
+  else if (principal.role === 'maintainer' && principal.email !== null) body = myWorkView(await maintainerWork(web, principal.email.toLowerCase(), pageParam(request.query as RawQuery), dataVersion.version));
   else body = myWorkView(await wholeQueueWork(web, principal.email));
   const context = { site: web.site, base: web.origin(), url: MY_WORK_PATH, dataVersion };
   const text = personalizePage(request, page(context, { title: 'My work', body }).toString(), MY_WORK_PATH);

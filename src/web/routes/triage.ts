@@ -11,7 +11,7 @@ import { type RawQuery, choiceParam, flagParam, integerParam, onlyParams, textPa
 import { type Resource, jsonText, registerResource } from '../resource.js';
 import { canonicalUrl, respond } from '../respond.js';
 import { TRIAGE_API_PATH, TRIAGE_PATH, stateId, vulnerabilityPath, withQuery } from '../urls.js';
-import { homeSummaryAtHand } from '../home-summary.js';
+import { homeSummary } from '../summaries.js';
 import { ageInDays } from '../views/common.js';
 import { type TriageQueueData, type TriageQueueInput, type TriageQueueRow, triageQueueView } from '../views/triage.js';
 import type { WebContext } from '../web-context.js';
@@ -181,7 +181,7 @@ export const triageQueueResource: Resource<TriageQueueInput, TriageQueueData> = 
     };
     const start = (input.page - 1) * TRIAGE_PAGE_SIZE;
     // The open counts `update` stored for this data version spare counting every open state.
-    const openCounts = (await homeSummaryAtHand(web, context.dataVersion.version))?.open;
+    const openCounts = (await homeSummary.atHand(web, context.dataVersion.version))?.open;
     const [queue, branches] = await Promise.all([badInputAs400(() => triageQueuePage(web, filter, web.today(), start, TRIAGE_PAGE_SIZE, openCounts)), listBranches(web.db)]);
     const pageCount = pageCountOf(queue.total, TRIAGE_PAGE_SIZE);
     if (input.page > pageCount) throw notFound(`page ${input.page} of the triage queue`);
