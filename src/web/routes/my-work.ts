@@ -62,11 +62,14 @@ async function maintainerWork(web: WebContext, email: string, page: number, data
   const spellings = texts.filter((text) => maintainerKey(text).toLowerCase() === email);
   const work = await listOpenWork(web.db, { maintainers: spellings }, endedBranchNames(await listBranches(web.db), web.today()));
   const pairs = work.packages.flatMap((entry) => (work.openPairs.get(entry.id) ?? []).map((pair) => ({ ...pair, branch: entry.branch, repo: entry.repo, package: entry.package })));
-  const urgency = new Map((await listVulnerabilityUrgency(web.db, pairs.map((pair) => pair.vulnerabilityId))).map((row) => [row.id, row]));
   const ranked = [...byPackage(pairs)].sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : a > b ? 1 : 0));
   const pageCount = pageCountOf(ranked.length, MY_WORK_PACKAGES);
   if (page > pageCount) throw notFound(`page ${page} of my work`);
-  const open: MyWorkPackage[] = ranked.slice((page - 1) * MY_WORK_PACKAGES, page * MY_WORK_PACKAGES).map(([name, entries]) => ({
+  const shown = ranked.slice((page - 1) * MY_WORK_PACKAGES, page * MY_WORK_PACKAGES);
+  // Urgency orders the pairs within a package: only this page's are read.
+  const ids = shown.flatMap(([, entries]) => entries.map((pair) => pair.vulnerabilityId));
+  const urgency = new Map((await listVulnerabilityUrgency(web.db, ids)).map((row) => [row.id, row]));
+  const open: MyWorkPackage[] = shown.map(([name, entries]) => ({
     name,
     open: entries.length,
     pairs: entries
