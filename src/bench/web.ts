@@ -7,9 +7,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
+import { newSecret, secretHash } from '../base/secret.js';
 import { MAX_REQUEST_PACKAGES } from '../scan/tracker-api.js';
 import { loadMappingRules } from '../sources/config.js';
-import { type Store, migrateToLatest, openDatabase } from '../store/index.js';
+import { type Store, type TokenRole, createApiToken, migrateToLatest, openDatabase, revokeApiToken } from '../store/index.js';
+import { maintainerKey } from '../web/urls.js';
 import { type DatasetManifest, datasetSizeFromEnv, envNumber, generateDataset } from './dataset.js';
 import { elapsedMs } from './measure.js';
 import { type PhaseRunner, populateStore } from './populate.js';
@@ -20,7 +22,9 @@ import { type PhaseRunner, populateStore } from './populate.js';
  * SQLite as the tracker benchmark does, starts the server in a process of its own
  * (web-server.ts), and for the home page, a branch page, a CVE page, a package page, two
  * searches (two rare words in reverse order, one word most descriptions hold), the quality page,
- * the triage queue's first page and the JSON of the first three: times one
+ * the triage queue's first page, "my work" (`/me`) of the maintainer with the most packages and of
+ * the security team (each through an API token the run adds and revokes), and the JSON of the
+ * first three: times one
  * cold request (rendered, not cached), then runs autocannon on loopback (50 connections,
  * 10 s each, compressed like a browser asks) for requests/s and latency percentiles.
  * Prints one JSON object; progress goes to stderr. Any error or non-2xx answer fails the run.
@@ -28,8 +32,8 @@ import { type PhaseRunner, populateStore } from './populate.js';
  * Environment: SECFIX_BENCH_WEB_DB=FILE serves an already populated SQLite file instead of
  * generating one (e.g. the `secfix.db` a run with SECFIX_BENCH_KEEP=1 leaves in its kept
  * folder); SECFIX_BENCH_WEB_SECONDS (10) per page; SECFIX_BENCH_WEB_PAGES (a comma-separated
- * subset of home, branch, cve, package, search, searchCommonWord, quality, triage, homeJson, branchJson,
- * cveJson); SECFIX_BENCH_WEB_PROFILE=DIR
+ * subset of home, branch, cve, package, search, searchCommonWord, quality, triage, meMaintainer,
+ * meSecurityTeam, homeJson, branchJson, cveJson); SECFIX_BENCH_WEB_PROFILE=DIR
  * writes the server's CPU profile (`--cpu-prof`) to DIR. Then times POSTs of the most names a
  * security-data request takes (the branch's origins, then made-up ones) and /healthz meanwhile.
  */
@@ -43,10 +47,26 @@ const BROWSER_ENCODINGS = 'gzip, br';
 const HTML_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 const JSON_ACCEPT = 'application/json';
 
-const PAGE_NAMES = ['home', 'branch', 'cve', 'package', 'search', 'searchCommonWord', 'quality', 'triage', 'homeJson', 'branchJson', 'cveJson'] as const;
+const PAGE_NAMES = [
+  'home',
+  'branch',
+  'cve',
+  'package',
+  'search',
+  'searchCommonWord',
+  'quality',
+  'triage',
+  'meMaintainer',
+  'meSecurityTeam',
+  'homeJson',
+  'branchJson',
+  'cveJson',
+] as const;
 type PageName = (typeof PAGE_NAMES)[number];
 /** The pages whose first, uncached answer the issue bounds (issue 12, "Numbers"). */
-const FIRST_ANSWER_PAGES: readonly PageName[] = ['home', 'branch', 'cve', 'package', 'search', 'quality'];
+const FIRST_ANSWER_PAGES: readonly PageName[] = ['home', 'branch', 'cve', 'package', 'search', 'searchCommonWord', 'quality', 'triage', 'meMaintainer', 'meSecurityTeam'];
+/** Who asks for each "my work" page: the token's role (a maintainer's e-mail address is picked from the data). */
+const TOKEN_ROLES: Partial<Record<PageName, TokenRole>> = { meMaintainer: 'maintainer', meSecurityTeam: 'security-team' };
 
 const loadSeconds = envNumber('SECFIX_BENCH_WEB_SECONDS', 10);
 const reusedDatabase = process.env.SECFIX_BENCH_WEB_DB;
@@ -146,6 +166,35 @@ async function pickSearches(store: Store, vulnerabilityId: string) {
   return { rare, common: 'heap' };
 }
 
+/** The e-mail address of the maintainer with the most packages: the heaviest "my work" page. */
+async function pickMaintainer(store: Store) {
+  const result = await sql<{ maintainer: string; packages: number }>`
+    select maintainer, count(distinct name) as packages from source_package where maintainer is not null
+    group by maintainer order by packages desc, maintainer limit 1`.execute(store.db);
+  const row = result.rows[0];
+  if (row === undefined) throw new Error('the database has no maintainer to pick');
+  return { email: maintainerKey(row.maintainer).toLowerCase(), packages: row.packages };
+}
+
+/**
+ * An API token for each "my work" page asked for, stored directly (not through `secfix token
+ * create`, whose audit row moves the data version on and would leave every page summary stale).
+ */
+async function createTokens(store: Store, pages: readonly PageName[], maintainerEmail: string): Promise<{ names: string[]; headers: Partial<Record<PageName, string>> }> {
+  const names: string[] = [];
+  const headers: Partial<Record<PageName, string>> = {};
+  for (const page of pages) {
+    const role = TOKEN_ROLES[page];
+    if (role === undefined) continue;
+    const token = `secfix_${newSecret()}`;
+    const name = `bench-web-${process.pid}-${page}`;
+    await createApiToken(store.db, { name, role, email: role === 'maintainer' ? maintainerEmail : null, tokenHash: secretHash(token), createdAt: new Date().toISOString() });
+    names.push(name);
+    headers[page] = `Bearer ${token}`;
+  }
+  return { names, headers };
+}
+
 /** Names a scan of the whole branch posts: every origin the branch has, then made-up ones up to the most a request may give. */
 async function securityDataNames(store: Store, branch: string): Promise<string[]> {
   const rows = await store.db
@@ -229,6 +278,23 @@ function serverCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
 }
 
+/** How long the server must use (almost) no CPU to count as idle. */
+const IDLE_WINDOW_MS = 200;
+
+/**
+ * Waits until the server is idle: autocannon stops sending at the end of its run, but the server
+ * still answers the requests it has read, which would slow the next page's first answer.
+ */
+async function settle(pid: number): Promise<void> {
+  let before = serverCpuSeconds(pid);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
+    const now = serverCpuSeconds(pid);
+    if (now - before <= 0.01) return;
+    before = now;
+  }
+}
+
 /** The first request for a URL on a fresh server: rendered from the database, then compressed. */
 async function coldRequest(url: string, headers: Record<string, string>) {
   const start = process.hrtime.bigint();
@@ -295,6 +361,8 @@ try {
   let vulnerability: Awaited<ReturnType<typeof pickVulnerability>>;
   let packageName: Awaited<ReturnType<typeof pickPackage>>;
   let searches: Awaited<ReturnType<typeof pickSearches>>;
+  let maintainer: Awaited<ReturnType<typeof pickMaintainer>>;
+  let tokens: Awaited<ReturnType<typeof createTokens>>;
   let scanNames: string[];
   try {
     contents = await describeDatabase(store);
@@ -302,6 +370,8 @@ try {
     vulnerability = await pickVulnerability(store);
     packageName = await pickPackage(store);
     searches = await pickSearches(store, vulnerability.id);
+    maintainer = await pickMaintainer(store);
+    tokens = await createTokens(store, pageNames as PageName[], maintainer.email);
     scanNames = await securityDataNames(store, branch.name);
   } finally {
     await store.close();
@@ -319,6 +389,8 @@ try {
     searchCommonWord: `/search?q=${encodeURIComponent(searches.common)}`,
     quality: '/quality',
     triage: '/triage',
+    meMaintainer: '/me',
+    meSecurityTeam: '/me',
     homeJson: '/api',
     branchJson: `/api/branch/${branchSegment}`,
     cveJson: `/api/cve/${cveSegment}`,
@@ -336,10 +408,16 @@ try {
     await coldRequest(`${server.address}/healthz`, {});
     for (const name of pageNames as PageName[]) {
       const url = `${server.address}${paths[name]}`;
-      const headers = { 'accept-encoding': BROWSER_ENCODINGS, accept: name.endsWith('Json') ? JSON_ACCEPT : HTML_ACCEPT };
+      const authorization = tokens.headers[name];
+      const headers = {
+        'accept-encoding': BROWSER_ENCODINGS,
+        accept: name.endsWith('Json') ? JSON_ACCEPT : HTML_ACCEPT,
+        ...(authorization === undefined ? {} : { authorization }),
+      };
       const cold = await coldRequest(url, headers);
       log(`${name} ${paths[name]}: cold ${cold.ms} ms, ${cold.bytes} bytes (${cold.encoding} ${cold.encodedBytes}); loading for ${loadSeconds} s`);
       const figures = await load(url, headers, server.child.pid!);
+      await settle(server.child.pid!);
       log(
         `${name}: ${figures.requestsPerSecond} requests/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms; ` +
           `server ${figures.serverCpuMsPerRequest} ms CPU per request, ${figures.serverCores} cores, load generator ${figures.loadGeneratorCores} cores`,
@@ -353,6 +431,14 @@ try {
     const exited = server.child.exitCode !== null || server.child.signalCode !== null;
     server.child.kill('SIGTERM');
     if (!exited) await once(server.child, 'exit');
+    if (tokens.names.length > 0) {
+      const writer = await openDatabase(`sqlite:${databasePath}`);
+      try {
+        for (const name of tokens.names) await revokeApiToken(writer.db, name, new Date().toISOString());
+      } finally {
+        await writer.close();
+      }
+    }
   }
 
   const fullSize = contents.vulnerabilities >= 300_000 && contents.maxOriginsPerRepository >= 5_000;
@@ -367,6 +453,7 @@ try {
       vulnerability,
       package: packageName,
       searches,
+      maintainer,
     },
     load: {
       tool: 'autocannon',

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { TriageEvent } from '../base/triage.js';
 import { type PairTriage, resolvePairTriage } from '../engine/triage.js';
-import { type PackageScope, type Schema, type ScopePackage, findStates, listScopePackages, listTriageEvents } from '../store/index.js';
+import { type PackageScope, type Schema, type ScopePackage, findListedStates, listScopePackages, listTriageEvents } from '../store/index.js';
 
 /** One open pair (see `Resolution` in src/engine/triage.ts) of a package of the scope. */
 export interface OpenWorkPair {
@@ -33,18 +33,23 @@ const pairKey = (pkg: string, vulnerabilityId: string) => `${pkg}\u0000${vulnera
 export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, ended: ReadonlySet<string>, branch?: string): Promise<OpenWork> {
   const [packages, states, events] = await Promise.all([
     listScopePackages(db, scope, branch),
-    findStates(db, { ...(branch === undefined ? {} : { branch }), scope, inStateOrTriaged: 'vulnerable' }),
+    findListedStates(db, { ...(branch === undefined ? {} : { branch }), scope, inStateOrTriaged: 'vulnerable' }),
     listTriageEvents(db, { scope }),
   ]);
   const eventsByPair = new Map<string, TriageEvent[]>();
   for (const event of events) {
     const key = pairKey(event.package, event.vulnerabilityId);
-    eventsByPair.set(key, [...(eventsByPair.get(key) ?? []), event]);
+    const known = eventsByPair.get(key);
+    if (known === undefined) eventsByPair.set(key, [event]);
+    else known.push(event);
   }
   const byPlace = new Map(packages.map((entry) => [placeKey(entry.repositoryId, entry.package), entry]));
   const openPairs = new Map<number, OpenWorkPair[]>();
   const add = (entry: ScopePackage, pair: OpenWorkPair) => {
-    if (pair.triage.resolution === 'open') openPairs.set(entry.id, [...(openPairs.get(entry.id) ?? []), pair]);
+    if (pair.triage.resolution !== 'open') return;
+    const known = openPairs.get(entry.id);
+    if (known === undefined) openPairs.set(entry.id, [pair]);
+    else known.push(pair);
   };
   const computed = new Set<string>();
   for (const state of states) {
@@ -54,7 +59,8 @@ export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, ende
     const triage = resolvePairTriage({
       branch: state.branch,
       repo: state.repo,
-      computed: { state: state.state, fixedVersion: state.fixedVersion, evidence: state.evidence },
+      // Without a triage event the evidence is not read, and nothing compares it.
+      computed: { state: state.state, fixedVersion: state.fixedVersion, evidence: state.evidence ?? [] },
       publishedVersion: state.version,
       events: eventsByPair.get(pairKey(state.package, state.vulnerabilityId)) ?? [],
       endOfLife: ended.has(state.branch),

@@ -17,7 +17,7 @@ import {
 import { indexedOrigin, vulnerabilityRecord } from '../store/test-support/records.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { addTriageSample } from './test-support/triage-sample.js';
-import { type QueueEntry, type QueueFilter, openPairs, recordTriage, triageQueue, triageQueuePage, triageStates } from './triage.js';
+import { type QueueEntry, type QueueFilter, countOpenPairs, openPairs, recordTriage, triageQueue, triageQueuePage, triageQueueTop, triageStates } from './triage.js';
 import { resolvePairTriage } from '../engine/triage.js';
 import { byUrgency } from '../engine/triage-queue.js';
 
@@ -179,11 +179,16 @@ describe.each(backends)('%s triage queue', (backend) => {
       { publishedBy: '2020-01-01T00:00:00.000Z' },
     ];
     const size = 2;
+    // What the home summary keeps: the open pairs per place with no branch past its end.
+    const openCounts = await countOpenPairs(db, {}, undefined);
     for (const filter of filters) {
       const whole = await queueByStates(db, filter, today);
       expect(await triageQueue(store(), filter, today), JSON.stringify(filter)).toEqual(whole);
+      expect(await triageQueueTop(store(), filter, today, size), JSON.stringify(filter)).toEqual(whole.slice(0, size));
       for (let start = 0; start <= whole.length; start += size) {
-        expect(await triageQueuePage(store(), filter, today, start, size), `${JSON.stringify(filter)} from ${start}`).toEqual({ entries: whole.slice(start, start + size), total: whole.length });
+        const expected = { entries: whole.slice(start, start + size), total: whole.length };
+        expect(await triageQueuePage(store(), filter, today, start, size), `${JSON.stringify(filter)} from ${start}`).toEqual(expected);
+        expect(await triageQueuePage(store(), filter, today, start, size, openCounts), `${JSON.stringify(filter)} from ${start}, summed`).toEqual(expected);
       }
     }
     expect((await queueByStates(db, {}, today)).length).toBeGreaterThan(12);

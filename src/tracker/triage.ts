@@ -415,16 +415,12 @@ export interface QueuePage {
 
 /**
  * The open pairs at positions [start, start + size) of the queue on `today`, most urgent first
- * (the engine's `byUrgency`): the store counts the open states and pages the untriaged pairs in
- * that order, and the engine merges the (few) open pairs with triage events into the page
- * (`queuePage`), with the untriaged pairs whose vulnerability has no record when the page
- * reaches the end of the queue, where those sort.
+ * (the engine's `byUrgency`): the store pages the untriaged pairs in that order, and the engine
+ * merges the (few) open pairs with triage events into the page (`queuePage`), with the
+ * untriaged pairs whose vulnerability has no record when the page reaches the end of the queue,
+ * where those sort.
  */
-export async function triageQueuePage(store: WritableStore, filter: QueueFilter, today: string, start: number, size: number): Promise<QueuePage> {
-  const { db } = store;
-  const ended = await checkedBranches(db, filter, today);
-  const states = openStateFilter(filter, ended);
-  const [triaged, count] = await Promise.all([triagedPart(db, filter, ended), countOpenStates(db, states, URGENCY_ORDER)]);
+async function queueEntries(db: Kysely<Schema>, states: OpenStateFilter, triaged: TriagedPart, ended: ReadonlySet<string>, start: number, size: number): Promise<QueueEntry[]> {
   const read = async (merged: readonly QueueEntry[]) => {
     const slice = untriagedSlice(start, size, merged.length);
     const rows = await listUntriagedQueuePage(db, states, URGENCY_ORDER, slice);
@@ -440,8 +436,48 @@ export async function triageQueuePage(store: WritableStore, filter: QueueFilter,
       ({ rows } = await read(merged));
     }
   }
-  const entries = queuePage(start, size, rows.map((row) => untriagedEntry(row, row.urgency, ended)), merged);
-  return { entries, total: count - triaged.counted.length + triaged.open.length };
+  return queuePage(start, size, rows.map((row) => untriagedEntry(row, row.urgency, ended)), merged);
+}
+
+/**
+ * How many open pairs the queue of `filter` holds, summed from `openCounts` (the open pairs per
+ * place with no branch past its end, as `countOpenPairs` gives them without a day) leaving out the
+ * `ended` branches; undefined when the filter asks about urgency, which those counts do not keep.
+ */
+function summedTotal(openCounts: readonly OpenPairCount[], filter: QueueFilter, ended: ReadonlySet<string>): number | undefined {
+  if (filter.kevOnly === true || filter.minSeverity !== undefined || filter.publishedBy !== undefined) return undefined;
+  const maintainer = filter.maintainer === undefined ? undefined : `<${foldAscii(filter.maintainer)}>`;
+  let total = 0;
+  for (const row of openCounts) {
+    if (ended.has(row.branch) || (filter.branch !== undefined && row.branch !== filter.branch) || (filter.repo !== undefined && row.repo !== filter.repo)) continue;
+    if (maintainer !== undefined && !foldAscii(row.maintainer ?? '').includes(maintainer)) continue;
+    total += row.open;
+  }
+  return total;
+}
+
+/**
+ * The open pairs at positions [start, start + size) of the queue on `today`, most urgent first
+ * (see `queueEntries`), and how many the whole queue holds: counted by the store (the open
+ * states, less those with triage events, which the engine resolves), or, when the caller has the
+ * data version's open counts per place (`countOpenPairs` without a day, as the home summary
+ * keeps them), summed from those for a filter they answer, which spares counting every open state.
+ */
+export async function triageQueuePage(store: WritableStore, filter: QueueFilter, today: string, start: number, size: number, openCounts?: readonly OpenPairCount[]): Promise<QueuePage> {
+  const { db } = store;
+  const ended = await checkedBranches(db, filter, today);
+  const states = openStateFilter(filter, ended);
+  const summed = openCounts === undefined ? undefined : summedTotal(openCounts, filter, ended);
+  const [triaged, count] = await Promise.all([triagedPart(db, filter, ended), summed === undefined ? countOpenStates(db, states, URGENCY_ORDER) : undefined]);
+  const total = summed ?? count! - triaged.counted.length + triaged.open.length;
+  return { entries: await queueEntries(db, states, triaged, ended, start, size), total };
+}
+
+/** The `size` most urgent open pairs of the queue on `today` (see `triageQueuePage`), not counting the rest. */
+export async function triageQueueTop(store: WritableStore, filter: QueueFilter, today: string, size: number): Promise<QueueEntry[]> {
+  const { db } = store;
+  const ended = await checkedBranches(db, filter, today);
+  return queueEntries(db, openStateFilter(filter, ended), await triagedPart(db, filter, ended), ended, 0, size);
 }
 
 /** Every open pair on `today`, most urgent first (see `triageQueuePage`). */

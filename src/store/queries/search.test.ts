@@ -9,6 +9,27 @@ import { replaceSecfixes } from './secfixes.js';
 
 const origin = (name: string) => indexedOrigin(name, '1-r0', name === 'curl' ? { maintainer: 'Jane Doe <jane@example.org>' } : {});
 
+/** A feed record with this id and description. */
+const record = (id: string, description: string | null) => ({
+  id,
+  source: 'nvd',
+  status: null,
+  description,
+  published: '2023-01-01T00:00:00.000Z',
+  last_modified: null,
+  cvss_score: 7.5,
+  cvss_vector: null,
+  cvss_version: null,
+  severity: 'HIGH',
+  cwes: '[]',
+  aliases: '[]',
+  kev: null,
+  ssvc: null,
+  configurations: '[]',
+  reference_list: '[]',
+  content_hash: id,
+});
+
 describe.each(backends)('%s search queries', (backend) => {
   const store = useTestStore(backend);
 
@@ -16,25 +37,6 @@ describe.each(backends)('%s search queries', (backend) => {
     const { db } = store();
     const repositoryId = await ensureRepository(db, await ensureBranch(db, 'edge'), 'main');
     await replaceIndexSnapshot(db, { repositoryId, arch: 'x86_64', packages: ['curl', 'curl-extra', 'libcurl', 'Curl', 'py3_x', 'py3-y'].map(origin) });
-    const record = (id: string, description: string | null) => ({
-      id,
-      source: 'nvd',
-      status: null,
-      description,
-      published: '2023-01-01T00:00:00.000Z',
-      last_modified: null,
-      cvss_score: 7.5,
-      cvss_vector: null,
-      cvss_version: null,
-      severity: 'HIGH',
-      cwes: '[]',
-      aliases: '[]',
-      kev: null,
-      ssvc: null,
-      configurations: '[]',
-      reference_list: '[]',
-      content_hash: id,
-    });
     await db
       .insertInto('vulnerability')
       .values([record('CVE-2023-1000', 'A Heap overflow in curl.'), record('CVE-2023-10000', 'Uses 100% CPU.'), record('CVE-2022-5', 'Not_this one.'), record('CVE-2021-7', 'Also known as CVE 2021 7.')])
@@ -70,6 +72,25 @@ describe.each(backends)('%s search queries', (backend) => {
       total: 1,
     });
     expect((await searchVulnerabilities(db, 'CVE-2023-1', { limit: 10, offset: 0 })).hits[0]).toMatchObject({ id: 'CVE-2023-1', description: null, severity: null });
+  });
+
+  it('pages a word most descriptions hold newest id first, as it pages a rare one', async () => {
+    const { db } = store();
+    // Enough records that a rare word's page is sorted and a common word's is walked newest first (on SQLite).
+    const added = Array.from({ length: 1_200 }, (_, index) => record(`CVE-2020-${index + 1}`, `common text ${index === 7 ? 'rare' : 'plain'}`));
+    for (let start = 0; start < added.length; start += 200) await db.insertInto('vulnerability').values(added.slice(start, start + 200)).execute();
+    const newestFirst = added.map((row) => row.id).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+    const ids = async (text: string, limit: number, offset: number) => {
+      const result = await searchVulnerabilities(db, text, { limit, offset });
+      return { ids: result.hits.map((hit) => hit.id), total: result.total };
+    };
+    expect(await ids('common', 50, 0)).toEqual({ ids: newestFirst.slice(0, 50), total: 1_200 });
+    expect(await ids('TEXT common', 50, 1_150)).toEqual({ ids: newestFirst.slice(1_150), total: 1_200 });
+    expect(await ids('common', 50, 1_200)).toEqual({ ids: [], total: 1_200 });
+    expect(await ids('rare common', 50, 0)).toEqual({ ids: ['CVE-2020-8'], total: 1 });
+    expect((await searchVulnerabilities(db, 'common', { limit: 1, offset: 0 })).hits).toEqual([
+      { id: newestFirst[0], description: 'common text plain', severity: 'HIGH', cvssScore: 7.5, published: '2023-01-01T00:00:00.000Z' },
+    ]);
   });
 
   it('counts every hit, on a page past the last one too', async () => {

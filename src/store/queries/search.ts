@@ -49,16 +49,77 @@ function describedBy(db: Kysely<Schema>, words: readonly string[]): RawBuilder<{
     return sql`select id from vulnerability
       where to_tsvector('simple', regexp_replace(coalesce(description, ''), '[^[:alnum:]]+', ' ', 'g')) @@ plainto_tsquery('simple', ${words.join(' ')})`;
   }
-  // Each word quoted, so FTS5 reads it as a plain string whatever it spells (`OR`, `NEAR`).
-  const match = words.map((word) => `"${word}"`).join(' ');
-  return sql`select r.vulnerability_id as id from vulnerability_text t join vulnerability_text_row r on r.row = t.rowid where vulnerability_text match ${match}`;
+  return sql`select r.vulnerability_id as id from vulnerability_text t join vulnerability_text_row r on r.row = t.rowid where vulnerability_text match ${ftsMatch(words)}`;
+}
+
+/**
+ * How many index entries the newest-first walk of `describedPage` may be expected to read: the walk
+ * reads about (offset + limit) x rows / hits entries, sorting every hit reads each once.
+ */
+const WALK_BUDGET = 50_000;
+
+/**
+ * On SQLite, one page of the description hits when no id starts with the text, newest id first
+ * without sorting them all: a word most descriptions hold (a third of 300,000) has too many hits
+ * to sort for each page, so the ids are walked newest first through their unique index, each
+ * tested against the full-text hits, until the page is full. The page and the total, or undefined
+ * when ids match or the walk would read more than `WALK_BUDGET` entries (a rarer word, whose
+ * hits are few enough to sort).
+ */
+async function describedPage(db: Kysely<Schema>, needle: string, words: readonly string[], page: { readonly limit: number; readonly offset: number }) {
+  if (words.length === 0 || db.getExecutor().adapter instanceof PostgresAdapter) return undefined;
+  const match = ftsMatch(words);
+  const { rows: counts } = await sql<{ by_id: number; described: number; rows: number }>`
+    select (select count(*) from (${byIdMatches(needle)}) as m) as by_id,
+      (select count(*) from vulnerability_text where vulnerability_text match ${match}) as described,
+      (select coalesce(max(row), 0) from vulnerability_text_row) as rows`.execute(db);
+  const { by_id: byId, described, rows } = counts[0]!;
+  if (Number(byId) > 0 || (page.offset + page.limit) * Number(rows) > WALK_BUDGET * Number(described)) return undefined;
+  // `+r.row`: not through the row's own key, so SQLite walks the id index in order and stops at the page's end.
+  const hits = await sql<VulnerabilityRow>`
+    select p.id, v.description, v.severity, v.cvss_score, v.published
+    from (
+      select r.vulnerability_id as id from vulnerability_text_row as r
+      where +r.row in (select rowid from vulnerability_text where vulnerability_text match ${match})
+      order by r.vulnerability_id desc limit ${page.limit} offset ${page.offset}
+    ) as p
+    left join vulnerability as v on v.id = p.id
+    order by p.id desc`.execute(db);
+  return { hits: hits.rows.map(vulnerabilityHit), total: Number(described) };
+}
+
+/** A hit's columns as the queries read them. */
+interface VulnerabilityRow {
+  readonly id: string;
+  readonly description: string | null;
+  readonly severity: string | null;
+  readonly cvss_score: number | null;
+  readonly published: string | null;
+}
+
+const vulnerabilityHit = (row: VulnerabilityRow): VulnerabilityHit => ({ id: row.id, description: row.description, severity: row.severity, cvssScore: row.cvss_score, published: row.published });
+
+/** Each word quoted, so FTS5 reads it as a plain string whatever it spells (`OR`, `NEAR`). */
+const ftsMatch = (words: readonly string[]) => words.map((word) => `"${word}"`).join(' ');
+
+/** Ids of feed records, secfixes lines and rejections that start with `needle` (folded). */
+function byIdMatches(needle: string): RawBuilder<{ id: string }> {
+  return sql.join(
+    [
+      sql`select id from vulnerability where ${lowerStartsWith('id', needle)}`,
+      sql`select vulnerability_id as id from secfix where ${lowerStartsWith('vulnerability_id', needle)}`,
+      sql`select vulnerability_id as id from rejection where ${lowerStartsWith('vulnerability_id', needle)}`,
+    ],
+    sql` union `,
+  );
 }
 
 /**
  * Vulnerabilities whose id starts with `text` or whose description holds every word of it: ids
  * of feed records, secfixes lines and rejections (many ids have no feed record), the one equal
  * to `text` first, then newest id first; `limit` of them from `offset`, and how many in all. One
- * query (two for a page past the last hit).
+ * query (two for a page past the last hit), after, on SQLite, the counts that choose between
+ * walking the ids newest first and sorting the hits (`describedPage`).
  */
 export async function searchVulnerabilities(
   db: Kysely<Schema>,
@@ -67,21 +128,16 @@ export async function searchVulnerabilities(
 ): Promise<SearchPage<VulnerabilityHit>> {
   const needle = foldAscii(text);
   const words = searchWords(text);
-  const byId = sql.join(
-    [
-      sql`select id from vulnerability where ${lowerStartsWith('id', needle)}`,
-      sql`select vulnerability_id as id from secfix where ${lowerStartsWith('vulnerability_id', needle)}`,
-      sql`select vulnerability_id as id from rejection where ${lowerStartsWith('vulnerability_id', needle)}`,
-    ],
-    sql` union `,
-  );
+  const walked = await describedPage(db, needle, words, page);
+  if (walked !== undefined) return walked;
+  const byId = byIdMatches(needle);
   // The description matches are distinct already (one text row per id) and may be most of the
   // table for a common word: only the few id matches are kept out of them, rather than a
   // `union` sorting every description hit to drop duplicates.
   const union = words.length === 0 ? byId : sql`${byId} union all select d.id from (${describedBy(db, words)}) as d where d.id not in (${byId})`;
   const exactFirst = sql`case when lower(m.id) = ${needle} then 0 else 1 end`;
   // The page is cut before the join, so only its rows' records are read, however many match.
-  const { rows } = await sql<{ id: string; description: string | null; severity: string | null; cvss_score: number | null; published: string | null; total: number }>`
+  const { rows } = await sql<VulnerabilityRow & { total: number }>`
     select p.id, v.description, v.severity, v.cvss_score, v.published, p.total
     from (
       select m.id, ${exactFirst} as exact_first, count(*) over () as total from (${union}) as m
@@ -94,10 +150,7 @@ export async function searchVulnerabilities(
     rows[0] === undefined && page.offset > 0
       ? Number((await sql<{ total: number }>`select count(*) as total from (${union}) as m`.execute(db)).rows[0]?.total ?? 0)
       : Number(rows[0]?.total ?? 0);
-  return {
-    hits: rows.map((row) => ({ id: row.id, description: row.description, severity: row.severity, cvssScore: row.cvss_score, published: row.published })),
-    total,
-  };
+  return { hits: rows.map(vulnerabilityHit), total };
 }
 
 /**

@@ -6,6 +6,7 @@ import { appendTriageEvents } from './triage.js';
 import {
   type StateRecord,
   deleteStates,
+  findListedStates,
   findStates,
   listPackagesWithStatesOrSecfixes,
   listStates,
@@ -131,6 +132,19 @@ describe.each(backends)('%s states', (backend) => {
       changedAt: T2,
       cause: 'criteria changed',
     });
+  });
+
+  it('finds states as findStates does, reading the evidence only of a pair with a triage event', async () => {
+    const { db } = store();
+    const states = [state('curl', 'CVE-2023-38545'), state('curl', 'CVE-2023-38546', { state: 'fixed', fixedVersion: '8.4.0-r0' }), state('zlib', 'CVE-2023-45853')];
+    await writeStates(db, states, { cause: 'update', at: T1 });
+    const triage = { vulnerabilityId: 'CVE-2023-38546', branches: null, status: 'affected', justification: null, version: null, note: null, author: 'ann@example.org', createdAt: T2, computedDigests: {} } as const;
+    await appendTriageEvents(db, [{ ...triage, package: 'curl' }]);
+    const filter = { branch: '3.18', inStateOrTriaged: 'vulnerable' } as const;
+    const full = await findStates(db, filter);
+    expect(full.map((row) => `${row.package} ${row.vulnerabilityId}`)).toEqual(['curl CVE-2023-38545', 'curl CVE-2023-38546', 'zlib CVE-2023-45853']);
+    expect(await findListedStates(db, filter)).toEqual(full.map((row) => ({ ...row, evidence: row.vulnerabilityId === 'CVE-2023-38546' ? row.evidence : null })));
+    expect(await findListedStates(db, { vulnerabilityIds: [] })).toEqual([]);
   });
 
   it('lists the states of vulnerabilities across repositories', async () => {

@@ -368,22 +368,14 @@ export interface NamedState extends StoredState {
   readonly repo: string;
 }
 
-/** States matching `filter`, ordered by branch, repository, package and vulnerability. */
-export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promise<NamedState[]> {
-  let query = db
-    .selectFrom('state as s')
-    .innerJoin('repository as r', 'r.id', 's.repository_id')
-    .innerJoin('branch as b', 'b.id', 'r.branch_id')
-    .selectAll('s')
-    .select(['b.name as branch', 'r.name as repo']);
+/** The states `s` (with their repository `r` and branch `b`) matching `filter`, ordered by branch, repository, package and vulnerability. */
+function matchingStates(db: Kysely<Schema>, filter: StateFilter) {
+  let query = db.selectFrom('state as s').innerJoin('repository as r', 'r.id', 's.repository_id').innerJoin('branch as b', 'b.id', 'r.branch_id');
   if (filter.branch !== undefined) query = query.where('b.name', '=', filter.branch);
   if (filter.repo !== undefined) query = query.where('r.name', '=', filter.repo);
   if (filter.package !== undefined) query = query.where('s.package', '=', filter.package);
   if (filter.vulnerabilityId !== undefined) query = query.where('s.vulnerability_id', '=', filter.vulnerabilityId);
-  if (filter.vulnerabilityIds !== undefined) {
-    if (filter.vulnerabilityIds.length === 0) return [];
-    query = query.where('s.vulnerability_id', 'in', filter.vulnerabilityIds);
-  }
+  if (filter.vulnerabilityIds !== undefined) query = query.where('s.vulnerability_id', 'in', filter.vulnerabilityIds);
   if (filter.state !== undefined) query = query.where('s.state', '=', filter.state);
   if (filter.evidenceContains !== undefined) {
     const pieces = typeof filter.evidenceContains === 'string' ? [filter.evidenceContains] : filter.evidenceContains;
@@ -408,15 +400,39 @@ export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promi
   }
   if (filter.after !== undefined) {
     // Across repositories, a cursor could only filter rows after sorting them all, for every page.
-    if (filter.branch === undefined || filter.repo === undefined) throw new Error('findStates: a cursor (after) needs the branch and repo filters');
+    if (filter.branch === undefined || filter.repo === undefined) throw new Error('a cursor over states (after) needs the branch and repo filters');
     const { package: pkg, vulnerabilityId } = filter.after;
     // A row value compares as the ORDER BY below sorts, in both SQLite and PostgreSQL, and
     // bounds the walk of the primary key (repository_id, package, vulnerability_id).
     query = query.where(sql<boolean>`(s.package, s.vulnerability_id) > (${pkg}, ${vulnerabilityId})`);
   }
   if (filter.limit !== undefined) query = query.limit(filter.limit);
-  const rows = await query.orderBy('b.name').orderBy('r.name').orderBy('s.package').orderBy('s.vulnerability_id').execute();
+  return query.orderBy('b.name').orderBy('r.name').orderBy('s.package').orderBy('s.vulnerability_id');
+}
+
+/** States matching `filter`, ordered by branch, repository, package and vulnerability. */
+export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promise<NamedState[]> {
+  if (filter.vulnerabilityIds?.length === 0) return [];
+  const rows = await matchingStates(db, filter).selectAll('s').select(['b.name as branch', 'r.name as repo']).execute();
   return rows.map((row) => ({ ...storedState(row), branch: row.branch, repo: row.repo }));
+}
+
+/** A listed state with the names of its branch and repository. */
+export interface NamedListedState extends ListedState {
+  readonly branch: string;
+  readonly repo: string;
+}
+
+/**
+ * States matching `filter` as `findStates` orders them, the evidence only of a pair with a triage
+ * event (a standing event's digest compares it): for a reader that resolves many pairs' triage.
+ */
+export async function findListedStates(db: Kysely<Schema>, filter: StateFilter): Promise<NamedListedState[]> {
+  if (filter.vulnerabilityIds?.length === 0) return [];
+  const rows = await matchingStates(db, filter)
+    .select((eb) => [...listedStateColumns(eb, hasTriageEvent(eb)), 'b.name as branch', 'r.name as repo'])
+    .execute();
+  return rows.map((row) => ({ ...listedState(row), branch: row.branch, repo: row.repo }));
 }
 
 /** How many states one (branch, repository) has of one state name. */

@@ -14,7 +14,7 @@ import { isBranchSupported } from '../../engine/end-of-support.js';
 import { resolvePairTriage } from '../../engine/triage.js';
 import { stateCountsOf } from '../../tracker/summaries.js';
 import { badRequest, notFound } from '../errors.js';
-import { homeSummary } from '../home-summary.js';
+import { homeSummary } from '../summaries.js';
 import { listedStateNode, packageVersionNode } from '../linked-nodes.js';
 import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
 import { type RawQuery, choiceParam, flagParam, textParam } from '../query-params.js';
@@ -88,7 +88,7 @@ async function loadBranch(web: WebContext, input: BranchInput, context: RenderCo
   const chosen = branch.repositories.filter((repository) => filter.repositoryIds.includes(repository.id)).map((repository) => repository.name);
   const supported = isBranchSupported(branch.endOfSupport, web.today());
   const [summary, page] = await Promise.all([
-    homeSummary(web, context.dataVersion.version),
+    homeSummary.at(web, context.dataVersion.version),
     listBranchPackages(web.db, { ...filter, sort: input.sort, page: input.page, pageSize: BRANCH_PAGE_SIZE }),
   ]);
   if (page.packages.length === 0 && input.page > 1) throw notFound(`page ${input.page} of branch ${branch.name}`);

@@ -1,7 +1,7 @@
 import { isBranchSupported } from '../../engine/end-of-support.js';
 import { type StateName, STATE_NAMES, listBranches } from '../../store/index.js';
 import { compareBranchNames } from '../branch-order.js';
-import { homeSummary } from '../home-summary.js';
+import { homeSummary } from '../summaries.js';
 import type { Resource } from '../resource.js';
 import { branchFeedPath, branchPath, feedPath, repositoryId } from '../urls.js';
 import { type HomeData, homeView } from '../views/home.js';
@@ -19,7 +19,7 @@ export const homeResource: Resource<null, HomeData> = {
   // The counts and the trend read every state and history row: `update` stores them per data version.
   load: async (web, _input, context) => {
     const today = web.today();
-    const [branches, summary] = await Promise.all([listBranches(web.db), homeSummary(web, context.dataVersion.version)]);
+    const [branches, summary] = await Promise.all([listBranches(web.db), homeSummary.at(web, context.dataVersion.version)]);
     const { counts, vulnerableDeltas: deltas } = summary;
     const open = new Map<string, number>();
     for (const row of summary.open) open.set(`${row.branch}\u0000${row.repo}`, (open.get(`${row.branch}\u0000${row.repo}`) ?? 0) + row.open);

@@ -1,8 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getDataVersion, listBranches, listMaintainersContaining, listVulnerabilityUrgency } from '../../store/index.js';
 import { listOpenWork } from '../../tracker/open-work.js';
-import { endedBranchNames, triageQueuePage } from '../../tracker/triage.js';
+import { endedBranchNames, triageQueueTop } from '../../tracker/triage.js';
+import { byUrgency } from '../../engine/triage-queue.js';
 import { personalizePage, requestIdentity } from '../auth.js';
+import { notFound } from '../errors.js';
+import { namesSummary } from '../summaries.js';
+import { pageCountOf, pageParam } from '../paging.js';
+import type { RawQuery } from '../query-params.js';
 import { MY_WORK_PATH, maintainerKey } from '../urls.js';
 import { page } from '../views/layout.js';
 import { type MyWorkData, type MyWorkPackage, myWorkView, signInFirstView } from '../views/my-work.js';
@@ -14,15 +19,20 @@ export const QUEUE_TOP = 100;
 /** Groups pairs by package in the order the packages first appear. */
 function byPackage<T extends { readonly package: string }>(rows: readonly T[]): Map<string, T[]> {
   const groups = new Map<string, T[]>();
-  for (const row of rows) groups.set(row.package, [...(groups.get(row.package) ?? []), row]);
+  for (const row of rows) {
+    const group = groups.get(row.package);
+    if (group === undefined) groups.set(row.package, [row]);
+    else group.push(row);
+  }
   return groups;
 }
 
 /** The security team's (and admins') work: the top of the whole triage queue, by package. */
 async function wholeQueueWork(web: WebContext, email: string | null): Promise<MyWorkData> {
-  const top = (await triageQueuePage(web, {}, web.today(), 0, QUEUE_TOP)).entries;
+  const top = await triageQueueTop(web, {}, web.today(), QUEUE_TOP);
   const open = [...byPackage(top)].map(([name, entries]) => ({
     name,
+    open: entries.length,
     pairs: entries.map((entry) => ({
       branch: entry.branch,
       repo: entry.repo,
@@ -33,34 +43,52 @@ async function wholeQueueWork(web: WebContext, email: string | null): Promise<My
       cvssScore: entry.urgency.cvssScore,
     })),
   }));
-  return { email, wholeQueue: true, open, rest: [] };
+  return { email, wholeQueue: true, open, rest: [], page: 1, pageCount: 1, openPairs: top.length, openPackages: open.length };
 }
+
+/** Packages with open pairs on each page of a maintainer's "my work". */
+export const MY_WORK_PACKAGES = 20;
+/** Open pairs shown of each package, the most urgent; the package's page lists them all. */
+export const MY_WORK_PAIRS = 10;
 
 /**
  * A maintainer's work: the open pairs of the packages whose index maintainer has their address
- * (`listOpenWork`), grouped by origin package, most open pairs first, then their other packages.
+ * (`listOpenWork`), grouped by origin package, most open pairs first, `MY_WORK_PACKAGES` a page
+ * with each package's `MY_WORK_PAIRS` most urgent pairs, then (on the last page) their other packages.
  */
-async function maintainerWork(web: WebContext, email: string): Promise<MyWorkData> {
-  const spellings = (await listMaintainersContaining(web.db, email)).filter((text) => maintainerKey(text).toLowerCase() === email);
+async function maintainerWork(web: WebContext, email: string, page: number, dataVersion: number): Promise<MyWorkData> {
+  // The maintainer texts `update` stored for this data version spare searching every package's.
+  const texts = (await namesSummary.atHand(web, dataVersion))?.maintainers ?? (await listMaintainersContaining(web.db, email));
+  const spellings = texts.filter((text) => maintainerKey(text).toLowerCase() === email);
   const work = await listOpenWork(web.db, { maintainers: spellings }, endedBranchNames(await listBranches(web.db), web.today()));
   const pairs = work.packages.flatMap((entry) => (work.openPairs.get(entry.id) ?? []).map((pair) => ({ ...pair, branch: entry.branch, repo: entry.repo, package: entry.package })));
-  const urgency = new Map((await listVulnerabilityUrgency(web.db, pairs.map((pair) => pair.vulnerabilityId))).map((row) => [row.id, row]));
-  const open: MyWorkPackage[] = [...byPackage(pairs)].map(([name, entries]) => ({
+  const ranked = [...byPackage(pairs)].sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : a > b ? 1 : 0));
+  const pageCount = pageCountOf(ranked.length, MY_WORK_PACKAGES);
+  if (page > pageCount) throw notFound(`page ${page} of my work`);
+  const shown = ranked.slice((page - 1) * MY_WORK_PACKAGES, page * MY_WORK_PACKAGES);
+  // Urgency orders the pairs within a package: only this page's are read.
+  const ids = shown.flatMap(([, entries]) => entries.map((pair) => pair.vulnerabilityId));
+  const urgency = new Map((await listVulnerabilityUrgency(web.db, ids)).map((row) => [row.id, row]));
+  const open: MyWorkPackage[] = shown.map(([name, entries]) => ({
     name,
-    pairs: entries.map((pair) => ({
-      branch: pair.branch,
-      repo: pair.repo,
-      vulnerabilityId: pair.vulnerabilityId,
-      status: pair.triage.status,
-      needsReview: pair.triage.needsReview,
-      severity: urgency.get(pair.vulnerabilityId)?.severity ?? null,
-      cvssScore: urgency.get(pair.vulnerabilityId)?.cvssScore ?? null,
-    })),
+    open: entries.length,
+    pairs: entries
+      .map((pair) => ({ ...pair, urgency: urgency.get(pair.vulnerabilityId) ?? { kev: false, severity: null, cvssScore: null, published: null } }))
+      .sort(byUrgency)
+      .slice(0, MY_WORK_PAIRS)
+      .map((pair) => ({
+        branch: pair.branch,
+        repo: pair.repo,
+        vulnerabilityId: pair.vulnerabilityId,
+        status: pair.triage.status,
+        needsReview: pair.triage.needsReview,
+        severity: pair.urgency.severity,
+        cvssScore: pair.urgency.cvssScore,
+      })),
   }));
-  open.sort((a, b) => b.pairs.length - a.pairs.length || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const withWork = new Set(open.map((entry) => entry.name));
-  const rest = [...new Set(work.packages.map((entry) => entry.package))].filter((name) => !withWork.has(name)).sort();
-  return { email, wholeQueue: false, open, rest };
+  const withWork = new Set(ranked.map(([name]) => name));
+  const rest = page < pageCount ? [] : [...new Set(work.packages.map((entry) => entry.package))].filter((name) => !withWork.has(name)).sort();
+  return { email, wholeQueue: false, open, rest, page, pageCount, openPairs: pairs.length, openPackages: ranked.length };
 }
 
 /**
@@ -73,7 +101,7 @@ async function myWork(web: WebContext, request: FastifyRequest, reply: FastifyRe
   const dataVersion = await getDataVersion(web.db);
   let body;
   if (principal.role === 'anonymous') body = signInFirstView(web.site.signIn === true, MY_WORK_PATH);
-  else if (principal.role === 'maintainer' && principal.email !== null) body = myWorkView(await maintainerWork(web, principal.email.toLowerCase()));
+  else if (principal.role === 'maintainer' && principal.email !== null) body = myWorkView(await maintainerWork(web, principal.email.toLowerCase(), pageParam(request.query as RawQuery), dataVersion.version));
   else body = myWorkView(await wholeQueueWork(web, principal.email));
   const context = { site: web.site, base: web.origin(), url: MY_WORK_PATH, dataVersion };
   const text = personalizePage(request, page(context, { title: 'My work', body }).toString(), MY_WORK_PATH);

@@ -244,25 +244,30 @@ describe.each(backends)('%s search', (backend: Backend) => {
     expect((await web().getJson<SearchJson>(`/search?q=${'a'.repeat(200)}`)).vulnerabilities).toEqual([]);
   });
 
-  it('searches in one query besides the data version and the names update stored, and none without text', async () => {
+  it('searches in one query besides the data version and the names update stored (on SQLite, after the counts that choose how), and none without text', async () => {
     await newDataVersion(web().store);
     await refreshPageSummaries(web().store, await loadMappingRules());
+    // On SQLite a text with words is counted first, to choose between walking the ids and sorting the hits.
+    const counting = backend === 'sqlite' ? 1 : 0;
     const urls = ['/search?q=openssl', '/search?q=cve-2023-42366', '/search?q=after%20use', '/search?q=%25', '/search?q=cve-2022&page=2'];
     const counts: number[] = [];
+    const expected: number[] = [];
     for (const url of urls) {
       for (const accept of ['text/html', 'application/json', 'application/ld+json']) {
         const before = web().queries.count;
         await web().get(url, { accept });
         counts.push(web().queries.count - before);
+        expected.push(2 + (url === '/search?q=%25' ? 0 : counting));
       }
     }
     // The stored names are read once per data version, then kept.
-    expect(counts).toEqual([3, ...Array<number>(urls.length * 3 - 1).fill(2)]);
+    expected[0]! += 1;
+    expect(counts).toEqual(expected);
     await newDataVersion(web().store);
     const before = web().queries.count;
     await web().get('/search?q=openssl', { accept: 'application/json' });
     // None stored at this version: the names are read from their tables.
-    expect(web().queries.count - before).toBe(5);
+    expect(web().queries.count - before).toBe(5 + counting);
     const empty = web().queries.count;
     await web().get('/search');
     expect(web().queries.count - empty).toBe(1);

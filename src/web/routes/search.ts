@@ -1,17 +1,12 @@
-import type { Kysely } from 'kysely';
-import { type Schema, foldAscii, namesContaining, searchVulnerabilities } from '../../store/index.js';
-import { NAMES_SUMMARY, type NamesSummary, buildNamesSummary, pageSummary } from '../../tracker/summaries.js';
+import { foldAscii, namesContaining, searchVulnerabilities } from '../../store/index.js';
 import { notFound } from '../errors.js';
 import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValue } from '../paging.js';
 import { textParam } from '../query-params.js';
-import { type VersionedBuild, builtAtVersion } from '../per-version.js';
 import { type Resource, SeeOther } from '../resource.js';
 import { maintainerKey, maintainerPath, packagePath, searchPath, vulnerabilityPath, withQuery } from '../urls.js';
 import { type ExactMatch, SEARCH_LIMIT, type SearchData, type SearchInput, searchView } from '../views/search.js';
 import type { WebContext } from '../web-context.js';
-
-/** Every package name and maintainer of each database's latest data version, read (or built) once. */
-const namesByDatabase = new WeakMap<Kysely<Schema>, VersionedBuild<NamesSummary>>();
+import { namesSummary } from '../summaries.js';
 
 /** The hits of `names` on page `page`, and how many there are. */
 function pageOf(names: readonly string[], page: number) {
@@ -29,7 +24,7 @@ async function loadSearch(web: WebContext, input: SearchInput, dataVersion: numb
   if (q === undefined) return { q, page, pageCount: 1, exactMatch: undefined, vulnerabilities: empty, packages: empty, maintainers: empty };
   const [vulnerabilities, names] = await Promise.all([
     searchVulnerabilities(web.db, q, { limit: SEARCH_LIMIT, offset: (page - 1) * SEARCH_LIMIT }),
-    builtAtVersion(namesByDatabase, web.db, dataVersion, () => pageSummary(web.db, NAMES_SUMMARY, dataVersion, () => buildNamesSummary(web.db))),
+    namesSummary.at(web, dataVersion),
   ]);
   const packages = namesContaining(names.packages, q);
   const maintainers = namesContaining(names.maintainers, q);
