@@ -32,13 +32,15 @@ const requireExternals = {
       if (/^(node:)?child_process$/.test(args.path) && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)) {
         return { path: 'commander-child-process', namespace: 'require-external' };
       }
-      return { path: args.path, namespace: 'require-external' };
+      // One stand-in per importing file: shared ones would each become a chunk of a few bytes,
+      // and every chunk is one more file for the module loader to resolve, read and link.
+      return { path: `${args.path}|${args.importer}`, namespace: 'require-external' };
     });
     plugin.onLoad({ filter: /.*/, namespace: 'require-external' }, (args) => ({
       contents:
         args.path === 'commander-child-process'
           ? "module.exports = { spawn: (...args) => require('node:child_process').spawn(...args) };"
-          : `module.exports = require(${JSON.stringify(args.path)});`,
+          : `module.exports = require(${JSON.stringify(args.path.split('|')[0])});`,
       loader: 'js',
     }));
   },
