@@ -1,4 +1,3 @@
-import { lstat, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../base/input-error.js';
@@ -11,7 +10,7 @@ import { subcommand } from './subcommand.js';
 /** Whether anything (a file, a folder, a dangling link) is at `path`. */
 async function pathExists(path: string): Promise<boolean> {
   try {
-    await lstat(path);
+    await (await import('node:fs/promises')).lstat(path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -34,6 +33,7 @@ export function demoCommand(io: CliIo, _status: CliStatus): Command {
     if ((await pathExists(file)) && !(await isDemoDatabase(file))) {
       throw new UsageError(`--file ${file}: exists and is not a database secfix demo built; choose another path or remove it`);
     }
+    const { rm } = await import('node:fs/promises');
     await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(`${file}${suffix}`, { force: true })));
     createDemoDatabase(file);
     const [{ BUNDLED_DEMO_CONFIG, loadConfig }, { syncFromConfig }] = await Promise.all([import('../sources/config.js'), import('../tracker/sync.js')]);

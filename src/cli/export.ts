@@ -1,8 +1,5 @@
 import { EventEmitter, once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
 import { DEFAULT_CSAF_NAMESPACE, DEFAULT_PURL_NAMESPACE } from '../base/export.js';
 import { withCliStore } from './database.js';
@@ -16,12 +13,15 @@ const branchName = (branch: string) => branch.replace(/^v(?=\d)/, '');
 /** Writes `text` to `out`, or to standard output without one. */
 async function emit(io: CliIo, text: string, out: string | undefined): Promise<void> {
   if (out === undefined) io.stdout.write(text);
-  else await writeFile(out, text);
+  else await (await import('node:fs/promises')).writeFile(out, text);
 }
 
 /** Writes the pieces to `out`, or to standard output without one, as they are made. */
 async function emitStream(io: CliIo, pieces: AsyncIterable<string>, out: string | undefined): Promise<void> {
-  if (out !== undefined) return pipeline(Readable.from(pieces), createWriteStream(out));
+  if (out !== undefined) {
+    const [{ Readable }, { pipeline }] = await Promise.all([import('node:stream'), import('node:stream/promises')]);
+    return pipeline(Readable.from(pieces), createWriteStream(out));
+  }
   const { stdout } = io;
   for await (const piece of pieces) {
     // A slow reader of a pipe holds the export back instead of letting the pieces pile up.
@@ -42,7 +42,7 @@ function rejectionsCommand(io: CliIo): Command {
     )
     .action(async (flags: { db?: string; repo?: string }) => {
       await withCliStore(flags.db, async ({ store }) => {
-        const { exportRejections } = await import('../tracker/triage.js');
+        const { exportRejections } = await import('../tracker/export-rejections.js');
         io.stdout.write(await exportRejections(store, flags.repo));
       });
     });

@@ -1,5 +1,3 @@
-import { constants } from 'node:os';
-
 /** What a command running under `withInterruption` sees. */
 interface Interruption {
   /** Aborted by the first SIGINT or SIGTERM, with `interrupted: SIGTERM received` as its reason. */
@@ -35,5 +33,6 @@ export async function withInterruption<T>(work: (interruption: Interruption) => 
 
 /** The shell's status for a process a signal stopped: 130 for SIGINT, 143 for SIGTERM. */
 export function signalExitCode(signal: NodeJS.Signals): number {
-  return 128 + constants.signals[signal];
+  // node:os is loaded only here: this module is part of the command table every start loads.
+  return 128 + process.getBuiltinModule('node:os').constants.signals[signal];
 }

@@ -1,5 +1,4 @@
 import type { KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { withCliStore } from './database.js';
 import type { CliIo, CliStatus } from './io.js';
@@ -10,7 +9,7 @@ import { subcommand } from './subcommand.js';
 /** Reads a key file named by an option, as text without surrounding whitespace. */
 async function readKeyFile(path: string, option: string): Promise<string> {
   try {
-    return (await readFile(path, 'utf8')).trim();
+    return (await (await import('node:fs/promises')).readFile(path, 'utf8')).trim();
   } catch (error) {
     throw new UsageError(`${option} ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }

@@ -1,4 +1,3 @@
-import { createServer, isIP } from 'node:net';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { MappingRules } from '../engine/index.js';
 import type { AuthConfig } from '../formats/config.js';
@@ -36,6 +35,8 @@ function parseBaseUrlOption(value: string): string {
 /** An IPv4 or IPv6 address, optionally with a /prefix; one per --trust-proxy, which may repeat. */
 function collectProxy(value: string, previous: string[] = []): string[] {
   const [address = '', prefix, ...rest] = value.split('/');
+  // node:net is loaded only here (and when serving): the command table loads at every start.
+  const { isIP } = process.getBuiltinModule('node:net');
   const bits = isIP(address) === 4 ? 32 : isIP(address) === 6 ? 128 : 0;
   if (bits === 0 || rest.length > 0 || (prefix !== undefined && (!/^\d+$/.test(prefix) || Number(prefix) > bits))) {
     throw new InvalidArgumentError('a proxy is an IP address or CIDR range, e.g. 10.0.0.0/8 or 127.0.0.1');
@@ -93,6 +94,7 @@ function listenError(error: unknown, flags: ServeFlags): Error {
 
 /** Fails fast, before `demo` spends time building, when the server could not listen where asked. */
 export async function checkListenable(flags: ServeFlags): Promise<void> {
+  const { createServer } = await import('node:net');
   const probe = createServer();
   await new Promise<void>((resolve, reject) => {
     probe.once('error', (error) => reject(listenError(error, flags)));

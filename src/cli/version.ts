@@ -1,4 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { Command } from 'commander';
 import { subcommand } from './subcommand.js';
 import { compareVersions, matchVersion, parseOperator } from '../version/compare.js';
@@ -33,6 +32,7 @@ class LineBuffer {
  * newline included, `\r` kept): one await per chunk instead of one per line.
  */
 async function* readLineBatches(stream: NodeJS.ReadableStream): AsyncGenerator<string[]> {
+  const { StringDecoder } = await import('node:string_decoder');
   const decoder = new StringDecoder('utf8');
   let pending = '';
   for await (const chunk of stream) {

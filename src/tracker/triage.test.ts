@@ -8,7 +8,8 @@ import { backends, openTestStore, useTestStore } from '../test-support/databases
 import { inputErrorFromAsync } from '../test-support/input-errors.js';
 import { importRejections } from './import-rejections.js';
 import { addTriageSample } from './test-support/triage-sample.js';
-import { countOpenPairs, exportRejections, listTriageHistory, recordTriage, recordTriageBatch, triageQueue } from './triage.js';
+import { exportRejections } from './export-rejections.js';
+import { countOpenPairs, listTriageHistory, recordTriage, recordTriageBatch, triageQueue } from './triage.js';
 import { listAuditEvents } from '../store/test-support/history.js';
 
 const REJECTIONS = `# Windows only

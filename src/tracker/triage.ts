@@ -14,14 +14,12 @@ import { isBranchSupported } from '../engine/end-of-support.js';
 import { amongUnrecorded, queuePage, untriagedSlice } from '../engine/triage-queue.js';
 import { OPEN_UNTRIAGED_STATES, type PairTriage, computedDigest, digestKey, resolvePairTriage, scopeKey, standingEvents } from '../engine/triage.js';
 import { packageNameProblem, vulnerabilityIdProblem } from '../formats/names.js';
-import { formatRejections } from '../formats/rejections.js';
 import {
   type BranchSummary,
   type NamedState,
   type NewTriageEvent,
   type PackageMaintainer,
   type Schema,
-  type Store,
   type OpenStateFilter,
   type UntriagedOpenState,
   type VulnerabilityUrgency,
@@ -31,7 +29,6 @@ import {
   findKnownPackages,
   findStates,
   listBranches,
-  listPackageMaintainers,
   countOpenStates,
   countOpenStatesByPlace,
   foldAscii,
@@ -211,9 +208,9 @@ export async function listTriageHistory(store: WritableStore, filter: TriageHist
   });
 }
 
-const pairKey = (pkg: string, vulnerabilityId: string) => `${pkg}\u0000${vulnerabilityId}`;
+export const pairKey = (pkg: string, vulnerabilityId: string) => `${pkg}\u0000${vulnerabilityId}`;
 
-function eventsByPair(events: readonly TriageEvent[]): Map<string, TriageEvent[]> {
+export function eventsByPair(events: readonly TriageEvent[]): Map<string, TriageEvent[]> {
   const byPair = new Map<string, TriageEvent[]>();
   for (const event of events) {
     const key = pairKey(event.package, event.vulnerabilityId);
@@ -560,44 +557,4 @@ export async function recordRejectionEvents(
   }
   await appendTriageEvents(db, events);
   return events.length;
-}
-
-/** A not-affected decision for every branch, as the export writes it. */
-export interface NotAffectedPair {
-  readonly package: string;
-  readonly vulnerabilityId: string;
-  readonly justification: TriageJustification | null;
-  readonly note: string | null;
-}
-
-/**
- * The pairs whose latest standing every-branch event is `not-affected`, by package and id
- * (of the packages in repository `repo`, when given).
- */
-async function listNotAffected(store: Store, repo?: string): Promise<NotAffectedPair[]> {
-  const inRepo = repo === undefined ? undefined : new Set((await listPackageMaintainers(store.db)).filter((row) => row.repo === repo).map((row) => row.package));
-  const pairs: NotAffectedPair[] = [];
-  for (const events of eventsByPair(await listTriageEvents(store.db)).values()) {
-    const latest = standingEvents(events).filter((event) => event.branches === null).at(-1);
-    if (latest?.status !== 'not-affected' || (inRepo !== undefined && !inRepo.has(latest.package))) continue;
-    pairs.push({ package: latest.package, vulnerabilityId: latest.vulnerabilityId, justification: latest.justification, note: latest.note });
-  }
-  const key = (pair: NotAffectedPair) => pairKey(pair.package, pair.vulnerabilityId);
-  return pairs.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-}
-
-/**
- * Alpine's security-rejections YAML of the current every-branch not-affected decisions; a
- * justification other than `disputed` is written as a `justification: NAME` comment line, so
- * importing the file gives the same decisions back.
- */
-export async function exportRejections(store: Store, repo?: string): Promise<string> {
-  const pairs = await listNotAffected(store, repo);
-  return formatRejections(
-    pairs.map((pair) => {
-      const justification = pair.justification === null || pair.justification === 'disputed' ? [] : [`justification: ${pair.justification}`];
-      const comment = [...justification, ...(pair.note === null ? [] : [pair.note])].join('\n');
-      return { package: pair.package, id: pair.vulnerabilityId, comment: comment === '' ? null : comment };
-    }),
-  );
 }
