@@ -46,6 +46,11 @@ export interface ServerOptions {
   readonly auth?: AuthOptions;
   /** Exchange with peer trackers (inbox, suggestions, outbox); without it the server has none. */
   readonly exchange?: ExchangeOptions;
+  /**
+   * Origins `POST /api/branch/:branch/security-data` reads per slice when it builds a branch's
+   * answers, with a turn of the event loop between slices (500 when absent).
+   */
+  readonly securityDataOriginsPerSlice?: number;
   /** Today as `YYYY-MM-DD`, for end-of-support; the clock's UTC day when absent (tests pass a day from their data). */
   readonly today?: () => string;
 }
@@ -168,7 +173,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
 
   await registerAuth(app, context, options.auth ?? { roles: { securityTeam: NOBODY, admins: NOBODY } });
-  registerRoutes(app, context);
+  registerRoutes(app, context, options.securityDataOriginsPerSlice);
   if (options.exchange !== undefined) {
     registerInboxRoutes(app, context, options.exchange);
     registerSuggestionRoutes(app, context, options.exchange);

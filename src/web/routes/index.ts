@@ -19,14 +19,14 @@ import { registerStaticRoutes } from './static.js';
 import { registerTriageRoutes } from './triage.js';
 import { registerVulnerabilityTriageRoute, vulnerabilityResource } from './vulnerability.js';
 
-/** Every route of the tracker, by concern. */
-export function registerRoutes(app: FastifyInstance, web: WebContext): void {
+/** Every route of the tracker, by concern; `securityDataOriginsPerSlice` tunes the security-data route (see ServerOptions). */
+export function registerRoutes(app: FastifyInstance, web: WebContext, securityDataOriginsPerSlice?: number): void {
   registerStaticRoutes(app, web);
   registerResource(app, web, homeResource);
   registerResource(app, web, vulnerabilityResource);
   registerResource(app, web, packageResource);
   registerResource(app, web, branchResource);
-  registerSecurityDataRoute(app, web);
+  registerSecurityDataRoute(app, web, securityDataOriginsPerSlice);
   registerResource(app, web, maintainersResource);
   registerResource(app, web, maintainerResource);
   registerResource(app, web, orphansResource);

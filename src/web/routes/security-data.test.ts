@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, type SecurityDataJson, securityDataToJson } from '../../scan/tracker-api.js';
 import { trackerSecurityData } from '../../scan/tracker.js';
-import { listBranches } from '../../store/index.js';
+import { listBranches, listSecurityDataPackages } from '../../store/index.js';
 import { type TestStore, backends } from '../../test-support/databases.js';
 import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
 
@@ -12,6 +12,12 @@ const PATH = '/api/branch/3.16/security-data';
 /** Moves the data version on, as any import that writes does. */
 async function bumpDataVersion(store: TestStore): Promise<void> {
   await store.db.updateTable('data_version').set({ version: sql`version + 1` }).where('id', '=', 1).execute();
+}
+
+/** The ids of a branch's repositories. */
+async function repositoryIds(store: TestStore, branch: string): Promise<number[]> {
+  const found = (await listBranches(store.db)).find((candidate) => candidate.name === branch);
+  return (found?.repositories ?? []).map((repository) => repository.id);
 }
 
 describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) => {
@@ -35,8 +41,10 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
     expect(Object.keys(body.fixes).sort()).toEqual(origins);
     expect(Object.keys(body.published).sort()).toEqual(origins);
     expect(body.repos).toEqual(['community', 'main']);
-    // The data version, listBranches' 3, the triage events, then secfixes, published versions and states of each of the 2 repositories.
-    expect(web().queries.count).toBe(11);
+    // The data version, listBranches' 3, the branch's package names, then per slice of 100 of them the triage
+    // events and the secfixes, published versions and states of each of the 2 repositories.
+    const readBranch = 5 + 7 * Math.ceil((await listSecurityDataPackages(web().store.db, await repositoryIds(web().store, '3.16'))).length / 100);
+    expect(web().queries.count).toBe(readBranch);
     // Another request, whatever its names, reads only the data version: the branch is looked up in memory.
     web().queries.count = 0;
     const names = Array.from({ length: MAX_REQUEST_PACKAGES }, (_, index) => (index === 0 ? 'busybox' : `absent-${index}`));
@@ -47,7 +55,7 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
     await bumpDataVersion(web().store);
     web().queries.count = 0;
     expect((await post(PATH, { packages: origins })).json<SecurityDataJson>()).toEqual(expected);
-    expect(web().queries.count).toBe(11);
+    expect(web().queries.count).toBe(readBranch);
   });
 
   it('answers an empty list with the branch alone, so a scan of a system without packages still learns its repositories', async () => {
@@ -134,5 +142,23 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
     expect((await answer).statusCode).toBe(200);
     // The demo's 3.16 holds over a thousand entries, built a few hundred a turn.
     expect(answeredMeanwhile).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe.each(backends)('%s POST /api/branch/:branch/security-data built two origins a slice', (backend) => {
+  const web = useWebFixture(backend, { contents: 'demo' }, { securityDataOriginsPerSlice: 2 });
+
+  it("answers every origin of the branch byte for byte as reading the whole branch at once gives it, each section in the request's order", async () => {
+    const whole = securityDataToJson(await trackerSecurityData(web().store.db, TEST_BASE_URL, '3.16'));
+    const sections = ['fixes', 'open', 'rejected', 'notAffected', 'published'] as const;
+    // Reversed, so the answer's order is the request's and not the one slices are read in.
+    const origins = [...new Set(sections.flatMap((name) => Object.keys(whole[name])))].sort().reverse();
+    // Hundreds of slice boundaries, with origins on both sides of each in several sections.
+    expect(origins.length).toBeGreaterThan(500);
+    const inRequestOrder = (section: Readonly<Record<string, unknown>>) => Object.fromEntries(origins.flatMap((origin) => (origin in section ? [[origin, section[origin]]] : [])));
+    const expected = JSON.stringify({ ...whole, ...Object.fromEntries(sections.map((name) => [name, inRequestOrder(whole[name])])) });
+    const response = await web().app.inject({ method: 'POST', url: PATH, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ packages: origins }) });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe(expected);
   });
 });

@@ -1,7 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, SECURITY_DATA_ROUTE, type SecurityDataJson, securityDataToJson } from '../../scan/tracker-api.js';
-import { UnknownBranchError, trackerSecurityData } from '../../scan/tracker.js';
+import { UnknownBranchError, trackerSecurityDataSlices } from '../../scan/tracker.js';
 import { nestsDeeperThan } from '../../formats/json-depth.js';
 import { getDataVersion } from '../../store/index.js';
 import { HttpError, badRequest } from '../errors.js';
@@ -40,59 +40,54 @@ function parseRequest(body: unknown): string[] {
 }
 
 const SECTIONS = ['fixes', 'open', 'rejected', 'notAffected', 'published'] as const;
+type SectionName = (typeof SECTIONS)[number];
 
 /**
  * A whole branch's security data as answer text: the fields every answer shares, and each
- * origin's JSON per section. It depends only on the data version, so it is built once per
- * version and a request is answered by looking its origins up.
+ * origin's entry (`"origin":JSON`) per section. It depends only on the data version, so it is
+ * built once per version and a request is answered by looking its origins up.
  */
 interface BranchAnswers {
   /** `{"branch":...,"repos":...,"sources":...` without the closing brace. */
   readonly head: string;
-  readonly sections: Readonly<Record<(typeof SECTIONS)[number], ReadonlyMap<string, string>>>;
+  readonly sections: Readonly<Record<SectionName, ReadonlyMap<string, string>>>;
 }
 
 /**
- * Origins whose answer text is written in one turn of the event loop. A full-size branch has tens
- * of thousands of entries; writing them in one go held every other request (/healthz included)
- * for seconds on the first request after a data change.
+ * Origins read and written per slice of a branch's answers: at full size (5,000 origins per
+ * repository) a slice of 100 is some 20 ms of work.
  */
-const ORIGINS_PER_TURN = 200;
+const DEFAULT_ORIGINS_PER_SLICE = 100;
 
-/** Each origin's value as JSON text, a slice per turn of the event loop. */
-async function textsByOrigin(section: Readonly<Record<string, unknown>>): Promise<Map<string, string>> {
-  const texts = new Map<string, string>();
-  for (const [origin, value] of Object.entries(section)) {
-    texts.set(origin, JSON.stringify(value));
-    if (texts.size % ORIGINS_PER_TURN === 0) await setImmediate();
+/**
+ * The branch's answers, read and written a slice of origins at a time with a turn of the event
+ * loop between slices: at full size the whole branch is over a second of work, which in one go
+ * held every other request (/healthz included).
+ */
+async function loadBranchAnswers(web: WebContext, branch: string, originsPerSlice: number): Promise<BranchAnswers> {
+  let head = '';
+  const sections = Object.fromEntries(SECTIONS.map((name) => [name, new Map<string, string>()])) as Record<SectionName, Map<string, string>>;
+  for await (const slice of trackerSecurityDataSlices(web.db, web.origin(), branch, originsPerSlice)) {
+    const json: SecurityDataJson = securityDataToJson(slice);
+    // Every slice has the branch's own fields, the answer's head.
+    head = JSON.stringify(Object.fromEntries(Object.entries(json).filter(([key]) => !(SECTIONS as readonly string[]).includes(key)))).slice(0, -1);
+    for (const name of SECTIONS) {
+      for (const [origin, value] of Object.entries(json[name])) sections[name].set(origin, `${JSON.stringify(origin)}:${JSON.stringify(value)}`);
+    }
+    await setImmediate();
   }
-  return texts;
+  return { head, sections };
 }
 
-async function loadBranchAnswers(web: WebContext, branch: string): Promise<BranchAnswers> {
-  const data = await trackerSecurityData(web.db, web.origin(), branch);
-  await setImmediate();
-  const json: SecurityDataJson = securityDataToJson(data);
-  await setImmediate();
-  const { fixes, open, rejected, notAffected, published, ...shared } = json;
-  return {
-    head: JSON.stringify(shared).slice(0, -1),
-    sections: {
-      fixes: await textsByOrigin(fixes),
-      open: await textsByOrigin(open),
-      rejected: await textsByOrigin(rejected),
-      notAffected: await textsByOrigin(notAffected),
-      published: await textsByOrigin(published),
-    },
-  };
-}
-
+/** The answer to `origins`: each section's entries in the order the request names them. */
 function answerText(answers: BranchAnswers, origins: readonly string[]): string {
   const sections = SECTIONS.map((name) => {
-    const entries = origins.flatMap((origin) => {
-      const value = answers.sections[name].get(origin);
-      return value === undefined ? [] : [`${JSON.stringify(origin)}:${value}`];
-    });
+    const texts = answers.sections[name];
+    const entries: string[] = [];
+    for (const origin of origins) {
+      const entry = texts.get(origin);
+      if (entry !== undefined) entries.push(entry);
+    }
     return `"${name}":{${entries.join(',')}}`;
   });
   return `${answers.head},${sections.join(',')}}`;
@@ -105,12 +100,12 @@ function answerText(answers: BranchAnswers, origins: readonly string[]): string 
  * so it is neither negotiated nor cached by URL, and errors are always JSON. Its own scope
  * parses JSON with a small body limit and a nesting check before parsing.
  */
-export function registerSecurityDataRoute(app: FastifyInstance, web: WebContext): void {
+export function registerSecurityDataRoute(app: FastifyInstance, web: WebContext, originsPerSlice = DEFAULT_ORIGINS_PER_SLICE): void {
   /** Per branch, its answers for the data version they were built at. */
   const built = new Map<string, VersionedBuild<BranchAnswers>>();
   const answersFor = async (branch: string): Promise<BranchAnswers> => {
     const { version } = await getDataVersion(web.db);
-    return builtAtVersion(built, branch, version, () => loadBranchAnswers(web, branch));
+    return builtAtVersion(built, branch, version, () => loadBranchAnswers(web, branch, originsPerSlice));
   };
 
   void app.register((scope, _options, done) => {
