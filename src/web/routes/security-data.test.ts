@@ -1,9 +1,10 @@
-import { setImmediate } from 'node:timers/promises';
+import { Writable } from 'node:stream';
+import { setImmediate, setTimeout } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, type SecurityDataJson, securityDataToJson } from '../../scan/tracker-api.js';
 import { trackerSecurityData } from '../../scan/tracker.js';
-import { listBranches, listSecurityDataPackages } from '../../store/index.js';
+import { getDataVersion, listBranches, listSecurityDataPackages } from '../../store/index.js';
 import { type TestStore, backends } from '../../test-support/databases.js';
 import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
 
@@ -146,7 +147,7 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
 });
 
 describe.each(backends)('%s POST /api/branch/:branch/security-data built two origins a slice', (backend) => {
-  const web = useWebFixture(backend, { contents: 'demo' }, { securityDataOriginsPerSlice: 2 });
+  const web = useWebFixture(backend, { contents: 'demo' }, { securityData: { originsPerSlice: 2 } });
 
   it("answers every origin of the branch byte for byte as reading the whole branch at once gives it, each section in the request's order", async () => {
     const whole = securityDataToJson(await trackerSecurityData(web().store.db, TEST_BASE_URL, '3.16'));
@@ -160,5 +161,42 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data built two ori
     const response = await web().app.inject({ method: 'POST', url: PATH, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ packages: origins }) });
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe(expected);
+  });
+});
+
+describe.each(backends)('%s security data built ahead of requests', (backend) => {
+  /** The server's log lines: which branches it built at which data version, and any error. */
+  const built: string[] = [];
+  const errors: unknown[] = [];
+  const log = new Writable({
+    write(chunk: Buffer, _encoding, next) {
+      const line = JSON.parse(chunk.toString()) as { level: number; msg: string; branch?: string; dataVersion?: number };
+      if (line.msg === 'security data built') built.push(`${line.branch} ${line.dataVersion}`);
+      if (line.level >= 50) errors.push(line);
+      next();
+    },
+  });
+  const web = useWebFixture(backend, { contents: 'demo' }, { logger: { level: 'info', stream: log }, securityData: { checkEveryMs: 10 } });
+
+  /** Waits until the server has built every branch at the current data version. */
+  async function builtAhead(): Promise<void> {
+    const { version } = await getDataVersion(web().store.db);
+    const expected = (await listBranches(web().store.db)).map((branch) => `${branch.name} ${version}`);
+    while (!expected.every((line) => built.includes(line))) await setTimeout(5);
+  }
+
+  it('builds every branch once listening, and again for each new data version, and answers from what it built', async () => {
+    const busybox = () => web().app.inject({ method: 'POST', url: PATH, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ packages: ['busybox'] }) });
+    await web().app.listen({ port: 0, host: '127.0.0.1' });
+    await builtAhead();
+    const fixes = securityDataToJson(await trackerSecurityData(web().store.db, TEST_BASE_URL, '3.16', ['busybox'])).fixes['busybox'];
+    expect(fixes?.length).toBeGreaterThan(0);
+    // Gone from the store without a new data version: the answer is what was built before.
+    await web().store.db.deleteFrom('secfix').where('package', '=', 'busybox').execute();
+    expect((await busybox()).json<SecurityDataJson>().fixes['busybox']).toEqual(fixes);
+    await bumpDataVersion(web().store);
+    await builtAhead();
+    expect((await busybox()).json<SecurityDataJson>().fixes['busybox']).toBeUndefined();
+    expect(errors).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, SECURITY_DATA_ROUTE, type SecurityDataJson, securityDataToJson } from '../../scan/tracker-api.js';
 import { UnknownBranchError, trackerSecurityDataSlices } from '../../scan/tracker.js';
 import { nestsDeeperThan } from '../../formats/json-depth.js';
-import { getDataVersion } from '../../store/index.js';
+import { getDataVersion, listBranches } from '../../store/index.js';
 import { HttpError, badRequest } from '../errors.js';
 import { type VersionedBuild, builtAtVersion } from '../per-version.js';
 import type { WebContext } from '../web-context.js';
@@ -59,12 +59,24 @@ interface BranchAnswers {
  */
 const DEFAULT_ORIGINS_PER_SLICE = 100;
 
+/** How often a listening server looks for a new data version to build every branch's answers for. */
+const DEFAULT_CHECK_EVERY_MS = 10_000;
+
+/** How the route builds a branch's answers (ServerOptions.securityData). */
+export interface SecurityDataOptions {
+  /** Origins read per slice, with a turn of the event loop between slices (100 when absent). */
+  readonly originsPerSlice?: number;
+  /** How often a listening server looks for a new data version, to build every branch's answers before a scan asks (10 s when absent). */
+  readonly checkEveryMs?: number;
+}
+
 /**
  * The branch's answers, read and written a slice of origins at a time with a turn of the event
  * loop between slices: at full size the whole branch is over a second of work, which in one go
- * held every other request (/healthz included).
+ * held every other request (/healthz included). `betweenSlices` gives that turn, and may stop
+ * the build (throwing) or hold it longer.
  */
-async function loadBranchAnswers(web: WebContext, branch: string, originsPerSlice: number): Promise<BranchAnswers> {
+async function loadBranchAnswers(web: WebContext, branch: string, originsPerSlice: number, betweenSlices: () => Promise<void>): Promise<BranchAnswers> {
   let head = '';
   const sections = Object.fromEntries(SECTIONS.map((name) => [name, new Map<string, string>()])) as Record<SectionName, Map<string, string>>;
   for await (const slice of trackerSecurityDataSlices(web.db, web.origin(), branch, originsPerSlice)) {
@@ -74,7 +86,7 @@ async function loadBranchAnswers(web: WebContext, branch: string, originsPerSlic
     for (const name of SECTIONS) {
       for (const [origin, value] of Object.entries(json[name])) sections[name].set(origin, `${JSON.stringify(origin)}:${JSON.stringify(value)}`);
     }
-    await setImmediate();
+    await betweenSlices();
   }
   return { head, sections };
 }
@@ -100,13 +112,67 @@ function answerText(answers: BranchAnswers, origins: readonly string[]): string 
  * so it is neither negotiated nor cached by URL, and errors are always JSON. Its own scope
  * parses JSON with a small body limit and a nesting check before parsing.
  */
-export function registerSecurityDataRoute(app: FastifyInstance, web: WebContext, originsPerSlice = DEFAULT_ORIGINS_PER_SLICE): void {
+export function registerSecurityDataRoute(app: FastifyInstance, web: WebContext, options: SecurityDataOptions = {}): void {
+  const originsPerSlice = options.originsPerSlice ?? DEFAULT_ORIGINS_PER_SLICE;
   /** Per branch, its answers for the data version they were built at. */
   const built = new Map<string, VersionedBuild<BranchAnswers>>();
+  const closing = new AbortController();
+  const betweenSlices = async () => {
+    await setImmediate();
+    closing.signal.throwIfAborted();
+  };
+  /** The builds requests started and wait for, which a build ahead of requests gives way to. */
+  const requested = new Set<Promise<BranchAnswers>>();
+  const aheadBetweenSlices = async () => {
+    await betweenSlices();
+    while (requested.size > 0) await Promise.allSettled([...requested]);
+  };
   const answersFor = async (branch: string): Promise<BranchAnswers> => {
     const { version } = await getDataVersion(web.db);
-    return builtAtVersion(built, branch, version, () => loadBranchAnswers(web, branch, originsPerSlice));
+    return builtAtVersion(built, branch, version, () => {
+      const build = loadBranchAnswers(web, branch, originsPerSlice, betweenSlices);
+      requested.add(build);
+      const forget = () => requested.delete(build);
+      build.then(forget, forget);
+      return build;
+    });
   };
+
+  // Once listening, every branch's answers are built ahead of requests, and again for each new
+  // data version, so a scan rarely waits for a build. Never under inject (tests): onListen does not run.
+  let builtAhead: number | undefined;
+  let building: Promise<void> | undefined;
+  const buildAhead = async () => {
+    const { version } = await getDataVersion(web.db);
+    if (version === builtAhead) return;
+    for (const { name } of await listBranches(web.db)) {
+      const start = performance.now();
+      await builtAtVersion(built, name, version, () => loadBranchAnswers(web, name, originsPerSlice, aheadBetweenSlices));
+      app.log.info({ branch: name, dataVersion: version, ms: Math.round(performance.now() - start) }, 'security data built');
+    }
+    builtAhead = version;
+  };
+  const check = () => {
+    building ??= buildAhead()
+      .catch((error: unknown) => {
+        if (!closing.signal.aborted) app.log.error({ err: error }, 'building the security data ahead of requests failed');
+      })
+      .finally(() => {
+        building = undefined;
+      });
+  };
+  let checks: NodeJS.Timeout | undefined;
+  app.addHook('onListen', (done) => {
+    check();
+    checks = setInterval(check, options.checkEveryMs ?? DEFAULT_CHECK_EVERY_MS).unref();
+    done();
+  });
+  // After the requests in flight are answered: stops a build between slices, before the store closes.
+  app.addHook('onClose', async () => {
+    clearInterval(checks);
+    closing.abort();
+    await building;
+  });
 
   void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers();
