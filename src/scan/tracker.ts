@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import { InputError } from '../base/input-error.js';
 import { type BranchSummary, type Schema, listBranches, listSecurityDataPackages, listPublishedVersions, listSecfixes, listStates, listTriageEvents } from '../store/index.js';
 import type { TriageEvent } from '../base/triage.js';
-import { standingTriage } from '../engine/triage.js';
+import { OPEN_UNTRIAGED_STATES, standingTriage } from '../engine/triage.js';
+import type { StateName } from '../base/states.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import type { FixLine, OpenVulnerability, SecurityData } from '../engine/scan-model.js';
 import { triageStates } from '../tracker/triage.js';
@@ -20,6 +21,13 @@ import { triageStates } from '../tracker/triage.js';
  * a list, the whole branch; the web server reads the whole branch once per data version, in
  * slices of origins.
  */
+
+/**
+ * The states in which a pair without triage events can matter here: open (a vulnerability with
+ * no fix), rejected and not-affected. Without a triage event, a fixed or unknown pair adds
+ * nothing, and at full size those are four in ten of a branch's states.
+ */
+const UNTRIAGED_STATES_USED: readonly StateName[] = [...OPEN_UNTRIAGED_STATES, 'rejected', 'not-affected'];
 
 function append<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
@@ -106,7 +114,7 @@ async function readSecurityData(db: Kysely<Schema>, description: string, found: 
     const [secfixes, versions, states] = await Promise.all([
       listSecfixes(db, repository.id, origins),
       listPublishedVersions(db, repository.id, origins),
-      listStates(db, repository.id, origins),
+      listStates(db, repository.id, origins, UNTRIAGED_STATES_USED),
     ]);
     for (const secfix of secfixes) append(fixes, secfix.package, { version: secfix.version, id: secfix.vulnerabilityId, repo: repository.name });
     for (const { origin, version } of versions) {

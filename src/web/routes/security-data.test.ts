@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, type SecurityDataJson, securityDataToJson } from '../../scan/tracker-api.js';
 import { trackerSecurityData } from '../../scan/tracker.js';
+import { recordTriage } from '../../tracker/triage.js';
 import { getDataVersion, listBranches, listSecurityDataPackages } from '../../store/index.js';
 import { type TestStore, backends } from '../../test-support/databases.js';
 import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
@@ -161,6 +162,28 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data built two ori
     const response = await web().app.inject({ method: 'POST', url: PATH, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ packages: origins }) });
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe(expected);
+  });
+
+  it('answers a pair open by triage whatever its computed state, though untriaged pairs in that state are not read', async () => {
+    const pair = await web()
+      .store.db.selectFrom('state as s')
+      .innerJoin('repository as r', 'r.id', 's.repository_id')
+      .innerJoin('branch as b', 'b.id', 'r.branch_id')
+      .where('b.name', '=', '3.16')
+      .where('s.state', 'in', ['unknown', 'fixed'])
+      .where('s.fixed_version', 'is', null)
+      .select(['s.package', 's.vulnerability_id'])
+      .orderBy('s.package')
+      .orderBy('s.vulnerability_id')
+      .executeTakeFirstOrThrow();
+    const openIds = async () => {
+      const response = await web().app.inject({ method: 'POST', url: PATH, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ packages: [pair.package] }) });
+      return (response.json<SecurityDataJson>().open[pair.package] ?? []).map((entry) => entry.id);
+    };
+    expect(await openIds()).not.toContain(pair.vulnerability_id);
+    await recordTriage(web().store, { packages: [pair.package], vulnerabilities: [pair.vulnerability_id], status: 'affected' }, 'ann@example.org');
+    await bumpDataVersion(web().store);
+    expect(await openIds()).toContain(pair.vulnerability_id);
   });
 });
 
