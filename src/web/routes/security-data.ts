@@ -126,21 +126,21 @@ export function registerSecurityDataRoute(app: FastifyInstance, web: WebContext,
     await setImmediate();
     closing.signal.throwIfAborted();
   };
-  /** The builds requests started and wait for, which a build ahead of requests gives way to. */
-  const requested = new Set<Promise<BranchAnswers>>();
+  /** Work requests wait for (the builds they started, the answers being written), which a build ahead of requests gives way to. */
+  const requestWork = new Set<Promise<unknown>>();
+  const forRequest = <T>(work: Promise<T>): Promise<T> => {
+    requestWork.add(work);
+    const forget = () => requestWork.delete(work);
+    work.then(forget, forget);
+    return work;
+  };
   const aheadBetweenSlices = async () => {
     await betweenSlices();
-    while (requested.size > 0) await Promise.allSettled([...requested]);
+    while (requestWork.size > 0) await Promise.allSettled([...requestWork]);
   };
   const answersFor = async (branch: string): Promise<BranchAnswers> => {
     const { version } = await getDataVersion(web.db);
-    return builtAtVersion(built, branch, version, () => {
-      const build = loadBranchAnswers(web, branch, originsPerSlice, betweenSlices);
-      requested.add(build);
-      const forget = () => requested.delete(build);
-      build.then(forget, forget);
-      return build;
-    });
+    return builtAtVersion(built, branch, version, () => forRequest(loadBranchAnswers(web, branch, originsPerSlice, betweenSlices)));
   };
 
   // Once listening, every branch's answers are built ahead of requests, and again for each new
@@ -210,7 +210,7 @@ export function registerSecurityDataRoute(app: FastifyInstance, web: WebContext,
         const origins = parseRequest(request.body);
         try {
           const answers = await answersFor(request.params.branch);
-          return await reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(await answerText(answers, origins));
+          return await reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(await forRequest(answerText(answers, origins)));
         } catch (error) {
           if (error instanceof UnknownBranchError) throw new HttpError(404, error.problem);
           throw error;
