@@ -55,7 +55,7 @@ interface BranchAnswers {
 
 /**
  * Origins read and written per slice of a branch's answers: at full size (5,000 origins per
- * repository) a slice of 100 is some 20 ms of work.
+ * repository) a slice of 100 measured 20-80 ms of CPU on a loaded 2-core machine.
  */
 const DEFAULT_ORIGINS_PER_SLICE = 100;
 
