@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import { InputError } from '../base/input-error.js';
-import { type Schema, listBranches, listPublishedVersions, listSecfixes, listStates, listTriageEvents } from '../store/index.js';
+import { type BranchSummary, type Schema, listBranches, listSecurityDataPackages, listPublishedVersions, listSecfixes, listStates, listTriageEvents } from '../store/index.js';
 import type { TriageEvent } from '../base/triage.js';
-import { standingTriage } from '../engine/triage.js';
+import { OPEN_UNTRIAGED_STATES, standingTriage } from '../engine/triage.js';
+import type { StateName } from '../base/states.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import type { FixLine, OpenVulnerability, SecurityData } from '../engine/scan-model.js';
 import { triageStates } from '../tracker/triage.js';
@@ -17,8 +18,16 @@ import { triageStates } from '../tracker/triage.js';
  * a pair the tracker holds not affected: a standing triage `not-affected` for the branch, or a
  * decided `not-affected` state no triage overrules.
  * Only the given origins are read, so a scan touches a few hundred rows, not the branch; without
- * a list, the whole branch (which the web server reads once per data version).
+ * a list, the whole branch; the web server reads the whole branch once per data version, in
+ * slices of origins.
  */
+
+/**
+ * The states in which a pair without triage events can matter here: open (a vulnerability with
+ * no fix), rejected and not-affected. Without a triage event, a fixed or unknown pair adds
+ * nothing, and at full size those are four in ten of a branch's states.
+ */
+const UNTRIAGED_STATES_USED: readonly StateName[] = [...OPEN_UNTRIAGED_STATES, 'rejected', 'not-affected'];
 
 function append<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
@@ -52,17 +61,44 @@ export class UnknownBranchError extends InputError {
   }
 }
 
+/** The branch named `branch`; UnknownBranchError when the database has none. */
+async function branchNamed(db: Kysely<Schema>, description: string, branch: string): Promise<BranchSummary> {
+  const branches = await listBranches(db);
+  const found = branches.find((candidate) => candidate.name === branch);
+  if (found === undefined) {
+    throw new UnknownBranchError(description, branch, branches.map((candidate) => candidate.name));
+  }
+  return found;
+}
+
 /**
  * The branch's security data for the given origins; `description` names the database (or the
  * tracker) in the data's sources and in errors. Throws UnknownBranchError when there is no
  * such branch.
  */
 export async function trackerSecurityData(db: Kysely<Schema>, description: string, branch: string, origins?: readonly string[]): Promise<SecurityData> {
-  const branches = await listBranches(db);
-  const found = branches.find((candidate) => candidate.name === branch);
-  if (found === undefined) {
-    throw new UnknownBranchError(description, branch, branches.map((candidate) => candidate.name));
-  }
+  return readSecurityData(db, description, await branchNamed(db, description, branch), origins);
+}
+
+/**
+ * The whole branch's security data, a slice of at most `originsPerSlice` origins at a time: every
+ * origin any of its data concerns is in exactly one slice, with all its data, as
+ * `trackerSecurityData` gives it for those origins. Reading the whole branch at once takes a
+ * second or more of work at full size; a reader that pauses between slices lets other work in.
+ * There is always at least one slice, and each carries the branch's own fields.
+ */
+export async function* trackerSecurityDataSlices(db: Kysely<Schema>, description: string, branch: string, originsPerSlice: number): AsyncGenerator<SecurityData> {
+  const found = await branchNamed(db, description, branch);
+  const origins = await listSecurityDataPackages(db, found.repositories.map((repository) => repository.id));
+  let start = 0;
+  do {
+    yield await readSecurityData(db, description, found, origins.slice(start, start + originsPerSlice));
+    start += originsPerSlice;
+  } while (start < origins.length);
+}
+
+async function readSecurityData(db: Kysely<Schema>, description: string, found: BranchSummary, origins: readonly string[] | undefined): Promise<SecurityData> {
+  const branch = found.name;
   const fixes = new Map<string, FixLine[]>();
   const open = new Map<string, OpenVulnerability[]>();
   const rejected = new Map<string, Set<string>>();
@@ -78,7 +114,7 @@ export async function trackerSecurityData(db: Kysely<Schema>, description: strin
     const [secfixes, versions, states] = await Promise.all([
       listSecfixes(db, repository.id, origins),
       listPublishedVersions(db, repository.id, origins),
-      listStates(db, repository.id, origins),
+      listStates(db, repository.id, origins, UNTRIAGED_STATES_USED),
     ]);
     for (const secfix of secfixes) append(fixes, secfix.package, { version: secfix.version, id: secfix.vulnerabilityId, repo: repository.name });
     for (const { origin, version } of versions) {

@@ -16,6 +16,7 @@ import { jsonText, requestFormat } from './resource.js';
 import { ResponseCache } from './response-cache.js';
 import { type ExchangeOptions, advertiseInbox, registerInboxRoutes } from './routes/inbox.js';
 import { registerRoutes } from './routes/index.js';
+import type { SecurityDataOptions } from './routes/security-data.js';
 import { registerSuggestionRoutes } from './routes/suggestions.js';
 import type { ExternalLink } from './urls.js';
 import { errorPage } from './views/error.js';
@@ -46,6 +47,11 @@ export interface ServerOptions {
   readonly auth?: AuthOptions;
   /** Exchange with peer trackers (inbox, suggestions, outbox); without it the server has none. */
   readonly exchange?: ExchangeOptions;
+  /**
+   * How `POST /api/branch/:branch/security-data` builds a branch's answers: origins per slice, and
+   * how often a listening server checks for new data to build every branch's answers ahead.
+   */
+  readonly securityData?: SecurityDataOptions;
   /** Today as `YYYY-MM-DD`, for end-of-support; the clock's UTC day when absent (tests pass a day from their data). */
   readonly today?: () => string;
 }
@@ -168,7 +174,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
 
   await registerAuth(app, context, options.auth ?? { roles: { securityTeam: NOBODY, admins: NOBODY } });
-  registerRoutes(app, context);
+  registerRoutes(app, context, options.securityData);
   if (options.exchange !== undefined) {
     registerInboxRoutes(app, context, options.exchange);
     registerSuggestionRoutes(app, context, options.exchange);

@@ -290,6 +290,24 @@ export async function listPublishedVersions(
   }));
 }
 
+/**
+ * Every package name the security data of these repositories can concern, sorted and distinct:
+ * their source packages, the packages of their secfixes and states, and every package with a
+ * triage event (whose standing event may name any branch).
+ */
+export async function listSecurityDataPackages(db: Kysely<Schema>, repositoryIds: readonly number[]): Promise<string[]> {
+  const triaged = db.selectFrom('triage_event').select('package').distinct();
+  const query =
+    repositoryIds.length === 0
+      ? triaged
+      : triaged
+          .union(db.selectFrom('source_package').select('name as package').where('repository_id', 'in', repositoryIds))
+          .union(db.selectFrom('secfix').select('package').where('repository_id', 'in', repositoryIds))
+          .union(db.selectFrom('state').select('package').where('repository_id', 'in', repositoryIds));
+  const rows = await query.orderBy('package').execute();
+  return rows.map((row) => row.package);
+}
+
 /** The versions these repositories currently publish, every architecture's: just names and versions, unordered. */
 export function listPublishedOriginVersions(
   db: Kysely<Schema>,

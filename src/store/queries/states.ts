@@ -291,15 +291,19 @@ export function listedState(row: Pick<Selectable<StateTable>, 'repository_id' | 
 
 /**
  * A repository's states, optionally only of some packages, by package and id; the evidence only
- * of a pair with a triage event (a standing event's digest compares it).
+ * of a pair with a triage event (a standing event's digest compares it). With `untriagedStates`,
+ * a pair without a triage event only when its state is one of those.
  */
-export async function listStates(db: Kysely<Schema>, repositoryId: number, packages?: readonly string[]): Promise<ListedState[]> {
-  const query = db
+export async function listStates(db: Kysely<Schema>, repositoryId: number, packages?: readonly string[], untriagedStates?: readonly StateName[]): Promise<ListedState[]> {
+  let query = db
     .selectFrom('state as s')
     .select((eb) => listedStateColumns(eb, hasTriageEvent(eb)))
     .where('s.repository_id', '=', repositoryId)
     .orderBy('s.package')
     .orderBy('s.vulnerability_id');
+  if (untriagedStates !== undefined) {
+    query = query.where((eb) => (untriagedStates.length === 0 ? hasTriageEvent(eb) : eb.or([eb('s.state', 'in', untriagedStates), hasTriageEvent(eb)])));
+  }
   const rows = packages === undefined ? await query.execute() : (await Promise.all(chunks([...new Set(packages)], IN_LIST_SIZE).map((batch) => query.where('s.package', 'in', batch).execute()))).flat();
   return rows.map(listedState);
 }

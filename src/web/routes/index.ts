@@ -14,19 +14,19 @@ import { orphansResource } from './orphans.js';
 import { packageResource } from './package.js';
 import { qualityResource } from './quality.js';
 import { searchResource } from './search.js';
-import { registerSecurityDataRoute } from './security-data.js';
+import { type SecurityDataOptions, registerSecurityDataRoute } from './security-data.js';
 import { registerStaticRoutes } from './static.js';
 import { registerTriageRoutes } from './triage.js';
 import { registerVulnerabilityTriageRoute, vulnerabilityResource } from './vulnerability.js';
 
 /** Every route of the tracker, by concern. */
-export function registerRoutes(app: FastifyInstance, web: WebContext): void {
+export function registerRoutes(app: FastifyInstance, web: WebContext, securityData?: SecurityDataOptions): void {
   registerStaticRoutes(app, web);
   registerResource(app, web, homeResource);
   registerResource(app, web, vulnerabilityResource);
   registerResource(app, web, packageResource);
   registerResource(app, web, branchResource);
-  registerSecurityDataRoute(app, web);
+  registerSecurityDataRoute(app, web, securityData);
   registerResource(app, web, maintainersResource);
   registerResource(app, web, maintainerResource);
   registerResource(app, web, orphansResource);

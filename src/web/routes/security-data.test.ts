@@ -1,9 +1,11 @@
-import { setImmediate } from 'node:timers/promises';
+import { Writable } from 'node:stream';
+import { setImmediate, setTimeout } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { MAX_PACKAGE_NAME_LENGTH, MAX_REQUEST_PACKAGES, type SecurityDataJson, securityDataToJson } from '../../scan/tracker-api.js';
 import { trackerSecurityData } from '../../scan/tracker.js';
-import { listBranches } from '../../store/index.js';
+import { recordTriage } from '../../tracker/triage.js';
+import { getDataVersion, listBranches, listSecurityDataPackages } from '../../store/index.js';
 import { type TestStore, backends } from '../../test-support/databases.js';
 import { TEST_BASE_URL, useWebFixture } from '../test-support/web-fixture.js';
 
@@ -12,6 +14,12 @@ const PATH = '/api/branch/3.16/security-data';
 /** Moves the data version on, as any import that writes does. */
 async function bumpDataVersion(store: TestStore): Promise<void> {
   await store.db.updateTable('data_version').set({ version: sql`version + 1` }).where('id', '=', 1).execute();
+}
+
+/** The ids of a branch's repositories. */
+async function repositoryIds(store: TestStore, branch: string): Promise<number[]> {
+  const found = (await listBranches(store.db)).find((candidate) => candidate.name === branch);
+  return (found?.repositories ?? []).map((repository) => repository.id);
 }
 
 describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) => {
@@ -35,8 +43,10 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
     expect(Object.keys(body.fixes).sort()).toEqual(origins);
     expect(Object.keys(body.published).sort()).toEqual(origins);
     expect(body.repos).toEqual(['community', 'main']);
-    // The data version, listBranches' 3, the triage events, then secfixes, published versions and states of each of the 2 repositories.
-    expect(web().queries.count).toBe(11);
+    // The data version, listBranches' 3, the branch's package names, then per slice of 100 of them the triage
+    // events and the secfixes, published versions and states of each of the 2 repositories.
+    const readBranch = 5 + 7 * Math.ceil((await listSecurityDataPackages(web().store.db, await repositoryIds(web().store, '3.16'))).length / 100);
+    expect(web().queries.count).toBe(readBranch);
     // Another request, whatever its names, reads only the data version: the branch is looked up in memory.
     web().queries.count = 0;
     const names = Array.from({ length: MAX_REQUEST_PACKAGES }, (_, index) => (index === 0 ? 'busybox' : `absent-${index}`));
@@ -47,7 +57,7 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
     await bumpDataVersion(web().store);
     web().queries.count = 0;
     expect((await post(PATH, { packages: origins })).json<SecurityDataJson>()).toEqual(expected);
-    expect(web().queries.count).toBe(11);
+    expect(web().queries.count).toBe(readBranch);
   });
 
   it('answers an empty list with the branch alone, so a scan of a system without packages still learns its repositories', async () => {
@@ -134,5 +144,82 @@ describe.each(backends)('%s POST /api/branch/:branch/security-data', (backend) =
     expect((await answer).statusCode).toBe(200);
     // The demo's 3.16 holds over a thousand entries, built a few hundred a turn.
     expect(answeredMeanwhile).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe.each(backends)('%s POST /api/branch/:branch/security-data built two origins a slice', (backend) => {
+  const web = useWebFixture(backend, { contents: 'demo' }, { securityData: { originsPerSlice: 2 } });
+
+  it("answers every origin of the branch byte for byte as reading the whole branch at once gives it, each section in the request's order", async () => {
+    const whole = securityDataToJson(await trackerSecurityData(web().store.db, TEST_BASE_URL, '3.16'));
+    const sections = ['fixes', 'open', 'rejected', 'notAffected', 'published'] as const;
+    // Reversed, so the answer's order is the request's and not the one slices are read in.
+    const origins = [...new Set(sections.flatMap((name) => Object.keys(whole[name])))].sort().reverse();
+    // Hundreds of slice boundaries, with origins on both sides of each in several sections.
+    expect(origins.length).toBeGreaterThan(500);
+    const inRequestOrder = (section: Readonly<Record<string, unknown>>) => Object.fromEntries(origins.flatMap((origin) => (origin in section ? [[origin, section[origin]]] : [])));
+    const expected = JSON.stringify({ ...whole, ...Object.fromEntries(sections.map((name) => [name, inRequestOrder(whole[name])])) });
+    const response = await web().app.inject({ method: 'POST', url: PATH, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ packages: origins }) });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe(expected);
+  });
+
+  it('answers a pair open by triage whatever its computed state, though untriaged pairs in that state are not read', async () => {
+    const pair = await web()
+      .store.db.selectFrom('state as s')
+      .innerJoin('repository as r', 'r.id', 's.repository_id')
+      .innerJoin('branch as b', 'b.id', 'r.branch_id')
+      .where('b.name', '=', '3.16')
+      .where('s.state', 'in', ['unknown', 'fixed'])
+      .where('s.fixed_version', 'is', null)
+      .select(['s.package', 's.vulnerability_id'])
+      .orderBy('s.package')
+      .orderBy('s.vulnerability_id')
+      .executeTakeFirstOrThrow();
+    const openIds = async () => {
+      const response = await web().app.inject({ method: 'POST', url: PATH, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ packages: [pair.package] }) });
+      return (response.json<SecurityDataJson>().open[pair.package] ?? []).map((entry) => entry.id);
+    };
+    expect(await openIds()).not.toContain(pair.vulnerability_id);
+    await recordTriage(web().store, { packages: [pair.package], vulnerabilities: [pair.vulnerability_id], status: 'affected' }, 'ann@example.org');
+    await bumpDataVersion(web().store);
+    expect(await openIds()).toContain(pair.vulnerability_id);
+  });
+});
+
+describe.each(backends)('%s security data built ahead of requests', (backend) => {
+  /** The server's log lines: which branches it built at which data version, and any error. */
+  const built: string[] = [];
+  const errors: unknown[] = [];
+  const log = new Writable({
+    write(chunk: Buffer, _encoding, next) {
+      const line = JSON.parse(chunk.toString()) as { level: number; msg: string; branch?: string; dataVersion?: number };
+      if (line.msg === 'security data built') built.push(`${line.branch} ${line.dataVersion}`);
+      if (line.level >= 50) errors.push(line);
+      next();
+    },
+  });
+  const web = useWebFixture(backend, { contents: 'demo' }, { logger: { level: 'info', stream: log }, securityData: { checkEveryMs: 10 } });
+
+  /** Waits until the server has built every branch at the current data version. */
+  async function builtAhead(): Promise<void> {
+    const { version } = await getDataVersion(web().store.db);
+    const expected = (await listBranches(web().store.db)).map((branch) => `${branch.name} ${version}`);
+    while (!expected.every((line) => built.includes(line))) await setTimeout(5);
+  }
+
+  it('builds every branch once listening, and again for each new data version, and answers from what it built', async () => {
+    const busybox = () => web().app.inject({ method: 'POST', url: PATH, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ packages: ['busybox'] }) });
+    await web().app.listen({ port: 0, host: '127.0.0.1' });
+    await builtAhead();
+    const fixes = securityDataToJson(await trackerSecurityData(web().store.db, TEST_BASE_URL, '3.16', ['busybox'])).fixes['busybox'];
+    expect(fixes?.length).toBeGreaterThan(0);
+    // Gone from the store without a new data version: the answer is what was built before.
+    await web().store.db.deleteFrom('secfix').where('package', '=', 'busybox').execute();
+    expect((await busybox()).json<SecurityDataJson>().fixes['busybox']).toEqual(fixes);
+    await bumpDataVersion(web().store);
+    await builtAhead();
+    expect((await busybox()).json<SecurityDataJson>().fixes['busybox']).toBeUndefined();
+    expect(errors).toEqual([]);
   });
 });
