@@ -1,8 +1,9 @@
-import { CompiledQuery, type KyselyPlugin, type RootOperationNode } from 'kysely';
+import { CompiledQuery, type Kysely, type KyselyPlugin, type RootOperationNode } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { SEVERITY_RANK } from '../../base/severity.js';
 import { backends, useTestStore } from '../../test-support/databases.js';
-import { type NewTriageEvent, appendTriageEvents, listTriageEvents, listUntriagedQueuePage } from './triage.js';
+import type { Schema } from '../schema.js';
+import { type NewTriageEvent, appendTriageEvents, countOpenStates, listTriageEvents, listUntriagedQueuePage } from './triage.js';
 
 const event = (pkg: string, status: NewTriageEvent['status'], createdAt: string, fields: Partial<NewTriageEvent> = {}): NewTriageEvent => ({
   package: pkg,
@@ -49,7 +50,8 @@ describe('sqlite triage queue page plan', () => {
 
   // Migration 0014 indexes the queue's order with the severity ranks spelled out; a page walks
   // that index only while the query's ORDER BY repeats it word for word (else it sorts every open pair).
-  it("walks migration 0014's queue-order index with the ground-level severity ranks", async () => {
+  /** SQLite's plan of the first query `run` makes, a line per step. */
+  const planOf = async (run: (db: Kysely<Schema>) => Promise<unknown>): Promise<string[]> => {
     const nodes: RootOperationNode[] = [];
     const recording: KyselyPlugin = {
       transformQuery: ({ node }) => {
@@ -59,14 +61,22 @@ describe('sqlite triage queue page plan', () => {
       transformResult: ({ result }) => Promise.resolve(result),
     };
     const { db } = store();
-    await listUntriagedQueuePage(db.withPlugin(recording), { openStates: ['vulnerable'], endedBranches: [] }, { severityRanks: SEVERITY_RANK }, { offset: 0, limit: 10 });
-    const [page] = nodes;
-    const compiled = db.getExecutor().compileQuery(page!, { queryId: 'plan' });
+    await run(db.withPlugin(recording));
+    const compiled = db.getExecutor().compileQuery(nodes[0]!, { queryId: 'plan' });
     const plan = await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]));
-    const details = plan.rows.map((row) => row.detail);
+    return plan.rows.map((row) => row.detail);
+  };
+
+  it("walks migration 0014's queue-order index with the ground-level severity ranks", async () => {
+    const details = await planOf((db) => listUntriagedQueuePage(db, { openStates: ['vulnerable'], endedBranches: [] }, { severityRanks: SEVERITY_RANK }, { offset: 0, limit: 10 }));
     expect(details.some((detail) => detail.includes('vulnerability_queue_order')), details.join('\n')).toBe(true);
     // The index gives the urgency terms; only each vulnerability's few pairs are sorted, by the
     // last four (branch, repository, package, id).
     expect(details.filter((detail) => detail.includes('TEMP B-TREE')), details.join('\n')).toEqual(['USE TEMP B-TREE FOR LAST 4 TERMS OF ORDER BY']);
+  });
+
+  it('finds the known exploited vulnerabilities of a KEV-only count by seeking the queue-order index, not reading every record', async () => {
+    const details = await planOf((db) => countOpenStates(db, { openStates: ['vulnerable'], endedBranches: [], kevOnly: true }, { severityRanks: SEVERITY_RANK }));
+    expect(details.some((detail) => /SEARCH v USING COVERING INDEX vulnerability_queue_order \(<expr>=\?\)/.test(detail)), details.join('\n')).toBe(true);
   });
 });

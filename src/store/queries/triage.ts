@@ -316,7 +316,9 @@ function openStateConditions(eb: ExpressionBuilder<Schema & { s: StateTable }, '
 /** `filter`'s conditions on the vulnerability `v` of a state. */
 function urgencyConditions(filter: OpenStateFilter, order: UrgencyOrder): RawBuilder<SqlBool>[] {
   return [
-    ...(filter.kevOnly === true ? [sql<SqlBool>`v.kev is not null`] : []),
+    // Compared with true, the test is the first expression of migration 0014's queue-order index,
+    // which SQLite then seeks; a bare `kev is not null` reads every vulnerability's record (1 s at full size).
+    ...(filter.kevOnly === true ? [sql<SqlBool>`(v.kev is not null) = true`] : []),
     ...(filter.minSeverityRank === undefined ? [] : [sql<SqlBool>`${severityRankOf(order)} >= ${filter.minSeverityRank}`]),
     ...(filter.publishedBy === undefined ? [] : [sql<SqlBool>`v.published <= ${filter.publishedBy}`]),
   ];
