@@ -79,4 +79,9 @@ describe('sqlite triage queue page plan', () => {
     const details = await planOf((db) => countOpenStates(db, { openStates: ['vulnerable'], endedBranches: [], kevOnly: true }, { severityRanks: SEVERITY_RANK }));
     expect(details.some((detail) => /SEARCH v USING COVERING INDEX vulnerability_queue_order \(<expr>=\?\)/.test(detail)), details.join('\n')).toBe(true);
   });
+
+  it("with an urgency filter, seeks each vulnerability's open states once, testing the place on them rather than seeking every repository", async () => {
+    const details = await planOf((db) => countOpenStates(db, { openStates: ['vulnerable'], endedBranches: [], publishedBy: '2024-01-01' }, { severityRanks: SEVERITY_RANK }));
+    expect(details, details.join('\n')).toContain('SEARCH s USING COVERING INDEX state_open_pairs (state=? AND vulnerability_id=?)');
+  });
 });

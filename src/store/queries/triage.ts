@@ -299,7 +299,10 @@ function openStateConditions(eb: ExpressionBuilder<Schema & { s: StateTable }, '
     .$if(filter.endedBranches.length > 0, (query) => query.where('place_b.name', 'not in', [...filter.endedBranches]))
     .$if(filter.branch !== undefined, (query) => query.where('place_b.name', '=', filter.branch!))
     .$if(filter.repo !== undefined, (query) => query.where('place_r.name', '=', filter.repo!));
-  const conditions = [filter.openStates.length === 0 ? sql<SqlBool>`1 = 0` : eb('s.state', 'in', [...filter.openStates]), eb('s.repository_id', 'in', places)];
+  // With an urgency filter the states are sought per vulnerability, and a place sought too would
+  // make that one probe per repository (age, full size: 821 to 265 ms); `+` tests it on each state instead.
+  const place = hasUrgencyFilter(filter) ? sql<SqlBool>`+${eb.ref('s.repository_id')} in (${places})` : eb('s.repository_id', 'in', places);
+  const conditions = [filter.openStates.length === 0 ? sql<SqlBool>`1 = 0` : eb('s.state', 'in', [...filter.openStates]), place];
   if (filter.maintainer !== undefined) {
     const pattern = likeContaining(`<${foldAscii(filter.maintainer)}>`);
     // A row-value IN: SQLite reads the maintainer's packages first and probes their states by key.
@@ -312,6 +315,8 @@ function openStateConditions(eb: ExpressionBuilder<Schema & { s: StateTable }, '
   }
   return eb.and(conditions);
 }
+
+const hasUrgencyFilter = (filter: OpenStateFilter) => filter.kevOnly === true || filter.minSeverityRank !== undefined || filter.publishedBy !== undefined;
 
 /** `filter`'s conditions on the vulnerability `v` of a state. */
 function urgencyConditions(filter: OpenStateFilter, order: UrgencyOrder): RawBuilder<SqlBool>[] {
