@@ -234,14 +234,17 @@ function queueRow(row: QueueColumns): UntriagedQueueRow {
   };
 }
 
-/** The states `s`, with the places, vulnerability and maintainer of `QUEUE_COLUMNS`. */
-function queueStates(db: Kysely<Schema>) {
-  return db
-    .selectFrom('state as s')
+/** `query` of the states `s` with each one's repository `r`, branch `b` and source package `sp` (its maintainer). */
+function withPlace(query: SelectQueryBuilder<Schema & { s: StateTable }, 's', object>) {
+  return query
     .innerJoin('repository as r', 'r.id', 's.repository_id')
     .innerJoin('branch as b', 'b.id', 'r.branch_id')
-    .leftJoin('vulnerability as v', 'v.id', 's.vulnerability_id')
     .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'));
+}
+
+/** The states `s`, with the places, vulnerability and maintainer of `QUEUE_COLUMNS`. */
+function queueStates(db: Kysely<Schema>) {
+  return withPlace(db.selectFrom('state as s')).leftJoin('vulnerability as v', 'v.id', 's.vulnerability_id');
 }
 
 /**
@@ -353,10 +356,7 @@ export async function countOpenStatesByPlace(
   filter: OpenStateFilter,
   order: UrgencyOrder,
 ): Promise<{ branch: string; repo: string; maintainer: string | null; open: number }[]> {
-  const rows = await openStates(db, filter, order)
-    .innerJoin('repository as r', 'r.id', 's.repository_id')
-    .innerJoin('branch as b', 'b.id', 'r.branch_id')
-    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
+  const rows = await withPlace(openStates(db, filter, order))
     .select((eb) => ['b.name as branch', 'r.name as repo', 'sp.maintainer', eb.fn.countAll<number | string>().as('open')])
     .groupBy(['b.name', 'r.name', 'sp.maintainer'])
     .execute();
@@ -407,10 +407,7 @@ export async function listUntriagedQueue(db: Kysely<Schema>, filter: OpenStateFi
  * reads the whole queue to group it (notify) sorts the groups itself, far fewer than the pairs.
  */
 export async function listUntriagedOpenStates(db: Kysely<Schema>, filter: OpenStateFilter, order: UrgencyOrder): Promise<UntriagedOpenState[]> {
-  const rows = await openStates(db, filter, order)
-    .innerJoin('repository as r', 'r.id', 's.repository_id')
-    .innerJoin('branch as b', 'b.id', 'r.branch_id')
-    .leftJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
+  const rows = await withPlace(openStates(db, filter, order))
     .select(['b.name as branch', 'r.name as repo', 's.package', 's.vulnerability_id', 's.state', 's.version', 's.fixed_version', 'sp.maintainer'])
     .where((eb) => eb.not(hasTriageEvent(eb)))
     .execute();
