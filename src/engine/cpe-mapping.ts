@@ -1,6 +1,7 @@
 import type { Cpe, CpeValue } from '../formats/cpe.js';
 import { type VersionConstraint, parseVersionLine } from '../formats/version-line.js';
 import type { MatchRule } from '../base/states.js';
+import { groupBy } from '../base/group-by.js';
 
 /**
  * From a CPE criterion (vendor, product, target software) to the origin packages of one branch
@@ -110,17 +111,6 @@ export function packageUniverse(packages: Iterable<{ readonly name: string; read
     originOfBinary.set(name, origin);
   }
   return { origins, originOfBinary };
-}
-
-function groupBy<T, K>(items: Iterable<T>, key: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group === undefined) groups.set(k, [item]);
-    else group.push(item);
-  }
-  return groups;
 }
 
 /** Builds the lookup tables for one branch and rule set; build once, map every criterion with it. */

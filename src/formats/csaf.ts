@@ -1,5 +1,6 @@
 import type { ExportedPair, ExportedVulnerability } from '../base/export.js';
 import { apkPurl } from './purl.js';
+import { groupBy } from '../base/group-by.js';
 
 /**
  * CSAF 2.0 documents in the VEX profile (OASIS csaf-v2.0, section 4.5), one per vulnerability.
@@ -132,23 +133,12 @@ function productLeaf(pair: ExportedPair, options: CsafOptions): CsafBranch {
   return pair.version === null ? { category: 'product_version_range', name: 'vers:apk/*', product } : { category: 'product_version', name: pair.version, product };
 }
 
-/** Groups items by a key, keeping the order each key first appears in. */
-function groupBy<T>(items: readonly T[], key: (item: T) => string): [string, T[]][] {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const group = groups.get(key(item));
-    if (group === undefined) groups.set(key(item), [item]);
-    else group.push(item);
-  }
-  return [...groups];
-}
-
 function productTree(pairs: readonly ExportedPair[], options: CsafOptions): CsafDocument['product_tree'] {
   const { distribution } = options;
-  const families = groupBy(pairs, (pair) => pair.branch).map(([branch, ofBranch]): CsafBranch => ({
+  const families = [...groupBy(pairs, (pair) => pair.branch)].map(([branch, ofBranch]): CsafBranch => ({
     category: 'product_family',
     name: `${distribution} ${branch}`,
-    branches: groupBy(ofBranch, (pair) => pair.package).map(([origin, ofOrigin]): CsafBranch => ({
+    branches: [...groupBy(ofBranch, (pair) => pair.package)].map(([origin, ofOrigin]): CsafBranch => ({
       category: 'product_name',
       name: origin,
       branches: ofOrigin.map((pair) => productLeaf(pair, options)),
@@ -184,11 +174,13 @@ function vulnerabilityEntry(vulnerability: ExportedVulnerability, distribution: 
     ['under_investigation', idsWith('under-investigation')],
   ];
   const notAffected = pairs.flatMap((pair) => (pair.status.kind === 'not-affected' ? [{ pair, status: pair.status }] : []));
-  const flags = groupBy(
-    notAffected.filter(({ status }) => isFlagLabel(status.vexJustification)),
-    ({ status }) => status.vexJustification!,
-  ).map(([label, entries]) => ({ label: label as CsafFlagLabel, product_ids: entries.map(({ pair }) => productId(pair)) }));
-  const threats = groupBy(notAffected, ({ status }) => status.impact).map(([details, entries]) => ({
+  const flags = [
+    ...groupBy(
+      notAffected.filter(({ status }) => isFlagLabel(status.vexJustification)),
+      ({ status }) => status.vexJustification!,
+    ),
+  ].map(([label, entries]) => ({ label: label as CsafFlagLabel, product_ids: entries.map(({ pair }) => productId(pair)) }));
+  const threats = [...groupBy(notAffected, ({ status }) => status.impact)].map(([details, entries]) => ({
     category: 'impact' as const,
     details,
     product_ids: entries.map(({ pair }) => productId(pair)),

@@ -25,6 +25,7 @@ import {
   listVulnerabilityTimes,
 } from '../store/index.js';
 import { triageStates } from './triage.js';
+import { groupBy } from '../base/group-by.js';
 
 /** Files written at once: a page's small files wait on the disk together, not one after another. */
 const WRITE_CONCURRENCY = 32;
@@ -126,16 +127,6 @@ export async function exportedVulnerabilitiesOf(store: Pick<Store, 'db'>, ids: r
     const known = times.get(id);
     return [{ id, published: known?.published ?? null, modified: latest([known?.lastModified, ...pairs.map((pair) => pair.modified)]), pairs }];
   });
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const group = groups.get(key(item));
-    if (group === undefined) groups.set(key(item), [item]);
-    else group.push(item);
-  }
-  return groups;
 }
 
 /** One row of `secfix query states --json` and `secfix export states`: a pair with its evidence and triage. */

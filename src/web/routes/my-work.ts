@@ -12,25 +12,15 @@ import { MY_WORK_PATH, maintainerKey } from '../urls.js';
 import { page } from '../views/layout.js';
 import { type MyWorkData, type MyWorkPackage, myWorkView, signInFirstView } from '../views/my-work.js';
 import type { WebContext } from '../web-context.js';
+import { groupBy } from '../../base/group-by.js';
 
 /** How many of the queue's most urgent pairs the security team's "my work" shows. */
 export const QUEUE_TOP = 100;
 
-/** Groups pairs by package in the order the packages first appear. */
-function byPackage<T extends { readonly package: string }>(rows: readonly T[]): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const group = groups.get(row.package);
-    if (group === undefined) groups.set(row.package, [row]);
-    else group.push(row);
-  }
-  return groups;
-}
-
 /** The security team's (and admins') work: the top of the whole triage queue, by package. */
 async function wholeQueueWork(web: WebContext, email: string | null): Promise<MyWorkData> {
   const top = await triageQueueTop(web, {}, web.today(), QUEUE_TOP);
-  const open = [...byPackage(top)].map(([name, entries]) => ({
+  const open = [...groupBy(top, (entry) => entry.package)].map(([name, entries]) => ({
     name,
     open: entries.length,
     pairs: entries.map((entry) => ({
@@ -62,7 +52,7 @@ async function maintainerWork(web: WebContext, email: string, page: number, data
   const spellings = texts.filter((text) => maintainerKey(text).toLowerCase() === email);
   const work = await listOpenWork(web.db, { maintainers: spellings }, endedBranchNames(await listBranches(web.db), web.today()));
   const pairs = work.packages.flatMap((entry) => (work.openPairs.get(entry.id) ?? []).map((pair) => ({ ...pair, branch: entry.branch, repo: entry.repo, package: entry.package })));
-  const ranked = [...byPackage(pairs)].sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : a > b ? 1 : 0));
+  const ranked = [...groupBy(pairs, (pair) => pair.package)].sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : a > b ? 1 : 0));
   const pageCount = pageCountOf(ranked.length, MY_WORK_PACKAGES);
   if (page > pageCount) throw notFound(`page ${page} of my work`);
   const shown = ranked.slice((page - 1) * MY_WORK_PACKAGES, page * MY_WORK_PACKAGES);
