@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { TriageEvent } from '../base/triage.js';
+import { groupBy } from '../base/group-by.js';
 import { type PairTriage, resolvePairTriage } from '../engine/triage.js';
 import { type PackageScope, type Schema, type ScopePackage, findListedStates, listScopePackages, listTriageEvents } from '../store/index.js';
 
@@ -36,13 +36,7 @@ export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, ende
     findListedStates(db, { ...(branch === undefined ? {} : { branch }), scope, inStateOrTriaged: 'vulnerable' }),
     listTriageEvents(db, { scope }),
   ]);
-  const eventsByPair = new Map<string, TriageEvent[]>();
-  for (const event of events) {
-    const key = pairKey(event.package, event.vulnerabilityId);
-    const known = eventsByPair.get(key);
-    if (known === undefined) eventsByPair.set(key, [event]);
-    else known.push(event);
-  }
+  const eventsByPair = groupBy(events, (event) => pairKey(event.package, event.vulnerabilityId));
   const byPlace = new Map(packages.map((entry) => [placeKey(entry.repositoryId, entry.package), entry]));
   const openPairs = new Map<number, OpenWorkPair[]>();
   const add = (entry: ScopePackage, pair: OpenWorkPair) => {
@@ -67,8 +61,7 @@ export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, ende
     });
     add(entry, { vulnerabilityId: state.vulnerabilityId, fixedVersion: state.fixedVersion, triage });
   }
-  const placesOf = new Map<string, ScopePackage[]>();
-  for (const entry of packages) placesOf.set(entry.package, [...(placesOf.get(entry.package) ?? []), entry]);
+  const placesOf = groupBy(packages, (entry) => entry.package);
   for (const pairEvents of eventsByPair.values()) {
     const { package: pkg, vulnerabilityId } = pairEvents[0]!;
     for (const entry of placesOf.get(pkg) ?? []) {
