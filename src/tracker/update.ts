@@ -48,6 +48,7 @@ import {
   type StateRow,
   clearAllDirty,
   clearDirty,
+  countVulnerabilities,
   deleteStates,
   findCriteriaByProducts,
   getCve5Affected,
@@ -107,8 +108,19 @@ export interface UpdateSummary {
 }
 
 
-/** Origins recomputed per round: bounds memory (loaded vulnerabilities) on big databases. */
-const ORIGINS_PER_ROUND = 150;
+/**
+ * About how many vulnerabilities a round may load (its origins' share of the store's): bounds
+ * memory on big databases, where a round is `MIN_ORIGINS_PER_ROUND` origins (300,000
+ * vulnerabilities over 10,000 origins), while a small one is recomputed in one round instead of
+ * loading and mapping the vulnerabilities its rounds share once per round.
+ */
+const VULNERABILITIES_PER_ROUND = 4_500;
+const MIN_ORIGINS_PER_ROUND = 150;
+
+/** Origins per round when the store holds `vulnerabilities` over `origins` origin names (see `VULNERABILITIES_PER_ROUND`). */
+function originsPerRound(origins: number, vulnerabilities: number): number {
+  return Math.max(MIN_ORIGINS_PER_ROUND, Math.ceil((VULNERABILITIES_PER_ROUND * origins) / Math.max(1, vulnerabilities)));
+}
 
 /** What one branch looks like while its states are recomputed. */
 interface BranchContext {
@@ -542,8 +554,10 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
     const origins = [...new Set(branches.flatMap(({ targets }) => [...targets.keys()]))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const at = options.at === undefined ? {} : { at: options.at };
     const notes = { whole: dirty === undefined, recomputed: new Set<string>(), found: [] as QualityFinding[] };
-    for (let start = 0; start < origins.length; start += ORIGINS_PER_ROUND) {
-      const roundOrigins = origins.slice(start, start + ORIGINS_PER_ROUND);
+    const storeOrigins = new Set(branches.flatMap(({ context }) => [...context.published.values()].flatMap((versions) => [...versions.keys()]))).size;
+    const roundSize = originsPerRound(storeOrigins, await countVulnerabilities(db));
+    for (let start = 0; start < origins.length; start += roundSize) {
+      const roundOrigins = origins.slice(start, start + roundSize);
       const cache = newRoundCache();
       for (const { context, targets } of branches) {
         const roundTargets = new Map<string, OriginScope>();

@@ -255,6 +255,12 @@ export async function listVulnerableCriterionNames(db: Kysely<Schema>, products?
   return rows.map((row) => ({ vendor: row.vendor, product: row.product, targetSw: row.target_sw }));
 }
 
+/** How many vulnerabilities the store holds. */
+export async function countVulnerabilities(db: Kysely<Schema>): Promise<number> {
+  const row = await db.selectFrom('vulnerability').select((eb) => eb.fn.countAll<number | string | bigint>().as('count')).executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
 /** A vulnerable criterion's vendor and product with the number of vulnerabilities naming it. */
 interface CriterionProductCount {
   readonly vendor: string;
