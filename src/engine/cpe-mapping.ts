@@ -79,6 +79,12 @@ export interface MappingIndex {
   readonly originOfBinary: ReadonlyMap<string, string>;
   /** `openssl` → [`openssl3`], `postgresql` → [`postgresql13`, `postgresql14`]. */
   readonly versionedOrigins: ReadonlyMap<string, readonly string[]>;
+  /**
+   * The names of the three tables above with a language prefix taken off (`lxml` for `py3-lxml`):
+   * a product none of whose spellings is here reaches nothing through a prefix, so its mapping
+   * skips trying every prefix on every spelling, which most products would otherwise pay.
+   */
+  readonly prefixedBases: ReadonlySet<string>;
   readonly productRules: ReadonlyMap<string, readonly ProductRule[]>;
   readonly deniedVendors: ReadonlyMap<string, readonly (string | undefined)[]>;
   readonly vendorsOfOrigin: ReadonlyMap<string, ReadonlySet<string>>;
@@ -123,10 +129,15 @@ export function buildMappingIndex(universe: PackageUniverse, rules: MappingRules
     ...(rule.vendor === undefined ? {} : { vendor: rule.vendor.toLowerCase() }),
   });
   const denied = groupBy(rules.deny.map(lowerRule), (rule) => rule.product);
+  const prefixedBases = new Set<string>();
+  for (const name of [...universe.origins, ...universe.originOfBinary.keys(), ...versioned.keys()]) {
+    for (const prefix of ALL_LANGUAGE_PREFIXES) if (name.startsWith(prefix)) prefixedBases.add(name.slice(prefix.length));
+  }
   return {
     origins: universe.origins,
     originOfBinary: universe.originOfBinary,
     versionedOrigins: versioned,
+    prefixedBases,
     productRules: groupBy(rules.products.map(lowerRule), (rule) => rule.product),
     deniedVendors: new Map([...denied].map(([product, list]) => [product, list.map((rule) => rule.vendor)])),
     vendorsOfOrigin: new Map(Object.entries(rules.vendors).map(([origin, vendors]) => [origin, new Set(vendors.map((v) => v.toLowerCase()))])),
@@ -232,7 +243,7 @@ function computeMatches(criterion: CriterionName, index: MappingIndex): PackageM
   // A product Alpine ships under its own name is that product, not a language binding of it
   // (haxx:curl is not lua-curl), unless the target software names the language.
   const languageNamed = criterion.targetSw !== undefined && LANGUAGE_PREFIXES.has(criterion.targetSw);
-  if (languageNamed || found.size === 0) {
+  if ((languageNamed || found.size === 0) && names.some((name) => index.prefixedBases.has(name))) {
     for (const prefix of prefixesFor(criterion.targetSw)) {
       defaultMatches(names.map((name) => prefix + name), true, index, found);
     }
