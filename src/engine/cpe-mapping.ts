@@ -104,6 +104,7 @@ const LANGUAGE_PREFIXES: ReadonlyMap<string, readonly string[]> = new Map([
   ['lua', ['lua-', 'lua5.1-', 'lua5.2-', 'lua5.3-', 'lua5.4-']],
 ]);
 const ALL_LANGUAGE_PREFIXES = [...LANGUAGE_PREFIXES.values()].flat();
+const LANGUAGE_PREFIX_SET: ReadonlySet<string> = new Set(ALL_LANGUAGE_PREFIXES);
 
 /** An origin that is a product name plus a release series: `openssl3`, `php81`, `lua5.4`, `gtk+3.0`. */
 const VERSIONED_NAME = /^(.*[a-z+])\d+(?:\.\d+)*$/;
@@ -131,7 +132,9 @@ export function buildMappingIndex(universe: PackageUniverse, rules: MappingRules
   const denied = groupBy(rules.deny.map(lowerRule), (rule) => rule.product);
   const prefixedBases = new Set<string>();
   for (const name of [...universe.origins, ...universe.originOfBinary.keys(), ...versioned.keys()]) {
-    for (const prefix of ALL_LANGUAGE_PREFIXES) if (name.startsWith(prefix)) prefixedBases.add(name.slice(prefix.length));
+    // Every prefix is a word and its hyphen: a name has at most one, up to its first hyphen.
+    const prefixLength = name.indexOf('-') + 1;
+    if (prefixLength > 0 && LANGUAGE_PREFIX_SET.has(name.slice(0, prefixLength))) prefixedBases.add(name.slice(prefixLength));
   }
   return {
     origins: universe.origins,
