@@ -10,7 +10,7 @@ import type { StateCountRow } from './states.js';
  */
 
 /** `<column> in (select id from repository)`, for the repository_id column of a state or secfix alias. */
-const inEveryRepository = (column: string) => sql<SqlBool>`${sql.ref(column)} in (select every.id from repository as every)`;
+export const inEveryRepository = (column: string) => sql<SqlBool>`${sql.ref(column)} in (select every.id from repository as every)`;
 
 /** A version of the package in one repository, or the repository's origin without any version. */
 export interface PackageVersionRow {

@@ -5,6 +5,7 @@ import { type JsonText, evidenceShape, jsonText, readJsonColumn } from '../json-
 import type { Schema, StateName, StateTable } from '../schema.js';
 import { IN_LIST_SIZE, chunks, nowIso } from './batches.js';
 import { type PackageScope, inPackageScope } from './maintainer-report.js';
+import { inEveryRepository } from './package-report.js';
 import { hasTriageEvent } from './triage.js';
 
 /** Identifies a (repository, package, vulnerability) pair. */
@@ -377,7 +378,8 @@ function matchingStates(db: Kysely<Schema>, filter: StateFilter) {
   let query = db.selectFrom('state as s').innerJoin('repository as r', 'r.id', 's.repository_id').innerJoin('branch as b', 'b.id', 'r.branch_id');
   if (filter.branch !== undefined) query = query.where('b.name', '=', filter.branch);
   if (filter.repo !== undefined) query = query.where('r.name', '=', filter.repo);
-  if (filter.package !== undefined) query = query.where('s.package', '=', filter.package);
+  // With every repository named, SQLite probes the primary key per repository (see package-report.ts): 1 ms, not 70, at full size.
+  if (filter.package !== undefined) query = query.where(inEveryRepository('s.repository_id')).where('s.package', '=', filter.package);
   if (filter.vulnerabilityId !== undefined) query = query.where('s.vulnerability_id', '=', filter.vulnerabilityId);
   if (filter.vulnerabilityIds !== undefined) query = query.where('s.vulnerability_id', 'in', filter.vulnerabilityIds);
   if (filter.state !== undefined) query = query.where('s.state', '=', filter.state);

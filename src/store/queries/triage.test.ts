@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SEVERITY_RANK } from '../../base/severity.js';
 import { backends, useTestStore } from '../../test-support/databases.js';
 import type { Schema } from '../schema.js';
+import { findStates } from './states.js';
 import { type NewTriageEvent, appendTriageEvents, countOpenStates, listTriageEvents, listUntriagedQueuePage } from './triage.js';
 
 const event = (pkg: string, status: NewTriageEvent['status'], createdAt: string, fields: Partial<NewTriageEvent> = {}): NewTriageEvent => ({
@@ -83,5 +84,10 @@ describe('sqlite triage queue page plan', () => {
   it("with an urgency filter, seeks each vulnerability's open states once, testing the place on them rather than seeking every repository", async () => {
     const details = await planOf((db) => countOpenStates(db, { openStates: ['vulnerable'], endedBranches: [], publishedBy: '2024-01-01' }, { severityRanks: SEVERITY_RANK }));
     expect(details, details.join('\n')).toContain('SEARCH s USING COVERING INDEX state_open_pairs (state=? AND vulnerability_id=?)');
+  });
+
+  it("finds one package's states (what recording a triage event reads) by the primary key per repository, not by scanning every state", async () => {
+    const details = await planOf((db) => findStates(db, { package: 'openssl' }));
+    expect(details.some((detail) => detail.startsWith('SEARCH s USING INDEX sqlite_autoindex_state_1 (repository_id=? AND package=?)')), details.join('\n')).toBe(true);
   });
 });
