@@ -4,14 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTE_KINDS } from '../engine/index.js';
 import { loadMappingRules } from '../sources/config.js';
-import { getDataVersion, readPageSummary, withWriteLock } from '../store/index.js';
+import { findStates, getDataVersion, readPageSummary, withWriteLock } from '../store/index.js';
 import { type TestStore, backends, openTestStore, useTestStore } from '../test-support/databases.js';
 import { repoPath } from '../test-support/paths.js';
 import { importApkIndex, importNvd, importSecdb } from './import.js';
 import {
-  HOME_SUMMARY,
-  NAMES_SUMMARY,
-  QUALITY_SUMMARY,
+  type HomeSummary,
   type QualitySummary,
   buildHomeSummary,
   buildNamesSummary,
@@ -19,6 +17,8 @@ import {
   pageSummary,
   refreshPageSummaries,
 } from './summaries.js';
+import { HOME_SUMMARY, NAMES_SUMMARY, QUALITY_SUMMARY } from './summary-names.js';
+import { type OpenPairCount, recordTriage, recordTriageBatch } from './triage.js';
 import { updateStates } from './update.js';
 import { KEYS, NVD_2_0_SAMPLE, V316_COMMUNITY_SECDB, V316_MAIN_SECDB, importV316Index, indexWithVersion, nvdFeed, writeText } from './test-support/v316-sample.js';
 
@@ -58,6 +58,51 @@ describe.each(backends)('%s page summaries', (backend) => {
     expect(await pageSummary(store.db, HOME_SUMMARY, version, () => Promise.resolve(built))).toBe(built);
     expect(await refreshPageSummaries(store, rules)).toEqual([HOME_SUMMARY, QUALITY_SUMMARY, NAMES_SUMMARY]);
     expect(await pageSummary(store.db, HOME_SUMMARY, version, () => Promise.resolve(built))).toEqual(JSON.parse(JSON.stringify(await buildHomeSummary(store.db))));
+  });
+
+  it('are carried past each triage event to the version it leaves, the home open counts as a fresh build counts them', async () => {
+    const rules = await loadMappingRules();
+    await newDataVersion(store);
+    await updateStates(store, { full: false, rules });
+    const states = await findStates(store.db, {});
+    const vulnerable = states.find((state) => state.state === 'vulnerable')!;
+    const fixed = states.find((state) => state.state === 'fixed' && state.package !== vulnerable.package)!;
+    const branch = fixed.branch;
+    const author = 'ann@example.org';
+    const { version: updated } = await getDataVersion(store.db);
+    const unchanged = await Promise.all([QUALITY_SUMMARY, NAMES_SUMMARY].map((name) => readPageSummary(store.db, name, updated)));
+    const byPlace = (rows: readonly OpenPairCount[]) => [...rows].sort((a, b) => `${a.branch} ${a.repo} ${a.maintainer}`.localeCompare(`${b.branch} ${b.repo} ${b.maintainer}`));
+    const steps: (() => Promise<unknown>)[] = [
+      () => recordTriage(store, { packages: [vulnerable.package], vulnerabilities: [vulnerable.vulnerabilityId], status: 'not-affected', justification: 'component-not-present' }, author),
+      () => recordTriage(store, { packages: [fixed.package], vulnerabilities: [fixed.vulnerabilityId], status: 'affected' }, author),
+      () => recordTriage(store, { packages: [fixed.package], vulnerabilities: [fixed.vulnerabilityId], status: 'under-investigation', branches: [branch] }, author),
+      () => recordTriage(store, { packages: [vulnerable.package], vulnerabilities: [vulnerable.vulnerabilityId], status: 'withdrawn' }, author),
+      // No computed state: the pair is open wherever the package is, once someone says affected.
+      () => recordTriage(store, { packages: [vulnerable.package], vulnerabilities: ['CVE-2099-0001'], status: 'affected' }, author),
+      () =>
+        recordTriageBatch(
+          store,
+          [
+            { packages: [vulnerable.package, fixed.package], vulnerabilities: [vulnerable.vulnerabilityId, 'CVE-2099-0001'], status: 'fix-not-planned', note: 'upstream gone' },
+            { packages: [fixed.package], vulnerabilities: [fixed.vulnerabilityId], status: 'withdrawn', branches: [branch] },
+          ],
+          author,
+        ),
+    ];
+    let opened = 0;
+    for (const step of steps) {
+      const before = (await readPageSummary(store.db, HOME_SUMMARY, (await getDataVersion(store.db)).version)) as HomeSummary;
+      await step();
+      const { version } = await getDataVersion(store.db);
+      const carried = (await readPageSummary(store.db, HOME_SUMMARY, version)) as HomeSummary | undefined;
+      const built = JSON.parse(JSON.stringify(await buildHomeSummary(store.db))) as HomeSummary;
+      expect(carried).toBeDefined();
+      expect({ ...carried!, open: byPlace(carried!.open) }).toEqual({ ...built, open: byPlace(built.open) });
+      if (JSON.stringify(byPlace(before.open)) !== JSON.stringify(byPlace(built.open))) opened += 1;
+      expect(await Promise.all([QUALITY_SUMMARY, NAMES_SUMMARY].map((name) => readPageSummary(store.db, name, version)))).toEqual(unchanged);
+    }
+    // The events did move the open counts: the carried ones were not just the old ones.
+    expect(opened).toBeGreaterThanOrEqual(4);
   });
 });
 

@@ -28,14 +28,14 @@ import { type CheckReport, type IndexRows, checkNotes, checkSecfixes, loadIndexR
 import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
 import { type OpenPairCount, countOpenPairs } from './triage.js';
 import { type PublishedBinaries, unmappedProducts } from './mapping-coverage.js';
+import { HOME_SUMMARY, NAMES_SUMMARY, QUALITY_BASIS, QUALITY_SUMMARY } from './summary-names.js';
 
 /*
  * Page summaries: the parts of the home, quality and search pages that read every state, every
  * history row, every secfix or every package name, which take seconds at full size. `update` builds them once per data
  * version after writing the states (`refreshPageSummaries`); a page reads one with a single
- * query and builds it itself only when the data moved on since (an import or a triage event
- * after the last update). The names carry the shape's version: a release that changes a shape
- * renames it, so a body of the old shape is never read.
+ * query and builds it itself only when the data moved on since (an import after the last
+ * update; a triage event carries them forward itself). Their names are in summary-names.ts.
  */
 
 /** The home page's counts and trend. */
@@ -71,11 +71,6 @@ export interface NamesSummary {
   readonly maintainers: readonly string[];
 }
 
-export const HOME_SUMMARY = 'home/2';
-export const QUALITY_SUMMARY = 'quality/1';
-export const NAMES_SUMMARY = 'names/1';
-/** What the stored quality summary was built from (`QualityBasis`), kept beside it. */
-export const QUALITY_BASIS = 'quality-basis/1';
 
 export async function buildHomeSummary(db: Kysely<Schema>): Promise<HomeSummary> {
   const [counts, open, vulnerableDeltas] = await Promise.all([countStates(db), countOpenPairs(db, {}, undefined), listVulnerableDeltasByDay(db)]);

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Schema, pageSummaryVersion } from '../store/index.js';
-import { HOME_SUMMARY, type HomeSummary, NAMES_SUMMARY, type NamesSummary, buildHomeSummary, buildNamesSummary, pageSummary } from '../tracker/summaries.js';
+import { type HomeSummary, type NamesSummary, buildHomeSummary, buildNamesSummary, pageSummary } from '../tracker/summaries.js';
+import { HOME_SUMMARY, NAMES_SUMMARY } from '../tracker/summary-names.js';
 import { type VersionedBuild, builtAtVersion } from './per-version.js';
 import type { WebContext } from './web-context.js';
 

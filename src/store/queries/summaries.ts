@@ -35,3 +35,12 @@ export async function writePageSummary(db: Kysely<Schema>, name: string, dataVer
     .onConflict((conflict) => conflict.column('name').doUpdateSet({ data_version: row.data_version, built_at: row.built_at, body: row.body }))
     .execute();
 }
+
+/**
+ * Moves the summaries among `names` built at data version `from` to version `to`, unchanged: for
+ * a write that moves the data version without changing what they are built from.
+ */
+export async function restampPageSummaries(db: Kysely<Schema>, names: readonly string[], from: number, to: number): Promise<void> {
+  if (names.length === 0) return;
+  await db.updateTable('page_summary').set({ data_version: to }).where('name', 'in', [...names]).where('data_version', '=', from).execute();
+}

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { QUALITY_KINDS, type QualityKind } from '../../engine/index.js';
 import type { Schema } from '../../store/index.js';
-import { QUALITY_SUMMARY, type QualitySummary, buildQualitySummary, pageSummary } from '../../tracker/summaries.js';
+import { type QualitySummary, buildQualitySummary, pageSummary } from '../../tracker/summaries.js';
+import { QUALITY_SUMMARY } from '../../tracker/summary-names.js';
 import { badRequest, notFound } from '../errors.js';
 import { MAX_PAGE, linkedPaging, neighbourPagePaths, pageCountOf } from '../paging.js';
 import { choiceParam, integerParam } from '../query-params.js';

@@ -1,0 +1,15 @@
+/**
+ * The names page summaries are stored under (see summaries.ts). A name carries its shape's
+ * version: a release that changes a shape renames it, so a body of the old shape is never read.
+ */
+export const HOME_SUMMARY = 'home/2';
+export const QUALITY_SUMMARY = 'quality/1';
+export const NAMES_SUMMARY = 'names/1';
+/** What the stored quality summary was built from, kept beside it. */
+export const QUALITY_BASIS = 'quality-basis/1';
+
+/**
+ * The summaries built from states, secfixes, NVD data and indexes alone, which a triage event
+ * leaves as they are: it moves them on to the data version it leaves (`carrySummariesPastTriage`).
+ */
+export const SUMMARIES_WITHOUT_TRIAGE: readonly string[] = [QUALITY_SUMMARY, QUALITY_BASIS, NAMES_SUMMARY];
