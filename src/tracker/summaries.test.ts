@@ -19,6 +19,7 @@ import {
 } from './summaries.js';
 import { HOME_SUMMARY, NAMES_SUMMARY, QUALITY_SUMMARY } from './summary-names.js';
 import { type OpenPairCount, recordTriage, recordTriageBatch } from './triage.js';
+import { createToken, listTokens, revokeToken } from './tokens.js';
 import { updateStates } from './update.js';
 import { KEYS, NVD_2_0_SAMPLE, V316_COMMUNITY_SECDB, V316_MAIN_SECDB, importV316Index, indexWithVersion, nvdFeed, writeText } from './test-support/v316-sample.js';
 
@@ -103,6 +104,37 @@ describe.each(backends)('%s page summaries', (backend) => {
     }
     // The events did move the open counts: the carried ones were not just the old ones.
     expect(opened).toBeGreaterThanOrEqual(4);
+  });
+
+  it('are carried past token writes, which change nothing they are built from, but not past a stale version', async () => {
+    await updateStates(store, { full: false, rules: await loadMappingRules() });
+    await refreshPageSummaries(store, await loadMappingRules());
+    const names = [HOME_SUMMARY, QUALITY_SUMMARY, NAMES_SUMMARY];
+    const summariesAt = async (version: number) => Promise.all(names.map((name) => readPageSummary(store.db, name, version)));
+    const current = await summariesAt((await getDataVersion(store.db)).version);
+    expect(current).not.toContain(undefined);
+    const writes = [
+      () => createToken(store, { name: 'carry', role: 'security-team', email: null }, 'ann@example.org'),
+      () => listTokens(store, 'ann@example.org'),
+      () => revokeToken(store, 'carry', 'ann@example.org'),
+    ];
+    for (const write of writes) {
+      const { version } = await getDataVersion(store.db);
+      await write();
+      expect((await getDataVersion(store.db)).version).toBe(version + 1);
+      expect(await summariesAt(version + 1)).toEqual(current);
+    }
+    // Revoking no token moves nothing.
+    const { version } = await getDataVersion(store.db);
+    expect(await revokeToken(store, 'absent', 'ann@example.org')).toBe(false);
+    expect((await getDataVersion(store.db)).version).toBe(version);
+    expect(await summariesAt(version)).toEqual(current);
+    // After a write that does change the data, a token write does not make the stale summaries current.
+    await newDataVersion(store);
+    await revokeToken(store, 'absent', 'ann@example.org');
+    expect(await summariesAt((await getDataVersion(store.db)).version)).toEqual([undefined, undefined, undefined]);
+    await listTokens(store, 'ann@example.org');
+    expect(await summariesAt((await getDataVersion(store.db)).version)).toEqual([undefined, undefined, undefined]);
   });
 });
 

@@ -13,3 +13,6 @@ export const QUALITY_BASIS = 'quality-basis/1';
  * leaves as they are: it moves them on to the data version it leaves (`carrySummariesPastTriage`).
  */
 export const SUMMARIES_WITHOUT_TRIAGE: readonly string[] = [QUALITY_SUMMARY, QUALITY_BASIS, NAMES_SUMMARY];
+
+/** Every summary: a write to API tokens and the audit log alone moves them all on as they are. */
+export const EVERY_SUMMARY: readonly string[] = [HOME_SUMMARY, ...SUMMARIES_WITHOUT_TRIAGE];

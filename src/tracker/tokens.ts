@@ -1,6 +1,28 @@
 import { InputError } from '../base/input-error.js';
 import { newSecret, secretHash } from '../base/secret.js';
-import { type ApiToken, type Store, type TokenRole, appendAuditEvent, createApiToken, listApiTokens, revokeApiToken, withWriteLock } from '../store/index.js';
+import type { Kysely } from 'kysely';
+import {
+  type ApiToken,
+  type Schema,
+  type Store,
+  type TokenRole,
+  appendAuditEvent,
+  carryPageSummaries,
+  createApiToken,
+  getDataVersion,
+  listApiTokens,
+  revokeApiToken,
+  withWriteLock,
+} from '../store/index.js';
+import { EVERY_SUMMARY } from './summary-names.js';
+
+/**
+ * Token writes move the data version (the audit pages show them at once) but nothing a page
+ * summary is built from: they carry every summary on, so the pages do not build them again.
+ */
+async function carrySummaries(db: Kysely<Schema>): Promise<void> {
+  await carryPageSummaries(db, EVERY_SUMMARY, (await getDataVersion(db)).version);
+}
 
 /** Token names: what `token revoke` and the audit log call a token. */
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -27,7 +49,7 @@ export async function createToken(store: Store, request: NewToken, actor: string
   await withWriteLock(store, async (trx) => {
     await createApiToken(trx, { name: request.name, role: request.role, email, tokenHash: secretHash(token), createdAt: at });
     await appendAuditEvent(trx, { at, actor, action: 'token.create', subject: `token:${request.name}`, detail: { role: request.role, email } });
-  });
+  }, { finally: carrySummaries });
   return { name: request.name, role: request.role, email, token };
 }
 
@@ -41,7 +63,7 @@ export async function revokeToken(store: Store, name: string, actor: string): Pr
       await appendAuditEvent(trx, { at, actor, action: 'token.revoke', subject: `token:${name}`, detail: null });
       return true;
     },
-    { changedData: (revoked) => revoked },
+    { changedData: (revoked) => revoked, finally: (db, revoked) => (revoked ? carrySummaries(db) : Promise.resolve()) },
   );
 }
 
@@ -51,5 +73,5 @@ export async function listTokens(store: Store, actor: string): Promise<ApiToken[
   return withWriteLock(store, async (trx) => {
     await appendAuditEvent(trx, { at, actor, action: 'token.list', subject: 'token:*', detail: null });
     return listApiTokens(trx);
-  });
+  }, { finally: carrySummaries });
 }

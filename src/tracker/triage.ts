@@ -26,13 +26,13 @@ import {
   type WritableStore,
   appendAuditEvent,
   appendTriageEvents,
+  carryPageSummaries,
   findKnownPackages,
   findStates,
   getDataVersion,
   listBranches,
   listPackagePlaces,
   readPageSummary,
-  restampPageSummaries,
   writePageSummary,
   countOpenStates,
   countOpenStatesByPlace,
@@ -442,7 +442,7 @@ function countedOpen(place: { readonly branch: string; readonly repo: string }, 
  */
 async function carrySummariesPastTriage(db: Kysely<Schema>, added: readonly TriageEvent[], statesByPackage: ReadonlyMap<string, readonly NamedState[]>): Promise<void> {
   const { version } = await getDataVersion(db);
-  await restampPageSummaries(db, SUMMARIES_WITHOUT_TRIAGE, version - 1, version);
+  await carryPageSummaries(db, SUMMARIES_WITHOUT_TRIAGE, version);
   const home = (await readPageSummary(db, HOME_SUMMARY, version - 1)) as HomeSummary | undefined;
   if (home === undefined) return;
   const packages = [...statesByPackage.keys()];

@@ -37,10 +37,10 @@ export async function writePageSummary(db: Kysely<Schema>, name: string, dataVer
 }
 
 /**
- * Moves the summaries among `names` built at data version `from` to version `to`, unchanged: for
- * a write that moves the data version without changing what they are built from.
+ * Moves the summaries among `names` built at the data version before `dataVersion` on to it,
+ * unchanged: for a write that moved the data version without changing what they are built from.
  */
-export async function restampPageSummaries(db: Kysely<Schema>, names: readonly string[], from: number, to: number): Promise<void> {
+export async function carryPageSummaries(db: Kysely<Schema>, names: readonly string[], dataVersion: number): Promise<void> {
   if (names.length === 0) return;
-  await db.updateTable('page_summary').set({ data_version: to }).where('name', 'in', [...names]).where('data_version', '=', from).execute();
+  await db.updateTable('page_summary').set({ data_version: dataVersion }).where('name', 'in', [...names]).where('data_version', '=', dataVersion - 1).execute();
 }
