@@ -12,10 +12,12 @@ import {
   HOME_SUMMARY,
   NAMES_SUMMARY,
   QUALITY_SUMMARY,
+  QUEUE_SUMMARY,
   type QualitySummary,
   buildHomeSummary,
   buildNamesSummary,
   buildQualitySummary,
+  buildQueueSummary,
   pageSummary,
   refreshPageSummaries,
 } from './summaries.js';
@@ -42,6 +44,7 @@ describe.each(backends)('%s page summaries', (backend) => {
     // JSON keeps what the pages read; the builders' answers compared the same way.
     const asStored = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
     expect(await readPageSummary(store.db, HOME_SUMMARY, version)).toEqual(asStored(await buildHomeSummary(store.db)));
+    expect(await readPageSummary(store.db, QUEUE_SUMMARY, version)).toEqual(asStored(await buildQueueSummary(store.db)));
     expect(await readPageSummary(store.db, QUALITY_SUMMARY, version)).toEqual(asStored(await buildQualitySummary(store.db, rules)));
     expect(await readPageSummary(store.db, NAMES_SUMMARY, version)).toEqual(asStored(await buildNamesSummary(store.db)));
     expect(await refreshPageSummaries(store, rules)).toEqual([]);
@@ -56,7 +59,7 @@ describe.each(backends)('%s page summaries', (backend) => {
     expect(await readPageSummary(store.db, HOME_SUMMARY, version)).toBeUndefined();
     const built = { counts: [], vulnerableDeltas: [] };
     expect(await pageSummary(store.db, HOME_SUMMARY, version, () => Promise.resolve(built))).toBe(built);
-    expect(await refreshPageSummaries(store, rules)).toEqual([HOME_SUMMARY, QUALITY_SUMMARY, NAMES_SUMMARY]);
+    expect(await refreshPageSummaries(store, rules)).toEqual([HOME_SUMMARY, QUEUE_SUMMARY, QUALITY_SUMMARY, NAMES_SUMMARY]);
     expect(await pageSummary(store.db, HOME_SUMMARY, version, () => Promise.resolve(built))).toEqual(JSON.parse(JSON.stringify(await buildHomeSummary(store.db))));
   });
 });

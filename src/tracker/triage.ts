@@ -18,6 +18,7 @@ import {
   type BranchSummary,
   type NamedState,
   type NewTriageEvent,
+  type OpenStateCount,
   type PackageMaintainer,
   type Schema,
   type OpenStateFilter,
@@ -31,6 +32,7 @@ import {
   listBranches,
   countOpenStates,
   countOpenStatesByPlace,
+  countOpenStatesByUrgency,
   foldAscii,
   listTriagedStates,
   listUntriagedOpenStates,
@@ -398,6 +400,15 @@ export async function countOpenPairs(db: Kysely<Schema>, filter: QueueFilter, to
   return [...counts.values()].filter((row) => row.open > 0);
 }
 
+/**
+ * The open states, triaged or not, per place and urgency class (`countOpenStatesByUrgency`), no
+ * branch taken as past its end: built once per data version, they spare `triageQueuePage`
+ * counting every open state for a filter on urgency.
+ */
+export function countOpenStatesByClass(db: Kysely<Schema>): Promise<OpenStateCount[]> {
+  return countOpenStatesByUrgency(db, openStateFilter({}, new Set()), URGENCY_ORDER);
+}
+
 async function checkedBranches(db: Kysely<Schema>, filter: QueueFilter, today: string): Promise<ReadonlySet<string>> {
   const branches = await listBranches(db);
   if (filter.branch !== undefined && !branches.some((branch) => branch.name === filter.branch)) refuse('branch', `unknown branch "${filter.branch}"`);
@@ -454,18 +465,49 @@ function summedTotal(openCounts: readonly OpenPairCount[], filter: QueueFilter, 
 }
 
 /**
- * The open pairs at positions [start, start + size) of the queue on `today`, most urgent first
- * (see `queueEntries`), and how many the whole queue holds: counted by the store (the open
- * states, less those with triage events, which the engine resolves), or, when the caller has the
- * data version's open counts per place (`countOpenPairs` without a day, as the home summary
- * keeps them), summed from those for a filter they answer, which spares counting every open state.
+ * How many states `states` holds, triaged or not, as `countOpenStates` counts them: summed from
+ * `stored` (`countOpenStatesByClass` at the data version) when the filter asks about urgency and
+ * names no maintainer, the states of the vulnerabilities published in an age cutoff's year
+ * (few) counted by the store; else all counted by the store.
  */
-export async function triageQueuePage(store: WritableStore, filter: QueueFilter, today: string, start: number, size: number, openCounts?: readonly OpenPairCount[]): Promise<QueuePage> {
+async function openStateTotal(db: Kysely<Schema>, states: OpenStateFilter, stored: readonly OpenStateCount[] | undefined): Promise<number> {
+  const { kevOnly, minSeverityRank, publishedBy } = states;
+  const asksUrgency = kevOnly === true || minSeverityRank !== undefined || publishedBy !== undefined;
+  if (stored === undefined || !asksUrgency || states.maintainer !== undefined) return countOpenStates(db, states, URGENCY_ORDER);
+  // A date's first four characters are its year: a year before the cutoff's is at or before the cutoff.
+  const cutoffYear = publishedBy?.slice(0, 4);
+  let total = 0;
+  for (const row of stored) {
+    if (states.endedBranches.includes(row.branch) || (states.branch !== undefined && row.branch !== states.branch) || (states.repo !== undefined && row.repo !== states.repo)) continue;
+    if ((kevOnly === true && !row.kev) || (minSeverityRank !== undefined && row.severityRank < minSeverityRank)) continue;
+    if (cutoffYear !== undefined && (row.publishedYear === null || row.publishedYear >= cutoffYear)) continue;
+    total += row.states;
+  }
+  return cutoffYear === undefined ? total : total + (await countOpenStates(db, { ...states, publishedFrom: cutoffYear }, URGENCY_ORDER));
+}
+
+/** The counts of a data version that spare `triageQueuePage` counting every open state. */
+export interface StoredQueueCounts {
+  /** The open pairs per place and maintainer text (`countOpenPairs` without a day, as the home summary keeps them). */
+  readonly openPairs?: readonly OpenPairCount[] | undefined;
+  /** The open states per place and urgency class (`countOpenStatesByClass`, as the queue summary keeps them). */
+  readonly openStates?: readonly OpenStateCount[] | undefined;
+}
+
+/**
+ * The open pairs at positions [start, start + size) of the queue on `today`, most urgent first
+ * (see `queueEntries`), and how many the whole queue holds: the open states, less those with
+ * triage events, which the engine resolves. When the caller has the data version's `stored`
+ * counts, the total is summed from the open pairs per place for a filter they answer, else the
+ * open states are summed from their classes for a filter on urgency (`openStateTotal`); either
+ * spares counting every open state.
+ */
+export async function triageQueuePage(store: WritableStore, filter: QueueFilter, today: string, start: number, size: number, stored: StoredQueueCounts = {}): Promise<QueuePage> {
   const { db } = store;
   const ended = await checkedBranches(db, filter, today);
   const states = openStateFilter(filter, ended);
-  const summed = openCounts === undefined ? undefined : summedTotal(openCounts, filter, ended);
-  const [triaged, count] = await Promise.all([triagedPart(db, filter, ended), summed === undefined ? countOpenStates(db, states, URGENCY_ORDER) : undefined]);
+  const summed = stored.openPairs === undefined ? undefined : summedTotal(stored.openPairs, filter, ended);
+  const [triaged, count] = await Promise.all([triagedPart(db, filter, ended), summed === undefined ? openStateTotal(db, states, stored.openStates) : undefined]);
   const total = summed ?? count! - triaged.counted.length + triaged.open.length;
   return { entries: await queueEntries(db, states, triaged, ended, start, size), total };
 }

@@ -84,4 +84,13 @@ describe('sqlite triage queue page plan', () => {
     const details = await planOf((db) => countOpenStates(db, { openStates: ['vulnerable'], endedBranches: [], publishedBy: '2024-01-01' }, { severityRanks: SEVERITY_RANK }));
     expect(details, details.join('\n')).toContain('SEARCH s USING COVERING INDEX state_open_pairs (state=? AND vulnerability_id=?)');
   });
+
+  it("counts the open states of the vulnerabilities published within a span by seeking migration 0015's index, not reading every vulnerability", async () => {
+    const urgencies = [{}, { minSeverityRank: 3 }];
+    for (const urgency of urgencies) {
+      const filter = { openStates: ['vulnerable' as const], endedBranches: [], publishedFrom: '2025', publishedBy: '2025-06-01T00:00:00.000Z', ...urgency };
+      const details = await planOf((db) => countOpenStates(db, filter, { severityRanks: SEVERITY_RANK }));
+      expect(details.some((detail) => /SEARCH v USING (COVERING )?INDEX vulnerability_by_published \(published>\? AND published<\?\)/.test(detail)), details.join('\n')).toBe(true);
+    }
+  });
 });
