@@ -464,16 +464,28 @@ function summedTotal(openCounts: readonly OpenPairCount[], filter: QueueFilter, 
   return total;
 }
 
+/** The counts of a data version that spare `triageQueuePage` counting every open state. */
+export interface StoredQueueCounts {
+  /** The open pairs per place and maintainer text (`countOpenPairs` without a day, as the home summary keeps them). */
+  readonly openPairs?: readonly OpenPairCount[] | undefined;
+  /**
+   * Reads the open states per place and urgency class (`countOpenStatesByClass`, as the queue
+   * summary keeps them), undefined when they are not at hand: asked only for a filter they answer.
+   */
+  readonly openStates?: (() => Promise<readonly OpenStateCount[] | undefined>) | undefined;
+}
+
 /**
  * How many states `states` holds, triaged or not, as `countOpenStates` counts them: summed from
- * `stored` (`countOpenStatesByClass` at the data version) when the filter asks about urgency and
- * names no maintainer, the states of the vulnerabilities published in an age cutoff's year
- * (few) counted by the store; else all counted by the store.
+ * the `stored` ones (`countOpenStatesByClass` at the data version, read only here) when the filter
+ * asks about urgency and names no maintainer, the states of the vulnerabilities published in an
+ * age cutoff's year (few) counted by the store; else all counted by the store.
  */
-async function openStateTotal(db: Kysely<Schema>, states: OpenStateFilter, stored: readonly OpenStateCount[] | undefined): Promise<number> {
+async function openStateTotal(db: Kysely<Schema>, states: OpenStateFilter, readStored: StoredQueueCounts['openStates']): Promise<number> {
   const { kevOnly, minSeverityRank, publishedBy } = states;
   const asksUrgency = kevOnly === true || minSeverityRank !== undefined || publishedBy !== undefined;
-  if (stored === undefined || !asksUrgency || states.maintainer !== undefined) return countOpenStates(db, states, URGENCY_ORDER);
+  const stored = readStored === undefined || !asksUrgency || states.maintainer !== undefined ? undefined : await readStored();
+  if (stored === undefined) return countOpenStates(db, states, URGENCY_ORDER);
   // A date's first four characters are its year: a year before the cutoff's is at or before the cutoff.
   const cutoffYear = publishedBy?.slice(0, 4);
   let total = 0;
@@ -484,14 +496,6 @@ async function openStateTotal(db: Kysely<Schema>, states: OpenStateFilter, store
     total += row.states;
   }
   return cutoffYear === undefined ? total : total + (await countOpenStates(db, { ...states, publishedFrom: cutoffYear }, URGENCY_ORDER));
-}
-
-/** The counts of a data version that spare `triageQueuePage` counting every open state. */
-export interface StoredQueueCounts {
-  /** The open pairs per place and maintainer text (`countOpenPairs` without a day, as the home summary keeps them). */
-  readonly openPairs?: readonly OpenPairCount[] | undefined;
-  /** The open states per place and urgency class (`countOpenStatesByClass`, as the queue summary keeps them). */
-  readonly openStates?: readonly OpenStateCount[] | undefined;
 }
 
 /**

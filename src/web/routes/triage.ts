@@ -182,8 +182,7 @@ export const triageQueueResource: Resource<TriageQueueInput, TriageQueueData> = 
     const start = (input.page - 1) * TRIAGE_PAGE_SIZE;
     // The counts `update` stored for this data version spare counting every open state.
     const version = context.dataVersion.version;
-    const [home, queueCounts] = await Promise.all([homeSummary.atHand(web, version), queueSummary.atHand(web, version)]);
-    const stored = { openPairs: home?.open, openStates: queueCounts?.openStates };
+    const stored = { openPairs: (await homeSummary.atHand(web, version))?.open, openStates: async () => (await queueSummary.atHand(web, version))?.openStates };
     const [queue, branches] = await Promise.all([badInputAs400(() => triageQueuePage(web, filter, web.today(), start, TRIAGE_PAGE_SIZE, stored)), listBranches(web.db)]);
     const pageCount = pageCountOf(queue.total, TRIAGE_PAGE_SIZE);
     if (input.page > pageCount) throw notFound(`page ${input.page} of the triage queue`);
