@@ -179,10 +179,13 @@ describe.each(backends)('%s triage queue', (backend) => {
       { kevOnly: true },
       { minSeverity: 'high' },
       { publishedBy: '2020-01-01T00:00:00.000Z' },
-      // A cutoff within 2023, where CVE-2023-0001 (January) is before and CVE-2023-38545 (October) after it.
+      // Cutoffs in either half of 2023, where CVE-2023-0001 (January) is before and CVE-2023-38545 (October) after them.
       { publishedBy: '2023-06-01T00:00:00.000Z' },
+      { publishedBy: '2023-07-01T00:00:00.000Z' },
       { publishedBy: '2023-06-01T00:00:00.000Z', branch: '3.18' },
+      { publishedBy: '2023-09-30T00:00:00.000Z', branch: '3.17' },
       { minSeverity: 'low', publishedBy: '2023-06-01T00:00:00.000Z' },
+      { minSeverity: 'low', publishedBy: '2023-12-31T23:59:59.999Z' },
       { kevOnly: true, branch: '3.18' },
       { minSeverity: 'critical', repo: 'main' },
       { minSeverity: 'medium', branch: '3.17', repo: 'community' },

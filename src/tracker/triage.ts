@@ -478,24 +478,37 @@ export interface StoredQueueCounts {
 /**
  * How many states `states` holds, triaged or not, as `countOpenStates` counts them: summed from
  * the `stored` ones (`countOpenStatesByClass` at the data version, read only here) when the filter
- * asks about urgency and names no maintainer, the states of the vulnerabilities published in an
- * age cutoff's year (few) counted by the store; else all counted by the store.
+ * asks about urgency and names no maintainer, with the states of an age cutoff's year counted by
+ * the store on the cutoff's shorter side (`cutoffYearPart`); else all counted by the store.
  */
 async function openStateTotal(db: Kysely<Schema>, states: OpenStateFilter, readStored: StoredQueueCounts['openStates']): Promise<number> {
   const { kevOnly, minSeverityRank, publishedBy } = states;
   const asksUrgency = kevOnly === true || minSeverityRank !== undefined || publishedBy !== undefined;
   const stored = readStored === undefined || !asksUrgency || states.maintainer !== undefined ? undefined : await readStored();
   if (stored === undefined) return countOpenStates(db, states, URGENCY_ORDER);
-  // A date's first four characters are its year: a year before the cutoff's is at or before the cutoff.
-  const cutoffYear = publishedBy?.slice(0, 4);
+  const cutoff = publishedBy === undefined ? undefined : cutoffYearPart(publishedBy);
   let total = 0;
   for (const row of stored) {
     if (states.endedBranches.includes(row.branch) || (states.branch !== undefined && row.branch !== states.branch) || (states.repo !== undefined && row.repo !== states.repo)) continue;
     if ((kevOnly === true && !row.kev) || (minSeverityRank !== undefined && row.severityRank < minSeverityRank)) continue;
-    if (cutoffYear !== undefined && (row.publishedYear === null || row.publishedYear >= cutoffYear)) continue;
+    if (cutoff !== undefined && (row.publishedYear === null || row.publishedYear > cutoff.year || (row.publishedYear === cutoff.year && cutoff.sign > 0))) continue;
     total += row.states;
   }
-  return cutoffYear === undefined ? total : total + (await countOpenStates(db, { ...states, publishedFrom: cutoffYear }, URGENCY_ORDER));
+  return cutoff === undefined ? total : total + cutoff.sign * (await countOpenStates(db, { ...states, ...cutoff.bounds }, URGENCY_ORDER));
+}
+
+/**
+ * How the states of an age cutoff's year are counted: its first four characters are its year, and a
+ * date's, so the stored counts of the years before it are at or before the cutoff, of the years
+ * after it after. Of its own year, the store counts those published up to the cutoff, to add
+ * (`sign` 1), when it falls in the year's first half, else those after it, to take from the
+ * year's stored count (`sign` -1): the fewer, for dates spread over the year.
+ */
+function cutoffYearPart(publishedBy: string): { readonly year: string; readonly sign: 1 | -1; readonly bounds: Pick<OpenStateFilter, 'publishedBy' | 'publishedAfter' | 'publishedFrom' | 'publishedBefore'> } {
+  const year = publishedBy.slice(0, 4);
+  const nextYear = String(Number(year) + 1).padStart(4, '0');
+  if (publishedBy.slice(5, 7) < '07' || !/^\d{4}$/.test(nextYear)) return { year, sign: 1, bounds: { publishedFrom: year } };
+  return { year, sign: -1, bounds: { publishedBy: undefined, publishedAfter: publishedBy, publishedBefore: nextYear } };
 }
 
 /**

@@ -277,8 +277,12 @@ export interface OpenStateFilter {
   readonly minSeverityRank?: number | undefined;
   /** Only vulnerabilities published at or before this ISO time. */
   readonly publishedBy?: string | undefined;
+  /** Only vulnerabilities published after this ISO time. */
+  readonly publishedAfter?: string | undefined;
   /** Only vulnerabilities published at or after this ISO time (or its start: `2025` is the year's first instant). */
   readonly publishedFrom?: string | undefined;
+  /** Only vulnerabilities published before this ISO time (or its start, as `publishedFrom`). */
+  readonly publishedBefore?: string | undefined;
 }
 
 /** The urgency order's data the engine decides: the rank of each severity word (upper case; others rank 0). */
@@ -321,8 +325,18 @@ function openStateConditions(eb: ExpressionBuilder<Schema & { s: StateTable }, '
   return eb.and(conditions);
 }
 
-const hasUrgencyFilter = (filter: OpenStateFilter) =>
-  filter.kevOnly === true || filter.minSeverityRank !== undefined || filter.publishedBy !== undefined || filter.publishedFrom !== undefined;
+const hasUrgencyFilter = (filter: OpenStateFilter) => filter.kevOnly === true || filter.minSeverityRank !== undefined || publishedBounds(filter).length > 0;
+
+/** `filter`'s bounds on the publication date of the vulnerability `v`. */
+function publishedBounds(filter: OpenStateFilter): RawBuilder<SqlBool>[] {
+  const { publishedBy, publishedAfter, publishedFrom, publishedBefore } = filter;
+  return [
+    ...(publishedBy === undefined ? [] : [sql<SqlBool>`v.published <= ${publishedBy}`]),
+    ...(publishedAfter === undefined ? [] : [sql<SqlBool>`v.published > ${publishedAfter}`]),
+    ...(publishedFrom === undefined ? [] : [sql<SqlBool>`v.published >= ${publishedFrom}`]),
+    ...(publishedBefore === undefined ? [] : [sql<SqlBool>`v.published < ${publishedBefore}`]),
+  ];
+}
 
 /** `filter`'s conditions on the vulnerability `v` of a state. */
 function urgencyConditions(filter: OpenStateFilter, order: UrgencyOrder): RawBuilder<SqlBool>[] {
@@ -331,8 +345,7 @@ function urgencyConditions(filter: OpenStateFilter, order: UrgencyOrder): RawBui
     // which SQLite then seeks; a bare `kev is not null` reads every vulnerability's record (1 s at full size).
     ...(filter.kevOnly === true ? [sql<SqlBool>`(v.kev is not null) = true`] : []),
     ...(filter.minSeverityRank === undefined ? [] : [sql<SqlBool>`${severityRankOf(order)} >= ${filter.minSeverityRank}`]),
-    ...(filter.publishedBy === undefined ? [] : [sql<SqlBool>`v.published <= ${filter.publishedBy}`]),
-    ...(filter.publishedFrom === undefined ? [] : [sql<SqlBool>`v.published >= ${filter.publishedFrom}`]),
+    ...publishedBounds(filter),
   ];
 }
 
