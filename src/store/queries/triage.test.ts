@@ -85,7 +85,7 @@ describe('sqlite triage queue page plan', () => {
     expect(details, details.join('\n')).toContain('SEARCH s USING COVERING INDEX state_open_pairs (state=? AND vulnerability_id=?)');
   });
 
-  it("counts the open states of the vulnerabilities published within a span by seeking migration 0015's index, not reading every vulnerability", async () => {
+  it("counts the open states of the vulnerabilities published within a span by seeking migration 0015's index, which covers a severity filter too", async () => {
     const spans = [
       { publishedFrom: '2025', publishedBy: '2025-06-01T00:00:00.000Z' },
       { publishedAfter: '2025-09-01T00:00:00.000Z', publishedBefore: '2026', minSeverityRank: 3 },
@@ -93,7 +93,7 @@ describe('sqlite triage queue page plan', () => {
     for (const span of spans) {
       const filter = { openStates: ['vulnerable' as const], endedBranches: [], ...span };
       const details = await planOf((db) => countOpenStates(db, filter, { severityRanks: SEVERITY_RANK }));
-      expect(details.some((detail) => /SEARCH v USING (COVERING )?INDEX vulnerability_by_published \(published>\? AND published<\?\)/.test(detail)), details.join('\n')).toBe(true);
+      expect(details.some((detail) => detail.includes('SEARCH v USING COVERING INDEX vulnerability_by_published (published>? AND published<?)')), details.join('\n')).toBe(true);
     }
   });
 });
