@@ -22,9 +22,10 @@ import { type PhaseRunner, populateStore } from './populate.js';
  * SQLite as the tracker benchmark does, starts the server in a process of its own
  * (web-server.ts), and for the home page, a branch page, a CVE page, a package page, two
  * searches (two rare words in reverse order, one word most descriptions hold), the quality page,
- * the triage queue's first page, "my work" (`/me`) of the maintainer with the most packages and of
- * the security team (each through an API token the run adds and revokes), and the JSON of the
- * first three: times one
+ * the triage queue's first page, unfiltered and filtered on urgency (known exploited, at least
+ * high, the branch's at least high, published a year ago or more), "my work" (`/me`) of the
+ * maintainer with the most packages and of the security team (each through an API token the run
+ * adds and revokes), and the JSON of the first three: times one
  * cold request (rendered, not cached), then runs autocannon on loopback (50 connections,
  * 10 s each, compressed like a browser asks) for requests/s and latency percentiles.
  * Prints one JSON object; progress goes to stderr. Any error or non-2xx answer fails the run.
@@ -32,8 +33,9 @@ import { type PhaseRunner, populateStore } from './populate.js';
  * Environment: SECFIX_BENCH_WEB_DB=FILE serves an already populated SQLite file instead of
  * generating one (e.g. the `secfix.db` a run with SECFIX_BENCH_KEEP=1 leaves in its kept
  * folder); SECFIX_BENCH_WEB_SECONDS (10) per page; SECFIX_BENCH_WEB_PAGES (a comma-separated
- * subset of home, branch, cve, package, search, searchCommonWord, quality, triage, meMaintainer,
- * meSecurityTeam, homeJson, branchJson, cveJson); SECFIX_BENCH_WEB_PROFILE=DIR
+ * subset of home, branch, cve, package, search, searchCommonWord, quality, triage, triageKev,
+ * triageSeverity, triageBranchSeverity, triageAge, meMaintainer, meSecurityTeam, homeJson,
+ * branchJson, cveJson); SECFIX_BENCH_WEB_PROFILE=DIR
  * writes the server's CPU profile (`--cpu-prof`) to DIR. Then times POSTs of the most names a
  * security-data request takes (the branch's origins, then made-up ones) and /healthz meanwhile.
  */
@@ -56,6 +58,10 @@ const PAGE_NAMES = [
   'searchCommonWord',
   'quality',
   'triage',
+  'triageKev',
+  'triageSeverity',
+  'triageBranchSeverity',
+  'triageAge',
   'meMaintainer',
   'meSecurityTeam',
   'homeJson',
@@ -64,7 +70,7 @@ const PAGE_NAMES = [
 ] as const;
 type PageName = (typeof PAGE_NAMES)[number];
 /** The pages whose first, uncached answer the issue bounds (issue 12, "Numbers"). */
-const FIRST_ANSWER_PAGES: readonly PageName[] = ['home', 'branch', 'cve', 'package', 'search', 'searchCommonWord', 'quality', 'triage', 'meMaintainer', 'meSecurityTeam'];
+const FIRST_ANSWER_PAGES: readonly PageName[] = PAGE_NAMES.filter((name) => !name.endsWith('Json'));
 /** Who asks for each "my work" page: the token's role (a maintainer's e-mail address is picked from the data). */
 const TOKEN_ROLES: Partial<Record<PageName, TokenRole>> = { meMaintainer: 'maintainer', meSecurityTeam: 'security-team' };
 
@@ -389,6 +395,10 @@ try {
     searchCommonWord: `/search?q=${encodeURIComponent(searches.common)}`,
     quality: '/quality',
     triage: '/triage',
+    triageKev: '/triage?kev=1',
+    triageSeverity: '/triage?severity=high',
+    triageBranchSeverity: `/triage?branch=${branchSegment}&severity=high`,
+    triageAge: '/triage?age=365',
     meMaintainer: '/me',
     meSecurityTeam: '/me',
     homeJson: '/api',

@@ -16,7 +16,7 @@ export function updateCommand(io: CliIo, _status: CliStatus): Command {
   return subcommand(io, 'update')
     .description(
       'recompute vulnerability states from the stored data: only pairs whose inputs changed since the last update, or all with --full; ' +
-        'then store what the web pages show that depends only on the data (home counts, quality report, search names), when the data changed; ' +
+        'then store what the web pages show that depends only on the data (home counts, triage queue counts, quality report, search names), when the data changed; ' +
         'the incremental update rechecks the quality report only where the changes reach',
     )
     .option('--db <url>', DB_OPTION_HELP)

@@ -12,6 +12,7 @@ import { exchangeMigration } from './migrations/0009-exchange.js';
 import { auditPairsMigration } from './migrations/0012-audit-pairs.js';
 import { packagePageIndexesMigration } from './migrations/0013-package-page-indexes.js';
 import { triageQueueIndexesMigration } from './migrations/0014-triage-queue-indexes.js';
+import { vulnerabilityPublishedIndexMigration } from './migrations/0015-vulnerability-published-index.js';
 
 /** Every migration in order; names sort in the order they must run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -27,6 +28,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0012-audit-pairs': auditPairsMigration(dialect),
     '0013-package-page-indexes': packagePageIndexesMigration(dialect),
     '0014-triage-queue-indexes': triageQueueIndexesMigration(),
+    '0015-vulnerability-published-index': vulnerabilityPublishedIndexMigration(),
   };
 }
 

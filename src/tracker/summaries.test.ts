@@ -14,10 +14,11 @@ import {
   buildHomeSummary,
   buildNamesSummary,
   buildQualitySummary,
+  buildQueueSummary,
   pageSummary,
   refreshPageSummaries,
 } from './summaries.js';
-import { HOME_SUMMARY, NAMES_SUMMARY, QUALITY_SUMMARY } from './summary-names.js';
+import { HOME_SUMMARY, NAMES_SUMMARY, QUALITY_SUMMARY, QUEUE_SUMMARY } from './summary-names.js';
 import { type OpenPairCount, recordTriage, recordTriageBatch } from './triage.js';
 import { createToken, listTokens, revokeToken } from './tokens.js';
 import { updateStates } from './update.js';
@@ -43,6 +44,7 @@ describe.each(backends)('%s page summaries', (backend) => {
     // JSON keeps what the pages read; the builders' answers compared the same way.
     const asStored = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
     expect(await readPageSummary(store.db, HOME_SUMMARY, version)).toEqual(asStored(await buildHomeSummary(store.db)));
+    expect(await readPageSummary(store.db, QUEUE_SUMMARY, version)).toEqual(asStored(await buildQueueSummary(store.db)));
     expect(await readPageSummary(store.db, QUALITY_SUMMARY, version)).toEqual(asStored(await buildQualitySummary(store.db, rules)));
     expect(await readPageSummary(store.db, NAMES_SUMMARY, version)).toEqual(asStored(await buildNamesSummary(store.db)));
     expect(await refreshPageSummaries(store, rules)).toEqual([]);
@@ -57,7 +59,7 @@ describe.each(backends)('%s page summaries', (backend) => {
     expect(await readPageSummary(store.db, HOME_SUMMARY, version)).toBeUndefined();
     const built = { counts: [], vulnerableDeltas: [] };
     expect(await pageSummary(store.db, HOME_SUMMARY, version, () => Promise.resolve(built))).toBe(built);
-    expect(await refreshPageSummaries(store, rules)).toEqual([HOME_SUMMARY, QUALITY_SUMMARY, NAMES_SUMMARY]);
+    expect(await refreshPageSummaries(store, rules)).toEqual([HOME_SUMMARY, QUEUE_SUMMARY, QUALITY_SUMMARY, NAMES_SUMMARY]);
     expect(await pageSummary(store.db, HOME_SUMMARY, version, () => Promise.resolve(built))).toEqual(JSON.parse(JSON.stringify(await buildHomeSummary(store.db))));
   });
 
@@ -71,7 +73,7 @@ describe.each(backends)('%s page summaries', (backend) => {
     const branch = fixed.branch;
     const author = 'ann@example.org';
     const { version: updated } = await getDataVersion(store.db);
-    const unchanged = await Promise.all([QUALITY_SUMMARY, NAMES_SUMMARY].map((name) => readPageSummary(store.db, name, updated)));
+    const unchanged = await Promise.all([QUEUE_SUMMARY, QUALITY_SUMMARY, NAMES_SUMMARY].map((name) => readPageSummary(store.db, name, updated)));
     const byPlace = (rows: readonly OpenPairCount[]) => [...rows].sort((a, b) => `${a.branch} ${a.repo} ${a.maintainer}`.localeCompare(`${b.branch} ${b.repo} ${b.maintainer}`));
     const steps: (() => Promise<unknown>)[] = [
       () => recordTriage(store, { packages: [vulnerable.package], vulnerabilities: [vulnerable.vulnerabilityId], status: 'not-affected', justification: 'component-not-present' }, author),
@@ -100,7 +102,7 @@ describe.each(backends)('%s page summaries', (backend) => {
       expect(carried).toBeDefined();
       expect({ ...carried!, open: byPlace(carried!.open) }).toEqual({ ...built, open: byPlace(built.open) });
       if (JSON.stringify(byPlace(before.open)) !== JSON.stringify(byPlace(built.open))) opened += 1;
-      expect(await Promise.all([QUALITY_SUMMARY, NAMES_SUMMARY].map((name) => readPageSummary(store.db, name, version)))).toEqual(unchanged);
+      expect(await Promise.all([QUEUE_SUMMARY, QUALITY_SUMMARY, NAMES_SUMMARY].map((name) => readPageSummary(store.db, name, version)))).toEqual(unchanged);
     }
     // The events did move the open counts: the carried ones were not just the old ones.
     expect(opened).toBeGreaterThanOrEqual(4);
@@ -109,7 +111,7 @@ describe.each(backends)('%s page summaries', (backend) => {
   it('are carried past token writes, which change nothing they are built from, but not past a stale version', async () => {
     await updateStates(store, { full: false, rules: await loadMappingRules() });
     await refreshPageSummaries(store, await loadMappingRules());
-    const names = [HOME_SUMMARY, QUALITY_SUMMARY, NAMES_SUMMARY];
+    const names = [HOME_SUMMARY, QUEUE_SUMMARY, QUALITY_SUMMARY, NAMES_SUMMARY];
     const summariesAt = async (version: number) => Promise.all(names.map((name) => readPageSummary(store.db, name, version)));
     const current = await summariesAt((await getDataVersion(store.db)).version);
     expect(current).not.toContain(undefined);
@@ -132,9 +134,9 @@ describe.each(backends)('%s page summaries', (backend) => {
     // After a write that does change the data, a token write does not make the stale summaries current.
     await newDataVersion(store);
     await revokeToken(store, 'absent', 'ann@example.org');
-    expect(await summariesAt((await getDataVersion(store.db)).version)).toEqual([undefined, undefined, undefined]);
+    expect(await summariesAt((await getDataVersion(store.db)).version)).toEqual(names.map(() => undefined));
     await listTokens(store, 'ann@example.org');
-    expect(await summariesAt((await getDataVersion(store.db)).version)).toEqual([undefined, undefined, undefined]);
+    expect(await summariesAt((await getDataVersion(store.db)).version)).toEqual(names.map(() => undefined));
   });
 });
 

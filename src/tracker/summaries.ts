@@ -4,6 +4,7 @@ import { type MappingRules, type ProductCount, type QualityFinding, type Unmappe
 import {
   STATE_NAMES,
   type BranchSummary,
+  type OpenStateCount,
   type Schema,
   type StateCountRow,
   type StateName,
@@ -26,9 +27,9 @@ import {
 } from '../store/index.js';
 import { type CheckReport, type IndexRows, checkNotes, checkSecfixes, loadIndexRows, sortFindings } from './check.js';
 import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
-import { type OpenPairCount, countOpenPairs } from './triage.js';
+import { type OpenPairCount, countOpenPairs, countOpenStatesByClass } from './triage.js';
 import { type PublishedBinaries, unmappedProducts } from './mapping-coverage.js';
-import { HOME_SUMMARY, NAMES_SUMMARY, QUALITY_BASIS, QUALITY_SUMMARY } from './summary-names.js';
+import { HOME_SUMMARY, NAMES_SUMMARY, QUALITY_BASIS, QUALITY_SUMMARY, QUEUE_SUMMARY } from './summary-names.js';
 
 /*
  * Page summaries: the parts of the home, quality and search pages that read every state, every
@@ -71,10 +72,22 @@ export interface NamesSummary {
   readonly maintainers: readonly string[];
 }
 
+/**
+ * The triage queue's counts: kept apart from the home summary, which they would make half as big
+ * again (the home page reads it whole), while the queue only reads them for a filter on urgency.
+ */
+export interface QueueSummary {
+  /** The open states, triaged or not, per place and urgency class (`countOpenStatesByClass`). */
+  readonly openStates: readonly OpenStateCount[];
+}
 
 export async function buildHomeSummary(db: Kysely<Schema>): Promise<HomeSummary> {
   const [counts, open, vulnerableDeltas] = await Promise.all([countStates(db), countOpenPairs(db, {}, undefined), listVulnerableDeltasByDay(db)]);
   return { counts, open, vulnerableDeltas };
+}
+
+export async function buildQueueSummary(db: Kysely<Schema>): Promise<QueueSummary> {
+  return { openStates: await countOpenStatesByClass(db) };
 }
 
 /** The most resembling names an unmapped product keeps for the page, and how many there are. */
@@ -290,6 +303,10 @@ export async function writeStaleSummaries(
   if (await stale(HOME_SUMMARY)) {
     await writePageSummary(db, HOME_SUMMARY, version, await buildHomeSummary(db));
     built.push(HOME_SUMMARY);
+  }
+  if (await stale(QUEUE_SUMMARY)) {
+    await writePageSummary(db, QUEUE_SUMMARY, version, await buildQueueSummary(db));
+    built.push(QUEUE_SUMMARY);
   }
   if (await stale(QUALITY_SUMMARY)) {
     const [summary, basis] = changes === undefined ? [] : await Promise.all([readAnyPageSummary(db, QUALITY_SUMMARY), readAnyPageSummary(db, QUALITY_BASIS)]);

@@ -17,7 +17,7 @@ import {
 import { indexedOrigin, vulnerabilityRecord } from '../store/test-support/records.js';
 import { backends, useTestStore } from '../test-support/databases.js';
 import { addTriageSample } from './test-support/triage-sample.js';
-import { type QueueEntry, type QueueFilter, countOpenPairs, openPairs, recordTriage, triageQueue, triageQueuePage, triageQueueTop, triageStates } from './triage.js';
+import { type QueueEntry, type QueueFilter, countOpenPairs, countOpenStatesByClass, openPairs, recordTriage, triageQueue, triageQueuePage, triageQueueTop, triageStates } from './triage.js';
 import { resolvePairTriage } from '../engine/triage.js';
 import { byUrgency } from '../engine/triage-queue.js';
 
@@ -162,6 +162,8 @@ describe.each(backends)('%s triage queue', (backend) => {
       ['zlib', 'openssl'].flatMap((pkg) => ids.map((id) => ({ repositoryId: extra, package: pkg, vulnerabilityId: id, state: 'vulnerable' as const, version: '1.3-r0', fixedVersion: null, evidence: [] }))),
       { cause: 'test' },
     );
+    // A vulnerability on record without a publication date: an age filter never takes it, a severity filter does.
+    await upsertVulnerabilities(db, [vulnerabilityRecord('CVE-2025-0002', { severity: 'MEDIUM' })]);
     // 3.16 ends the day before: its pairs, triaged or not, are end-of-life and out of the queue.
     await db.updateTable('branch').set({ end_of_support: '2025-12-31' }).where('name', '=', '3.16').execute();
     const today = '2026-01-01';
@@ -177,10 +179,23 @@ describe.each(backends)('%s triage queue', (backend) => {
       { kevOnly: true },
       { minSeverity: 'high' },
       { publishedBy: '2020-01-01T00:00:00.000Z' },
+      // Cutoffs in either half of 2023, where CVE-2023-0001 (January) is before and CVE-2023-38545 (October) after them.
+      { publishedBy: '2023-06-01T00:00:00.000Z' },
+      { publishedBy: '2023-07-01T00:00:00.000Z' },
+      { publishedBy: '2023-06-01T00:00:00.000Z', branch: '3.18' },
+      { publishedBy: '2023-09-30T00:00:00.000Z', branch: '3.17' },
+      { minSeverity: 'low', publishedBy: '2023-06-01T00:00:00.000Z' },
+      { minSeverity: 'low', publishedBy: '2023-12-31T23:59:59.999Z' },
+      { kevOnly: true, branch: '3.18' },
+      { minSeverity: 'critical', repo: 'main' },
+      { minSeverity: 'medium', branch: '3.17', repo: 'community' },
+      { kevOnly: true, publishedBy: '2023-12-31T00:00:00.000Z', branch: '3.16' },
+      { minSeverity: 'high', maintainer: 'bob@example.org' },
     ];
     const size = 2;
-    // What the home summary keeps: the open pairs per place with no branch past its end.
-    const openCounts = await countOpenPairs(db, {}, undefined);
+    // What `update` keeps: the open pairs per place, and the open states per place and urgency class, with no branch past its end.
+    const openStates = await countOpenStatesByClass(db);
+    const stored = { openPairs: await countOpenPairs(db, {}, undefined), openStates: () => Promise.resolve(openStates) };
     for (const filter of filters) {
       const whole = await queueByStates(db, filter, today);
       expect(await triageQueue(store(), filter, today), JSON.stringify(filter)).toEqual(whole);
@@ -188,7 +203,8 @@ describe.each(backends)('%s triage queue', (backend) => {
       for (let start = 0; start <= whole.length; start += size) {
         const expected = { entries: whole.slice(start, start + size), total: whole.length };
         expect(await triageQueuePage(store(), filter, today, start, size), `${JSON.stringify(filter)} from ${start}`).toEqual(expected);
-        expect(await triageQueuePage(store(), filter, today, start, size, openCounts), `${JSON.stringify(filter)} from ${start}, summed`).toEqual(expected);
+        expect(await triageQueuePage(store(), filter, today, start, size, stored), `${JSON.stringify(filter)} from ${start}, summed`).toEqual(expected);
+        expect(await triageQueuePage(store(), filter, today, start, size, { openStates: stored.openStates }), `${JSON.stringify(filter)} from ${start}, by class`).toEqual(expected);
       }
     }
     expect((await queueByStates(db, {}, today)).length).toBeGreaterThan(12);

@@ -18,6 +18,7 @@ import {
   type BranchSummary,
   type NamedState,
   type NewTriageEvent,
+  type OpenStateCount,
   type PackageMaintainer,
   type Schema,
   type OpenStateFilter,
@@ -36,6 +37,7 @@ import {
   writePageSummary,
   countOpenStates,
   countOpenStatesByPlace,
+  countOpenStatesByUrgency,
   foldAscii,
   listTriagedStates,
   listUntriagedOpenStates,
@@ -467,6 +469,15 @@ async function carrySummariesPastTriage(db: Kysely<Schema>, added: readonly Tria
   await writePageSummary(db, HOME_SUMMARY, version, { ...home, open: open.rows() });
 }
 
+/**
+ * The open states, triaged or not, per place and urgency class (`countOpenStatesByUrgency`), no
+ * branch taken as past its end: built once per data version, they spare `triageQueuePage`
+ * counting every open state for a filter on urgency.
+ */
+export function countOpenStatesByClass(db: Kysely<Schema>): Promise<OpenStateCount[]> {
+  return countOpenStatesByUrgency(db, openStateFilter({}, new Set()), URGENCY_ORDER);
+}
+
 async function checkedBranches(db: Kysely<Schema>, filter: QueueFilter, today: string): Promise<ReadonlySet<string>> {
   const branches = await listBranches(db);
   if (filter.branch !== undefined && !branches.some((branch) => branch.name === filter.branch)) refuse('branch', `unknown branch "${filter.branch}"`);
@@ -522,19 +533,67 @@ function summedTotal(openCounts: readonly OpenPairCount[], filter: QueueFilter, 
   return total;
 }
 
+/** The counts of a data version that spare `triageQueuePage` counting every open state. */
+export interface StoredQueueCounts {
+  /** The open pairs per place and maintainer text (`countOpenPairs` without a day, as the home summary keeps them). */
+  readonly openPairs?: readonly OpenPairCount[] | undefined;
+  /**
+   * Reads the open states per place and urgency class (`countOpenStatesByClass`, as the queue
+   * summary keeps them), undefined when they are not at hand: asked only for a filter they answer.
+   */
+  readonly openStates?: (() => Promise<readonly OpenStateCount[] | undefined>) | undefined;
+}
+
+/**
+ * How many states `states` holds, triaged or not, as `countOpenStates` counts them: summed from
+ * the `stored` ones (`countOpenStatesByClass` at the data version, read only here) when the filter
+ * asks about urgency and names no maintainer, with the states of an age cutoff's year counted by
+ * the store on the cutoff's shorter side (`cutoffYearPart`); else all counted by the store.
+ */
+async function openStateTotal(db: Kysely<Schema>, states: OpenStateFilter, readStored: StoredQueueCounts['openStates']): Promise<number> {
+  const { kevOnly, minSeverityRank, publishedBy } = states;
+  const asksUrgency = kevOnly === true || minSeverityRank !== undefined || publishedBy !== undefined;
+  const stored = readStored === undefined || !asksUrgency || states.maintainer !== undefined ? undefined : await readStored();
+  if (stored === undefined) return countOpenStates(db, states, URGENCY_ORDER);
+  const cutoff = publishedBy === undefined ? undefined : cutoffYearPart(publishedBy);
+  let total = 0;
+  for (const row of stored) {
+    if (states.endedBranches.includes(row.branch) || (states.branch !== undefined && row.branch !== states.branch) || (states.repo !== undefined && row.repo !== states.repo)) continue;
+    if ((kevOnly === true && !row.kev) || (minSeverityRank !== undefined && row.severityRank < minSeverityRank)) continue;
+    if (cutoff !== undefined && (row.publishedYear === null || row.publishedYear > cutoff.year || (row.publishedYear === cutoff.year && cutoff.sign > 0))) continue;
+    total += row.states;
+  }
+  return cutoff === undefined ? total : total + cutoff.sign * (await countOpenStates(db, { ...states, ...cutoff.bounds }, URGENCY_ORDER));
+}
+
+/**
+ * How the states of an age cutoff's year are counted: its first four characters are its year, and a
+ * date's, so the stored counts of the years before it are at or before the cutoff, of the years
+ * after it after. Of its own year, the store counts those published up to the cutoff, to add
+ * (`sign` 1), when it falls in the year's first half, else those after it, to take from the
+ * year's stored count (`sign` -1): the fewer, for dates spread over the year.
+ */
+function cutoffYearPart(publishedBy: string): { readonly year: string; readonly sign: 1 | -1; readonly bounds: Pick<OpenStateFilter, 'publishedBy' | 'publishedAfter' | 'publishedFrom' | 'publishedBefore'> } {
+  const year = publishedBy.slice(0, 4);
+  const nextYear = String(Number(year) + 1).padStart(4, '0');
+  if (publishedBy.slice(5, 7) < '07' || !/^\d{4}$/.test(nextYear)) return { year, sign: 1, bounds: { publishedFrom: year } };
+  return { year, sign: -1, bounds: { publishedBy: undefined, publishedAfter: publishedBy, publishedBefore: nextYear } };
+}
+
 /**
  * The open pairs at positions [start, start + size) of the queue on `today`, most urgent first
- * (see `queueEntries`), and how many the whole queue holds: counted by the store (the open
- * states, less those with triage events, which the engine resolves), or, when the caller has the
- * data version's open counts per place (`countOpenPairs` without a day, as the home summary
- * keeps them), summed from those for a filter they answer, which spares counting every open state.
+ * (see `queueEntries`), and how many the whole queue holds: the open states, less those with
+ * triage events, which the engine resolves. When the caller has the data version's `stored`
+ * counts, the total is summed from the open pairs per place for a filter they answer, else the
+ * open states are summed from their classes for a filter on urgency (`openStateTotal`); either
+ * spares counting every open state.
  */
-export async function triageQueuePage(store: WritableStore, filter: QueueFilter, today: string, start: number, size: number, openCounts?: readonly OpenPairCount[]): Promise<QueuePage> {
+export async function triageQueuePage(store: WritableStore, filter: QueueFilter, today: string, start: number, size: number, stored: StoredQueueCounts = {}): Promise<QueuePage> {
   const { db } = store;
   const ended = await checkedBranches(db, filter, today);
   const states = openStateFilter(filter, ended);
-  const summed = openCounts === undefined ? undefined : summedTotal(openCounts, filter, ended);
-  const [triaged, count] = await Promise.all([triagedPart(db, filter, ended), summed === undefined ? countOpenStates(db, states, URGENCY_ORDER) : undefined]);
+  const summed = stored.openPairs === undefined ? undefined : summedTotal(stored.openPairs, filter, ended);
+  const [triaged, count] = await Promise.all([triagedPart(db, filter, ended), summed === undefined ? openStateTotal(db, states, stored.openStates) : undefined]);
   const total = summed ?? count! - triaged.counted.length + triaged.open.length;
   return { entries: await queueEntries(db, states, triaged, ended, start, size), total };
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Schema, pageSummaryVersion } from '../store/index.js';
-import { type HomeSummary, type NamesSummary, buildHomeSummary, buildNamesSummary, pageSummary } from '../tracker/summaries.js';
-import { HOME_SUMMARY, NAMES_SUMMARY } from '../tracker/summary-names.js';
+import { type HomeSummary, type NamesSummary, type QueueSummary, buildHomeSummary, buildNamesSummary, buildQueueSummary, pageSummary } from '../tracker/summaries.js';
+import { HOME_SUMMARY, NAMES_SUMMARY, QUEUE_SUMMARY } from '../tracker/summary-names.js';
 import { type VersionedBuild, builtAtVersion } from './per-version.js';
 import type { WebContext } from './web-context.js';
 
@@ -35,3 +35,6 @@ export const homeSummary = servedSummary<HomeSummary>(HOME_SUMMARY, buildHomeSum
 
 /** Every package name and maintainer text: the search matches them, "my work" finds a person's spellings in them. */
 export const namesSummary = servedSummary<NamesSummary>(NAMES_SUMMARY, buildNamesSummary);
+
+/** The triage queue's open states per place and urgency class: its total for a filter on urgency is summed from them. */
+export const queueSummary = servedSummary<QueueSummary>(QUEUE_SUMMARY, buildQueueSummary);

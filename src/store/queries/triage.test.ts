@@ -90,4 +90,16 @@ describe('sqlite triage queue page plan', () => {
     const details = await planOf((db) => findStates(db, { package: 'openssl' }));
     expect(details.some((detail) => detail.startsWith('SEARCH s USING INDEX sqlite_autoindex_state_1 (repository_id=? AND package=?)')), details.join('\n')).toBe(true);
   });
+
+  it("counts the open states of the vulnerabilities published within a span by seeking migration 0015's index, which covers a severity filter too", async () => {
+    const spans = [
+      { publishedFrom: '2025', publishedBy: '2025-06-01T00:00:00.000Z' },
+      { publishedAfter: '2025-09-01T00:00:00.000Z', publishedBefore: '2026', minSeverityRank: 3 },
+    ];
+    for (const span of spans) {
+      const filter = { openStates: ['vulnerable' as const], endedBranches: [], ...span };
+      const details = await planOf((db) => countOpenStates(db, filter, { severityRanks: SEVERITY_RANK }));
+      expect(details.some((detail) => detail.includes('SEARCH v USING COVERING INDEX vulnerability_by_published (published>? AND published<?)')), details.join('\n')).toBe(true);
+    }
+  });
 });

@@ -277,6 +277,12 @@ export interface OpenStateFilter {
   readonly minSeverityRank?: number | undefined;
   /** Only vulnerabilities published at or before this ISO time. */
   readonly publishedBy?: string | undefined;
+  /** Only vulnerabilities published after this ISO time. */
+  readonly publishedAfter?: string | undefined;
+  /** Only vulnerabilities published at or after this ISO time (or its start: `2025` is the year's first instant). */
+  readonly publishedFrom?: string | undefined;
+  /** Only vulnerabilities published before this ISO time (or its start, as `publishedFrom`). */
+  readonly publishedBefore?: string | undefined;
 }
 
 /** The urgency order's data the engine decides: the rank of each severity word (upper case; others rank 0). */
@@ -319,7 +325,18 @@ function openStateConditions(eb: ExpressionBuilder<Schema & { s: StateTable }, '
   return eb.and(conditions);
 }
 
-const hasUrgencyFilter = (filter: OpenStateFilter) => filter.kevOnly === true || filter.minSeverityRank !== undefined || filter.publishedBy !== undefined;
+const hasUrgencyFilter = (filter: OpenStateFilter) => filter.kevOnly === true || filter.minSeverityRank !== undefined || publishedBounds(filter).length > 0;
+
+/** `filter`'s bounds on the publication date of the vulnerability `v`. */
+function publishedBounds(filter: OpenStateFilter): RawBuilder<SqlBool>[] {
+  const { publishedBy, publishedAfter, publishedFrom, publishedBefore } = filter;
+  return [
+    ...(publishedBy === undefined ? [] : [sql<SqlBool>`v.published <= ${publishedBy}`]),
+    ...(publishedAfter === undefined ? [] : [sql<SqlBool>`v.published > ${publishedAfter}`]),
+    ...(publishedFrom === undefined ? [] : [sql<SqlBool>`v.published >= ${publishedFrom}`]),
+    ...(publishedBefore === undefined ? [] : [sql<SqlBool>`v.published < ${publishedBefore}`]),
+  ];
+}
 
 /** `filter`'s conditions on the vulnerability `v` of a state. */
 function urgencyConditions(filter: OpenStateFilter, order: UrgencyOrder): RawBuilder<SqlBool>[] {
@@ -328,7 +345,7 @@ function urgencyConditions(filter: OpenStateFilter, order: UrgencyOrder): RawBui
     // which SQLite then seeks; a bare `kev is not null` reads every vulnerability's record (1 s at full size).
     ...(filter.kevOnly === true ? [sql<SqlBool>`(v.kev is not null) = true`] : []),
     ...(filter.minSeverityRank === undefined ? [] : [sql<SqlBool>`${severityRankOf(order)} >= ${filter.minSeverityRank}`]),
-    ...(filter.publishedBy === undefined ? [] : [sql<SqlBool>`v.published <= ${filter.publishedBy}`]),
+    ...publishedBounds(filter),
   ];
 }
 
@@ -361,6 +378,44 @@ export async function countOpenStatesByPlace(
     .groupBy(['b.name', 'r.name', 'sp.maintainer'])
     .execute();
   return rows.map((row) => ({ branch: row.branch, repo: row.repo, maintainer: row.maintainer, open: Number(row.open) }));
+}
+
+/** How many states of one place whose vulnerabilities share an urgency class (see `countOpenStatesByUrgency`). */
+export interface OpenStateCount {
+  readonly branch: string;
+  readonly repo: string;
+  readonly kev: boolean;
+  /** The severity rank, as the `UrgencyOrder` ranks the words. */
+  readonly severityRank: number;
+  /** The first four characters of the publication date (its year), or null when it has none. */
+  readonly publishedYear: string | null;
+  readonly states: number;
+}
+
+/**
+ * How many states `filter` holds (triaged or not, as `countOpenStates` counts them) per branch,
+ * repository, known exploited or not, severity rank and publication year; the states whose
+ * vulnerability the store does not hold are left out (no urgency filter matches them).
+ */
+export async function countOpenStatesByUrgency(db: Kysely<Schema>, filter: OpenStateFilter, order: UrgencyOrder): Promise<OpenStateCount[]> {
+  const kev = sql<boolean | number>`v.kev is not null`;
+  const year = sql<string | null>`substr(v.published, 1, 4)`;
+  const rank = severityRankOf(order);
+  const rows = await openStates(db, filter, order)
+    .innerJoin('repository as r', 'r.id', 's.repository_id')
+    .innerJoin('branch as b', 'b.id', 'r.branch_id')
+    .innerJoin('vulnerability as v', 'v.id', 's.vulnerability_id')
+    .select((eb) => ['b.name as branch', 'r.name as repo', kev.as('kev'), rank.as('severity_rank'), year.as('published_year'), eb.fn.countAll<number | string>().as('states')])
+    .groupBy(['b.name', 'r.name', kev, rank, year])
+    .execute();
+  return rows.map((row) => ({
+    branch: row.branch,
+    repo: row.repo,
+    kev: Boolean(row.kev),
+    severityRank: Number(row.severity_rank),
+    publishedYear: row.published_year,
+    states: Number(row.states),
+  }));
 }
 
 /** An untriaged open pair of the queue, with its urgency and maintainer. */

@@ -2,10 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { newSecret, secretHash } from '../../base/secret.js';
 import type { TriageEvent } from '../../base/triage.js';
 import { maintainerEmail } from '../../engine/index.js';
-import { createSession, listMaintainersOfPackages } from '../../store/index.js';
+import { loadMappingRules } from '../../sources/config.js';
+import { createSession, listMaintainersOfPackages, upsertVulnerabilities, withWriteLock, writeStates } from '../../store/index.js';
+import { vulnerabilityRecord } from '../../store/test-support/records.js';
 import { backends } from '../../test-support/databases.js';
+import { refreshPageSummaries } from '../../tracker/summaries.js';
+import { QUEUE_SUMMARY } from '../../tracker/summary-names.js';
 import { createToken, revokeToken } from '../../tracker/tokens.js';
-import { useWebFixture } from '../test-support/web-fixture.js';
+import { demoRepositoryId, useWebFixture } from '../test-support/web-fixture.js';
 import { listAuditEvents } from '../../store/test-support/history.js';
 
 const ROLES = { securityTeam: { emails: ['sec@example.org'], groups: [] }, admins: { emails: [], groups: [] } };
@@ -194,6 +198,27 @@ describe.each(backends)('%s triage on the web', (backend) => {
     const pair = after.packages.find((entry) => entry.name === target.name)?.vulnerabilities.find((entry) => entry.id === vulnerability);
     expect(pair).toMatchObject({ status: 'not-affected', triage: { status: 'not-affected' } });
     expect((await web().get('/branch/3.16')).body).toContain('triage rules: not-affected');
+  });
+
+  it('totals a filtered queue from the counts update stored as it counts it live, and never from counts of an older data version', async () => {
+    const { store } = web();
+    const queries = ['severity=high', 'severity=critical', 'kev=1', 'age=365', 'age=3000&severity=medium', 'branch=3.16&severity=low', 'branch=3.16&repo=main&kev=1&age=30', 'repo=community&age=1000'];
+    const totals = async () => Promise.all(queries.map(async (query) => (await web().getJson<{ total: number }>(`/triage?${query}`, 'application/json')).total));
+    // A data version no summary was built at: every total counted live.
+    await withWriteLock(store, () => Promise.resolve());
+    const live = await totals();
+    expect(await refreshPageSummaries(store, await loadMappingRules())).toContain(QUEUE_SUMMARY);
+    expect(await totals()).toEqual(live);
+    expect(live.some((total) => total > 0)).toBe(true);
+
+    // A new open state of a critical, known exploited and old vulnerability joins every one of these queues at once.
+    const main = await demoRepositoryId(store, '3.16', 'main');
+    await withWriteLock(store, async (db) => {
+      await upsertVulnerabilities(db, [vulnerabilityRecord('CVE-2001-0001', { severity: 'CRITICAL', published: '2001-01-01T00:00:00.000Z', kev: { dateAdded: '2001-02-01' } })]);
+      await writeStates(db, [{ repositoryId: main, package: PACKAGE, vulnerabilityId: 'CVE-2001-0001', state: 'vulnerable', version: '1.0-r0', fixedVersion: null, evidence: [] }], { cause: 'test' });
+    });
+    const onMain = queries.map((query) => !query.includes('repo=community'));
+    expect(await totals()).toEqual(live.map((total, index) => total + Number(onMain[index])));
   });
 
   describe('with the response cache on', () => {

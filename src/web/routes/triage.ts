@@ -11,7 +11,7 @@ import { type RawQuery, choiceParam, flagParam, integerParam, onlyParams, textPa
 import { type Resource, jsonText, registerResource } from '../resource.js';
 import { canonicalUrl, respond } from '../respond.js';
 import { TRIAGE_API_PATH, TRIAGE_PATH, stateId, vulnerabilityPath, withQuery } from '../urls.js';
-import { homeSummary } from '../summaries.js';
+import { homeSummary, queueSummary } from '../summaries.js';
 import { ageInDays } from '../views/common.js';
 import { type TriageQueueData, type TriageQueueInput, type TriageQueueRow, triageQueueView } from '../views/triage.js';
 import type { WebContext } from '../web-context.js';
@@ -180,9 +180,10 @@ export const triageQueueResource: Resource<TriageQueueInput, TriageQueueData> = 
       publishedBy: input.age === undefined ? undefined : new Date(Date.parse(asOf) - input.age * 86_400_000).toISOString(),
     };
     const start = (input.page - 1) * TRIAGE_PAGE_SIZE;
-    // The open counts `update` stored for this data version spare counting every open state.
-    const openCounts = (await homeSummary.atHand(web, context.dataVersion.version))?.open;
-    const [queue, branches] = await Promise.all([badInputAs400(() => triageQueuePage(web, filter, web.today(), start, TRIAGE_PAGE_SIZE, openCounts)), listBranches(web.db)]);
+    // The counts `update` stored for this data version spare counting every open state.
+    const version = context.dataVersion.version;
+    const stored = { openPairs: (await homeSummary.atHand(web, version))?.open, openStates: async () => (await queueSummary.atHand(web, version))?.openStates };
+    const [queue, branches] = await Promise.all([badInputAs400(() => triageQueuePage(web, filter, web.today(), start, TRIAGE_PAGE_SIZE, stored)), listBranches(web.db)]);
     const pageCount = pageCountOf(queue.total, TRIAGE_PAGE_SIZE);
     if (input.page > pageCount) throw notFound(`page ${input.page} of the triage queue`);
     const viewer = context.viewer;
