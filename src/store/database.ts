@@ -215,6 +215,17 @@ function describePostgresTarget(connectionString: string): string {
   }
 }
 
+/**
+ * Brings PostgreSQL's planner statistics and visibility map up to date (`vacuum (analyze)` of
+ * the whole database), for after a large write: without them the planner guesses row counts
+ * and every index-only scan still reads the table, until autovacuum (if it is on) catches up.
+ * Nothing on SQLite, whose queries are written for its planner without statistics (ANALYZE
+ * would change their plans).
+ */
+export async function refreshStatistics(store: Pick<Store, 'db' | 'dialect'>): Promise<void> {
+  if (store.dialect === 'postgres') await sql`vacuum (analyze)`.execute(store.db);
+}
+
 /** What writing under the lock needs of a store: its handle and dialect (a server holds these without owning the store). */
 export type WritableStore = Pick<Store, 'db' | 'dialect'>;
 

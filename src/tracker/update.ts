@@ -48,6 +48,7 @@ import {
   type StateRow,
   clearAllDirty,
   clearDirty,
+  countAllStates,
   deleteStates,
   findCriteriaByProducts,
   getCve5Affected,
@@ -64,6 +65,7 @@ import {
   listStateRows,
   listStateRowsByVulnerability,
   listVulnerableCriterionNames,
+  refreshStatistics,
   withWriteLock,
   writeStates,
 } from '../store/index.js';
@@ -106,6 +108,14 @@ export interface UpdateSummary {
   readonly durationMs: number;
 }
 
+
+/**
+ * The share of the states an update must write or delete for it to refresh the database's
+ * statistics after (`refreshStatistics`): a first update writes them all, after imports that
+ * wrote most of the rest; an hourly one a few thousand of 742,639 at full size. A tenth, as
+ * PostgreSQL's autovacuum analyzes a table after.
+ */
+const STATISTICS_REFRESH_SHARE = 0.1;
 
 /** Origins recomputed per round: bounds memory (loaded vulnerabilities) on big databases. */
 const ORIGINS_PER_ROUND = 150;
@@ -574,5 +584,7 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
     // same transaction, so the marks the quality summary is rechecked from are cleared with it.
     finally: (db, { dirty, binaries, notes }) => writeStaleSummaries(db, options.rules, dirty, binaries, notes).then(() => undefined),
   });
+  const changed = totals.written + totals.deleted;
+  if (changed > 0 && changed >= STATISTICS_REFRESH_SHARE * (await countAllStates(store.db))) await refreshStatistics(store);
   return { mode, ...totals, durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6) };
 }
