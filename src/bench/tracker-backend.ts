@@ -19,8 +19,9 @@ import { stateDigest } from './state-digest.js';
  * prints one JSON object; `cpuSeconds` is this process's CPU time in a phase (not the PostgreSQL
  * server's), to tell work from waiting on a busy machine. Progress goes to stderr. With
  * SECFIX_BENCH_PROFILE=DIR, each phase's CPU profile is written to DIR/<phase>.cpuprofile.
- * With SECFIX_BENCH_KEEP=1, the SQLite database stays in the manifest's folder as `secfix.db`
- * (for the web benchmark's SECFIX_BENCH_WEB_DB, or to query by hand).
+ * With SECFIX_BENCH_KEEP=1, the SQLite database stays in the manifest's folder as `secfix.db`,
+ * and the PostgreSQL database `secfix_bench_<pid>` is not dropped (its URL goes to stderr), for
+ * the web benchmark's SECFIX_BENCH_WEB_DB or to query by hand; drop it yourself when done.
  */
 
 const [backend, manifestPath] = process.argv.slice(2);
@@ -51,9 +52,10 @@ interface Database {
   drop(): Promise<void>;
 }
 
+const keep = process.env.SECFIX_BENCH_KEEP === '1';
+
 async function createDatabase(): Promise<Database> {
   if (backend === 'sqlite') {
-    const keep = process.env.SECFIX_BENCH_KEEP === '1';
     const path = join(manifest.dir, keep ? 'secfix.db' : `secfix-bench-${process.pid}.db`);
     if (keep) for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
     return {
@@ -75,7 +77,11 @@ async function createDatabase(): Promise<Database> {
       const result = await sql<{ size: number }>`select pg_database_size(current_database()) as size`.execute(store.db);
       return Number(result.rows[0]?.size ?? 0);
     },
-    drop: () => adminStatement(`drop database if exists ${name} with (force)`),
+    drop: () => {
+      if (!keep) return adminStatement(`drop database if exists ${name} with (force)`);
+      log(`kept ${url.toString()}`);
+      return Promise.resolve();
+    },
   };
 }
 

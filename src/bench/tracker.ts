@@ -14,7 +14,8 @@ import { type DatasetManifest, type DatasetSize, datasetSizeFromEnv, envNumber, 
  * Environment: SECFIX_BENCH_CVES (300000), SECFIX_BENCH_PACKAGES (origins per repository, 5000),
  * SECFIX_BENCH_MODIFIED (500), SECFIX_BENCH_PACKAGE_SHARE (share of CVEs targeting packages, 0.2),
  * SECFIX_BENCH_SEED, SECFIX_BENCH_BACKENDS (sqlite,postgres), SECFIX_BENCH_KEEP=1 (keep the
- * folder, to rerun `tracker-backend.js BACKEND MANIFEST` by hand, e.g. with SECFIX_BENCH_PROFILE).
+ * folder, to rerun `tracker-backend.js BACKEND MANIFEST` by hand, e.g. with SECFIX_BENCH_PROFILE,
+ * and the populated databases, for the web benchmark's SECFIX_BENCH_WEB_DB: see tracker-backend.ts).
  *
  * PostgreSQL runs by default on a world scaled by SECFIX_BENCH_PG_SCALE (0.2: CVEs and packages
  * both, so the CVEs per package stay the same): at full size it takes about five minutes on a

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { newSecret, secretHash } from '../base/secret.js';
 import { MAX_REQUEST_PACKAGES } from '../scan/tracker-api.js';
 import { loadMappingRules } from '../sources/config.js';
-import { type Store, type TokenRole, createApiToken, migrateToLatest, openDatabase, revokeApiToken } from '../store/index.js';
+import { type Store, type TokenRole, createApiToken, migrateToLatest, openDatabase, parseDatabaseUrl, revokeApiToken } from '../store/index.js';
 import { maintainerKey } from '../web/urls.js';
 import { type DatasetManifest, datasetSizeFromEnv, envNumber, generateDataset } from './dataset.js';
 import { elapsedMs } from './measure.js';
@@ -19,7 +19,7 @@ import { type PhaseRunner, populateStore } from './populate.js';
 /**
  * The web pages under load at full size: generates the tracker benchmark's dataset (same
  * SECFIX_BENCH_* size variables, see dataset.ts) in a temporary folder and imports it into
- * SQLite as the tracker benchmark does, starts the server in a process of its own
+ * SQLite as the tracker benchmark does (or serves a database already populated), starts the server in a process of its own
  * (web-server.ts), and for the home page, a branch page, a CVE page, a package page, two
  * searches (two rare words in reverse order, one word most descriptions hold), the quality page,
  * the triage queue's first page, unfiltered and filtered on urgency (known exploited, at least
@@ -30,9 +30,12 @@ import { type PhaseRunner, populateStore } from './populate.js';
  * 10 s each, compressed like a browser asks) for requests/s and latency percentiles.
  * Prints one JSON object; progress goes to stderr. Any error or non-2xx answer fails the run.
  *
- * Environment: SECFIX_BENCH_WEB_DB=FILE serves an already populated SQLite file instead of
- * generating one (e.g. the `secfix.db` a run with SECFIX_BENCH_KEEP=1 leaves in its kept
- * folder); SECFIX_BENCH_WEB_SECONDS (10) per page; SECFIX_BENCH_WEB_PAGES (a comma-separated
+ * Environment: SECFIX_BENCH_WEB_DB serves an already populated database instead of generating
+ * one: a SQLite file (e.g. the `secfix.db` a tracker benchmark run with SECFIX_BENCH_KEEP=1
+ * leaves in its kept folder) or a database URL as `--db` takes, e.g.
+ * `postgres://postgres@127.0.0.1:5432/secfix_bench_1234` (the PostgreSQL database such a run
+ * keeps, with SECFIX_BENCH_BACKENDS=postgres SECFIX_BENCH_PG_SCALE=1 for full size);
+ * SECFIX_BENCH_WEB_SECONDS (10) per page; SECFIX_BENCH_WEB_PAGES (a comma-separated
  * subset of home, branch, cve, package, search, searchCommonWord, quality, triage, triageKev,
  * triageSeverity, triageBranchSeverity, triageAge, meMaintainer, meSecurityTeam, homeJson,
  * branchJson, cveJson); SECFIX_BENCH_WEB_PROFILE=DIR
@@ -76,6 +79,14 @@ const TOKEN_ROLES: Partial<Record<PageName, TokenRole>> = { meMaintainer: 'maint
 
 const loadSeconds = envNumber('SECFIX_BENCH_WEB_SECONDS', 10);
 const reusedDatabase = process.env.SECFIX_BENCH_WEB_DB;
+
+/** SECFIX_BENCH_WEB_DB as a database URL: a URL as `--db` takes it, or a bare SQLite file path. */
+function reusedDatabaseUrl(value: string): string {
+  const url = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(value) ? value : `sqlite:${value}`;
+  const location = parseDatabaseUrl(url);
+  if (location.dialect === 'sqlite' && !existsSync(location.path)) throw new Error(`SECFIX_BENCH_WEB_DB: no file at ${location.path}`);
+  return url;
+}
 const keep = process.env.SECFIX_BENCH_KEEP === '1';
 const profileDir = process.env.SECFIX_BENCH_WEB_PROFILE;
 const pageNames = (process.env.SECFIX_BENCH_WEB_PAGES ?? PAGE_NAMES.join(',')).split(',').filter((name) => name !== '');
@@ -119,7 +130,9 @@ async function buildDatabase(dir: string): Promise<{ path: string; manifest: Dat
 async function describeDatabase(store: Store) {
   const count = async (table: 'branch' | 'repository' | 'vulnerability' | 'state') =>
     Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count);
-  const origins = await sql<{ count: number }>`select max(c) as count from (select count(*) as c from source_package group by repository_id)`.execute(store.db);
+  const origins = await sql<{ count: number }>`select max(c) as count from (select count(*) as c from source_package group by repository_id) as per_repository`.execute(
+    store.db,
+  );
   return {
     branches: await count('branch'),
     repositories: await count('repository'),
@@ -138,7 +151,7 @@ async function pickBranch(store: Store) {
     group by b.name order by packages desc, b.name limit 1`.execute(store.db);
   const row = result.rows[0];
   if (row === undefined) throw new Error('the database has no vulnerable state to pick a branch from');
-  return { name: row.branch, vulnerablePackages: row.packages, vulnerableStates: row.states };
+  return { name: row.branch, vulnerablePackages: Number(row.packages), vulnerableStates: Number(row.states) };
 }
 
 /** The CVE with states in the most branches (then the most states). */
@@ -149,7 +162,7 @@ async function pickVulnerability(store: Store) {
     group by s.vulnerability_id order by branches desc, states desc, id limit 1`.execute(store.db);
   const row = result.rows[0];
   if (row === undefined) throw new Error('the database has no state to pick a CVE from');
-  return { id: row.id, branches: row.branches, states: row.states };
+  return { id: row.id, branches: Number(row.branches), states: Number(row.states) };
 }
 
 /** The origin with the most states: the heaviest package page. */
@@ -158,7 +171,7 @@ async function pickPackage(store: Store) {
     select package as name, count(*) as states from state group by package order by states desc, package limit 1`.execute(store.db);
   const row = result.rows[0];
   if (row === undefined) throw new Error('the database has no state to pick a package from');
-  return { name: row.name, states: row.states };
+  return { name: row.name, states: Number(row.states) };
 }
 
 /**
@@ -179,7 +192,7 @@ async function pickMaintainer(store: Store) {
     group by maintainer order by packages desc, maintainer limit 1`.execute(store.db);
   const row = result.rows[0];
   if (row === undefined) throw new Error('the database has no maintainer to pick');
-  return { email: maintainerKey(row.maintainer).toLowerCase(), packages: row.packages };
+  return { email: maintainerKey(row.maintainer).toLowerCase(), packages: Number(row.packages) };
 }
 
 /**
@@ -255,9 +268,9 @@ async function securityDataPost(address: string, branch: string, names: readonly
 }
 
 /** Starts web-server.js on the database and waits for the address it prints. */
-async function startServer(path: string): Promise<{ child: ChildProcess; address: string }> {
+async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; address: string }> {
   const profile = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
-  const child = spawn(process.execPath, [...profile, serverScript, `sqlite:${path}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profile, serverScript, databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const exited = once(child, 'exit').then(([code]) => {
     throw new Error(`web-server.js exited with status ${String(code)} before listening`);
@@ -349,19 +362,18 @@ type LoadFigures = Awaited<ReturnType<typeof load>>;
 const root = reusedDatabase === undefined ? mkdtempSync(join(tmpdir(), 'secfix-bench-web-')) : undefined;
 let output: Record<string, unknown>;
 try {
-  let databasePath: string;
+  let databaseUrl: string;
   let generated: { manifest: DatasetManifest; populateSeconds: Record<string, number> } | undefined;
   if (root === undefined) {
-    databasePath = reusedDatabase!;
-    if (!existsSync(databasePath)) throw new Error(`SECFIX_BENCH_WEB_DB: no file at ${databasePath}`);
-    log(`serving ${databasePath}`);
+    databaseUrl = reusedDatabaseUrl(reusedDatabase!);
+    log(`serving ${databaseUrl}`);
   } else {
     const built = await buildDatabase(root);
-    databasePath = built.path;
+    databaseUrl = `sqlite:${built.path}`;
     generated = built;
   }
 
-  const store = await openDatabase(`sqlite:${databasePath}`);
+  const store = await openDatabase(databaseUrl);
   let contents: Awaited<ReturnType<typeof describeDatabase>>;
   let branch: Awaited<ReturnType<typeof pickBranch>>;
   let vulnerability: Awaited<ReturnType<typeof pickVulnerability>>;
@@ -408,7 +420,7 @@ try {
 
   // Other work on the machine takes CPU from the server and the load generator alike.
   const loadAverageBefore = round(loadavg()[0]!, 2);
-  const server = await startServer(databasePath);
+  const server = await startServer(databaseUrl);
   const pages: Partial<Record<PageName, { path: string; coldMs: number; bytes: number; encoding: string; encodedBytes: number } & LoadFigures>> = {};
   let memory: ReturnType<typeof serverMemory>;
   let securityData: Awaited<ReturnType<typeof securityDataPost>>;
@@ -442,7 +454,7 @@ try {
     server.child.kill('SIGTERM');
     if (!exited) await once(server.child, 'exit');
     if (tokens.names.length > 0) {
-      const writer = await openDatabase(`sqlite:${databasePath}`);
+      const writer = await openDatabase(databaseUrl);
       try {
         for (const name of tokens.names) await revokeApiToken(writer.db, name, new Date().toISOString());
       } finally {
@@ -457,7 +469,7 @@ try {
   const firstAnswers = FIRST_ANSWER_PAGES.flatMap((name) => pages[name]?.coldMs ?? []);
   output = {
     dataset: {
-      ...(generated === undefined ? { reused: databasePath } : { ...generated.manifest.size, ...generated.manifest.stats, populateSeconds: generated.populateSeconds }),
+      ...(generated === undefined ? { reused: databaseUrl } : { ...generated.manifest.size, ...generated.manifest.stats, populateSeconds: generated.populateSeconds }),
       ...contents,
       branch,
       vulnerability,

@@ -76,6 +76,15 @@ describe('SQLite connection settings', () => {
   });
 });
 
+describe('PostgreSQL connection settings', () => {
+  const store = useTestStore('postgres');
+
+  it('runs queries without JIT compilation', async () => {
+    const { rows } = await sql<{ jit: string }>`show jit`.execute(store().db);
+    expect(rows[0]?.jit).toBe('off');
+  });
+});
+
 describe.each(backends)('%s store', (backend) => {
   const testStore = useTestStore(backend);
   let store: TestStore;

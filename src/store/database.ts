@@ -143,7 +143,10 @@ const PG_DUPLICATE_DATABASE = '42P04';
 async function openPostgres(connectionString: string, create: boolean): Promise<Store> {
   // pg is loaded only for PostgreSQL URLs: an SQLite command would pay its start-up for nothing.
   const { default: pg } = await import('pg');
-  const pool = new pg.Pool({ connectionString, types: pgTypes(pg.types) });
+  // No JIT: secfix's queries read few rows, and compiling one whose estimated cost passes
+  // jit_above_cost took 20-50 ms, more than running it (the package page of the package with the
+  // most states at full size). A URL's own `options` parameter still takes precedence.
+  const pool = new pg.Pool({ connectionString, types: pgTypes(pg.types), options: '-c jit=off' });
   // An idle client's error (server restart, dropped database) must not crash the process;
   // the pool discards that client and the next query reports the problem.
   pool.on('error', () => {});
@@ -210,6 +213,17 @@ function describePostgresTarget(connectionString: string): string {
   } catch {
     return '(unparseable URL)';
   }
+}
+
+/**
+ * Brings PostgreSQL's planner statistics and visibility map up to date (`vacuum (analyze)` of
+ * the whole database), for after a large write: without them the planner guesses row counts
+ * and every index-only scan still reads the table, until autovacuum (if it is on) catches up.
+ * Nothing on SQLite, whose queries are written for its planner without statistics (ANALYZE
+ * would change their plans).
+ */
+export async function refreshStatistics(store: Pick<Store, 'db' | 'dialect'>): Promise<void> {
+  if (store.dialect === 'postgres') await sql`vacuum (analyze)`.execute(store.db);
 }
 
 /** What writing under the lock needs of a store: its handle and dialect (a server holds these without owning the store). */

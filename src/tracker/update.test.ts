@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MappingRules } from '../engine/index.js';
 import { V316_REJECTIONS_YAML } from '../engine/test-support/alpine-3.16-expected.js';
@@ -169,6 +170,26 @@ describe.each(backends)('%s updateStates', (backend) => {
     await update();
     expect(await stateDigest(store())).not.toEqual(before);
     expect((await update(true)).written).toBe(0);
+  });
+
+  it("refreshes the planner's statistics after an update that writes a tenth of the states, on PostgreSQL only", async () => {
+    // PostgreSQL counts manual ANALYZE runs per table; SQLite keeps statistics only in sqlite_stat tables.
+    const analyses = async () =>
+      backend === 'postgres'
+        ? Number((await sql<{ count: number }>`select analyze_count as count from pg_stat_user_tables where relname = 'state'`.execute(store().db)).rows[0]?.count)
+        : Number((await sql<{ count: number }>`select count(*) as count from sqlite_master where name like 'sqlite_stat%'`.execute(store().db)).rows[0]?.count);
+    const secdb = file('statistics-main.json', readFileSync(V316_MAIN_SECDB, 'utf8'));
+    await importV316Index(store());
+    await importSecdb(store(), { location: secdb });
+    const before = await analyses();
+    expect((await update()).written).toBe(await countRows(store(), 'state'));
+    const afterFirst = await analyses();
+    expect(afterFirst).toBe(backend === 'postgres' ? before + 1 : 0);
+    // One package's secfixes change: a pair or two of thousands, no refresh.
+    file('statistics-main.json', editedSecdb('openssl', (secfixes) => (secfixes['1.1.1s-r1'] = ['CVE-2022-2097'])));
+    await importSecdb(store(), { location: secdb });
+    expect((await update()).transitions).toBe(1);
+    expect(await analyses()).toBe(afterFirst);
   });
 
   it('follows a regression re-fix in the secdb to vulnerable and back to fixed', async () => {

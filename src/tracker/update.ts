@@ -48,6 +48,7 @@ import {
   type StateRow,
   clearAllDirty,
   clearDirty,
+  countAllStates,
   countVulnerabilities,
   deleteStates,
   findCriteriaByProducts,
@@ -65,6 +66,7 @@ import {
   listStateRows,
   listStateRowsByVulnerability,
   listVulnerableCriterionNames,
+  refreshStatistics,
   withWriteLock,
   writeStates,
 } from '../store/index.js';
@@ -107,6 +109,14 @@ export interface UpdateSummary {
   readonly durationMs: number;
 }
 
+
+/**
+ * The share of the states an update must write or delete for it to refresh the database's
+ * statistics after (`refreshStatistics`): a first update writes them all, after imports that
+ * wrote most of the rest; an hourly one a few thousand of 742,639 at full size. A tenth, as
+ * PostgreSQL's autovacuum analyzes a table after.
+ */
+const STATISTICS_REFRESH_SHARE = 0.1;
 
 /**
  * About how many vulnerabilities a round may load (its origins' share of the store's): bounds
@@ -588,5 +598,7 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
     // same transaction, so the marks the quality summary is rechecked from are cleared with it.
     finally: (db, { dirty, binaries, notes }) => writeStaleSummaries(db, options.rules, dirty, binaries, notes).then(() => undefined),
   });
+  const changed = totals.written + totals.deleted;
+  if (changed > 0 && changed >= STATISTICS_REFRESH_SHARE * (await countAllStates(store.db))) await refreshStatistics(store);
   return { mode, ...totals, durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6) };
 }

@@ -449,6 +449,12 @@ export interface StateCountRow {
   readonly count: number;
 }
 
+/** How many states there are in all. */
+export async function countAllStates(db: Kysely<Schema>): Promise<number> {
+  const row = await db.selectFrom('state').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
 /** How many states each (branch, repository) has of each state name. */
 export async function countStates(db: Kysely<Schema>): Promise<StateCountRow[]> {
   const rows = await db
