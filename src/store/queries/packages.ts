@@ -1,7 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { BinaryPackageTable, PackageVersionTable, Schema } from '../schema.js';
 import { IN_LIST_SIZE, chunks, nowIso, rowsPerInsert } from './batches.js';
-import type { PackageMaintainer } from './triage.js';
 
 /** One origin version as an architecture's APKINDEX lists it. */
 export interface IndexedOriginVersion {
@@ -387,20 +386,4 @@ export async function listBinaryOrigins(db: Kysely<Schema>, binary: string): Pro
     .orderBy('b.name')
     .orderBy('r.name')
     .execute();
-}
-
-/** The places (branch, repository) of these origin packages in every branch, with their maintainer texts. */
-export async function listPackagePlaces(db: Kysely<Schema>, names: readonly string[]): Promise<PackageMaintainer[]> {
-  const batches = await Promise.all(
-    chunks([...new Set(names)], IN_LIST_SIZE).map((batch) =>
-      db
-        .selectFrom('source_package as sp')
-        .innerJoin('repository as r', 'r.id', 'sp.repository_id')
-        .innerJoin('branch as b', 'b.id', 'r.branch_id')
-        .select(['b.name as branch', 'r.name as repo', 'sp.name as package', 'sp.maintainer'])
-        .where('sp.name', 'in', batch)
-        .execute(),
-    ),
-  );
-  return batches.flat();
 }

@@ -130,27 +130,35 @@ export interface PackageMaintainer {
   readonly maintainer: string | null;
 }
 
-/** The origin packages of a branch (or every branch), with their maintainers. */
-export async function listPackageMaintainers(db: Kysely<Schema>, branch?: string): Promise<PackageMaintainer[]> {
-  let query = db
-    .selectFrom('source_package as sp')
-    .innerJoin('repository as r', 'r.id', 'sp.repository_id')
-    .innerJoin('branch as b', 'b.id', 'r.branch_id')
-    .select(['b.name as branch', 'r.name as repo', 'sp.name as package', 'sp.maintainer']);
-  if (branch !== undefined) query = query.where('b.name', '=', branch);
-  return query.orderBy('b.name').orderBy('r.name').orderBy('sp.name').execute();
-}
-
-/** The places (branch, repository) of the origin packages that have a triage event, with their maintainers. */
-export async function listTriagedPackagePlaces(db: Kysely<Schema>, branch?: string): Promise<PackageMaintainer[]> {
-  let query = db
+/** The origin packages `sp` (of `branch`, when given) as `PackageMaintainer` rows, in order of branch, repository and name. */
+function packageMaintainers(db: Kysely<Schema>, branch: string | undefined) {
+  return db
     .selectFrom('source_package as sp')
     .innerJoin('repository as r', 'r.id', 'sp.repository_id')
     .innerJoin('branch as b', 'b.id', 'r.branch_id')
     .select(['b.name as branch', 'r.name as repo', 'sp.name as package', 'sp.maintainer'])
-    .where('sp.name', 'in', (eb) => eb.selectFrom('triage_event').select('package'));
-  if (branch !== undefined) query = query.where('b.name', '=', branch);
-  return query.orderBy('b.name').orderBy('r.name').orderBy('sp.name').execute();
+    .$if(branch !== undefined, (query) => query.where('b.name', '=', branch!))
+    .orderBy('b.name')
+    .orderBy('r.name')
+    .orderBy('sp.name');
+}
+
+/** The origin packages of a branch (or every branch), with their maintainers. */
+export async function listPackageMaintainers(db: Kysely<Schema>, branch?: string): Promise<PackageMaintainer[]> {
+  return packageMaintainers(db, branch).execute();
+}
+
+/** The places (branch, repository) of the origin packages that have a triage event, with their maintainers. */
+export async function listTriagedPackagePlaces(db: Kysely<Schema>, branch?: string): Promise<PackageMaintainer[]> {
+  return packageMaintainers(db, branch)
+    .where('sp.name', 'in', (eb) => eb.selectFrom('triage_event').select('package'))
+    .execute();
+}
+
+/** The places (branch, repository) of these origin packages in every branch, with their maintainers. */
+export async function listPackagePlaces(db: Kysely<Schema>, names: readonly string[]): Promise<PackageMaintainer[]> {
+  const batches = await Promise.all(chunks([...new Set(names)], IN_LIST_SIZE).map((batch) => packageMaintainers(db, undefined).where('sp.name', 'in', batch).execute()));
+  return batches.flat();
 }
 
 /** A state with a triage event, which the engine resolves for the queue, with its urgency and maintainer. */
