@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { groupBy } from '../base/group-by.js';
 import { InputError } from '../base/input-error.js';
 import { SEVERITY_RANK, severityRank } from '../base/severity.js';
 import type { PairState } from '../base/states.js';
@@ -221,14 +222,7 @@ export async function listTriageHistory(store: WritableStore, filter: TriageHist
 export const pairKey = (pkg: string, vulnerabilityId: string) => `${pkg}\u0000${vulnerabilityId}`;
 
 export function eventsByPair(events: readonly TriageEvent[]): Map<string, TriageEvent[]> {
-  const byPair = new Map<string, TriageEvent[]>();
-  for (const event of events) {
-    const key = pairKey(event.package, event.vulnerabilityId);
-    const known = byPair.get(key);
-    if (known === undefined) byPair.set(key, [event]);
-    else known.push(event);
-  }
-  return byPair;
+  return groupBy(events, (event) => pairKey(event.package, event.vulnerabilityId));
 }
 
 /**
@@ -451,7 +445,7 @@ async function carrySummariesPastTriage(db: Kysely<Schema>, added: readonly Tria
   const [places, events] = await Promise.all([listPackagePlaces(db, packages), listTriageEvents(db, { packages })]);
   const addedIds = new Set(added.map((event) => event.id));
   const byPair = eventsByPair(events);
-  const maintainers = new Map(places.map((place) => [`${place.branch}\u0000${place.repo}\u0000${place.package}`, place.maintainer]));
+  const placesOf = groupBy(places, (place) => place.package);
   const open = new OpenCounts(home.open);
   for (const key of new Set(added.map((event) => pairKey(event.package, event.vulnerabilityId)))) {
     const all = byPair.get(key)!;
@@ -459,11 +453,14 @@ async function carrySummariesPastTriage(db: Kysely<Schema>, added: readonly Tria
     const earlier = all.filter((event) => !addedIds.has(event.id));
     const states = (statesByPackage.get(pkg) ?? []).filter((state) => state.vulnerabilityId === vulnerabilityId);
     const stateAt = new Map(states.map((state) => [`${state.branch}\u0000${state.repo}`, state]));
-    const placesOfPair = [...states.map((state) => ({ branch: state.branch, repo: state.repo })), ...places.filter((place) => place.package === pkg && !stateAt.has(`${place.branch}\u0000${place.repo}`))];
+    const packagePlaces = placesOf.get(pkg) ?? [];
+    const maintainerAt = new Map(packagePlaces.map((place) => [`${place.branch}\u0000${place.repo}`, place.maintainer]));
+    const placesOfPair = [...states.map((state) => ({ branch: state.branch, repo: state.repo })), ...packagePlaces.filter((place) => !stateAt.has(`${place.branch}\u0000${place.repo}`))];
     for (const place of placesOfPair) {
-      const state = stateAt.get(`${place.branch}\u0000${place.repo}`);
+      const at = `${place.branch}\u0000${place.repo}`;
+      const state = stateAt.get(at);
       const change = Number(countedOpen(place, state, all)) - Number(countedOpen(place, state, earlier));
-      if (change !== 0) open.add({ ...place, maintainer: maintainers.get(`${place.branch}\u0000${place.repo}\u0000${pkg}`) ?? null }, change);
+      if (change !== 0) open.add({ branch: place.branch, repo: place.repo, maintainer: maintainerAt.get(at) ?? null }, change);
     }
   }
   await writePageSummary(db, HOME_SUMMARY, version, { ...home, open: open.rows() });
@@ -522,7 +519,7 @@ async function queueEntries(db: Kysely<Schema>, states: OpenStateFilter, triaged
  * `ended` branches; undefined when the filter asks about urgency, which those counts do not keep.
  */
 function summedTotal(openCounts: readonly OpenPairCount[], filter: QueueFilter, ended: ReadonlySet<string>): number | undefined {
-  if (filter.kevOnly === true || filter.minSeverity !== undefined || filter.publishedBy !== undefined) return undefined;
+  if (asksUrgency(filter)) return undefined;
   const maintainer = filter.maintainer === undefined ? undefined : `<${foldAscii(filter.maintainer)}>`;
   let total = 0;
   for (const row of openCounts) {
@@ -532,6 +529,9 @@ function summedTotal(openCounts: readonly OpenPairCount[], filter: QueueFilter, 
   }
   return total;
 }
+
+/** Whether `filter` asks about the vulnerabilities' urgency (known exploited, severity, age). */
+const asksUrgency = (filter: QueueFilter) => filter.kevOnly === true || filter.minSeverity !== undefined || filter.publishedBy !== undefined;
 
 /** The counts of a data version that spare `triageQueuePage` counting every open state. */
 export interface StoredQueueCounts {
@@ -546,14 +546,13 @@ export interface StoredQueueCounts {
 
 /**
  * How many states `states` holds, triaged or not, as `countOpenStates` counts them: summed from
- * the `stored` ones (`countOpenStatesByClass` at the data version, read only here) when the filter
- * asks about urgency and names no maintainer, with the states of an age cutoff's year counted by
- * the store on the cutoff's shorter side (`cutoffYearPart`); else all counted by the store.
+ * the stored ones (`countOpenStatesByClass` at the data version, read only here) when the caller
+ * gives them (for a filter on urgency without a maintainer), with the states of an age cutoff's
+ * year counted by the store on the cutoff's shorter side (`cutoffYearPart`); else all counted by the store.
  */
 async function openStateTotal(db: Kysely<Schema>, states: OpenStateFilter, readStored: StoredQueueCounts['openStates']): Promise<number> {
   const { kevOnly, minSeverityRank, publishedBy } = states;
-  const asksUrgency = kevOnly === true || minSeverityRank !== undefined || publishedBy !== undefined;
-  const stored = readStored === undefined || !asksUrgency || states.maintainer !== undefined ? undefined : await readStored();
+  const stored = readStored === undefined ? undefined : await readStored();
   if (stored === undefined) return countOpenStates(db, states, URGENCY_ORDER);
   const cutoff = publishedBy === undefined ? undefined : cutoffYearPart(publishedBy);
   let total = 0;
@@ -593,7 +592,9 @@ export async function triageQueuePage(store: WritableStore, filter: QueueFilter,
   const ended = await checkedBranches(db, filter, today);
   const states = openStateFilter(filter, ended);
   const summed = stored.openPairs === undefined ? undefined : summedTotal(stored.openPairs, filter, ended);
-  const [triaged, count] = await Promise.all([triagedPart(db, filter, ended), summed === undefined ? openStateTotal(db, states, stored.openStates) : undefined]);
+  // The classes answer a filter on urgency; a maintainer's few states are counted by the store.
+  const byClass = asksUrgency(filter) && filter.maintainer === undefined ? stored.openStates : undefined;
+  const [triaged, count] = await Promise.all([triagedPart(db, filter, ended), summed === undefined ? openStateTotal(db, states, byClass) : undefined]);
   const total = summed ?? count! - triaged.counted.length + triaged.open.length;
   return { entries: await queueEntries(db, states, triaged, ended, start, size), total };
 }
