@@ -66,13 +66,14 @@ describe('SQLite connection settings', () => {
     await store.dispose();
   });
 
-  it('uses WAL, NORMAL sync, foreign keys and a busy timeout', async () => {
+  it('uses WAL, NORMAL sync, foreign keys, a busy timeout and a 32 MiB page cache', async () => {
     const pragma = async (name: string) =>
       Object.values((await sql.raw(`pragma ${name}`).execute(store.db)).rows[0] as object)[0] as unknown;
     expect(await pragma('journal_mode')).toBe('wal');
     expect(await pragma('synchronous')).toBe(1);
     expect(await pragma('foreign_keys')).toBe(1);
     expect(await pragma('busy_timeout')).toBeGreaterThan(0);
+    expect(await pragma('cache_size')).toBe(-32_768);
   });
 });
 
