@@ -10,6 +10,7 @@ import { refreshPageSummaries } from '../../tracker/summaries.js';
 import { QUEUE_SUMMARY } from '../../tracker/summary-names.js';
 import { createToken, revokeToken } from '../../tracker/tokens.js';
 import { demoRepositoryId, useWebFixture } from '../test-support/web-fixture.js';
+import { TRIAGE_MAX_PAGES, TRIAGE_PAGE_SIZE } from './triage.js';
 import { listAuditEvents } from '../../store/test-support/history.js';
 
 const ROLES = { securityTeam: { emails: ['sec@example.org'], groups: [] }, admins: { emails: [], groups: [] } };
@@ -219,6 +220,35 @@ describe.each(backends)('%s triage on the web', (backend) => {
     });
     const onMain = queries.map((query) => !query.includes('repo=community'));
     expect(await totals()).toEqual(live.map((total, index) => total + Number(onMain[index])));
+  });
+
+  describe('a queue longer than its pages', () => {
+    const long = useWebFixture(backend, { contents: 'demo' }, { auth: { roles: ROLES } });
+
+    it('lists the most urgent pairs up to its last page, says so, and refuses a deeper page', async () => {
+      const { store } = long();
+      const main = await demoRepositoryId(store, '3.16', 'main');
+      const ids = Array.from({ length: TRIAGE_MAX_PAGES * TRIAGE_PAGE_SIZE + 1 }, (_, index) => `CVE-2000-${String(10_000 + index)}`);
+      await withWriteLock(store, async (db) => {
+        await upsertVulnerabilities(db, ids.map((id) => vulnerabilityRecord(id, { severity: 'LOW', published: '2000-06-01T00:00:00.000Z' })));
+        await writeStates(db, ids.map((id) => ({ repositoryId: main, package: PACKAGE, vulnerabilityId: id, state: 'vulnerable' as const, version: '1.0-r0', fixedVersion: null, evidence: [] })), { cause: 'test' });
+      });
+      type QueueJson = { total: number; listed: number; pageCount: number; next: string | null; pairs: unknown[] };
+      const first = await long().getJson<QueueJson>('/triage', 'application/json');
+      expect(first.total).toBeGreaterThan(ids.length);
+      expect(first).toMatchObject({ listed: TRIAGE_MAX_PAGES * TRIAGE_PAGE_SIZE, pageCount: TRIAGE_MAX_PAGES });
+      const last = await long().getJson<QueueJson>(`/triage?page=${TRIAGE_MAX_PAGES}`, 'application/json');
+      expect(last.pairs).toHaveLength(TRIAGE_PAGE_SIZE);
+      expect(last.next).toBeNull();
+      const deeper = await long().get(`/triage?page=${TRIAGE_MAX_PAGES + 1}`);
+      expect(deeper.statusCode).toBe(400);
+      expect(deeper.body).toContain(`from 1 to ${TRIAGE_MAX_PAGES}`);
+      expect((await long().get('/triage')).body).toContain(`The pages list the ${TRIAGE_MAX_PAGES * TRIAGE_PAGE_SIZE} most urgent`);
+      // A filter that leaves fewer pairs lists them all, without the note.
+      const narrowed = await long().getJson<QueueJson>('/triage?severity=high', 'application/json');
+      expect(narrowed.listed).toBe(narrowed.total);
+      expect((await long().get('/triage?severity=high')).body).not.toContain('The pages list the');
+    });
   });
 
   describe('with the response cache on', () => {

@@ -103,6 +103,8 @@ export interface TriageQueueData {
   readonly branches: readonly string[];
   readonly rows: readonly TriageQueueRow[];
   readonly total: number;
+  /** How many of them the pages list: the most urgent, up to a limit. */
+  readonly listed: number;
   readonly page: number;
   readonly pageCount: number;
   readonly asOf: string;
@@ -154,7 +156,9 @@ ${data.rows.map((row) => queueRow(row, selectable))}</tbody>
 </table></div>`;
   const here = withQuery(TRIAGE_PATH, { ...filters, page: input.page === 1 ? undefined : input.page });
   return html`<h1>Triage queue</h1>
-<p>Open (branch, package, vulnerability) pairs: computed vulnerable with no triage, triaged affected or under-investigation, or triaged against computed inputs that changed since (needs re-review). Most urgent first: known exploited (CISA KEV), then severity, then age. ${data.total} open pairs.</p>
+<p>Open (branch, package, vulnerability) pairs: computed vulnerable with no triage, triaged affected or under-investigation, or triaged against computed inputs that changed since (needs re-review). Most urgent first: known exploited (CISA KEV), then severity, then age. ${data.total} open pairs.${
+    data.listed < data.total ? html` The pages list the ${data.listed} most urgent: narrow the queue with the filters below, or list every pair with <code>secfix triage queue</code>.` : ''
+  }</p>
 ${queueFilters(data, input)}
 ${
   data.rows.length === 0
