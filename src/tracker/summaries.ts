@@ -4,6 +4,7 @@ import { type MappingRules, type ProductCount, type QualityFinding, type Unmappe
 import {
   STATE_NAMES,
   type BranchSummary,
+  type MaintainerPackageCount,
   type OpenStateCount,
   type Schema,
   type StateCountRow,
@@ -15,9 +16,11 @@ import {
   findCriteriaByVulnerabilities,
   getDataVersion,
   listBranches,
+  listMaintainerPackageCounts,
   listMaintainerTexts,
   listPackageNames,
   listSecfixesByVulnerability,
+  listSharedPackageNames,
   listVulnerableDeltasByDay,
   pageSummaryVersion,
   readAnyPageSummary,
@@ -66,10 +69,18 @@ export interface QualitySummary extends CheckReport {
   readonly unmapped: readonly ShownUnmappedProduct[];
 }
 
-/** What the search matches by part of a name: every package name and maintainer (see `listPackageNames`, `listMaintainerTexts`). */
+/**
+ * What the search matches by part of a name: every package name and maintainer (see
+ * `listPackageNames`, `listMaintainerTexts`); and what the maintainer list counts of each
+ * maintainer text, which reads every published version.
+ */
 export interface NamesSummary {
   readonly packages: readonly string[];
   readonly maintainers: readonly string[];
+  /** Each maintainer text of a published package with its package count (`listMaintainerPackageCounts`). */
+  readonly maintainerPackages: readonly MaintainerPackageCount[];
+  /** The published package names several maintainer texts share (`listSharedPackageNames`). */
+  readonly sharedPackages: readonly { readonly maintainer: string; readonly name: string }[];
 }
 
 /**
@@ -261,8 +272,13 @@ async function recheckedUnmapped(
 }
 
 export async function buildNamesSummary(db: Kysely<Schema>): Promise<NamesSummary> {
-  const [packages, maintainers] = await Promise.all([listPackageNames(db), listMaintainerTexts(db)]);
-  return { packages, maintainers };
+  const [packages, maintainers, maintainerPackages, sharedPackages] = await Promise.all([
+    listPackageNames(db),
+    listMaintainerTexts(db),
+    listMaintainerPackageCounts(db),
+    listSharedPackageNames(db),
+  ]);
+  return { packages, maintainers, maintainerPackages, sharedPackages };
 }
 
 /**

@@ -5,7 +5,7 @@
 export const HOME_SUMMARY = 'home/2';
 export const QUEUE_SUMMARY = 'queue/1';
 export const QUALITY_SUMMARY = 'quality/1';
-export const NAMES_SUMMARY = 'names/1';
+export const NAMES_SUMMARY = 'names/2';
 /** What the stored quality summary was built from, kept beside it. */
 export const QUALITY_BASIS = 'quality-basis/1';
 

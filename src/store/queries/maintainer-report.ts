@@ -23,39 +23,23 @@ function newestVersion(idColumn: string): RawBuilder<string | null> {
 /** A LIKE pattern (with `escape '\'`) matching text that contains `text` literally. */
 export const likeContaining = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 
-/** One maintainer text as the indexes write it, with what its published packages add up to. */
-interface MaintainerTotals {
+/** One maintainer text as the indexes write it, with how many packages it maintains. */
+export interface MaintainerPackageCount {
   readonly maintainer: string;
   /** Distinct package names over every branch and repository. */
   readonly packages: number;
-  /** (repository, package, vulnerability) pairs of those packages in state `vulnerable`. */
-  readonly vulnerable: number;
 }
 
 /**
- * Every non-empty maintainer text of a published package, with its package count and open
- * vulnerable pairs, in one aggregate query. Rows are per text: grouping texts into people (by
- * e-mail) is the caller's, who corrects the package counts with `listSharedPackageNames`.
+ * Every non-empty maintainer text of a published package, with its package count, in one
+ * aggregate query. Rows are per text: grouping texts into people (by e-mail) is the caller's,
+ * who corrects the counts with `listSharedPackageNames`.
  */
-export async function listMaintainerTotals(db: Kysely<Schema>): Promise<MaintainerTotals[]> {
+export async function listMaintainerPackageCounts(db: Kysely<Schema>): Promise<MaintainerPackageCount[]> {
   const rows = await db
     .selectFrom('source_package as sp')
-    .leftJoin(
-      (eb) =>
-        eb
-          .selectFrom('state')
-          .select(['repository_id', 'package'])
-          .select((inner) => inner.fn.countAll<number | string>().as('open'))
-          .where('state', '=', 'vulnerable')
-          // Names every repository so SQLite reads the covering (repository_id, state, package)
-          // index rather than each vulnerable row through the state index.
-          .where('repository_id', 'in', (repositories) => repositories.selectFrom('repository').select('id'))
-          .groupBy(['repository_id', 'package'])
-          .as('v'),
-      (join) => join.onRef('v.repository_id', '=', 'sp.repository_id').onRef('v.package', '=', 'sp.name'),
-    )
     .select('sp.maintainer')
-    .select((eb) => [eb.fn.count<number | string>('sp.name').distinct().as('packages'), eb.fn.sum<number | string | null>('v.open').as('vulnerable')])
+    .select((eb) => eb.fn.count<number | string>('sp.name').distinct().as('packages'))
     .where('sp.maintainer', 'is not', null)
     .where('sp.maintainer', '<>', '')
     .where(isAmongPublished)
@@ -63,7 +47,7 @@ export async function listMaintainerTotals(db: Kysely<Schema>): Promise<Maintain
     .orderBy('sp.maintainer')
     .$narrowType<{ maintainer: string }>()
     .execute();
-  return rows.map((row) => ({ maintainer: row.maintainer, packages: Number(row.packages), vulnerable: Number(row.vulnerable ?? 0) }));
+  return rows.map((row) => ({ maintainer: row.maintainer, packages: Number(row.packages) }));
 }
 
 /**

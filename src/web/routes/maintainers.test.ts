@@ -1,6 +1,8 @@
 import jsonld from 'jsonld';
 import { describe, expect, it } from 'vitest';
 import { type Backend, type TestStore, backends } from '../../test-support/databases.js';
+import { listBranches, withWriteLock } from '../../store/index.js';
+import { endedBranchNames, recordTriage } from '../../tracker/triage.js';
 import { TEST_BASE_URL, type WebFixture, contextLoader, getAllPages, useWebFixture } from '../test-support/web-fixture.js';
 import { maintainerFeedPath, maintainerKey, maintainerPath } from '../urls.js';
 
@@ -10,7 +12,7 @@ interface MaintainerJson {
   readonly email: string | null;
   readonly spellings: readonly string[];
   readonly packages: number;
-  readonly vulnerable: number;
+  readonly open: number;
   readonly url: string;
 }
 interface MaintainersJson {
@@ -84,6 +86,8 @@ async function seedMaintainers(store: TestStore): Promise<void> {
   await addPackage(store, '3.16', 'main', 'plain-pkg', NO_EMAIL);
   await addPackage(store, '3.16', 'main', 'gone-pkg', GONE, true);
   for (let index = 0; index < EXTRA_PEOPLE; index += 1) await addPackage(store, '3.17', 'main', `seed-pkg-${index}`, `Seed Person ${index} <seed${index}@example.org>`);
+  // New index data, as after an import: the data version moves on, so the names summary `update` stored does not pass for it.
+  await withWriteLock(store, () => Promise.resolve());
 }
 
 interface PublishedPackage {
@@ -113,17 +117,21 @@ async function pairsByPackage(store: TestStore, state: 'vulnerable' | 'unknown')
   return pairs;
 }
 
-/** What /maintainers should say of each person, by key. */
-async function expectedPeople(store: TestStore): Promise<Map<string, { names: Set<string>; vulnerable: number; spellings: Set<string> }>> {
+/** The day the maintainer pages are served on: some demo branches are past their end of support by then. */
+const TODAY = '2026-12-01';
+
+/** What /maintainers should say of each person, by key: with no triage event, the vulnerable pairs of supported branches are the open ones. */
+async function expectedPeople(store: TestStore): Promise<Map<string, { names: Set<string>; open: number; spellings: Set<string> }>> {
   const vulnerable = await pairsByPackage(store, 'vulnerable');
-  const people = new Map<string, { names: Set<string>; vulnerable: number; spellings: Set<string> }>();
+  const ended = endedBranchNames(await listBranches(store.db), TODAY);
+  const people = new Map<string, { names: Set<string>; open: number; spellings: Set<string> }>();
   for (const entry of await publishedPackages(store)) {
     if (entry.maintainer === null || entry.maintainer === '') continue;
     const key = maintainerKey(entry.maintainer);
-    const person = people.get(key) ?? { names: new Set(), vulnerable: 0, spellings: new Set() };
+    const person = people.get(key) ?? { names: new Set(), open: 0, spellings: new Set() };
     person.names.add(entry.name);
     person.spellings.add(entry.maintainer);
-    person.vulnerable += vulnerable.get(`${entry.repositoryId}/${entry.name}`)?.length ?? 0;
+    if (!ended.has(entry.branch)) person.open += vulnerable.get(`${entry.repositoryId}/${entry.name}`)?.length ?? 0;
     people.set(key, person);
   }
   return people;
@@ -142,7 +150,7 @@ const countQueries = async (web: WebFixture, url: string, accept = 'text/html') 
 };
 
 describe.each(backends)('%s maintainer pages', (backend: Backend) => {
-  const web = useWebFixture(backend, { contents: 'demo', seed: seedMaintainers });
+  const web = useWebFixture(backend, { contents: 'demo', seed: seedMaintainers }, { today: () => TODAY });
 
   it('lists every maintainer once per e-mail, with distinct packages and open pairs, most pairs first, over pages', async () => {
     const expected = await expectedPeople(web().store);
@@ -156,20 +164,20 @@ describe.each(backends)('%s maintainer pages', (backend: Backend) => {
     expect(listed.map((person) => person.key).sort()).toEqual([...expected.keys()].sort());
     for (const person of listed) {
       const want = expected.get(person.key);
-      expect({ key: person.key, packages: person.packages, vulnerable: person.vulnerable, spellings: [...person.spellings].sort() }).toEqual({
+      expect({ key: person.key, packages: person.packages, open: person.open, spellings: [...person.spellings].sort() }).toEqual({
         key: person.key,
         packages: want?.names.size,
-        vulnerable: want?.vulnerable,
+        open: want?.open,
         spellings: [...(want?.spellings ?? [])].sort(),
       });
     }
     for (let index = 1; index < listed.length; index += 1) {
       const [before, after] = [listed[index - 1]!, listed[index]!];
-      expect(before.vulnerable > after.vulnerable || (before.vulnerable === after.vulnerable && before.name <= after.name), `${before.key} before ${after.key}`).toBe(true);
+      expect(before.open > after.open || (before.open === after.open && before.name <= after.name), `${before.key} before ${after.key}`).toBe(true);
     }
     // The most exposed person is first and has open pairs in the demo data.
-    expect(listed[0]?.vulnerable).toBe(Math.max(...[...expected.values()].map((person) => person.vulnerable)));
-    expect(listed[0]?.vulnerable).toBeGreaterThan(0);
+    expect(listed[0]?.open).toBe(Math.max(...[...expected.values()].map((person) => person.open)));
+    expect(listed[0]?.open).toBeGreaterThan(0);
   });
 
   it('counts a package listed under two spellings of one person once, and names a person without e-mail by their text', async () => {
@@ -194,7 +202,7 @@ describe.each(backends)('%s maintainer pages', (backend: Backend) => {
     expect(response.body).toContain(`${first.total} maintainers, page 1 of ${first.pageCount}`);
     const top = first.maintainers[0]!;
     expect(response.body).toContain(`<a href="${maintainerPath(top.key)}">${top.name}</a>`);
-    expect(response.body).toContain('<th scope="col" class="num">Open vulnerable pairs</th>');
+    expect(response.body).toContain('<th scope="col" class="num">Open pairs</th>');
     expect(response.body).toContain('<a href="/maintainers?page=2" rel="next">');
     const second = await web().get('/maintainers?page=2');
     expect(second.body).toContain('<a href="/maintainers" rel="prev">');
@@ -206,7 +214,7 @@ describe.each(backends)('%s maintainer pages', (backend: Backend) => {
     expect(document).toMatchObject({ id: `${TEST_BASE_URL}/maintainers`, type: 'Collection', totalItems: first.total, page: 1, next: `${TEST_BASE_URL}/maintainers?page=2` });
     const items = document['items'] as Record<string, unknown>[];
     expect(items.map((item) => item['id'])).toEqual(first.maintainers.map((person) => `${TEST_BASE_URL}${maintainerPath(person.key)}`));
-    expect(items[0]).toMatchObject({ type: 'Maintainer', name: first.maintainers[0]?.name, packageCount: first.maintainers[0]?.packages, vulnerableCount: first.maintainers[0]?.vulnerable });
+    expect(items[0]).toMatchObject({ type: 'Maintainer', name: first.maintainers[0]?.name, packageCount: first.maintainers[0]?.packages, openCount: first.maintainers[0]?.open });
     const expanded = await jsonld.expand(document, { documentLoader: contextLoader(web()), safe: true });
     expect(expanded).toHaveLength(1);
     const second = await web().getJson('/maintainers?page=2', 'application/ld+json');
@@ -245,14 +253,13 @@ describe.each(backends)('%s maintainer pages', (backend: Backend) => {
     expect(listed.every((entry) => entry.open === entry.vulnerable.length)).toBe(true);
     expect(listed[0]!.open).toBeGreaterThan(0);
     const byPlace = new Map(theirs.map((entry) => [`${entry.branch}/${entry.repo}/${entry.name}`, entry.repositoryId]));
-    let vulnerableTotal = 0;
     for (const entry of listed) {
       const pairKey = `${byPlace.get(`${entry.branch}/${entry.repository}/${entry.name}`)}/${entry.name}`;
       expect(entry.vulnerable.map((pair) => pair.id).sort(), entry.name).toEqual([...(vulnerable.get(pairKey) ?? [])].sort());
       expect(entry.unknown.map((pair) => pair.id).sort(), entry.name).toEqual([...(unknown.get(pairKey) ?? [])].sort());
-      vulnerableTotal += entry.vulnerable.length;
     }
-    expect(vulnerableTotal).toBe(top?.vulnerable);
+    // The list's count of the person is their page's.
+    expect(listed.reduce((sum, entry) => sum + entry.open, 0)).toBe(top?.open);
   });
 
   it('renders a maintainer page as HTML with CVE links, severities, the branch filter and the feed', async () => {
@@ -319,10 +326,36 @@ describe.each(backends)('%s maintainer pages', (backend: Backend) => {
     const [top] = (await web().getJson<MaintainersJson>('/maintainers')).maintainers;
     const path = maintainerPath(top?.key ?? '');
     for (const url of ['/maintainers', '/maintainers?page=2']) {
-      for (const accept of ['text/html', 'application/json', 'application/ld+json']) expect(await countQueries(web(), url, accept), `${url} ${accept}`).toBe(3);
+      for (const accept of ['text/html', 'application/json', 'application/ld+json']) expect(await countQueries(web(), url, accept), `${url} ${accept}`).toBe(4);
     }
     for (const url of [path, `${path}?branch=3.16`, `${path}?page=2`, `/maintainer/${encodeURIComponent(NO_EMAIL)}`]) {
       for (const accept of ['text/html', 'application/json', 'application/ld+json']) expect(await countQueries(web(), url, accept), `${url} ${accept}`).toBe(9);
     }
+  });
+});
+
+describe.each(backends)('%s maintainer list after triage', (backend: Backend) => {
+  const web = useWebFixture(backend, { contents: 'demo' }, { today: () => TODAY });
+
+  it('counts open pairs, not computed vulnerable ones: a not-affected event takes its pair off the person', async () => {
+    const ended = endedBranchNames(await listBranches(web().store.db), TODAY);
+    const people = await allMaintainers(web());
+    const top = people[0]!;
+    expect(top.open).toBeGreaterThan(0);
+    const pair = await web()
+      .store.db.selectFrom('state as s')
+      .innerJoin('repository as r', 'r.id', 's.repository_id')
+      .innerJoin('branch as b', 'b.id', 'r.branch_id')
+      .innerJoin('source_package as sp', (join) => join.onRef('sp.repository_id', '=', 's.repository_id').onRef('sp.name', '=', 's.package'))
+      .select(['s.package', 's.vulnerability_id', 'b.name as branch'])
+      .where('s.state', '=', 'vulnerable')
+      .where('sp.maintainer', 'in', top.spellings)
+      .where('b.name', 'not in', [...ended, ''])
+      .orderBy('s.package')
+      .orderBy('s.vulnerability_id')
+      .executeTakeFirstOrThrow();
+    await recordTriage(web().store, { packages: [pair.package], vulnerabilities: [pair.vulnerability_id], status: 'not-affected', justification: 'component-not-present', branches: [pair.branch] }, 'sec@example.org');
+    const after = (await allMaintainers(web())).find((person) => person.key === top.key);
+    expect(after?.open).toBe(top.open - 1);
   });
 });

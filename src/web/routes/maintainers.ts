@@ -1,4 +1,4 @@
-import { type OpenPair, listBranches, listMaintainerTotals, listMaintainersContaining, listPackageDetails, listSharedPackageNames } from '../../store/index.js';
+import { type OpenPair, listBranches, listMaintainersContaining, listPackageDetails } from '../../store/index.js';
 import { byOpenWork, listOpenWork, openCountOf } from '../../tracker/open-work.js';
 import { endedBranchNames } from '../../tracker/triage.js';
 import { branchNamesInOrder, requireKnownBranch } from '../branch-order.js';
@@ -8,6 +8,7 @@ import { linkedPaging, neighbourPagePaths, pageCountOf, pageParam, pageQueryValu
 import { textParam } from '../query-params.js';
 import type { Resource } from '../resource.js';
 import { maintainerFeedPath, maintainerKey, maintainerPath, maintainersPath, packagePath, vulnerabilityPath, withQuery } from '../urls.js';
+import { homeSummary, namesSummary } from '../summaries.js';
 import {
   type MaintainerData,
   type MaintainerIdentity,
@@ -43,30 +44,36 @@ const absoluteIn = (context: RenderContext) => (path: string) => `${context.base
 
 // ---- /maintainers ----
 
-/** Most open vulnerable pairs first, then by name and key. */
-function byOpenPairsThenName(a: { vulnerable: number; name: string; key: string }, b: { vulnerable: number; name: string; key: string }): number {
-  return b.vulnerable - a.vulnerable || compareText(a.name, b.name) || compareText(a.key, b.key);
+/** Most open pairs first, then by name and key. */
+function byOpenPairsThenName(a: { open: number; name: string; key: string }, b: { open: number; name: string; key: string }): number {
+  return b.open - a.open || compareText(a.name, b.name) || compareText(a.key, b.key);
 }
 
 /**
- * Two queries: every maintainer text with its package count and open pairs, and the packages
- * several texts share. People are few compared to packages, and grouping texts by e-mail must
- * use `maintainerKey`, which SQL cannot, so the texts are grouped here; a package listed under
- * two spellings of one person is then taken off once.
+ * From the summaries of the data version (each reads every published version or every open
+ * state): every maintainer text with its package count and the packages several texts share
+ * (the names summary), and its open pairs (the home summary). People are few compared to
+ * packages, and grouping texts by e-mail must use `maintainerKey`, which SQL cannot, so the texts
+ * are grouped here; a package listed under two spellings of one person is then taken off once.
  */
-async function loadMaintainers(web: WebContext, page: number): Promise<MaintainersData> {
-  const [totals, shared] = await Promise.all([listMaintainerTotals(web.db), listSharedPackageNames(web.db)]);
-  const people = new Map<string, { spellings: string[]; packages: number; vulnerable: number }>();
-  for (const row of totals) {
+async function loadMaintainers(web: WebContext, page: number, dataVersion: number): Promise<MaintainersData> {
+  const [names, home, branches] = await Promise.all([namesSummary.at(web, dataVersion), homeSummary.at(web, dataVersion), listBranches(web.db)]);
+  const ended = endedBranchNames(branches, web.today());
+  const openOfText = new Map<string, number>();
+  for (const row of home.open) {
+    if (row.maintainer !== null && !ended.has(row.branch)) openOfText.set(row.maintainer, (openOfText.get(row.maintainer) ?? 0) + row.open);
+  }
+  const people = new Map<string, { spellings: string[]; packages: number; open: number }>();
+  for (const row of names.maintainerPackages) {
     const key = maintainerKey(row.maintainer);
-    const person = people.get(key) ?? { spellings: [], packages: 0, vulnerable: 0 };
+    const person = people.get(key) ?? { spellings: [], packages: 0, open: 0 };
     person.spellings.push(row.maintainer);
     person.packages += row.packages;
-    person.vulnerable += row.vulnerable;
+    person.open += openOfText.get(row.maintainer) ?? 0;
     people.set(key, person);
   }
   const counted = new Set<string>();
-  for (const { maintainer, name } of shared) {
+  for (const { maintainer, name } of names.sharedPackages) {
     const key = maintainerKey(maintainer);
     const seen = `${key}\u0000${name}`;
     const person = people.get(key);
@@ -74,7 +81,7 @@ async function loadMaintainers(web: WebContext, page: number): Promise<Maintaine
     counted.add(seen);
   }
   const everyone = [...people]
-    .map(([key, person]) => ({ ...identityOf(key, person.spellings), packages: person.packages, vulnerable: person.vulnerable }))
+    .map(([key, person]) => ({ ...identityOf(key, person.spellings), packages: person.packages, open: person.open }))
     .sort(byOpenPairsThenName);
   const pageCount = pageCountOf(everyone.length, MAINTAINER_PAGE_SIZE);
   if (page > pageCount) throw notFound(`page ${page} of the maintainers`);
@@ -83,14 +90,14 @@ async function loadMaintainers(web: WebContext, page: number): Promise<Maintaine
 
 const maintainersPagePath = (page: number) => withQuery(maintainersPath(), { page: pageQueryValue(page) });
 
-/** `/maintainers`: every maintainer with their package count and open vulnerable pairs, most pairs first, 100 a page. */
+/** `/maintainers`: every maintainer with their package count and open pairs, most open pairs first, 100 a page. */
 export const maintainersResource: Resource<{ readonly page: number }, MaintainersData> = {
   path: '/maintainers',
   queryParams: ['page'],
   parse: (_params, query) => {
     return { page: pageParam(query) };
   },
-  load: (web, input) => loadMaintainers(web, input.page),
+  load: (web, input, context) => loadMaintainers(web, input.page, context.dataVersion.version),
   title: (data) => (data.pageCount > 1 ? `Maintainers (page ${data.page} of ${data.pageCount})` : 'Maintainers'),
   html: (data) => maintainersView(data),
   json: (data) => ({
@@ -114,7 +121,7 @@ export const maintainersResource: Resource<{ readonly page: number }, Maintainer
         name: person.name,
         ...(person.email === null ? {} : { email: person.email }),
         packageCount: person.packages,
-        vulnerableCount: person.vulnerable,
+        openCount: person.open,
         feed: absolute(maintainerFeedPath(person.key)),
       })),
     };

@@ -267,7 +267,7 @@ describe.each(backends)('%s search', (backend: Backend) => {
     const before = web().queries.count;
     await web().get('/search?q=openssl', { accept: 'application/json' });
     // None stored at this version: the names are read from their tables.
-    expect(web().queries.count - before).toBe(5 + counting);
+    expect(web().queries.count - before).toBe(7 + counting);
     const empty = web().queries.count;
     await web().get('/search');
     expect(web().queries.count - empty).toBe(1);

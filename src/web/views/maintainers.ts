@@ -17,8 +17,8 @@ export interface MaintainerIdentity {
 export interface MaintainerSummary extends MaintainerIdentity {
   /** Distinct package names the indexes list with this maintainer, over all branches. */
   readonly packages: number;
-  /** Vulnerable (repository, package, vulnerability) pairs of those packages. */
-  readonly vulnerable: number;
+  /** Open (branch, package, vulnerability) pairs of those packages, in supported branches (`countOpenPairs`). */
+  readonly open: number;
 }
 
 export interface MaintainersData {
@@ -55,27 +55,28 @@ export interface MaintainerData extends MaintainerIdentity {
   readonly packages: readonly MaintainerPackageEntry[];
 }
 
-/** The maintainer list: one row per person, most open vulnerable pairs first. */
+/** The maintainer list: one row per person, most open pairs first. */
 export function maintainersView(data: MaintainersData): Html {
   return html`<h1>Maintainers</h1>
 <p>The people the package indexes name as maintainers, one row per e-mail address (a name without one is its own row),
-with how many packages they maintain in any branch and the open vulnerable (repository, package, vulnerability) pairs of
-those packages. Most open pairs first. Packages nobody maintains are listed as <a href="${orphansPath()}">orphaned packages</a>.</p>
+with how many packages they maintain in any branch and the open (branch, package, vulnerability) pairs of those packages
+in supported branches: vulnerable with no triage standing, triaged affected or under investigation, or due for re-review.
+Most open pairs first. Packages nobody maintains are listed as <a href="${orphansPath()}">orphaned packages</a>.</p>
 <h2>All maintainers</h2>
 <p>${data.total} ${data.total === 1 ? 'maintainer' : 'maintainers'}${data.pageCount > 1 ? `, page ${data.page} of ${data.pageCount}` : ''}.</p>
 ${
   data.maintainers.length === 0
     ? html`<p>No package index names a maintainer.</p>`
     : html`<div class="table-scroll"><table>
-<caption class="skip">Maintainers with their package counts and open vulnerable pairs</caption>
-<thead><tr><th scope="col">Maintainer</th><th scope="col">E-mail</th><th scope="col" class="num">Packages</th><th scope="col" class="num">Open vulnerable pairs</th></tr></thead>
+<caption class="skip">Maintainers with their package counts and open pairs</caption>
+<thead><tr><th scope="col">Maintainer</th><th scope="col">E-mail</th><th scope="col" class="num">Packages</th><th scope="col" class="num">Open pairs</th></tr></thead>
 <tbody>
 ${data.maintainers.map(
   (person) => html`<tr>
 <th scope="row"><a href="${maintainerPath(person.key)}">${person.name}</a></th>
 <td>${person.email ?? html`<span class="muted">none</span>`}</td>
 <td class="num">${person.packages}</td>
-<td class="num">${person.vulnerable}</td>
+<td class="num">${person.open}</td>
 </tr>
 `,
 )}</tbody>
