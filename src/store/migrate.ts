@@ -13,6 +13,7 @@ import { auditPairsMigration } from './migrations/0012-audit-pairs.js';
 import { packagePageIndexesMigration } from './migrations/0013-package-page-indexes.js';
 import { triageQueueIndexesMigration } from './migrations/0014-triage-queue-indexes.js';
 import { vulnerabilityPublishedIndexMigration } from './migrations/0015-vulnerability-published-index.js';
+import { descriptionWordsMigration } from './migrations/0016-description-words.js';
 
 /** Every migration in order; names sort in the order they must run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -29,6 +30,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0013-package-page-indexes': packagePageIndexesMigration(dialect),
     '0014-triage-queue-indexes': triageQueueIndexesMigration(),
     '0015-vulnerability-published-index': vulnerabilityPublishedIndexMigration(),
+    '0016-description-words': descriptionWordsMigration(dialect),
   };
 }
 

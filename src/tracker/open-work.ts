@@ -26,16 +26,21 @@ const pairKey = (pkg: string, vulnerabilityId: string) => `${pkg}\u0000${vulnera
  * with the `ended` branches' pairs (past their end of support; see `endedBranchNames`) not open:
  * every open count and list of the maintainer pages, the orphan list and "my work" comes from
  * here, so what counts as open is decided in this one place (by the engine's triage rules).
- * Three queries at once, whatever the size: the packages, their vulnerable or triaged pairs, and
- * the triage events of those packages. A pair a person triaged (say `affected`) where the
+ * Four queries at once, whatever the size: the packages, their vulnerable pairs, their triaged
+ * pairs, and the triage events of those packages. A pair a person triaged (say `affected`) where the
  * engine computed no state is open too, as in the triage queue.
  */
 export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, ended: ReadonlySet<string>, branch?: string): Promise<OpenWork> {
-  const [packages, states, events] = await Promise.all([
+  const place = { ...(branch === undefined ? {} : { branch }), scope };
+  // The vulnerable pairs and the triaged ones apart, each through its own index: one query of
+  // both reads every state of the scope's packages (6,700 for a maintainer of 1,000, to keep 2,000).
+  const [packages, vulnerable, triaged, events] = await Promise.all([
     listScopePackages(db, scope, branch),
-    findListedStates(db, { ...(branch === undefined ? {} : { branch }), scope, inStateOrTriaged: 'vulnerable' }),
+    findListedStates(db, { ...place, state: 'vulnerable' }),
+    findListedStates(db, { ...place, triaged: true }),
     listTriageEvents(db, { scope }),
   ]);
+  const states = [...vulnerable, ...triaged.filter((state) => state.state !== 'vulnerable')];
   const eventsByPair = groupBy(events, (event) => pairKey(event.package, event.vulnerabilityId));
   const byPlace = new Map(packages.map((entry) => [placeKey(entry.repositoryId, entry.package), entry]));
   const openPairs = new Map<number, OpenWorkPair[]>();

@@ -7,8 +7,12 @@ import type { Schema, StateName } from '../schema.js';
  * its last maintainer) but is maintained by nobody any more.
  */
 
-/** Whether the source package aliased `sp` has a published version: a lookup per row, for queries that start from few rows. */
-const isPublished = sql<SqlBool>`exists (select 1 from package_version as pv where pv.source_package_id = ${sql.ref('sp.id')} and pv.removed_at is null)`;
+/**
+ * Whether the source package aliased `sp` has a published version: a lookup per row, for queries
+ * that start from few rows. A scalar subquery with `limit 1`, not EXISTS, which PostgreSQL turns
+ * into a semi join hashing every published version (a maintainer of 1,000 packages: 70 ms, not 30).
+ */
+const isPublished = sql<SqlBool>`(select 1 from package_version as pv where pv.source_package_id = ${sql.ref('sp.id')} and pv.removed_at is null limit 1) is not null`;
 
 /** The same as a set of ids, for queries over every source package: one scan instead of a lookup each. */
 const isAmongPublished = sql<SqlBool>`${sql.ref('sp.id')} in (select pv.source_package_id from package_version as pv where pv.removed_at is null)`;

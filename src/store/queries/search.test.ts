@@ -70,11 +70,12 @@ describe.each(backends)('%s search queries', (backend) => {
     expect(await searchVulnerabilities(db, 'heap curl', { limit: 10, offset: 0 })).toEqual({
       hits: [{ id: 'CVE-2023-1000', description: 'A Heap overflow in curl.', severity: 'HIGH', cvssScore: 7.5, published: '2023-01-01T00:00:00.000Z' }],
       total: 1,
+      moreThanTotal: false,
     });
     expect((await searchVulnerabilities(db, 'CVE-2023-1', { limit: 10, offset: 0 })).hits[0]).toMatchObject({ id: 'CVE-2023-1', description: null, severity: null });
   });
 
-  it('pages a word most descriptions hold newest id first, as it pages a rare one', async () => {
+  it('pages a word most descriptions hold newest id first, as it pages a rare one, counting up to 1,000 hits and paging past them', async () => {
     const { db } = store();
     // Enough records that a rare word's page is sorted and a common word's is walked newest first (on SQLite).
     const added = Array.from({ length: 1_200 }, (_, index) => record(`CVE-2020-${index + 1}`, `common text ${index === 7 ? 'rare' : 'plain'}`));
@@ -82,12 +83,14 @@ describe.each(backends)('%s search queries', (backend) => {
     const newestFirst = added.map((row) => row.id).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
     const ids = async (text: string, limit: number, offset: number) => {
       const result = await searchVulnerabilities(db, text, { limit, offset });
-      return { ids: result.hits.map((hit) => hit.id), total: result.total };
+      return { ids: result.hits.map((hit) => hit.id), total: result.total, moreThanTotal: result.moreThanTotal };
     };
-    expect(await ids('common', 50, 0)).toEqual({ ids: newestFirst.slice(0, 50), total: 1_200 });
-    expect(await ids('TEXT common', 50, 1_150)).toEqual({ ids: newestFirst.slice(1_150), total: 1_200 });
-    expect(await ids('common', 50, 1_200)).toEqual({ ids: [], total: 1_200 });
-    expect(await ids('rare common', 50, 0)).toEqual({ ids: ['CVE-2020-8'], total: 1 });
+    expect(await ids('common', 50, 0)).toEqual({ ids: newestFirst.slice(0, 50), total: 1_000, moreThanTotal: true });
+    expect(await ids('TEXT common', 50, 1_150)).toEqual({ ids: newestFirst.slice(1_150), total: 1_000, moreThanTotal: true });
+    expect(await ids('common', 50, 1_200)).toEqual({ ids: [], total: 1_000, moreThanTotal: true });
+    expect(await ids('rare common', 50, 0)).toEqual({ ids: ['CVE-2020-8'], total: 1, moreThanTotal: false });
+    // Id matches take the other way; their count stops at the same limit.
+    expect(await ids('cve-2020', 50, 1_150)).toEqual({ ids: newestFirst.slice(1_150), total: 1_000, moreThanTotal: true });
     expect((await searchVulnerabilities(db, 'common', { limit: 1, offset: 0 })).hits).toEqual([
       { id: newestFirst[0], description: 'common text plain', severity: 'HIGH', cvssScore: 7.5, published: '2023-01-01T00:00:00.000Z' },
     ]);
@@ -96,7 +99,7 @@ describe.each(backends)('%s search queries', (backend) => {
   it('counts every hit, on a page past the last one too', async () => {
     const { db } = store();
     expect((await searchVulnerabilities(db, 'cve-2023-1', { limit: 1, offset: 0 })).total).toBe(3);
-    expect(await searchVulnerabilities(db, 'cve-2023-1', { limit: 1, offset: 5 })).toEqual({ hits: [], total: 3 });
+    expect(await searchVulnerabilities(db, 'cve-2023-1', { limit: 1, offset: 5 })).toEqual({ hits: [], total: 3, moreThanTotal: false });
   });
 
   it('keeps the description index current when a description changes or a record goes', async () => {

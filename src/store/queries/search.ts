@@ -36,6 +36,21 @@ export interface SearchPage<T> {
   readonly total: number;
 }
 
+/**
+ * The most vulnerability hits a search counts: a word a third of the descriptions hold has
+ * 100,000 hits at full size, and counting them reads every one (on PostgreSQL, from the table).
+ */
+export const SEARCH_COUNT_LIMIT = 1_000;
+
+/** A page of vulnerability hits; the total is counted up to `SEARCH_COUNT_LIMIT`. */
+export interface VulnerabilitySearchPage extends SearchPage<VulnerabilityHit> {
+  /** There are more than `total` (`SEARCH_COUNT_LIMIT`) hits: how many more was not counted. */
+  readonly moreThanTotal: boolean;
+}
+
+/** A count up to `SEARCH_COUNT_LIMIT` + 1 as the total shown and whether there are more. */
+const cappedTotal = (count: number) => ({ total: Math.min(count, SEARCH_COUNT_LIMIT), moreThanTotal: count > SEARCH_COUNT_LIMIT });
+
 /** `lower(column)` starts with `prefix` (already folded): a range, so the expression index on `lower(column)` serves it. */
 function lowerStartsWith(column: string, prefix: string): RawBuilder<boolean> {
   // U+10FFFF sorts after every character in both databases' byte-wise ("C", binary) order.
@@ -44,11 +59,7 @@ function lowerStartsWith(column: string, prefix: string): RawBuilder<boolean> {
 
 /** Ids of vulnerabilities whose description holds every word, through the dialect's full-text index. */
 function describedBy(db: Kysely<Schema>, words: readonly string[]): RawBuilder<{ id: string }> {
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    // The expression of the index of migration 0006, so the index serves it.
-    return sql`select id from vulnerability
-      where to_tsvector('simple', regexp_replace(coalesce(description, ''), '[^[:alnum:]]+', ' ', 'g')) @@ plainto_tsquery('simple', ${words.join(' ')})`;
-  }
+  if (db.getExecutor().adapter instanceof PostgresAdapter) return sql`select id from vulnerability_words where words @@ plainto_tsquery('simple', ${words.join(' ')})`;
   return sql`select r.vulnerability_id as id from vulnerability_text t join vulnerability_text_row r on r.row = t.rowid where vulnerability_text match ${ftsMatch(words)}`;
 }
 
@@ -59,15 +70,32 @@ function describedBy(db: Kysely<Schema>, words: readonly string[]): RawBuilder<{
 const WALK_BUDGET = 50_000;
 
 /**
- * On SQLite, one page of the description hits when no id starts with the text, newest id first
- * without sorting them all: a word most descriptions hold (a third of 300,000) has too many hits
- * to sort for each page, so the ids are walked newest first through their unique index, each
- * tested against the full-text hits, until the page is full. The page and the total, or undefined
- * when ids match or the walk would read more than `WALK_BUDGET` entries (a rarer word, whose
- * hits are few enough to sort).
+ * One page of the description hits when no id starts with the text, newest id first without
+ * sorting them all: a word most descriptions hold (a third of 300,000) has too many hits to sort
+ * for each page, so the ids are walked newest first, each tested against the words, until the
+ * page is full. On SQLite through the ids' unique index, each tested against the full-text hits,
+ * unless the walk would read more than `WALK_BUDGET` entries (a rarer word, whose hits are few
+ * enough to sort); on PostgreSQL through the primary key of the words of migration 0016, the
+ * planner choosing by their statistics between that walk and sorting the hits. The page and the
+ * total (counted up to `SEARCH_COUNT_LIMIT` on PostgreSQL, where counting reads every hit's row),
+ * or undefined when ids match or SQLite's walk is over budget.
  */
 async function describedPage(db: Kysely<Schema>, needle: string, words: readonly string[], page: { readonly limit: number; readonly offset: number }) {
-  if (words.length === 0 || db.getExecutor().adapter instanceof PostgresAdapter) return undefined;
+  if (words.length === 0) return undefined;
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    const described = sql<boolean>`words @@ plainto_tsquery('simple', ${words.join(' ')})`;
+    const { rows: counts } = await sql<{ by_id: number; described: number }>`
+      select (select count(*) from (${byIdMatches(needle)}) as m) as by_id,
+        (select count(*) from (select 1 from vulnerability_words where ${described} limit ${SEARCH_COUNT_LIMIT + 1}) as d) as described`.execute(db);
+    const { by_id: byId, described: count } = counts[0]!;
+    if (Number(byId) > 0) return undefined;
+    const hits = await sql<VulnerabilityRow>`
+      select p.id, v.description, v.severity, v.cvss_score, v.published
+      from (select id from vulnerability_words where ${described} order by id desc limit ${page.limit} offset ${page.offset}) as p
+      left join vulnerability as v on v.id = p.id
+      order by p.id desc`.execute(db);
+    return { hits: hits.rows.map(vulnerabilityHit), ...cappedTotal(Number(count)) };
+  }
   const match = ftsMatch(words);
   const { rows: counts } = await sql<{ by_id: number; described: number; rows: number }>`
     select (select count(*) from (${byIdMatches(needle)}) as m) as by_id,
@@ -85,7 +113,7 @@ async function describedPage(db: Kysely<Schema>, needle: string, words: readonly
     ) as p
     left join vulnerability as v on v.id = p.id
     order by p.id desc`.execute(db);
-  return { hits: hits.rows.map(vulnerabilityHit), total: Number(described) };
+  return { hits: hits.rows.map(vulnerabilityHit), ...cappedTotal(Number(described)) };
 }
 
 /** A hit's columns as the queries read them. */
@@ -117,15 +145,15 @@ function byIdMatches(needle: string): RawBuilder<{ id: string }> {
 /**
  * Vulnerabilities whose id starts with `text` or whose description holds every word of it: ids
  * of feed records, secfixes lines and rejections (many ids have no feed record), the one equal
- * to `text` first, then newest id first; `limit` of them from `offset`, and how many in all. One
- * query (two for a page past the last hit), after, on SQLite, the counts that choose between
- * walking the ids newest first and sorting the hits (`describedPage`).
+ * to `text` first, then newest id first; `limit` of them from `offset`, and how many in all (up
+ * to `SEARCH_COUNT_LIMIT`, then "more"). One query (two for a page past the last hit), after the
+ * counts that choose between walking the ids newest first and sorting the hits (`describedPage`).
  */
 export async function searchVulnerabilities(
   db: Kysely<Schema>,
   text: string,
   page: { readonly limit: number; readonly offset: number },
-): Promise<SearchPage<VulnerabilityHit>> {
+): Promise<VulnerabilitySearchPage> {
   const needle = foldAscii(text);
   const words = searchWords(text);
   const walked = await describedPage(db, needle, words, page);
@@ -146,11 +174,11 @@ export async function searchVulnerabilities(
     left join vulnerability as v on v.id = p.id
     order by p.exact_first, p.id desc`.execute(db);
   // A page past the last hit has no row to carry the count.
-  const total =
+  const count =
     rows[0] === undefined && page.offset > 0
       ? Number((await sql<{ total: number }>`select count(*) as total from (${union}) as m`.execute(db)).rows[0]?.total ?? 0)
       : Number(rows[0]?.total ?? 0);
-  return { hits: rows.map(vulnerabilityHit), total };
+  return { hits: rows.map(vulnerabilityHit), ...cappedTotal(count) };
 }
 
 /**

@@ -350,6 +350,8 @@ export interface StateFilter {
    * for a triage queue, `rejected` every pair whose ruling may differ from its computed fix.
    */
   readonly inStateOrTriaged?: StateName;
+  /** With `scope`, only its pairs with a triage event. */
+  readonly triaged?: boolean;
   /** Only pairs of the published source packages of this scope (one person's, or nobody's). */
   readonly scope?: PackageScope;
   /**
@@ -396,7 +398,24 @@ function matchingStates(db: Kysely<Schema>, filter: StateFilter) {
       ]),
     );
   }
-  if (filter.scope !== undefined) {
+  if (filter.triaged === true) {
+    if (filter.scope === undefined) throw new Error('the triaged filter over states needs a scope');
+    const scope = filter.scope;
+    // The pairs found from the scope's events, each package's places giving the repositories, and
+    // read by the primary key: not every state of the scope tested for an event.
+    query = query.where((eb) =>
+      eb(
+        eb.refTuple('s.repository_id', 's.package', 's.vulnerability_id'),
+        'in',
+        eb
+          .selectFrom('triage_event as t')
+          .innerJoin('source_package as sp', 'sp.name', 't.package')
+          .select(['sp.repository_id', 't.package', 't.vulnerability_id'])
+          .where((inner) => inPackageScope(inner, scope))
+          .$asTuple('repository_id', 'package', 'vulnerability_id'),
+      ),
+    );
+  } else if (filter.scope !== undefined) {
     const scope = filter.scope;
     // A row-value IN, not a correlated EXISTS: SQLite then reads the scope's few packages first and
     // probes the states by their primary key, instead of testing every state (1 s at full size).

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SEVERITY_RANK } from '../../base/severity.js';
 import { backends, useTestStore } from '../../test-support/databases.js';
 import type { Schema } from '../schema.js';
-import { findStates } from './states.js';
+import { findListedStates, findStates } from './states.js';
 import { type NewTriageEvent, appendTriageEvents, countOpenStates, listTriageEvents, listUntriagedQueuePage } from './triage.js';
 
 const event = (pkg: string, status: NewTriageEvent['status'], createdAt: string, fields: Partial<NewTriageEvent> = {}): NewTriageEvent => ({
@@ -89,6 +89,14 @@ describe('sqlite triage queue page plan', () => {
   it("finds one package's states (what recording a triage event reads) by the primary key per repository, not by scanning every state", async () => {
     const details = await planOf((db) => findStates(db, { package: 'openssl' }));
     expect(details.some((detail) => detail.startsWith('SEARCH s USING INDEX sqlite_autoindex_state_1 (repository_id=? AND package=?)')), details.join('\n')).toBe(true);
+  });
+
+  it("reads a maintainer's vulnerable states through the (repository, state, package) index and their triaged pairs by the primary key, not every state of their packages", async () => {
+    const scope = { maintainers: ['Natanael Copa <ncopa@alpinelinux.org>'] };
+    const vulnerable = await planOf((db) => findListedStates(db, { scope, state: 'vulnerable' }));
+    expect(vulnerable, vulnerable.join('\n')).toContain('SEARCH s USING INDEX state_repository_state (repository_id=? AND state=? AND package=?)');
+    const triaged = await planOf((db) => findListedStates(db, { scope, triaged: true }));
+    expect(triaged, triaged.join('\n')).toContain('SEARCH s USING INDEX sqlite_autoindex_state_1 (repository_id=? AND package=? AND vulnerability_id=?)');
   });
 
   it("counts the open states of the vulnerabilities published within a span by seeking migration 0015's index, which covers a severity filter too", async () => {

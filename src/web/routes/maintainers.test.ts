@@ -329,7 +329,7 @@ describe.each(backends)('%s maintainer pages', (backend: Backend) => {
       for (const accept of ['text/html', 'application/json', 'application/ld+json']) expect(await countQueries(web(), url, accept), `${url} ${accept}`).toBe(4);
     }
     for (const url of [path, `${path}?branch=3.16`, `${path}?page=2`, `/maintainer/${encodeURIComponent(NO_EMAIL)}`]) {
-      for (const accept of ['text/html', 'application/json', 'application/ld+json']) expect(await countQueries(web(), url, accept), `${url} ${accept}`).toBe(9);
+      for (const accept of ['text/html', 'application/json', 'application/ld+json']) expect(await countQueries(web(), url, accept), `${url} ${accept}`).toBe(10);
     }
   });
 });

@@ -18,6 +18,7 @@ interface SearchJson {
   readonly next: string | null;
   readonly vulnerabilities: readonly { id: string; url: string; description: string | null }[];
   readonly vulnerabilitiesTotal: number;
+  readonly vulnerabilitiesMoreThanTotal: boolean;
   readonly packages: readonly { name: string; url: string }[];
   readonly packagesTotal: number;
   readonly maintainers: readonly { maintainer: string; key: string; url: string }[];
@@ -106,6 +107,7 @@ describe.each(backends)('%s search', (backend: Backend) => {
       next: null,
       vulnerabilities: [],
       vulnerabilitiesTotal: 0,
+      vulnerabilitiesMoreThanTotal: false,
       packages: [],
       packagesTotal: 0,
       maintainers: [],
@@ -181,6 +183,27 @@ describe.each(backends)('%s search', (backend: Backend) => {
     await expectResults(web(), 'py3', 2);
   });
 
+  it('counts 1,000 vulnerability hits and says there are more, paging past them while pages are full', async () => {
+    const ids = Array.from({ length: 1_060 }, (_, index) => `CVE-2031-${String(index + 1).padStart(5, '0')}`);
+    const { db } = web().store;
+    for (let start = 0; start < ids.length; start += 200) {
+      const rows = ids.slice(start, start + 200).map((id) => ({ id, source: 'nvd', description: `A frequent flaw, number ${id}.`, cwes: '[]', aliases: '[]', configurations: '[]', reference_list: '[]', content_hash: id }));
+      await db.insertInto('vulnerability').values(rows).execute();
+    }
+    await newDataVersion(web().store);
+    const newestFirst = [...ids].reverse();
+    const first = await web().getJson<SearchJson>('/search?q=frequent');
+    expect(first).toMatchObject({ vulnerabilitiesTotal: 1_000, vulnerabilitiesMoreThanTotal: true, pageCount: 20, next: '/search?q=frequent&page=2' });
+    expect(first.vulnerabilities.map((hit) => hit.id)).toEqual(newestFirst.slice(0, SEARCH_LIMIT));
+    expect((await web().get('/search?q=frequent&page=2')).body).toContain(`Hits ${SEARCH_LIMIT + 1}–${2 * SEARCH_LIMIT} of more than 1000.`);
+    const twentieth = await web().getJson<SearchJson>('/search?q=frequent&page=20');
+    expect(twentieth).toMatchObject({ pageCount: 21, next: '/search?q=frequent&page=21' });
+    const last = await web().getJson<SearchJson>('/search?q=frequent&page=22');
+    expect(last.vulnerabilities.map((hit) => hit.id)).toEqual(newestFirst.slice(21 * SEARCH_LIMIT));
+    expect(last).toMatchObject({ vulnerabilitiesTotal: 1_000, vulnerabilitiesMoreThanTotal: true, pageCount: 22, next: null });
+    expect((await web().get('/search?q=frequent&page=23')).statusCode).toBe(404);
+  });
+
   it('finds maintainers by part of their name or e-mail address, linking to their page', async () => {
     const maintainer = await someMaintainer(web().store);
     const name = maintainer.text.slice(0, maintainer.text.indexOf('<')).trim();
@@ -244,11 +267,11 @@ describe.each(backends)('%s search', (backend: Backend) => {
     expect((await web().getJson<SearchJson>(`/search?q=${'a'.repeat(200)}`)).vulnerabilities).toEqual([]);
   });
 
-  it('searches in one query besides the data version and the names update stored (on SQLite, after the counts that choose how), and none without text', async () => {
+  it('searches in one query besides the data version and the names update stored (after the counts that choose how), and none without text', async () => {
     await newDataVersion(web().store);
     await refreshPageSummaries(web().store, await loadMappingRules());
-    // On SQLite a text with words is counted first, to choose between walking the ids and sorting the hits.
-    const counting = backend === 'sqlite' ? 1 : 0;
+    // A text with words is counted first, to choose between walking the ids and sorting the hits.
+    const counting = 1;
     const urls = ['/search?q=openssl', '/search?q=cve-2023-42366', '/search?q=after%20use', '/search?q=%25', '/search?q=cve-2022&page=2'];
     const counts: number[] = [];
     const expected: number[] = [];

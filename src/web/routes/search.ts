@@ -21,14 +21,17 @@ function pageOf(names: readonly string[], page: number) {
 async function loadSearch(web: WebContext, input: SearchInput, dataVersion: number): Promise<SearchData> {
   const { q, page } = input;
   const empty = { hits: [], total: 0 };
-  if (q === undefined) return { q, page, pageCount: 1, exactMatch: undefined, vulnerabilities: empty, packages: empty, maintainers: empty };
+  if (q === undefined) return { q, page, pageCount: 1, exactMatch: undefined, vulnerabilities: { ...empty, moreThanTotal: false }, packages: empty, maintainers: empty };
   const [vulnerabilities, names] = await Promise.all([
     searchVulnerabilities(web.db, q, { limit: SEARCH_LIMIT, offset: (page - 1) * SEARCH_LIMIT }),
     namesSummary.at(web, dataVersion),
   ]);
   const packages = namesContaining(names.packages, q);
   const maintainers = namesContaining(names.maintainers, q);
-  const pageCount = Math.max(...[vulnerabilities.total, packages.length, maintainers.length].map((total) => pageCountOf(total, SEARCH_LIMIT)));
+  // Past the counted hits, a page with vulnerabilities exists, and a full one has a next one.
+  const shown = vulnerabilities.hits.length;
+  const vulnerabilityPages = vulnerabilities.moreThanTotal && shown > 0 ? page + (shown === SEARCH_LIMIT ? 1 : 0) : 0;
+  const pageCount = Math.max(vulnerabilityPages, ...[vulnerabilities.total, packages.length, maintainers.length].map((total) => pageCountOf(total, SEARCH_LIMIT)));
   if (page > pageCount) throw notFound(`page ${page} of the search`);
   const needle = foldAscii(q);
   const vulnerability = vulnerabilities.hits[0];
@@ -50,7 +53,9 @@ const pagePath = (q: string | undefined, page: number) => withQuery(searchPath()
 /**
  * `/search?q=`: vulnerabilities whose id starts with `q` or whose description holds all its
  * words (in any order), packages whose name contains it and maintainers whose name or e-mail
- * address contains it (ASCII case ignored), 50 of each a page (`page`). An exact id, package
+ * address contains it (ASCII case ignored), 50 of each a page (`page`); vulnerabilities are
+ * counted up to `SEARCH_COUNT_LIMIT` ("more than 1000", `vulnerabilitiesMoreThanTotal` in JSON),
+ * and paged past it while there are hits. An exact id, package
  * name or maintainer e-mail address redirects a browser to its page (303); JSON answers name it
  * as `exactMatch`. Without `q`, the search form with help.
  */
@@ -76,6 +81,7 @@ export const searchResource: Resource<SearchInput, SearchData> = {
     ...neighbourPagePaths(data.page, data.pageCount, (page) => pagePath(data.q, page)),
     vulnerabilities: data.vulnerabilities.hits.map((hit) => ({ ...hit, url: vulnerabilityPath(hit.id) })),
     vulnerabilitiesTotal: data.vulnerabilities.total,
+    vulnerabilitiesMoreThanTotal: data.vulnerabilities.moreThanTotal,
     packages: data.packages.hits.map((name) => ({ name, url: packagePath(name) })),
     packagesTotal: data.packages.total,
     maintainers: data.maintainers.hits.map((maintainer) => ({ maintainer, key: maintainerKey(maintainer), url: maintainerPath(maintainer) })),

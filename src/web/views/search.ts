@@ -1,5 +1,5 @@
 import { type Html, html } from '../html.js';
-import type { SearchPage, VulnerabilityHit } from '../../store/index.js';
+import type { SearchPage, VulnerabilitySearchPage } from '../../store/index.js';
 import { maintainerPath, searchPath, vulnerabilityPath } from '../urls.js';
 import { day, packageLink, pagination, severityBadge } from './common.js';
 
@@ -26,7 +26,7 @@ export interface SearchData {
   /** The most pages any of the lists needs. */
   readonly pageCount: number;
   readonly exactMatch: ExactMatch | undefined;
-  readonly vulnerabilities: SearchPage<VulnerabilityHit>;
+  readonly vulnerabilities: VulnerabilitySearchPage;
   readonly packages: SearchPage<string>;
   /** Maintainer texts as the indexes write them (`Name <e-mail>`). */
   readonly maintainers: SearchPage<string>;
@@ -54,18 +54,18 @@ const HELP = html`<h2>What you can search</h2>
 </ul>
 <p>Case does not matter. An exact vulnerability id, package name or maintainer e-mail address opens its page directly.</p>`;
 
-/** "Hits 51–100 of 240." for a list on this page; nothing when the list ended on an earlier page. */
-function countNote(list: SearchPage<unknown>, page: number): string {
+/** "Hits 51–100 of 240." for a list on this page ("of more than 1000" past the vulnerabilities' count limit). */
+function countNote(list: SearchPage<unknown>, page: number, moreThanTotal = false): string {
   const first = (page - 1) * SEARCH_LIMIT + 1;
   if (list.total <= SEARCH_LIMIT) return `${list.total} ${list.total === 1 ? 'hit' : 'hits'}.`;
-  return `Hits ${first}–${first + list.hits.length - 1} of ${list.total}.`;
+  return `Hits ${first}–${first + list.hits.length - 1} of ${moreThanTotal ? `more than ${list.total}` : list.total}.`;
 }
 
 function vulnerabilityResults(data: SearchData): Html {
   const list = data.vulnerabilities;
   if (list.total === 0) return html`<p>No vulnerability id starts with this text and no description holds all its words.</p>`;
   if (list.hits.length === 0) return html`<p>All ${list.total} hits are on earlier pages.</p>`;
-  return html`<p>${countNote(list, data.page)}</p>
+  return html`<p>${countNote(list, data.page, list.moreThanTotal)}</p>
 <div class="table-scroll"><table>
 <caption class="skip">Vulnerabilities matching the search</caption>
 <thead><tr><th scope="col">Id</th><th scope="col">Severity</th><th scope="col">Published</th><th scope="col">Description</th></tr></thead>
