@@ -83,3 +83,8 @@ if (!upToDate()) {
   });
   writeFileSync(metafile, JSON.stringify({ inputs: result.metafile.inputs }));
 }
+
+// The bundled mapping rules, parsed and checked here once instead of at every start (tsc's output
+// does it: see src/sources/bundled-mapping.ts). Cheap, so done even when the bundle was current.
+const { compileBundledMappingRules } = await import('../dist/sources/config.js');
+await compileBundledMappingRules();

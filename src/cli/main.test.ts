@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../test-support/paths.js';
 import { runCli } from '../test-support/cli.js';
+import { processIo } from './io.js';
+import { COMMANDS } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'secfix-cli-'));
 
@@ -14,6 +16,10 @@ describe('secfix main', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('Usage: secfix');
     expect(result.stdout).toContain('secfix inspect apkindex');
+  });
+
+  it('builds each command under the name that selects it', () => {
+    for (const [name, build] of Object.entries(COMMANDS)) expect(build(processIo, { exitCode: 0 }).name()).toBe(name);
   });
 
   it('exits 2 on an unknown command', async () => {

@@ -29,32 +29,43 @@ const FIRST_STEPS = `Try it on the bundled Alpine sample data:
   secfix version compare 1.2.3_rc1-r2 1.2.3-r0
 `;
 
-/** Builds the `secfix` command tree; `status` collects the exit code commands set. */
-function buildProgram(io: CliIo, status: CliStatus): Command {
+/** The top-level commands by name, in the order help lists them. */
+export const COMMANDS: Readonly<Record<string, (io: CliIo, status: CliStatus) => Command>> = {
+  version: versionCommand,
+  inspect: inspectCommand,
+  init: initCommand,
+  import: importCommand,
+  update: updateCommand,
+  query: queryCommand,
+  check: checkCommand,
+  triage: triageCommand,
+  export: exportCommand,
+  publish: publishCommand,
+  verify: verifyCommand,
+  scan: scanCommand,
+  conformance: conformanceCommand,
+  sync: syncCommand,
+  serve: serveCommand,
+  demo: demoCommand,
+  token: tokenCommand,
+  peers: peersCommand,
+  notify: notifyCommand,
+};
+
+/**
+ * Builds the `secfix` command tree; `status` collects the exit code commands set. A call naming a
+ * command gets only that one (building every command's options and help cost each start more than
+ * running a small one); anything else (help, an unknown or misspelled name) gets them all.
+ */
+function buildProgram(io: CliIo, status: CliStatus, argv: readonly string[]): Command {
   const program = withCliOutput(new Command('secfix'), io)
     .description('Security tracker for apk-based Linux distributions (Alpine, Wolfi, postmarketOS).')
     .version(packageVersion(), '--version', 'print the secfix version')
     // `--version` is secfix's own only before a command: `triage set ... --version V` is the fix version.
     .enablePositionalOptions();
-  program.addCommand(versionCommand(io, status));
-  program.addCommand(inspectCommand(io, status));
-  program.addCommand(initCommand(io, status));
-  program.addCommand(importCommand(io, status));
-  program.addCommand(updateCommand(io, status));
-  program.addCommand(queryCommand(io, status));
-  program.addCommand(checkCommand(io, status));
-  program.addCommand(triageCommand(io, status));
-  program.addCommand(exportCommand(io, status));
-  program.addCommand(publishCommand(io, status));
-  program.addCommand(verifyCommand(io, status));
-  program.addCommand(scanCommand(io, status));
-  program.addCommand(conformanceCommand(io, status));
-  program.addCommand(syncCommand(io, status));
-  program.addCommand(serveCommand(io, status));
-  program.addCommand(demoCommand(io, status));
-  program.addCommand(tokenCommand(io, status));
-  program.addCommand(peersCommand(io, status));
-  program.addCommand(notifyCommand(io, status));
+  const [first] = argv;
+  const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+  for (const name of names) program.addCommand(COMMANDS[name]!(io, status));
   return program;
 }
 
@@ -76,7 +87,7 @@ function packageVersion(): string {
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const status: CliStatus = { exitCode: 0 };
-  const program = buildProgram(io, status);
+  const program = buildProgram(io, status, argv);
   if (argv.length === 0) {
     io.stdout.write(`${program.helpInformation()}\n${FIRST_STEPS}`);
     return 0;

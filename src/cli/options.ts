@@ -16,8 +16,8 @@ export async function configFor(configFlag: string | undefined): Promise<SecfixC
 export async function mappingRulesFor(configFlag: string | undefined): Promise<MappingRules> {
   const config = await configFor(configFlag);
   if (config !== undefined) return config.mapping;
-  const { loadMappingRules } = await import('../sources/config.js');
-  return loadMappingRules();
+  const { loadBundledMappingRules } = await import('../sources/bundled-mapping.js');
+  return loadBundledMappingRules();
 }
 
 /** Commander's parser for an option that takes one value and may be repeated (`--secdb a --secdb b`). */

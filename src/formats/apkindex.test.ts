@@ -7,7 +7,7 @@ import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { repoPath } from '../test-support/paths.js';
 import type { ApkPackage } from './apkindex.js';
-import { parseApkIndexText, readApkIndexArchive } from './apkindex.js';
+import { parseApkIndexEntries, parseApkIndexText, readApkIndexArchive } from './apkindex.js';
 import { parseInstalledDb, streamInstalledDb } from './installed.js';
 import { InputError } from '../base/input-error.js';
 
@@ -441,6 +441,31 @@ describe('APKINDEX text', () => {
         }),
         { numRuns: 200 },
       );
+    });
+
+    it('reads entries as it reads packages, refusing the same dependency lists at the same place', () => {
+      const dependency = fc.constantFrom('a', '!a', '!!a', '!', '@t', 'a@', 'a@t', 'a@t@u', 'a@=1', 'a>=1', '=1', '!=', 'a>=1@x', 'so:x=1', 'a~', 'a=<>~');
+      const separator = fc.constantFrom(' ', '  ', '\t', '\r', '\n');
+      const list = fc.array(fc.tuple(dependency, separator), { maxLength: 6 }).map((parts) => parts.flat().join(''));
+      const line = fc.oneof(fc.constantFrom('P:pkg', 'V:1.0-r0', 'S:12', 'S:1x', ''), list.map((text) => `D:${text}`), list.map((text) => `p:${text}`), list.map((text) => `i:${text}`));
+      const outcome = (parse: () => readonly object[]) => {
+        try {
+          return parse().map((pkg) => ({ ...pkg, depends: undefined, provides: undefined, installIf: undefined }));
+        } catch (error) {
+          expect(error).toBeInstanceOf(InputError);
+          return [(error as InputError).place, (error as InputError).problem];
+        }
+      };
+      fc.assert(
+        fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
+          const text = lines.join('\n');
+          expect(outcome(() => parseApkIndexEntries(text, 't'))).toEqual(outcome(() => parseApkIndexText(text, 't')));
+        }),
+        { numRuns: 500 },
+      );
+      expect(parseApkIndexEntries('P:a\nD:so:libc.musl-x86_64.so.1 !b c@edge>=1\n', 't')).toHaveLength(1);
+      expect(expectInputError(() => parseApkIndexEntries('P:a\nV:1\nD:ok =1.0\n', 't'), /without a name/).place).toBe('line 3');
+      expect(expectInputError(() => parseApkIndexEntries('P:a\np:x@\n', 't'), /empty repository tag/).place).toBe('line 2');
     });
 
     it('either parses or throws InputError for random field lines', () => {

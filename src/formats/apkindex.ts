@@ -51,6 +51,9 @@ export interface ApkPackage {
   readonly installIf: ApkDependency[];
 }
 
+/** A package without its dependency lists (checked as they are read, not kept): what a tracker stores of an index. */
+export type ApkIndexEntry = Omit<ApkPackage, 'depends' | 'provides' | 'installIf'>;
+
 /**
  * Receives the `X:value` lines of one stanza at a time and builds a record from them.
  * Feeding lines straight into a builder (rather than collecting line objects first) keeps
@@ -132,6 +135,19 @@ export function parseApkDependencyList(text: string, source: string, line: numbe
     while (pos < text.length && !isSpace(text.charCodeAt(pos))) pos++;
     into.push(dependencyAt(text, start, pos, source, lineNumber));
   }
+}
+
+/**
+ * Exactly the lists `parseApkDependencyList` accepts: every whitespace-separated dependency has a
+ * name (after the `!` of a conflict) and, after an `@`, a tag. One native match where the parser would build an object per
+ * dependency; linear, as no two parts of a dependency can match the same characters.
+ */
+const VALID_DEPENDENCY_LIST = /^[ \t\n\r]*(?:(?:![^<>=~@ \t\n\r]+|[^!<>=~@ \t\n\r][^<>=~@ \t\n\r]*)(?:@[^<>=~ \t\n\r]+)?(?:[<>=~][^ \t\n\r]*)?(?:[ \t\n\r]+|$))*$/;
+
+/** Throws what `parseApkDependencyList` would for a bad list, without building one. */
+function checkApkDependencyList(text: string, source: string, line: number): void {
+  // The parser names the bad dependency and its line.
+  if (!VALID_DEPENDENCY_LIST.test(text)) parseApkDependencyList(text, source, line, []);
 }
 
 /** Longest decimal accepted: beyond this a value is no longer an exact JavaScript number. */
@@ -260,7 +276,11 @@ export class ApkPackageBuilder implements ApkStanzaBuilder<ApkPackage> {
   private pkg = ApkPackageBuilder.empty();
   private origin: string | undefined;
 
-  constructor(private readonly source: string) {}
+  /** Without `keepDependencies`, dependency lists are checked but left empty (records then serve as ApkIndexEntry). */
+  constructor(
+    private readonly source: string,
+    private readonly keepDependencies = true,
+  ) {}
 
   /** Every optional field is present (possibly undefined) so all records share one shape. */
   private static empty(): Mutable<ApkPackage> {
@@ -303,11 +323,16 @@ export class ApkPackageBuilder implements ApkStanzaBuilder<ApkPackage> {
       case 't': pkg.buildTime = decimal(key, value, this.source, line); break;
       case 'c': pkg.commit = value; break;
       case 'k': pkg.providerPriority = decimal(key, value, this.source, line); break;
-      case 'D': parseApkDependencyList(value, this.source, line, pkg.depends); break;
-      case 'p': parseApkDependencyList(value, this.source, line, pkg.provides); break;
-      case 'i': parseApkDependencyList(value, this.source, line, pkg.installIf); break;
+      case 'D': this.dependencies(value, line, pkg.depends); break;
+      case 'p': this.dependencies(value, line, pkg.provides); break;
+      case 'i': this.dependencies(value, line, pkg.installIf); break;
       default: break;
     }
+  }
+
+  private dependencies(value: string, line: number, into: ApkDependency[]): void {
+    if (this.keepDependencies) parseApkDependencyList(value, this.source, line, into);
+    else checkApkDependencyList(value, this.source, line);
   }
 
   end(firstLine: number): ApkPackage {
@@ -327,6 +352,11 @@ export function parseApkIndexText(text: string, source: string): ApkPackage[] {
   return parseApkStanzas(text, source, new ApkPackageBuilder(source));
 }
 
+/** Parses a whole APKINDEX text as `parseApkIndexText` does, accepting and refusing the same, without keeping dependency lists. */
+export function parseApkIndexEntries(text: string, source: string): ApkIndexEntry[] {
+  return parseApkStanzas(text, source, new ApkPackageBuilder(source, false));
+}
+
 // ---- the signed archive ------------------------------------------------------------------
 
 type SignatureDigest = 'sha1' | 'sha256' | 'sha512';
@@ -337,10 +367,10 @@ export type ApkIndexTrust =
   | { readonly status: 'unknown-key'; readonly keyNames: readonly string[] }
   | { readonly status: 'bad-signature'; readonly keyNames: readonly string[] };
 
-interface ApkIndexArchive {
+interface ApkIndexArchive<T> {
   /** `DESCRIPTION` member, e.g. `v3.16.3-13-g4d933a1fa3`; undefined when absent. */
   readonly description: string | undefined;
-  readonly packages: ApkPackage[];
+  readonly packages: T[];
   readonly trust: ApkIndexTrust;
 }
 
@@ -504,10 +534,18 @@ function refusal(trust: ApkIndexTrust): string | undefined {
 
 /**
  * Reads a v2 `APKINDEX.tar.gz`: checks its signature against `trustedKeys`, then parses the
- * `DESCRIPTION` and `APKINDEX` members. An unsigned, unknown-key or badly signed index is
- * refused with InputError unless `allowUntrusted` is set; `trust` says what was found.
+ * `DESCRIPTION` and `APKINDEX` members, the index with `parse` (by default `parseApkIndexText`;
+ * `parseApkIndexEntries` skips the dependency lists). An unsigned, unknown-key or badly signed
+ * index is refused with InputError unless `allowUntrusted` is set; `trust` says what was found.
  */
-export function readApkIndexArchive(bytes: Buffer, source: string, options: ReadApkIndexOptions): ApkIndexArchive {
+export function readApkIndexArchive(bytes: Buffer, source: string, options: ReadApkIndexOptions): ApkIndexArchive<ApkPackage>;
+export function readApkIndexArchive<T>(bytes: Buffer, source: string, options: ReadApkIndexOptions, parse: (text: string, source: string) => T[]): ApkIndexArchive<T>;
+export function readApkIndexArchive(
+  bytes: Buffer,
+  source: string,
+  options: ReadApkIndexOptions,
+  parse: (text: string, source: string) => unknown[] = parseApkIndexText,
+): ApkIndexArchive<unknown> {
   const members = gzipMembers(bytes, source, options.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED);
   const tarSource = `${source} (gunzipped)`;
   const tarBytes = Buffer.concat(members.map((member) => member.data));
@@ -551,6 +589,6 @@ export function readApkIndexArchive(bytes: Buffer, source: string, options: Read
   const refused = refusal(trust);
   if (refused !== undefined && options.allowUntrusted !== true) throw new InputError(source, undefined, refused);
 
-  const packages = parseApkIndexText(apkindex.content.toString('utf8'), `${source}:APKINDEX`);
+  const packages = parse(apkindex.content.toString('utf8'), `${source}:APKINDEX`);
   return { description, packages, trust };
 }

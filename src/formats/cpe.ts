@@ -73,6 +73,8 @@ const URI_PREFIX = /^cpe:\//i;
 const FIELD_COUNT = 13;
 /** Characters written bare in a formatted string; every other printable one is backslash-quoted. */
 const BARE_CHAR = /^[A-Za-z0-9_.-]$/;
+/** A value of bare characters only (most are): its text as written, no wildcards. */
+const BARE_VALUE = /^[A-Za-z0-9_.-]+$/;
 /** Printable ASCII punctuation other than `-._`: exactly the set the NVD/CVE 5 regex lets be quoted. */
 const QUOTABLE_CHAR = /^[!-,/:-@[-^`{-~]$/;
 /** RFC 5646 subset used by the CPE language attribute (formats.md 5.2). */
@@ -110,6 +112,7 @@ function describeChar(char: string): string {
 
 /** Splits on colons not quoted by a backslash; quoted characters stay quoted in the pieces. */
 function splitFormatted(text: string, source: string): string[] {
+  if (!text.includes('\\')) return text.split(':');
   const fields: string[] = [];
   let start = 0;
   for (let i = 0; i < text.length; i++) {
@@ -166,6 +169,7 @@ function parseFormattedValue(raw: string, index: number, source: string): CpeVal
     if (!LANGUAGE_TAG.test(raw)) throw new InputError(source, place, `not a language tag: "${raw}"`);
     return cpeLiteral(raw);
   }
+  if (BARE_VALUE.test(raw)) return cpeLiteral(raw);
   const leadingWildcard = raw.startsWith('*') ? '*' : /^\?*/.exec(raw)?.[0] ?? '';
   let text = '';
   let trailingWildcard = '';

@@ -63,6 +63,8 @@ function repairIdToken(token: string): string {
  * well-formed (formats/names.ts), is bad input.
  */
 export function parseSecfixEntry(text: string, source: string, place: string): SecfixId {
+  // Most entries are a CVE id alone, which all the steps below would return as it is.
+  if (CVE_ID.test(text)) return { id: text, kind: 'cve' };
   const trimmed = text.trim();
   if (trimmed === '') throw new InputError(source, place, 'empty secfixes entry, expected an id such as CVE-2021-1234');
   // Tokens inside a parenthesized remark are prose, not ids.

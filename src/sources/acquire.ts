@@ -54,11 +54,14 @@ function hashingPassThrough(hash: ReturnType<typeof createHash>, counter: { byte
   });
 }
 
+/** Read size for hashing a local file: a yearly NVD feed is a few hundred reads, not thousands of 64 KiB ones. */
+const READ_CHUNK_BYTES = 1 << 20;
+
 async function sha256OfFile(path: string): Promise<{ checksum: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;
   try {
-    for await (const chunk of createReadStream(path)) {
+    for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES })) {
       hash.update(chunk as Buffer);
       bytes += (chunk as Buffer).length;
     }

@@ -1,12 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type MappingConfig, type SecfixConfig, parseConfig, parseMappingConfig } from '../formats/config.js';
 import { InputError } from '../base/input-error.js';
 import { isUrl } from './acquire.js';
-
-/** The mapping rules secfix uses when no configuration names others: Alpine's, shipped in config/. */
-const BUNDLED_MAPPING_FILE = fileURLToPath(new URL('../../config/alpine-mapping.yaml', import.meta.url));
+import { BUNDLED_MAPPING_FILE, COMPILED_MAPPING_FILE, loadBundledMappingRules } from './bundled-mapping.js';
 
 /** The demo configuration: the real Alpine sample data shipped in data/. */
 export const BUNDLED_DEMO_CONFIG = fileURLToPath(new URL('../../data/demo.yaml', import.meta.url));
@@ -20,9 +18,22 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-/** Reads a mapping-rules file. */
-export async function loadMappingRules(path: string = BUNDLED_MAPPING_FILE): Promise<MappingConfig> {
-  return parseMappingConfig(await readText(path), path);
+/** Reads a mapping-rules file; without one, the bundled rules (as `loadBundledMappingRules` reads them). */
+export async function loadMappingRules(path?: string): Promise<MappingConfig> {
+  return path === undefined ? loadBundledMappingRules() : parseMappingConfig(await readText(path), path);
+}
+
+/**
+ * Parses and checks the bundled mapping rules (config/alpine-mapping.yaml) and writes them as the
+ * JSON `loadBundledMappingRules` reads; the build runs it, and so does the test setup. Written
+ * under another name first, so a reader never sees half a file.
+ */
+export async function compileBundledMappingRules(): Promise<void> {
+  const rules = await loadMappingRules(BUNDLED_MAPPING_FILE);
+  const partial = `${COMPILED_MAPPING_FILE}.${process.pid}`;
+  await mkdir(dirname(COMPILED_MAPPING_FILE), { recursive: true });
+  await writeFile(partial, `${JSON.stringify(rules)}\n`);
+  await rename(partial, COMPILED_MAPPING_FILE);
 }
 
 /**

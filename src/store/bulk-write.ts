@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Insertable, Kysely } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { chunks, rowsPerInsert } from './queries/batches.js';
 import type { Schema } from './schema.js';
 
@@ -25,44 +25,87 @@ export function inheritSqliteConnection(parent: Kysely<Schema>, derived: Kysely<
 
 type TableName = keyof Schema;
 type Row<T extends TableName> = Insertable<Schema[T]>;
+type Column<T extends TableName> = keyof Selectable<Schema[T]> & string;
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-function insertSql(table: string, columns: readonly string[], conflict: readonly string[] | undefined): string {
-  const base = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
-  if (conflict === undefined) return base;
-  const updates = columns.filter((column) => !conflict.includes(column)).map((column) => `${quote(column)} = excluded.${quote(column)}`);
-  return `${base} on conflict (${conflict.map(quote).join(', ')}) do update set ${updates.join(', ')}`;
+/** Columns a row colliding on `conflict` takes from the written one: `update`, by default all the others. */
+function updatedColumns(columns: readonly string[], conflict: readonly string[], update: readonly string[] | undefined): readonly string[] {
+  return update ?? columns.filter((column) => !conflict.includes(column));
+}
+
+function insertSql(table: string, columns: readonly string[], conflict: readonly string[] | undefined, update: readonly string[] | undefined, returning: readonly string[]): string {
+  let text = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
+  if (conflict !== undefined) {
+    const updates = updatedColumns(columns, conflict, update).map((column) => `${quote(column)} = excluded.${quote(column)}`);
+    text += ` on conflict (${conflict.map(quote).join(', ')}) ${updates.length === 0 ? 'do nothing' : `do update set ${updates.join(', ')}`}`;
+  }
+  return returning.length === 0 ? text : `${text} returning ${returning.map(quote).join(', ')}`;
 }
 
 /**
  * Inserts `rows` (all with the same columns) into `table`; with `conflict`, a row whose key
- * exists replaces the stored values instead.
+ * exists takes the written values of `update` (by default every other column; none: it is left
+ * as it is) instead.
  */
 export async function writeRows<T extends TableName>(
   db: Kysely<Schema>,
   table: T,
   rows: readonly Row<T>[],
   conflict?: readonly string[],
+  update?: readonly Column<T>[],
 ): Promise<void> {
+  await write(db, table, rows, [], conflict, update);
+}
+
+/** `writeRows` that returns the `returning` columns of every row written, inserted or updated (not of rows left as they were). */
+export function writeRowsReturning<T extends TableName, C extends Column<T>>(
+  db: Kysely<Schema>,
+  table: T,
+  rows: readonly Row<T>[],
+  returning: readonly C[],
+  conflict?: readonly string[],
+  update?: readonly Column<T>[],
+): Promise<Pick<Selectable<Schema[T]>, C>[]> {
+  return write(db, table, rows, returning, conflict, update) as Promise<Pick<Selectable<Schema[T]>, C>[]>;
+}
+
+async function write<T extends TableName>(
+  db: Kysely<Schema>,
+  table: T,
+  rows: readonly Row<T>[],
+  returning: readonly string[],
+  conflict: readonly string[] | undefined,
+  update: readonly string[] | undefined,
+): Promise<unknown[]> {
   const first = rows[0];
-  if (first === undefined) return;
+  if (first === undefined) return [];
   const columns = Object.keys(first);
+  const values = (row: Row<T>) => columns.map((column) => (row as Record<string, unknown>)[column]);
   const connection = sqliteConnections.get(db);
   if (connection !== undefined) {
-    const statement = connection.prepare(insertSql(table, columns, conflict));
-    for (const row of rows) statement.run(columns.map((column) => (row as Record<string, unknown>)[column]));
-    return;
+    const statement = connection.prepare(insertSql(table, columns, conflict, update, returning));
+    if (returning.length === 0) {
+      for (const row of rows) statement.run(values(row));
+      return [];
+    }
+    return rows.map((row) => statement.get(values(row))).filter((row) => row !== undefined);
   }
-  const updated = conflict === undefined ? [] : columns.filter((column) => !conflict.includes(column));
+  const updated = conflict === undefined ? [] : updatedColumns(columns, conflict, update);
+  const written: unknown[] = [];
   for (const batch of chunks(rows, rowsPerInsert(columns.length))) {
     // Kysely's types cannot follow a table chosen at run time; the SQL is the same as spelled out.
-    const query = db.insertInto(table).values(batch);
-    await (conflict === undefined
-      ? query
-      : query.onConflict((builder) =>
-          builder.columns(conflict as never).doUpdateSet((eb) => Object.fromEntries(updated.map((column) => [column, eb.ref(`excluded.${column}` as never)])) as never),
-        )
-    ).execute();
+    const insert = db.insertInto(table).values(batch);
+    const query =
+      conflict === undefined
+        ? insert
+        : insert.onConflict((builder) =>
+            updated.length === 0
+              ? builder.columns(conflict as never).doNothing()
+              : builder.columns(conflict as never).doUpdateSet((eb) => Object.fromEntries(updated.map((column) => [column, eb.ref(`excluded.${column}` as never)])) as never),
+          );
+    if (returning.length === 0) await query.execute();
+    else written.push(...(await query.returning(returning as never).execute()));
   }
+  return written;
 }

@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { BUNDLED_DEMO_CONFIG, loadConfig } from '../sources/config.js';
+import { BUNDLED_DEMO_CONFIG, compileBundledMappingRules, loadConfig } from '../sources/config.js';
 import { openDatabase } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { syncFromConfig } from '../tracker/sync.js';
@@ -38,6 +38,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await rm(folder, { recursive: true, force: true });
   };
   try {
+    // Tests read the bundled mapping rules as the CLI does, compiled from the YAML they may have just edited.
+    await compileBundledMappingRules();
     const schemaTemplate = `${prefix}schema`;
     const demoTemplate = `${prefix}demo`;
     const sqliteSchemaFile = join(folder, 'schema.db');

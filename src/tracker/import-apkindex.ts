@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { type ApkPackage, parseApkIndexText, readApkIndexArchive } from '../formats/apkindex.js';
+import { type ApkIndexEntry, parseApkIndexEntries, readApkIndexArchive } from '../formats/apkindex.js';
 import { InputError } from '../base/input-error.js';
 import { packageNameProblem, repositoryNameProblem } from '../formats/names.js';
 import type { DownloadOptions } from '../sources/acquire.js';
@@ -66,22 +66,22 @@ export function importApkIndex(store: Store, options: ApkIndexImportOptions): Pr
 
 async function readIndex(path: string, location: string, options: ApkIndexImportOptions): Promise<ReadIndex> {
   const bytes = await readInputBytes(path);
-  let packages: ApkPackage[];
+  let packages: ApkIndexEntry[];
   let indexSource = location;
   if (isGzip(bytes)) {
     if (options.keysDir === undefined && options.allowUntrusted !== true) {
       throw new InputError(location, undefined, 'cannot verify a signed index without a keys folder (--keys DIR) or --allow-untrusted');
     }
     const trustedKeys = options.keysDir === undefined ? new Map<string, string>() : await readTrustedKeys(options.keysDir);
-    packages = readApkIndexArchive(bytes, location, { trustedKeys, allowUntrusted: options.allowUntrusted === true }).packages;
+    packages = readApkIndexArchive(bytes, location, { trustedKeys, allowUntrusted: options.allowUntrusted === true }, parseApkIndexEntries).packages;
     indexSource = `${location}:APKINDEX`;
   } else {
-    packages = parseApkIndexText(bytes.toString('utf8'), location);
+    packages = parseApkIndexEntries(bytes.toString('utf8'), location);
   }
   return groupIndex(packages, indexSource);
 }
 
-function groupIndex(packages: readonly ApkPackage[], source: string): ReadIndex {
+function groupIndex(packages: readonly ApkIndexEntry[], source: string): ReadIndex {
   const archs = new Set<string>();
   for (const pkg of packages) if (pkg.arch !== undefined) archs.add(pkg.arch);
   if (archs.size > 1) {

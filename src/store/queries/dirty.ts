@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DirtyKind, Schema } from '../schema.js';
-import { IN_LIST_SIZE, chunks, rowsPerInsert } from './batches.js';
+import { writeRows } from '../bulk-write.js';
+import { IN_LIST_SIZE, chunks } from './batches.js';
 
 /*
  * Dirty marks say what changed since the last `update`. Keys are opaque to the store: the code
@@ -9,14 +10,7 @@ import { IN_LIST_SIZE, chunks, rowsPerInsert } from './batches.js';
 
 /** Marks keys as changed; marking an already marked key is a no-op. */
 export async function markDirty(db: Kysely<Schema>, kind: DirtyKind, keys: readonly string[]): Promise<void> {
-  const rows = [...new Set(keys)].map((key) => ({ kind, key }));
-  for (const batch of chunks(rows, rowsPerInsert(2))) {
-    await db
-      .insertInto('dirty')
-      .values(batch)
-      .onConflict((conflict) => conflict.columns(['kind', 'key']).doNothing())
-      .execute();
-  }
+  await writeRows(db, 'dirty', [...new Set(keys)].map((key) => ({ kind, key })), ['kind', 'key']);
 }
 
 /** The keys of one kind currently marked, sorted. */

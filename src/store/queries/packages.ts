@@ -1,6 +1,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { BinaryPackageTable, PackageVersionTable, Schema } from '../schema.js';
-import { IN_LIST_SIZE, chunks, nowIso, rowsPerInsert } from './batches.js';
+import { writeRows, writeRowsReturning } from '../bulk-write.js';
+import { IN_LIST_SIZE, chunks, nowIso } from './batches.js';
 
 /** One origin version as an architecture's APKINDEX lists it. */
 export interface IndexedOriginVersion {
@@ -96,24 +97,16 @@ export async function replaceIndexSnapshot(db: Kysely<Schema>, snapshot: IndexSn
     });
   }
 
-  for (const batch of chunks(writes, rowsPerInsert(9))) {
-    const rows = await db
-      .insertInto('package_version')
-      .values(batch)
-      .onConflict((conflict) =>
-        conflict.columns(['source_package_id', 'version']).doUpdateSet((eb) => ({
-          version_key: eb.ref('excluded.version_key'),
-          last_seen: eb.ref('excluded.last_seen'),
-          removed_at: null,
-          maintainer: eb.ref('excluded.maintainer'),
-          build_time: eb.ref('excluded.build_time'),
-          commit: eb.ref('excluded.commit'),
-        })),
-      )
-      .returning(['id', 'source_package_id', 'version'])
-      .execute();
-    for (const row of rows) versionIds.set(versionKeyOf(row.source_package_id, row.version), row.id);
-  }
+  // A version seen again keeps its first_seen (every written row has removed_at null).
+  const written = await writeRowsReturning(db, 'package_version', writes, ['id', 'source_package_id', 'version'], ['source_package_id', 'version'], [
+    'version_key',
+    'last_seen',
+    'removed_at',
+    'maintainer',
+    'build_time',
+    'commit',
+  ]);
+  for (const row of written) versionIds.set(versionKeyOf(row.source_package_id, row.version), row.id);
   for (const batch of chunks(unchangedIds, IN_LIST_SIZE)) {
     await db.updateTable('package_version').set({ last_seen: at }).where('id', 'in', batch).execute();
   }
@@ -187,19 +180,8 @@ async function upsertOrigins(
       writes.set(entry.origin, entry.maintainer);
     }
   }
-  for (const batch of chunks([...writes], rowsPerInsert(3))) {
-    const rows = await db
-      .insertInto('source_package')
-      .values(batch.map(([name, maintainer]) => ({ repository_id: repositoryId, name, maintainer })))
-      .onConflict((conflict) =>
-        conflict
-          .columns(['repository_id', 'name'])
-          .doUpdateSet((eb) => ({ maintainer: eb.ref('excluded.maintainer') })),
-      )
-      .returning(['id', 'name'])
-      .execute();
-    for (const row of rows) ids.set(row.name, row.id);
-  }
+  const rows = [...writes].map(([name, maintainer]) => ({ repository_id: repositoryId, name, maintainer }));
+  for (const row of await writeRowsReturning(db, 'source_package', rows, ['id', 'name'], ['repository_id', 'name'])) ids.set(row.name, row.id);
   return ids;
 }
 
@@ -234,9 +216,7 @@ async function replaceArchBinaries(
   for (const batch of chunks([...unlisted.values()].map((row) => row.id), IN_LIST_SIZE)) {
     await db.deleteFrom('binary_package').where('id', 'in', batch).execute();
   }
-  for (const batch of chunks([...additions.values()], rowsPerInsert(3))) {
-    await db.insertInto('binary_package').values(batch).execute();
-  }
+  await writeRows(db, 'binary_package', [...additions.values()]);
   return new Set([
     ...[...unlisted.values()].map((row) => row.source_package_id),
     ...[...additions.values()].map((row) => sourceOf.get(row.package_version_id) as number),

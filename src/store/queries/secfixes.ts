@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Schema, SecfixSource } from '../schema.js';
-import { IN_LIST_SIZE, chunks, rowsPerInsert } from './batches.js';
+import { writeRows } from '../bulk-write.js';
+import { IN_LIST_SIZE, chunks } from './batches.js';
 
 /** One `version: [ids]` line of a package's secfixes. */
 export interface SecfixEntry {
@@ -75,9 +76,7 @@ export async function replaceSecfixes(
     source: scope.source,
     import_run_id: importRunId,
   }));
-  for (const batch of chunks(rows, rowsPerInsert(7))) {
-    await db.insertInto('secfix').values(batch).execute();
-  }
+  await writeRows(db, 'secfix', rows);
   return { changedPackages: [...changedPackages].sort(), added: rows.length, removed: removals.length };
 }
 
