@@ -204,6 +204,22 @@ describe.each(backends)('%s search', (backend: Backend) => {
     expect((await web().get('/search?q=frequent&page=23')).statusCode).toBe(404);
   });
 
+  it('links no next page past the counted hits when a page ends on the last hit', async () => {
+    const ids = Array.from({ length: 21 * SEARCH_LIMIT }, (_, index) => `CVE-2032-${String(index + 1).padStart(5, '0')}`);
+    const { db } = web().store;
+    for (let start = 0; start < ids.length; start += 200) {
+      const rows = ids.slice(start, start + 200).map((id) => ({ id, source: 'nvd', description: `A recurring flaw, number ${id}.`, cwes: '[]', aliases: '[]', configurations: '[]', reference_list: '[]', content_hash: id }));
+      await db.insertInto('vulnerability').values(rows).execute();
+    }
+    await newDataVersion(web().store);
+    const twentieth = await web().getJson<SearchJson>('/search?q=recurring&page=20');
+    expect(twentieth).toMatchObject({ pageCount: 21, next: '/search?q=recurring&page=21' });
+    const last = await web().getJson<SearchJson>('/search?q=recurring&page=21');
+    expect(last.vulnerabilities).toHaveLength(SEARCH_LIMIT);
+    expect(last).toMatchObject({ pageCount: 21, next: null });
+    expect((await web().get('/search?q=recurring&page=22')).statusCode).toBe(404);
+  });
+
   it('finds maintainers by part of their name or e-mail address, linking to their page', async () => {
     const maintainer = await someMaintainer(web().store);
     const name = maintainer.text.slice(0, maintainer.text.indexOf('<')).trim();

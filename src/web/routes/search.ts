@@ -22,15 +22,16 @@ async function loadSearch(web: WebContext, input: SearchInput, dataVersion: numb
   const { q, page } = input;
   const empty = { hits: [], total: 0 };
   if (q === undefined) return { q, page, pageCount: 1, exactMatch: undefined, vulnerabilities: { ...empty, moreThanTotal: false }, packages: empty, maintainers: empty };
-  const [vulnerabilities, names] = await Promise.all([
-    searchVulnerabilities(web.db, q, { limit: SEARCH_LIMIT, offset: (page - 1) * SEARCH_LIMIT }),
+  const [read, names] = await Promise.all([
+    // One hit past the page tells, beyond the counted hits, whether a next page has any.
+    searchVulnerabilities(web.db, q, { limit: SEARCH_LIMIT + 1, offset: (page - 1) * SEARCH_LIMIT }),
     namesSummary.at(web, dataVersion),
   ]);
+  const vulnerabilities = { ...read, hits: read.hits.slice(0, SEARCH_LIMIT) };
   const packages = namesContaining(names.packages, q);
   const maintainers = namesContaining(names.maintainers, q);
-  // Past the counted hits, a page with vulnerabilities exists, and a full one has a next one.
-  const shown = vulnerabilities.hits.length;
-  const vulnerabilityPages = vulnerabilities.moreThanTotal && shown > 0 ? page + (shown === SEARCH_LIMIT ? 1 : 0) : 0;
+  // Past the counted hits, a page with vulnerabilities exists, and so does the next one while hits follow.
+  const vulnerabilityPages = read.moreThanTotal && vulnerabilities.hits.length > 0 ? page + (read.hits.length > SEARCH_LIMIT ? 1 : 0) : 0;
   const pageCount = Math.max(vulnerabilityPages, ...[vulnerabilities.total, packages.length, maintainers.length].map((total) => pageCountOf(total, SEARCH_LIMIT)));
   if (page > pageCount) throw notFound(`page ${page} of the search`);
   const needle = foldAscii(q);
