@@ -7,10 +7,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
-import { newSecret, secretHash } from '../base/secret.js';
 import { MAX_REQUEST_PACKAGES } from '../scan/tracker-api.js';
 import { loadMappingRules } from '../sources/config.js';
-import { type Store, type TokenRole, createApiToken, migrateToLatest, openDatabase, parseDatabaseUrl, revokeApiToken } from '../store/index.js';
+import { type Store, type TokenRole, migrateToLatest, openDatabase, parseDatabaseUrl } from '../store/index.js';
+import { createToken, revokeToken } from '../tracker/tokens.js';
 import { maintainerKey } from '../web/urls.js';
 import { type DatasetManifest, datasetSizeFromEnv, envNumber, generateDataset } from './dataset.js';
 import { elapsedMs } from './measure.js';
@@ -22,7 +22,7 @@ import { type PhaseRunner, populateStore } from './populate.js';
  * SQLite as the tracker benchmark does (or serves a database already populated), starts the server in a process of its own
  * (web-server.ts), and for the home page, a branch page, a CVE page, a package page, two
  * searches (two rare words in reverse order, one word most descriptions hold), the quality page,
- * the triage queue's first page, unfiltered and filtered on urgency (known exploited, at least
+ * the maintainer list, the triage queue's first page, unfiltered and filtered on urgency (known exploited, at least
  * high, the branch's at least high, published a year ago or more), "my work" (`/me`) of the
  * maintainer with the most packages and of the security team (each through an API token the run
  * adds and revokes), and the JSON of the first three: times one
@@ -36,7 +36,7 @@ import { type PhaseRunner, populateStore } from './populate.js';
  * `postgres://postgres@127.0.0.1:5432/secfix_bench_1234` (the PostgreSQL database such a run
  * keeps, with SECFIX_BENCH_BACKENDS=postgres SECFIX_BENCH_PG_SCALE=1 for full size);
  * SECFIX_BENCH_WEB_SECONDS (10) per page; SECFIX_BENCH_WEB_PAGES (a comma-separated
- * subset of home, branch, cve, package, search, searchCommonWord, quality, triage, triageKev,
+ * subset of home, branch, cve, package, search, searchCommonWord, quality, maintainers, triage, triageKev,
  * triageSeverity, triageBranchSeverity, triageAge, meMaintainer, meSecurityTeam, homeJson,
  * branchJson, cveJson); SECFIX_BENCH_WEB_PROFILE=DIR
  * writes the server's CPU profile (`--cpu-prof`) to DIR. Then times POSTs of the most names a
@@ -60,6 +60,7 @@ const PAGE_NAMES = [
   'search',
   'searchCommonWord',
   'quality',
+  'maintainers',
   'triage',
   'triageKev',
   'triageSeverity',
@@ -76,6 +77,8 @@ type PageName = (typeof PAGE_NAMES)[number];
 const FIRST_ANSWER_PAGES: readonly PageName[] = PAGE_NAMES.filter((name) => !name.endsWith('Json'));
 /** Who asks for each "my work" page: the token's role (a maintainer's e-mail address is picked from the data). */
 const TOKEN_ROLES: Partial<Record<PageName, TokenRole>> = { meMaintainer: 'maintainer', meSecurityTeam: 'security-team' };
+/** Who the audit log names for the run's token writes. */
+const BENCH_ACTOR = 'bench-web';
 
 const loadSeconds = envNumber('SECFIX_BENCH_WEB_SECONDS', 10);
 const reusedDatabase = process.env.SECFIX_BENCH_WEB_DB;
@@ -195,19 +198,15 @@ async function pickMaintainer(store: Store) {
   return { email: maintainerKey(row.maintainer).toLowerCase(), packages: Number(row.packages) };
 }
 
-/**
- * An API token for each "my work" page asked for, stored directly (not through `secfix token
- * create`, whose audit row moves the data version on and would leave every page summary stale).
- */
+/** An API token for each "my work" page asked for, as `secfix token create` makes it (which carries the page summaries on). */
 async function createTokens(store: Store, pages: readonly PageName[], maintainerEmail: string): Promise<{ names: string[]; headers: Partial<Record<PageName, string>> }> {
   const names: string[] = [];
   const headers: Partial<Record<PageName, string>> = {};
   for (const page of pages) {
     const role = TOKEN_ROLES[page];
     if (role === undefined) continue;
-    const token = `secfix_${newSecret()}`;
     const name = `bench-web-${process.pid}-${page}`;
-    await createApiToken(store.db, { name, role, email: role === 'maintainer' ? maintainerEmail : null, tokenHash: secretHash(token), createdAt: new Date().toISOString() });
+    const { token } = await createToken(store, { name, role, email: role === 'maintainer' ? maintainerEmail : null }, BENCH_ACTOR);
     names.push(name);
     headers[page] = `Bearer ${token}`;
   }
@@ -406,6 +405,7 @@ try {
     search: `/search?q=${encodeURIComponent(searches.rare)}`,
     searchCommonWord: `/search?q=${encodeURIComponent(searches.common)}`,
     quality: '/quality',
+    maintainers: '/maintainers',
     triage: '/triage',
     triageKev: '/triage?kev=1',
     triageSeverity: '/triage?severity=high',
@@ -456,7 +456,7 @@ try {
     if (tokens.names.length > 0) {
       const writer = await openDatabase(databaseUrl);
       try {
-        for (const name of tokens.names) await revokeApiToken(writer.db, name, new Date().toISOString());
+        for (const name of tokens.names) await revokeToken(writer, name, BENCH_ACTOR);
       } finally {
         await writer.close();
       }
