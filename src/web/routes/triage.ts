@@ -191,7 +191,8 @@ export const triageQueueResource: Resource<TriageQueueInput, TriageQueueData> = 
     const version = context.dataVersion.version;
     const stored = { openPairs: (await homeSummary.atHand(web, version))?.open, openStates: async () => (await queueSummary.atHand(web, version))?.openStates };
     const [queue, branches] = await Promise.all([badInputAs400(() => triageQueuePage(web, filter, web.today(), start, TRIAGE_PAGE_SIZE, stored)), listBranches(web.db)]);
-    const pageCount = Math.min(pageCountOf(queue.total, TRIAGE_PAGE_SIZE), TRIAGE_MAX_PAGES);
+    const listed = Math.min(queue.total, TRIAGE_MAX_PAGES * TRIAGE_PAGE_SIZE);
+    const pageCount = pageCountOf(listed, TRIAGE_PAGE_SIZE);
     if (input.page > pageCount) throw notFound(`page ${input.page} of the triage queue`);
     const viewer = context.viewer;
     const rows: TriageQueueRow[] = queue.entries.map((entry) => ({
@@ -199,7 +200,6 @@ export const triageQueueResource: Resource<TriageQueueInput, TriageQueueData> = 
       ageDays: ageInDays(entry.urgency.published, asOf),
       mayAct: viewer !== undefined && mayActOn(viewer.principal, [entry.maintainer]),
     }));
-    const listed = Math.min(queue.total, TRIAGE_MAX_PAGES * TRIAGE_PAGE_SIZE);
     return { branches: branches.map((branch) => branch.name), rows, total: queue.total, listed, page: input.page, pageCount, asOf };
   },
   title: () => 'Triage queue',
