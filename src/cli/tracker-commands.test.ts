@@ -77,8 +77,8 @@ describe('secfix update, query and check on the v3.16 sample', () => {
   });
 
   it('update --json prints the summary; a second update has nothing to do, --full rewrites nothing', async () => {
-    // Every pair is new: each one written is a first state, so a transition.
-    expect(firstUpdate).toMatchObject({ mode: 'incremental', branches: 1, deleted: 0 });
+    // Every pair is new: each one written is a first state, so a transition; over no states the update is full.
+    expect(firstUpdate).toMatchObject({ mode: 'full', branches: 1, deleted: 0 });
     expect(firstUpdate.pairs).toBeGreaterThan(0);
     expect(firstUpdate.written).toBe(firstUpdate.pairs);
     expect(firstUpdate.transitions).toBe(firstUpdate.written);
@@ -231,7 +231,7 @@ nvd:
     const first = await runJson<{ sources: { kind: string; location: string; status: string }[]; update: UpdateJson }>(['sync', '--config', config, '--db', db, '--json']);
     // Paths are read from the config's folder, and reported absolute.
     expect(first.sources.map(({ kind, location, status }) => `${kind} ${status} ${location}`)).toEqual([`apkindex imported ${INDEX}`, `secdb imported ${MAIN}`, `nvd imported ${NVD_2_0}`]);
-    expect(first.update).toMatchObject({ mode: 'incremental', branches: 1 });
+    expect(first.update).toMatchObject({ mode: 'full', branches: 1 });
     expect(first.update.pairs).toBeGreaterThan(0);
     // The 2.0 sample holds CVE-2021-42374: busybox's line 1.34.0-r0 fixes it in 1.35.0-r17.
     const busybox = await runJson<StateRow[]>(['query', 'states', '--db', db, '--json', '--package', 'busybox', '--cve', 'CVE-2021-42374']);

@@ -15,7 +15,8 @@ interface UpdateFlags {
 export function updateCommand(io: CliIo, _status: CliStatus): Command {
   return subcommand(io, 'update')
     .description(
-      'recompute vulnerability states from the stored data: only pairs whose inputs changed since the last update, or all with --full; ' +
+      'recompute vulnerability states from the stored data: only pairs whose inputs changed since the last update, or all with --full ' +
+        '(the first update, over no states, recomputes all and says full); ' +
         'then store what the web pages show that depends only on the data (home counts, triage queue counts, quality report, search names), when the data changed; ' +
         'the incremental update rechecks the quality report only where the changes reach',
     )

@@ -54,6 +54,7 @@ import {
   findCriteriaByProducts,
   getCve5Affected,
   getVulnerabilities,
+  hasAnyState,
   listBranches,
   listDirty,
   listPublishedBinaries,
@@ -77,7 +78,8 @@ import { notePairKey, writeStaleSummaries } from './summaries.js';
 /**
  * `secfix update`: recomputes states from what is stored. The incremental form recomputes only
  * the pairs whose inputs changed since the last update (the dirty marks importers leave: an
- * origin in a branch, or a vulnerability); `full` recomputes every pair. Both run the same
+ * origin in a branch, or a vulnerability), except the first, over no states, which is full;
+ * `full` recomputes every pair. Both run the same
  * per-origin computation, so they give identical results, and the whole update holds the write
  * lock, so it never interleaves with an import. This module only loads, batches and writes:
  * every decision (what is in scope, which CVEs are candidates, the states, which stored states
@@ -370,9 +372,16 @@ interface DirtyInputs {
   readonly statesByPackage: ReadonlyMap<string, readonly StateRow[]>;
 }
 
-async function readDirty(db: Kysely<Schema>): Promise<DirtyInputs> {
+/**
+ * What the dirty marks name; undefined when there are marks but no state yet (the first update):
+ * then every pair is new whatever the marks say, and the update recomputes them all as `--full`
+ * does, which costs less than following each mark (the incremental way took 15-20% more CPU on
+ * the 3.16 sample).
+ */
+async function readDirty(db: Kysely<Schema>): Promise<DirtyInputs | undefined> {
   const packages = await listDirty(db, 'package');
   const vulnerabilities = await listDirty(db, 'vulnerability');
+  if ((packages.length > 0 || vulnerabilities.length > 0) && !(await hasAnyState(db))) return undefined;
   if (vulnerabilities.length === 0) return { packages, vulnerabilities, cache: newRoundCache(), lines: [], statesByPackage: new Map() };
   const states = await listStateRowsByVulnerability(db, vulnerabilities);
   const statesByPackage = new Map<string, StateRow[]>();
@@ -548,13 +557,14 @@ function collectNotes(context: BranchContext, round: RoundResult, found: Quality
 /** Runs `secfix update` (see the module comment). */
 export async function updateStates(store: Store, options: UpdateOptions): Promise<UpdateSummary> {
   const started = process.hrtime.bigint();
-  const mode = options.full ? 'full' : 'incremental';
   const cause = options.cause ?? (options.full ? 'update --full' : 'update');
+  let mode: UpdateSummary['mode'] = options.full ? 'full' : 'incremental';
   const totals = { branches: 0, originsRecomputed: 0, pairs: 0, written: 0, transitions: 0, deleted: 0 };
   // Dirty marks are no page's data: an update that changed no state leaves the data version.
   await withWriteLock(store, async (db) => {
     // A full update recomputes everything the marks could name, so it need not read them.
     const dirty = options.full ? undefined : await readDirty(db);
+    if (dirty === undefined) mode = 'full';
     if (dirty !== undefined && dirty.packages.length === 0 && dirty.vulnerabilities.length === 0) return { dirty };
     const branches = await prepareBranches(db, options.rules, dirty);
     totals.branches = branches.length;

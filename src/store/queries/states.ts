@@ -474,6 +474,11 @@ export async function countAllStates(db: Kysely<Schema>): Promise<number> {
   return Number(row.count);
 }
 
+/** Whether any state is stored: none before the first update. */
+export async function hasAnyState(db: Kysely<Schema>): Promise<boolean> {
+  return (await db.selectFrom('state').select('package').limit(1).executeTakeFirst()) !== undefined;
+}
+
 /** How many states each (branch, repository) has of each state name. */
 export async function countStates(db: Kysely<Schema>): Promise<StateCountRow[]> {
   const rows = await db
