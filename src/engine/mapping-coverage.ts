@@ -52,6 +52,12 @@ class ResemblingNames {
     names.set(name, (names.get(name) ?? new Set()).add(branch));
   }
 
+  /** Whether `branch` has a name under one of `keys`. */
+  heldIn(keys: readonly string[], branch: string): boolean {
+    for (const key of keys) for (const holders of this.byKey.get(key)?.values() ?? []) if (holders.has(branch)) return true;
+    return false;
+  }
+
   /** The names under `keys` that one of `branches` has (sorted), and which of those branches have one. */
   resembling(keys: readonly string[], branches: ReadonlySet<string>, everyBranch: boolean): { readonly names: readonly string[]; readonly branches: ReadonlySet<string> } {
     // A short product name can resemble thousands of index names, and most products reach no
@@ -113,9 +119,15 @@ export function findUnmappedProducts(products: readonly ProductCount[], branches
         if (wanted.has(key)) names.add(name, key, branch);
       }
     }
+  }
+  // Whether a product maps matters only where it resembles a name: most resemble none anywhere,
+  // and mapping each of them in every branch was most of the check's time.
+  for (const { branch, universe } of branches) {
+    const resembling = candidates.filter((candidate) => names.heldIn(candidate.keys, branch));
+    if (resembling.length === 0) continue;
     const index = buildMappingIndex(universe, rules);
     const unchecked = buildMappingIndex(universe, { products: rules.products, deny: [], vendors: {} });
-    for (const candidate of candidates) {
+    for (const candidate of resembling) {
       if (mapCriterionToPackages(candidate.name, index).length > 0 || mapCriterionToPackages(candidate.name, unchecked).length > 0) continue;
       candidate.unmappedIn.add(branch);
     }
