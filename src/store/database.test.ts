@@ -44,7 +44,7 @@ describe('openDatabase', () => {
     const store = await openDatabase('sqlite::memory:');
     try {
       expect(store.dialect).toBe('sqlite');
-      expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words']);
+      expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres']);
     } finally {
       await store.close();
     }

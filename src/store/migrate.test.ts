@@ -57,17 +57,26 @@ describe.each(backends)('%s migrations', (backend) => {
   }
 
   it('creates every table, and a second run does nothing', async () => {
-    expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words']);
+    expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres']);
     expect(await tableNames()).toEqual(tables);
     expect(await migrateToLatest(store)).toEqual([]);
     expect(await tableNames()).toEqual(tables);
+  });
+
+  it("indexes the vulnerability ids with their publication date on both databases (the package page's ordering reads no records)", async () => {
+    await migrateToLatest(store);
+    const columns =
+      backend === 'sqlite'
+        ? await sql<{ name: string }>`select name from pragma_index_info('vulnerability_published') order by seqno`.execute(store.db)
+        : await sql<{ name: string }>`select a.attname as name from pg_index i join pg_class c on c.oid = i.indexrelid join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey) where c.relname = 'vulnerability_published' order by array_position(i.indkey, a.attnum)`.execute(store.db);
+    expect(columns.rows.map((row) => row.name)).toEqual(['id', 'published']);
   });
 
   it('lets two connections migrate at once, applying each migration once', async () => {
     const other = await openDatabase(store.url);
     try {
       const applied = await Promise.all([migrateToLatest(store), migrateToLatest(other)]);
-      expect(applied.flat()).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words']);
+      expect(applied.flat()).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres']);
       expect(await tableNames()).toEqual(tables);
     } finally {
       await other.close();
@@ -142,7 +151,7 @@ describe.each(backends)('%s migrations', (backend) => {
       { vulnerability_id: id, url: `https://example.org/${index}/a`, tags: '[]' },
     ]);
     await store.db.insertInto('vulnerability_reference' as never).values(references).execute();
-    expect(await migrateToLatest(store)).toEqual(['0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words']);
+    expect(await migrateToLatest(store)).toEqual(['0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres']);
     expect(await tableNames()).toEqual(tables);
     for (const [index, id] of ids.entries()) {
       expect(await listVulnerabilityReferences(store.db, id)).toEqual([
@@ -158,7 +167,7 @@ describe.each(backends)('%s migrations', (backend) => {
     expect((await migrator.migrateTo('0009-exchange')).error).toBeUndefined();
     const row = (subject: string) => ({ at: '2026-01-01T00:00:00.000Z', actor: 'cli', action: subject.startsWith('triage:') ? 'triage.record' : 'token.create', subject, detail: null });
     await store.db.insertInto('audit_event' as never).values([row('triage:openssl:CVE-2019-0190'), row('token:ci')]).execute();
-    expect(await migrateToLatest(store)).toEqual(['0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words']);
+    expect(await migrateToLatest(store)).toEqual(['0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres']);
     expect(await listAuditEvents(store.db, { package: 'openssl', vulnerabilityId: 'CVE-2019-0190' })).toMatchObject([{ subject: 'triage:openssl:CVE-2019-0190' }]);
     expect((await listAuditEvents(store.db, { subject: 'token:ci' })).map((event) => [event.package, event.vulnerabilityId])).toEqual([[null, null]]);
   });

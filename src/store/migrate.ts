@@ -14,6 +14,7 @@ import { packagePageIndexesMigration } from './migrations/0013-package-page-inde
 import { triageQueueIndexesMigration } from './migrations/0014-triage-queue-indexes.js';
 import { vulnerabilityPublishedIndexMigration } from './migrations/0015-vulnerability-published-index.js';
 import { descriptionWordsMigration } from './migrations/0016-description-words.js';
+import { vulnerabilityPublishedPostgresMigration } from './migrations/0017-vulnerability-published-postgres.js';
 
 /** Every migration in order; names sort in the order they must run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -31,6 +32,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0014-triage-queue-indexes': triageQueueIndexesMigration(),
     '0015-vulnerability-published-index': vulnerabilityPublishedIndexMigration(),
     '0016-description-words': descriptionWordsMigration(dialect),
+    '0017-vulnerability-published-postgres': vulnerabilityPublishedPostgresMigration(dialect),
   };
 }
 
