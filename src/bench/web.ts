@@ -26,7 +26,7 @@ import { type PhaseRunner, populateStore } from './populate.js';
  * high, the branch's at least high, published a year ago or more), "my work" (`/me`) of the
  * maintainer with the most packages and of the security team (each through an API token the run
  * adds and revokes), and the JSON of the first three: times one
- * cold request (rendered, not cached), then runs autocannon on loopback (50 connections,
+ * cold request (rendered, not cached; the first once the server has built its start-up data), then runs autocannon on loopback (50 connections,
  * 10 s each, compressed like a browser asks) for requests/s and latency percentiles.
  * Prints one JSON object; progress goes to stderr. Any error or non-2xx answer fails the run.
  *
@@ -428,6 +428,9 @@ try {
     log(`server ${server.address} (pid ${server.child.pid})`);
     // Readiness, and the fetch client's own first-use cost kept out of the first page's figure.
     await coldRequest(`${server.address}/healthz`, {});
+    // A new server builds every branch's security data in the background (about 25 s at full
+    // size): pages are timed on an idle server, as each page's first answer is timed after the last.
+    await settle(server.child.pid!);
     for (const name of pageNames as PageName[]) {
       const url = `${server.address}${paths[name]}`;
       const authorization = tokens.headers[name];
