@@ -36,7 +36,10 @@ export function printResult(io: CliIo, json: boolean | undefined, value: unknown
 }
 
 export const processIo: CliIo = {
-  stdin: process.stdin,
+  // Read only by a command that reads it: making process.stdin loads Node's stream modules.
+  get stdin() {
+    return process.stdin;
+  },
   stdout: process.stdout,
   stderr: process.stderr,
 };
