@@ -318,22 +318,15 @@ export async function getVulnerabilities(db: Kysely<Schema>, ids: readonly strin
   }));
 }
 
-/**
- * The configuration trees of the stored vulnerabilities that secfixes of these repositories name,
- * by id, in one query (a subquery picks the ids, however many there are).
- */
-export async function listSecfixedVulnerabilityConfigurations(
+/** The configuration trees of the stored vulnerabilities among `ids`, by id; unknown ids are left out. */
+export async function getVulnerabilityConfigurations(
   db: Kysely<Schema>,
-  repositoryIds: readonly number[],
+  ids: readonly string[],
 ): Promise<Map<string, readonly NvdConfiguration[]>> {
-  if (repositoryIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('vulnerability')
-    .select(['id', 'configurations'])
-    .where('id', 'in', (eb) => eb.selectFrom('secfix').select('vulnerability_id').where('repository_id', 'in', repositoryIds))
-    .orderBy('id')
-    .execute();
-  return new Map(rows.map((row) => [row.id, readJsonColumn(row.configurations, configurationsShape, 'vulnerability.configurations')]));
+  const batches = await Promise.all(
+    chunks([...new Set(ids)], IN_LIST_SIZE).map((batch) => db.selectFrom('vulnerability').select(['id', 'configurations']).where('id', 'in', batch).execute()),
+  );
+  return new Map(batches.flat().map((row) => [row.id, readJsonColumn(row.configurations, configurationsShape, 'vulnerability.configurations')]));
 }
 
 /** The references of one vulnerability, in URL order; none for an unknown id. */
