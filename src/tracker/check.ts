@@ -125,7 +125,8 @@ export async function checkSecfixes(
   }));
   const ids = [...new Set(checks.flatMap(({ check }) => [...check.ids]))].sort();
   for (let start = 0; start < ids.length; start += CONFIGURATIONS_PER_BATCH) {
-    const configurations = await getVulnerabilityConfigurations(db, ids.slice(start, start + CONFIGURATIONS_PER_BATCH));
+    const read = await getVulnerabilityConfigurations(db, ids.slice(start, start + CONFIGURATIONS_PER_BATCH));
+    const configurations = new Map(read.map((vulnerability) => [vulnerability.id, vulnerability.configurations]));
     // Branches check mostly the same CVEs: each criterion is parsed once per batch.
     const parsedCpes = new Map<string, Cpe>();
     for (const { check } of checks) check.addNvd(configurations, parsedCpes);

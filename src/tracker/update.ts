@@ -53,7 +53,7 @@ import {
   deleteStates,
   findCriteriaByProducts,
   getCve5Affected,
-  getVulnerabilities,
+  getVulnerabilityConfigurations,
   hasAnyState,
   listBranches,
   listDirty,
@@ -319,7 +319,7 @@ async function criteriaOfProducts(db: Kysely<Schema>, cache: RoundCache, product
 
 async function preparedVulnerabilities(db: Kysely<Schema>, cache: RoundCache, ids: readonly string[], index: MappingIndex): Promise<Map<string, PreparedCve>> {
   const missing = ids.filter((id) => !cache.configurations.has(id));
-  for (const vulnerability of await getVulnerabilities(db, missing)) {
+  for (const vulnerability of await getVulnerabilityConfigurations(db, missing)) {
     cache.configurations.set(vulnerability.id, vulnerability.configurations);
     if (vulnerability.source === 'nvd') cache.nvdSourced.add(vulnerability.id);
   }

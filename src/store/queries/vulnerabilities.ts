@@ -318,15 +318,22 @@ export async function getVulnerabilities(db: Kysely<Schema>, ids: readonly strin
   }));
 }
 
-/** The configuration trees of the stored vulnerabilities among `ids`, by id; unknown ids are left out. */
-export async function getVulnerabilityConfigurations(
-  db: Kysely<Schema>,
-  ids: readonly string[],
-): Promise<Map<string, readonly NvdConfiguration[]>> {
+/** A stored vulnerability's origin and configuration tree: what computing states reads of it. */
+export interface VulnerabilityConfigurations {
+  readonly id: string;
+  readonly source: string;
+  readonly configurations: readonly NvdConfiguration[];
+}
+
+/**
+ * The configuration trees of the stored vulnerabilities among `ids`, with their source; unknown
+ * ids are left out. Reads no other column: descriptions and references are most of a row.
+ */
+export async function getVulnerabilityConfigurations(db: Kysely<Schema>, ids: readonly string[]): Promise<VulnerabilityConfigurations[]> {
   const batches = await Promise.all(
-    chunks([...new Set(ids)], IN_LIST_SIZE).map((batch) => db.selectFrom('vulnerability').select(['id', 'configurations']).where('id', 'in', batch).execute()),
+    chunks([...new Set(ids)], IN_LIST_SIZE).map((batch) => db.selectFrom('vulnerability').select(['id', 'source', 'configurations']).where('id', 'in', batch).execute()),
   );
-  return new Map(batches.flat().map((row) => [row.id, readJsonColumn(row.configurations, configurationsShape, 'vulnerability.configurations')]));
+  return batches.flat().map((row) => ({ id: row.id, source: row.source, configurations: readJsonColumn(row.configurations, configurationsShape, 'vulnerability.configurations') }));
 }
 
 /** The references of one vulnerability, in URL order; none for an unknown id. */
