@@ -52,13 +52,13 @@ export {
 } from './decide.js';
 export {
   QUALITY_KINDS,
-  checkBranchQuality,
+  BranchQualityCheck,
   checkSecfixQuality,
+  rangesAboveFix,
   evidenceNoteFindings,
   NOTE_KINDS,
   type StateForQuality,
   type BranchQuality,
-  type BranchQualityInput,
   type QualityFinding,
   type QualityInput,
   type QualityKind,

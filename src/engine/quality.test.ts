@@ -3,7 +3,7 @@ import { parseSecdb } from '../formats/secdb.js';
 import { buildMappingIndex, packageUniverse } from './cpe-mapping.js';
 import { prepareCve } from './configuration.js';
 import type { PreparedCve } from './configuration.js';
-import { checkBranchQuality, checkSecfixQuality, evidenceNoteFindings } from './quality.js';
+import { BranchQualityCheck, checkSecfixQuality, evidenceNoteFindings, rangesAboveFix } from './quality.js';
 import type { QualityFinding } from './quality.js';
 import { SAMPLE_RULES } from './test-support/alpine-rules.js';
 import { loadApkIndex, loadNvd, loadSecdb } from './test-support/alpine-sample.js';
@@ -19,7 +19,15 @@ function sampleInput(folder: 'v3.16-main-x86_64' | 'v3.17-main-aarch64', branch:
     if (version !== undefined) versionsSeen.set(origin, (versionsSeen.get(origin) ?? new Set()).add(version));
   }
   const prepared = new Map<string, PreparedCve>([...nvd].map(([id, record]) => [id, prepareCve(record.configurations, index)]));
-  return { branch, secdb: [loadSecdb(branch, 'main'), loadSecdb(branch, 'community')], versionsSeen, nvd: prepared };
+  return {
+    branch,
+    secdb: [loadSecdb(branch, 'main'), loadSecdb(branch, 'community')],
+    versionsSeen,
+    rangesAboveFix: (_repo: string, pkg: string, version: string, id: string) => {
+      const cve = prepared.get(id);
+      return cve === undefined ? undefined : rangesAboveFix(cve, pkg, version);
+    },
+  };
 }
 
 const v316 = checkSecfixQuality(sampleInput('v3.16-main-x86_64', 'v3.16'));
@@ -93,7 +101,7 @@ describe('checkSecfixQuality on hand-written secdb', () => {
       ['xen', new Set(['4.16.1-r0'])],
       ['curl', new Set(['7.83.1-r4'])],
     ]),
-    nvd: new Map(),
+    rangesAboveFix: () => undefined,
   });
 
   it('reports ids that are not CVE, GHSA or ALPINE ids', () => {
@@ -110,24 +118,39 @@ describe('checkSecfixQuality on hand-written secdb', () => {
   });
 });
 
-describe('checkBranchQuality', () => {
+describe('BranchQualityCheck', () => {
   const line = (pkg: string, version: string, vulnerabilityId: string) => ({ package: pkg, version, vulnerabilityId, note: null });
   const configurations = new Map([...nvd].map(([id, record]) => [id, record.configurations]));
 
   it('checks a repository with an index, and skips one without, as the stored rows give them', () => {
-    const quality = checkBranchQuality({
-      branch: '3.16',
-      repositories: [
+    const check = new BranchQualityCheck(
+      '3.16',
+      [
         { name: 'main', seen: [{ origin: 'busybox', version: '1.35.0-r17' }], secfixes: [line('busybox', '1.35.0-r99', 'CVE-2022-28391'), line('busybox', '0', 'NOT-AN-ID')], binaries: [{ binary: 'busybox', origin: 'busybox' }] },
         { name: 'community', seen: [], secfixes: [line('sudo', '1.9.5p2-r0', 'CVE-2021-3156')], binaries: [] },
       ],
-      configurations,
-      rules: SAMPLE_RULES,
-    });
+      SAMPLE_RULES,
+    );
+    check.addNvd(new Map([...configurations].filter(([id]) => check.ids.has(id))));
+    const quality = check.result();
     expect(quality.skipped).toEqual(['community']);
     expect(quality.findings.map(({ kind, repo, package: pkg }) => ({ kind, repo, package: pkg }))).toEqual([
       { kind: 'fix-version-not-in-index', repo: 'main', package: 'busybox' },
       { kind: 'unrecognized-id', repo: 'main', package: 'busybox' },
+    ]);
+  });
+
+  it('judges fix lines against NVD data given a batch of ids at a time, in any order', () => {
+    const seen = [{ origin: 'samba', version: '4.15.13-r0' }, { origin: 'pcre', version: '7.8-r0' }];
+    const secfixes = [line('samba', '4.15.13-r0', 'CVE-2022-37967'), line('samba', '4.15.13-r0', 'CVE-2022-38023'), line('pcre', '7.8-r0', 'CVE-2017-16231')];
+    const binaries = [{ binary: 'samba', origin: 'samba' }, { binary: 'pcre', origin: 'pcre' }];
+    const check = new BranchQualityCheck('3.16', [{ name: 'main', seen, secfixes, binaries }], SAMPLE_RULES);
+    expect([...check.ids].sort()).toEqual(['CVE-2017-16231', 'CVE-2022-37967', 'CVE-2022-38023']);
+    for (const batch of [['CVE-2022-38023'], ['CVE-2017-16231', 'CVE-2022-37967']]) check.addNvd(new Map(batch.map((id) => [id, configurations.get(id)!])));
+    expect(check.result().findings.map(({ kind, package: pkg, id }) => `${kind} ${pkg} ${id}`)).toEqual([
+      'fix-below-affected-range samba CVE-2022-37967',
+      'fix-below-affected-range samba CVE-2022-38023',
+      'fix-below-affected-range pcre CVE-2017-16231',
     ]);
   });
 });

@@ -3,10 +3,9 @@ import type { NvdConfiguration } from '../formats/nvd.js';
 import type { SecdbDocument, SecdbPackage } from '../formats/secdb.js';
 import { type SecfixId, classifySecfixId } from '../formats/secfix-id.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
-import { evaluateCve } from './configuration.js';
+import { type PreparedCve, evaluateCve, prepareCve } from './configuration.js';
 import { isNotAffectedLine } from './fix-rules.js';
-import { type PreparedCve, prepareCve } from './configuration.js';
-import { type MappingRules, buildMappingIndex, packageUniverse } from './cpe-mapping.js';
+import { type MappingIndex, type MappingRules, buildMappingIndex, packageUniverse } from './cpe-mapping.js';
 import type { Evidence } from '../base/states.js';
 import { describeBounds } from './bounds-text.js';
 import { upstreamVersion } from './upstream-version.js';
@@ -62,8 +61,18 @@ export interface QualityInput {
   readonly secdb: readonly Pick<SecdbDocument, 'repo' | 'packages'>[];
   /** Origin → every version any index of the branch ever listed (all repos, every snapshot seen). */
   readonly versionsSeen: ReadonlyMap<string, ReadonlySet<string>>;
-  /** NVD data by CVE id, prepared against the branch's packages. */
-  readonly nvd: ReadonlyMap<string, PreparedCve>;
+  /** NVD's ranges (`rangesAboveFix`) of a fix line's id for its package when the fix is older than all of them. */
+  readonly rangesAboveFix: (repo: string, pkg: string, version: string, id: string) => string | undefined;
+}
+
+/**
+ * NVD's ranges of `cve` for `pkg`, described, when the fix `version` is older than every one of
+ * them (the fix is below the affected range); undefined otherwise.
+ */
+export function rangesAboveFix(cve: PreparedCve, pkg: string, version: string): string | undefined {
+  const criteria = evaluateCve(cve, pkg, version)?.criteria ?? [];
+  if (criteria.length === 0 || !criteria.every((criterion) => criterion.outcome === 'before-range')) return undefined;
+  return criteria.map((criterion) => describeBounds(criterion.bounds)).join(', ');
 }
 
 /**
@@ -107,10 +116,8 @@ export function checkSecfixQuality(input: QualityInput): QualityFinding[] {
           if (notAffectedIds.has(id)) {
             findings.push({ kind: 'not-affected-and-fixed', ...at, id, version, detail: `${id} is listed under 0 and as fixed in ${version}` });
           }
-          const cve = input.nvd.get(id);
-          const criteria = cve === undefined ? [] : (evaluateCve(cve, name, version)?.criteria ?? []);
-          if (criteria.length > 0 && criteria.every((criterion) => criterion.outcome === 'before-range')) {
-            const ranges = criteria.map((criterion) => describeBounds(criterion.bounds)).join(', ');
+          const ranges = input.rangesAboveFix(repo, name, version, id);
+          if (ranges !== undefined) {
             findings.push({
               kind: 'fix-below-affected-range',
               ...at,
@@ -126,7 +133,7 @@ export function checkSecfixQuality(input: QualityInput): QualityFinding[] {
   return findings;
 }
 
-/** What is stored of one repository of a branch, for `checkBranchQuality`. */
+/** What is stored of one repository of a branch, for `BranchQualityCheck`. */
 export interface RepositoryQualityData {
   readonly name: string;
   /** Every origin version any imported index of the repository listed. */
@@ -139,65 +146,125 @@ export interface RepositoryQualityData {
   readonly binaries: readonly { readonly binary: string; readonly origin: string }[];
 }
 
-export interface BranchQualityInput {
-  readonly branch: string;
-  readonly repositories: readonly RepositoryQualityData[];
-  /** NVD configurations of (at least) the vulnerabilities the secfixes name, by id. */
-  readonly configurations: ReadonlyMap<string, readonly NvdConfiguration[]>;
-  readonly rules: MappingRules;
-  /** Parsed criteria carried across calls: every branch checks the same CVEs (see `prepareCve`). */
-  readonly parsedCpes?: Map<string, Cpe>;
-}
-
 export interface BranchQuality {
   readonly findings: QualityFinding[];
   /** Repositories with secfixes but no imported index: nothing to check them against, so they are skipped rather than flooding the report. */
   readonly skipped: string[];
 }
 
-/** The quality findings of one branch's stored secfixes (see `checkSecfixQuality`). */
-export function checkBranchQuality(input: BranchQualityInput): BranchQuality {
-  const versionsSeen = new Map<string, Set<string>>();
-  for (const repository of input.repositories) {
-    for (const { origin, version } of repository.seen) versionsSeen.set(origin, (versionsSeen.get(origin) ?? new Set()).add(version));
-  }
-  const secdb: { repo: string; packages: SecdbPackage[] }[] = [];
-  const skipped: string[] = [];
-  const ids = new Set<string>();
-  for (const repository of input.repositories) {
-    if (!(repository.hasSecfixes ?? repository.secfixes.length > 0)) continue;
-    if (repository.seen.length === 0) {
-      skipped.push(repository.name);
-      continue;
-    }
-    if (repository.secfixes.length === 0) continue;
-    const packages = new Map<string, Map<string, SecfixId[]>>();
-    for (const line of repository.secfixes) {
-      const versions = packages.get(line.package) ?? new Map<string, SecfixId[]>();
-      const entries = versions.get(line.version) ?? [];
-      entries.push({ id: line.vulnerabilityId, kind: classifySecfixId(line.vulnerabilityId), ...(line.note === null ? {} : { note: line.note }) });
-      versions.set(line.version, entries);
-      packages.set(line.package, versions);
-      ids.add(line.vulnerabilityId);
-    }
-    secdb.push({
-      repo: repository.name,
-      packages: [...packages].map(([name, versions]) => ({ name, secfixes: [...versions].map(([version, entries]) => ({ version, ids: entries })) })),
-    });
-  }
-  if (secdb.length === 0) return { findings: [], skipped };
+/** Identifies a fix line among a branch's: repository, package, fix version, id. */
+const fixLineKey = (repo: string, pkg: string, version: string, id: string) => `${repo}\0${pkg}\0${version}\0${id}`;
 
-  const binaries = input.repositories.flatMap((repository) => repository.binaries);
-  const index = buildMappingIndex(
-    packageUniverse([...binaries.map((row) => ({ name: row.binary, origin: row.origin })), ...[...versionsSeen.keys()].map((origin) => ({ name: origin, origin }))]),
-    input.rules,
-  );
-  const nvd = new Map<string, PreparedCve>();
-  for (const id of ids) {
-    const configuration = input.configurations.get(id);
-    if (configuration !== undefined) nvd.set(id, prepareCve(configuration, index, input.parsedCpes));
+/** Vulnerability ids in code-point order. */
+const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The first position of `lines` (in id order) whose id is not below `id`. */
+function firstAtLeast(lines: readonly { readonly vulnerabilityId: string }[], id: string): number {
+  let [low, high] = [0, lines.length];
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareIds(lines[middle]!.vulnerabilityId, id) < 0) low = middle + 1;
+    else high = middle;
   }
-  return { findings: checkSecfixQuality({ branch: input.branch, secdb, versionsSeen, nvd }), skipped };
+  return low;
+}
+
+/**
+ * The quality check of one branch's stored secfixes (see `checkSecfixQuality`), fed NVD data a
+ * batch of ids at a time (`addNvd`), in any order, so that no caller need hold every
+ * configuration the secfixes name at once; `result` once every id of `ids` was given (an id
+ * never given has no NVD data). Between the two it holds only the branch's mapping index and
+ * which fix lines name each id: every branch is checked alongside the others.
+ */
+export class BranchQualityCheck {
+  /** The vulnerability ids the fix lines to check name. */
+  readonly ids = new Set<string>();
+  /** The repositories to check: with secfixes and an index. */
+  private readonly checked: readonly RepositoryQualityData[];
+  private readonly skipped: string[] = [];
+  /** Each checked repository's fix lines in id order (references to its rows, which the caller holds anyway). */
+  private readonly linesById: readonly (readonly RepositoryQualityData['secfixes'][number][])[];
+  private readonly index: MappingIndex | undefined;
+  /** `fixLineKey` → `rangesAboveFix`, for the lines whose fix is below NVD's ranges. */
+  private readonly belowRange = new Map<string, string>();
+
+  constructor(
+    private readonly branch: string,
+    private readonly repositories: readonly RepositoryQualityData[],
+    rules: MappingRules,
+  ) {
+    const checked: RepositoryQualityData[] = [];
+    for (const repository of repositories) {
+      if (!(repository.hasSecfixes ?? repository.secfixes.length > 0)) continue;
+      if (repository.seen.length === 0) this.skipped.push(repository.name);
+      else if (repository.secfixes.length > 0) checked.push(repository);
+    }
+    this.checked = checked;
+    for (const repository of checked) for (const line of repository.secfixes) this.ids.add(line.vulnerabilityId);
+    this.linesById = checked.map((repository) => [...repository.secfixes].sort((a, b) => compareIds(a.vulnerabilityId, b.vulnerabilityId)));
+    if (checked.length === 0) return;
+    const origins = new Set(repositories.flatMap((repository) => repository.seen.map((row) => row.origin)));
+    const binaries = repositories.flatMap((repository) => repository.binaries);
+    this.index = buildMappingIndex(
+      packageUniverse([...binaries.map((row) => ({ name: row.binary, origin: row.origin })), ...[...origins].map((origin) => ({ name: origin, origin }))]),
+      rules,
+    );
+  }
+
+  /**
+   * Judges the fix lines naming the ids of `configurations` (NVD configurations by id) against
+   * NVD. `parsedCpes` carries criteria parses across calls: every branch checks the same CVEs.
+   * Each call looks at the lines from its least id to its greatest: a caller gives batches of
+   * consecutive ids.
+   */
+  addNvd(configurations: ReadonlyMap<string, readonly NvdConfiguration[]>, parsedCpes?: Map<string, Cpe>): void {
+    const { index } = this;
+    if (index === undefined || configurations.size === 0) return;
+    const ids = [...configurations.keys()].sort(compareIds);
+    const [least, greatest] = [ids[0]!, ids[ids.length - 1]!];
+    const prepared = new Map<string, PreparedCve>();
+    this.checked.forEach((repository, at) => {
+      const lines = this.linesById[at]!;
+      for (let line = firstAtLeast(lines, least); line < lines.length && compareIds(lines[line]!.vulnerabilityId, greatest) <= 0; line++) {
+        const { vulnerabilityId: id, package: pkg, version } = lines[line]!;
+        const configuration = configurations.get(id);
+        if (configuration === undefined) continue;
+        let cve = prepared.get(id);
+        if (cve === undefined) prepared.set(id, (cve = prepareCve(configuration, index, parsedCpes)));
+        const ranges = rangesAboveFix(cve, pkg, version);
+        if (ranges !== undefined) this.belowRange.set(fixLineKey(repository.name, pkg, version, id), ranges);
+      }
+    });
+    // Answers are kept per criterion name: the next batch names mostly others.
+    index.answers.clear();
+  }
+
+  result(): BranchQuality {
+    if (this.checked.length === 0) return { findings: [], skipped: this.skipped };
+    const versionsSeen = new Map<string, Set<string>>();
+    for (const repository of this.repositories) {
+      for (const { origin, version } of repository.seen) versionsSeen.set(origin, (versionsSeen.get(origin) ?? new Set()).add(version));
+    }
+    const secdb = this.checked.map((repository) => {
+      const packages = new Map<string, Map<string, SecfixId[]>>();
+      for (const line of repository.secfixes) {
+        const versions = packages.get(line.package) ?? new Map<string, SecfixId[]>();
+        const entries = versions.get(line.version) ?? [];
+        entries.push({ id: line.vulnerabilityId, kind: classifySecfixId(line.vulnerabilityId), ...(line.note === null ? {} : { note: line.note }) });
+        versions.set(line.version, entries);
+        packages.set(line.package, versions);
+      }
+      const secfixes = (versions: Map<string, SecfixId[]>) => [...versions].map(([version, ids]) => ({ version, ids }));
+      return { repo: repository.name, packages: [...packages].map(([name, versions]): SecdbPackage => ({ name, secfixes: secfixes(versions) })) };
+    });
+    const findings = checkSecfixQuality({
+      branch: this.branch,
+      secdb,
+      versionsSeen,
+      rangesAboveFix: (repo, pkg, version, id) => this.belowRange.get(fixLineKey(repo, pkg, version, id)),
+    });
+    return { findings, skipped: this.skipped };
+  }
 }
 
 /** A stored state as `introducedAfterPublishedFindings` reads it. */

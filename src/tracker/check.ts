@@ -1,20 +1,19 @@
 import type { Cpe } from '../formats/cpe.js';
-import type { NvdConfiguration } from '../formats/nvd.js';
-import { type MappingRules, type QualityFinding, checkBranchQuality, evidenceNoteFindings } from '../engine/index.js';
+import { type MappingRules, type QualityFinding, type RepositoryQualityData, BranchQualityCheck, evidenceNoteFindings } from '../engine/index.js';
 import {
   type BranchSummary,
   type Schema,
   type Store,
   findStates,
-  getVulnerabilities,
+  getVulnerabilityConfigurations,
   listBranches,
   listPublishedBinaries,
   listRepositoriesWithSecfixes,
-  listSecfixedVulnerabilityConfigurations,
   listSecfixesOfRepositories,
   listSeenVersions,
 } from '../store/index.js';
 import type { Kysely } from 'kysely';
+import { newInterner } from './intern.js';
 
 export interface CheckReport {
   readonly findings: readonly QualityFinding[];
@@ -26,6 +25,15 @@ export interface CheckReport {
 export interface IndexRows {
   readonly seen: readonly { readonly repositoryId: number; readonly origin: string; readonly version: string }[];
   readonly binaries: readonly { readonly repositoryId: number; readonly binary: string; readonly origin: string }[];
+}
+
+/** A secfix as the check reads it. */
+type SecfixRow = RepositoryQualityData['secfixes'][number] & { readonly repositoryId: number };
+
+/** The secfixes with their strings shared (`newInterner`), as branches list mostly the same lines. */
+function sharedSecfixRows(rows: readonly SecfixRow[]): SecfixRow[] {
+  const intern = newInterner();
+  return rows.map(({ repositoryId, package: pkg, version, vulnerabilityId, note }) => ({ repositoryId, package: intern(pkg), version: intern(version), vulnerabilityId: intern(vulnerabilityId), note }));
 }
 
 /** Which secfixes to check: per branch name, all of them or those of some packages. Branches not named are not checked. */
@@ -44,11 +52,18 @@ function byRepository<T extends { readonly repositoryId: number }>(rows: readonl
 
 const repositoryIdsOf = (branches: readonly BranchSummary[]) => branches.flatMap((branch) => branch.repositories.map((repository) => repository.id));
 
-/** The index rows of every branch; `binaries` when the caller already read them (`listPublishedBinaries` of every branch). */
+/**
+ * The index rows of every branch, with shared strings (`newInterner`); `binaries` when the caller
+ * already read them (`listPublishedBinaries` of every branch).
+ */
 export async function loadIndexRows(db: Kysely<Schema>, branches: readonly BranchSummary[], binaries?: IndexRows['binaries']): Promise<IndexRows> {
   const repositoryIds = repositoryIdsOf(branches);
   const [seen, published] = await Promise.all([listSeenVersions(db, repositoryIds), binaries ?? listPublishedBinaries(db, repositoryIds)]);
-  return { seen, binaries: published };
+  const intern = newInterner();
+  return {
+    seen: seen.map((row) => ({ repositoryId: row.repositoryId, origin: intern(row.origin), version: intern(row.version) })),
+    binaries: binaries ?? published.map((row) => ({ repositoryId: row.repositoryId, binary: intern(row.binary), origin: intern(row.origin) })),
+  };
 }
 
 /**
@@ -62,9 +77,17 @@ export function sortFindings(findings: readonly QualityFinding[], branches: read
 }
 
 /**
- * The secfix findings (`checkBranchQuality`) of the branches and packages `scope` names, with the
+ * Vulnerability ids whose NVD configurations the check holds at once: each branch's fix lines
+ * are judged a batch of ids at a time, so memory does not grow with every configuration the
+ * secfixes name (at full size, most of the NVD data).
+ */
+const CONFIGURATIONS_PER_BATCH = 5_000;
+
+/**
+ * The secfix findings (`BranchQualityCheck`) of the branches and packages `scope` names, with the
  * repositories skipped in those branches, in `sortFindings` order. Reads a fixed number of
- * queries per branch checked in part, and one per kind of data for the branches checked whole.
+ * queries per branch checked in part, one per kind of data for the branches checked whole, and
+ * one per batch of the vulnerability ids the checked secfixes name.
  */
 export async function checkSecfixes(
   db: Kysely<Schema>,
@@ -75,45 +98,47 @@ export async function checkSecfixes(
 ): Promise<CheckReport> {
   const whole = branches.filter((branch) => scope.get(branch.name) === 'all');
   const partial = branches.filter((branch) => scope.get(branch.name) instanceof Set);
-  const wholeIds = repositoryIdsOf(whole);
-  const secfixRows = await listSecfixesOfRepositories(db, wholeIds);
-  const configurations = new Map<string, readonly NvdConfiguration[]>(await listSecfixedVulnerabilityConfigurations(db, wholeIds));
-  const partialIds = new Set<string>();
+  const read = [await listSecfixesOfRepositories(db, repositoryIdsOf(whole))];
   for (const branch of partial) {
     const packages = scope.get(branch.name) as ReadonlySet<string>;
-    if (packages.size === 0) continue;
-    const rows = await listSecfixesOfRepositories(db, repositoryIdsOf([branch]), [...packages]);
-    for (const row of rows) if (!configurations.has(row.vulnerabilityId)) partialIds.add(row.vulnerabilityId);
-    secfixRows.push(...rows);
+    if (packages.size > 0) read.push(await listSecfixesOfRepositories(db, repositoryIdsOf([branch]), [...packages]));
   }
-  for (const vulnerability of await getVulnerabilities(db, [...partialIds])) configurations.set(vulnerability.id, vulnerability.configurations);
+  const secfixRows = sharedSecfixRows(read.flat());
   const withSecfixes = new Set(await listRepositoriesWithSecfixes(db, repositoryIdsOf(partial)));
   const seenByRepository = byRepository(rows.seen);
   const secfixesByRepository = byRepository(secfixRows);
   const binariesByRepository = byRepository(rows.binaries);
 
-  const parsedCpes = new Map<string, Cpe>();
-  const findings: QualityFinding[] = [];
-  const skipped: { branch: string; repo: string }[] = [];
-  for (const branch of branches) {
-    if (!scope.has(branch.name)) continue;
-    const quality = checkBranchQuality({
-      branch: branch.name,
-      repositories: branch.repositories.map((repository) => ({
+  const checks = branches.filter((branch) => scope.has(branch.name)).map((branch) => ({
+    branch,
+    check: new BranchQualityCheck(
+      branch.name,
+      branch.repositories.map((repository) => ({
         name: repository.name,
         seen: seenByRepository.get(repository.id) ?? [],
         secfixes: secfixesByRepository.get(repository.id) ?? [],
         ...(scope.get(branch.name) === 'all' ? {} : { hasSecfixes: withSecfixes.has(repository.id) }),
         binaries: binariesByRepository.get(repository.id) ?? [],
       })),
-      configurations,
       rules,
-      parsedCpes,
-    });
+    ),
+  }));
+  const ids = [...new Set(checks.flatMap(({ check }) => [...check.ids]))].sort();
+  for (let start = 0; start < ids.length; start += CONFIGURATIONS_PER_BATCH) {
+    const read = await getVulnerabilityConfigurations(db, ids.slice(start, start + CONFIGURATIONS_PER_BATCH));
+    const configurations = new Map(read.map((vulnerability) => [vulnerability.id, vulnerability.configurations]));
+    // Branches check mostly the same CVEs: each criterion is parsed once per batch.
+    const parsedCpes = new Map<string, Cpe>();
+    for (const { check } of checks) check.addNvd(configurations, parsedCpes);
+    // A batch takes a while at full size; a server computing the report keeps answering meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const findings: QualityFinding[] = [];
+  const skipped: { branch: string; repo: string }[] = [];
+  for (const { branch, check } of checks) {
+    const quality = check.result();
     findings.push(...quality.findings);
     skipped.push(...quality.skipped.map((repo) => ({ branch: branch.name, repo })));
-    // Each branch takes a while at full size; a server computing the report keeps answering meanwhile.
-    await new Promise((resolve) => setImmediate(resolve));
   }
   return { findings: sortFindings(findings, branches), skipped };
 }

@@ -53,7 +53,7 @@ import {
   deleteStates,
   findCriteriaByProducts,
   getCve5Affected,
-  getVulnerabilities,
+  getVulnerabilityConfigurations,
   hasAnyState,
   listBranches,
   listDirty,
@@ -72,6 +72,7 @@ import {
   writeStates,
 } from '../store/index.js';
 import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
+import { type Interner, newInterner } from './intern.js';
 import type { PublishedBinaries } from './mapping-coverage.js';
 import { notePairKey, writeStaleSummaries } from './summaries.js';
 
@@ -152,7 +153,7 @@ interface BranchMapping {
   readonly context: Omit<BranchContext, 'namesByOrigin'>;
   /** Origin → its binary packages. */
   readonly binaries: ReadonlyMap<string, readonly string[]>;
-  /** The branch's published binaries as read, which the page summaries read too. */
+  /** The branch's published binaries as read (with shared strings), which the page summaries read too. */
   readonly binaryRows: PublishedBinaries;
   readonly namesByOrigin: Map<string, Set<string>>;
   /** Product keys whose criterion names are already mapped in this branch. */
@@ -255,22 +256,6 @@ function engineName(name: CriterionName) {
   return { vendor: exact(name.vendor), product, ...(name.targetSw === null ? {} : { targetSw: name.targetSw }) };
 }
 
-/**
- * One copy of each string for all branches: their contexts stay loaded together and name mostly
- * the same packages and versions, which would otherwise be held once per branch.
- */
-type Interner = (text: string) => string;
-
-function newInterner(): Interner {
-  const pool = new Map<string, string>();
-  return (text) => {
-    const pooled = pool.get(text);
-    if (pooled !== undefined) return pooled;
-    pool.set(text, text);
-    return text;
-  };
-}
-
 async function loadBranchMapping(
   db: Kysely<Schema>,
   branch: BranchSummary,
@@ -282,9 +267,9 @@ async function loadBranchMapping(
   const builds = await listPublishedOriginVersions(db, repositoryIds);
   const published = publishedVersions(repositoryIds, builds, intern);
   const origins = new Set(builds.filter((build) => published.has(build.repositoryId)).map((build) => intern(build.origin)));
-  const binaries = await listPublishedBinaries(db, repositoryIds);
+  const binaries = (await listPublishedBinaries(db, repositoryIds)).map((row) => ({ repositoryId: row.repositoryId, binary: intern(row.binary), origin: intern(row.origin) }));
   const universe = packageUniverse([
-    ...binaries.map((row) => ({ name: intern(row.binary), origin: intern(row.origin) })),
+    ...binaries.map((row) => ({ name: row.binary, origin: row.origin })),
     ...[...origins].map((origin) => ({ name: origin, origin })),
   ]);
   const mapping: BranchMapping = {
@@ -333,7 +318,7 @@ async function criteriaOfProducts(db: Kysely<Schema>, cache: RoundCache, product
 
 async function preparedVulnerabilities(db: Kysely<Schema>, cache: RoundCache, ids: readonly string[], index: MappingIndex): Promise<Map<string, PreparedCve>> {
   const missing = ids.filter((id) => !cache.configurations.has(id));
-  for (const vulnerability of await getVulnerabilities(db, missing)) {
+  for (const vulnerability of await getVulnerabilityConfigurations(db, missing)) {
     cache.configurations.set(vulnerability.id, vulnerability.configurations);
     if (vulnerability.source === 'nvd') cache.nvdSourced.add(vulnerability.id);
   }

@@ -318,22 +318,22 @@ export async function getVulnerabilities(db: Kysely<Schema>, ids: readonly strin
   }));
 }
 
+/** A stored vulnerability's origin and configuration tree: what computing states reads of it. */
+export interface VulnerabilityConfigurations {
+  readonly id: string;
+  readonly source: string;
+  readonly configurations: readonly NvdConfiguration[];
+}
+
 /**
- * The configuration trees of the stored vulnerabilities that secfixes of these repositories name,
- * by id, in one query (a subquery picks the ids, however many there are).
+ * The configuration trees of the stored vulnerabilities among `ids`, with their source; unknown
+ * ids are left out. Reads no other column: descriptions and references are most of a row.
  */
-export async function listSecfixedVulnerabilityConfigurations(
-  db: Kysely<Schema>,
-  repositoryIds: readonly number[],
-): Promise<Map<string, readonly NvdConfiguration[]>> {
-  if (repositoryIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('vulnerability')
-    .select(['id', 'configurations'])
-    .where('id', 'in', (eb) => eb.selectFrom('secfix').select('vulnerability_id').where('repository_id', 'in', repositoryIds))
-    .orderBy('id')
-    .execute();
-  return new Map(rows.map((row) => [row.id, readJsonColumn(row.configurations, configurationsShape, 'vulnerability.configurations')]));
+export async function getVulnerabilityConfigurations(db: Kysely<Schema>, ids: readonly string[]): Promise<VulnerabilityConfigurations[]> {
+  const batches = await Promise.all(
+    chunks([...new Set(ids)], IN_LIST_SIZE).map((batch) => db.selectFrom('vulnerability').select(['id', 'source', 'configurations']).where('id', 'in', batch).execute()),
+  );
+  return batches.flat().map((row) => ({ id: row.id, source: row.source, configurations: readJsonColumn(row.configurations, configurationsShape, 'vulnerability.configurations') }));
 }
 
 /** The references of one vulnerability, in URL order; none for an unknown id. */
