@@ -3,6 +3,7 @@ import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { applyV8Settings } from '../base/v8-settings.js';
 import { loadMappingRules } from '../sources/config.js';
 import { type Store, countStates, migrateToLatest, openDatabase } from '../store/index.js';
 import { importNvd } from '../tracker/import.js';
@@ -23,6 +24,9 @@ import { stateDigest } from './state-digest.js';
  * and the PostgreSQL database `secfix_bench_<pid>` is not dropped (its URL goes to stderr), for
  * the web benchmark's SECFIX_BENCH_WEB_DB or to query by hand; drop it yourself when done.
  */
+
+// Under the settings `secfix update` runs with, whose time and memory this measures.
+applyV8Settings();
 
 const [backend, manifestPath] = process.argv.slice(2);
 if ((backend !== 'sqlite' && backend !== 'postgres') || manifestPath === undefined) {

@@ -1,3 +1,4 @@
+import { applyV8Settings } from '../base/v8-settings.js';
 import { openDatabase } from '../store/index.js';
 import { listen } from '../web/listen.js';
 
@@ -7,6 +8,9 @@ import { listen } from '../web/listen.js';
  * and no request log, prints its address as one line on stdout, and stops on SIGTERM (returning
  * normally, so `--cpu-prof` can write its profile).
  */
+
+// Under the settings `secfix serve` runs with.
+applyV8Settings();
 
 const [url] = process.argv.slice(2);
 if (url === undefined) {
