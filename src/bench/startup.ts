@@ -46,7 +46,7 @@ function pipelineSteps(): string[][] {
  * own), the entries' same step one after another, and returns per entry the time of each step.
  */
 function interleavedPipelines(bins: readonly string[], dir: string, order: number): number[][] {
-  const envs = bins.map(() => ({ ...process.env, SECFIX_DB: `sqlite:${join(dir, `pipeline-${process.hrtime.bigint()}.db`)}` }));
+  const envs = bins.map((_, index) => ({ ...process.env, SECFIX_DB: `sqlite:${join(dir, `pipeline-${process.hrtime.bigint()}-${index}.db`)}` }));
   const times = bins.map(() => [] as number[]);
   const turn = bins.map((_, index) => (index + order) % bins.length);
   for (const step of pipelineSteps()) {
