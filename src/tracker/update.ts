@@ -81,9 +81,9 @@ import { notePairKey, writeStaleSummaries } from './summaries.js';
  * the pairs whose inputs changed since the last update (the dirty marks importers leave: an
  * origin in a branch, or a vulnerability), except the first, over no states, which is full;
  * `full` recomputes every pair. Both run the same per-origin computation, so they give identical
- * results, and the whole update holds the write lock, so it never interleaves with an import. This module only loads, batches and writes:
- * every decision (what is in scope, which CVEs are candidates, the states, which stored states
- * are obsolete) is engine/branch.ts's.
+ * results, and the whole update holds the write lock, so it never interleaves with an import.
+ * This module only loads, batches and writes: every decision (what is in scope, which CVEs are
+ * candidates, the states, which stored states are obsolete) is engine/branch.ts's.
  */
 
 interface UpdateOptions {
