@@ -121,7 +121,7 @@ async function readSecurityData(db: Kysely<Schema>, description: string, found: 
       const known = published.get(origin);
       if (isValidVersion(version) && (known === undefined || compareVersions(version, known) > 0)) published.set(origin, version);
     }
-    const triages = await triageStates(db, states.map((state) => ({ ...state, evidence: state.evidence ?? [], branch, repo: repository.name })), undefined, events);
+    const triages = await triageStates(db, states.map((state) => Object.assign({ branch, repo: repository.name }, state, { evidence: state.evidence ?? [] })), undefined, events);
     for (const [index, state] of states.entries()) {
       const { resolution, status } = triages[index]!;
       if (resolution === 'open' && state.fixedVersion === null) append(open, state.package, { id: state.vulnerabilityId, state: status });

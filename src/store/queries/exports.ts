@@ -47,7 +47,7 @@ export async function listExportStates(db: Kysely<Schema>, vulnerabilityIds: rea
     .where('s.vulnerability_id', 'in', vulnerabilityIds);
   if (branch !== undefined) query = query.where('b.name', '=', branch);
   const rows = await query.orderBy('s.vulnerability_id').orderBy('b.name').orderBy('r.name').orderBy('s.package').execute();
-  return rows.map((row) => ({ ...listedState(row), branch: row.branch, repo: row.repo }));
+  return rows.map((row) => Object.assign(listedState(row), { branch: row.branch, repo: row.repo }));
 }
 
 /** A binary package of a version an index lists now. */

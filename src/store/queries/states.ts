@@ -179,16 +179,24 @@ function rowsByPair(rows: readonly StateRow[]): Map<string, StateRow> {
 const STATE_ROW_COLUMNS = ['repository_id', 'package', 'vulnerability_id', 'state', 'version', 'fixed_version', 'evidence'] as const;
 
 function readStateRow(row: Pick<Selectable<StateTable>, (typeof STATE_ROW_COLUMNS)[number]>): StateRow {
-  return { ...storedKey(row), state: row.state, version: row.version, fixedVersion: row.fixed_version, evidenceJson: row.evidence };
+  return { repositoryId: row.repository_id, package: row.package, vulnerabilityId: row.vulnerability_id, state: row.state, version: row.version, fixedVersion: row.fixed_version, evidenceJson: row.evidence };
 }
 
 function storedKey(row: Pick<Selectable<StateTable>, 'repository_id' | 'package' | 'vulnerability_id'>): StateKey {
   return { repositoryId: row.repository_id, package: row.package, vulnerabilityId: row.vulnerability_id };
 }
 
+/*
+ * The row readers below spell every field out: on Node 20, an object spread followed by more
+ * fields (`{ ...key(row), state }`) builds each object several times slower than a literal,
+ * which showed on pages reading thousands of states.
+ */
+
 function storedState(row: Selectable<StateTable>): StoredState {
   return {
-    ...storedKey(row),
+    repositoryId: row.repository_id,
+    package: row.package,
+    vulnerabilityId: row.vulnerability_id,
     state: row.state,
     version: row.version,
     fixedVersion: row.fixed_version,
@@ -281,7 +289,9 @@ export function listedStateColumns(eb: ExpressionBuilder<Schema & { s: StateTabl
 /** A row of `listedStateColumns`. */
 export function listedState(row: Pick<Selectable<StateTable>, 'repository_id' | 'package' | 'vulnerability_id' | 'state' | 'version' | 'fixed_version' | 'updated_at'> & { evidence: JsonText<readonly Evidence[]> | null }): ListedState {
   return {
-    ...storedKey(row),
+    repositoryId: row.repository_id,
+    package: row.package,
+    vulnerabilityId: row.vulnerability_id,
     state: row.state,
     version: row.version,
     fixedVersion: row.fixed_version,
@@ -439,7 +449,7 @@ function matchingStates(db: Kysely<Schema>, filter: StateFilter) {
 export async function findStates(db: Kysely<Schema>, filter: StateFilter): Promise<NamedState[]> {
   if (filter.vulnerabilityIds?.length === 0) return [];
   const rows = await matchingStates(db, filter).selectAll('s').select(['b.name as branch', 'r.name as repo']).execute();
-  return rows.map((row) => ({ ...storedState(row), branch: row.branch, repo: row.repo }));
+  return rows.map((row) => Object.assign(storedState(row), { branch: row.branch, repo: row.repo }));
 }
 
 /** A listed state with the names of its branch and repository. */
@@ -457,7 +467,7 @@ export async function findListedStates(db: Kysely<Schema>, filter: StateFilter):
   const rows = await matchingStates(db, filter)
     .select((eb) => [...listedStateColumns(eb, hasTriageEvent(eb)), 'b.name as branch', 'r.name as repo'])
     .execute();
-  return rows.map((row) => ({ ...listedState(row), branch: row.branch, repo: row.repo }));
+  return rows.map((row) => Object.assign(listedState(row), { branch: row.branch, repo: row.repo }));
 }
 
 /** How many states one (branch, repository) has of one state name. */

@@ -230,8 +230,8 @@ function openStateRow(row: OpenStateColumns): UntriagedOpenState {
 }
 
 function queueRow(row: QueueColumns): UntriagedQueueRow {
-  return {
-    ...openStateRow(row),
+  // Assigned, not spread: see the row readers of states.ts.
+  return Object.assign(openStateRow(row), {
     urgency: {
       id: row.vulnerability_id,
       kev: Boolean(row.kev),
@@ -239,7 +239,7 @@ function queueRow(row: QueueColumns): UntriagedQueueRow {
       cvssScore: row.cvss_score === null ? null : Number(row.cvss_score),
       published: row.published,
     },
-  };
+  });
 }
 
 /** `query` of the states `s` with each one's repository `r`, branch `b` and source package `sp` (its maintainer). */
@@ -266,7 +266,7 @@ export async function listTriagedStates(db: Kysely<Schema>, branch?: string): Pr
     .where(hasTriageEvent)
     .$if(branch !== undefined, (query) => query.where('b.name', '=', branch!))
     .execute();
-  return rows.map((row) => ({ ...queueRow(row), evidence: readJsonColumn(row.evidence, evidenceShape, 'state.evidence') }));
+  return rows.map((row) => Object.assign(queueRow(row), { evidence: readJsonColumn(row.evidence, evidenceShape, 'state.evidence') }));
 }
 
 /** Which states count as open pairs (with or without triage events); each given filter must hold. */

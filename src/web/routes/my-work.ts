@@ -51,7 +51,7 @@ async function maintainerWork(web: WebContext, email: string, page: number, data
   const texts = (await namesSummary.atHand(web, dataVersion))?.maintainers ?? (await listMaintainersContaining(web.db, email));
   const spellings = texts.filter((text) => maintainerKey(text).toLowerCase() === email);
   const work = await listOpenWork(web.db, { maintainers: spellings }, endedBranchNames(await listBranches(web.db), web.today()));
-  const pairs = work.packages.flatMap((entry) => (work.openPairs.get(entry.id) ?? []).map((pair) => ({ ...pair, branch: entry.branch, repo: entry.repo, package: entry.package })));
+  const pairs = work.packages.flatMap((entry) => (work.openPairs.get(entry.id) ?? []).map((pair) => Object.assign({ branch: entry.branch, repo: entry.repo, package: entry.package }, pair)));
   const ranked = [...groupBy(pairs, (pair) => pair.package)].sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : a > b ? 1 : 0));
   const pageCount = pageCountOf(ranked.length, MY_WORK_PACKAGES);
   if (page > pageCount) throw notFound(`page ${page} of my work`);
