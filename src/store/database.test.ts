@@ -44,7 +44,7 @@ describe('openDatabase', () => {
     const store = await openDatabase('sqlite::memory:');
     try {
       expect(store.dialect).toBe('sqlite');
-      expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres']);
+      expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres', '0018-maintainer-work-indexes']);
     } finally {
       await store.close();
     }
@@ -80,9 +80,11 @@ describe('SQLite connection settings', () => {
 describe('PostgreSQL connection settings', () => {
   const store = useTestStore('postgres');
 
-  it('runs queries without JIT compilation', async () => {
+  it('runs queries without JIT compilation or parallel workers', async () => {
     const { rows } = await sql<{ jit: string }>`show jit`.execute(store().db);
     expect(rows[0]?.jit).toBe('off');
+    const workers = await sql<{ max_parallel_workers_per_gather: string }>`show max_parallel_workers_per_gather`.execute(store().db);
+    expect(workers.rows[0]?.max_parallel_workers_per_gather).toBe('0');
   });
 });
 

@@ -57,7 +57,7 @@ describe.each(backends)('%s migrations', (backend) => {
   }
 
   it('creates every table, and a second run does nothing', async () => {
-    expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres']);
+    expect(await migrateToLatest(store)).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres', '0018-maintainer-work-indexes']);
     expect(await tableNames()).toEqual(tables);
     expect(await migrateToLatest(store)).toEqual([]);
     expect(await tableNames()).toEqual(tables);
@@ -76,7 +76,7 @@ describe.each(backends)('%s migrations', (backend) => {
     const other = await openDatabase(store.url);
     try {
       const applied = await Promise.all([migrateToLatest(store), migrateToLatest(other)]);
-      expect(applied.flat()).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres']);
+      expect(applied.flat()).toEqual(['0001-initial', '0002-data-version', '0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres', '0018-maintainer-work-indexes']);
       expect(await tableNames()).toEqual(tables);
     } finally {
       await other.close();
@@ -151,7 +151,7 @@ describe.each(backends)('%s migrations', (backend) => {
       { vulnerability_id: id, url: `https://example.org/${index}/a`, tags: '[]' },
     ]);
     await store.db.insertInto('vulnerability_reference' as never).values(references).execute();
-    expect(await migrateToLatest(store)).toEqual(['0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres']);
+    expect(await migrateToLatest(store)).toEqual(['0003-reference-list', '0004-triage', '0005-auth', '0006-search-summary', '0007-cve5-affected', '0009-exchange', '0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres', '0018-maintainer-work-indexes']);
     expect(await tableNames()).toEqual(tables);
     for (const [index, id] of ids.entries()) {
       expect(await listVulnerabilityReferences(store.db, id)).toEqual([
@@ -167,7 +167,7 @@ describe.each(backends)('%s migrations', (backend) => {
     expect((await migrator.migrateTo('0009-exchange')).error).toBeUndefined();
     const row = (subject: string) => ({ at: '2026-01-01T00:00:00.000Z', actor: 'cli', action: subject.startsWith('triage:') ? 'triage.record' : 'token.create', subject, detail: null });
     await store.db.insertInto('audit_event' as never).values([row('triage:openssl:CVE-2019-0190'), row('token:ci')]).execute();
-    expect(await migrateToLatest(store)).toEqual(['0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres']);
+    expect(await migrateToLatest(store)).toEqual(['0012-audit-pairs', '0013-package-page-indexes', '0014-triage-queue-indexes', '0015-vulnerability-published-index', '0016-description-words', '0017-vulnerability-published-postgres', '0018-maintainer-work-indexes']);
     expect(await listAuditEvents(store.db, { package: 'openssl', vulnerabilityId: 'CVE-2019-0190' })).toMatchObject([{ subject: 'triage:openssl:CVE-2019-0190' }]);
     expect((await listAuditEvents(store.db, { subject: 'token:ci' })).map((event) => [event.package, event.vulnerabilityId])).toEqual([[null, null]]);
   });

@@ -15,6 +15,7 @@ import { triageQueueIndexesMigration } from './migrations/0014-triage-queue-inde
 import { vulnerabilityPublishedIndexMigration } from './migrations/0015-vulnerability-published-index.js';
 import { descriptionWordsMigration } from './migrations/0016-description-words.js';
 import { vulnerabilityPublishedPostgresMigration } from './migrations/0017-vulnerability-published-postgres.js';
+import { maintainerWorkIndexesMigration } from './migrations/0018-maintainer-work-indexes.js';
 
 /** Every migration in order; names sort in the order they must run. */
 export function storeMigrations(dialect: StoreDialect): Record<string, Migration> {
@@ -33,6 +34,7 @@ export function storeMigrations(dialect: StoreDialect): Record<string, Migration
     '0015-vulnerability-published-index': vulnerabilityPublishedIndexMigration(),
     '0016-description-words': descriptionWordsMigration(dialect),
     '0017-vulnerability-published-postgres': vulnerabilityPublishedPostgresMigration(dialect),
+    '0018-maintainer-work-indexes': maintainerWorkIndexesMigration(),
   };
 }
 

@@ -1,13 +1,11 @@
 import type { Kysely } from 'kysely';
 import { groupBy } from '../base/group-by.js';
 import { type PairTriage, resolvePairTriage } from '../engine/triage.js';
-import { type PackageScope, type Schema, type ScopePackage, findListedStates, listScopePackages, listTriageEvents } from '../store/index.js';
+import { type PackageScope, type Schema, type ScopePackage, findListedStates, listScopePackages, listScopeStateKeys, listTriageEvents } from '../store/index.js';
 
 /** One open pair (see `Resolution` in src/engine/triage.ts) of a package of the scope. */
 export interface OpenWorkPair {
   readonly vulnerabilityId: string;
-  /** The version the engine found fixing it; null when none or no computed state. */
-  readonly fixedVersion: string | null;
   readonly triage: PairTriage;
 }
 
@@ -26,21 +24,18 @@ const pairKey = (pkg: string, vulnerabilityId: string) => `${pkg}\u0000${vulnera
  * with the `ended` branches' pairs (past their end of support; see `endedBranchNames`) not open:
  * every open count and list of the maintainer pages, the orphan list and "my work" comes from
  * here, so what counts as open is decided in this one place (by the engine's triage rules).
- * Four queries at once, whatever the size: the packages, their vulnerable pairs, their triaged
- * pairs, and the triage events of those packages. A pair a person triaged (say `affected`) where the
- * engine computed no state is open too, as in the triage queue.
+ * Four queries at once, whatever the size: the packages, the keys of their vulnerable pairs
+ * (from an index: an untriaged pair's rules need nothing else), the whole states of their
+ * triaged pairs, and the triage events of those packages. A pair a person triaged (say
+ * `affected`) where the engine computed no state is open too, as in the triage queue.
  */
 export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, ended: ReadonlySet<string>, branch?: string): Promise<OpenWork> {
-  const place = { ...(branch === undefined ? {} : { branch }), scope };
-  // The vulnerable pairs and the triaged ones apart, each through its own index: one query of
-  // both reads every state of the scope's packages (6,700 for a maintainer of 1,000, to keep 2,000).
   const [packages, vulnerable, triaged, events] = await Promise.all([
     listScopePackages(db, scope, branch),
-    findListedStates(db, { ...place, state: 'vulnerable' }),
-    findListedStates(db, { ...place, triaged: true }),
+    listScopeStateKeys(db, scope, 'vulnerable', branch),
+    findListedStates(db, { ...(branch === undefined ? {} : { branch }), scope, triaged: true }),
     listTriageEvents(db, { scope }),
   ]);
-  const states = [...vulnerable, ...triaged.filter((state) => state.state !== 'vulnerable')];
   const eventsByPair = groupBy(events, (event) => pairKey(event.package, event.vulnerabilityId));
   const byPlace = new Map(packages.map((entry) => [placeKey(entry.repositoryId, entry.package), entry]));
   const openPairs = new Map<number, OpenWorkPair[]>();
@@ -51,20 +46,35 @@ export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, ende
     else known.push(pair);
   };
   const computed = new Set<string>();
-  for (const state of states) {
+  for (const state of triaged) {
     const entry = byPlace.get(placeKey(state.repositoryId, state.package));
     if (entry === undefined) continue;
     computed.add(`${entry.id}\u0000${state.vulnerabilityId}`);
     const triage = resolvePairTriage({
       branch: state.branch,
       repo: state.repo,
-      // Without a triage event the evidence is not read, and nothing compares it.
       computed: { state: state.state, fixedVersion: state.fixedVersion, evidence: state.evidence ?? [] },
       publishedVersion: state.version,
       events: eventsByPair.get(pairKey(state.package, state.vulnerabilityId)) ?? [],
       endOfLife: ended.has(state.branch),
     });
-    add(entry, { vulnerabilityId: state.vulnerabilityId, fixedVersion: state.fixedVersion, triage });
+    add(entry, { vulnerabilityId: state.vulnerabilityId, triage });
+  }
+  for (const key of vulnerable) {
+    const entry = byPlace.get(placeKey(key.repositoryId, key.package));
+    if (entry === undefined || computed.has(`${entry.id}\u0000${key.vulnerabilityId}`)) continue;
+    computed.add(`${entry.id}\u0000${key.vulnerabilityId}`);
+    // Untriaged (a triaged pair was read whole above): without an event the rules read no
+    // evidence, version or fix, and nothing compares them.
+    const triage = resolvePairTriage({
+      branch: entry.branch,
+      repo: entry.repo,
+      computed: { state: 'vulnerable', fixedVersion: null, evidence: [] },
+      publishedVersion: null,
+      events: [],
+      endOfLife: ended.has(entry.branch),
+    });
+    add(entry, { vulnerabilityId: key.vulnerabilityId, triage });
   }
   const placesOf = groupBy(packages, (entry) => entry.package);
   for (const pairEvents of eventsByPair.values()) {
@@ -72,7 +82,7 @@ export async function listOpenWork(db: Kysely<Schema>, scope: PackageScope, ende
     for (const entry of placesOf.get(pkg) ?? []) {
       if (computed.has(`${entry.id}\u0000${vulnerabilityId}`)) continue;
       const triage = resolvePairTriage({ branch: entry.branch, repo: entry.repo, computed: null, publishedVersion: null, events: pairEvents, endOfLife: ended.has(entry.branch) });
-      add(entry, { vulnerabilityId, fixedVersion: null, triage });
+      add(entry, { vulnerabilityId, triage });
     }
   }
   for (const pairs of openPairs.values()) pairs.sort((a, b) => (a.vulnerabilityId < b.vulnerabilityId ? -1 : a.vulnerabilityId > b.vulnerabilityId ? 1 : 0));

@@ -1,5 +1,6 @@
 import { type ExpressionBuilder, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Schema, StateName } from '../schema.js';
+import type { StateKey } from './states.js';
 
 /*
  * Who maintains what, for the maintainer and orphan pages. A source package counts while an
@@ -126,6 +127,27 @@ export async function listScopePackages(db: Kysely<Schema>, scope: PackageScope,
   if (branch !== undefined) query = query.where('b.name', '=', branch);
   const rows = await query.orderBy('b.name').orderBy('r.name').orderBy('sp.name').execute();
   return rows.map((row) => ({ id: Number(row.id), repositoryId: row.repository_id, branch: row.branch, repo: row.repo, package: row.name, maintainer: row.maintainer }));
+}
+
+/**
+ * The pairs of the scope's packages (of one branch, when given) in `state`, as keys: read from
+ * the indexes of migration 0018 alone, not from the state rows, for a reader that needs nothing
+ * else of an untriaged pair (the open work).
+ */
+export async function listScopeStateKeys(db: Kysely<Schema>, scope: PackageScope, state: StateName, branch?: string): Promise<StateKey[]> {
+  let query = db
+    .selectFrom('state as s')
+    .select(['s.repository_id', 's.package', 's.vulnerability_id'])
+    .where('s.state', '=', state)
+    // A row-value IN: SQLite reads the scope's packages first and probes the states' index with each.
+    .where((eb) =>
+      eb(eb.refTuple('s.repository_id', 's.package'), 'in', eb.selectFrom('source_package as sp').select(['sp.repository_id', 'sp.name']).where((inner) => inPackageScope(inner, scope)).$asTuple('repository_id', 'name')),
+    );
+  if (branch !== undefined) {
+    query = query.where('s.repository_id', 'in', (eb) => eb.selectFrom('repository as r').innerJoin('branch as b', 'b.id', 'r.branch_id').select('r.id').where('b.name', '=', branch));
+  }
+  const rows = await query.execute();
+  return rows.map((row) => ({ repositoryId: row.repository_id, package: row.package, vulnerabilityId: row.vulnerability_id }));
 }
 
 /** One pair of a package in state vulnerable or unknown, with NVD's severity. */
