@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { backends, useTestStore } from '../../test-support/databases.js';
 import { indexedOrigin, vulnerabilityRecord } from '../test-support/records.js';
 import { ensureBranch, ensureRepository } from './branches.js';
-import { countPackageStates, countPackageVulnerabilities, listPackageSecfixes, listPackageStates, listPackageVersions } from './package-report.js';
+import { countPackageStates, listPackageSecfixes, listPackageStatesOf, listPackageVersions, listPackageVulnerabilityIds, listVulnerabilityDates } from './package-report.js';
 import { replaceIndexSnapshot } from './packages.js';
 import { replaceSecfixes } from './secfixes.js';
 import { type StateRecord, writeStates } from './states.js';
@@ -92,23 +92,29 @@ describe.each(backends)('%s package report', (backend) => {
       { branch: '3.18', repo: 'main', state: 'vulnerable', count: 1 },
       { branch: 'edge', repo: 'main', state: 'fixed', count: 1 },
     ]);
-    expect(await countPackageVulnerabilities(db, 'curl')).toBe(3);
-    expect(await countPackageVulnerabilities(db, 'curl', 'fixed')).toBe(2);
-    expect(await countPackageVulnerabilities(db, 'curl', 'rejected')).toBe(0);
+    expect((await listPackageVulnerabilityIds(db, 'curl')).sort()).toEqual(['ALPINE-1', 'CVE-2021-22945', 'CVE-2023-38545']);
+    expect((await listPackageVulnerabilityIds(db, 'curl', 'fixed')).sort()).toEqual(['CVE-2021-22945', 'CVE-2023-38545']);
+    expect(await listPackageVulnerabilityIds(db, 'curl', 'rejected')).toEqual([]);
+    // Only the dated records, by id, a slice at a time: ALPINE-1 has none.
+    expect(await listVulnerabilityDates(db, undefined, 1)).toEqual([{ id: 'CVE-2021-22945', published: '2021-09-23T13:15:00.000Z' }]);
+    expect((await listVulnerabilityDates(db, 'CVE-2021-22945', 10)).map((row) => row.id)).toEqual(['CVE-2023-38545']);
+    expect(await listVulnerabilityDates(db, 'CVE-2023-38545', 10)).toEqual([]);
 
-    // An id without a record first (too new for the feeds), then by publication, newest first.
-    const first = await listPackageStates(db, 'curl', { limit: 2, offset: 0 });
-    expect(first.map((row) => [row.vulnerabilityId, row.branch, row.state])).toEqual([
+    // Every state of the asked vulnerabilities, in every repository, of this package only.
+    const page = await listPackageStatesOf(db, 'curl', ['CVE-2023-38545', 'ALPINE-1']);
+    expect(page.map((row) => [row.vulnerabilityId, row.branch, row.state]).sort()).toEqual([
       ['ALPINE-1', '3.18', 'unknown'],
       ['CVE-2023-38545', '3.18', 'vulnerable'],
       ['CVE-2023-38545', 'edge', 'fixed'],
     ]);
-    expect(first[1]).toMatchObject({ severity: 'CRITICAL', cvssScore: 7.5, fixedVersion: '8.4.0-r0', version: '8.5.0-r0', updatedAt: DAY1 });
-    expect((await listPackageStates(db, 'curl', { limit: 2, offset: 2 })).map((row) => row.vulnerabilityId)).toEqual(['CVE-2021-22945']);
-    // The filter picks vulnerabilities vulnerable somewhere and still returns their state everywhere.
-    expect((await listPackageStates(db, 'curl', { state: 'vulnerable', limit: 10, offset: 0 })).map((row) => `${row.branch} ${row.state}`)).toEqual([
-      '3.18 vulnerable',
-      'edge fixed',
-    ]);
+    expect(page.find((row) => row.vulnerabilityId === 'CVE-2023-38545' && row.branch === '3.18')).toMatchObject({
+      severity: 'CRITICAL',
+      cvssScore: 7.5,
+      fixedVersion: '8.4.0-r0',
+      version: '8.5.0-r0',
+      updatedAt: DAY1,
+      published: '2023-10-18T04:15:11.077Z',
+    });
+    expect(await listPackageStatesOf(db, 'curl', [])).toEqual([]);
   });
 });

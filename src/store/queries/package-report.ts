@@ -1,4 +1,4 @@
-import { type Kysely, type SqlBool, SqliteAdapter, sql } from 'kysely';
+import { type Kysely, type SqlBool, sql } from 'kysely';
 import { STATE_NAMES, type Schema, type SecfixSource, type StateName } from '../schema.js';
 import type { StateCountRow } from './states.js';
 
@@ -115,23 +115,29 @@ export async function countPackageStates(db: Kysely<Schema>, name: string): Prom
   return rows.map((row) => ({ branch: row.branch, repo: row.repo, state: row.state, count: Number(row.count) }));
 }
 
-/** Which of a package's vulnerabilities to read: those with `state` in some repository (any when undefined), a page of them. */
-interface PackageVulnerabilityPage {
-  readonly state?: StateName;
-  readonly limit: number;
-  readonly offset: number;
+/** The distinct vulnerabilities the package has a state for (with `state` somewhere, when given), from the indexes alone. */
+export async function listPackageVulnerabilityIds(db: Kysely<Schema>, name: string, state?: StateName): Promise<string[]> {
+  let query = db.selectFrom('state as s').select('s.vulnerability_id').distinct().where(inEveryRepository('s.repository_id')).where('s.package', '=', name);
+  if (state !== undefined) query = query.where('s.state', '=', state);
+  return (await query.execute()).map((row) => row.vulnerability_id);
 }
 
-/** How many vulnerabilities the package has a state for (with `state` somewhere, when given). */
-export async function countPackageVulnerabilities(db: Kysely<Schema>, name: string, state?: StateName): Promise<number> {
-  let query = db
-    .selectFrom('state as s')
-    .select((eb) => eb.fn.count<number>('s.vulnerability_id').distinct().as('total'))
-    .where(inEveryRepository('s.repository_id'))
-    .where('s.package', '=', name);
-  if (state !== undefined) query = query.where('s.state', '=', state);
-  const row = await query.executeTakeFirstOrThrow();
-  return Number(row.total);
+/** A vulnerability's publication date. */
+export interface VulnerabilityDate {
+  readonly id: string;
+  readonly published: string;
+}
+
+/**
+ * Up to `limit` vulnerabilities with a publication date, by id, after `afterId`: the dates the
+ * package page orders by (src/web/vulnerability-order.ts), which the server reads a slice at a
+ * time once per data version.
+ */
+export async function listVulnerabilityDates(db: Kysely<Schema>, afterId: string | undefined, limit: number): Promise<VulnerabilityDate[]> {
+  let query = db.selectFrom('vulnerability').select(['id', 'published']).where('published', 'is not', null);
+  if (afterId !== undefined) query = query.where('id', '>', afterId);
+  const rows = await query.orderBy('id').limit(limit).execute();
+  return rows.map((row) => ({ id: row.id, published: row.published as string }));
 }
 
 /** A state of the package with its place and its vulnerability's severity. */
@@ -149,18 +155,9 @@ export interface PackageStateRow {
   readonly published: string | null;
 }
 
-/**
- * Every state, in every repository, of one page of the package's vulnerabilities, newest
- * published first, then by id, descending. The page is chosen in a subquery, so the page's rows
- * come back in one query whatever the package's size.
- */
-export async function listPackageStates(db: Kysely<Schema>, name: string, page: PackageVulnerabilityPage): Promise<PackageStateRow[]> {
-  // Ids without a record count as newest: mostly CVEs too recent for the feeds, or distribution ids.
-  const newest = (alias: string) => sql<string>`coalesce(${sql.ref(`${alias}.published`)}, '9999')`;
-  // Each of the package's vulnerabilities is looked up for its date, in the narrow index of
-  // migration 0013 on SQLite: a large package has thousands, and their records are large rows.
-  const byIndex = db.getExecutor().adapter instanceof SqliteAdapter ? sql` indexed by vulnerability_published` : sql``;
-  const newestOf = (column: string) => sql<string>`coalesce((select pv.published from vulnerability as pv${byIndex} where pv.id = ${sql.ref(column)}), '9999')`;
+/** Every state, in every repository, of these vulnerabilities of the package (a page of them), in no particular order. */
+export async function listPackageStatesOf(db: Kysely<Schema>, name: string, vulnerabilityIds: readonly string[]): Promise<PackageStateRow[]> {
+  if (vulnerabilityIds.length === 0) return [];
   const rows = await db
     .selectFrom('state as s')
     .innerJoin('repository as r', 'r.id', 's.repository_id')
@@ -169,26 +166,7 @@ export async function listPackageStates(db: Kysely<Schema>, name: string, page: 
     .select(['b.name as branch', 'r.name as repo', 's.vulnerability_id', 's.state', 's.version', 's.fixed_version', 's.updated_at', 'v.severity', 'v.cvss_score', 'v.published'])
     .where(inEveryRepository('s.repository_id'))
     .where('s.package', '=', name)
-    .where('s.vulnerability_id', 'in', (eb) => {
-      let ids = eb
-        .selectFrom('state as ps')
-        .select('ps.vulnerability_id')
-        .distinct()
-        .where(inEveryRepository('ps.repository_id'))
-        .where('ps.package', '=', name);
-      if (page.state !== undefined) ids = ids.where('ps.state', '=', page.state);
-      return eb
-        .selectFrom(ids.as('ids'))
-        .select('ids.vulnerability_id')
-        .orderBy(newestOf('ids.vulnerability_id'), 'desc')
-        .orderBy('ids.vulnerability_id', 'desc')
-        .limit(page.limit)
-        .offset(page.offset);
-    })
-    .orderBy(newest('v'), 'desc')
-    .orderBy('s.vulnerability_id', 'desc')
-    .orderBy('b.name')
-    .orderBy('r.name')
+    .where('s.vulnerability_id', 'in', [...vulnerabilityIds])
     .execute();
   return rows.map((row) => ({
     branch: row.branch,

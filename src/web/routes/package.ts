@@ -6,11 +6,11 @@ import {
   type SecfixSource,
   type StateName,
   countPackageStates,
-  countPackageVulnerabilities,
   listBinaryOrigins,
   listPackageSecfixes,
-  listPackageStates,
+  listPackageStatesOf,
   listPackageVersions,
+  listPackageVulnerabilityIds,
 } from '../../store/index.js';
 import { compareVersions } from '../../version/index.js';
 import { notFound } from '../errors.js';
@@ -39,6 +39,7 @@ import {
   binaryOriginPath,
   packageView,
 } from '../views/package.js';
+import { vulnerabilityOrder } from '../vulnerability-order.js';
 import { compareByPlace } from './vulnerability.js';
 
 /** Vulnerabilities (rows of the state table) per page. */
@@ -128,8 +129,9 @@ const emptyPackage = (name: string, page: number): PackageData => ({
 
 /**
  * `/package/:name`: a source package in every branch: its versions and maintainers, its
- * secfixes, and a page of its vulnerabilities with the state in each repository. Five queries,
- * run together: versions, secfixes, state counts, the filtered total and the page's states (and,
+ * secfixes, and a page of its vulnerabilities with the state in each repository. Four queries,
+ * run together: versions, secfixes, state counts and the package's (filtered) vulnerability ids,
+ * which `vulnerabilityOrder` sorts (read once per data version); then the page's states (and,
  * with `binary`, where this package builds that binary, to name it on the page). A name that is
  * no origin but a binary package's is looked up in one more query: a binary built from one
  * origin redirects there (303, every format, `?binary=` naming it); one built from several in
@@ -141,16 +143,19 @@ export const packageResource: Resource<PackageInput, PackageData> = {
   parse: (params, query) => {
     return { name: params['name'] ?? '', state: choiceParam(query, 'state', STATE_NAMES), page: pageParam(query), binary: textParam(query, 'binary') };
   },
-  load: async (web, input) => {
-    const page = { state: input.state, limit: PACKAGE_PAGE_SIZE, offset: (input.page - 1) * PACKAGE_PAGE_SIZE };
-    const [versions, secfixes, counts, total, states, binaryOrigins] = await Promise.all([
+  load: async (web, input, context) => {
+    const [versions, secfixes, counts, ids, order, binaryOrigins] = await Promise.all([
       listPackageVersions(web.db, input.name, VERSION_HISTORY_LIMIT),
       listPackageSecfixes(web.db, input.name),
       countPackageStates(web.db, input.name),
-      countPackageVulnerabilities(web.db, input.name, input.state),
-      listPackageStates(web.db, input.name, page),
+      listPackageVulnerabilityIds(web.db, input.name, input.state),
+      vulnerabilityOrder(web, context.dataVersion.version),
       input.binary === undefined ? [] : listBinaryOrigins(web.db, input.binary),
     ]);
+    const total = ids.length;
+    const pageIds = ids.sort(order).slice((input.page - 1) * PACKAGE_PAGE_SIZE, input.page * PACKAGE_PAGE_SIZE);
+    const rank = new Map(pageIds.map((id, index) => [id, index]));
+    const states = (await listPackageStatesOf(web.db, input.name, pageIds)).sort((a, b) => rank.get(a.vulnerabilityId)! - rank.get(b.vulnerabilityId)!);
     if (versions.length === 0 && secfixes.length === 0 && counts.length === 0) {
       // Not an origin: maybe the name of a binary package, as `apk` shows them.
       const binaryOf = await listBinaryOrigins(web.db, input.name);

@@ -7,6 +7,7 @@ import { getDataVersion, listBranches } from '../../store/index.js';
 import { HttpError, badRequest } from '../errors.js';
 import { type VersionedBuild, builtAtVersion } from '../per-version.js';
 import type { WebContext } from '../web-context.js';
+import { vulnerabilityOrder } from '../vulnerability-order.js';
 
 /**
  * Bytes one name may take on average. apk names are ASCII and Alpine's origins average under 15
@@ -150,6 +151,9 @@ export function registerSecurityDataRoute(app: FastifyInstance, web: WebContext,
   const buildAhead = async () => {
     const { version } = await getDataVersion(web.db);
     if (version === builtAhead) return;
+    // The package page's order of vulnerabilities too, in this one loop of work ahead of
+    // requests: read for a new data version, it would be most of that page's first answer.
+    await vulnerabilityOrder(web, version);
     for (const { name } of await listBranches(web.db)) {
       const start = performance.now();
       await builtAtVersion(built, name, version, () => loadBranchAnswers(web, name, originsPerSlice, aheadBetweenSlices));
