@@ -66,6 +66,8 @@ const CONTEXT = 'context';
 const FOREIGN = 'foreign';
 type Value = Truth | typeof CONTEXT | typeof FOREIGN;
 
+const NO_PACKAGES: ReadonlyMap<string, MatchRule> = new Map();
+
 /**
  * Parses and maps every criterion of a CVE once. `parsedCpes` may carry parses across calls: the
  * same CVE is prepared once per branch, and NVD repeats criteria across CVEs.
@@ -87,11 +89,15 @@ export function prepareCve(configurations: readonly NvdConfiguration[], index: M
         }
         const name = match.vulnerable ? criterionNameOf(cpe) : undefined;
         const bounds = boundsOf(match, cpe);
-        const mapped = (name === undefined ? [] : mapCriterionToPackages(name, index)).filter(
-          ({ lines }) => lines === undefined || lines.some((line) => isInVersionLine(bounds, line)),
-        );
-        for (const { origin } of mapped) origins.add(origin);
-        const packages = new Map(mapped.map(({ origin, rule }) => [origin, rule]));
+        const mapped = name === undefined ? [] : mapCriterionToPackages(name, index);
+        // Most criteria of a CVE name other products: they share one empty map.
+        let packages: ReadonlyMap<string, MatchRule> = NO_PACKAGES;
+        for (const { origin, rule, lines } of mapped) {
+          if (lines !== undefined && !lines.some((line) => isInVersionLine(bounds, line))) continue;
+          origins.add(origin);
+          if (packages === NO_PACKAGES) packages = new Map();
+          (packages as Map<string, MatchRule>).set(origin, rule);
+        }
         return { match, cpe, bounds, packages, foreign: !match.vulnerable && isForeignPlatform(cpe, index) };
       }),
     })),
@@ -124,16 +130,19 @@ export function isInVersionLine(bounds: CriterionBounds, line: readonly VersionC
   });
 }
 
+/** Assigned one by one rather than spread: every criterion of every candidate CVE has its bounds made once per branch. */
 function boundsOf(match: NvdCpeMatch, cpe: Cpe): CriterionBounds {
   const { version, update } = cpe;
-  return {
-    ...(match.versionStartIncluding === undefined ? {} : { startIncluding: match.versionStartIncluding }),
-    ...(match.versionStartExcluding === undefined ? {} : { startExcluding: match.versionStartExcluding }),
-    ...(match.versionEndIncluding === undefined ? {} : { endIncluding: match.versionEndIncluding }),
-    ...(match.versionEndExcluding === undefined ? {} : { endExcluding: match.versionEndExcluding }),
-    ...(version.kind === 'literal' ? { exact: version.text } : {}),
-    ...(version.kind === 'literal' && update.kind === 'literal' ? { update: update.text } : {}),
-  };
+  const bounds: { -readonly [K in keyof CriterionBounds]: CriterionBounds[K] } = {};
+  if (match.versionStartIncluding !== undefined) bounds.startIncluding = match.versionStartIncluding;
+  if (match.versionStartExcluding !== undefined) bounds.startExcluding = match.versionStartExcluding;
+  if (match.versionEndIncluding !== undefined) bounds.endIncluding = match.versionEndIncluding;
+  if (match.versionEndExcluding !== undefined) bounds.endExcluding = match.versionEndExcluding;
+  if (version.kind === 'literal') {
+    bounds.exact = version.text;
+    if (update.kind === 'literal') bounds.update = update.text;
+  }
+  return bounds;
 }
 
 /** `upstream` against one bound: true or false for the stated relation, undefined if incomparable. */
