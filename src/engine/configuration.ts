@@ -4,7 +4,7 @@ import type { NvdConfiguration, NvdCpeMatch, NvdOperator } from '../formats/nvd.
 import type { VersionConstraint } from '../formats/version-line.js';
 import { compareVersions } from '../version/index.js';
 import { criterionNameOf, isForeignPlatform, mapCriterionToPackages } from './cpe-mapping.js';
-import type { MappingIndex } from './cpe-mapping.js';
+import type { MappingIndex, PackageMatch } from './cpe-mapping.js';
 import type { CriterionBounds, CriterionEvidence, CriterionOutcome, ForeignPlatformEvidence, MatchRule, NvdOutcome } from '../base/states.js';
 import { compareUpstream, cpeVersionText, normalizeNvdVersion, upstreamVersion } from './upstream-version.js';
 
@@ -66,6 +66,27 @@ const CONTEXT = 'context';
 const FOREIGN = 'foreign';
 type Value = Truth | typeof CONTEXT | typeof FOREIGN;
 
+const NO_PACKAGES: ReadonlyMap<string, MatchRule> = new Map();
+
+/** A criterion's CPE, parsed once per `parsedCpes` (criteria were checked when the NVD record was read, so this parse cannot fail on them). */
+function parsedCriterion(criteria: string, parsedCpes: Map<string, Cpe> | undefined): Cpe {
+  let cpe = parsedCpes?.get(criteria);
+  if (cpe === undefined) {
+    cpe = parseCpe(criteria, 'NVD criterion');
+    parsedCpes?.set(criteria, cpe);
+  }
+  return cpe;
+}
+
+/** The packages a vulnerable match's name maps to, before their version lines are looked at. */
+function mappedPackages(match: NvdCpeMatch, cpe: Cpe, index: MappingIndex): readonly PackageMatch[] {
+  const name = match.vulnerable ? criterionNameOf(cpe) : undefined;
+  return name === undefined ? [] : mapCriterionToPackages(name, index);
+}
+
+/** Whether a mapped package keeps the criterion: a rule's version lines, when it has any, take in its bounds. */
+const keepsCriterion = ({ lines }: PackageMatch, bounds: CriterionBounds) => lines === undefined || lines.some((line) => isInVersionLine(bounds, line));
+
 /**
  * Parses and maps every criterion of a CVE once. `parsedCpes` may carry parses across calls: the
  * same CVE is prepared once per branch, and NVD repeats criteria across CVEs.
@@ -79,24 +100,41 @@ export function prepareCve(configurations: readonly NvdConfiguration[], index: M
       operator: node.operator,
       negate: node.negate,
       matches: node.matches.map((match): PreparedMatch => {
-        // Criteria were checked when the NVD record was read, so this parse cannot fail on them.
-        let cpe = parsedCpes?.get(match.criteria);
-        if (cpe === undefined) {
-          cpe = parseCpe(match.criteria, 'NVD criterion');
-          parsedCpes?.set(match.criteria, cpe);
-        }
-        const name = match.vulnerable ? criterionNameOf(cpe) : undefined;
+        const cpe = parsedCriterion(match.criteria, parsedCpes);
         const bounds = boundsOf(match, cpe);
-        const mapped = (name === undefined ? [] : mapCriterionToPackages(name, index)).filter(
-          ({ lines }) => lines === undefined || lines.some((line) => isInVersionLine(bounds, line)),
-        );
-        for (const { origin } of mapped) origins.add(origin);
-        const packages = new Map(mapped.map(({ origin, rule }) => [origin, rule]));
+        // Most criteria of a CVE name other products: they share one empty map.
+        let packages: ReadonlyMap<string, MatchRule> = NO_PACKAGES;
+        for (const mapped of mappedPackages(match, cpe, index)) {
+          if (!keepsCriterion(mapped, bounds)) continue;
+          origins.add(mapped.origin);
+          if (packages === NO_PACKAGES) packages = new Map();
+          (packages as Map<string, MatchRule>).set(mapped.origin, mapped.rule);
+        }
         return { match, cpe, bounds, packages, foreign: !match.vulnerable && isForeignPlatform(cpe, index) };
       }),
     })),
   }));
   return { configurations: prepared, origins };
+}
+
+/**
+ * Whether `prepareCve` of these configurations would find that they concern `origin` (its
+ * `origins` has it), without preparing them: a caller with one package in mind skips the CVEs
+ * that name others.
+ */
+export function concernsOrigin(configurations: readonly NvdConfiguration[], index: MappingIndex, origin: string, parsedCpes?: Map<string, Cpe>): boolean {
+  for (const configuration of configurations) {
+    for (const node of configuration.nodes) {
+      for (const match of node.matches) {
+        if (!match.vulnerable) continue;
+        const cpe = parsedCriterion(match.criteria, parsedCpes);
+        for (const mapped of mappedPackages(match, cpe, index)) {
+          if (mapped.origin === origin && keepsCriterion(mapped, boundsOf(match, cpe))) return true;
+        }
+      }
+    }
+  }
+  return false;
 }
 
 const HOLDS: Readonly<Record<VersionConstraint['operator'], (order: number) => boolean>> = {
@@ -124,16 +162,19 @@ export function isInVersionLine(bounds: CriterionBounds, line: readonly VersionC
   });
 }
 
+/** Assigned one by one rather than spread: every criterion of every candidate CVE has its bounds made once per branch. */
 function boundsOf(match: NvdCpeMatch, cpe: Cpe): CriterionBounds {
   const { version, update } = cpe;
-  return {
-    ...(match.versionStartIncluding === undefined ? {} : { startIncluding: match.versionStartIncluding }),
-    ...(match.versionStartExcluding === undefined ? {} : { startExcluding: match.versionStartExcluding }),
-    ...(match.versionEndIncluding === undefined ? {} : { endIncluding: match.versionEndIncluding }),
-    ...(match.versionEndExcluding === undefined ? {} : { endExcluding: match.versionEndExcluding }),
-    ...(version.kind === 'literal' ? { exact: version.text } : {}),
-    ...(version.kind === 'literal' && update.kind === 'literal' ? { update: update.text } : {}),
-  };
+  const bounds: { -readonly [K in keyof CriterionBounds]: CriterionBounds[K] } = {};
+  if (match.versionStartIncluding !== undefined) bounds.startIncluding = match.versionStartIncluding;
+  if (match.versionStartExcluding !== undefined) bounds.startExcluding = match.versionStartExcluding;
+  if (match.versionEndIncluding !== undefined) bounds.endIncluding = match.versionEndIncluding;
+  if (match.versionEndExcluding !== undefined) bounds.endExcluding = match.versionEndExcluding;
+  if (version.kind === 'literal') {
+    bounds.exact = version.text;
+    if (update.kind === 'literal') bounds.update = update.text;
+  }
+  return bounds;
 }
 
 /** `upstream` against one bound: true or false for the stated relation, undefined if incomparable. */

@@ -86,6 +86,8 @@ export interface MappingIndex {
    */
   readonly prefixedBases: ReadonlySet<string>;
   readonly productRules: ReadonlyMap<string, readonly ProductRule[]>;
+  /** Origin → the products (keys of `productRules`, in its order) one of whose rules names it. */
+  readonly productsOfOrigin: ReadonlyMap<string, readonly string[]>;
   readonly deniedVendors: ReadonlyMap<string, readonly (string | undefined)[]>;
   readonly vendorsOfOrigin: ReadonlyMap<string, ReadonlySet<string>>;
   readonly foreignPlatforms: readonly PlatformRule[];
@@ -136,12 +138,22 @@ export function buildMappingIndex(universe: PackageUniverse, rules: MappingRules
     const prefixLength = name.indexOf('-') + 1;
     if (prefixLength > 0 && LANGUAGE_PREFIX_SET.has(name.slice(0, prefixLength))) prefixedBases.add(name.slice(prefixLength));
   }
+  const productRules = groupBy(rules.products.map(lowerRule), (rule) => rule.product);
+  const productsOfOrigin = new Map<string, string[]>();
+  for (const [product, productRulesOf] of productRules) {
+    for (const origin of new Set(productRulesOf.flatMap((rule) => rule.packages))) {
+      const products = productsOfOrigin.get(origin);
+      if (products === undefined) productsOfOrigin.set(origin, [product]);
+      else products.push(product);
+    }
+  }
   return {
     origins: universe.origins,
     originOfBinary: universe.originOfBinary,
     versionedOrigins: versioned,
     prefixedBases,
-    productRules: groupBy(rules.products.map(lowerRule), (rule) => rule.product),
+    productRules,
+    productsOfOrigin,
     deniedVendors: new Map([...denied].map(([product, list]) => [product, list.map((rule) => rule.vendor)])),
     vendorsOfOrigin: new Map(Object.entries(rules.vendors).map(([origin, vendors]) => [origin, new Set(vendors.map((v) => v.toLowerCase()))])),
     foreignPlatforms: (rules.foreignPlatforms ?? []).map((rule) => ({
@@ -313,9 +325,7 @@ export function productKeysReaching(origin: string, binaries: readonly string[],
     keys.add(productKey(name));
     for (const prefix of ALL_LANGUAGE_PREFIXES) if (name.startsWith(prefix)) keys.add(productKey(name.slice(prefix.length)));
   }
-  for (const [product, rules] of index.productRules) {
-    if (rules.some((rule) => rule.packages.includes(origin))) keys.add(productKey(product));
-  }
+  for (const product of index.productsOfOrigin.get(origin) ?? []) keys.add(productKey(product));
   return keys;
 }
 

@@ -3,7 +3,7 @@ import type { NvdConfiguration } from '../formats/nvd.js';
 import type { SecdbDocument, SecdbPackage } from '../formats/secdb.js';
 import { type SecfixId, classifySecfixId } from '../formats/secfix-id.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
-import { type PreparedCve, evaluateCve, prepareCve } from './configuration.js';
+import { type PreparedCve, concernsOrigin, evaluateCve, prepareCve } from './configuration.js';
 import { isNotAffectedLine } from './fix-rules.js';
 import { type MappingIndex, type MappingRules, buildMappingIndex, packageUniverse } from './cpe-mapping.js';
 import type { Evidence } from '../base/states.js';
@@ -230,7 +230,11 @@ export class BranchQualityCheck {
         const configuration = configurations.get(id);
         if (configuration === undefined) continue;
         let cve = prepared.get(id);
-        if (cve === undefined) prepared.set(id, (cve = prepareCve(configuration, index, parsedCpes)));
+        if (cve === undefined) {
+          // A CVE that does not concern the package has no range for its fix (a tenth of the lines do).
+          if (!concernsOrigin(configuration, index, pkg, parsedCpes)) continue;
+          prepared.set(id, (cve = prepareCve(configuration, index, parsedCpes)));
+        }
         const ranges = rangesAboveFix(cve, pkg, version);
         if (ranges !== undefined) this.belowRange.set(fixLineKey(repository.name, pkg, version, id), ranges);
       }

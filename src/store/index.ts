@@ -2,6 +2,7 @@
 // functions. Nothing here decides anything about vulnerabilities.
 export * from './database.js';
 export * from './database-url.js';
+export * from './deferred-indexes.js';
 export * from './migrate.js';
 export * from './schema.js';
 export * from './json-column.js';

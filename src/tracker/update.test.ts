@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { MappingRules } from '../engine/index.js';
 import { V316_REJECTIONS_YAML } from '../engine/test-support/alpine-3.16-expected.js';
 import { type NamedState, findStates, listDirty } from '../store/index.js';
-import { backends, useTestStore } from '../test-support/databases.js';
+import { type TestStore, backends, useTestStore } from '../test-support/databases.js';
 import { importApkIndex, importNvd, importRejections, importSecdb } from './import.js';
 import { dataDigest } from './test-support/store-digest.js';
 import {
@@ -100,6 +100,39 @@ describe.each(backends)('%s updateStates', (backend) => {
     // The full update looks at every published origin (1543 in the index), the incremental one at the dirty ones.
     expect(full.originsRecomputed).toBeGreaterThanOrEqual(1543);
     expect(await dataDigest(store())).toBe(before);
+  });
+
+  it('builds the state indexes after the states over no states, and one that fails mid-way leaves them in place', async () => {
+    await importV316Index(store());
+    await importSecdb(store(), { location: V316_MAIN_SECDB });
+    const indexes = await stateIndexes(store());
+    expect(indexes.length).toBeGreaterThanOrEqual(3);
+    const marks = await listDirty(store().db, 'package');
+    // Fails only while the indexes are missing: this failing proves the update had dropped them.
+    await failStateInsertsWithoutIndexes(store());
+    try {
+      await expect(update()).rejects.toThrow(/injected failure/);
+      expect(await stateIndexes(store())).toEqual(indexes);
+      expect(await countRows(store(), 'state')).toBe(0);
+      expect(await listDirty(store().db, 'package')).toEqual(marks);
+      await expect(update(true)).rejects.toThrow(/injected failure/);
+      expect(await stateIndexes(store())).toEqual(indexes);
+    } finally {
+      await removeInjectedFailure(store());
+    }
+    const first = await update();
+    expect(first.written).toBe(await countRows(store(), 'state'));
+    expect(await stateIndexes(store())).toEqual(indexes);
+    // Over stored states the indexes stay.
+    await failStateInsertsWithoutIndexes(store());
+    try {
+      await importNvd(store(), { location: nvdFeed(2023) });
+      expect((await update()).written).toBeGreaterThan(0);
+      expect((await update(true)).pairs).toBe(await countRows(store(), 'state'));
+    } finally {
+      await removeInjectedFailure(store());
+    }
+    expect(await stateIndexes(store())).toEqual(indexes);
   });
 
   /** Runs the import steps twice: updating after each one, then from scratch with one full update at the end. */
@@ -387,6 +420,42 @@ describe.each(backends)('%s updateStates', (backend) => {
 
   const listStatesOf = (vulnerabilityId: string) => findStates(store().db, { vulnerabilityId });
 });
+
+/** Every index of the state table as the catalog defines it, including the primary key's. */
+async function stateIndexes(store: TestStore): Promise<string[]> {
+  const query =
+    store.dialect === 'sqlite'
+      ? sql<{ definition: string }>`select name || ': ' || coalesce(sql, '') as definition from sqlite_master where type = 'index' and tbl_name = 'state' order by name`
+      : sql<{ definition: string }>`select indexdef as definition from pg_indexes where tablename = 'state' order by indexname`;
+  return (await query.execute(store.db)).rows.map((row) => row.definition);
+}
+
+/**
+ * Makes inserting a state fail once 100 are stored while the state table has no index but its
+ * primary key's: an update dropping them fails mid-way through its writes.
+ */
+async function failStateInsertsWithoutIndexes(store: TestStore): Promise<void> {
+  if (store.dialect === 'sqlite') {
+    await sql`create trigger injected_failure before insert on state
+      when exists (select 1 from state limit 1 offset 99)
+        and not exists (select 1 from sqlite_master where type = 'index' and tbl_name = 'state' and sql is not null)
+      begin select raise(abort, 'injected failure'); end`.execute(store.db);
+    return;
+  }
+  await sql`create function injected_failure() returns trigger language plpgsql as $$
+    begin
+      if exists (select 1 from state limit 1 offset 99) and not exists (select 1 from pg_indexes where tablename = 'state' and indexname <> 'state_pk') then
+        raise exception 'injected failure';
+      end if;
+      return new;
+    end $$`.execute(store.db);
+  await sql`create trigger injected_failure before insert on state for each row execute function injected_failure()`.execute(store.db);
+}
+
+async function removeInjectedFailure(store: TestStore): Promise<void> {
+  await sql`drop trigger injected_failure${sql.raw(store.dialect === 'sqlite' ? '' : ' on state')}`.execute(store.db);
+  if (store.dialect === 'postgres') await sql`drop function injected_failure()`.execute(store.db);
+}
 
 interface NvdItem {
   cve: { CVE_data_meta: { ID: string } };

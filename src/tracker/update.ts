@@ -68,6 +68,7 @@ import {
   listStateRowsByVulnerability,
   listVulnerableCriterionNames,
   refreshStatistics,
+  withIndexesDeferred,
   withWriteLock,
   writeStates,
 } from '../store/index.js';
@@ -560,25 +561,31 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
     const notes = { whole: dirty === undefined, recomputed: new Set<string>(), found: [] as QualityFinding[] };
     const storeOrigins = new Set(branches.flatMap(({ context }) => [...context.published.values()].flatMap((versions) => [...versions.keys()]))).size;
     const roundSize = originsPerRound(storeOrigins, await countVulnerabilities(db));
-    for (let start = 0; start < origins.length; start += roundSize) {
-      const roundOrigins = origins.slice(start, start + roundSize);
-      const cache = newRoundCache();
-      for (const { context, targets } of branches) {
-        const roundTargets = new Map<string, OriginScope>();
-        for (const origin of roundOrigins) {
-          const scope = targets.get(origin);
-          if (scope !== undefined) roundTargets.set(origin, scope);
+    const recomputeRounds = async () => {
+      for (let start = 0; start < origins.length; start += roundSize) {
+        const roundOrigins = origins.slice(start, start + roundSize);
+        const cache = newRoundCache();
+        for (const { context, targets } of branches) {
+          const roundTargets = new Map<string, OriginScope>();
+          for (const origin of roundOrigins) {
+            const scope = targets.get(origin);
+            if (scope !== undefined) roundTargets.set(origin, scope);
+          }
+          if (roundTargets.size === 0) continue;
+          const round = await recomputeRound(db, context, roundTargets, cache, dirty?.statesByPackage ?? new Map());
+          collectNotes(context, round, notes.found, notes.whole ? undefined : notes.recomputed);
+          const written = await writeStates(db, round.records, { cause, ...at }, round.stored);
+          totals.pairs += round.pairs;
+          totals.written += written.written;
+          totals.transitions += written.transitions;
+          totals.deleted += await deleteStates(db, round.obsolete, { cause, ...at }, round.stored);
         }
-        if (roundTargets.size === 0) continue;
-        const round = await recomputeRound(db, context, roundTargets, cache, dirty?.statesByPackage ?? new Map());
-        collectNotes(context, round, notes.found, notes.whole ? undefined : notes.recomputed);
-        const written = await writeStates(db, round.records, { cause, ...at }, round.stored);
-        totals.pairs += round.pairs;
-        totals.written += written.written;
-        totals.transitions += written.transitions;
-        totals.deleted += await deleteStates(db, round.obsolete, { cause, ...at }, round.stored);
       }
-    }
+    };
+    // Over no states (a first update, or --full over an emptied table) every state is an insert:
+    // the state table's indexes are built once after, not kept up to date insert by insert.
+    if (dirty === undefined && !(await hasAnyState(db))) await withIndexesDeferred(db, 'state', recomputeRounds);
+    else await recomputeRounds();
     if (dirty === undefined) {
       await clearAllDirty(db);
     } else {
