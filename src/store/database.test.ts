@@ -66,7 +66,7 @@ describe('SQLite connection settings', () => {
     await store.dispose();
   });
 
-  it('uses WAL, NORMAL sync, foreign keys, a busy timeout and a 32 MiB page cache', async () => {
+  it('uses WAL, NORMAL sync, foreign keys, a busy timeout, a 32 MiB page cache and temporary files in memory', async () => {
     const pragma = async (name: string) =>
       Object.values((await sql.raw(`pragma ${name}`).execute(store.db)).rows[0] as object)[0] as unknown;
     expect(await pragma('journal_mode')).toBe('wal');
@@ -74,6 +74,7 @@ describe('SQLite connection settings', () => {
     expect(await pragma('foreign_keys')).toBe(1);
     expect(await pragma('busy_timeout')).toBeGreaterThan(0);
     expect(await pragma('cache_size')).toBe(-32_768);
+    expect(await pragma('temp_store')).toBe(2);
   });
 });
 

@@ -65,6 +65,10 @@ function openSqlite(path: string, create: boolean): Store {
   // an update's writes land all over them and read each page back from the file (32 MiB cut the
   // full update's system time from 14-16 s to 6 s).
   database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+  // A statement's journal (the pages it changes that its transaction had changed before, kept to
+  // undo that statement alone) stays in memory rather than spilling to a temporary file: an
+  // update's bulk inserts wrote 1 GB into one at 50,000 CVEs, in 530,000 calls.
+  database.pragma('temp_store = MEMORY');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   registerSqliteConnection(db, database);
   return { db, dialect: 'sqlite', close: () => db.destroy() };
