@@ -4,7 +4,7 @@ import { SEVERITY_RANK } from '../../base/severity.js';
 import { backends, useTestStore } from '../../test-support/databases.js';
 import type { Schema } from '../schema.js';
 import { findListedStates, findStates } from './states.js';
-import { type NewTriageEvent, appendTriageEvents, countOpenStates, listTriageEvents, listUntriagedQueuePage } from './triage.js';
+import { type NewTriageEvent, appendTriageEvents, countOpenStates, countOpenStatesByUrgency, listTriageEvents, listUntriagedQueuePage } from './triage.js';
 
 const event = (pkg: string, status: NewTriageEvent['status'], createdAt: string, fields: Partial<NewTriageEvent> = {}): NewTriageEvent => ({
   package: pkg,
@@ -84,6 +84,11 @@ describe('sqlite triage queue page plan', () => {
   it("with an urgency filter, seeks each vulnerability's open states once, testing the place on them rather than seeking every repository", async () => {
     const details = await planOf((db) => countOpenStates(db, { openStates: ['vulnerable'], endedBranches: [], publishedBy: '2024-01-01' }, { severityRanks: SEVERITY_RANK }));
     expect(details, details.join('\n')).toContain('SEARCH s USING COVERING INDEX state_open_pairs (state=? AND vulnerability_id=?)');
+  });
+
+  it('counts the open states per urgency class in vulnerability order, testing the place on each state rather than seeking every repository', async () => {
+    const details = await planOf((db) => countOpenStatesByUrgency(db, { openStates: ['vulnerable', 'unknown'], endedBranches: [] }, { severityRanks: SEVERITY_RANK }));
+    expect(details, details.join('\n')).toContain('SEARCH s USING COVERING INDEX state_open_pairs (state=?)');
   });
 
   it("finds one package's states (what recording a triage event reads) by the primary key per repository, not by scanning every state", async () => {
