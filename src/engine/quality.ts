@@ -5,7 +5,7 @@ import { type SecfixId, classifySecfixId } from '../formats/secfix-id.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import { type PreparedCve, concernsOrigin, evaluateCve, prepareCve } from './configuration.js';
 import { isNotAffectedLine } from './fix-rules.js';
-import { type MappingIndex, type MappingRules, buildMappingIndex, packageUniverse } from './cpe-mapping.js';
+import { type MappingIndex, type MappingIndexOf, type MappingRules, buildMappingIndex, packageUniverse } from './cpe-mapping.js';
 import type { Evidence } from '../base/states.js';
 import { describeBounds } from './bounds-text.js';
 import { upstreamVersion } from './upstream-version.js';
@@ -188,10 +188,12 @@ export class BranchQualityCheck {
   /** `fixLineKey` → `rangesAboveFix`, for the lines whose fix is below NVD's ranges. */
   private readonly belowRange = new Map<string, string>();
 
+  /** `indexOf` gives the branch's mapping index, built by `rules` unless the caller holds it. */
   constructor(
     private readonly branch: string,
     private readonly repositories: readonly RepositoryQualityData[],
     rules: MappingRules,
+    indexOf: MappingIndexOf = (_branch, universe) => buildMappingIndex(universe, rules),
   ) {
     const checked: RepositoryQualityData[] = [];
     for (const repository of repositories) {
@@ -205,10 +207,7 @@ export class BranchQualityCheck {
     if (checked.length === 0) return;
     const origins = new Set(repositories.flatMap((repository) => repository.seen.map((row) => row.origin)));
     const binaries = repositories.flatMap((repository) => repository.binaries);
-    this.index = buildMappingIndex(
-      packageUniverse([...binaries.map((row) => ({ name: row.binary, origin: row.origin })), ...[...origins].map((origin) => ({ name: origin, origin }))]),
-      rules,
-    );
+    this.index = indexOf(branch, packageUniverse([...binaries.map((row) => ({ name: row.binary, origin: row.origin })), ...[...origins].map((origin) => ({ name: origin, origin }))]));
   }
 
   /**

@@ -1,5 +1,12 @@
 import type { Cpe } from '../formats/cpe.js';
-import { type MappingRules, type QualityFinding, type RepositoryQualityData, BranchQualityCheck, evidenceNoteFindings } from '../engine/index.js';
+import {
+  type MappingIndexOf,
+  type MappingRules,
+  type QualityFinding,
+  type RepositoryQualityData,
+  BranchQualityCheck,
+  evidenceNoteFindings,
+} from '../engine/index.js';
 import {
   type BranchSummary,
   type Schema,
@@ -87,7 +94,8 @@ const CONFIGURATIONS_PER_BATCH = 5_000;
  * The secfix findings (`BranchQualityCheck`) of the branches and packages `scope` names, with the
  * repositories skipped in those branches, in `sortFindings` order. Reads a fixed number of
  * queries per branch checked in part, one per kind of data for the branches checked whole, and
- * one per batch of the vulnerability ids the checked secfixes name.
+ * one per batch of the vulnerability ids the checked secfixes name. `indexOf` gives the branches'
+ * mapping indexes when the caller holds them.
  */
 export async function checkSecfixes(
   db: Kysely<Schema>,
@@ -95,6 +103,7 @@ export async function checkSecfixes(
   branches: readonly BranchSummary[],
   scope: CheckScope,
   rows: IndexRows,
+  indexOf?: MappingIndexOf,
 ): Promise<CheckReport> {
   const whole = branches.filter((branch) => scope.get(branch.name) === 'all');
   const partial = branches.filter((branch) => scope.get(branch.name) instanceof Set);
@@ -121,6 +130,7 @@ export async function checkSecfixes(
         binaries: binariesByRepository.get(repository.id) ?? [],
       })),
       rules,
+      indexOf,
     ),
   }));
   const ids = [...new Set(checks.flatMap(({ check }) => [...check.ids]))].sort();

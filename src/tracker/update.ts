@@ -592,12 +592,13 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
       await clearDirty(db, 'package', dirty.packages);
       await clearDirty(db, 'vulnerability', dirty.vulnerabilities);
     }
-    return { dirty, binaries: branches.flatMap(({ binaryRows }) => binaryRows), notes };
+    const indexes = new Map(branches.map(({ context }) => [context.branch.name, context.index]));
+    return { dirty, update: { binaries: branches.flatMap(({ binaryRows }) => binaryRows), written: notes, indexes } };
   }, {
     changedData: () => totals.written + totals.deleted > 0,
     // After the states, so pages read what depends only on the data from one stored row; in the
     // same transaction, so the marks the quality summary is rechecked from are cleared with it.
-    finally: (db, { dirty, binaries, notes }) => writeStaleSummaries(db, options.rules, dirty, binaries, notes).then(() => undefined),
+    finally: (db, { dirty, update }) => writeStaleSummaries(db, options.rules, dirty, update).then(() => undefined),
   });
   const changed = totals.written + totals.deleted;
   if (changed > 0 && changed >= STATISTICS_REFRESH_SHARE * (await countAllStates(store.db))) await refreshStatistics(store);
