@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import {
+  type JudgedFixes,
   type MappingIndex,
   type MappingIndexOf,
   type MappingRules,
@@ -187,6 +188,8 @@ export interface UpdateOutputs {
   readonly written: WrittenNotes;
   /** Each branch's mapping index by branch name, built by the rules the summaries are built by. */
   readonly indexes: ReadonlyMap<string, MappingIndex>;
+  /** On a full update, every branch's fix lines judged against NVD by branch name (`fixesBelowRange`). */
+  readonly judged?: ReadonlyMap<string, JudgedFixes>;
 }
 
 /**
@@ -250,7 +253,7 @@ async function qualitySummary(
       if (branch !== undefined) recheck(branch, line.package);
     }
   }
-  const checked = await checkSecfixes(db, rules, branches, scope, index, indexOf);
+  const checked = await checkSecfixes(db, rules, branches, scope, index, { indexOf, judged: update?.judged });
   // Every branch is in the scope; a finding is rechecked when its branch or its package is.
   const rechecked = (finding: { readonly branch: string; readonly package: string }) => {
     const packages = scope.get(finding.branch);
