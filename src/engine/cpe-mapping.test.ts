@@ -9,6 +9,8 @@ import {
   packageUniverse,
   productKey,
   productKeysReaching,
+  productRulesOnly,
+  sameUniverse,
 } from './cpe-mapping.js';
 import type { CriterionName, MappingRules } from './cpe-mapping.js';
 import { SAMPLE_RULES } from './test-support/alpine-rules.js';
@@ -179,5 +181,26 @@ describe('productKeysReaching', () => {
     expect(python).toBeDefined();
     expect(keysReaching(python!, v316)).toContain(python!.slice('py3-'.length));
     expect(keysReaching('tiff', v316)).toContain('libtiff');
+  });
+});
+
+describe('sameUniverse', () => {
+  it('holds for the same origins and binaries in any order, not when an origin or a binary differs', () => {
+    const rows = [{ name: 'curl', origin: 'curl' }, { name: 'libcurl', origin: 'curl' }, { name: 'zlib', origin: 'zlib' }];
+    expect(sameUniverse(packageUniverse(rows), packageUniverse([...rows].reverse()))).toBe(true);
+    expect(sameUniverse(packageUniverse(rows), packageUniverse([...rows, { name: 'expat', origin: 'expat' }]))).toBe(false);
+    expect(sameUniverse(packageUniverse(rows), packageUniverse([...rows.slice(0, 2), { name: 'zlib', origin: 'zlib-ng' }]))).toBe(false);
+    expect(sameUniverse(packageUniverse(rows), packageUniverse([...rows.slice(0, 2), { name: 'zlib', origin: 'curl' }]))).toBe(false);
+  });
+});
+
+describe('productRulesOnly', () => {
+  it('maps as an index built by the rules without deny list and vendors', () => {
+    const built = buildMappingIndex(v316, { products: SAMPLE_RULES.products, deny: [], vendors: {} });
+    const derived = productRulesOnly(index316);
+    // Denied (alpine-base), another vendor's curl, a configured product (http_server) and a plain name.
+    const names = [criterion(undefined, 'alpine-base'), criterion('acme', 'curl'), criterion('apache', 'http_server'), criterion('haxx', 'curl'), criterion('isc', 'bind')];
+    expect(names.map((name) => mapCriterionToPackages(name, derived))).toEqual(names.map((name) => mapCriterionToPackages(name, built)));
+    expect(mapCriterionToPackages(criterion('acme', 'curl'), derived)).not.toEqual(mapCriterionToPackages(criterion('acme', 'curl'), index316));
   });
 });

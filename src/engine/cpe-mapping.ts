@@ -165,6 +165,29 @@ export function buildMappingIndex(universe: PackageUniverse, rules: MappingRules
   };
 }
 
+/**
+ * Builds or finds a branch's mapping index for a universe by `rules`: consumers of one update
+ * (its rounds, the quality check, mapping coverage) each describe the universe they map against,
+ * and get the index already built for that branch when the universe is the same.
+ */
+export type MappingIndexOf = (branch: string, universe: PackageUniverse) => MappingIndex;
+
+/** Whether two universes hold the same origins and binaries, each binary from the same origin. */
+export function sameUniverse(a: PackageUniverse, b: PackageUniverse): boolean {
+  if (a.origins.size !== b.origins.size || a.originOfBinary.size !== b.originOfBinary.size) return false;
+  for (const origin of a.origins) if (!b.origins.has(origin)) return false;
+  for (const [binary, origin] of a.originOfBinary) if (b.originOfBinary.get(binary) !== origin) return false;
+  return true;
+}
+
+/**
+ * The index `buildMappingIndex` gives for the same universe by the rules' products alone (no deny
+ * list, no vendors), without building it again: only those two tables differ.
+ */
+export function productRulesOnly(index: MappingIndex): MappingIndex {
+  return { ...index, deniedVendors: new Map(), vendorsOfOrigin: new Map(), foreignPlatforms: [], answers: new Map() };
+}
+
 function exactText(value: CpeValue): string | undefined {
   if (value.kind !== 'literal' || value.leadingWildcard !== '' || value.trailingWildcard !== '') return undefined;
   return value.text.toLowerCase();

@@ -1,4 +1,4 @@
-import { type MappingRules, type PackageUniverse, buildMappingIndex, hasLanguagePrefix, mapCriterionToPackages } from './cpe-mapping.js';
+import { type MappingIndexOf, type MappingRules, type PackageUniverse, buildMappingIndex, hasLanguagePrefix, mapCriterionToPackages, productRulesOnly } from './cpe-mapping.js';
 
 /**
  * Mapping coverage behind `secfix check --mapping`: the CPE products of the NVD data that reach
@@ -95,9 +95,14 @@ class ResemblingNames {
  * The products that map to no package of a branch by `rules` but resemble one of its names, with
  * those branches, most vulnerabilities first. A product that the default rules would map but the
  * configuration keeps away (deny list, another vendor's product) is left out: that is a decision,
- * not a gap.
+ * not a gap. `indexOf` gives a branch's mapping index, built by `rules` unless the caller holds it.
  */
-export function findUnmappedProducts(products: readonly ProductCount[], branches: readonly BranchUniverse[], rules: MappingRules): UnmappedProduct[] {
+export function findUnmappedProducts(
+  products: readonly ProductCount[],
+  branches: readonly BranchUniverse[],
+  rules: MappingRules,
+  indexOf: MappingIndexOf = (_branch, universe) => buildMappingIndex(universe, rules),
+): UnmappedProduct[] {
   const candidates = products
     .filter((entry) => !/[*?]/.test(entry.product) && entry.product !== '-')
     .map((entry) => {
@@ -125,8 +130,8 @@ export function findUnmappedProducts(products: readonly ProductCount[], branches
   for (const { branch, universe } of branches) {
     const resembling = candidates.filter((candidate) => names.heldIn(candidate.keys, branch));
     if (resembling.length === 0) continue;
-    const index = buildMappingIndex(universe, rules);
-    const unchecked = buildMappingIndex(universe, { products: rules.products, deny: [], vendors: {} });
+    const index = indexOf(branch, universe);
+    const unchecked = productRulesOnly(index);
     for (const candidate of resembling) {
       if (mapCriterionToPackages(candidate.name, index).length > 0 || mapCriterionToPackages(candidate.name, unchecked).length > 0) continue;
       candidate.unmappedIn.add(branch);

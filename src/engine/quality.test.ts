@@ -3,7 +3,7 @@ import { parseSecdb } from '../formats/secdb.js';
 import { buildMappingIndex, packageUniverse } from './cpe-mapping.js';
 import { prepareCve } from './configuration.js';
 import type { PreparedCve } from './configuration.js';
-import { BranchQualityCheck, checkSecfixQuality, evidenceNoteFindings, rangesAboveFix } from './quality.js';
+import { BranchQualityCheck, checkSecfixQuality, evidenceNoteFindings, fixesBelowRange, rangesAboveFix } from './quality.js';
 import type { QualityFinding } from './quality.js';
 import { SAMPLE_RULES } from './test-support/alpine-rules.js';
 import { loadApkIndex, loadNvd, loadSecdb } from './test-support/alpine-sample.js';
@@ -152,6 +152,36 @@ describe('BranchQualityCheck', () => {
       'fix-below-affected-range samba CVE-2022-38023',
       'fix-below-affected-range pcre CVE-2017-16231',
     ]);
+  });
+});
+
+describe('fixesBelowRange', () => {
+  const line = (pkg: string, version: string, vulnerabilityId: string) => ({ package: pkg, version, vulnerabilityId, note: null });
+  const seen = [{ origin: 'samba', version: '4.15.13-r0' }, { origin: 'pcre', version: '7.8-r0' }];
+  const secfixes = [line('samba', '4.15.13-r0', 'CVE-2022-37967'), line('samba', '0', 'CVE-2022-38023'), line('pcre', '7.8-r0', 'CVE-2017-16231'), line('pcre', '7.8-r0', 'CVE-2022-37967')];
+  const binaries = [{ binary: 'samba', origin: 'samba' }, { binary: 'pcre', origin: 'pcre' }];
+  const universe = packageUniverse([...binaries.map(({ binary, origin }) => ({ name: binary, origin })), ...seen.map(({ origin }) => ({ name: origin, origin }))]);
+  const index = buildMappingIndex(universe, SAMPLE_RULES);
+  // What a round holds: lines by package, and the CVEs prepared against the branch's index.
+  const byPackage = new Map(['samba', 'pcre'].map((pkg) => [pkg, secfixes.filter((entry) => entry.package === pkg).map((entry) => ({ repo: 'main', version: entry.version, id: entry.vulnerabilityId, text: entry.vulnerabilityId }))]));
+  const prepared = new Map([...new Set(secfixes.map((entry) => entry.vulnerabilityId))].map((id) => [id, prepareCve(nvd.get(id)!.configurations, index)]));
+
+  it('finds of fix lines what the check finds from NVD data, skipping not-affected lines and CVEs of other packages', () => {
+    const below = fixesBelowRange(byPackage, prepared);
+    expect(below.map(({ package: pkg, id }) => `${pkg} ${id}`)).toEqual(['samba CVE-2022-37967', 'pcre CVE-2017-16231']);
+    const fromNvd = new BranchQualityCheck('3.16', [{ name: 'main', seen, secfixes, binaries }], SAMPLE_RULES);
+    fromNvd.addNvd(new Map([...fromNvd.ids].map((id) => [id, nvd.get(id)!.configurations])));
+    const judged = new BranchQualityCheck('3.16', [{ name: 'main', seen, secfixes, binaries }], SAMPLE_RULES, { judged: { universe, below } });
+    expect(judged.ids.size).toBe(0);
+    expect(judged.result()).toEqual(fromNvd.result());
+    expect(judged.result().findings.filter((finding) => finding.kind === 'fix-below-affected-range')).toHaveLength(2);
+  });
+
+  it('is not taken over another universe: the check then wants NVD data', () => {
+    const other = packageUniverse([...universe.originOfBinary].map(([name, origin]) => ({ name, origin })).filter(({ origin }) => origin !== 'pcre'));
+    const check = new BranchQualityCheck('3.16', [{ name: 'main', seen, secfixes, binaries }], SAMPLE_RULES, { judged: { universe: other, below: fixesBelowRange(byPackage, prepared) } });
+    expect([...check.ids].sort()).toEqual(['CVE-2017-16231', 'CVE-2022-37967', 'CVE-2022-38023']);
+    expect(check.result().findings.filter((finding) => finding.kind === 'fix-below-affected-range')).toEqual([]);
   });
 });
 

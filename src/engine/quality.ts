@@ -4,8 +4,9 @@ import type { SecdbDocument, SecdbPackage } from '../formats/secdb.js';
 import { type SecfixId, classifySecfixId } from '../formats/secfix-id.js';
 import { compareVersions, isValidVersion } from '../version/index.js';
 import { type PreparedCve, concernsOrigin, evaluateCve, prepareCve } from './configuration.js';
+import type { SecfixLine } from './decide.js';
 import { isNotAffectedLine } from './fix-rules.js';
-import { type MappingIndex, type MappingRules, buildMappingIndex, packageUniverse } from './cpe-mapping.js';
+import { type MappingIndex, type MappingIndexOf, type MappingRules, type PackageUniverse, buildMappingIndex, packageUniverse, sameUniverse } from './cpe-mapping.js';
 import type { Evidence } from '../base/states.js';
 import { describeBounds } from './bounds-text.js';
 import { upstreamVersion } from './upstream-version.js';
@@ -133,6 +134,43 @@ export function checkSecfixQuality(input: QualityInput): QualityFinding[] {
   return findings;
 }
 
+/** A fix line older than every NVD range of its id for its package, with those ranges (`rangesAboveFix`). */
+export interface FixBelowRange {
+  readonly repo: string;
+  readonly package: string;
+  readonly version: string;
+  readonly id: string;
+  readonly ranges: string;
+}
+
+/**
+ * The fix lines of `secfixes` (package → lines) below NVD's ranges, judged from `prepared`, the
+ * CVEs prepared against the branch's mapping index, which holds every CVE that concerns a line's
+ * package (a CVE that does not has no range for it): what `BranchQualityCheck` finds of these
+ * lines from NVD data over the same index.
+ */
+export function fixesBelowRange(secfixes: ReadonlyMap<string, readonly SecfixLine[]>, prepared: ReadonlyMap<string, PreparedCve>): FixBelowRange[] {
+  const below: FixBelowRange[] = [];
+  for (const [pkg, lines] of secfixes) {
+    for (const { repo, version, id } of lines) {
+      const cve = prepared.get(id);
+      if (cve === undefined || isNotAffectedLine({ version })) continue;
+      const ranges = rangesAboveFix(cve, pkg, version);
+      if (ranges !== undefined) below.push({ repo, package: pkg, version, id, ranges });
+    }
+  }
+  return below;
+}
+
+/**
+ * Every fix line of a branch already judged against NVD (`fixesBelowRange`, as a full update's
+ * rounds do), over `universe`, the packages of the mapping index the CVEs were prepared against.
+ */
+export interface JudgedFixes {
+  readonly universe: PackageUniverse;
+  readonly below: readonly FixBelowRange[];
+}
+
 /** What is stored of one repository of a branch, for `BranchQualityCheck`. */
 export interface RepositoryQualityData {
   readonly name: string;
@@ -174,7 +212,9 @@ function firstAtLeast(lines: readonly { readonly vulnerabilityId: string }[], id
  * batch of ids at a time (`addNvd`), in any order, so that no caller need hold every
  * configuration the secfixes name at once; `result` once every id of `ids` was given (an id
  * never given has no NVD data). Between the two it holds only the branch's mapping index and
- * which fix lines name each id: every branch is checked alongside the others.
+ * which fix lines name each id: every branch is checked alongside the others. Given `judged` over
+ * the universe the check maps against, it takes those judgements and wants no NVD data (`ids`
+ * stays empty).
  */
 export class BranchQualityCheck {
   /** The vulnerability ids the fix lines to check name. */
@@ -188,10 +228,12 @@ export class BranchQualityCheck {
   /** `fixLineKey` → `rangesAboveFix`, for the lines whose fix is below NVD's ranges. */
   private readonly belowRange = new Map<string, string>();
 
+  /** `indexOf` gives the branch's mapping index, built by `rules` unless the caller holds it. */
   constructor(
     private readonly branch: string,
     private readonly repositories: readonly RepositoryQualityData[],
     rules: MappingRules,
+    { indexOf = (_branch, universe) => buildMappingIndex(universe, rules), judged }: { readonly indexOf?: MappingIndexOf; readonly judged?: JudgedFixes } = {},
   ) {
     const checked: RepositoryQualityData[] = [];
     for (const repository of repositories) {
@@ -200,15 +242,21 @@ export class BranchQualityCheck {
       else if (repository.secfixes.length > 0) checked.push(repository);
     }
     this.checked = checked;
-    for (const repository of checked) for (const line of repository.secfixes) this.ids.add(line.vulnerabilityId);
-    this.linesById = checked.map((repository) => [...repository.secfixes].sort((a, b) => compareIds(a.vulnerabilityId, b.vulnerabilityId)));
-    if (checked.length === 0) return;
+    if (checked.length === 0) {
+      this.linesById = [];
+      return;
+    }
     const origins = new Set(repositories.flatMap((repository) => repository.seen.map((row) => row.origin)));
     const binaries = repositories.flatMap((repository) => repository.binaries);
-    this.index = buildMappingIndex(
-      packageUniverse([...binaries.map((row) => ({ name: row.binary, origin: row.origin })), ...[...origins].map((origin) => ({ name: origin, origin }))]),
-      rules,
-    );
+    const universe = packageUniverse([...binaries.map((row) => ({ name: row.binary, origin: row.origin })), ...[...origins].map((origin) => ({ name: origin, origin }))]);
+    if (judged !== undefined && sameUniverse(judged.universe, universe)) {
+      for (const line of judged.below) this.belowRange.set(fixLineKey(line.repo, line.package, line.version, line.id), line.ranges);
+      this.linesById = [];
+      return;
+    }
+    for (const repository of checked) for (const line of repository.secfixes) this.ids.add(line.vulnerabilityId);
+    this.linesById = checked.map((repository) => [...repository.secfixes].sort((a, b) => compareIds(a.vulnerabilityId, b.vulnerabilityId)));
+    this.index = indexOf(branch, universe);
   }
 
   /**

@@ -1,5 +1,13 @@
 import type { Cpe } from '../formats/cpe.js';
-import { type MappingRules, type QualityFinding, type RepositoryQualityData, BranchQualityCheck, evidenceNoteFindings } from '../engine/index.js';
+import {
+  type JudgedFixes,
+  type MappingIndexOf,
+  type MappingRules,
+  type QualityFinding,
+  type RepositoryQualityData,
+  BranchQualityCheck,
+  evidenceNoteFindings,
+} from '../engine/index.js';
 import {
   type BranchSummary,
   type Schema,
@@ -87,7 +95,9 @@ const CONFIGURATIONS_PER_BATCH = 5_000;
  * The secfix findings (`BranchQualityCheck`) of the branches and packages `scope` names, with the
  * repositories skipped in those branches, in `sortFindings` order. Reads a fixed number of
  * queries per branch checked in part, one per kind of data for the branches checked whole, and
- * one per batch of the vulnerability ids the checked secfixes name.
+ * one per batch of the vulnerability ids the checked secfixes name, except those of branches whose
+ * fix lines the caller judged already (`judged`, by branch name). `indexOf` gives the branches'
+ * mapping indexes when the caller holds them.
  */
 export async function checkSecfixes(
   db: Kysely<Schema>,
@@ -95,6 +105,7 @@ export async function checkSecfixes(
   branches: readonly BranchSummary[],
   scope: CheckScope,
   rows: IndexRows,
+  shared: { readonly indexOf?: MappingIndexOf; readonly judged?: ReadonlyMap<string, JudgedFixes> } = {},
 ): Promise<CheckReport> {
   const whole = branches.filter((branch) => scope.get(branch.name) === 'all');
   const partial = branches.filter((branch) => scope.get(branch.name) instanceof Set);
@@ -121,6 +132,8 @@ export async function checkSecfixes(
         binaries: binariesByRepository.get(repository.id) ?? [],
       })),
       rules,
+      // Judgements cover every fix line of a branch: they stand for a check of it whole only.
+      { indexOf: shared.indexOf, judged: scope.get(branch.name) === 'all' ? shared.judged?.get(branch.name) : undefined },
     ),
   }));
   const ids = [...new Set(checks.flatMap(({ check }) => [...check.ids]))].sort();

@@ -1,4 +1,4 @@
-import { type BranchUniverse, type MappingRules, type ProductCount, type UnmappedProduct, findUnmappedProducts, packageUniverse } from '../engine/index.js';
+import { type BranchUniverse, type MappingIndexOf, type MappingRules, type ProductCount, type UnmappedProduct, findUnmappedProducts, packageUniverse } from '../engine/index.js';
 import { type BranchSummary, type Store, countVulnerabilitiesByProduct, listBranches, listPublishedBinaries } from '../store/index.js';
 
 /** The binary packages every branch publishes now, with their origins (`listPublishedBinaries`). */
@@ -24,9 +24,15 @@ function branchUniverses(branches: readonly BranchSummary[], binaries: Published
   });
 }
 
-/** `findUnmappedProducts` of `products` over the branches' published packages. */
-export function unmappedProducts(products: readonly ProductCount[], branches: readonly BranchSummary[], binaries: PublishedBinaries, rules: MappingRules): UnmappedProduct[] {
-  return findUnmappedProducts(products, branchUniverses(branches, binaries), rules);
+/** `findUnmappedProducts` of `products` over the branches' published packages; `indexOf` gives their mapping indexes when the caller holds them. */
+export function unmappedProducts(
+  products: readonly ProductCount[],
+  branches: readonly BranchSummary[],
+  binaries: PublishedBinaries,
+  rules: MappingRules,
+  indexOf?: MappingIndexOf,
+): UnmappedProduct[] {
+  return findUnmappedProducts(products, branchUniverses(branches, binaries), rules, indexOf);
 }
 
 /**

@@ -1,6 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { type MappingRules, type ProductCount, type QualityFinding, type UnmappedProduct, NOTE_KINDS, compareUnmappedProducts } from '../engine/index.js';
+import {
+  type JudgedFixes,
+  type MappingIndex,
+  type MappingIndexOf,
+  type MappingRules,
+  type ProductCount,
+  type QualityFinding,
+  type UnmappedProduct,
+  NOTE_KINDS,
+  buildMappingIndex,
+  compareUnmappedProducts,
+  sameUniverse,
+} from '../engine/index.js';
 import {
   STATE_NAMES,
   type BranchSummary,
@@ -169,6 +181,34 @@ function sortNotes(notes: readonly QualityFinding[]): QualityFinding[] {
   return notes.map((note) => [key(note), note] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, note]) => note);
 }
 
+/** What an update hands on to the summaries it leaves stale, so they do not read or build it again. */
+export interface UpdateOutputs {
+  /** Every branch's published binaries as the update read them (`listPublishedBinaries`). */
+  readonly binaries: PublishedBinaries;
+  readonly written: WrittenNotes;
+  /** Each branch's mapping index by branch name, built by the rules the summaries are built by. */
+  readonly indexes: ReadonlyMap<string, MappingIndex>;
+  /** On a full update, every branch's fix lines judged against NVD by branch name (`fixesBelowRange`). */
+  readonly judged?: ReadonlyMap<string, JudgedFixes>;
+}
+
+/**
+ * A branch's mapping index for a universe (`MappingIndexOf`): the one `indexes` or an earlier call
+ * holds for the branch when the universe is the same, else built and kept for the next caller
+ * (the quality check and mapping coverage describe the same universe unless an origin was seen
+ * in an index but is published no more).
+ */
+function sharedIndexes(rules: MappingRules, indexes: ReadonlyMap<string, MappingIndex> | undefined): MappingIndexOf {
+  const held = new Map(indexes);
+  return (branch, universe) => {
+    const index = held.get(branch);
+    if (index !== undefined && sameUniverse(index, universe)) return index;
+    const built = buildMappingIndex(universe, rules);
+    held.set(branch, built);
+    return built;
+  };
+}
+
 /** A quality summary built at some data version, with what it was built from. */
 interface StoredQuality {
   readonly summary: QualitySummary;
@@ -187,11 +227,11 @@ async function qualitySummary(
   db: Kysely<Schema>,
   rules: MappingRules,
   previous: { readonly stored: StoredQuality; readonly changes: QualityChanges } | undefined,
-  binaries?: PublishedBinaries,
-  written?: WrittenNotes,
+  update?: UpdateOutputs,
 ): Promise<StoredQuality> {
   const branches = await listBranches(db);
-  const [index, products] = await Promise.all([loadIndexRows(db, branches, binaries), countVulnerabilitiesByProduct(db)]);
+  const [index, products] = await Promise.all([loadIndexRows(db, branches, update?.binaries), countVulnerabilitiesByProduct(db)]);
+  const indexOf = sharedIndexes(rules, update?.indexes);
   const basis = qualityBasis(rules, branches, index);
   const kept = previous !== undefined && previous.stored.basis.rules === basis.rules ? previous : undefined;
   const unchanged = (branch: string) => kept !== undefined && kept.stored.basis.branches[branch] === basis.branches[branch];
@@ -213,7 +253,7 @@ async function qualitySummary(
       if (branch !== undefined) recheck(branch, line.package);
     }
   }
-  const checked = await checkSecfixes(db, rules, branches, scope, index);
+  const checked = await checkSecfixes(db, rules, branches, scope, index, { indexOf, judged: update?.judged });
   // Every branch is in the scope; a finding is rechecked when its branch or its package is.
   const rechecked = (finding: { readonly branch: string; readonly package: string }) => {
     const packages = scope.get(finding.branch);
@@ -226,10 +266,10 @@ async function qualitySummary(
 
   const everyBranchUnchanged = branches.every((branch) => unchanged(branch.name)) && Object.keys(kept?.stored.basis.branches ?? {}).length === branches.length;
   const unmapped = kept !== undefined && everyBranchUnchanged
-    ? await recheckedUnmapped(db, kept.stored.summary.unmapped, kept.changes.vulnerabilities, products, branches, index.binaries, rules)
-    : unmappedProducts(products, branches, index.binaries, rules).map(shownUnmapped);
+    ? await recheckedUnmapped(db, kept.stored.summary.unmapped, kept.changes.vulnerabilities, products, branches, index.binaries, rules, indexOf)
+    : unmappedProducts(products, branches, index.binaries, rules, indexOf).map(shownUnmapped);
 
-  return { summary: { findings: [...findings, ...(await notes(db, previous?.stored.summary, written))], skipped: checked.skipped, unmapped }, basis };
+  return { summary: { findings: [...findings, ...(await notes(db, previous?.stored.summary, update?.written))], skipped: checked.skipped, unmapped }, basis };
 }
 
 /**
@@ -259,6 +299,7 @@ async function recheckedUnmapped(
   branches: readonly BranchSummary[],
   binaries: PublishedBinaries,
   rules: MappingRules,
+  indexOf: MappingIndexOf,
 ): Promise<ShownUnmappedProduct[]> {
   const named = new Set((await findCriteriaByVulnerabilities(db, vulnerabilities)).map(productName));
   const counts = new Map(products.map((product) => [productName(product), product.vulnerabilities]));
@@ -267,7 +308,7 @@ async function recheckedUnmapped(
     const count = counts.get(name);
     return named.has(name) || count === undefined ? [] : [{ ...product, vulnerabilities: count }];
   });
-  const fresh = named.size === 0 ? [] : unmappedProducts(products.filter((product) => named.has(productName(product))), branches, binaries, rules).map(shownUnmapped);
+  const fresh = named.size === 0 ? [] : unmappedProducts(products.filter((product) => named.has(productName(product))), branches, binaries, rules, indexOf).map(shownUnmapped);
   return [...kept, ...fresh].sort(compareUnmappedProducts);
 }
 
@@ -310,8 +351,7 @@ export async function writeStaleSummaries(
   db: Kysely<Schema>,
   rules: MappingRules,
   changes: QualityChanges | undefined,
-  binaries?: PublishedBinaries,
-  written?: WrittenNotes,
+  update?: UpdateOutputs,
 ): Promise<string[]> {
   const { version } = await getDataVersion(db);
   const built: string[] = [];
@@ -327,7 +367,7 @@ export async function writeStaleSummaries(
   if (await stale(QUALITY_SUMMARY)) {
     const [summary, basis] = changes === undefined ? [] : await Promise.all([readAnyPageSummary(db, QUALITY_SUMMARY), readAnyPageSummary(db, QUALITY_BASIS)]);
     const stored = summary === undefined || basis === undefined ? undefined : { summary: summary as QualitySummary, basis: basis as QualityBasis };
-    const quality = await qualitySummary(db, rules, stored === undefined || changes === undefined ? undefined : { stored, changes }, binaries, written);
+    const quality = await qualitySummary(db, rules, stored === undefined || changes === undefined ? undefined : { stored, changes }, update);
     await writePageSummary(db, QUALITY_SUMMARY, version, quality.summary);
     await writePageSummary(db, QUALITY_BASIS, version, quality.basis);
     built.push(QUALITY_SUMMARY);

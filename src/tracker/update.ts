@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import {
   type BranchSecfixLine,
+  type FixBelowRange,
   type MappingIndex,
   type MappingRules,
   type OriginScope,
@@ -18,6 +19,7 @@ import {
   decideBranch,
   evidenceNoteFindings,
   fallbackMayMove,
+  fixesBelowRange,
   hasLanguagePrefix,
   inScope,
   isFallbackMatch,
@@ -408,12 +410,16 @@ interface RoundResult {
   /** The stored rows of every pair in `records` and `obsolete` that has one, as read for the round. */
   readonly stored: StateRow[];
   readonly pairs: number;
+  /** With `judgeFixes`, the round's fix lines below NVD's ranges (`fixesBelowRange`). */
+  readonly below: readonly FixBelowRange[];
 }
 
 /**
  * Loads one round of a branch (the given origins), lets the engine decide it, and returns the
  * states to write and to delete. An origin recomputed for a few (dirty) vulnerabilities needs
- * only their states: `dirtyStates`.
+ * only their states: `dirtyStates`. With `judgeFixes`, also judges the round's fix lines against
+ * the CVEs prepared for it, for the quality check (every CVE that concerns an origin is among its
+ * candidates).
  */
 async function recomputeRound(
   db: Kysely<Schema>,
@@ -421,6 +427,7 @@ async function recomputeRound(
   targets: ReadonlyMap<string, OriginScope>,
   cache: RoundCache,
   dirtyStates: DirtyInputs['statesByPackage'],
+  judgeFixes: boolean,
 ): Promise<RoundResult> {
   const origins = [...targets.keys()];
   const { branch, repositoryName } = context;
@@ -489,7 +496,7 @@ async function recomputeRound(
     cve5,
     stored: states,
   });
-  return { ...decision, stored };
+  return { ...decision, stored, below: judgeFixes ? fixesBelowRange(secfixes, prepared) : [] };
 }
 
 /** A loaded branch and what to recompute in it. */
@@ -559,6 +566,8 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
     const origins = [...new Set(branches.flatMap(({ targets }) => [...targets.keys()]))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const at = options.at === undefined ? {} : { at: options.at };
     const notes = { whole: dirty === undefined, recomputed: new Set<string>(), found: [] as QualityFinding[] };
+    // A full update judges every fix line in its rounds, so the quality check need not read NVD again.
+    const judged = new Map(dirty === undefined ? branches.map(({ context }) => [context.branch.name, { universe: context.index, below: [] as FixBelowRange[] }]) : []);
     const storeOrigins = new Set(branches.flatMap(({ context }) => [...context.published.values()].flatMap((versions) => [...versions.keys()]))).size;
     const roundSize = originsPerRound(storeOrigins, await countVulnerabilities(db));
     const recomputeRounds = async () => {
@@ -572,7 +581,8 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
             if (scope !== undefined) roundTargets.set(origin, scope);
           }
           if (roundTargets.size === 0) continue;
-          const round = await recomputeRound(db, context, roundTargets, cache, dirty?.statesByPackage ?? new Map());
+          const round = await recomputeRound(db, context, roundTargets, cache, dirty?.statesByPackage ?? new Map(), dirty === undefined);
+          judged.get(context.branch.name)?.below.push(...round.below);
           collectNotes(context, round, notes.found, notes.whole ? undefined : notes.recomputed);
           const written = await writeStates(db, round.records, { cause, ...at }, round.stored);
           totals.pairs += round.pairs;
@@ -592,12 +602,13 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
       await clearDirty(db, 'package', dirty.packages);
       await clearDirty(db, 'vulnerability', dirty.vulnerabilities);
     }
-    return { dirty, binaries: branches.flatMap(({ binaryRows }) => binaryRows), notes };
+    const indexes = new Map(branches.map(({ context }) => [context.branch.name, context.index]));
+    return { dirty, update: { binaries: branches.flatMap(({ binaryRows }) => binaryRows), written: notes, indexes, ...(dirty === undefined ? { judged } : {}) } };
   }, {
     changedData: () => totals.written + totals.deleted > 0,
     // After the states, so pages read what depends only on the data from one stored row; in the
     // same transaction, so the marks the quality summary is rechecked from are cleared with it.
-    finally: (db, { dirty, binaries, notes }) => writeStaleSummaries(db, options.rules, dirty, binaries, notes).then(() => undefined),
+    finally: (db, { dirty, update }) => writeStaleSummaries(db, options.rules, dirty, update).then(() => undefined),
   });
   const changed = totals.written + totals.deleted;
   if (changed > 0 && changed >= STATISTICS_REFRESH_SHARE * (await countAllStates(store.db))) await refreshStatistics(store);
