@@ -339,7 +339,7 @@ const hasUrgencyFilter = (filter: OpenStateFilter) => filter.kevOnly === true ||
  * that one probe per repository (age, full size: 821 to 265 ms); `+` keeps it to a test. A query
  * that reads each state's vulnerability (`byVulnerability`) wants the states in vulnerability
  * order too, so that one state after another finds the same record: sought per repository, each
- * repository looks every record up again (the counts per urgency class, full size: 3.0 to 1.1 s
+ * repository looks every record up again (the counts per urgency class, full size: 1.9-2.3 to 0.96 s
  * CPU). On PostgreSQL the same `+` hides the place from the planner, which then reads every open
  * state of the branch before the vulnerabilities (a branch and a severity, full size: 557 to 76 ms without).
  */
