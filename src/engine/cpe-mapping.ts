@@ -182,7 +182,8 @@ export function sameUniverse(a: PackageUniverse, b: PackageUniverse): boolean {
 
 /**
  * The index `buildMappingIndex` gives for the same universe by the rules' products alone (no deny
- * list, no vendors), without building it again: only those two tables differ.
+ * list, no vendors, no foreign platforms), without building it again: only those three tables
+ * differ, and the answers cached start empty.
  */
 export function productRulesOnly(index: MappingIndex): MappingIndex {
   return { ...index, deniedVendors: new Map(), vendorsOfOrigin: new Map(), foreignPlatforms: [], answers: new Map() };
