@@ -1,8 +1,13 @@
-// Bundles the CLI (src/cli/main.ts) into dist/bundle/ for bin/secfix.js: one file per lazily
-// loaded command instead of hundreds of modules (Kysely alone is ~280), so each call starts faster.
+// Bundles the CLI (src/cli/main.ts) into one CommonJS file in dist/bundle/, instead of hundreds of
+// modules (Kysely alone is ~280), and what bin/secfix.js runs (src/cli/start.ts) into another,
+// dist/bundle/start.cjs, which compiles the first with V8's code cache kept between calls
+// (src/base/code-cache.ts): only a script, not an ES module, can be given one on Node 20. A
+// command's modules still run only when it runs (esbuild keeps each dynamically imported module's
+// code in a function called at its import).
 // Skipped when no input changed since the last bundle (its metafile lists the inputs).
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { basename } from 'node:path';
 import { build } from 'esbuild';
 
 // Packages left to Node's resolution at run time (native, optional or large and rarely used).
@@ -11,36 +16,30 @@ const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `no
 const isExternal = (path) => builtins.has(path) || external.some((name) => path === name || path.startsWith(`${name}/`));
 
 /**
- * Node's built-in and external modules statically imported are loaded with require(), not import
- * (a dynamic import stays one: it runs only when reached, and needs the named exports). An imported built-in
- * is an ES module facade that reads every export when created, and node:fs's `promises` getter
- * then loads fs/promises, readline and streams: ~9% of a bare `node -e 0` on each start. An
- * imported CommonJS package is first scanned for its export names (WebAssembly lexer start-up).
- * Through require() a command touches only what it uses, when it uses it.
- *
- * Commander requires node:child_process at load for executable subcommands, which secfix has none
- * of; loading it (with net, dgram and their streams) cost every start ~10% more. Commander gets a
- * stand-in that loads it if it ever spawns.
+ * Resolves what stays outside the bundle, and sees to two things in it:
+ * - A dynamic import of a built-in or external module becomes a require() when reached (each is
+ *   CommonJS): a script compiled from V8's code cache has no import() on Node 20 ("A dynamic
+ *   import callback was not specified").
+ * - Commander requires node:child_process at load for executable subcommands, which secfix has
+ *   none of; loading it (with net, dgram and their streams) cost every start ~10% more. Commander
+ *   gets a stand-in that loads it if it ever spawns.
  */
-const requireExternals = {
-  name: 'require-externals',
+const externals = {
+  name: 'externals',
   setup(plugin) {
     plugin.onResolve({ filter: /.*/ }, (args) => {
       if (!isExternal(args.path)) return undefined;
-      // A dynamic import is loaded only when reached, and keeps its named exports as an import.
-      if (args.namespace === 'require-external' || args.kind === 'dynamic-import') return { path: args.path, external: true };
+      if (args.namespace === 'required') return { path: args.path, external: true };
       if (/^(node:)?child_process$/.test(args.path) && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)) {
-        return { path: 'commander-child-process', namespace: 'require-external' };
+        return { path: 'commander-child-process', namespace: 'required' };
       }
-      // One stand-in per importing file: shared ones would each become a chunk of a few bytes,
-      // and every chunk is one more file for the module loader to resolve, read and link.
-      return { path: `${args.path}|${args.importer}`, namespace: 'require-external' };
+      return args.kind === 'dynamic-import' ? { path: args.path, namespace: 'required' } : { path: args.path, external: true };
     });
-    plugin.onLoad({ filter: /.*/, namespace: 'require-external' }, (args) => ({
+    plugin.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({
       contents:
         args.path === 'commander-child-process'
           ? "module.exports = { spawn: (...args) => require('node:child_process').spawn(...args) };"
-          : `module.exports = require(${JSON.stringify(args.path.split('|')[0])});`,
+          : `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
   },
@@ -56,32 +55,50 @@ function upToDate() {
   return [...inputs, 'scripts/bundle.js', 'package.json'].every((file) => existsSync(file) && statSync(file).mtimeMs <= builtAt);
 }
 
+/**
+ * Leaves `file` ASCII, which bin/secfix.js reads as Latin-1 (a third of the time of UTF-8 for its
+ * 1.7 MB). esbuild escapes other characters everywhere but in template literals, whose raw text
+ * an escape would change; secfix's tags (html, sql) read the cooked text, which it does not.
+ * And refuses an import() left in it (see `externals`).
+ */
+function finishBundle(file) {
+  const source = readFileSync(file, 'utf8');
+  const dynamicImport = /(?<![\w$.])import\(/.exec(source);
+  if (dynamicImport !== null) throw new Error(`${file}: an import() at offset ${dynamicImport.index}, which a script run from V8's code cache cannot do`);
+  const escaped = source.replace(/[^\0-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (escaped !== source) writeFileSync(file, escaped);
+}
+
 if (!upToDate()) {
-  // Chunk names carry content hashes: without this, every rebuild would leave the old ones behind.
+  // The bundle's name carries its content hash: without this, every rebuild would leave the old one behind.
   rmSync(outdir, { recursive: true, force: true });
-  const result = await build({
-    entryPoints: { main: 'src/cli/main.ts' },
+  const common = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', metafile: true, logLevel: 'warning' };
+  const cli = await build({
+    ...common,
+    entryPoints: { secfix: 'src/cli/main.ts' },
     outdir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    // Native and optional drivers are required at run time; the rest of node_modules is bundled.
-    plugins: [requireExternals],
-    // CommonJS dependencies call require(); an ES module has none unless given one.
-    // (Through getBuiltinModule, not an import of node:module, for the reason given above.)
-    banner: { js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
-    // Chunks beside main.js: modules find package files two folders up (new URL('../../config/...')).
-    chunkNames: '[name]-[hash]',
+    // The content hash names the file, and so keys the code cache (V8 checks only the length).
+    entryNames: '[name]-[hash]',
+    outExtension: { '.js': '.cjs' },
+    plugins: [externals],
+    // Modules find package files two folders up (new URL('../../config/...', import.meta.url)).
+    define: { 'import.meta.url': '__moduleUrl' },
+    banner: { js: "var __moduleUrl = require('node:url').pathToFileURL(__filename).href;" },
     sourcemap: 'linked',
-    // Less to parse at each start; dist/bundle/*.map (node --enable-source-maps) restores names in
-    // stacks in a checkout; package.json's "files" keeps the maps out of the published package.
+    // Less to parse on a call without a cache; dist/bundle/*.map (node --enable-source-maps)
+    // restores names in stacks in a checkout; package.json's "files" keeps the maps out of the
+    // published package.
     minify: true,
-    metafile: true,
-    logLevel: 'warning',
   });
-  writeFileSync(metafile, JSON.stringify({ inputs: result.metafile.inputs }));
+  const cliFile = Object.keys(cli.metafile.outputs).find((file) => file.endsWith('.cjs'));
+  finishBundle(cliFile);
+  const start = await build({
+    ...common,
+    entryPoints: ['src/cli/start.ts'],
+    outfile: `${outdir}/start.cjs`,
+    define: { SECFIX_BUNDLE: JSON.stringify(basename(cliFile)), 'import.meta.dirname': '__dirname' },
+  });
+  writeFileSync(metafile, JSON.stringify({ inputs: { ...cli.metafile.inputs, ...start.metafile.inputs } }));
 }
 
 // The bundled mapping rules, parsed and checked here once instead of at every start (tsc's output

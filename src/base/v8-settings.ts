@@ -1,8 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * The V8 settings a secfix process runs with: `bin/secfix.js` applies them before the bundle is
- * compiled, and the benchmarks that stand for a command (`update`, `serve`) apply them too.
+ * The V8 settings a secfix process runs with: `src/cli/start.ts` (what `bin/secfix.js` runs)
+ * applies them before the bundle is compiled, and the benchmarks that stand for a command
+ * (`update`, `serve`) apply them too.
  *
  * - Four times Node 20's interrupt budget before a function is optimized: most commands run a
  *   second or less, and V8's optimizing compiler spent a third of `update`'s instructions on the

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +17,8 @@ import { repoPath } from '../../test-support/paths.js';
  */
 
 export const SECFIX_BIN = repoPath('bin', 'secfix.js');
-const CLI_MAIN = repoPath('dist', 'bundle', 'main.js');
+/** The command line's bundle (scripts/bundle.js), named with its content hash. */
+const CLI_MAIN = repoPath('dist', 'bundle', readdirSync(repoPath('dist', 'bundle')).find((name) => /^secfix-\w+\.cjs$/.test(name)) ?? 'secfix-missing.cjs');
 
 export const SAMPLE = {
   keys: repoPath('data', 'alpine-sample', 'keys'),
