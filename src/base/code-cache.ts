@@ -1,5 +1,5 @@
 import type { Buffer } from 'node:buffer';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -73,7 +73,7 @@ export function requireWithCodeCache(file: string, cacheFile: string | undefined
     saveCache() {
       if (cacheFile === undefined || cacheUsed) return;
       try {
-        writeCache(cacheFile, script.createCachedData());
+        writeCache(cacheFile, () => script.createCachedData());
       } catch {
         // Read-only or full: the next call compiles again, as this one did.
       }
@@ -90,13 +90,20 @@ const OTHER_FOLDERS_KEPT = 3;
  * removes all
  * but the `OTHER_FOLDERS_KEPT` most recently written folders of other files and Node versions.
  */
-function writeCache(cacheFile: string, data: Buffer): void {
+function writeCache(cacheFile: string, cachedData: () => Buffer): void {
   const folder = dirname(cacheFile);
   const root = dirname(folder);
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   const partial = `${cacheFile}.${process.pid}.partial`;
+  // Opened before V8 serializes the cache (some ms for a MB), which a folder that cannot be
+  // written to would waste at every call.
+  const descriptor = openSync(partial, 'w', 0o600);
   try {
-    writeFileSync(partial, data, { mode: 0o600 });
+    try {
+      writeFileSync(descriptor, cachedData());
+    } finally {
+      closeSync(descriptor);
+    }
     renameSync(partial, cacheFile);
   } catch (error) {
     rmSync(partial, { force: true });
