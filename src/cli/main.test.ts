@@ -16,6 +16,13 @@ describe('secfix main', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('Usage: secfix');
     expect(result.stdout).toContain('secfix inspect apkindex');
+    expect(result.stdout).toContain('\nEnvironment:\n  SECFIX_DB ');
+  });
+
+  it('--help names the environment variables', async () => {
+    const result = await runCli(['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/\nEnvironment:\n {2}SECFIX_DB .+\n {2}SECFIX_CODE_CACHE .+\n.+off for none\)\n {2}SECFIX_DEBUG=1 .+\n$/);
   });
 
   it('builds each command under the name that selects it', () => {

@@ -29,6 +29,13 @@ const FIRST_STEPS = `Try it on the bundled Alpine sample data:
   secfix version compare 1.2.3_rc1-r2 1.2.3-r0
 `;
 
+const ENVIRONMENT = `
+Environment:
+  SECFIX_DB          the database of a command given no --db (else sqlite:./secfix.db)
+  SECFIX_CODE_CACHE  the folder keeping each command's compiled code for its next call
+                     (else $XDG_CACHE_HOME/secfix/code or ~/.cache/secfix/code; off for none)
+  SECFIX_DEBUG=1     add the stack trace to an unexpected error`;
+
 /** The top-level commands by name, in the order help lists them. */
 export const COMMANDS: Readonly<Record<string, (io: CliIo, status: CliStatus) => Command>> = {
   version: versionCommand,
@@ -62,7 +69,8 @@ function buildProgram(io: CliIo, status: CliStatus, argv: readonly string[]): Co
     .description('Security tracker for apk-based Linux distributions (Alpine, Wolfi, postmarketOS).')
     .version(packageVersion(), '--version', 'print the secfix version')
     // `--version` is secfix's own only before a command: `triage set ... --version V` is the fix version.
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    .addHelpText('after', ENVIRONMENT);
   const [first] = argv;
   const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
   for (const name of names) program.addCommand(COMMANDS[name]!(io, status));
@@ -89,7 +97,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   const status: CliStatus = { exitCode: 0 };
   const program = buildProgram(io, status, argv);
   if (argv.length === 0) {
-    io.stdout.write(`${program.helpInformation()}\n${FIRST_STEPS}`);
+    io.stdout.write(`${program.helpInformation()}${ENVIRONMENT}\n\n${FIRST_STEPS}`);
     return 0;
   }
   try {
