@@ -61,16 +61,17 @@ function byRepository<T extends { readonly repositoryId: number }>(rows: readonl
 const repositoryIdsOf = (branches: readonly BranchSummary[]) => branches.flatMap((branch) => branch.repositories.map((repository) => repository.id));
 
 /**
- * The index rows of every branch, with shared strings (`newInterner`); `binaries` when the caller
- * already read them (`listPublishedBinaries` of every branch).
+ * The index rows of every branch, with shared strings (`newInterner`), unless the caller already
+ * read them (`listPublishedBinaries` and `listOriginVersions` of every branch).
  */
-export async function loadIndexRows(db: Kysely<Schema>, branches: readonly BranchSummary[], binaries?: IndexRows['binaries']): Promise<IndexRows> {
+export async function loadIndexRows(db: Kysely<Schema>, branches: readonly BranchSummary[], read?: IndexRows): Promise<IndexRows> {
+  if (read !== undefined) return { seen: read.seen, binaries: read.binaries };
   const repositoryIds = repositoryIdsOf(branches);
-  const [seen, published] = await Promise.all([listSeenVersions(db, repositoryIds), binaries ?? listPublishedBinaries(db, repositoryIds)]);
+  const [seen, published] = await Promise.all([listSeenVersions(db, repositoryIds), listPublishedBinaries(db, repositoryIds)]);
   const intern = newInterner();
   return {
     seen: seen.map((row) => ({ repositoryId: row.repositoryId, origin: intern(row.origin), version: intern(row.version) })),
-    binaries: binaries ?? published.map((row) => ({ repositoryId: row.repositoryId, binary: intern(row.binary), origin: intern(row.origin) })),
+    binaries: published.map((row) => ({ repositoryId: row.repositoryId, binary: intern(row.binary), origin: intern(row.origin) })),
   };
 }
 

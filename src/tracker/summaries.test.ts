@@ -22,7 +22,18 @@ import { HOME_SUMMARY, NAMES_SUMMARY, QUALITY_SUMMARY, QUEUE_SUMMARY } from './s
 import { type OpenPairCount, recordTriage, recordTriageBatch } from './triage.js';
 import { createToken, listTokens, revokeToken } from './tokens.js';
 import { updateStates } from './update.js';
-import { KEYS, NVD_2_0_SAMPLE, V316_COMMUNITY_SECDB, V316_MAIN_SECDB, importV316Index, indexWithVersion, nvdFeed, writeText } from './test-support/v316-sample.js';
+import {
+  KEYS,
+  NVD_2_0_SAMPLE,
+  V316_COMMUNITY_SECDB,
+  V316_MAIN_SECDB,
+  editedIndex,
+  importV316Index,
+  indexWithVersion,
+  nvdFeed,
+  originOf,
+  writeText,
+} from './test-support/v316-sample.js';
 
 /** A write that changes nothing but the data version, as an import on its own or a triage event does. */
 const newDataVersion = (store: TestStore) => withWriteLock(store, () => Promise.resolve());
@@ -209,5 +220,19 @@ describe.each(backends)('%s quality summary of an incremental update', (backend)
     await importSecdb(store(), { location: file('main.json', editedSecdb(V316_MAIN_SECDB, (secfixes) => (secfixes['0'] = ['CVE-2000-0001']))) });
     await updateStates(store(), { full: false, rules: narrower });
     expect(await readPageSummary(store().db, QUALITY_SUMMARY, (await getDataVersion(store().db)).version), 'other rules').toEqual(asStored(await buildQualitySummary(store().db, narrower)));
+  });
+
+  it('reads the versions of an origin that left the index as seen, as a full rebuild does', async () => {
+    const rules = await loadMappingRules();
+    const asStored = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+    await importV316Index(store());
+    await importSecdb(store(), { location: V316_MAIN_SECDB });
+    await updateStates(store(), { full: false, rules });
+    // busybox leaves 3.16 main: its versions stay seen, published by no index.
+    await importApkIndex(store(), { branch: '3.16', repo: 'main', location: file('APKINDEX', editedIndex((stanza) => (originOf(stanza) === 'busybox' ? undefined : stanza))) });
+    await updateStates(store(), { full: false, rules });
+    const stored = (await readPageSummary(store().db, QUALITY_SUMMARY, (await getDataVersion(store().db)).version)) as QualitySummary;
+    expect(stored).toEqual(asStored(await buildQualitySummary(store().db, rules)));
+    expect(stored.findings.filter((finding) => finding.package === 'busybox' && finding.kind === 'package-not-in-index')).toEqual([]);
   });
 });

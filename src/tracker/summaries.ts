@@ -185,6 +185,8 @@ function sortNotes(notes: readonly QualityFinding[]): QualityFinding[] {
 export interface UpdateOutputs {
   /** Every branch's published binaries as the update read them (`listPublishedBinaries`). */
   readonly binaries: PublishedBinaries;
+  /** Every branch's seen versions as the update read them, each branch's by repository and origin (`listOriginVersions`). */
+  readonly seen: IndexRows['seen'];
   readonly written: WrittenNotes;
   /** Each branch's mapping index by branch name, built by the rules the summaries are built by. */
   readonly indexes: ReadonlyMap<string, MappingIndex>;
@@ -230,7 +232,7 @@ async function qualitySummary(
   update?: UpdateOutputs,
 ): Promise<StoredQuality> {
   const branches = await listBranches(db);
-  const [index, products] = await Promise.all([loadIndexRows(db, branches, update?.binaries), countVulnerabilitiesByProduct(db)]);
+  const [index, products] = await Promise.all([loadIndexRows(db, branches, update), countVulnerabilitiesByProduct(db)]);
   const indexOf = sharedIndexes(rules, update?.indexes);
   const basis = qualityBasis(rules, branches, index);
   const kept = previous !== undefined && previous.stored.basis.rules === basis.rules ? previous : undefined;

@@ -62,7 +62,7 @@ import {
   listPublishedBinaries,
   listPackagesWithEvidence,
   listPackagesWithStatesOrSecfixes,
-  listPublishedOriginVersions,
+  listOriginVersions,
   listRejections,
   listSecfixes,
   listSecfixesByVulnerability,
@@ -76,6 +76,7 @@ import {
 } from '../store/index.js';
 import { ANY_BRANCH, parsePackageDirtyKey } from './dirty-keys.js';
 import { type Interner, newInterner } from './intern.js';
+import type { IndexRows } from './check.js';
 import type { PublishedBinaries } from './mapping-coverage.js';
 import { notePairKey, writeStaleSummaries } from './summaries.js';
 
@@ -158,6 +159,8 @@ interface BranchMapping {
   readonly binaries: ReadonlyMap<string, readonly string[]>;
   /** The branch's published binaries as read (with shared strings), which the page summaries read too. */
   readonly binaryRows: PublishedBinaries;
+  /** Every version its indexes ever listed (`listOriginVersions`, with shared strings), which the quality summary reads too. */
+  readonly seenRows: IndexRows['seen'];
   readonly namesByOrigin: Map<string, Set<string>>;
   /** Product keys whose criterion names are already mapped in this branch. */
   readonly mappedKeys: Set<string>;
@@ -267,7 +270,8 @@ async function loadBranchMapping(
   intern: Interner,
 ): Promise<BranchMapping> {
   const repositoryIds = branch.repositories.map((repository) => repository.id);
-  const builds = await listPublishedOriginVersions(db, repositoryIds);
+  const seen = (await listOriginVersions(db, repositoryIds)).map((row) => ({ ...row, origin: intern(row.origin), version: intern(row.version) }));
+  const builds = seen.filter((row) => row.published);
   const published = publishedVersions(repositoryIds, builds, intern);
   const origins = new Set(builds.filter((build) => published.has(build.repositoryId)).map((build) => intern(build.origin)));
   const binaries = (await listPublishedBinaries(db, repositoryIds)).map((row) => ({ repositoryId: row.repositoryId, binary: intern(row.binary), origin: intern(row.origin) }));
@@ -284,6 +288,7 @@ async function loadBranchMapping(
     },
     binaries: binariesByOrigin(universe),
     binaryRows: binaries,
+    seenRows: seen,
     namesByOrigin: new Map(),
     mappedKeys: new Set(),
     fallbackOrigins: new Set(),
@@ -504,6 +509,7 @@ interface BranchTargets {
   readonly context: BranchContext;
   readonly targets: ReadonlyMap<string, OriginScope>;
   readonly binaryRows: PublishedBinaries;
+  readonly seenRows: IndexRows['seen'];
 }
 
 /**
@@ -528,7 +534,7 @@ async function prepareBranches(
     // and none of the answers cached while mapping (one per criterion name of the database).
     mapping.context.index.answers.clear();
     const namesByOrigin = new Map(whole.map((origin) => [origin, [...(mapping.namesByOrigin.get(origin) ?? [])]]));
-    branches.push({ context: { ...mapping.context, namesByOrigin }, targets, binaryRows: mapping.binaryRows });
+    branches.push({ context: { ...mapping.context, namesByOrigin }, targets, binaryRows: mapping.binaryRows, seenRows: mapping.seenRows });
   }
   return branches;
 }
@@ -603,7 +609,7 @@ export async function updateStates(store: Store, options: UpdateOptions): Promis
       await clearDirty(db, 'vulnerability', dirty.vulnerabilities);
     }
     const indexes = new Map(branches.map(({ context }) => [context.branch.name, context.index]));
-    return { dirty, update: { binaries: branches.flatMap(({ binaryRows }) => binaryRows), written: notes, indexes, ...(dirty === undefined ? { judged } : {}) } };
+    return { dirty, update: { binaries: branches.flatMap(({ binaryRows }) => binaryRows), seen: branches.flatMap(({ seenRows }) => seenRows), written: notes, indexes, ...(dirty === undefined ? { judged } : {}) } };
   }, {
     changedData: () => totals.written + totals.deleted > 0,
     // After the states, so pages read what depends only on the data from one stored row; in the

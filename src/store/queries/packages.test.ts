@@ -4,6 +4,7 @@ import { ensureBranch, ensureRepository } from './branches.js';
 import {
   type IndexedOriginVersion,
   listPublishedBinaries,
+  listOriginVersions,
   listSeenVersions,
   listPublishedVersions,
   replaceIndexSnapshot,
@@ -168,6 +169,13 @@ describe.each(backends)('%s index snapshots', (backend) => {
       { repositoryId, origin: 'curl', version: '8.3.0-r0' },
       { repositoryId, origin: 'curl', version: '8.4.0-r0' },
       { repositoryId, origin: 'zlib', version: '1.2.13-r0' },
+    ]);
+    // The same rows, each saying whether it is published now.
+    expect(await listOriginVersions(store().db, [])).toEqual([]);
+    expect(await listOriginVersions(store().db, [repositoryId])).toEqual([
+      { repositoryId, origin: 'curl', version: '8.3.0-r0', published: false },
+      { repositoryId, origin: 'curl', version: '8.4.0-r0', published: true },
+      { repositoryId, origin: 'zlib', version: '1.2.13-r0', published: false },
     ]);
   });
 

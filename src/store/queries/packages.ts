@@ -288,19 +288,26 @@ export async function listSecurityDataPackages(db: Kysely<Schema>, repositoryIds
   return rows.map((row) => row.package);
 }
 
-/** The versions these repositories currently publish, every architecture's: just names and versions, unordered. */
-export function listPublishedOriginVersions(
+/**
+ * Every version each origin ever had in these repositories' indexes, removed ones included (the
+ * rows of `listSeenVersions`), and whether one of them publishes it now: by repository, origin,
+ * and the order the versions were first seen in.
+ */
+export function listOriginVersions(
   db: Kysely<Schema>,
   repositoryIds: readonly number[],
-): Promise<{ readonly repositoryId: number; readonly origin: string; readonly version: string }[]> {
+): Promise<{ readonly repositoryId: number; readonly origin: string; readonly version: string; readonly published: boolean }[]> {
   if (repositoryIds.length === 0) return Promise.resolve([]);
   return db
     .selectFrom('package_version as pv')
     .innerJoin('source_package as sp', 'sp.id', 'pv.source_package_id')
-    .select(['sp.repository_id as repositoryId', 'sp.name as origin', 'pv.version'])
+    .select(['sp.repository_id as repositoryId', 'sp.name as origin', 'pv.version', 'pv.removed_at'])
     .where('sp.repository_id', 'in', repositoryIds)
-    .where('pv.removed_at', 'is', null)
-    .execute();
+    .orderBy('sp.repository_id')
+    .orderBy('sp.name')
+    .orderBy('pv.id')
+    .execute()
+    .then((rows) => rows.map((row) => ({ repositoryId: row.repositoryId, origin: row.origin, version: row.version, published: row.removed_at === null })));
 }
 
 /**
