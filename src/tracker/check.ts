@@ -15,10 +15,10 @@ import {
   findStates,
   getVulnerabilityConfigurations,
   listBranches,
+  listOriginVersions,
   listPublishedBinaries,
   listRepositoriesWithSecfixes,
   listSecfixesOfRepositories,
-  listSeenVersions,
 } from '../store/index.js';
 import type { Kysely } from 'kysely';
 import { newInterner } from './intern.js';
@@ -67,7 +67,7 @@ const repositoryIdsOf = (branches: readonly BranchSummary[]) => branches.flatMap
 export async function loadIndexRows(db: Kysely<Schema>, branches: readonly BranchSummary[], read?: IndexRows): Promise<IndexRows> {
   if (read !== undefined) return { seen: read.seen, binaries: read.binaries };
   const repositoryIds = repositoryIdsOf(branches);
-  const [seen, published] = await Promise.all([listSeenVersions(db, repositoryIds), listPublishedBinaries(db, repositoryIds)]);
+  const [seen, published] = await Promise.all([listOriginVersions(db, repositoryIds), listPublishedBinaries(db, repositoryIds)]);
   const intern = newInterner();
   return {
     seen: seen.map((row) => ({ repositoryId: row.repositoryId, origin: intern(row.origin), version: intern(row.version) })),

@@ -273,7 +273,7 @@ async function loadBranchMapping(
   const seen = (await listOriginVersions(db, repositoryIds)).map((row) => ({ ...row, origin: intern(row.origin), version: intern(row.version) }));
   const builds = seen.filter((row) => row.published);
   const published = publishedVersions(repositoryIds, builds, intern);
-  const origins = new Set(builds.filter((build) => published.has(build.repositoryId)).map((build) => intern(build.origin)));
+  const origins = new Set(builds.filter((build) => published.has(build.repositoryId)).map((build) => build.origin));
   const binaries = (await listPublishedBinaries(db, repositoryIds)).map((row) => ({ repositoryId: row.repositoryId, binary: intern(row.binary), origin: intern(row.origin) }));
   const universe = packageUniverse([
     ...binaries.map((row) => ({ name: row.binary, origin: row.origin })),

@@ -289,9 +289,9 @@ export async function listSecurityDataPackages(db: Kysely<Schema>, repositoryIds
 }
 
 /**
- * Every version each origin ever had in these repositories' indexes, removed ones included (the
- * rows of `listSeenVersions`), and whether one of them publishes it now: by repository, origin,
- * and the order the versions were first seen in.
+ * Every version each origin ever had in these repositories' indexes, removed ones included, and
+ * whether one of them publishes it now: by repository, origin, and the order the versions were
+ * first seen in.
  */
 export function listOriginVersions(
   db: Kysely<Schema>,
@@ -330,24 +330,6 @@ export async function listPublishedBinaries(
     .orderBy('bp.name')
     .orderBy('sp.name')
     .orderBy('sp.repository_id')
-    .execute();
-}
-
-/** Every version each origin ever had in these repositories' indexes, removed ones included, per repository. */
-export async function listSeenVersions(
-  db: Kysely<Schema>,
-  repositoryIds: readonly number[],
-): Promise<{ readonly repositoryId: number; readonly origin: string; readonly version: string }[]> {
-  if (repositoryIds.length === 0) return [];
-  return db
-    .selectFrom('package_version as pv')
-    .innerJoin('source_package as sp', 'sp.id', 'pv.source_package_id')
-    .select(['sp.repository_id as repositoryId', 'sp.name as origin', 'pv.version'])
-    .distinct()
-    .where('sp.repository_id', 'in', repositoryIds)
-    .orderBy('sp.repository_id')
-    .orderBy('sp.name')
-    .orderBy('pv.version')
     .execute();
 }
 
